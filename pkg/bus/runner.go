@@ -1,0 +1,277 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/tuijin/tuijin/pkg/event"
+	eventv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/event/v1"
+)
+
+// Delivery is one decoded message handed to a Handler.
+type Delivery struct {
+	Envelope     *eventv1.Envelope
+	Subject      string
+	NumDelivered uint64
+	StreamSeq    uint64
+}
+
+// Handler applies one event. It must be idempotent: a message is delivered at
+// least once. Returning nil acks; an error marked Permanent dead-letters the
+// message at once; any other error is retried with backoff.
+type Handler func(ctx context.Context, d Delivery) error
+
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string { return e.err.Error() }
+func (e permanentError) Unwrap() error { return e.err }
+
+// Permanent marks err as one that no retry can cure.
+func Permanent(err error) error { return permanentError{err} }
+
+// IsPermanent reports whether err was marked Permanent or is undecodable.
+func IsPermanent(err error) bool {
+	var p permanentError
+	return errors.As(err, &p) || errors.Is(err, event.ErrUndecodable)
+}
+
+// RetryPolicy bounds deliveries and spaces them out. The delay depends on the
+// server's delivery count, so it survives restarts of the consumer.
+type RetryPolicy struct {
+	MaxDeliver int
+	Backoff    []time.Duration
+}
+
+// DefaultRetry tries five times over about a minute.
+var DefaultRetry = RetryPolicy{
+	MaxDeliver: 5,
+	Backoff:    []time.Duration{time.Second, 5 * time.Second, 15 * time.Second, 30 * time.Second},
+}
+
+// Delay is the wait before the next delivery after delivery number n failed.
+func (p RetryPolicy) Delay(n uint64) time.Duration {
+	if len(p.Backoff) == 0 {
+		return time.Second
+	}
+	i := int(n) - 1
+	if i < 0 {
+		i = 0
+	}
+	if i >= len(p.Backoff) {
+		i = len(p.Backoff) - 1
+	}
+	return p.Backoff[i]
+}
+
+// ConsumerSpec describes a durable consumer of the events stream.
+type ConsumerSpec struct {
+	// Durable names who consumes what, e.g. "ledger-project-registered".
+	Durable string
+	// Subjects filters the events stream.
+	Subjects []string
+	Retry    RetryPolicy
+	// AckWait is how long a delivery may take before the server redelivers.
+	AckWait time.Duration
+	// Batch is how many messages are pulled ahead.
+	Batch int
+}
+
+// Runner consumes one durable consumer with a Handler.
+type Runner struct {
+	spec     ConsumerSpec
+	js       jetstream.JetStream
+	handler  Handler
+	log      *slog.Logger
+	metrics  *Metrics
+	tracer   trace.Tracer
+	pub      *Publisher
+	events   jetstream.Stream
+	consumer jetstream.Consumer
+	mover    jetstream.Consumer
+}
+
+// NewRunner creates (or updates) the durable consumer and its dead-letter
+// mover. It does not start consuming; call Run.
+func NewRunner(ctx context.Context, js jetstream.JetStream, spec ConsumerSpec, h Handler,
+	pub *Publisher, reg prometheus.Registerer, m *Metrics, tracer trace.Tracer, log *slog.Logger) (*Runner, error) {
+	if spec.Retry.MaxDeliver == 0 {
+		spec.Retry = DefaultRetry
+	}
+	if spec.AckWait == 0 {
+		spec.AckWait = 30 * time.Second
+	}
+	if spec.Batch == 0 {
+		spec.Batch = 64
+	}
+	events, err := js.Stream(ctx, EventsStream)
+	if err != nil {
+		return nil, fmt.Errorf("stream %s: %w", EventsStream, err)
+	}
+	cons, err := events.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+		Durable:        spec.Durable,
+		Description:    "tuijin consumer " + spec.Durable,
+		FilterSubjects: spec.Subjects,
+		AckPolicy:      jetstream.AckExplicitPolicy,
+		AckWait:        spec.AckWait,
+		MaxDeliver:     spec.Retry.MaxDeliver,
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+		MaxAckPending:  1000,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("consumer %s: %w", spec.Durable, err)
+	}
+	mover, err := js.CreateOrUpdateConsumer(ctx, AdvisoryStream, jetstream.ConsumerConfig{
+		Durable:       spec.Durable + "-dead-letter",
+		Description:   "moves messages " + spec.Durable + " gave up on to " + DeadLetterStream,
+		FilterSubject: maxDeliveriesAdvisory + EventsStream + "." + spec.Durable,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		MaxDeliver:    -1,
+		BackOff:       []time.Duration{time.Second, 5 * time.Second, 30 * time.Second},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dead-letter consumer of %s: %w", spec.Durable, err)
+	}
+	r := &Runner{spec: spec, js: js, handler: h, log: log.With("consumer", spec.Durable), metrics: m,
+		tracer: tracer, pub: pub, events: events, consumer: cons, mover: mover}
+	if reg != nil {
+		if err := reg.Register(r.lagCollector()); err != nil {
+			return nil, fmt.Errorf("register lag metric of %s: %w", spec.Durable, err)
+		}
+	}
+	return r, nil
+}
+
+// Run consumes until ctx is done, then drains: the message in hand is
+// finished and settled before Run returns.
+func (r *Runner) Run(ctx context.Context) error {
+	// Handlers run on a context that outlives shutdown for one ack-wait, so
+	// a message in flight is finished rather than abandoned half-way.
+	hctx := context.WithoutCancel(ctx)
+	cc, err := r.consumer.Consume(func(msg jetstream.Msg) { r.handle(hctx, msg) },
+		jetstream.PullMaxMessages(r.spec.Batch),
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			r.log.Debug("consume", "err", err)
+		}))
+	if err != nil {
+		return fmt.Errorf("consume %s: %w", r.spec.Durable, err)
+	}
+	mc, err := r.mover.Consume(func(msg jetstream.Msg) { r.moveDeadLetter(hctx, msg) })
+	if err != nil {
+		cc.Stop()
+		return fmt.Errorf("consume advisories of %s: %w", r.spec.Durable, err)
+	}
+	<-ctx.Done()
+	cc.Drain()
+	mc.Drain()
+	wait := time.NewTimer(r.spec.AckWait)
+	defer wait.Stop()
+	for _, c := range []jetstream.ConsumeContext{cc, mc} {
+		select {
+		case <-c.Closed():
+		case <-wait.C:
+			return fmt.Errorf("consumer %s: drain timed out", r.spec.Durable)
+		}
+	}
+	return nil
+}
+
+func (r *Runner) handle(ctx context.Context, msg jetstream.Msg) {
+	meta, err := msg.Metadata()
+	if err != nil {
+		r.log.Error("message without metadata", "err", err)
+		_ = msg.Term()
+		return
+	}
+	ctx = propagation.TraceContext{}.Extract(ctx, headerCarrier(msg.Headers()))
+	ctx, span := r.tracer.Start(ctx, "consume "+r.spec.Durable, trace.WithSpanKind(trace.SpanKindConsumer),
+		trace.WithAttributes(attribute.String("messaging.destination", msg.Subject())))
+	defer span.End()
+	ctx, cancel := context.WithTimeout(ctx, r.spec.AckWait)
+	defer cancel()
+
+	start := time.Now()
+	err = r.apply(ctx, msg, meta)
+	r.metrics.handleDuration.WithLabelValues(r.spec.Durable).Observe(time.Since(start).Seconds())
+
+	switch {
+	case err == nil:
+		r.settle(msg.Ack(), "ack")
+	case IsPermanent(err):
+		span.RecordError(err)
+		r.log.Warn("dead-lettering message", "subject", msg.Subject(), "seq", meta.Sequence.Stream, "err", err)
+		if derr := r.deadLetter(ctx, msg.Subject(), msg.Data(), meta.Sequence.Stream, "undecodable", err); derr != nil {
+			// Not settled: it comes back after AckWait and we try again.
+			r.log.Error("dead-letter publish failed", "err", derr)
+			return
+		}
+		r.settle(msg.Term(), "dead_letter")
+	default:
+		span.RecordError(err)
+		delay := r.spec.Retry.Delay(meta.NumDelivered)
+		r.log.Warn("handler failed, retrying", "subject", msg.Subject(), "delivery", meta.NumDelivered,
+			"retry_in", delay, "err", err)
+		r.settle(msg.NakWithDelay(delay), "retry")
+	}
+}
+
+func (r *Runner) apply(ctx context.Context, msg jetstream.Msg, meta *jetstream.MsgMetadata) error {
+	env, err := event.Decode(msg.Data())
+	if err != nil {
+		return err
+	}
+	return r.handler(ctx, Delivery{Envelope: env, Subject: msg.Subject(),
+		NumDelivered: meta.NumDelivered, StreamSeq: meta.Sequence.Stream})
+}
+
+func (r *Runner) settle(err error, outcome string) {
+	if err != nil {
+		r.log.Warn("settle failed; the server will redeliver", "outcome", outcome, "err", err)
+		return
+	}
+	r.metrics.handled.WithLabelValues(r.spec.Durable, outcome).Inc()
+}
+
+// deadLetter copies a message to tuijin.dlq.<consumer>. Its id is derived
+// from the stream sequence, so repeating the copy after a crash is harmless.
+func (r *Runner) deadLetter(ctx context.Context, subject string, data []byte, seq uint64, reason string, cause error) error {
+	h := nats.Header{}
+	h.Set(jetstream.MsgIDHeader, r.spec.Durable+":"+strconv.FormatUint(seq, 10))
+	h.Set(HeaderDLQReason, reason)
+	h.Set(HeaderDLQSubject, subject)
+	h.Set(HeaderDLQStream, strconv.FormatUint(seq, 10))
+	if cause != nil {
+		h.Set(HeaderDLQError, cause.Error())
+	}
+	if _, err := r.js.PublishMsg(ctx, &nats.Msg{Subject: DeadLetterPrefix + r.spec.Durable, Header: h, Data: data}); err != nil {
+		return fmt.Errorf("publish dead letter: %w", err)
+	}
+	r.metrics.deadLetters.WithLabelValues(r.spec.Durable, reason).Inc()
+	return nil
+}
+
+func (r *Runner) lagCollector() prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name:        "tuijin_bus_consumer_pending_messages",
+		Help:        "Messages in the stream not yet delivered to the consumer (its lag).",
+		ConstLabels: prometheus.Labels{"consumer": r.spec.Durable},
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		info, err := r.consumer.Info(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(info.NumPending + uint64(info.NumAckPending))
+	})
+}

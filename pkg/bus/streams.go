@@ -1,0 +1,84 @@
+package bus
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Stream names.
+const (
+	// EventsStream holds every domain event (tuijin.<area>.>). It keeps
+	// events by age, not by interest, so a department's own system can attach
+	// a durable consumer at any time.
+	EventsStream = "TUIJIN_EVENTS"
+	// DeadLetterStream holds messages a consumer gave up on, under
+	// tuijin.dlq.<consumer>, with the reason in headers.
+	DeadLetterStream = "TUIJIN_DLQ"
+	// AdvisoryStream captures the server's MAX_DELIVERIES advisories so that
+	// a poison message reaches the dead-letter stream even if no service was
+	// listening at the moment it was given up.
+	AdvisoryStream = "TUIJIN_ADVISORIES"
+
+	// DeadLetterPrefix is the subject prefix of the dead-letter stream.
+	DeadLetterPrefix = "tuijin.dlq."
+	maxDeliveriesAdvisory = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES."
+)
+
+// DuplicateWindow is how long the events stream remembers event ids. An
+// outbox that republishes within it is deduplicated by the server; beyond
+// it consumers' own idempotency takes over.
+const DuplicateWindow = time.Hour
+
+// StreamConfigs are the streams Tuijin needs, with replicas for the cluster
+// size (1 locally, 3 in production).
+func StreamConfigs(replicas int) []jetstream.StreamConfig {
+	if replicas < 1 {
+		replicas = 1
+	}
+	return []jetstream.StreamConfig{
+		{
+			Name:        EventsStream,
+			Description: "Tuijin domain events",
+			Subjects:    []string{"tuijin.intake.>", "tuijin.ledger.>", "tuijin.deadline.>", "tuijin.meeting.>"},
+			Retention:   jetstream.LimitsPolicy,
+			MaxAge:      90 * 24 * time.Hour,
+			Storage:     jetstream.FileStorage,
+			Replicas:    replicas,
+			Duplicates:  DuplicateWindow,
+		},
+		{
+			Name:        DeadLetterStream,
+			Description: "Messages Tuijin consumers gave up on",
+			Subjects:    []string{DeadLetterPrefix + ">"},
+			Retention:   jetstream.LimitsPolicy,
+			MaxAge:      30 * 24 * time.Hour,
+			Storage:     jetstream.FileStorage,
+			Replicas:    replicas,
+			Duplicates:  DuplicateWindow,
+		},
+		{
+			Name:        AdvisoryStream,
+			Description: "MAX_DELIVERIES advisories of the events stream",
+			Subjects:    []string{maxDeliveriesAdvisory + EventsStream + ".>"},
+			Retention:   jetstream.LimitsPolicy,
+			MaxAge:      7 * 24 * time.Hour,
+			Storage:     jetstream.FileStorage,
+			Replicas:    replicas,
+		},
+	}
+}
+
+// EnsureStreams creates or updates Tuijin's streams. Every service calls it
+// at start, so any start order works; the configs are identical, so the
+// calls are idempotent.
+func EnsureStreams(ctx context.Context, js jetstream.JetStream, replicas int) error {
+	for _, cfg := range StreamConfigs(replicas) {
+		if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
+			return fmt.Errorf("ensure stream %s: %w", cfg.Name, err)
+		}
+	}
+	return nil
+}

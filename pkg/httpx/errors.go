@@ -1,0 +1,71 @@
+// Package httpx holds the HTTP plumbing every Tuijin service shares: the
+// contract's error shape, strict JSON decoding, and the operational server.
+package httpx
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/tuijin/tuijin/pkg/apperr"
+)
+
+// ErrorBody is the contract's error shape:
+// {"error": {"code": "...", "message": "...", "field": "..."}}.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail is the inner object of ErrorBody.
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// StatusOf maps an error to its HTTP status. It is the single place where
+// business error kinds become statuses.
+func StatusOf(err error) int {
+	switch apperr.KindOf(err) {
+	case apperr.KindMalformed:
+		return http.StatusBadRequest
+	case apperr.KindInvalid:
+		return http.StatusUnprocessableEntity
+	case apperr.KindNotFound:
+		return http.StatusNotFound
+	case apperr.KindConflict:
+		return http.StatusConflict
+	case apperr.KindTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case apperr.KindUnsupportedMediaType:
+		return http.StatusUnsupportedMediaType
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// ErrorEncoder writes err in the contract's shape. Internal errors are logged
+// and their text is not leaked to the caller.
+func ErrorEncoder(log *slog.Logger) func(ctx context.Context, err error, w http.ResponseWriter) {
+	return func(ctx context.Context, err error, w http.ResponseWriter) {
+		status := StatusOf(err)
+		body := ErrorBody{Error: ErrorDetail{Code: "internal", Message: "internal error"}}
+		if e, ok := apperr.As(err); ok && status < 500 {
+			body.Error = ErrorDetail{Code: e.Code, Message: e.Message, Field: e.Field}
+		} else {
+			log.ErrorContext(ctx, "request failed", "err", err)
+		}
+		WriteJSON(w, status, body)
+	}
+}
+
+// WriteJSON writes v as the contract's JSON content type.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

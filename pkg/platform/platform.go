@@ -1,0 +1,210 @@
+// Package platform wires what every Tuijin service has in common: config from
+// env and flags, logging, tracing, MongoDB, JetStream, metrics and the HTTP
+// server with /metrics, /healthz and /readyz. A service's main supplies only
+// its own parts through Setup.
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/ardanlabs/conf/v3"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.opentelemetry.io/otel/trace"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/tuijin/tuijin/pkg/bus"
+	"github.com/tuijin/tuijin/pkg/httpx"
+	"github.com/tuijin/tuijin/pkg/mongox"
+	"github.com/tuijin/tuijin/pkg/outbox"
+	"github.com/tuijin/tuijin/pkg/telemetry"
+)
+
+// Config is the part of every service's configuration that the platform
+// reads. Env vars are TUIJIN_<SECTION>_<FIELD>, flags --<section>-<field>.
+type Config struct {
+	HTTP struct {
+		Addr string `conf:"help:listen address of the API and /metrics"`
+	}
+	NATS struct {
+		URL      string `conf:"default:nats://127.0.0.1:4222,mask"`
+		Replicas int    `conf:"default:1,help:replicas of the JetStream streams"`
+	}
+	Mongo struct {
+		URI      string `conf:"default:mongodb://127.0.0.1:27017/,mask"`
+		Database string `conf:"help:database owned by this service"`
+	}
+	Log struct {
+		Level string `conf:"default:info"`
+	}
+	ShutdownTimeout time.Duration `conf:"default:10s"`
+	OutboxInterval  time.Duration `conf:"default:5s,help:how often undelivered events are swept"`
+}
+
+// Defaults returns a Config preset with the service's own address and
+// database, which env and flags may still override.
+func Defaults(addr, database string) Config {
+	var c Config
+	c.HTTP.Addr = addr
+	c.Mongo.Database = database
+	return c
+}
+
+// App is what a service's Setup gets to build itself from.
+type App struct {
+	Name      string
+	Log       *slog.Logger
+	Registry  *prometheus.Registry
+	Tracer    trace.Tracer
+	Mongo     *mongo.Client
+	DB        *mongo.Database
+	NC        *nats.Conn
+	JS        jetstream.JetStream
+	BusMetric *bus.Metrics
+	Publisher *bus.Publisher
+	HTTP      *httpx.Server
+
+	outboxInterval time.Duration
+	workers        []func(context.Context) error
+}
+
+// Outbox returns the relay for the outboxes of colls and sweeps them in the
+// background (see package outbox).
+func (a *App) Outbox(colls ...*mongo.Collection) *outbox.Relay {
+	r := outbox.NewRelay(a.Publisher, a.Log, colls...)
+	a.Go(func(ctx context.Context) error { return r.Run(ctx, a.outboxInterval) })
+	return r
+}
+
+// Go runs fn alongside the HTTP server until shutdown; fn must return when
+// its context is done. An error from fn stops the service.
+func (a *App) Go(fn func(context.Context) error) { a.workers = append(a.workers, fn) }
+
+// Consume starts a durable consumer of the events stream with h.
+func (a *App) Consume(ctx context.Context, spec bus.ConsumerSpec, h bus.Handler) error {
+	r, err := bus.NewRunner(ctx, a.JS, spec, h, a.Publisher, a.Registry, a.BusMetric, a.Tracer, a.Log)
+	if err != nil {
+		return err
+	}
+	a.Go(r.Run)
+	return nil
+}
+
+// Setup builds a service's own parts on app: routes on app.HTTP.Mux,
+// consumers with app.Consume, background work with app.Go.
+type Setup func(ctx context.Context, app *App) error
+
+// Configurer is a service's config struct; it embeds Config, which
+// provides the method.
+type Configurer interface {
+	Platform() *Config
+}
+
+// Platform returns the platform part of a service's config.
+func (c *Config) Platform() *Config { return c }
+
+// Main parses the service's config from env and flags into cfg, runs the
+// service until SIGINT/SIGTERM and exits non-zero on failure.
+func Main(name string, cfg Configurer, setup Setup) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := Run(ctx, name, os.Args[1:], os.Stderr, cfg, setup); err != nil {
+		if errors.Is(err, conf.ErrHelpWanted) {
+			os.Exit(0)
+		}
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		os.Exit(1)
+	}
+}
+
+// Run runs the service until ctx is done. It is Main without the process.
+func Run(ctx context.Context, name string, args []string, logw io.Writer, c Configurer, setup Setup) error {
+	if err := parseConfig(args, c, logw); err != nil {
+		return err
+	}
+	cfg := c.Platform()
+	log, err := telemetry.NewLogger(logw, cfg.Log.Level, name)
+	if err != nil {
+		return err
+	}
+	if out, err := conf.String(c); err == nil {
+		log.Info("starting", "config", out)
+	}
+
+	tp, shutdownTracing, err := telemetry.Tracing(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = shutdownTracing(context.Background()) }()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	client, err := mongox.Connect(ctx, cfg.Mongo.URI)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = client.Disconnect(context.Background()) }()
+
+	nc, js, err := bus.Connect(cfg.NATS.URL, "tuijin-"+name, log)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	if err := bus.EnsureStreams(ctx, js, cfg.NATS.Replicas); err != nil {
+		return err
+	}
+
+	srv, err := httpx.NewServer(cfg.HTTP.Addr, name, reg, log)
+	if err != nil {
+		return err
+	}
+	srv.AddCheck("mongo", mongox.Ready(client))
+	srv.AddCheck("nats", bus.Ready(nc))
+
+	bm := bus.NewMetrics(reg)
+	tracer := tp.Tracer("tuijin/" + name)
+	app := &App{
+		Name: name, Log: log, Registry: reg, Tracer: tracer,
+		Mongo: client, DB: client.Database(cfg.Mongo.Database),
+		NC: nc, JS: js, BusMetric: bm, Publisher: bus.NewPublisher(js, tracer, bm), HTTP: srv,
+		outboxInterval: cfg.OutboxInterval,
+	}
+	if err := setup(ctx, app); err != nil {
+		return fmt.Errorf("setup: %w", err)
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return srv.Run(gctx, cfg.ShutdownTimeout) })
+	for _, w := range app.workers {
+		g.Go(func() error { return w(gctx) })
+	}
+	log.Info("ready", "addr", srv.Addr())
+	err = g.Wait()
+	log.Info("stopped", "err", err)
+	return err
+}
+
+func parseConfig(args []string, cfg any, out io.Writer) error {
+	// conf reads os.Args; hand it ours so that Run does not depend on the
+	// process it happens to run in.
+	saved := os.Args
+	os.Args = append([]string{saved[0]}, args...)
+	defer func() { os.Args = saved }()
+	help, err := conf.Parse("TUIJIN", cfg)
+	if errors.Is(err, conf.ErrHelpWanted) {
+		fmt.Fprintln(out, help)
+	}
+	return err
+}
