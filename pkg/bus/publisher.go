@@ -15,32 +15,8 @@ import (
 	eventv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/event/v1"
 )
 
-// Message is an encoded event ready to publish: what an outbox stores.
-type Message struct {
-	ID      string
-	Type    string
-	Subject string
-	Data    []byte
-	// TraceParent and TraceState carry the trace of the request that caused
-	// the event, so a relayed event continues that trace.
-	TraceParent string
-	TraceState  string
-}
-
-// Encode turns an envelope into a Message for subject, capturing the trace
-// context of ctx.
-func Encode(ctx context.Context, subject string, env *eventv1.Envelope) (Message, error) {
-	data, err := event.Marshal(env)
-	if err != nil {
-		return Message{}, err
-	}
-	h := nats.Header{}
-	propagation.TraceContext{}.Inject(ctx, headerCarrier(h))
-	return Message{
-		ID: env.GetId(), Type: env.GetType(), Subject: subject, Data: data,
-		TraceParent: h.Get("traceparent"), TraceState: h.Get("tracestate"),
-	}, nil
-}
+// Message is an encoded event ready to publish (see event.Message).
+type Message = event.Message
 
 // Publisher publishes events to JetStream and waits for the stream's ack.
 type Publisher struct {
@@ -83,7 +59,7 @@ func (p *Publisher) Publish(ctx context.Context, m Message) error {
 
 // PublishEvent encodes and publishes env on subject.
 func (p *Publisher) PublishEvent(ctx context.Context, subject string, env *eventv1.Envelope) error {
-	m, err := Encode(ctx, subject, env)
+	m, err := event.Encode(ctx, subject, env)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,7 @@ const (
 	AdvisoryStream = "TUIJIN_ADVISORIES"
 
 	// DeadLetterPrefix is the subject prefix of the dead-letter stream.
-	DeadLetterPrefix = "tuijin.dlq."
+	DeadLetterPrefix      = "tuijin.dlq."
 	maxDeliveriesAdvisory = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES."
 )
 

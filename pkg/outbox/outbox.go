@@ -20,7 +20,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
-	"github.com/tuijin/tuijin/pkg/bus"
+	"github.com/tuijin/tuijin/pkg/event"
 )
 
 // Field is the name of the outbox array in a state document.
@@ -37,17 +37,17 @@ type Entry struct {
 }
 
 // FromMessage stores a bus message as an outbox entry.
-func FromMessage(m bus.Message) Entry {
+func FromMessage(m event.Message) Entry {
 	return Entry{ID: m.ID, Type: m.Type, Subject: m.Subject, Data: m.Data, TraceParent: m.TraceParent, TraceState: m.TraceState}
 }
 
-func (e Entry) message() bus.Message {
-	return bus.Message{ID: e.ID, Type: e.Type, Subject: e.Subject, Data: e.Data, TraceParent: e.TraceParent, TraceState: e.TraceState}
+func (e Entry) message() event.Message {
+	return event.Message{ID: e.ID, Type: e.Type, Subject: e.Subject, Data: e.Data, TraceParent: e.TraceParent, TraceState: e.TraceState}
 }
 
 // Publisher is what the relay needs of the bus.
 type Publisher interface {
-	Publish(ctx context.Context, m bus.Message) error
+	Publish(ctx context.Context, m event.Message) error
 }
 
 // Relay publishes outbox entries and removes them once the stream has them.

@@ -1,0 +1,48 @@
+package event
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/otel/propagation"
+	"google.golang.org/protobuf/proto"
+
+	eventv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/event/v1"
+)
+
+// Message is an encoded event bound for a subject: what an outbox stores and
+// the bus publishes.
+type Message struct {
+	ID      string
+	Type    string
+	Subject string
+	Data    []byte
+	// TraceParent and TraceState carry the trace of the request that caused
+	// the event, so that an event relayed later continues that trace.
+	TraceParent string
+	TraceState  string
+}
+
+// Encode turns an envelope into a Message for subject, capturing the trace
+// context of ctx.
+func Encode(ctx context.Context, subject string, env *eventv1.Envelope) (Message, error) {
+	data, err := Marshal(env)
+	if err != nil {
+		return Message{}, err
+	}
+	c := propagation.MapCarrier{}
+	propagation.TraceContext{}.Inject(ctx, c)
+	return Message{
+		ID: env.GetId(), Type: env.GetType(), Subject: subject, Data: data,
+		TraceParent: c["traceparent"], TraceState: c["tracestate"],
+	}, nil
+}
+
+// Build creates an envelope and encodes it for subject in one step.
+func Build(ctx context.Context, subject, eventType, producer string, ref *eventv1.EntityRef, at time.Time, payload proto.Message) (Message, error) {
+	env, err := New(eventType, producer, ref, at, payload)
+	if err != nil {
+		return Message{}, err
+	}
+	return Encode(ctx, subject, env)
+}

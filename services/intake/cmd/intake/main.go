@@ -1,0 +1,30 @@
+// Command intake is Tuijin's front door: key-project registrations and
+// service requests.
+package main
+
+import (
+	"context"
+
+	"github.com/tuijin/tuijin/pkg/clock"
+	"github.com/tuijin/tuijin/pkg/platform"
+	"github.com/tuijin/tuijin/services/intake/internal/intake"
+	"github.com/tuijin/tuijin/services/intake/internal/store"
+	"github.com/tuijin/tuijin/services/intake/internal/transport"
+)
+
+type config struct {
+	platform.Config
+}
+
+func main() {
+	cfg := config{Config: platform.Defaults("127.0.0.1:8081", "tuijin_intake")}
+	platform.Main("intake", &cfg, func(ctx context.Context, app *platform.App) error {
+		st := store.New(app.DB, app.Log)
+		if err := st.EnsureIndexes(ctx); err != nil {
+			return err
+		}
+		st.UseRelay(app.Outbox(st.Collections()...))
+		transport.Routes(app.HTTP.Mux, intake.NewService(st, clock.System{}), app.Log)
+		return nil
+	})
+}

@@ -1,0 +1,109 @@
+// Package intake is the front door's domain: key-project registrations and
+// service requests, their validation and the events they produce.
+package intake
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/tuijin/tuijin/pkg/apperr"
+)
+
+// Project is a key investment project registered at the front door.
+type Project struct {
+	Code              string  `json:"code"`
+	Name              string  `json:"name"`
+	Category          string  `json:"category"`
+	Level             string  `json:"level"`
+	OwnerOrganisation string  `json:"owner_organisation"`
+	OwnerContact      string  `json:"owner_contact"`
+	OwnerPhone        string  `json:"owner_phone,omitempty"`
+	Location          string  `json:"location,omitempty"`
+	InvestmentWan     float64 `json:"investment_wan"`
+	Stage             string  `json:"stage"`
+	Officer           string  `json:"officer,omitempty"`
+	WorkGroup         string  `json:"work_group,omitempty"`
+	GreenChannel      bool    `json:"green_channel,omitempty"`
+}
+
+// Categories, levels and stages a project may have.
+var (
+	Categories = []string{"社会投资", "城市建设", "工业四改", "政府投资", "招商引资"}
+	Levels     = []string{"国家", "省", "市", "县"}
+	Stages     = []string{"planning", "reserve", "approving", "started", "completed"}
+)
+
+// CodeRE is the national investment project code (项目代码):
+// year-region(6)-industry(2)-type(2)-serial(6).
+var CodeRE = regexp.MustCompile(`^\d{4}-\d{6}-\d{2}-\d{2}-\d{6}$`)
+
+var phoneRE = regexp.MustCompile(`^[0-9+\- ]{7,20}$`)
+
+// Normalize trims text fields and fills the default stage.
+func (p *Project) Normalize() {
+	for _, f := range []*string{&p.Code, &p.Name, &p.Category, &p.Level, &p.OwnerOrganisation,
+		&p.OwnerContact, &p.OwnerPhone, &p.Location, &p.Stage, &p.Officer, &p.WorkGroup} {
+		*f = strings.TrimSpace(*f)
+	}
+	if p.Stage == "" {
+		p.Stage = "approving"
+	}
+}
+
+// Validate reports the first rule p breaks, naming the field.
+func (p Project) Validate() error {
+	switch {
+	case p.Code == "":
+		return apperr.Invalid("code", "required", "the project code is required")
+	case !CodeRE.MatchString(p.Code):
+		return apperr.Invalid("code", "invalid_code", "the project code must look like 2024-370481-04-01-123456")
+	}
+	if err := requireText("name", p.Name, 200); err != nil {
+		return err
+	}
+	if !oneOf(p.Category, Categories) {
+		return apperr.Invalid("category", "invalid_category", "category must be one of "+strings.Join(Categories, ", "))
+	}
+	if !oneOf(p.Level, Levels) {
+		return apperr.Invalid("level", "invalid_level", "level must be one of "+strings.Join(Levels, ", "))
+	}
+	if err := requireText("owner_organisation", p.OwnerOrganisation, 200); err != nil {
+		return err
+	}
+	if err := requireText("owner_contact", p.OwnerContact, 50); err != nil {
+		return err
+	}
+	if p.OwnerPhone != "" && !phoneRE.MatchString(p.OwnerPhone) {
+		return apperr.Invalid("owner_phone", "invalid_phone", "owner_phone must be 7-20 digits")
+	}
+	if utf8.RuneCountInString(p.Location) > 200 {
+		return apperr.Invalid("location", "too_long", "location is longer than 200 characters")
+	}
+	if p.InvestmentWan <= 0 || p.InvestmentWan > 1e9 {
+		return apperr.Invalid("investment_wan", "invalid_investment", "investment_wan must be a positive amount in 万元")
+	}
+	if !oneOf(p.Stage, Stages) {
+		return apperr.Invalid("stage", "invalid_stage", "stage must be one of "+strings.Join(Stages, ", "))
+	}
+	return nil
+}
+
+func requireText(field, v string, max int) error {
+	if v == "" {
+		return apperr.Invalid(field, "required", field+" is required")
+	}
+	if utf8.RuneCountInString(v) > max {
+		return apperr.Invalid(field, "too_long", field+" is too long")
+	}
+	return nil
+}
+
+func oneOf(v string, set []string) bool {
+	for _, s := range set {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,151 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/tuijin/tuijin/pkg/apperr"
+	"github.com/tuijin/tuijin/pkg/clock"
+	"github.com/tuijin/tuijin/pkg/event"
+	intakev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/intake/v1"
+)
+
+// Producer is this service's name on its events.
+const Producer = "intake"
+
+// Errors the store reports.
+var (
+	ErrDuplicate = errors.New("already exists")
+	ErrNotFound  = errors.New("not found")
+)
+
+// Store keeps projects and requests. Each Create saves the entity and its
+// events atomically; the events are published after the save.
+type Store interface {
+	CreateProject(ctx context.Context, p Project, events []event.Message) error
+	ProjectExists(ctx context.Context, code string) (bool, error)
+	// CreateRequest returns ErrDuplicate with the stored request when the
+	// id exists already.
+	CreateRequest(ctx context.Context, r Request, events []event.Message) (Request, error)
+	Request(ctx context.Context, id string) (Request, error)
+}
+
+// Service is the front door's use cases.
+type Service interface {
+	RegisterProject(ctx context.Context, p Project) (Project, error)
+	// SubmitRequest takes in a request; with an idempotency key a retry
+	// returns the first result and replayed = true.
+	SubmitRequest(ctx context.Context, r Request, idempotencyKey string) (res Request, replayed bool, err error)
+	GetRequest(ctx context.Context, id string) (Request, error)
+}
+
+type service struct {
+	store Store
+	clock clock.Clock
+}
+
+// NewService returns the intake use cases over store.
+func NewService(store Store, c clock.Clock) Service {
+	return &service{store: store, clock: c}
+}
+
+func (s *service) RegisterProject(ctx context.Context, p Project) (Project, error) {
+	p.Normalize()
+	if err := p.Validate(); err != nil {
+		return Project{}, err
+	}
+	now := s.clock.Now()
+	msg, err := event.Build(ctx, event.TypeProjectRegistered, event.TypeProjectRegistered, Producer,
+		event.Ref("project", p.Code), now, &intakev1.ProjectRegistered{
+			Project: toProto(p), RegisteredAt: timestamppb.New(now),
+		})
+	if err != nil {
+		return Project{}, err
+	}
+	if err := s.store.CreateProject(ctx, p, []event.Message{msg}); err != nil {
+		if errors.Is(err, ErrDuplicate) {
+			return Project{}, apperr.Conflict("project_exists", "project "+p.Code+" is already registered")
+		}
+		return Project{}, fmt.Errorf("register project: %w", err)
+	}
+	return p, nil
+}
+
+// idempotencyNamespace makes request ids derived from keys distinct from any
+// other UUIDv5 use.
+var idempotencyNamespace = uuid.MustParse("6f1d7c1e-3b7a-5c55-9d7e-2b8a4e0c9a11")
+
+// MaxIdempotencyKey bounds the header's length.
+const MaxIdempotencyKey = 200
+
+func (s *service) SubmitRequest(ctx context.Context, r Request, key string) (Request, bool, error) {
+	r.Normalize()
+	if err := r.Validate(); err != nil {
+		return Request{}, false, err
+	}
+	key = strings.TrimSpace(key)
+	if len(key) > MaxIdempotencyKey {
+		return Request{}, false, apperr.Invalid("Idempotency-Key", "invalid_idempotency_key", "Idempotency-Key is longer than 200 characters")
+	}
+	ok, err := s.store.ProjectExists(ctx, r.ProjectCode)
+	if err != nil {
+		return Request{}, false, fmt.Errorf("look up project: %w", err)
+	}
+	if !ok {
+		return Request{}, false, apperr.Invalid("project_code", "unknown_project", "no key project "+r.ProjectCode+" is registered")
+	}
+	// The id is derived from the key, so two concurrent retries race for the
+	// same document and exactly one insert wins.
+	if key != "" {
+		r.ID = uuid.NewSHA1(idempotencyNamespace, []byte(key)).String()
+	} else {
+		r.ID = uuid.NewString()
+	}
+	r.Status = StatusReceived
+	r.ReceivedAt = s.clock.Now().UTC()
+	r.Fingerprint = r.ContentFingerprint()
+	msg, err := event.Build(ctx, event.TypeRequestReceived, event.TypeRequestReceived, Producer,
+		event.Ref("request", r.ID), r.ReceivedAt, &intakev1.RequestReceived{
+			RequestId: r.ID, ProjectCode: r.ProjectCode, Kind: r.Kind, Title: r.Title,
+			Description: r.Description, Contact: r.Contact, Phone: r.Phone,
+			ReceivedAt: timestamppb.New(r.ReceivedAt),
+		})
+	if err != nil {
+		return Request{}, false, err
+	}
+	stored, err := s.store.CreateRequest(ctx, r, []event.Message{msg})
+	switch {
+	case err == nil:
+		return stored, false, nil
+	case errors.Is(err, ErrDuplicate) && key != "":
+		if stored.Fingerprint != r.Fingerprint {
+			return Request{}, false, apperr.Invalid("Idempotency-Key", "idempotency_key_reused",
+				"this Idempotency-Key was already used for a different request")
+		}
+		return stored, true, nil
+	default:
+		return Request{}, false, fmt.Errorf("submit request: %w", err)
+	}
+}
+
+func (s *service) GetRequest(ctx context.Context, id string) (Request, error) {
+	r, err := s.store.Request(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return Request{}, apperr.NotFound("request_not_found", "no request "+id)
+	}
+	return r, err
+}
+
+func toProto(p Project) *intakev1.Project {
+	return &intakev1.Project{
+		Code: p.Code, Name: p.Name, Category: p.Category, Level: p.Level,
+		OwnerOrganisation: p.OwnerOrganisation, OwnerContact: p.OwnerContact, OwnerPhone: p.OwnerPhone,
+		Location: p.Location, InvestmentWan: p.InvestmentWan, Stage: p.Stage,
+		Officer: p.Officer, WorkGroup: p.WorkGroup, GreenChannel: p.GreenChannel,
+	}
+}

@@ -1,0 +1,177 @@
+// Package store keeps intake's projects and requests in MongoDB.
+package store
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/tuijin/tuijin/pkg/event"
+	"github.com/tuijin/tuijin/pkg/mongox"
+	"github.com/tuijin/tuijin/pkg/outbox"
+	"github.com/tuijin/tuijin/services/intake/internal/intake"
+)
+
+// Store implements intake.Store.
+type Store struct {
+	projects *mongo.Collection
+	requests *mongo.Collection
+	relay    *outbox.Relay
+	log      *slog.Logger
+}
+
+// New returns a store over db. Collections is what the outbox relay sweeps.
+func New(db *mongo.Database, log *slog.Logger) *Store {
+	return &Store{projects: db.Collection("projects"), requests: db.Collection("requests"), log: log}
+}
+
+// Collections are the collections whose documents carry an outbox.
+func (s *Store) Collections() []*mongo.Collection { return []*mongo.Collection{s.projects, s.requests} }
+
+// UseRelay sets the relay that publishes right after a save.
+func (s *Store) UseRelay(r *outbox.Relay) { s.relay = r }
+
+// EnsureIndexes declares the indexes production MongoDB uses.
+func (s *Store) EnsureIndexes(ctx context.Context) error {
+	return mongox.EnsureIndexes(ctx, s.requests,
+		mongo.IndexModel{Keys: bson.D{{Key: "project_code", Value: 1}, {Key: "received_at", Value: -1}}})
+}
+
+type projectDoc struct {
+	Code              string         `bson:"_id"`
+	Name              string         `bson:"name"`
+	Category          string         `bson:"category"`
+	Level             string         `bson:"level"`
+	OwnerOrganisation string         `bson:"owner_organisation"`
+	OwnerContact      string         `bson:"owner_contact"`
+	OwnerPhone        string         `bson:"owner_phone,omitempty"`
+	Location          string         `bson:"location,omitempty"`
+	InvestmentWan     float64        `bson:"investment_wan"`
+	Stage             string         `bson:"stage"`
+	Officer           string         `bson:"officer,omitempty"`
+	WorkGroup         string         `bson:"work_group,omitempty"`
+	GreenChannel      bool           `bson:"green_channel,omitempty"`
+	RegisteredAt      time.Time      `bson:"registered_at"`
+	Outbox            []outbox.Entry `bson:"outbox"`
+}
+
+type requestDoc struct {
+	ID          string         `bson:"_id"`
+	ProjectCode string         `bson:"project_code"`
+	Kind        string         `bson:"kind"`
+	Title       string         `bson:"title"`
+	Description string         `bson:"description,omitempty"`
+	Contact     string         `bson:"contact"`
+	Phone       string         `bson:"phone,omitempty"`
+	Status      string         `bson:"status"`
+	ReceivedAt  time.Time      `bson:"received_at"`
+	Fingerprint string         `bson:"fingerprint"`
+	Outbox      []outbox.Entry `bson:"outbox"`
+}
+
+func toDBProject(p intake.Project, out []outbox.Entry, at time.Time) projectDoc {
+	return projectDoc{
+		Code: p.Code, Name: p.Name, Category: p.Category, Level: p.Level,
+		OwnerOrganisation: p.OwnerOrganisation, OwnerContact: p.OwnerContact, OwnerPhone: p.OwnerPhone,
+		Location: p.Location, InvestmentWan: p.InvestmentWan, Stage: p.Stage, Officer: p.Officer,
+		WorkGroup: p.WorkGroup, GreenChannel: p.GreenChannel, RegisteredAt: at, Outbox: out,
+	}
+}
+
+func toDBRequest(r intake.Request, out []outbox.Entry) requestDoc {
+	return requestDoc{
+		ID: r.ID, ProjectCode: r.ProjectCode, Kind: r.Kind, Title: r.Title, Description: r.Description,
+		Contact: r.Contact, Phone: r.Phone, Status: r.Status, ReceivedAt: r.ReceivedAt,
+		Fingerprint: r.Fingerprint, Outbox: out,
+	}
+}
+
+func toBusRequest(d requestDoc) intake.Request {
+	return intake.Request{
+		ID: d.ID, ProjectCode: d.ProjectCode, Kind: d.Kind, Title: d.Title, Description: d.Description,
+		Contact: d.Contact, Phone: d.Phone, Status: d.Status, ReceivedAt: d.ReceivedAt.UTC(),
+		Fingerprint: d.Fingerprint,
+	}
+}
+
+func entries(msgs []event.Message) []outbox.Entry {
+	out := make([]outbox.Entry, len(msgs))
+	for i, m := range msgs {
+		out[i] = outbox.FromMessage(m)
+	}
+	return out
+}
+
+// CreateProject inserts the project with its events.
+func (s *Store) CreateProject(ctx context.Context, p intake.Project, msgs []event.Message) error {
+	out := entries(msgs)
+	if _, err := s.projects.InsertOne(ctx, toDBProject(p, out, time.Now().UTC())); err != nil {
+		if mongox.IsDuplicateKey(err) {
+			return fmt.Errorf("project %s: %w", p.Code, intake.ErrDuplicate)
+		}
+		return fmt.Errorf("insert project: %w", err)
+	}
+	s.flush(ctx, s.projects, p.Code, out)
+	return nil
+}
+
+// ProjectExists reports whether code is registered (a lookup by _id).
+func (s *Store) ProjectExists(ctx context.Context, code string) (bool, error) {
+	err := s.projects.FindOne(ctx, bson.D{{Key: "_id", Value: code}},
+		options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
+	switch {
+	case err == nil:
+		return true, nil
+	case mongox.IsNotFound(err):
+		return false, nil
+	default:
+		return false, fmt.Errorf("find project: %w", err)
+	}
+}
+
+// CreateRequest inserts r with its events; on a duplicate id it returns the
+// stored request with intake.ErrDuplicate.
+func (s *Store) CreateRequest(ctx context.Context, r intake.Request, msgs []event.Message) (intake.Request, error) {
+	out := entries(msgs)
+	if _, err := s.requests.InsertOne(ctx, toDBRequest(r, out)); err != nil {
+		if !mongox.IsDuplicateKey(err) {
+			return intake.Request{}, fmt.Errorf("insert request: %w", err)
+		}
+		stored, gerr := s.Request(ctx, r.ID)
+		if gerr != nil {
+			return intake.Request{}, gerr
+		}
+		return stored, fmt.Errorf("request %s: %w", r.ID, intake.ErrDuplicate)
+	}
+	s.flush(ctx, s.requests, r.ID, out)
+	return r, nil
+}
+
+// Request reads one request by id.
+func (s *Store) Request(ctx context.Context, id string) (intake.Request, error) {
+	var d requestDoc
+	err := s.requests.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if mongox.IsNotFound(err) {
+		return intake.Request{}, fmt.Errorf("request %s: %w", id, intake.ErrNotFound)
+	}
+	if err != nil {
+		return intake.Request{}, fmt.Errorf("find request: %w", err)
+	}
+	return toBusRequest(d), nil
+}
+
+// flush publishes right away; a failure is left to the sweep, since the
+// events are safely stored.
+func (s *Store) flush(ctx context.Context, coll *mongo.Collection, id string, out []outbox.Entry) {
+	if s.relay == nil {
+		return
+	}
+	if err := s.relay.Flush(ctx, coll, id, out); err != nil {
+		s.log.Warn("publishing deferred to the outbox sweep", "id", id, "err", err)
+	}
+}
