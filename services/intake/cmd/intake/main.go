@@ -18,13 +18,15 @@ type config struct {
 
 func main() {
 	cfg := config{Config: platform.Defaults("127.0.0.1:8081", "tuijin_intake")}
-	platform.Main("intake", &cfg, func(ctx context.Context, app *platform.App) error {
-		st := store.New(app.DB, app.Log)
-		if err := st.EnsureIndexes(ctx); err != nil {
-			return err
-		}
-		st.UseRelay(app.Outbox(st.Collections()...))
-		transport.Routes(app.HTTP.Mux, intake.NewService(st, clock.System{}), app.Log)
-		return nil
-	})
+	platform.Main("intake", &cfg, setup)
+}
+
+func setup(ctx context.Context, app *platform.App) error {
+	st := store.New(app.DB, app.Log)
+	if err := st.EnsureIndexes(ctx); err != nil {
+		return err
+	}
+	st.UseRelay(app.Outbox(st.Collections()...))
+	transport.Routes(app.HTTP.Mux, intake.NewService(st, clock.System{}), app.Log)
+	return nil
 }

@@ -1,0 +1,55 @@
+// Command ledger is Tuijin's 台账: it plans each project's approval items
+// and routes them to departments.
+package main
+
+import (
+	"context"
+
+	"github.com/tuijin/tuijin/pkg/clock"
+	"github.com/tuijin/tuijin/pkg/org"
+	"github.com/tuijin/tuijin/pkg/platform"
+	"github.com/tuijin/tuijin/services/ledger/internal/catalog"
+	"github.com/tuijin/tuijin/services/ledger/internal/ledger"
+	"github.com/tuijin/tuijin/services/ledger/internal/store"
+	"github.com/tuijin/tuijin/services/ledger/internal/transport"
+)
+
+type config struct {
+	platform.Config
+	OrgFile     string `conf:"help:organisation YAML (empty: the demo organisation)"`
+	CatalogFile string `conf:"help:item catalog YAML (empty: the demo catalog)"`
+}
+
+func main() {
+	cfg := config{Config: platform.Defaults("127.0.0.1:8082", "tuijin_ledger")}
+	platform.Main("ledger", &cfg, setup(&cfg))
+}
+
+func setup(cfg *config) platform.Setup {
+	return func(ctx context.Context, app *platform.App) error {
+		o, err := org.Load(cfg.OrgFile)
+		if err != nil {
+			return err
+		}
+		isDept := func(code string) bool { _, ok := o.Department(code); return ok }
+		cat, err := catalog.Load(cfg.CatalogFile, isDept)
+		if err != nil {
+			return err
+		}
+		st := store.New(app.DB, app.Log)
+		if err := st.EnsureIndexes(ctx); err != nil {
+			return err
+		}
+		st.UseRelay(app.Outbox(st.Collections()...))
+
+		svc := ledger.NewService(st, cat, isDept, clock.System{},
+			ledger.OnAssigned(transport.AssignmentCounter(app.Registry)))
+		depts := make([]string, len(o.Departments))
+		for i, d := range o.Departments {
+			depts[i] = d.Code
+		}
+		app.Registry.MustRegister(transport.NewPendingCollector(st, depts))
+		transport.Routes(app.HTTP.Mux, svc, cat, app.Log)
+		return app.Consume(ctx, transport.ProjectRegisteredConsumer, transport.OnProjectRegistered(svc))
+	}
+}

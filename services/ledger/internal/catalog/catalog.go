@@ -1,0 +1,181 @@
+// Package catalog is the item catalog (事项目录): which approval items a key
+// project needs, who handles each, after which prerequisites, within how
+// many working days. It is data, validated when loaded.
+package catalog
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed demo.yaml
+var demo []byte
+
+// Modes an item may allow.
+const (
+	ModeGreenChannel = "green_channel" // 绿色通道
+	ModeRongque      = "rongque"       // 容缺受理
+	ModeGaozhi       = "gaozhi"        // 告知承诺
+)
+
+// Item is one approval item type.
+type Item struct {
+	Key           string   `yaml:"key"`
+	Name          string   `yaml:"name"`
+	Department    string   `yaml:"department"`
+	Stage         int      `yaml:"stage"`
+	StageName     string   `yaml:"stage_name"`
+	Prerequisites []string `yaml:"prerequisites"`
+	// PromisedDays is the limit in working days of a 承诺件.
+	PromisedDays int `yaml:"promised_days"`
+	// Immediate marks a 即办件, due the same working day.
+	Immediate bool     `yaml:"immediate"`
+	Modes     []string `yaml:"modes"`
+}
+
+// Catalog is the ordered list of item types.
+type Catalog struct {
+	Items []Item `yaml:"items"`
+	byKey map[string]int
+}
+
+var keyRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,39}$`)
+
+// Demo returns the embedded demo catalog, checked against departments.
+func Demo(departments func(string) bool) (*Catalog, error) { return Parse(demo, departments) }
+
+// Load reads a catalog file; an empty path means the demo.
+func Load(path string, departments func(string) bool) (*Catalog, error) {
+	if path == "" {
+		return Demo(departments)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: %w", err)
+	}
+	c, err := Parse(b, departments)
+	if err != nil {
+		return nil, fmt.Errorf("catalog %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse decodes and validates a catalog. departments reports whether a
+// department code exists.
+func Parse(b []byte, departments func(string) bool) (*Catalog, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	var c Catalog
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	if err := c.validate(departments); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (c *Catalog) validate(departments func(string) bool) error {
+	var errs []error
+	if len(c.Items) == 0 {
+		errs = append(errs, errors.New("no items"))
+	}
+	c.byKey = map[string]int{}
+	for i, it := range c.Items {
+		at := fmt.Sprintf("items[%d] %s", i, it.Key)
+		if !keyRE.MatchString(it.Key) {
+			errs = append(errs, fmt.Errorf("%s: key must be lowercase ASCII with dashes", at))
+		}
+		if _, dup := c.byKey[it.Key]; dup {
+			errs = append(errs, fmt.Errorf("%s: duplicate key", at))
+		}
+		c.byKey[it.Key] = i
+		if it.Name == "" {
+			errs = append(errs, fmt.Errorf("%s: name is required", at))
+		}
+		if !departments(it.Department) {
+			errs = append(errs, fmt.Errorf("%s: unknown department %q", at, it.Department))
+		}
+		if it.Immediate && it.PromisedDays != 0 {
+			errs = append(errs, fmt.Errorf("%s: an immediate item (即办件) has no promised days", at))
+		}
+		if !it.Immediate && (it.PromisedDays < 1 || it.PromisedDays > 365) {
+			errs = append(errs, fmt.Errorf("%s: promised_days must be 1-365", at))
+		}
+		for _, m := range it.Modes {
+			if m != ModeGreenChannel && m != ModeRongque && m != ModeGaozhi {
+				errs = append(errs, fmt.Errorf("%s: unknown mode %q", at, m))
+			}
+		}
+	}
+	for _, it := range c.Items {
+		for _, p := range it.Prerequisites {
+			if _, ok := c.byKey[p]; !ok {
+				errs = append(errs, fmt.Errorf("item %s: unknown prerequisite %q", it.Key, p))
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	if cycle := c.findCycle(); cycle != nil {
+		return fmt.Errorf("prerequisites form a cycle: %s", strings.Join(cycle, " → "))
+	}
+	return nil
+}
+
+// findCycle returns one prerequisite cycle, or nil.
+func (c *Catalog) findCycle() []string {
+	const (
+		unseen = iota
+		onPath
+		done
+	)
+	state := make(map[string]int, len(c.Items))
+	var path []string
+	var visit func(key string) []string
+	visit = func(key string) []string {
+		switch state[key] {
+		case onPath:
+			for i, k := range path {
+				if k == key {
+					return append(append([]string{}, path[i:]...), key)
+				}
+			}
+		case done:
+			return nil
+		}
+		state[key] = onPath
+		path = append(path, key)
+		for _, p := range c.Items[c.byKey[key]].Prerequisites {
+			if cyc := visit(p); cyc != nil {
+				return cyc
+			}
+		}
+		path = path[:len(path)-1]
+		state[key] = done
+		return nil
+	}
+	for _, it := range c.Items {
+		if cyc := visit(it.Key); cyc != nil {
+			return cyc
+		}
+	}
+	return nil
+}
+
+// Item returns the item type with key.
+func (c *Catalog) Item(key string) (Item, bool) {
+	i, ok := c.byKey[key]
+	if !ok {
+		return Item{}, false
+	}
+	return c.Items[i], true
+}

@@ -1,0 +1,52 @@
+package catalog
+
+import (
+	"strings"
+	"testing"
+)
+
+func anyDept(string) bool { return true }
+
+func TestDemoCatalog(t *testing.T) {
+	c, err := Demo(anyDept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Items) != 11 {
+		t.Fatalf("demo has %d items, want 11", len(c.Items))
+	}
+	it, ok := c.Item("shigong-xuke")
+	if !ok || len(it.Prerequisites) != 2 {
+		t.Fatalf("施工许可 = %+v, want two prerequisites", it)
+	}
+}
+
+func TestParseRefusesBadCatalogs(t *testing.T) {
+	item := func(key, extra string) string {
+		return "  - {key: " + key + ", name: n, department: d, promised_days: 5" + extra + "}\n"
+	}
+	tests := map[string]struct {
+		yaml, want string
+		depts      func(string) bool
+	}{
+		"cycle": {"items:\n" + item("aa", ", prerequisites: [bb]") + item("bb", ", prerequisites: [cc]") + item("cc", ", prerequisites: [aa]"),
+			"cycle: aa → bb → cc → aa", anyDept},
+		"self cycle":           {"items:\n" + item("aa", ", prerequisites: [aa]"), "cycle", anyDept},
+		"unknown prerequisite": {"items:\n" + item("aa", ", prerequisites: [zz]"), `unknown prerequisite "zz"`, anyDept},
+		"unknown department":   {"items:\n" + item("aa", ""), `unknown department "d"`, func(string) bool { return false }},
+		"duplicate key":        {"items:\n" + item("aa", "") + item("aa", ""), "duplicate key", anyDept},
+		"unknown field":        {"items:\n" + item("aa", ", colour: red"), "colour", anyDept},
+		"unknown mode":         {"items:\n" + item("aa", ", modes: [fast]"), `unknown mode "fast"`, anyDept},
+		"no days":              {"items:\n  - {key: aa, name: n, department: d}\n", "promised_days", anyDept},
+		"immediate with days":  {"items:\n" + item("aa", ", immediate: true"), "immediate", anyDept},
+		"empty":                {"items: []", "no items", anyDept},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.yaml), tt.depts)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Parse error = %v, want it to mention %q", err, tt.want)
+			}
+		})
+	}
+}
