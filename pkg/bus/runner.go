@@ -210,7 +210,11 @@ func (r *Runner) handle(ctx context.Context, msg jetstream.Msg) {
 	case IsPermanent(err):
 		span.RecordError(err)
 		r.log.Warn("dead-lettering message", "subject", msg.Subject(), "seq", meta.Sequence.Stream, "err", err)
-		if derr := r.deadLetter(ctx, msg.Subject(), msg.Data(), meta.Sequence.Stream, "undecodable", err); derr != nil {
+		reason := "permanent"
+		if errors.Is(err, event.ErrUndecodable) {
+			reason = "undecodable"
+		}
+		if derr := r.deadLetter(ctx, msg.Subject(), msg.Data(), meta.Sequence.Stream, reason, err); derr != nil {
 			// Not settled: it comes back after AckWait and we try again.
 			r.log.Error("dead-letter publish failed", "err", derr)
 			return

@@ -64,13 +64,16 @@ func NewRelay(pub Publisher, log *slog.Logger, colls ...*mongo.Collection) *Rela
 
 // Flush publishes entries of document id in coll, in order, and pulls each
 // published one. It stops at the first failure; the sweep retries the rest.
+//
+// Entries are pulled by their exact value, not by a condition on their id:
+// FerretDB v1 evaluates $pull only as an equality match on whole elements.
 func (r *Relay) Flush(ctx context.Context, coll *mongo.Collection, id any, entries []Entry) error {
 	for _, e := range entries {
 		if err := r.pub.Publish(ctx, e.message()); err != nil {
 			return err
 		}
 		if _, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
-			bson.D{{Key: "$pull", Value: bson.D{{Key: Field, Value: bson.D{{Key: "id", Value: e.ID}}}}}}); err != nil {
+			bson.D{{Key: "$pull", Value: bson.D{{Key: Field, Value: e}}}}); err != nil {
 			return fmt.Errorf("pull outbox entry %s: %w", e.ID, err)
 		}
 	}

@@ -1,0 +1,188 @@
+// Package meeting is coordination-meeting's domain: dispatch meetings (调度会),
+// team reports, joint meetings (联席会议) and on-site meetings (现场会).
+package meeting
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/tuijin/tuijin/pkg/apperr"
+	"github.com/tuijin/tuijin/pkg/org"
+)
+
+// Meeting is a scheduled coordination meeting.
+type Meeting struct {
+	ID          string    `json:"id"`
+	Kind        string    `json:"kind"`
+	Title       string    `json:"title"`
+	StartsAt    time.Time `json:"starts_at"`
+	Location    string    `json:"location"`
+	WorkGroup   string    `json:"work_group,omitempty"`
+	Attendees   []string  `json:"attendees"`
+	ProjectCode string    `json:"project_code,omitempty"`
+	Status      string    `json:"status"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// Kinds of meetings.
+const (
+	KindDispatch   = "dispatch"
+	KindTeamReport = "team_report"
+	KindJoint      = "joint"
+	KindOnSite     = "on_site"
+)
+
+// Kinds lists every kind.
+var Kinds = []string{KindDispatch, KindTeamReport, KindJoint, KindOnSite}
+
+// StatusScheduled is the status of a meeting just scheduled.
+const StatusScheduled = "scheduled"
+
+// projectCodeRE is the national investment project code (项目代码).
+var projectCodeRE = regexp.MustCompile(`^\d{4}-\d{6}-\d{2}-\d{2}-\d{6}$`)
+
+// codeRE is the shape of organisation codes (departments, work groups).
+var codeRE = regexp.MustCompile(`^[a-z][a-z0-9]{1,15}$`)
+
+// Draft is a meeting as a caller proposes it; StartsAt is RFC 3339 text so
+// that an unparseable time is a rule broken (422), not malformed JSON.
+type Draft struct {
+	Kind        string
+	Title       string
+	StartsAt    string
+	Location    string
+	WorkGroup   string
+	Attendees   []string
+	ProjectCode string
+}
+
+// Validate checks d against the organisation and returns the meeting it
+// describes, without the id, status and creation time the service sets.
+func (d Draft) Validate(o *org.Org) (Meeting, error) {
+	m := Meeting{
+		Kind: strings.TrimSpace(d.Kind), Title: strings.TrimSpace(d.Title), Location: strings.TrimSpace(d.Location),
+		WorkGroup: strings.TrimSpace(d.WorkGroup), ProjectCode: strings.TrimSpace(d.ProjectCode),
+	}
+	if !oneOf(m.Kind, Kinds) {
+		return Meeting{}, apperr.Invalid("kind", "invalid_kind", "kind must be one of "+strings.Join(Kinds, ", "))
+	}
+	if err := requireText("title", m.Title, 100); err != nil {
+		return Meeting{}, err
+	}
+	startsAt, err := parseTime(d.StartsAt)
+	if err != nil {
+		return Meeting{}, err
+	}
+	m.StartsAt = startsAt
+	if err := requireText("location", m.Location, 200); err != nil {
+		return Meeting{}, err
+	}
+	if m.WorkGroup != "" && !isWorkGroup(o, m.WorkGroup) {
+		return Meeting{}, apperr.Invalid("work_group", "unknown_work_group", fmt.Sprintf("no work group %q", m.WorkGroup))
+	}
+	if m.Attendees, err = attendees(o, d.Attendees); err != nil {
+		return Meeting{}, err
+	}
+	switch {
+	case m.ProjectCode == "" && m.Kind == KindOnSite:
+		return Meeting{}, apperr.Invalid("project_code", "required", "an on_site meeting is held at a project: project_code is required")
+	case m.ProjectCode != "" && !projectCodeRE.MatchString(m.ProjectCode):
+		return Meeting{}, apperr.Invalid("project_code", "invalid_code", "project_code must look like 2024-370481-04-01-123456")
+	}
+	return m, nil
+}
+
+// parseTime reads RFC 3339 and keeps what MongoDB keeps (UTC, milliseconds),
+// so the meeting returned on create equals the one read back.
+func parseTime(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, apperr.Invalid("starts_at", "required", "starts_at is required")
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, apperr.Invalid("starts_at", "invalid_time", "starts_at must be an RFC 3339 time such as 2026-03-02T09:30:00+08:00")
+	}
+	return t.UTC().Truncate(time.Millisecond), nil
+}
+
+// attendees are department codes of the organisation, each once, in the
+// order given.
+func attendees(o *org.Org, codes []string) ([]string, error) {
+	if len(codes) == 0 {
+		return nil, apperr.Invalid("attendees", "required", "attendees must name at least one department")
+	}
+	seen := map[string]bool{}
+	out := make([]string, 0, len(codes))
+	for _, c := range codes {
+		c = strings.TrimSpace(c)
+		if _, ok := o.Department(c); !ok {
+			return nil, apperr.Invalid("attendees", "unknown_department", fmt.Sprintf("no department %q", c))
+		}
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func isWorkGroup(o *org.Org, code string) bool {
+	for _, g := range o.WorkGroups {
+		if g.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// Limits of a meeting list.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 200
+)
+
+// ListQuery selects meetings, latest start first.
+type ListQuery struct {
+	WorkGroup string
+	Limit     int
+}
+
+// ParseListQuery reads a list query from its text form.
+func ParseListQuery(workGroup, limit string) (ListQuery, error) {
+	q := ListQuery{WorkGroup: strings.TrimSpace(workGroup), Limit: DefaultLimit}
+	if q.WorkGroup != "" && !codeRE.MatchString(q.WorkGroup) {
+		return ListQuery{}, apperr.Invalid("work_group", "invalid_work_group", "work_group must be a work group code such as yongdi")
+	}
+	if limit != "" {
+		n, err := strconv.Atoi(limit)
+		if err != nil || n < 1 || n > MaxLimit {
+			return ListQuery{}, apperr.Invalid("limit", "invalid_limit", "limit must be a whole number from 1 to "+strconv.Itoa(MaxLimit))
+		}
+		q.Limit = n
+	}
+	return q, nil
+}
+
+func requireText(field, v string, max int) error {
+	if v == "" {
+		return apperr.Invalid(field, "required", field+" is required")
+	}
+	if utf8.RuneCountInString(v) > max {
+		return apperr.Invalid(field, "too_long", fmt.Sprintf("%s is longer than %d characters", field, max))
+	}
+	return nil
+}
+
+func oneOf(v string, set []string) bool {
+	for _, s := range set {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

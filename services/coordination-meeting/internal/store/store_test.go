@@ -1,0 +1,149 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/tuijin/tuijin/pkg/bus"
+	"github.com/tuijin/tuijin/pkg/event"
+	meetingv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/meeting/v1"
+	"github.com/tuijin/tuijin/pkg/outbox"
+	"github.com/tuijin/tuijin/pkg/testenv"
+	"github.com/tuijin/tuijin/services/coordination-meeting/internal/meeting"
+)
+
+func TestStoreAgainstFerretDB(t *testing.T) {
+	ctx := context.Background()
+	db := testenv.Mongo(t).Database("tuijin_meeting_test")
+	_, js := testenv.JetStream(t)
+	st := New(db, testenv.Logger())
+	if err := st.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	relay := outbox.NewRelay(bus.NewPublisher(js, noop.NewTracerProvider().Tracer("test"), bus.NewMetrics(prometheus.NewRegistry())),
+		testenv.Logger(), st.Collections()...)
+
+	t0 := time.Date(2026, 3, 2, 1, 30, 0, 0, time.UTC)
+	newMeeting := func(n int, group string) (meeting.Meeting, []event.Message) {
+		m := meeting.Meeting{ID: fmt.Sprint("m", n), Kind: meeting.KindDispatch, Title: fmt.Sprint("调度会 ", n),
+			StartsAt: t0.Add(time.Duration(n) * 24 * time.Hour), Location: "301", WorkGroup: group,
+			Attendees: []string{"zrzy", "fgw"}, Status: meeting.StatusScheduled, CreatedAt: t0}
+		msg, err := event.Build(ctx, event.TypeMeetingScheduled, event.TypeMeetingScheduled, "test",
+			event.Ref("meeting", m.ID), t0, &meetingv1.MeetingScheduled{MeetingId: m.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m, []event.Message{msg}
+	}
+
+	// Saved before any relay exists: as if the process died between the
+	// save and the publish. The event waits in the document.
+	m1, msgs := newMeeting(1, "yongdi")
+	if err := st.Create(ctx, m1, msgs); err != nil {
+		t.Fatal(err)
+	}
+	if n := pendingOutbox(t, st, m1.ID); n != 1 {
+		t.Fatalf("outbox of unrelayed meeting has %d entries, want 1", n)
+	}
+	if n, err := relay.Sweep(ctx); err != nil || n != 1 {
+		t.Fatalf("sweep published %d, %v; want 1", n, err)
+	}
+	if n := eventsOnStream(t, js); n != 1 {
+		t.Fatalf("stream holds %d meeting events after the sweep, want 1", n)
+	}
+
+	st.UseRelay(relay)
+	m2, msgs := newMeeting(2, "huanbao")
+	if err := st.Create(ctx, m2, msgs); err != nil {
+		t.Fatal(err)
+	}
+	if n := pendingOutbox(t, st, m2.ID); n != 0 {
+		t.Fatalf("outbox after create with relay has %d entries, want 0", n)
+	}
+	m3, msgs := newMeeting(3, "yongdi")
+	if err := st.Create(ctx, m3, msgs); err != nil {
+		t.Fatal(err)
+	}
+	if n := pendingOutbox(t, st, m3.ID); n != 0 {
+		t.Fatalf("outbox after create with relay has %d entries, want 0", n)
+	}
+	if got := eventsOnStream(t, js); got != 3 {
+		t.Fatalf("stream holds %d meeting events, want 3", got)
+	}
+
+	t.Run("the sweep empties the outbox it published", func(t *testing.T) {
+		if n := pendingOutbox(t, st, m1.ID); n != 0 {
+			t.Fatalf("%d published entries left in the document", n)
+		}
+	})
+	t.Run("get round-trips", func(t *testing.T) {
+		got, err := st.Meeting(ctx, m2.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ID != m2.ID || !got.StartsAt.Equal(m2.StartsAt) || got.WorkGroup != "huanbao" ||
+			len(got.Attendees) != 2 || got.Status != meeting.StatusScheduled || !got.CreatedAt.Equal(t0) {
+			t.Fatalf("got %+v, want %+v", got, m2)
+		}
+	})
+	t.Run("unknown id is not found", func(t *testing.T) {
+		if _, err := st.Meeting(ctx, "nope"); !errors.Is(err, meeting.ErrNotFound) {
+			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("list latest start first, by work group, limited", func(t *testing.T) {
+		for _, tt := range []struct {
+			q    meeting.ListQuery
+			want []string
+		}{
+			{meeting.ListQuery{Limit: 50}, []string{"m3", "m2", "m1"}},
+			{meeting.ListQuery{Limit: 2}, []string{"m3", "m2"}},
+			{meeting.ListQuery{WorkGroup: "yongdi", Limit: 50}, []string{"m3", "m1"}},
+			{meeting.ListQuery{WorkGroup: "wenwu", Limit: 50}, nil},
+		} {
+			ms, err := st.List(ctx, tt.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, m := range ms {
+				ids = append(ids, m.ID)
+			}
+			if fmt.Sprint(ids) != fmt.Sprint(tt.want) {
+				t.Errorf("%+v: got %v, want %v", tt.q, ids, tt.want)
+			}
+		}
+	})
+}
+
+func pendingOutbox(t *testing.T, st *Store, id string) int {
+	t.Helper()
+	var d struct {
+		Outbox []outbox.Entry `bson:"outbox"`
+	}
+	if err := st.meetings.FindOne(context.Background(), bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
+		t.Fatal(err)
+	}
+	return len(d.Outbox)
+}
+
+func eventsOnStream(t *testing.T, js jetstream.JetStream) uint64 {
+	t.Helper()
+	s, err := js.Stream(context.Background(), bus.EventsStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(context.Background(), jetstream.WithSubjectFilter(event.TypeMeetingScheduled))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.State.Msgs
+}

@@ -1,0 +1,128 @@
+// Package store keeps notification's inbox in MongoDB.
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/tuijin/tuijin/pkg/mongox"
+	"github.com/tuijin/tuijin/services/notification/internal/notification"
+)
+
+// Store implements notification.Store. The inbox holds no outbox: the
+// service emits no events, it only records what it delivered.
+type Store struct {
+	inbox *mongo.Collection
+}
+
+// New returns a store over db.
+func New(db *mongo.Database) *Store {
+	return &Store{inbox: db.Collection("inbox")}
+}
+
+// EnsureIndexes declares the index production MongoDB uses for inbox pages
+// and unread counts (FerretDB scans regardless, hence the small documents).
+func (s *Store) EnsureIndexes(ctx context.Context) error {
+	return mongox.EnsureIndexes(ctx, s.inbox,
+		mongo.IndexModel{Keys: bson.D{{Key: "recipient", Value: 1}, {Key: "created_at", Value: -1}}})
+}
+
+type entryDoc struct {
+	ID           string     `bson:"_id"`
+	Recipient    string     `bson:"recipient"`
+	Channel      string     `bson:"channel"`
+	Title        string     `bson:"title"`
+	Body         string     `bson:"body"`
+	ProjectCode  string     `bson:"project_code,omitempty"`
+	ItemID       string     `bson:"item_id,omitempty"`
+	GreenChannel bool       `bson:"green_channel,omitempty"`
+	EventID      string     `bson:"event_id"`
+	CreatedAt    time.Time  `bson:"created_at"`
+	Read         bool       `bson:"read"`
+	ReadAt       *time.Time `bson:"read_at,omitempty"`
+}
+
+func toDBEntry(e notification.Entry) entryDoc {
+	return entryDoc{
+		ID: e.ID, Recipient: e.Recipient, Channel: e.Channel, Title: e.Title, Body: e.Body,
+		ProjectCode: e.ProjectCode, ItemID: e.ItemID, GreenChannel: e.GreenChannel, EventID: e.EventID,
+		CreatedAt: e.CreatedAt, Read: e.Read, ReadAt: e.ReadAt,
+	}
+}
+
+func toBusEntry(d entryDoc) notification.Entry {
+	e := notification.Entry{
+		ID: d.ID, Recipient: d.Recipient, Channel: d.Channel, Title: d.Title, Body: d.Body,
+		ProjectCode: d.ProjectCode, ItemID: d.ItemID, GreenChannel: d.GreenChannel, EventID: d.EventID,
+		CreatedAt: d.CreatedAt.UTC(), Read: d.Read,
+	}
+	if d.ReadAt != nil {
+		at := d.ReadAt.UTC()
+		e.ReadAt = &at
+	}
+	return e
+}
+
+// Insert saves e; a second insert of the same id is notification.ErrDuplicate.
+func (s *Store) Insert(ctx context.Context, e notification.Entry) error {
+	if _, err := s.inbox.InsertOne(ctx, toDBEntry(e)); err != nil {
+		if mongox.IsDuplicateKey(err) {
+			return fmt.Errorf("inbox entry %s: %w", e.ID, notification.ErrDuplicate)
+		}
+		return fmt.Errorf("insert inbox entry: %w", err)
+	}
+	return nil
+}
+
+// Inbox reads a page of the recipient's entries and its unread count.
+func (s *Store) Inbox(ctx context.Context, q notification.InboxQuery) ([]notification.Entry, int, error) {
+	filter := bson.D{{Key: "recipient", Value: q.Recipient}}
+	if q.UnreadOnly {
+		filter = append(filter, bson.E{Key: "read", Value: false})
+	}
+	cur, err := s.inbox.Find(ctx, filter, options.Find().
+		SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}).
+		SetLimit(int64(q.Limit)))
+	if err != nil {
+		return nil, 0, fmt.Errorf("find inbox: %w", err)
+	}
+	var docs []entryDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, 0, fmt.Errorf("read inbox: %w", err)
+	}
+	unread, err := s.inbox.CountDocuments(ctx, bson.D{{Key: "recipient", Value: q.Recipient}, {Key: "read", Value: false}})
+	if err != nil {
+		return nil, 0, fmt.Errorf("count unread: %w", err)
+	}
+	items := make([]notification.Entry, len(docs))
+	for i, d := range docs {
+		items[i] = toBusEntry(d)
+	}
+	return items, int(unread), nil
+}
+
+// MarkRead sets read on entry id. Only an unread entry is updated, so the
+// first read time survives repeated calls.
+func (s *Store) MarkRead(ctx context.Context, id string, at time.Time) (notification.Entry, error) {
+	var d entryDoc
+	err := s.inbox.FindOneAndUpdate(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "read", Value: false}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "read", Value: true}, {Key: "read_at", Value: at}}}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
+	if mongox.IsNotFound(err) {
+		// Read already, or no such entry: a plain lookup tells which.
+		err = s.inbox.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	}
+	if mongox.IsNotFound(err) {
+		return notification.Entry{}, fmt.Errorf("inbox entry %s: %w", id, notification.ErrNotFound)
+	}
+	if err != nil {
+		return notification.Entry{}, fmt.Errorf("mark inbox entry %s read: %w", id, err)
+	}
+	return toBusEntry(d), nil
+}
