@@ -6,8 +6,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
@@ -39,14 +41,60 @@ func Ready(client *mongo.Client) func(context.Context) error {
 // accepts but does not use secondary indexes for queries; production MongoDB
 // does, so hot paths are designed around _id and the indexes are declared
 // for MongoDB.
+//
+// Indexes that already exist (by name) are left alone: asked to create again
+// an existing index over the ledger's project documents, FerretDB v1.24
+// panics in its connection handler ("slice bounds out of range") and drops
+// the connection, so a service restarting over its data could not start.
+// The e2e crash test restarts the ledger over its data.
 func EnsureIndexes(ctx context.Context, coll *mongo.Collection, models ...mongo.IndexModel) error {
 	if len(models) == 0 {
 		return nil
 	}
-	if _, err := coll.Indexes().CreateMany(ctx, models); err != nil {
+	specs, err := coll.Indexes().ListSpecifications(ctx)
+	if err != nil {
+		return fmt.Errorf("list indexes of %s: %w", coll.Name(), err)
+	}
+	have := make(map[string]bool, len(specs))
+	for _, s := range specs {
+		have[s.Name] = true
+	}
+	var missing []mongo.IndexModel
+	for _, m := range models {
+		if !have[IndexName(m)] {
+			missing = append(missing, m)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if _, err := coll.Indexes().CreateMany(ctx, missing); err != nil {
 		return fmt.Errorf("indexes of %s: %w", coll.Name(), err)
 	}
 	return nil
+}
+
+// IndexName is the name MongoDB gives an index: the one set in its options,
+// or its keys and directions joined with underscores ("a_1_b_-1").
+func IndexName(m mongo.IndexModel) string {
+	if m.Options != nil {
+		var o options.IndexOptions
+		for _, set := range m.Options.List() {
+			_ = set(&o)
+		}
+		if o.Name != nil {
+			return *o.Name
+		}
+	}
+	keys, ok := m.Keys.(bson.D)
+	if !ok {
+		return ""
+	}
+	parts := make([]string, 0, 2*len(keys))
+	for _, k := range keys {
+		parts = append(parts, k.Key, fmt.Sprint(k.Value))
+	}
+	return strings.Join(parts, "_")
 }
 
 // IsDuplicateKey reports a unique-index violation.

@@ -1,0 +1,402 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+
+	eventv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/event/v1"
+
+	"github.com/tuijin/tuijin/pkg/bus"
+	"github.com/tuijin/tuijin/pkg/event"
+	"github.com/tuijin/tuijin/pkg/mongox"
+	"github.com/tuijin/tuijin/pkg/testenv"
+	"github.com/tuijin/tuijin/tools/stack"
+)
+
+// binDir holds the service binaries built once for the whole package.
+var binDir string
+
+func TestMain(m *testing.M) {
+	os.Exit(func() int {
+		dir, err := os.MkdirTemp("", "tuijin-e2e-bin")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		if err := stack.Build(ctx, "..", dir); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		binDir = dir
+		return m.Run()
+	}())
+}
+
+// system is one private Tuijin: its own NATS, FerretDB and service
+// processes, all on loopback.
+type system struct {
+	t     *testing.T
+	nats  string
+	mongo string
+	js    jetstream.JetStream
+	db    *mongo.Client
+	env   []string
+	logs  *lockedBuffer
+	mu    sync.Mutex
+	procs map[string]*stack.Proc
+	addrs map[string]string
+}
+
+// newSystem starts NATS and FerretDB and creates the streams; services are
+// started with start.
+func newSystem(t *testing.T) *system {
+	t.Helper()
+	natsURL := testenv.NATS(t)
+	mongoURI := testenv.MongoURI(t)
+	nc, js, err := bus.Connect(natsURL, "e2e", testenv.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := bus.EnsureStreams(ctx, js, 1); err != nil {
+		t.Fatal(err)
+	}
+	s := &system{
+		t: t, nats: natsURL, mongo: mongoURI, js: js,
+		logs:  &lockedBuffer{},
+		procs: map[string]*stack.Proc{},
+		addrs: map[string]string{},
+		env: []string{
+			"TUIJIN_NATS_URL=" + natsURL,
+			"TUIJIN_MONGO_URI=" + mongoURI,
+			"TUIJIN_OUTBOX_INTERVAL=300ms",
+			"TUIJIN_LOG_LEVEL=info",
+		},
+	}
+	// The test's own client connects to the same FerretDB as the services.
+	s.db = connectMongo(t, mongoURI)
+	t.Cleanup(func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for name, p := range s.procs {
+			if err := p.Stop(10 * time.Second); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+		if t.Failed() {
+			t.Logf("service output:\n%s", s.logs.tail(200))
+		}
+	})
+	return s
+}
+
+// start runs the named services and waits until each is ready. A service
+// keeps its address across restarts.
+func (s *system) start(names ...string) {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for _, name := range names {
+		s.mu.Lock()
+		addr, ok := s.addrs[name]
+		if !ok {
+			addr = freeAddr(s.t)
+			s.addrs[name] = addr
+		}
+		p, err := stack.Start(filepath.Join(binDir, name), name, addr, s.env, s.logs)
+		if err != nil {
+			s.mu.Unlock()
+			s.t.Fatal(err)
+		}
+		s.procs[name] = p
+		s.mu.Unlock()
+		if err := p.WaitReady(ctx); err != nil {
+			s.t.Fatalf("%v\n%s", err, s.logs.tail(50))
+		}
+	}
+}
+
+// kill ends a service with SIGKILL, as a crash would.
+func (s *system) kill(name string) {
+	s.mu.Lock()
+	p := s.procs[name]
+	delete(s.procs, name)
+	s.mu.Unlock()
+	p.Kill()
+}
+
+// stop ends a service cleanly and checks that it exited 0 in time.
+func (s *system) stop(name string) {
+	s.t.Helper()
+	s.mu.Lock()
+	p := s.procs[name]
+	delete(s.procs, name)
+	s.mu.Unlock()
+	start := time.Now()
+	if err := p.Stop(10 * time.Second); err != nil {
+		s.t.Fatalf("stop %s: %v", name, err)
+	}
+	s.t.Logf("%s stopped in %s", name, time.Since(start).Round(time.Millisecond))
+}
+
+func (s *system) url(name string) string { return "http://" + s.addrs[name] }
+
+// do sends a request and decodes a JSON answer into out (if not nil).
+func (s *system) do(method, url, contentType string, body []byte, header map[string]string, out any) *http.Response {
+	s.t.Helper()
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if out != nil && len(raw) > 0 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			s.t.Fatalf("%s %s: decode %q: %v", method, url, raw, err)
+		}
+	}
+	return resp
+}
+
+func (s *system) postJSON(url string, v any, header map[string]string, out any) *http.Response {
+	s.t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return s.do(http.MethodPost, url, "application/json", b, header, out)
+}
+
+func (s *system) getJSON(url string, out any) int {
+	s.t.Helper()
+	return s.do(http.MethodGet, url, "", nil, nil, out).StatusCode
+}
+
+// registerProject posts a valid project with the given code.
+func (s *system) registerProject(code string) {
+	s.t.Helper()
+	resp := s.postJSON(s.url("intake")+"/v1/projects", project(code), nil, nil)
+	if resp.StatusCode != http.StatusCreated {
+		s.t.Fatalf("register %s: status %d", code, resp.StatusCode)
+	}
+}
+
+func project(code string) map[string]any {
+	return map[string]any{
+		"code": code, "name": "智能装备产业园 " + code, "category": "招商引资", "level": "市",
+		"owner_organisation": "示范智能装备有限公司", "owner_contact": "王经理", "owner_phone": "0535-1234567",
+		"location": "经济开发区", "investment_wan": 120000, "stage": "approving", "officer": "李专员",
+		"work_group": "duban",
+	}
+}
+
+// projectCode is a valid national project code with serial n.
+func projectCode(n int) string { return fmt.Sprintf("2026-370481-04-01-%06d", n) }
+
+// streamCount is the number of messages on subjects matching filter in
+// stream.
+func (s *system) streamCount(stream, filter string) int {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st, err := s.js.Stream(ctx, stream)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	info, err := st.Info(ctx, jetstream.WithSubjectFilter(filter))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	n := 0
+	for _, c := range info.State.Subjects {
+		n += int(c)
+	}
+	return n
+}
+
+// envelopes reads every message on filter in stream, in order.
+func (s *system) envelopes(stream, filter string) []*eventv1.Envelope {
+	s.t.Helper()
+	want := s.streamCount(stream, filter)
+	if want == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := s.js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var out []*eventv1.Envelope
+	for len(out) < want {
+		batch, err := c.Fetch(want-len(out), jetstream.FetchMaxWait(5*time.Second))
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		got := 0
+		for m := range batch.Messages() {
+			got++
+			env, err := event.Decode(m.Data())
+			if err != nil {
+				s.t.Fatalf("undecodable event on %s: %v", m.Subject(), err)
+			}
+			out = append(out, env)
+		}
+		if got == 0 {
+			s.t.Fatalf("read %d of %d messages on %s", len(out), want, filter)
+		}
+	}
+	return out
+}
+
+// count is the number of documents in database.collection.
+func (s *system) count(database, collection string) int {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	n, err := s.db.Database(database).Collection(collection).CountDocuments(ctx, bson.D{})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return int(n)
+}
+
+// metric reads one sample of a metric from a service's /metrics; labels
+// must match exactly the sample's label set. Missing samples read as -1.
+func (s *system) metric(service, name string, labels map[string]string) float64 {
+	s.t.Helper()
+	resp, err := http.Get(s.url(service) + "/metrics")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		m := sampleRE.FindStringSubmatch(line)
+		if m == nil || m[1] != name {
+			continue
+		}
+		got := map[string]string{}
+		for _, l := range labelRE.FindAllStringSubmatch(m[2], -1) {
+			got[l[1]] = l[2]
+		}
+		if !sameLabels(got, labels) {
+			continue
+		}
+		v, err := strconv.ParseFloat(m[3], 64)
+		if err != nil {
+			s.t.Fatalf("metric line %q: %v", line, err)
+		}
+		return v
+	}
+	return -1
+}
+
+var (
+	sampleRE = regexp.MustCompile(`^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$`)
+	labelRE  = regexp.MustCompile(`([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"`)
+)
+
+func sameLabels(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// eventually polls cond until it holds or the timeout passes.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func connectMongo(t *testing.T, uri string) *mongo.Client {
+	t.Helper()
+	c, err := mongox.Connect(context.Background(), uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Disconnect(context.Background()) })
+	return c
+}
+
+// lockedBuffer collects the services' output for failure reports.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) tail(lines int) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	all := strings.Split(b.buf.String(), "\n")
+	if len(all) > lines {
+		all = all[len(all)-lines:]
+	}
+	return strings.Join(all, "\n")
+}
