@@ -1,6 +1,12 @@
-// Package workday counts working days in the Asia/Shanghai zone. The
-// Calendar says which dates are working days; the functions on top of it
-// add and count.
+// Package workday counts working days of the Chinese official calendar in the
+// Asia/Shanghai zone. A Calendar says which dates are working days; the
+// functions on top of it add, subtract and count.
+//
+// Official is the calendar of the State Council's annual arrangement:
+// weekends off, statutory holidays off, announced make-up working days (调休)
+// on. Its data comes from Sources (a maintained library, and one override
+// file per year so that next year's announcement is a data change, not a
+// release).
 package workday
 
 import (
@@ -49,9 +55,30 @@ func NextWorkday(cal Calendar, t time.Time) time.Time {
 	return d
 }
 
-// Add returns the date n working days after t's date (n >= 0); with n == 0
-// it is the first working day on or after t's date.
+// PrevWorkday returns the last working day on or before t's date.
+func PrevWorkday(cal Calendar, t time.Time) time.Time {
+	d := Day(t)
+	for !cal.IsWorkday(d) {
+		d = d.AddDate(0, 0, -1)
+	}
+	return d
+}
+
+// Add returns the date n working days after t's date; with n == 0 it is the
+// first working day on or after t's date. A negative n counts back from the
+// last working day on or before t's date: Add(t, -2) is the second working
+// day before it.
 func Add(cal Calendar, t time.Time, n int) time.Time {
+	if n < 0 {
+		d := PrevWorkday(cal, t)
+		for i := 0; i > n; {
+			d = d.AddDate(0, 0, -1)
+			if cal.IsWorkday(d) {
+				i--
+			}
+		}
+		return d
+	}
 	d := NextWorkday(cal, t)
 	for i := 0; i < n; {
 		d = d.AddDate(0, 0, 1)

@@ -1,0 +1,259 @@
+package workday
+
+import (
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func ymd(s string) time.Time {
+	d, err := time.ParseInLocation(time.DateOnly, s, Zone)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+func shipped(t *testing.T) *Official {
+	t.Helper()
+	f, err := DefaultFiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewOfficial(f)
+}
+
+// KnownDays are dates of the 2025 and 2026 arrangements as the State
+// Council's notices announce them.
+var knownDays = []struct {
+	date string
+	work bool
+	why  string
+}{
+	{"2025-01-01", false, "元旦 2025"},
+	{"2025-01-02", true, "after 元旦 2025"},
+	{"2025-01-26", true, "Sunday make-up day before 春节 2025"},
+	{"2025-01-27", true, "Monday before 春节 2025"},
+	{"2025-01-28", false, "除夕 2025"},
+	{"2025-01-29", false, "春节 2025"},
+	{"2025-02-04", false, "last day of 春节 2025"},
+	{"2025-02-05", true, "back to work after 春节 2025"},
+	{"2025-02-08", true, "Saturday make-up day after 春节 2025"},
+	{"2025-02-09", false, "ordinary Sunday"},
+	{"2025-09-28", true, "Sunday make-up day before 国庆 2025"},
+	{"2025-10-01", false, "国庆 2025"},
+	{"2025-10-06", false, "中秋 within 国庆 2025"},
+	{"2025-10-08", false, "last day of 国庆 2025"},
+	{"2025-10-09", true, "back to work after 国庆 2025"},
+	{"2025-10-11", true, "Saturday make-up day after 国庆 2025"},
+	{"2026-01-01", false, "元旦 2026"},
+	{"2026-01-02", false, "元旦 2026 (Friday)"},
+	{"2026-01-03", false, "元旦 2026 (Saturday)"},
+	{"2026-01-04", true, "Sunday make-up day after 元旦 2026"},
+	{"2026-02-13", true, "Friday before 春节 2026"},
+	{"2026-02-14", true, "Saturday make-up day before 春节 2026"},
+	{"2026-02-15", false, "first day of 春节 2026"},
+	{"2026-02-17", false, "正月初一 2026"},
+	{"2026-02-23", false, "last day of 春节 2026 (Monday)"},
+	{"2026-02-24", true, "back to work after 春节 2026"},
+	{"2026-02-28", true, "Saturday make-up day after 春节 2026"},
+	{"2026-09-20", true, "Sunday make-up day before 国庆 2026"},
+	{"2026-09-25", false, "中秋 2026 (Friday)"},
+	{"2026-10-01", false, "国庆 2026"},
+	{"2026-10-07", false, "last day of 国庆 2026"},
+	{"2026-10-08", true, "back to work after 国庆 2026"},
+	{"2026-10-10", true, "Saturday make-up day after 国庆 2026"},
+	{"2026-10-11", false, "ordinary Sunday"},
+}
+
+func TestOfficialKnownDays(t *testing.T) {
+	cal := shipped(t)
+	for _, k := range knownDays {
+		if got := cal.IsWorkday(ymd(k.date).Add(15 * time.Hour)); got != k.work {
+			t.Errorf("%s (%s): working day %v, want %v", k.date, k.why, got, k.work)
+		}
+	}
+}
+
+func TestOfficialAddAcrossHolidays(t *testing.T) {
+	cal := shipped(t)
+	tests := []struct {
+		from string
+		n    int
+		want string
+	}{
+		{"2025-01-27", 1, "2025-02-05"},  // over 春节 2025
+		{"2025-01-25", 0, "2025-01-26"},  // Saturday: the next working day is the make-up Sunday
+		{"2025-09-30", 1, "2025-10-09"},  // over 国庆 2025
+		{"2025-09-27", 2, "2025-09-30"},  // Saturday: from the make-up Sunday 28, two more: 29, 30
+		{"2025-12-31", 1, "2026-01-04"},  // over 元旦 2026 to its make-up Sunday
+		{"2026-02-13", 1, "2026-02-14"},  // make-up Saturday before 春节 2026
+		{"2026-02-14", 1, "2026-02-24"},  // over 春节 2026
+		{"2026-02-14", 5, "2026-02-28"},  // 24 25 26 27 then the make-up Saturday
+		{"2026-09-30", 1, "2026-10-08"},  // over 国庆 2026
+		{"2026-10-03", 0, "2026-10-08"},  // 即办件 received on a holiday
+		{"2026-10-08", -1, "2026-09-30"}, // subtracting goes back over it
+		{"2026-01-04", -1, "2025-12-31"},
+		{"2026-02-24", -2, "2026-02-13"},
+	}
+	for _, tt := range tests {
+		if got := Add(cal, ymd(tt.from).Add(10*time.Hour), tt.n); got.Format(time.DateOnly) != tt.want {
+			t.Errorf("Add(%s, %d) = %s, want %s", tt.from, tt.n, got.Format(time.DateOnly), tt.want)
+		}
+	}
+}
+
+func TestOfficialCount(t *testing.T) {
+	cal := shipped(t)
+	tests := []struct {
+		from, to string
+		want     int
+	}{
+		{"2025-01-26", "2025-02-09", 6},  // 26 27 | 5 6 7 8
+		{"2025-09-27", "2025-10-13", 6},  // 28 29 30 | 9 10 11
+		{"2026-02-09", "2026-03-02", 11}, // 9-13, the make-up 14 | 24-27, the make-up 28
+		{"2026-09-19", "2026-10-12", 11}, // 20 | 21-24 | 28-30 | 8 9 10
+		{"2025-12-29", "2026-01-05", 4},  // 29 30 31 | the make-up Sunday 4
+	}
+	for _, tt := range tests {
+		if got := Count(cal, ymd(tt.from), ymd(tt.to)); got != tt.want {
+			t.Errorf("Count(%s, %s) = %d, want %d", tt.from, tt.to, got, tt.want)
+		}
+	}
+}
+
+func TestOfficialDueAtIsEndOfLastWorkingDay(t *testing.T) {
+	cal := shipped(t)
+	got := DueAt(cal, ymd("2026-09-30").Add(9*time.Hour), 1)
+	if want := ymd("2026-10-09"); !got.Equal(want) {
+		t.Errorf("DueAt = %s, want %s", got, want)
+	}
+}
+
+func TestCoverageAndMissingYears(t *testing.T) {
+	cal := shipped(t)
+	if !cal.Covers(2025) || !cal.Covers(2026) || cal.Covers(2027) {
+		t.Fatalf("covers 2025 %v 2026 %v 2027 %v", cal.Covers(2025), cal.Covers(2026), cal.Covers(2027))
+	}
+	if got := cal.MissingYears(ymd("2026-11-23")); !slices.Equal(got, []int{2027}) {
+		t.Errorf("missing years on 2026-11-23: %v", got)
+	}
+	if got := cal.MissingYears(ymd("2025-06-01")); len(got) != 0 {
+		t.Errorf("missing years on 2025-06-01: %v", got)
+	}
+	if got := cal.Holiday(ymd("2026-02-14")); got != "春节" {
+		t.Errorf("holiday of 2026-02-14 = %q", got)
+	}
+}
+
+func writeFile(t *testing.T, dir, name, body string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOverrideDirAddsAndReplacesYears(t *testing.T) {
+	dir := t.TempDir()
+	// A next year's announcement arrives as data; a correction of 2026
+	// replaces the shipped 2026 file entirely.
+	writeFile(t, dir, "2027.yaml", `year: 2027
+holidays:
+  - name: 元旦
+    off: ["2027-01-01"]
+    work: ["2026-12-26"]
+`)
+	writeFile(t, dir, "2026.yaml", `year: 2026
+holidays:
+  - name: 国庆节
+    off: ["2026-10-01..2026-10-08"]
+`)
+	files, err := LoadOverrides(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal := NewOfficial(files)
+	if !cal.Covers(2027) {
+		t.Fatal("2027 not covered after adding its file")
+	}
+	checks := map[string]bool{
+		"2027-01-01": false, // from the new file
+		"2026-12-26": true,  // its make-up Saturday, dated the year before
+		"2026-10-08": false, // from the corrected 2026
+		"2026-10-10": true,  // ... whose make-up day the shipped file had; the correction has none:
+		"2026-02-16": false,
+	}
+	checks["2026-10-10"] = false // Saturday, no longer a make-up day
+	checks["2026-02-16"] = true  // the correction does not list 春节: an ordinary Monday
+	for d, want := range checks {
+		if got := cal.IsWorkday(ymd(d)); got != want {
+			t.Errorf("%s: working day %v, want %v", d, got, want)
+		}
+	}
+	if o := files.Origin(2026); !strings.HasPrefix(o, dir) {
+		t.Errorf("origin of 2026 = %q, want the override dir", o)
+	}
+	if o := files.Origin(2025); !strings.HasPrefix(o, "embedded:") {
+		t.Errorf("origin of 2025 = %q", o)
+	}
+}
+
+func TestOverrideFilesRejectBadData(t *testing.T) {
+	bad := map[string]string{
+		"bad date":          "year: 2027\nholidays:\n  - name: x\n    off: [\"2027-13-01\"]\n",
+		"weekday make-up":   "year: 2027\nholidays:\n  - name: x\n    work: [\"2027-01-04\"]\n",
+		"listed twice":      "year: 2027\nholidays:\n  - name: x\n    off: [\"2027-01-01\", \"2027-01-01\"]\n",
+		"descending range":  "year: 2027\nholidays:\n  - name: x\n    off: [\"2027-01-03..2027-01-01\"]\n",
+		"far from the year": "year: 2027\nholidays:\n  - name: x\n    off: [\"2030-01-01\"]\n",
+		"no name":           "year: 2027\nholidays:\n  - off: [\"2027-01-01\"]\n",
+		"not yaml":          "year: [",
+	}
+	for name, body := range bad {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			writeFile(t, dir, "2027.yaml", body)
+			if _, err := LoadOverrides(dir); err == nil {
+				t.Fatal("accepted")
+			}
+		})
+	}
+	if _, err := LoadOverrides(filepath.Join(t.TempDir(), "missing")); err == nil {
+		t.Error("a missing override dir was accepted")
+	}
+}
+
+// Property: over random instants of 2024-2027 and random n, adding n working
+// days and counting them back agree, and subtracting undoes adding.
+func TestAddCountRoundTripProperty(t *testing.T) {
+	for name, cal := range map[string]Calendar{"official": shipped(t), "weekends": Weekends{}} {
+		t.Run(name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(20261123, 4))
+			base := ymd("2024-01-01")
+			for i := 0; i < 5000; i++ {
+				at := base.Add(time.Duration(r.Int64N(int64(4 * 365 * 24 * time.Hour))))
+				n := r.IntN(60)
+				to := Add(cal, at, n)
+				if !cal.IsWorkday(to) {
+					t.Fatalf("Add(%s, %d) = %s is no working day", at, n, to)
+				}
+				if got := Count(cal, NextWorkday(cal, at), to); got != n {
+					t.Fatalf("Count(next working day of %s, Add(.., %d) = %s) = %d", at, n, to.Format(time.DateOnly), got)
+				}
+				if back := Add(cal, to, -n); !back.Equal(NextWorkday(cal, at)) {
+					t.Fatalf("Add(Add(%s, %d), -%d) = %s, want %s", at, n, n, back, NextWorkday(cal, at))
+				}
+				from := Add(cal, at, -n)
+				if got := Count(cal, from, PrevWorkday(cal, at)); got != n {
+					t.Fatalf("Count(Add(%s, -%d) = %s, previous working day) = %d", at, n, from.Format(time.DateOnly), got)
+				}
+				if due := DueAt(cal, at, n); !due.Equal(to.AddDate(0, 0, 1)) || Count(cal, at, due) < n {
+					t.Fatalf("DueAt(%s, %d) = %s", at, n, due)
+				}
+			}
+		})
+	}
+}
