@@ -1,5 +1,6 @@
-// Command ledger is Tuijin's 台账: it plans each project's approval items
-// and routes them to departments.
+// Command ledger is Tuijin's 台账: it plans each project's approval items,
+// routes them to departments, takes their actions and keeps the problem
+// ledger.
 package main
 
 import (
@@ -8,6 +9,7 @@ import (
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/org"
 	"github.com/tuijin/tuijin/pkg/platform"
+	"github.com/tuijin/tuijin/pkg/workday"
 	"github.com/tuijin/tuijin/services/ledger/internal/catalog"
 	"github.com/tuijin/tuijin/services/ledger/internal/ledger"
 	"github.com/tuijin/tuijin/services/ledger/internal/store"
@@ -43,13 +45,13 @@ func setup(cfg *config) platform.Setup {
 		st.UseRelay(app.Outbox(st.Collections()...))
 
 		svc := ledger.NewService(st, cat, isDept, clock.System{},
-			ledger.OnAssigned(transport.AssignmentCounter(app.Registry)))
+			ledger.WithCalendar(workday.Weekends{}), ledger.WithObserver(transport.NewMetrics(app.Registry)))
 		depts := make([]string, len(o.Departments))
 		for i, d := range o.Departments {
 			depts[i] = d.Code
 		}
 		app.Registry.MustRegister(transport.NewPendingCollector(st, depts))
-		transport.Routes(app.HTTP.Mux, svc, cat, app.Log)
+		transport.Routes(app.HTTP.Mux, svc, cat, o, app.Log)
 		return app.Consume(ctx, transport.ProjectRegisteredConsumer, transport.OnProjectRegistered(svc))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tuijin/tuijin/pkg/workday"
 	"github.com/tuijin/tuijin/services/ledger/internal/catalog"
 )
 
@@ -23,11 +24,14 @@ const (
 	StatusSuspended  Status = "suspended"
 	StatusApproved   Status = "approved"
 	StatusRejected   Status = "rejected"
+	// StatusWithdrawn: the owner withdrew the application; like a rejection
+	// it blocks the item's dependants until the owner resubmits.
+	StatusWithdrawn Status = "withdrawn"
 )
 
 // Statuses lists every status, for validation of filters.
 var Statuses = []Status{StatusWaiting, StatusAssigned, StatusAccepted, StatusSupplement,
-	StatusSuspended, StatusApproved, StatusRejected}
+	StatusSuspended, StatusApproved, StatusRejected, StatusWithdrawn}
 
 // Pending reports whether an item with s sits in its department's queue.
 func (s Status) Pending() bool {
@@ -37,6 +41,10 @@ func (s Status) Pending() bool {
 	}
 	return false
 }
+
+// Blocking reports whether an item with s holds its dependants back until
+// the owner resubmits.
+func (s Status) Blocking() bool { return s == StatusRejected || s == StatusWithdrawn }
 
 // Valid reports whether s is a known status.
 func (s Status) Valid() bool {
@@ -70,23 +78,59 @@ type TimelineEntry struct {
 	At     time.Time `json:"at"`
 	Action string    `json:"action"`
 	Actor  string    `json:"actor"`
+	From   Status    `json:"from,omitempty"`
 	Status Status    `json:"status"`
 	Note   string    `json:"note,omitempty"`
 }
 
+// Supplement is a 容缺受理 commitment: the item was accepted with materials
+// missing, which the owner promised to deliver by Due.
+type Supplement struct {
+	Materials  []string   `json:"materials"`
+	Due        time.Time  `json:"due"`
+	ReceivedAt *time.Time `json:"received_at,omitempty"`
+}
+
+// Open reports whether the materials are still owed.
+func (s *Supplement) Open() bool { return s != nil && s.ReceivedAt == nil }
+
+// Commitment is a 告知承诺 approval: granted on the owner's written
+// commitment, checked afterwards by CheckDue.
+type Commitment struct {
+	Text        string     `json:"text"`
+	CheckDue    time.Time  `json:"check_due"`
+	CheckedAt   *time.Time `json:"checked_at,omitempty"`
+	CheckResult string     `json:"check_result,omitempty"`
+	CheckNote   string     `json:"check_note,omitempty"`
+}
+
 // Item is one approval item of a project.
 type Item struct {
-	ID            string          `json:"id"`
-	Type          string          `json:"type"`
-	Name          string          `json:"name"`
-	Department    string          `json:"department"`
-	Stage         int             `json:"stage"`
-	StageName     string          `json:"stage_name"`
-	Prerequisites []string        `json:"prerequisites,omitempty"`
-	PromisedDays  int             `json:"promised_days"`
-	Immediate     bool            `json:"immediate,omitempty"`
-	Status        Status          `json:"status"`
-	AssignedAt    *time.Time      `json:"assigned_at,omitempty"`
+	ID            string     `json:"id"`
+	Type          string     `json:"type"`
+	Name          string     `json:"name"`
+	Department    string     `json:"department"`
+	Stage         int        `json:"stage"`
+	StageName     string     `json:"stage_name"`
+	Prerequisites []string   `json:"prerequisites,omitempty"`
+	PromisedDays  int        `json:"promised_days"`
+	Immediate     bool       `json:"immediate,omitempty"`
+	Modes         []string   `json:"modes,omitempty"`
+	Status        Status     `json:"status"`
+	AssignedAt    *time.Time `json:"assigned_at,omitempty"`
+	// Due is the end of the promised time limit, counted in working days
+	// from the assignment (or from the last supplement received).
+	Due         *time.Time `json:"due,omitempty"`
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
+	// BlockedBy names the rejected or withdrawn items (direct or further
+	// up the prerequisite graph) that hold this waiting item back.
+	BlockedBy []string `json:"blocked_by,omitempty"`
+	// SuspendedFrom is the status a suspended item resumes to.
+	SuspendedFrom Status          `json:"suspended_from,omitempty"`
+	SuspendedAt   *time.Time      `json:"suspended_at,omitempty"`
+	Supplement    *Supplement     `json:"supplement,omitempty"`
+	Commitment    *Commitment     `json:"commitment,omitempty"`
+	Resubmissions int             `json:"resubmissions,omitempty"`
 	Timeline      []TimelineEntry `json:"timeline"`
 }
 
@@ -94,8 +138,11 @@ type Item struct {
 type Project struct {
 	ProjectInfo
 	Items    []Item    `json:"items"`
+	Problems []Problem `json:"problems"`
 	OpenedAt time.Time `json:"opened_at"`
-	Version  int64     `json:"version"`
+	// Version counts the writes to the ledger; every write names the
+	// version it was based on, so a stale one never overwrites a newer.
+	Version int64 `json:"version"`
 }
 
 // ItemID is the id of the item of type key in project code.
@@ -113,22 +160,22 @@ func SplitItemID(id string) (code, key string, ok bool) {
 // Open builds a project's ledger from the catalog: every item of the
 // catalog, those without open prerequisites assigned at once (并联审批).
 // It returns the ledger and the items just assigned.
-func Open(info ProjectInfo, cat *catalog.Catalog, now time.Time) (Project, []Item) {
-	p := Project{ProjectInfo: info, OpenedAt: now}
+func Open(info ProjectInfo, cat *catalog.Catalog, cal workday.Calendar, now time.Time) (Project, []Item) {
+	p := Project{ProjectInfo: info, OpenedAt: now, Version: 1}
 	for _, ct := range cat.Items {
 		p.Items = append(p.Items, Item{
 			ID: ItemID(info.Code, ct.Key), Type: ct.Key, Name: ct.Name, Department: ct.Department,
 			Stage: ct.Stage, StageName: ct.StageName, Prerequisites: ct.Prerequisites,
-			PromisedDays: ct.PromisedDays, Immediate: ct.Immediate, Status: StatusWaiting,
+			PromisedDays: ct.PromisedDays, Immediate: ct.Immediate, Modes: ct.Modes, Status: StatusWaiting,
 			Timeline: []TimelineEntry{{At: now, Action: "planned", Actor: "system", Status: StatusWaiting}},
 		})
 	}
-	return p, p.assignReady(now)
+	return p, p.assignReady(cal, now)
 }
 
 // assignReady assigns every waiting item whose prerequisites are all
 // approved, and returns them.
-func (p *Project) assignReady(now time.Time) []Item {
+func (p *Project) assignReady(cal workday.Calendar, now time.Time) []Item {
 	done := map[string]bool{}
 	for _, it := range p.Items {
 		if it.Status == StatusApproved {
@@ -141,13 +188,26 @@ func (p *Project) assignReady(now time.Time) []Item {
 		if it.Status != StatusWaiting || !allIn(it.Prerequisites, done) {
 			continue
 		}
-		t := now
 		it.Status = StatusAssigned
-		it.AssignedAt = &t
-		it.Timeline = append(it.Timeline, TimelineEntry{At: now, Action: "assign", Actor: "system", Status: StatusAssigned})
+		it.startClock(cal, now)
+		it.Timeline = append(it.Timeline, TimelineEntry{At: now, Action: "assign", Actor: "system",
+			From: StatusWaiting, Status: StatusAssigned})
 		assigned = append(assigned, *it)
 	}
 	return assigned
+}
+
+// startClock (re)starts the item's promised time limit at now: the same
+// working day for a 即办件, PromisedDays working days for a 承诺件.
+func (it *Item) startClock(cal workday.Calendar, now time.Time) {
+	t := now
+	it.AssignedAt = &t
+	due := workday.DueAt(cal, now, it.PromisedDays)
+	if it.Immediate {
+		due = workday.DueAt(cal, now, 0)
+	}
+	due = due.UTC()
+	it.Due = &due
 }
 
 func allIn(keys []string, set map[string]bool) bool {

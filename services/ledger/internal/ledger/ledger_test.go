@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tuijin/tuijin/pkg/workday"
 	"github.com/tuijin/tuijin/services/ledger/internal/catalog"
 )
 
@@ -14,7 +15,7 @@ func TestOpenAssignsItemsWithoutPrerequisites(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	p, assigned := Open(ProjectInfo{Code: "2026-370481-04-01-000001"}, cat, now)
+	p, assigned := Open(ProjectInfo{Code: "2026-370481-04-01-000001"}, cat, workday.Weekends{}, now)
 	if len(p.Items) != len(cat.Items) {
 		t.Fatalf("ledger has %d items, catalog %d", len(p.Items), len(cat.Items))
 	}
@@ -46,12 +47,12 @@ func TestOpenAssignsItemsWithoutPrerequisites(t *testing.T) {
 func TestAssignReadyFollowsApprovals(t *testing.T) {
 	cat, _ := catalog.Demo(func(string) bool { return true })
 	now := time.Now()
-	p, _ := Open(ProjectInfo{Code: "c"}, cat, now)
+	p, _ := Open(ProjectInfo{Code: "c"}, cat, workday.Weekends{}, now)
 	approve := func(key string) []string {
 		it, _ := p.Item(ItemID("c", key))
 		it.Status = StatusApproved
 		var keys []string
-		for _, a := range p.assignReady(now) {
+		for _, a := range p.assignReady(workday.Weekends{}, now) {
 			keys = append(keys, a.Type)
 		}
 		sort.Strings(keys)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/event"
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
+	"github.com/tuijin/tuijin/pkg/workday"
 	"github.com/tuijin/tuijin/services/ledger/internal/catalog"
 )
 
@@ -22,14 +25,46 @@ const Producer = "ledger"
 var (
 	ErrDuplicate = errors.New("already exists")
 	ErrNotFound  = errors.New("not found")
+	// ErrVersionConflict: the document's version is no longer the one the
+	// write was based on; someone else wrote in between.
+	ErrVersionConflict = errors.New("version conflict")
 )
 
 // QueueItem is an item as a department's work queue shows it.
 type QueueItem struct {
 	Item
-	ProjectCode  string `json:"project_code"`
-	ProjectName  string `json:"project_name"`
-	GreenChannel bool   `json:"green_channel,omitempty"`
+	ProjectCode    string `json:"project_code"`
+	ProjectName    string `json:"project_name"`
+	ProjectVersion int64  `json:"project_version"`
+	GreenChannel   bool   `json:"green_channel,omitempty"`
+	Officer        string `json:"officer,omitempty"`
+}
+
+// Queue sort orders.
+const (
+	SortAssigned = "assigned"
+	SortDue      = "due"
+)
+
+// QueueQuery selects a page of a work queue.
+type QueueQuery struct {
+	Department string
+	Status     string
+	Sort       string
+	Limit      int
+	Offset     int
+}
+
+// Page limits of a work queue.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 500
+)
+
+// QueuePage is one page of a work queue and the size of the whole queue.
+type QueuePage struct {
+	Total int
+	Items []QueueItem
 }
 
 // PendingKey is a (department, status) pair of the pending gauge.
@@ -43,11 +78,22 @@ type Store interface {
 	// Create saves a new ledger with its events, or reports ErrDuplicate.
 	Create(ctx context.Context, p Project, events []event.Message) error
 	Project(ctx context.Context, code string) (Project, error)
+	// Update saves p, whose stored version must still be base, with its
+	// events; otherwise it reports ErrVersionConflict (or ErrNotFound).
+	Update(ctx context.Context, p Project, base int64, events []event.Message) error
 	// Queue lists the items of department (all when empty) with status
 	// (any when empty).
 	Queue(ctx context.Context, department string, status Status) ([]QueueItem, error)
+	// Projects lists every ledger (for exports).
+	Projects(ctx context.Context, f ProjectFilter) ([]Project, error)
 	// PendingCounts counts the pending items by department and status.
 	PendingCounts(ctx context.Context) (map[PendingKey]int, error)
+}
+
+// ProjectFilter selects ledgers by their project fields; empty matches all.
+type ProjectFilter struct {
+	WorkGroup string
+	Category  string
 }
 
 // Service is the ledger's use cases.
@@ -56,26 +102,62 @@ type Service interface {
 	// its ready items. Opening an existing ledger again changes nothing.
 	OpenLedger(ctx context.Context, info ProjectInfo) error
 	Project(ctx context.Context, code string) (Project, error)
-	Queue(ctx context.Context, department, status string) ([]QueueItem, error)
+	Queue(ctx context.Context, q QueueQuery) (QueuePage, error)
+	// Act applies a department action to an item.
+	Act(ctx context.Context, itemID string, req ActionRequest) (ActionResult, error)
+	RaiseProblem(ctx context.Context, code string, n NewProblem) (ProblemResult, error)
+	UpdateProblem(ctx context.Context, problemID string, u ProblemUpdate) (ProblemResult, error)
+	// Projects lists the ledgers matching f.
+	Projects(ctx context.Context, f ProjectFilter) ([]Project, error)
 }
+
+// ActionResult is the item after an action, the ledger version to base the
+// next action on, and the items the action unlocked.
+type ActionResult struct {
+	Item     Item   `json:"item"`
+	Version  int64  `json:"version"`
+	Assigned []Item `json:"assigned"`
+}
+
+// ProblemResult is a problem after a write and the ledger's new version.
+type ProblemResult struct {
+	Problem Problem `json:"problem"`
+	Version int64   `json:"version"`
+}
+
+// Observer is told about saved changes, for metrics.
+type Observer interface {
+	Assigned(dept string)
+	Completed(dept string, status Status, workingDays int)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) Assigned(string)               {}
+func (nopObserver) Completed(string, Status, int) {}
 
 type service struct {
 	store       Store
 	catalog     *catalog.Catalog
 	departments func(string) bool
 	clock       clock.Clock
-	assigned    func(dept string)
+	calendar    workday.Calendar
+	observer    Observer
 }
 
 // Option tunes the service.
 type Option func(*service)
 
-// OnAssigned is called once per item assignment that was saved.
-func OnAssigned(f func(dept string)) Option { return func(s *service) { s.assigned = f } }
+// WithObserver reports saved assignments and completions to o.
+func WithObserver(o Observer) Option { return func(s *service) { s.observer = o } }
+
+// WithCalendar counts working days on cal (default: Monday to Friday).
+func WithCalendar(cal workday.Calendar) Option { return func(s *service) { s.calendar = cal } }
 
 // NewService returns the ledger's use cases.
 func NewService(store Store, cat *catalog.Catalog, departments func(string) bool, c clock.Clock, opts ...Option) Service {
-	s := &service{store: store, catalog: cat, departments: departments, clock: c, assigned: func(string) {}}
+	s := &service{store: store, catalog: cat, departments: departments, clock: c,
+		calendar: workday.Weekends{}, observer: nopObserver{}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -84,7 +166,7 @@ func NewService(store Store, cat *catalog.Catalog, departments func(string) bool
 
 func (s *service) OpenLedger(ctx context.Context, info ProjectInfo) error {
 	now := s.clock.Now().UTC()
-	p, assigned := Open(info, s.catalog, now)
+	p, assigned := Open(info, s.catalog, s.calendar, now)
 	msgs := make([]event.Message, 0, len(assigned))
 	for _, it := range assigned {
 		m, err := assignedEvent(ctx, p, it)
@@ -101,7 +183,7 @@ func (s *service) OpenLedger(ctx context.Context, info ProjectInfo) error {
 		return fmt.Errorf("open ledger %s: %w", info.Code, err)
 	}
 	for _, it := range assigned {
-		s.assigned(it.Department)
+		s.observer.Assigned(it.Department)
 	}
 	return nil
 }
@@ -115,6 +197,32 @@ func assignedEvent(ctx context.Context, p Project, it Item) (event.Message, erro
 		})
 }
 
+func changedEvent(ctx context.Context, p Project, ch Change, req ActionRequest, now time.Time) (event.Message, error) {
+	it := ch.Item
+	ev := &ledgerv1.ItemChanged{
+		ItemId: it.ID, ProjectCode: p.Code, ItemType: it.Type, Department: it.Department,
+		FromStatus: string(ch.From), ToStatus: string(it.Status), Action: string(ch.Action),
+		Note: req.Note, Actor: req.Actor, ChangedAt: timestamppb.New(now),
+		GreenChannel: p.GreenChannel, Immediate: it.Immediate, PromisedDays: int32(it.PromisedDays),
+		ProjectName: p.Name, ItemName: it.Name, Officer: p.Officer, Version: p.Version,
+	}
+	if it.Due != nil {
+		ev.Due = timestamppb.New(*it.Due)
+	}
+	if sup := it.Supplement; sup != nil {
+		ev.Mode = catalog.ModeRongque
+		ev.SupplementDue = timestamppb.New(sup.Due)
+		ev.MissingMaterials = sup.Materials
+	}
+	if c := it.Commitment; c != nil {
+		ev.Mode = catalog.ModeGaozhi
+		ev.CheckDue = timestamppb.New(c.CheckDue)
+		ev.CheckResult = c.CheckResult
+	}
+	return event.Build(ctx, event.ForDepartment(event.TypeItemChanged, it.Department), event.TypeItemChanged,
+		Producer, event.Ref("item", it.ID), now, ev)
+}
+
 func (s *service) Project(ctx context.Context, code string) (Project, error) {
 	p, err := s.store.Project(ctx, code)
 	if errors.Is(err, ErrNotFound) {
@@ -123,14 +231,192 @@ func (s *service) Project(ctx context.Context, code string) (Project, error) {
 	return p, err
 }
 
-func (s *service) Queue(ctx context.Context, department, status string) ([]QueueItem, error) {
-	department = strings.TrimSpace(department)
+func (s *service) Queue(ctx context.Context, q QueueQuery) (QueuePage, error) {
+	department := strings.TrimSpace(q.Department)
 	if department != "" && !s.departments(department) {
-		return nil, apperr.Invalid("department", "unknown_department", "no department "+department)
+		return QueuePage{}, apperr.Invalid("department", "unknown_department", "no department "+department)
 	}
-	st := Status(strings.TrimSpace(status))
+	st := Status(strings.TrimSpace(q.Status))
 	if st != "" && !st.Valid() {
-		return nil, apperr.Invalid("status", "invalid_status", "unknown status "+status)
+		return QueuePage{}, apperr.Invalid("status", "invalid_status", "unknown status "+q.Status)
 	}
-	return s.store.Queue(ctx, department, st)
+	switch q.Sort {
+	case "", SortAssigned, SortDue:
+	default:
+		return QueuePage{}, apperr.Invalid("sort", "invalid_sort", "sort is assigned or due")
+	}
+	if q.Limit == 0 {
+		q.Limit = DefaultLimit
+	}
+	if q.Limit < 1 || q.Limit > MaxLimit {
+		return QueuePage{}, apperr.Invalid("limit", "invalid_limit", fmt.Sprintf("limit must be 1-%d", MaxLimit))
+	}
+	if q.Offset < 0 {
+		return QueuePage{}, apperr.Invalid("offset", "invalid_offset", "offset must not be negative")
+	}
+	items, err := s.store.Queue(ctx, department, st)
+	if err != nil {
+		return QueuePage{}, err
+	}
+	SortQueue(items, q.Sort)
+	page := QueuePage{Total: len(items), Items: []QueueItem{}}
+	if q.Offset < len(items) {
+		page.Items = items[q.Offset:min(len(items), q.Offset+q.Limit)]
+	}
+	return page, nil
+}
+
+// SortQueue orders a work queue: green-channel (绿色通道) items first, then
+// by due date or by assignment time; items without one last.
+func SortQueue(q []QueueItem, by string) {
+	key := func(it QueueItem) *time.Time {
+		if by == SortDue {
+			return it.Due
+		}
+		return it.AssignedAt
+	}
+	sort.SliceStable(q, func(i, j int) bool {
+		if q[i].GreenChannel != q[j].GreenChannel {
+			return q[i].GreenChannel
+		}
+		ai, aj := key(q[i]), key(q[j])
+		switch {
+		case ai == nil || aj == nil:
+			return ai != nil && aj == nil
+		case !ai.Equal(*aj):
+			return ai.Before(*aj)
+		}
+		return q[i].ID < q[j].ID
+	})
+}
+
+func (s *service) load(ctx context.Context, code, missingCode, missing string) (Project, error) {
+	p, err := s.store.Project(ctx, code)
+	if errors.Is(err, ErrNotFound) {
+		return Project{}, apperr.NotFound(missingCode, missing)
+	}
+	return p, err
+}
+
+// save writes p based on version base, mapping a lost race to the same
+// stale_version conflict a stale request gets.
+func (s *service) save(ctx context.Context, p Project, base int64, msgs []event.Message) error {
+	err := s.store.Update(ctx, p, base, msgs)
+	switch {
+	case errors.Is(err, ErrVersionConflict):
+		return apperr.Conflict("stale_version",
+			fmt.Sprintf("the ledger changed since version %d while saving: reload it and decide again", base))
+	case errors.Is(err, ErrNotFound):
+		return apperr.NotFound("project_not_found", "no ledger for project "+p.Code)
+	case err != nil:
+		return fmt.Errorf("save ledger %s: %w", p.Code, err)
+	}
+	return nil
+}
+
+func (s *service) Act(ctx context.Context, itemID string, req ActionRequest) (ActionResult, error) {
+	if err := req.Validate(); err != nil {
+		return ActionResult{}, err
+	}
+	code, _, ok := SplitItemID(itemID)
+	if !ok {
+		return ActionResult{}, apperr.NotFound("item_not_found", "no item "+itemID)
+	}
+	p, err := s.load(ctx, code, "item_not_found", "no item "+itemID)
+	if err != nil {
+		return ActionResult{}, err
+	}
+	base := p.Version
+	now := s.clock.Now().UTC()
+	ch, err := p.Apply(itemID, req, s.calendar, now)
+	if err != nil {
+		return ActionResult{}, err
+	}
+	msgs := make([]event.Message, 0, 1+len(ch.Assigned))
+	m, err := changedEvent(ctx, p, ch, req, now)
+	if err != nil {
+		return ActionResult{}, err
+	}
+	msgs = append(msgs, m)
+	for _, it := range ch.Assigned {
+		m, err := assignedEvent(ctx, p, it)
+		if err != nil {
+			return ActionResult{}, err
+		}
+		msgs = append(msgs, m)
+	}
+	if err := s.save(ctx, p, base, msgs); err != nil {
+		return ActionResult{}, err
+	}
+	for _, it := range ch.Assigned {
+		s.observer.Assigned(it.Department)
+	}
+	if ch.Completed {
+		s.observer.Completed(ch.Item.Department, ch.Item.Status, ch.HandlingDays)
+	}
+	if ch.Assigned == nil {
+		ch.Assigned = []Item{}
+	}
+	return ActionResult{Item: ch.Item, Version: p.Version, Assigned: ch.Assigned}, nil
+}
+
+func (s *service) RaiseProblem(ctx context.Context, code string, n NewProblem) (ProblemResult, error) {
+	p, err := s.load(ctx, code, "project_not_found", "no ledger for project "+code)
+	if err != nil {
+		return ProblemResult{}, err
+	}
+	base := p.Version
+	now := s.clock.Now().UTC()
+	pr, err := p.RaiseProblem(n, s.departments, now)
+	if err != nil {
+		return ProblemResult{}, err
+	}
+	m, err := event.Build(ctx, event.ForDepartment(event.TypeProblemRaised, pr.Department), event.TypeProblemRaised,
+		Producer, event.Ref("problem", pr.ID), now, &ledgerv1.ProblemRaised{
+			ProblemId: pr.ID, ProjectCode: p.Code, Department: pr.Department, Title: pr.Title,
+			Description: pr.Description, RaisedAt: timestamppb.New(now), ItemId: pr.ItemID,
+			Escalation: pr.Escalation, RaisedBy: pr.RaisedBy, ProjectName: p.Name, Officer: p.Officer,
+			Status: string(pr.Status),
+		})
+	if err != nil {
+		return ProblemResult{}, err
+	}
+	if err := s.save(ctx, p, base, []event.Message{m}); err != nil {
+		return ProblemResult{}, err
+	}
+	return ProblemResult{Problem: pr, Version: p.Version}, nil
+}
+
+func (s *service) UpdateProblem(ctx context.Context, problemID string, u ProblemUpdate) (ProblemResult, error) {
+	code, _, ok := SplitItemID(problemID)
+	if !ok {
+		return ProblemResult{}, apperr.NotFound("problem_not_found", "no problem "+problemID)
+	}
+	p, err := s.load(ctx, code, "problem_not_found", "no problem "+problemID)
+	if err != nil {
+		return ProblemResult{}, err
+	}
+	base := p.Version
+	now := s.clock.Now().UTC()
+	pr, err := p.UpdateProblem(problemID, u, now)
+	if err != nil {
+		return ProblemResult{}, err
+	}
+	m, err := event.Build(ctx, event.ForDepartment(event.TypeProblemChanged, pr.Department), event.TypeProblemChanged,
+		Producer, event.Ref("problem", pr.ID), now, &ledgerv1.ProblemChanged{
+			ProblemId: pr.ID, ProjectCode: p.Code, Department: pr.Department, Status: string(pr.Status),
+			Measure: strings.TrimSpace(u.Measure), ChangedAt: timestamppb.New(now), Escalation: pr.Escalation,
+			Actor: u.Actor, ItemId: pr.ItemID, Title: pr.Title, ProjectName: p.Name, Officer: p.Officer, Note: u.Note,
+		})
+	if err != nil {
+		return ProblemResult{}, err
+	}
+	if err := s.save(ctx, p, base, []event.Message{m}); err != nil {
+		return ProblemResult{}, err
+	}
+	return ProblemResult{Problem: pr, Version: p.Version}, nil
+}
+
+func (s *service) Projects(ctx context.Context, f ProjectFilter) ([]Project, error) {
+	return s.store.Projects(ctx, f)
 }

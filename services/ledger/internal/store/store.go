@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sort"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -42,30 +41,84 @@ func (s *Store) UseRelay(r *outbox.Relay) { s.relay = r }
 func (s *Store) EnsureIndexes(ctx context.Context) error {
 	return mongox.EnsureIndexes(ctx, s.projects,
 		mongo.IndexModel{Keys: bson.D{{Key: "items.department", Value: 1}, {Key: "items.status", Value: 1}}},
-		mongo.IndexModel{Keys: bson.D{{Key: "work_group", Value: 1}}})
+		mongo.IndexModel{Keys: bson.D{{Key: "work_group", Value: 1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "category", Value: 1}}})
 }
 
 type timelineDoc struct {
 	At     time.Time `bson:"at"`
 	Action string    `bson:"action"`
 	Actor  string    `bson:"actor"`
+	From   string    `bson:"from,omitempty"`
 	Status string    `bson:"status"`
 	Note   string    `bson:"note,omitempty"`
 }
 
+type supplementDoc struct {
+	Materials  []string   `bson:"materials"`
+	Due        time.Time  `bson:"due"`
+	ReceivedAt *time.Time `bson:"received_at,omitempty"`
+}
+
+type commitmentDoc struct {
+	Text        string     `bson:"text"`
+	CheckDue    time.Time  `bson:"check_due"`
+	CheckedAt   *time.Time `bson:"checked_at,omitempty"`
+	CheckResult string     `bson:"check_result,omitempty"`
+	CheckNote   string     `bson:"check_note,omitempty"`
+}
+
+type measureDoc struct {
+	At    time.Time `bson:"at"`
+	Actor string    `bson:"actor"`
+	Text  string    `bson:"text"`
+}
+
+type problemEntryDoc struct {
+	At         time.Time `bson:"at"`
+	Actor      string    `bson:"actor"`
+	Status     string    `bson:"status"`
+	Escalation string    `bson:"escalation"`
+	Note       string    `bson:"note,omitempty"`
+}
+
+type problemDoc struct {
+	ID          string            `bson:"id"`
+	Title       string            `bson:"title"`
+	Description string            `bson:"description,omitempty"`
+	Department  string            `bson:"department"`
+	ItemID      string            `bson:"item_id,omitempty"`
+	Status      string            `bson:"status"`
+	Escalation  string            `bson:"escalation"`
+	RaisedBy    string            `bson:"raised_by"`
+	RaisedAt    time.Time         `bson:"raised_at"`
+	ResolvedAt  *time.Time        `bson:"resolved_at,omitempty"`
+	Measures    []measureDoc      `bson:"measures"`
+	History     []problemEntryDoc `bson:"history"`
+}
+
 type itemDoc struct {
-	ID            string        `bson:"id"`
-	Type          string        `bson:"type"`
-	Name          string        `bson:"name"`
-	Department    string        `bson:"department"`
-	Stage         int           `bson:"stage"`
-	StageName     string        `bson:"stage_name"`
-	Prerequisites []string      `bson:"prerequisites,omitempty"`
-	PromisedDays  int           `bson:"promised_days"`
-	Immediate     bool          `bson:"immediate,omitempty"`
-	Status        string        `bson:"status"`
-	AssignedAt    *time.Time    `bson:"assigned_at,omitempty"`
-	Timeline      []timelineDoc `bson:"timeline"`
+	ID            string         `bson:"id"`
+	Type          string         `bson:"type"`
+	Name          string         `bson:"name"`
+	Department    string         `bson:"department"`
+	Stage         int            `bson:"stage"`
+	StageName     string         `bson:"stage_name"`
+	Prerequisites []string       `bson:"prerequisites,omitempty"`
+	PromisedDays  int            `bson:"promised_days"`
+	Immediate     bool           `bson:"immediate,omitempty"`
+	Modes         []string       `bson:"modes,omitempty"`
+	Status        string         `bson:"status"`
+	AssignedAt    *time.Time     `bson:"assigned_at,omitempty"`
+	Due           *time.Time     `bson:"due,omitempty"`
+	CompletedAt   *time.Time     `bson:"completed_at,omitempty"`
+	BlockedBy     []string       `bson:"blocked_by,omitempty"`
+	SuspendedFrom string         `bson:"suspended_from,omitempty"`
+	SuspendedAt   *time.Time     `bson:"suspended_at,omitempty"`
+	Supplement    *supplementDoc `bson:"supplement,omitempty"`
+	Commitment    *commitmentDoc `bson:"commitment,omitempty"`
+	Resubmissions int            `bson:"resubmissions,omitempty"`
+	Timeline      []timelineDoc  `bson:"timeline"`
 }
 
 type projectDoc struct {
@@ -83,6 +136,7 @@ type projectDoc struct {
 	WorkGroup         string         `bson:"work_group,omitempty"`
 	GreenChannel      bool           `bson:"green_channel,omitempty"`
 	Items             []itemDoc      `bson:"items"`
+	Problems          []problemDoc   `bson:"problems"`
 	OpenedAt          time.Time      `bson:"opened_at"`
 	Version           int64          `bson:"version"`
 	Outbox            []outbox.Entry `bson:"outbox"`
@@ -97,15 +151,69 @@ func toDBProject(p ledger.Project, out []outbox.Entry) projectDoc {
 		Outbox: out,
 	}
 	for _, it := range p.Items {
-		id := itemDoc{ID: it.ID, Type: it.Type, Name: it.Name, Department: it.Department, Stage: it.Stage,
-			StageName: it.StageName, Prerequisites: it.Prerequisites, PromisedDays: it.PromisedDays,
-			Immediate: it.Immediate, Status: string(it.Status), AssignedAt: it.AssignedAt}
-		for _, e := range it.Timeline {
-			id.Timeline = append(id.Timeline, timelineDoc{At: e.At, Action: e.Action, Actor: e.Actor, Status: string(e.Status), Note: e.Note})
-		}
-		d.Items = append(d.Items, id)
+		d.Items = append(d.Items, toDBItem(it))
+	}
+	d.Problems = make([]problemDoc, 0, len(p.Problems))
+	for _, pr := range p.Problems {
+		d.Problems = append(d.Problems, toDBProblem(pr))
 	}
 	return d
+}
+
+func toDBItem(it ledger.Item) itemDoc {
+	id := itemDoc{ID: it.ID, Type: it.Type, Name: it.Name, Department: it.Department, Stage: it.Stage,
+		StageName: it.StageName, Prerequisites: it.Prerequisites, PromisedDays: it.PromisedDays,
+		Immediate: it.Immediate, Modes: it.Modes, Status: string(it.Status), AssignedAt: it.AssignedAt,
+		Due: it.Due, CompletedAt: it.CompletedAt, BlockedBy: it.BlockedBy, SuspendedFrom: string(it.SuspendedFrom),
+		SuspendedAt: it.SuspendedAt, Resubmissions: it.Resubmissions}
+	if s := it.Supplement; s != nil {
+		id.Supplement = &supplementDoc{Materials: s.Materials, Due: s.Due, ReceivedAt: s.ReceivedAt}
+	}
+	if c := it.Commitment; c != nil {
+		id.Commitment = &commitmentDoc{Text: c.Text, CheckDue: c.CheckDue, CheckedAt: c.CheckedAt,
+			CheckResult: c.CheckResult, CheckNote: c.CheckNote}
+	}
+	for _, e := range it.Timeline {
+		id.Timeline = append(id.Timeline, timelineDoc{At: e.At, Action: e.Action, Actor: e.Actor,
+			From: string(e.From), Status: string(e.Status), Note: e.Note})
+	}
+	return id
+}
+
+func toDBProblem(pr ledger.Problem) problemDoc {
+	d := problemDoc{ID: pr.ID, Title: pr.Title, Description: pr.Description, Department: pr.Department,
+		ItemID: pr.ItemID, Status: string(pr.Status), Escalation: pr.Escalation, RaisedBy: pr.RaisedBy,
+		RaisedAt: pr.RaisedAt, ResolvedAt: pr.ResolvedAt, Measures: []measureDoc{}, History: []problemEntryDoc{}}
+	for _, m := range pr.Measures {
+		d.Measures = append(d.Measures, measureDoc{At: m.At, Actor: m.Actor, Text: m.Text})
+	}
+	for _, h := range pr.History {
+		d.History = append(d.History, problemEntryDoc{At: h.At, Actor: h.Actor, Status: string(h.Status),
+			Escalation: h.Escalation, Note: h.Note})
+	}
+	return d
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func toBusProblem(d problemDoc) ledger.Problem {
+	pr := ledger.Problem{ID: d.ID, Title: d.Title, Description: d.Description, Department: d.Department,
+		ItemID: d.ItemID, Status: ledger.ProblemStatus(d.Status), Escalation: d.Escalation, RaisedBy: d.RaisedBy,
+		RaisedAt: d.RaisedAt.UTC(), ResolvedAt: utc(d.ResolvedAt), Measures: []ledger.Measure{}, History: []ledger.ProblemEntry{}}
+	for _, m := range d.Measures {
+		pr.Measures = append(pr.Measures, ledger.Measure{At: m.At.UTC(), Actor: m.Actor, Text: m.Text})
+	}
+	for _, h := range d.History {
+		pr.History = append(pr.History, ledger.ProblemEntry{At: h.At.UTC(), Actor: h.Actor,
+			Status: ledger.ProblemStatus(h.Status), Escalation: h.Escalation, Note: h.Note})
+	}
+	return pr
 }
 
 func toBusProject(d projectDoc) ledger.Project {
@@ -121,20 +229,29 @@ func toBusProject(d projectDoc) ledger.Project {
 	for _, id := range d.Items {
 		p.Items = append(p.Items, toBusItem(id))
 	}
+	p.Problems = make([]ledger.Problem, 0, len(d.Problems))
+	for _, pd := range d.Problems {
+		p.Problems = append(p.Problems, toBusProblem(pd))
+	}
 	return p
 }
 
 func toBusItem(id itemDoc) ledger.Item {
 	it := ledger.Item{ID: id.ID, Type: id.Type, Name: id.Name, Department: id.Department, Stage: id.Stage,
 		StageName: id.StageName, Prerequisites: id.Prerequisites, PromisedDays: id.PromisedDays,
-		Immediate: id.Immediate, Status: ledger.Status(id.Status)}
-	if id.AssignedAt != nil {
-		t := id.AssignedAt.UTC()
-		it.AssignedAt = &t
+		Immediate: id.Immediate, Modes: id.Modes, Status: ledger.Status(id.Status), AssignedAt: utc(id.AssignedAt),
+		Due: utc(id.Due), CompletedAt: utc(id.CompletedAt), BlockedBy: id.BlockedBy,
+		SuspendedFrom: ledger.Status(id.SuspendedFrom), SuspendedAt: utc(id.SuspendedAt), Resubmissions: id.Resubmissions}
+	if s := id.Supplement; s != nil {
+		it.Supplement = &ledger.Supplement{Materials: s.Materials, Due: s.Due.UTC(), ReceivedAt: utc(s.ReceivedAt)}
+	}
+	if c := id.Commitment; c != nil {
+		it.Commitment = &ledger.Commitment{Text: c.Text, CheckDue: c.CheckDue.UTC(), CheckedAt: utc(c.CheckedAt),
+			CheckResult: c.CheckResult, CheckNote: c.CheckNote}
 	}
 	for _, e := range id.Timeline {
 		it.Timeline = append(it.Timeline, ledger.TimelineEntry{At: e.At.UTC(), Action: e.Action, Actor: e.Actor,
-			Status: ledger.Status(e.Status), Note: e.Note})
+			From: ledger.Status(e.From), Status: ledger.Status(e.Status), Note: e.Note})
 	}
 	return it
 }
@@ -151,11 +268,58 @@ func (s *Store) Create(ctx context.Context, p ledger.Project, msgs []event.Messa
 		}
 		return fmt.Errorf("insert ledger: %w", err)
 	}
-	if s.relay != nil {
-		if err := s.relay.Flush(ctx, s.projects, p.Code, out); err != nil {
-			s.log.Warn("publishing deferred to the outbox sweep", "project", p.Code, "err", err)
-		}
+	s.flush(ctx, p.Code, out)
+	return nil
+}
+
+// flush publishes the events of a write at once; a failure leaves them to
+// the outbox sweep, which the caller need not wait for.
+func (s *Store) flush(ctx context.Context, code string, out []outbox.Entry) {
+	if s.relay == nil || len(out) == 0 {
+		return
 	}
+	if err := s.relay.Flush(ctx, s.projects, code, out); err != nil {
+		s.log.Warn("publishing deferred to the outbox sweep", "project", code, "err", err)
+	}
+}
+
+// Update replaces the ledger's state if its stored version is still base,
+// and appends the events to its outbox in the same single-document write:
+// of two writers based on the same version exactly one wins.
+func (s *Store) Update(ctx context.Context, p ledger.Project, base int64, msgs []event.Message) error {
+	out := make([]outbox.Entry, len(msgs))
+	for i, m := range msgs {
+		out[i] = outbox.FromMessage(m)
+	}
+	d := toDBProject(p, nil)
+	set := bson.D{
+		{Key: "name", Value: d.Name}, {Key: "category", Value: d.Category}, {Key: "level", Value: d.Level},
+		{Key: "owner_organisation", Value: d.OwnerOrganisation}, {Key: "owner_contact", Value: d.OwnerContact},
+		{Key: "owner_phone", Value: d.OwnerPhone}, {Key: "location", Value: d.Location},
+		{Key: "investment_wan", Value: d.InvestmentWan}, {Key: "stage", Value: d.Stage},
+		{Key: "officer", Value: d.Officer}, {Key: "work_group", Value: d.WorkGroup},
+		{Key: "green_channel", Value: d.GreenChannel},
+		{Key: "items", Value: d.Items}, {Key: "problems", Value: d.Problems}, {Key: "version", Value: d.Version},
+	}
+	update := bson.D{{Key: "$set", Value: set}}
+	if len(out) > 0 {
+		update = append(update, bson.E{Key: "$push", Value: bson.D{{Key: outbox.Field, Value: bson.D{{Key: "$each", Value: out}}}}})
+	}
+	res, err := s.projects.UpdateOne(ctx, bson.D{{Key: "_id", Value: p.Code}, {Key: "version", Value: base}}, update)
+	if err != nil {
+		return fmt.Errorf("update ledger %s: %w", p.Code, err)
+	}
+	if res.MatchedCount == 0 {
+		n, err := s.projects.CountDocuments(ctx, bson.D{{Key: "_id", Value: p.Code}})
+		if err != nil {
+			return fmt.Errorf("update ledger %s: %w", p.Code, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("ledger %s: %w", p.Code, ledger.ErrNotFound)
+		}
+		return fmt.Errorf("ledger %s at version %d: %w", p.Code, base, ledger.ErrVersionConflict)
+	}
+	s.flush(ctx, p.Code, out)
 	return nil
 }
 
@@ -193,20 +357,36 @@ func (s *Store) Queue(ctx context.Context, department string, status ledger.Stat
 			if (department != "" && id.Department != department) || (status != "" && ledger.Status(id.Status) != status) {
 				continue
 			}
-			q = append(q, ledger.QueueItem{Item: toBusItem(id), ProjectCode: d.Code, ProjectName: d.Name, GreenChannel: d.GreenChannel})
+			q = append(q, ledger.QueueItem{Item: toBusItem(id), ProjectCode: d.Code, ProjectName: d.Name,
+				ProjectVersion: d.Version, GreenChannel: d.GreenChannel, Officer: d.Officer})
 		}
 	}
-	sort.SliceStable(q, func(i, j int) bool {
-		ai, aj := q[i].AssignedAt, q[j].AssignedAt
-		switch {
-		case ai == nil:
-			return false
-		case aj == nil:
-			return true
-		}
-		return ai.Before(*aj)
-	})
 	return q, nil
+}
+
+// Projects lists the ledgers matching f, by project code.
+func (s *Store) Projects(ctx context.Context, f ledger.ProjectFilter) ([]ledger.Project, error) {
+	filter := bson.D{}
+	if f.WorkGroup != "" {
+		filter = append(filter, bson.E{Key: "work_group", Value: f.WorkGroup})
+	}
+	if f.Category != "" {
+		filter = append(filter, bson.E{Key: "category", Value: f.Category})
+	}
+	cur, err := s.projects.Find(ctx, filter, options.Find().
+		SetProjection(bson.D{{Key: "outbox", Value: 0}}).SetSort(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("projects: %w", err)
+	}
+	var docs []projectDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("projects: %w", err)
+	}
+	ps := make([]ledger.Project, len(docs))
+	for i, d := range docs {
+		ps[i] = toBusProject(d)
+	}
+	return ps, nil
 }
 
 type statusOnly struct {

@@ -5,25 +5,87 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	kithttp "github.com/go-kit/kit/transport/http"
 
+	"github.com/tuijin/tuijin/pkg/apperr"
 	"github.com/tuijin/tuijin/pkg/httpx"
+	"github.com/tuijin/tuijin/pkg/org"
 	"github.com/tuijin/tuijin/services/ledger/internal/catalog"
 	"github.com/tuijin/tuijin/services/ledger/internal/ledger"
 )
 
-type queueRequest struct{ Department, Status string }
-
 type queueResponse struct {
 	Department string             `json:"department,omitempty"`
 	Status     string             `json:"status,omitempty"`
+	Sort       string             `json:"sort"`
+	Total      int                `json:"total"`
+	Limit      int                `json:"limit"`
+	Offset     int                `json:"offset"`
 	Count      int                `json:"count"`
 	Items      []ledger.QueueItem `json:"items"`
 }
 
+// actionBody is the JSON of POST /v1/items/{id}/actions.
+type actionBody struct {
+	Action  string `json:"action"`
+	Note    string `json:"note"`
+	Actor   string `json:"actor"`
+	Version *int64 `json:"version"`
+	// 容缺受理 (with accept)
+	MissingMaterials []string `json:"missing_materials"`
+	SupplementDays   int      `json:"supplement_days"`
+	// 告知承诺 (with approve) and its follow-up check (verify)
+	Commitment  string `json:"commitment"`
+	CheckDays   int    `json:"check_days"`
+	CheckResult string `json:"check_result"`
+}
+
+type actionRequest struct {
+	ItemID string
+	Req    ledger.ActionRequest
+}
+
+type problemBody struct {
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	Department  string `json:"department"`
+	ItemID      string `json:"item_id"`
+	Escalation  string `json:"escalation"`
+	Actor       string `json:"actor"`
+	Version     *int64 `json:"version"`
+}
+
+type raiseRequest struct {
+	Code string
+	New  ledger.NewProblem
+}
+
+type problemUpdateBody struct {
+	Status     string `json:"status"`
+	Escalation string `json:"escalation"`
+	Measure    string `json:"measure"`
+	Note       string `json:"note"`
+	Actor      string `json:"actor"`
+	Version    *int64 `json:"version"`
+}
+
+type problemUpdateRequest struct {
+	ID     string
+	Update ledger.ProblemUpdate
+}
+
+func requireVersion(v *int64) (int64, error) {
+	if v == nil {
+		return 0, apperr.Invalid("version", "version_required",
+			"version is required: the ledger version you read (GET /v1/projects/{code})")
+	}
+	return *v, nil
+}
+
 // Routes mounts the ledger's API on mux.
-func Routes(mux *http.ServeMux, svc ledger.Service, cat *catalog.Catalog, log *slog.Logger) {
+func Routes(mux *http.ServeMux, svc ledger.Service, cat *catalog.Catalog, o *org.Org, log *slog.Logger) {
 	opts := []kithttp.ServerOption{kithttp.ServerErrorEncoder(httpx.ErrorEncoder(log))}
 
 	mux.Handle("GET /v1/projects/{code}", kithttp.NewServer(
@@ -33,27 +95,128 @@ func Routes(mux *http.ServeMux, svc ledger.Service, cat *catalog.Catalog, log *s
 
 	mux.Handle("GET /v1/items", kithttp.NewServer(
 		func(ctx context.Context, req any) (any, error) {
-			q := req.(queueRequest)
-			items, err := svc.Queue(ctx, q.Department, q.Status)
+			q := req.(ledger.QueueQuery)
+			page, err := svc.Queue(ctx, q)
 			if err != nil {
 				return nil, err
 			}
-			if items == nil {
-				items = []ledger.QueueItem{}
+			if q.Sort == "" {
+				q.Sort = ledger.SortAssigned
 			}
-			return queueResponse{Department: q.Department, Status: q.Status, Count: len(items), Items: items}, nil
+			if q.Limit == 0 {
+				q.Limit = ledger.DefaultLimit
+			}
+			return queueResponse{Department: q.Department, Status: q.Status, Sort: q.Sort, Total: page.Total,
+				Limit: q.Limit, Offset: q.Offset, Count: len(page.Items), Items: page.Items}, nil
 		},
-		func(_ context.Context, r *http.Request) (any, error) {
-			return queueRequest{Department: r.URL.Query().Get("department"), Status: r.URL.Query().Get("status")}, nil
+		decodeQueue, encodeOK, opts...))
+
+	mux.Handle("POST /v1/items/{id}/actions", kithttp.NewServer(
+		func(ctx context.Context, req any) (any, error) {
+			a := req.(actionRequest)
+			return svc.Act(ctx, a.ItemID, a.Req)
 		},
-		encodeOK, opts...))
+		decodeAction, encodeOK, opts...))
+
+	mux.Handle("POST /v1/projects/{code}/problems", kithttp.NewServer(
+		func(ctx context.Context, req any) (any, error) {
+			r := req.(raiseRequest)
+			return svc.RaiseProblem(ctx, r.Code, r.New)
+		},
+		decodeRaise, encodeCreated, opts...))
+
+	mux.Handle("POST /v1/problems/{id}/updates", kithttp.NewServer(
+		func(ctx context.Context, req any) (any, error) {
+			r := req.(problemUpdateRequest)
+			return svc.UpdateProblem(ctx, r.ID, r.Update)
+		},
+		decodeProblemUpdate, encodeOK, opts...))
+
+	mux.Handle("GET /v1/ledger.xlsx", kithttp.NewServer(
+		func(ctx context.Context, req any) (any, error) { return ledgerXLSX(ctx, svc, o, req.(exportFilter)) },
+		decodeExport(o), encodeXLSX, opts...))
 
 	mux.HandleFunc("GET /v1/catalog", func(w http.ResponseWriter, _ *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, cat)
 	})
 }
 
+func decodeQueue(_ context.Context, r *http.Request) (any, error) {
+	v := r.URL.Query()
+	q := ledger.QueueQuery{Department: v.Get("department"), Status: v.Get("status"), Sort: v.Get("sort")}
+	var err error
+	if q.Limit, err = intParam(v.Get("limit"), "limit"); err != nil {
+		return nil, err
+	}
+	if q.Offset, err = intParam(v.Get("offset"), "offset"); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+func intParam(s, name string) (int, error) {
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, apperr.Invalid(name, "invalid_"+name, name+" must be a whole number")
+	}
+	return n, nil
+}
+
+func decodeAction(_ context.Context, r *http.Request) (any, error) {
+	var b actionBody
+	if err := httpx.DecodeJSON(r, &b, httpx.DefaultMaxBody); err != nil {
+		return nil, err
+	}
+	v, err := requireVersion(b.Version)
+	if err != nil {
+		return nil, err
+	}
+	return actionRequest{ItemID: r.PathValue("id"), Req: ledger.ActionRequest{
+		Action: ledger.Action(b.Action), Note: b.Note, Actor: b.Actor, Version: v,
+		MissingMaterials: b.MissingMaterials, SupplementDays: b.SupplementDays,
+		Commitment: b.Commitment, CheckDays: b.CheckDays, CheckResult: b.CheckResult,
+	}}, nil
+}
+
+func decodeRaise(_ context.Context, r *http.Request) (any, error) {
+	var b problemBody
+	if err := httpx.DecodeJSON(r, &b, httpx.DefaultMaxBody); err != nil {
+		return nil, err
+	}
+	v, err := requireVersion(b.Version)
+	if err != nil {
+		return nil, err
+	}
+	return raiseRequest{Code: r.PathValue("code"), New: ledger.NewProblem{
+		Title: b.Title, Description: b.Description, Department: b.Department, ItemID: b.ItemID,
+		Escalation: b.Escalation, Actor: b.Actor, Version: v,
+	}}, nil
+}
+
+func decodeProblemUpdate(_ context.Context, r *http.Request) (any, error) {
+	var b problemUpdateBody
+	if err := httpx.DecodeJSON(r, &b, httpx.DefaultMaxBody); err != nil {
+		return nil, err
+	}
+	v, err := requireVersion(b.Version)
+	if err != nil {
+		return nil, err
+	}
+	return problemUpdateRequest{ID: r.PathValue("id"), Update: ledger.ProblemUpdate{
+		Status: ledger.ProblemStatus(b.Status), Escalation: b.Escalation, Measure: b.Measure,
+		Note: b.Note, Actor: b.Actor, Version: v,
+	}}, nil
+}
+
 func encodeOK(_ context.Context, w http.ResponseWriter, resp any) error {
 	httpx.WriteJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+func encodeCreated(_ context.Context, w http.ResponseWriter, resp any) error {
+	httpx.WriteJSON(w, http.StatusCreated, resp)
 	return nil
 }

@@ -62,12 +62,40 @@ func (c *PendingCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// AssignmentCounter counts item assignments by department.
-func AssignmentCounter(reg prometheus.Registerer) func(dept string) {
-	c := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "tuijin_ledger_assignments_total",
-		Help: "Approval items assigned to departments.",
-	}, []string{"department"})
-	reg.MustRegister(c)
-	return func(dept string) { c.WithLabelValues(dept).Inc() }
+// Metrics counts what the ledger saved: assignments, completions and the
+// working days items took. It implements ledger.Observer.
+type Metrics struct {
+	assignments *prometheus.CounterVec
+	completions *prometheus.CounterVec
+	handling    *prometheus.HistogramVec
+}
+
+// NewMetrics registers the ledger's counters on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		assignments: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tuijin_ledger_assignments_total",
+			Help: "Approval items assigned to departments (at registration or when their prerequisites completed).",
+		}, []string{"department"}),
+		completions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tuijin_ledger_completions_total",
+			Help: "Approval items decided by their department, by outcome (approved, rejected).",
+		}, []string{"department", "outcome"}),
+		handling: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "tuijin_ledger_item_handling_working_days",
+			Help:    "Working days from an item's assignment to its decision.",
+			Buckets: []float64{0, 1, 2, 3, 5, 10, 15, 20, 30, 60},
+		}, []string{"department"}),
+	}
+	reg.MustRegister(m.assignments, m.completions, m.handling)
+	return m
+}
+
+// Assigned implements ledger.Observer.
+func (m *Metrics) Assigned(dept string) { m.assignments.WithLabelValues(dept).Inc() }
+
+// Completed implements ledger.Observer.
+func (m *Metrics) Completed(dept string, status ledger.Status, workingDays int) {
+	m.completions.WithLabelValues(dept, string(status)).Inc()
+	m.handling.WithLabelValues(dept).Observe(float64(workingDays))
 }

@@ -151,17 +151,37 @@ func (x *ItemAssigned) GetOfficer() string {
 
 // ItemChanged: tuijin.ledger.item.changed.<dept>.
 type ItemChanged struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ItemId        string                 `protobuf:"bytes,1,opt,name=item_id,json=itemId,proto3" json:"item_id,omitempty"`
-	ProjectCode   string                 `protobuf:"bytes,2,opt,name=project_code,json=projectCode,proto3" json:"project_code,omitempty"`
-	ItemType      string                 `protobuf:"bytes,3,opt,name=item_type,json=itemType,proto3" json:"item_type,omitempty"`
-	Department    string                 `protobuf:"bytes,4,opt,name=department,proto3" json:"department,omitempty"`
-	FromStatus    string                 `protobuf:"bytes,5,opt,name=from_status,json=fromStatus,proto3" json:"from_status,omitempty"`
-	ToStatus      string                 `protobuf:"bytes,6,opt,name=to_status,json=toStatus,proto3" json:"to_status,omitempty"`
-	Action        string                 `protobuf:"bytes,7,opt,name=action,proto3" json:"action,omitempty"`
-	Note          string                 `protobuf:"bytes,8,opt,name=note,proto3" json:"note,omitempty"`
-	Actor         string                 `protobuf:"bytes,9,opt,name=actor,proto3" json:"actor,omitempty"`
-	ChangedAt     *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=changed_at,json=changedAt,proto3" json:"changed_at,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	ItemId      string                 `protobuf:"bytes,1,opt,name=item_id,json=itemId,proto3" json:"item_id,omitempty"`
+	ProjectCode string                 `protobuf:"bytes,2,opt,name=project_code,json=projectCode,proto3" json:"project_code,omitempty"`
+	ItemType    string                 `protobuf:"bytes,3,opt,name=item_type,json=itemType,proto3" json:"item_type,omitempty"`
+	Department  string                 `protobuf:"bytes,4,opt,name=department,proto3" json:"department,omitempty"`
+	FromStatus  string                 `protobuf:"bytes,5,opt,name=from_status,json=fromStatus,proto3" json:"from_status,omitempty"`
+	ToStatus    string                 `protobuf:"bytes,6,opt,name=to_status,json=toStatus,proto3" json:"to_status,omitempty"`
+	Action      string                 `protobuf:"bytes,7,opt,name=action,proto3" json:"action,omitempty"`
+	Note        string                 `protobuf:"bytes,8,opt,name=note,proto3" json:"note,omitempty"`
+	Actor       string                 `protobuf:"bytes,9,opt,name=actor,proto3" json:"actor,omitempty"`
+	ChangedAt   *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=changed_at,json=changedAt,proto3" json:"changed_at,omitempty"`
+	// Fields added for the clock and the notices; consumers may ignore them.
+	GreenChannel bool  `protobuf:"varint,11,opt,name=green_channel,json=greenChannel,proto3" json:"green_channel,omitempty"`
+	Immediate    bool  `protobuf:"varint,12,opt,name=immediate,proto3" json:"immediate,omitempty"`
+	PromisedDays int32 `protobuf:"varint,13,opt,name=promised_days,json=promisedDays,proto3" json:"promised_days,omitempty"`
+	// The owner's deadline for 容缺 materials (accept with missing materials).
+	SupplementDue *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=supplement_due,json=supplementDue,proto3" json:"supplement_due,omitempty"`
+	// End of the promised time limit after this change (restarted by a
+	// supplement received or a resubmission, extended by a suspension).
+	Due *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=due,proto3" json:"due,omitempty"`
+	// "rongque" (容缺受理) or "gaozhi" (告知承诺) when the item runs in that mode.
+	Mode             string   `protobuf:"bytes,16,opt,name=mode,proto3" json:"mode,omitempty"`
+	MissingMaterials []string `protobuf:"bytes,17,rep,name=missing_materials,json=missingMaterials,proto3" json:"missing_materials,omitempty"`
+	ProjectName      string   `protobuf:"bytes,18,opt,name=project_name,json=projectName,proto3" json:"project_name,omitempty"`
+	ItemName         string   `protobuf:"bytes,19,opt,name=item_name,json=itemName,proto3" json:"item_name,omitempty"`
+	Officer          string   `protobuf:"bytes,20,opt,name=officer,proto3" json:"officer,omitempty"`
+	// Follow-up check of a 告知承诺 approval: due date, and result once done.
+	CheckDue    *timestamppb.Timestamp `protobuf:"bytes,21,opt,name=check_due,json=checkDue,proto3" json:"check_due,omitempty"`
+	CheckResult string                 `protobuf:"bytes,22,opt,name=check_result,json=checkResult,proto3" json:"check_result,omitempty"`
+	// Ledger version after the change.
+	Version       int64 `protobuf:"varint,23,opt,name=version,proto3" json:"version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -266,15 +286,113 @@ func (x *ItemChanged) GetChangedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *ItemChanged) GetGreenChannel() bool {
+	if x != nil {
+		return x.GreenChannel
+	}
+	return false
+}
+
+func (x *ItemChanged) GetImmediate() bool {
+	if x != nil {
+		return x.Immediate
+	}
+	return false
+}
+
+func (x *ItemChanged) GetPromisedDays() int32 {
+	if x != nil {
+		return x.PromisedDays
+	}
+	return 0
+}
+
+func (x *ItemChanged) GetSupplementDue() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SupplementDue
+	}
+	return nil
+}
+
+func (x *ItemChanged) GetDue() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Due
+	}
+	return nil
+}
+
+func (x *ItemChanged) GetMode() string {
+	if x != nil {
+		return x.Mode
+	}
+	return ""
+}
+
+func (x *ItemChanged) GetMissingMaterials() []string {
+	if x != nil {
+		return x.MissingMaterials
+	}
+	return nil
+}
+
+func (x *ItemChanged) GetProjectName() string {
+	if x != nil {
+		return x.ProjectName
+	}
+	return ""
+}
+
+func (x *ItemChanged) GetItemName() string {
+	if x != nil {
+		return x.ItemName
+	}
+	return ""
+}
+
+func (x *ItemChanged) GetOfficer() string {
+	if x != nil {
+		return x.Officer
+	}
+	return ""
+}
+
+func (x *ItemChanged) GetCheckDue() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CheckDue
+	}
+	return nil
+}
+
+func (x *ItemChanged) GetCheckResult() string {
+	if x != nil {
+		return x.CheckResult
+	}
+	return ""
+}
+
+func (x *ItemChanged) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
 // ProblemRaised: tuijin.ledger.problem.raised.<dept>.
 type ProblemRaised struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ProblemId     string                 `protobuf:"bytes,1,opt,name=problem_id,json=problemId,proto3" json:"problem_id,omitempty"`
-	ProjectCode   string                 `protobuf:"bytes,2,opt,name=project_code,json=projectCode,proto3" json:"project_code,omitempty"`
-	Department    string                 `protobuf:"bytes,3,opt,name=department,proto3" json:"department,omitempty"`
-	Title         string                 `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
-	Description   string                 `protobuf:"bytes,5,opt,name=description,proto3" json:"description,omitempty"`
-	RaisedAt      *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=raised_at,json=raisedAt,proto3" json:"raised_at,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	ProblemId   string                 `protobuf:"bytes,1,opt,name=problem_id,json=problemId,proto3" json:"problem_id,omitempty"`
+	ProjectCode string                 `protobuf:"bytes,2,opt,name=project_code,json=projectCode,proto3" json:"project_code,omitempty"`
+	Department  string                 `protobuf:"bytes,3,opt,name=department,proto3" json:"department,omitempty"`
+	Title       string                 `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
+	Description string                 `protobuf:"bytes,5,opt,name=description,proto3" json:"description,omitempty"`
+	RaisedAt    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=raised_at,json=raisedAt,proto3" json:"raised_at,omitempty"`
+	ItemId      string                 `protobuf:"bytes,7,opt,name=item_id,json=itemId,proto3" json:"item_id,omitempty"`
+	// none, urge (催办), supervise (督办), interview (约谈), escalate (提级).
+	Escalation    string `protobuf:"bytes,8,opt,name=escalation,proto3" json:"escalation,omitempty"`
+	RaisedBy      string `protobuf:"bytes,9,opt,name=raised_by,json=raisedBy,proto3" json:"raised_by,omitempty"`
+	ProjectName   string `protobuf:"bytes,10,opt,name=project_name,json=projectName,proto3" json:"project_name,omitempty"`
+	Officer       string `protobuf:"bytes,11,opt,name=officer,proto3" json:"officer,omitempty"`
+	Status        string `protobuf:"bytes,12,opt,name=status,proto3" json:"status,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -351,6 +469,48 @@ func (x *ProblemRaised) GetRaisedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *ProblemRaised) GetItemId() string {
+	if x != nil {
+		return x.ItemId
+	}
+	return ""
+}
+
+func (x *ProblemRaised) GetEscalation() string {
+	if x != nil {
+		return x.Escalation
+	}
+	return ""
+}
+
+func (x *ProblemRaised) GetRaisedBy() string {
+	if x != nil {
+		return x.RaisedBy
+	}
+	return ""
+}
+
+func (x *ProblemRaised) GetProjectName() string {
+	if x != nil {
+		return x.ProjectName
+	}
+	return ""
+}
+
+func (x *ProblemRaised) GetOfficer() string {
+	if x != nil {
+		return x.Officer
+	}
+	return ""
+}
+
+func (x *ProblemRaised) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
 // ProblemChanged: tuijin.ledger.problem.changed.<dept>.
 type ProblemChanged struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -360,6 +520,13 @@ type ProblemChanged struct {
 	Status        string                 `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
 	Measure       string                 `protobuf:"bytes,5,opt,name=measure,proto3" json:"measure,omitempty"`
 	ChangedAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=changed_at,json=changedAt,proto3" json:"changed_at,omitempty"`
+	Escalation    string                 `protobuf:"bytes,7,opt,name=escalation,proto3" json:"escalation,omitempty"`
+	Actor         string                 `protobuf:"bytes,8,opt,name=actor,proto3" json:"actor,omitempty"`
+	ItemId        string                 `protobuf:"bytes,9,opt,name=item_id,json=itemId,proto3" json:"item_id,omitempty"`
+	Title         string                 `protobuf:"bytes,10,opt,name=title,proto3" json:"title,omitempty"`
+	ProjectName   string                 `protobuf:"bytes,11,opt,name=project_name,json=projectName,proto3" json:"project_name,omitempty"`
+	Officer       string                 `protobuf:"bytes,12,opt,name=officer,proto3" json:"officer,omitempty"`
+	Note          string                 `protobuf:"bytes,13,opt,name=note,proto3" json:"note,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -436,6 +603,55 @@ func (x *ProblemChanged) GetChangedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *ProblemChanged) GetEscalation() string {
+	if x != nil {
+		return x.Escalation
+	}
+	return ""
+}
+
+func (x *ProblemChanged) GetActor() string {
+	if x != nil {
+		return x.Actor
+	}
+	return ""
+}
+
+func (x *ProblemChanged) GetItemId() string {
+	if x != nil {
+		return x.ItemId
+	}
+	return ""
+}
+
+func (x *ProblemChanged) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *ProblemChanged) GetProjectName() string {
+	if x != nil {
+		return x.ProjectName
+	}
+	return ""
+}
+
+func (x *ProblemChanged) GetOfficer() string {
+	if x != nil {
+		return x.Officer
+	}
+	return ""
+}
+
+func (x *ProblemChanged) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
 var File_tuijin_ledger_v1_events_proto protoreflect.FileDescriptor
 
 const file_tuijin_ledger_v1_events_proto_rawDesc = "" +
@@ -456,7 +672,7 @@ const file_tuijin_ledger_v1_events_proto_rawDesc = "" +
 	"\vassigned_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"assignedAt\x12\x18\n" +
-	"\aofficer\x18\v \x01(\tR\aofficer\"\xc1\x02\n" +
+	"\aofficer\x18\v \x01(\tR\aofficer\"\xab\x06\n" +
 	"\vItemChanged\x12\x17\n" +
 	"\aitem_id\x18\x01 \x01(\tR\x06itemId\x12!\n" +
 	"\fproject_code\x18\x02 \x01(\tR\vprojectCode\x12\x1b\n" +
@@ -472,7 +688,20 @@ const file_tuijin_ledger_v1_events_proto_rawDesc = "" +
 	"\x05actor\x18\t \x01(\tR\x05actor\x129\n" +
 	"\n" +
 	"changed_at\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampR\tchangedAt\"\xe2\x01\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\tchangedAt\x12#\n" +
+	"\rgreen_channel\x18\v \x01(\bR\fgreenChannel\x12\x1c\n" +
+	"\timmediate\x18\f \x01(\bR\timmediate\x12#\n" +
+	"\rpromised_days\x18\r \x01(\x05R\fpromisedDays\x12A\n" +
+	"\x0esupplement_due\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\rsupplementDue\x12,\n" +
+	"\x03due\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\x03due\x12\x12\n" +
+	"\x04mode\x18\x10 \x01(\tR\x04mode\x12+\n" +
+	"\x11missing_materials\x18\x11 \x03(\tR\x10missingMaterials\x12!\n" +
+	"\fproject_name\x18\x12 \x01(\tR\vprojectName\x12\x1b\n" +
+	"\titem_name\x18\x13 \x01(\tR\bitemName\x12\x18\n" +
+	"\aofficer\x18\x14 \x01(\tR\aofficer\x127\n" +
+	"\tcheck_due\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampR\bcheckDue\x12!\n" +
+	"\fcheck_result\x18\x16 \x01(\tR\vcheckResult\x12\x18\n" +
+	"\aversion\x18\x17 \x01(\x03R\aversion\"\x8d\x03\n" +
 	"\rProblemRaised\x12\x1d\n" +
 	"\n" +
 	"problem_id\x18\x01 \x01(\tR\tproblemId\x12!\n" +
@@ -482,7 +711,16 @@ const file_tuijin_ledger_v1_events_proto_rawDesc = "" +
 	"department\x12\x14\n" +
 	"\x05title\x18\x04 \x01(\tR\x05title\x12 \n" +
 	"\vdescription\x18\x05 \x01(\tR\vdescription\x127\n" +
-	"\traised_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\braisedAt\"\xdf\x01\n" +
+	"\traised_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\braisedAt\x12\x17\n" +
+	"\aitem_id\x18\a \x01(\tR\x06itemId\x12\x1e\n" +
+	"\n" +
+	"escalation\x18\b \x01(\tR\n" +
+	"escalation\x12\x1b\n" +
+	"\traised_by\x18\t \x01(\tR\braisedBy\x12!\n" +
+	"\fproject_name\x18\n" +
+	" \x01(\tR\vprojectName\x12\x18\n" +
+	"\aofficer\x18\v \x01(\tR\aofficer\x12\x16\n" +
+	"\x06status\x18\f \x01(\tR\x06status\"\x95\x03\n" +
 	"\x0eProblemChanged\x12\x1d\n" +
 	"\n" +
 	"problem_id\x18\x01 \x01(\tR\tproblemId\x12!\n" +
@@ -493,7 +731,17 @@ const file_tuijin_ledger_v1_events_proto_rawDesc = "" +
 	"\x06status\x18\x04 \x01(\tR\x06status\x12\x18\n" +
 	"\ameasure\x18\x05 \x01(\tR\ameasure\x129\n" +
 	"\n" +
-	"changed_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tchangedAtB<Z:github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1;ledgerv1b\x06proto3"
+	"changed_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tchangedAt\x12\x1e\n" +
+	"\n" +
+	"escalation\x18\a \x01(\tR\n" +
+	"escalation\x12\x14\n" +
+	"\x05actor\x18\b \x01(\tR\x05actor\x12\x17\n" +
+	"\aitem_id\x18\t \x01(\tR\x06itemId\x12\x14\n" +
+	"\x05title\x18\n" +
+	" \x01(\tR\x05title\x12!\n" +
+	"\fproject_name\x18\v \x01(\tR\vprojectName\x12\x18\n" +
+	"\aofficer\x18\f \x01(\tR\aofficer\x12\x12\n" +
+	"\x04note\x18\r \x01(\tR\x04noteB<Z:github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1;ledgerv1b\x06proto3"
 
 var (
 	file_tuijin_ledger_v1_events_proto_rawDescOnce sync.Once
@@ -518,13 +766,16 @@ var file_tuijin_ledger_v1_events_proto_goTypes = []any{
 var file_tuijin_ledger_v1_events_proto_depIdxs = []int32{
 	4, // 0: tuijin.ledger.v1.ItemAssigned.assigned_at:type_name -> google.protobuf.Timestamp
 	4, // 1: tuijin.ledger.v1.ItemChanged.changed_at:type_name -> google.protobuf.Timestamp
-	4, // 2: tuijin.ledger.v1.ProblemRaised.raised_at:type_name -> google.protobuf.Timestamp
-	4, // 3: tuijin.ledger.v1.ProblemChanged.changed_at:type_name -> google.protobuf.Timestamp
-	4, // [4:4] is the sub-list for method output_type
-	4, // [4:4] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	4, // 2: tuijin.ledger.v1.ItemChanged.supplement_due:type_name -> google.protobuf.Timestamp
+	4, // 3: tuijin.ledger.v1.ItemChanged.due:type_name -> google.protobuf.Timestamp
+	4, // 4: tuijin.ledger.v1.ItemChanged.check_due:type_name -> google.protobuf.Timestamp
+	4, // 5: tuijin.ledger.v1.ProblemRaised.raised_at:type_name -> google.protobuf.Timestamp
+	4, // 6: tuijin.ledger.v1.ProblemChanged.changed_at:type_name -> google.protobuf.Timestamp
+	7, // [7:7] is the sub-list for method output_type
+	7, // [7:7] is the sub-list for method input_type
+	7, // [7:7] is the sub-list for extension type_name
+	7, // [7:7] is the sub-list for extension extendee
+	0, // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_tuijin_ledger_v1_events_proto_init() }
