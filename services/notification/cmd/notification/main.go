@@ -1,13 +1,18 @@
-// Command notification turns Tuijin's events into messages for people,
-// starting with the departments' in-app inboxes.
+// Command notification turns Tuijin's events into messages for people: the
+// in-app inbox, e-mail, chat-robot webhooks and SMS.
 package main
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"time"
 
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/org"
 	"github.com/tuijin/tuijin/pkg/platform"
+	"github.com/tuijin/tuijin/services/notification/internal/channel"
 	"github.com/tuijin/tuijin/services/notification/internal/notification"
 	"github.com/tuijin/tuijin/services/notification/internal/store"
 	"github.com/tuijin/tuijin/services/notification/internal/transport"
@@ -15,31 +20,110 @@ import (
 
 type config struct {
 	platform.Config
-	OrgFile string `conf:"help:organisation YAML (empty: the demo organisation)"`
+	OrgFile        string `conf:"help:organisation YAML (empty: the demo organisation)"`
+	RecipientsFile string `conf:"help:recipients YAML with addresses and preferences (empty: none)"`
+	SMTP           struct {
+		Addr     string `conf:"help:SMTP server host:port (empty: e-mail is not configured and e-mail deliveries are dead-lettered)"`
+		From     string `conf:"default:tuijin@localhost"`
+		FromName string `conf:"default:重点项目推进服务"`
+		Username string
+		Password string `conf:"mask"`
+	}
+	SMS struct {
+		Driver    string `conf:"default:log,help:SMS gateway driver (log writes messages to the log)"`
+		Signature string `conf:"default:【重点项目推进】"`
+	}
+	Retry struct {
+		Backoff     string        `conf:"default:30s,2m,10m,30m,2h,6h,help:waits between attempts of a failed send"`
+		MaxAttempts int           `conf:"default:7,help:attempts before a delivery is dead-lettered"`
+		Interval    time.Duration `conf:"default:2s,help:how often the retry queue is polled"`
+	}
+	Lease       time.Duration `conf:"default:2m,help:how long a claimed send may take before another worker takes over"`
+	SendTimeout time.Duration `conf:"default:30s"`
 }
 
 func main() {
-	cfg := config{Config: platform.Defaults("127.0.0.1:8085", "tuijin_notification")}
-	platform.Main("notification", &cfg, setup(&cfg))
+	cfg := newConfig()
+	platform.Main("notification", cfg, setup(clock.System{})(cfg))
 }
 
-func setup(cfg *config) platform.Setup {
-	return func(ctx context.Context, app *platform.App) error {
-		o, err := org.Load(cfg.OrgFile)
-		if err != nil {
-			return err
+func newConfig() *config {
+	return &config{Config: platform.Defaults("127.0.0.1:8085", "tuijin_notification")}
+}
+
+func setup(clk clock.Clock) func(cfg *config) platform.Setup {
+	return func(cfg *config) platform.Setup {
+		return func(ctx context.Context, app *platform.App) error {
+			o, err := org.Load(cfg.OrgFile)
+			if err != nil {
+				return err
+			}
+			dir := notification.Directory{}
+			if cfg.RecipientsFile != "" {
+				b, err := os.ReadFile(cfg.RecipientsFile)
+				if err != nil {
+					return fmt.Errorf("recipients file: %w", err)
+				}
+				if dir, err = notification.ParseDirectory(b); err != nil {
+					return err
+				}
+			}
+			backoff, err := notification.ParseBackoff(cfg.Retry.Backoff)
+			if err != nil {
+				return fmt.Errorf("retry backoff: %w", err)
+			}
+			if cfg.Lease <= cfg.SendTimeout {
+				return fmt.Errorf("lease %s must exceed send timeout %s", cfg.Lease, cfg.SendTimeout)
+			}
+			tpl, err := notification.LoadTemplates()
+			if err != nil {
+				return err
+			}
+			senders := map[string]notification.Sender{
+				notification.ChannelWebhook: channel.NewWebhook(&http.Client{}),
+			}
+			switch cfg.SMS.Driver {
+			case "log":
+				senders[notification.ChannelSMS] = channel.SMS{Gateway: channel.LogGateway{Log: app.Log}, Signature: cfg.SMS.Signature}
+			default:
+				return fmt.Errorf("unknown SMS driver %q", cfg.SMS.Driver)
+			}
+			if cfg.SMTP.Addr != "" {
+				m, err := channel.NewMailer(channel.SMTPConfig{Addr: cfg.SMTP.Addr, From: cfg.SMTP.From, FromName: cfg.SMTP.FromName,
+					Username: cfg.SMTP.Username, Password: cfg.SMTP.Password}, clk.Now)
+				if err != nil {
+					return err
+				}
+				senders[notification.ChannelEmail] = m
+			} else {
+				app.Log.Warn("no SMTP server configured: e-mail deliveries will be dead-lettered")
+			}
+
+			st := store.New(app.DB)
+			if err := st.EnsureIndexes(ctx); err != nil {
+				return err
+			}
+			transport.QueueGauge(app.Registry, st.QueueLength)
+			names := notification.Names{
+				Department: func(code string) (string, bool) { d, ok := o.Department(code); return d.Name, ok },
+				Leader:     func(code string) (string, bool) { d, ok := o.Department(code); return d.Leader, ok },
+			}
+			svc := notification.NewService(notification.Deps{
+				Store: st, Templates: tpl, Names: names, Directory: dir, Senders: senders, Clock: clk, Log: app.Log,
+				Metrics: transport.Metrics(app.Registry),
+				Config: notification.Config{Retry: notification.RetryPolicy{MaxAttempts: cfg.Retry.MaxAttempts, Backoff: backoff},
+					Lease: cfg.Lease, SendTimeout: cfg.SendTimeout},
+			})
+			transport.Routes(app.HTTP.Mux, svc, app.Log)
+			for _, c := range transport.Consumers(svc) {
+				if err := app.Consume(ctx, c.Spec, c.Handler); err != nil {
+					return err
+				}
+			}
+			app.Go(func(ctx context.Context) error {
+				return notification.RunRetries(ctx, svc, cfg.Retry.Interval, app.Log)
+			})
+			return nil
 		}
-		st := store.New(app.DB)
-		if err := st.EnsureIndexes(ctx); err != nil {
-			return err
-		}
-		departments := func(code string) (string, bool) {
-			d, ok := o.Department(code)
-			return d.Name, ok
-		}
-		svc := notification.NewService(st, departments, clock.System{},
-			notification.OnDelivered(transport.DeliveredCounter(app.Registry)))
-		transport.Routes(app.HTTP.Mux, svc, app.Log)
-		return app.Consume(ctx, transport.ItemAssignedConsumer, transport.OnItemAssigned(svc))
 	}
 }

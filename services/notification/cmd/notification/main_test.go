@@ -1,14 +1,9 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,7 +18,6 @@ import (
 	eventv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/event/v1"
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
 	meetingv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/meeting/v1"
-	"github.com/tuijin/tuijin/pkg/platform"
 	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/notification/internal/notification"
 )
@@ -34,7 +28,7 @@ const consumer = "notification-item-assigned"
 // ledger events through the bus and reads the result through its HTTP API.
 func TestWiring(t *testing.T) {
 	natsURL, js := testenv.JetStream(t)
-	base := start(t, natsURL, testenv.MongoURI(t))
+	base := start(t, newClock(), "--nats-url="+natsURL, "--mongo-uri="+testenv.MongoURI(t))
 	pub := bus.NewPublisher(js, noop.NewTracerProvider().Tracer("test"), bus.NewMetrics(prometheus.NewRegistry()))
 	ctx := context.Background()
 	subject := event.ForDepartment(event.TypeItemAssigned, "zrzy")
@@ -115,6 +109,10 @@ func TestWiring(t *testing.T) {
 				t.Fatalf("status %d, entry %+v", status, got)
 			}
 		}
+		var count notification.UnreadCount
+		if status := do(t, http.MethodGet, base+"/v1/inbox/unread?recipient=dept:zrzy", &count); status != http.StatusOK || count.Unread != 1 {
+			t.Fatalf("unread count: status %d, %+v", status, count)
+		}
 		unread := getInbox(t, base, "recipient=dept:zrzy&unread=true&limit=50")
 		if unread.Unread != 1 || len(unread.Items) != 1 || unread.Items[0].ID != inbox.Items[0].ID {
 			t.Fatalf("unread page %+v", unread)
@@ -155,52 +153,6 @@ func assigned(t *testing.T, itemType, itemName string, days int32, immediate boo
 	return env
 }
 
-// start runs the service as main would, on loopback port 0, until the test ends.
-func start(t *testing.T, natsURL, mongoURI string) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	cfg := config{Config: platform.Defaults("127.0.0.1:0", "tuijin_notification")}
-	addr := make(chan string, 1)
-	wrapped := func(ctx context.Context, app *platform.App) error {
-		if err := setup(&cfg)(ctx, app); err != nil {
-			return err
-		}
-		addr <- app.HTTP.Addr()
-		return nil
-	}
-	logs := &syncBuffer{}
-	var runErr error
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		runErr = platform.Run(ctx, "notification", []string{"--http-addr=127.0.0.1:0",
-			"--nats-url=" + natsURL, "--mongo-uri=" + mongoURI}, logs, &cfg, wrapped)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-stopped
-		if runErr != nil {
-			t.Errorf("service stopped with %v", runErr)
-		}
-		if t.Failed() {
-			t.Logf("service log:\n%s", logs.String())
-		}
-	})
-	select {
-	case a := <-addr:
-		return "http://" + a
-	case <-stopped:
-		t.Fatalf("service did not start: %v", runErr)
-	case <-time.After(60 * time.Second):
-		t.Fatal("service did not start within 60s")
-	}
-	return ""
-}
-
-type errorBody struct {
-	Error struct{ Code, Message, Field string } `json:"error"`
-}
-
 func getInbox(t *testing.T, base, query string) notification.Inbox {
 	t.Helper()
 	var in notification.Inbox
@@ -208,26 +160,6 @@ func getInbox(t *testing.T, base, query string) notification.Inbox {
 		t.Fatalf("GET inbox?%s: status %d", query, status)
 	}
 	return in
-}
-
-func do(t *testing.T, method, url string, into any) int {
-	t.Helper()
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if ct := resp.Header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
-		t.Fatalf("%s %s: content type %q", method, url, ct)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	return resp.StatusCode
 }
 
 func streamMsgs(t *testing.T, js jetstream.JetStream) uint64 {
@@ -241,61 +173,4 @@ func streamMsgs(t *testing.T, js jetstream.JetStream) uint64 {
 		t.Fatal(err)
 	}
 	return info.State.Msgs
-}
-
-// metric reads one series from /metrics in the text format.
-func metric(t *testing.T, base, series string) (float64, bool) {
-	t.Helper()
-	resp, err := http.Get(base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), series+" "); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			return f, err == nil
-		}
-	}
-	return 0, false
-}
-
-func waitMetric(t *testing.T, base, series string, want float64) {
-	t.Helper()
-	eventually(t, series+" to reach "+strconv.FormatFloat(want, 'f', -1, 64), func() bool {
-		v, _ := metric(t, base, series)
-		return v >= want
-	})
-	if v, _ := metric(t, base, series); v != want {
-		t.Fatalf("%s = %v, want %v", series, v, want)
-	}
-}
-
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

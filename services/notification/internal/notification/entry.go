@@ -37,8 +37,3 @@ var entryNamespace = uuid.MustParse("2d0f3b1c-8e7a-5f44-b1c9-6a3e9d2f7c10")
 func EntryID(eventID, recipient, channel string) string {
 	return uuid.NewSHA1(entryNamespace, []byte(eventID+"\x00"+recipient+"\x00"+channel)).String()
 }
-
-// DepartmentRecipient is the recipient name of a department's inbox.
-func DepartmentRecipient(code string) string { return recipientDept + code }
-
-const recipientDept = "dept:"

@@ -3,7 +3,6 @@ package notification
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
 )
@@ -20,10 +19,14 @@ func TestParseInboxQuery(t *testing.T) {
 			want: InboxQuery{Recipient: "dept:zrzy", UnreadOnly: true, Limit: 10}},
 		{name: "unread false", recipient: "dept:fgw", unread: "false", limit: "200",
 			want: InboxQuery{Recipient: "dept:fgw", Limit: 200}},
+		{name: "leader", recipient: "leader:zrzy", want: InboxQuery{Recipient: "leader:zrzy", Limit: DefaultLimit}},
+		{name: "owner", recipient: "owner:2024-370481-04-01-123456", want: InboxQuery{Recipient: "owner:2024-370481-04-01-123456", Limit: DefaultLimit}},
+		{name: "officer", recipient: "officer:wang.li", want: InboxQuery{Recipient: "officer:wang.li", Limit: DefaultLimit}},
 		{name: "missing recipient", field: "recipient"},
 		{name: "blank recipient", recipient: "  ", field: "recipient"},
 		{name: "no kind", recipient: "zrzy", field: "recipient"},
 		{name: "unknown kind", recipient: "user:zrzy", field: "recipient"},
+		{name: "owner with bad code", recipient: "owner:2024-1", field: "recipient"},
 		{name: "upper case code", recipient: "dept:ZRZY", field: "recipient"},
 		{name: "code too long", recipient: "dept:abcdefghijklmnopq", field: "recipient"},
 		{name: "bad unread", recipient: "dept:zrzy", unread: "yes", field: "unread"},
@@ -79,60 +82,61 @@ func TestAssignmentValidate(t *testing.T) {
 	}
 }
 
-func TestAssignedEntry(t *testing.T) {
-	now := time.Date(2026, 3, 2, 9, 30, 0, 123456789, time.FixedZone("CST", 8*3600))
+func TestAssignedNoticeRenders(t *testing.T) {
+	tpl, err := LoadTemplates()
+	if err != nil {
+		t.Fatal(err)
+	}
 	base := Assignment{EventID: "e1", ItemID: "2024-370481-04-01-123456.yongdi-yushen", ItemType: "yongdi-yushen",
 		ItemName: "用地预审与选址意见书", ProjectCode: "2024-370481-04-01-123456", ProjectName: "城北物流园",
 		Department: "zrzy", PromisedDays: 10}
+	names := Names{Department: func(code string) (string, bool) { return "自然资源和规划局", code == "zrzy" }}
 	tests := []struct {
-		name      string
-		edit      func(*Assignment)
-		deptName  string
-		title     string
-		contains  []string
-		lacks     []string
-		greenFlag bool
+		name     string
+		edit     func(*Assignment)
+		names    Names
+		title    string
+		contains []string
+		lacks    []string
 	}{
-		{name: "promised days", deptName: "自然资源和规划局", edit: func(*Assignment) {},
+		{name: "promised days", names: names, edit: func(*Assignment) {},
 			title:    "新办理事项：城北物流园 · 用地预审与选址意见书",
 			contains: []string{"自然资源和规划局", "2024-370481-04-01-123456", "“用地预审与选址意见书”", "承诺时限：10 个工作日"},
-			lacks:    []string{"绿色通道", "即办件"}},
-		{name: "immediate", deptName: "自然资源和规划局", edit: func(a *Assignment) { a.Immediate = true; a.PromisedDays = 0 },
+			lacks:    []string{"绿色通道", "即办件", "<no value>"}},
+		{name: "immediate", names: names, edit: func(a *Assignment) { a.Immediate = true; a.PromisedDays = 0 },
 			title: "新办理事项：城北物流园 · 用地预审与选址意见书", contains: []string{"即办件"}, lacks: []string{"工作日"}},
-		{name: "green channel", deptName: "自然资源和规划局", edit: func(a *Assignment) { a.GreenChannel = true },
-			title: "新办理事项：城北物流园 · 用地预审与选址意见书", contains: []string{"【绿色通道】", "10 个工作日"}, greenFlag: true},
-		{name: "names missing fall back to codes", deptName: "", edit: func(a *Assignment) { a.ProjectName = ""; a.ItemName = "" },
+		{name: "green channel", names: names, edit: func(a *Assignment) { a.GreenChannel = true },
+			title: "新办理事项：城北物流园 · 用地预审与选址意见书", contains: []string{"【绿色通道】", "10 个工作日"}},
+		{name: "names missing fall back to codes", edit: func(a *Assignment) { a.ProjectName = ""; a.ItemName = "" },
 			title: "新办理事项：2024-370481-04-01-123456 · yongdi-yushen", contains: []string{"zrzy："}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := base
 			tt.edit(&a)
-			e := AssignedEntry(a, tt.deptName, now)
-			if e.Title != tt.title {
-				t.Errorf("title %q, want %q", e.Title, tt.title)
+			n := AssignedNotice(a, tt.names)
+			if err := n.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			if len(n.To) != 1 || n.To[0].Recipient != "dept:zrzy" || n.EventID != "e1" || n.ItemID != a.ItemID {
+				t.Fatalf("notice %+v", n)
+			}
+			title, body, err := tpl.Render(n.Template, n.For(n.To[0]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if title != tt.title {
+				t.Errorf("title %q, want %q", title, tt.title)
 			}
 			for _, s := range tt.contains {
-				if !strings.Contains(e.Body, s) {
-					t.Errorf("body %q lacks %q", e.Body, s)
+				if !strings.Contains(body, s) {
+					t.Errorf("body %q lacks %q", body, s)
 				}
 			}
 			for _, s := range tt.lacks {
-				if strings.Contains(e.Body, s) {
-					t.Errorf("body %q has %q", e.Body, s)
+				if strings.Contains(body, s) {
+					t.Errorf("body %q has %q", body, s)
 				}
-			}
-			if e.Recipient != "dept:zrzy" || e.Channel != ChannelInbox || e.Read || e.GreenChannel != tt.greenFlag {
-				t.Errorf("entry %+v", e)
-			}
-			if e.ProjectCode != a.ProjectCode || e.ItemID != a.ItemID || e.EventID != "e1" {
-				t.Errorf("links %+v", e)
-			}
-			if e.ID != EntryID("e1", "dept:zrzy", ChannelInbox) {
-				t.Errorf("id %s is not derived from the event", e.ID)
-			}
-			if want := time.Date(2026, 3, 2, 1, 30, 0, 123000000, time.UTC); !e.CreatedAt.Equal(want) || e.CreatedAt.Location() != time.UTC {
-				t.Errorf("created_at %v, want %v in UTC at millisecond precision", e.CreatedAt, want)
 			}
 		})
 	}

@@ -1,9 +1,7 @@
 package notification
 
 import (
-	"regexp"
 	"strconv"
-	"strings"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
 )
@@ -13,9 +11,6 @@ const (
 	DefaultLimit = 50
 	MaxLimit     = 200
 )
-
-// recipientRE admits the recipients that have inboxes today: departments.
-var recipientRE = regexp.MustCompile(`^dept:[a-z][a-z0-9]{1,15}$`)
 
 // InboxQuery selects a page of a recipient's inbox, newest first.
 type InboxQuery struct {
@@ -34,13 +29,11 @@ type Inbox struct {
 // ParseInboxQuery reads a query from its text form; empty unread and limit
 // take their defaults.
 func ParseInboxQuery(recipient, unread, limit string) (InboxQuery, error) {
-	q := InboxQuery{Recipient: strings.TrimSpace(recipient), Limit: DefaultLimit}
-	switch {
-	case q.Recipient == "":
-		return InboxQuery{}, apperr.Invalid("recipient", "required", "recipient is required, e.g. dept:zrzy")
-	case !recipientRE.MatchString(q.Recipient):
-		return InboxQuery{}, apperr.Invalid("recipient", "invalid_recipient", "recipient must look like dept:<department code>")
+	r, err := ParseRecipient("recipient", recipient)
+	if err != nil {
+		return InboxQuery{}, err
 	}
+	q := InboxQuery{Recipient: r, Limit: DefaultLimit}
 	if unread != "" {
 		b, err := strconv.ParseBool(unread)
 		if err != nil {

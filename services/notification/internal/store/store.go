@@ -1,4 +1,5 @@
-// Package store keeps notification's inbox in MongoDB.
+// Package store keeps notification's inbox, deliveries, retry queue,
+// preferences and project projection in MongoDB.
 package store
 
 import (
@@ -14,22 +15,43 @@ import (
 	"github.com/tuijin/tuijin/services/notification/internal/notification"
 )
 
-// Store implements notification.Store. The inbox holds no outbox: the
-// service emits no events, it only records what it delivered.
+// Store implements notification.Store. It holds no outbox: the service
+// emits no events, it only records what it delivered.
 type Store struct {
-	inbox *mongo.Collection
+	inbox       *mongo.Collection
+	deliveries  *mongo.Collection
+	queue       *mongo.Collection
+	preferences *mongo.Collection
+	projects    *mongo.Collection
 }
 
 // New returns a store over db.
 func New(db *mongo.Database) *Store {
-	return &Store{inbox: db.Collection("inbox")}
+	return &Store{
+		inbox:       db.Collection("inbox"),
+		deliveries:  db.Collection("deliveries"),
+		queue:       db.Collection("delivery_queue"),
+		preferences: db.Collection("preferences"),
+		projects:    db.Collection("projects"),
+	}
 }
 
-// EnsureIndexes declares the index production MongoDB uses for inbox pages
-// and unread counts (FerretDB scans regardless, hence the small documents).
+// EnsureIndexes declares the indexes production MongoDB uses for inbox
+// pages, unread counts, the delivery log and the retry queue (FerretDB
+// scans regardless, hence the small documents and the separate queue).
 func (s *Store) EnsureIndexes(ctx context.Context) error {
-	return mongox.EnsureIndexes(ctx, s.inbox,
-		mongo.IndexModel{Keys: bson.D{{Key: "recipient", Value: 1}, {Key: "created_at", Value: -1}}})
+	if err := mongox.EnsureIndexes(ctx, s.inbox,
+		mongo.IndexModel{Keys: bson.D{{Key: "recipient", Value: 1}, {Key: "created_at", Value: -1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "recipient", Value: 1}, {Key: "read", Value: 1}}}); err != nil {
+		return err
+	}
+	if err := mongox.EnsureIndexes(ctx, s.deliveries,
+		mongo.IndexModel{Keys: bson.D{{Key: "recipient", Value: 1}, {Key: "created_at", Value: -1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "event_id", Value: 1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "status", Value: 1}, {Key: "created_at", Value: -1}}}); err != nil {
+		return err
+	}
+	return mongox.EnsureIndexes(ctx, s.queue, mongo.IndexModel{Keys: bson.D{{Key: "due", Value: 1}}})
 }
 
 type entryDoc struct {
@@ -68,8 +90,8 @@ func toBusEntry(d entryDoc) notification.Entry {
 	return e
 }
 
-// Insert saves e; a second insert of the same id is notification.ErrDuplicate.
-func (s *Store) Insert(ctx context.Context, e notification.Entry) error {
+// InsertEntry saves e; a second insert of the same id is notification.ErrDuplicate.
+func (s *Store) InsertEntry(ctx context.Context, e notification.Entry) error {
 	if _, err := s.inbox.InsertOne(ctx, toDBEntry(e)); err != nil {
 		if mongox.IsDuplicateKey(err) {
 			return fmt.Errorf("inbox entry %s: %w", e.ID, notification.ErrDuplicate)
@@ -95,15 +117,24 @@ func (s *Store) Inbox(ctx context.Context, q notification.InboxQuery) ([]notific
 	if err := cur.All(ctx, &docs); err != nil {
 		return nil, 0, fmt.Errorf("read inbox: %w", err)
 	}
-	unread, err := s.inbox.CountDocuments(ctx, bson.D{{Key: "recipient", Value: q.Recipient}, {Key: "read", Value: false}})
+	unread, err := s.Unread(ctx, q.Recipient)
 	if err != nil {
-		return nil, 0, fmt.Errorf("count unread: %w", err)
+		return nil, 0, err
 	}
 	items := make([]notification.Entry, len(docs))
 	for i, d := range docs {
 		items[i] = toBusEntry(d)
 	}
-	return items, int(unread), nil
+	return items, unread, nil
+}
+
+// Unread counts the recipient's unread entries.
+func (s *Store) Unread(ctx context.Context, recipient string) (int, error) {
+	n, err := s.inbox.CountDocuments(ctx, bson.D{{Key: "recipient", Value: recipient}, {Key: "read", Value: false}})
+	if err != nil {
+		return 0, fmt.Errorf("count unread: %w", err)
+	}
+	return int(n), nil
 }
 
 // MarkRead sets read on entry id. Only an unread entry is updated, so the

@@ -29,18 +29,18 @@ func TestStoreAgainstFerretDB(t *testing.T) {
 	for n := 1; n <= 4; n++ {
 		e := entry(n, "dept:zrzy")
 		zrzy = append(zrzy, e)
-		if err := st.Insert(ctx, e); err != nil {
+		if err := st.InsertEntry(ctx, e); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := st.Insert(ctx, entry(9, "dept:fgw")); err != nil {
+	if err := st.InsertEntry(ctx, entry(9, "dept:fgw")); err != nil {
 		t.Fatal(err)
 	}
 
 	t.Run("a second insert of an id is a duplicate", func(t *testing.T) {
 		e := zrzy[0]
 		e.Title = "changed"
-		if err := st.Insert(ctx, e); !errors.Is(err, notification.ErrDuplicate) {
+		if err := st.InsertEntry(ctx, e); !errors.Is(err, notification.ErrDuplicate) {
 			t.Fatalf("got %v, want ErrDuplicate", err)
 		}
 		items, _, _ := st.Inbox(ctx, notification.InboxQuery{Recipient: "dept:zrzy", Limit: 50})

@@ -1,15 +1,55 @@
 package transport
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"context"
+	"time"
 
-// DeliveredCounter counts messages delivered, by channel. The inbox series
-// starts at zero so dashboards show "none yet" rather than "no data".
-func DeliveredCounter(reg prometheus.Registerer) func(channel string) {
-	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tuijin/tuijin/services/notification/internal/notification"
+)
+
+// Metrics registers notification's counters. Every channel's series start
+// at zero so dashboards show "none yet" rather than "no data".
+func Metrics(reg prometheus.Registerer) notification.Metrics {
+	delivered := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "tuijin_notification_delivered_total",
 		Help: "Messages delivered to recipients, by channel (redeliveries of an event are not counted).",
 	}, []string{"channel"})
-	reg.MustRegister(c)
-	c.WithLabelValues("inbox")
-	return func(channel string) { c.WithLabelValues(channel).Inc() }
+	failed := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tuijin_notification_send_failures_total",
+		Help: "Failed send attempts, by channel (each is retried with backoff until the attempts run out).",
+	}, []string{"channel"})
+	dead := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tuijin_notification_dead_letters_total",
+		Help: "Deliveries given up and put on the dead-letter list, by channel.",
+	}, []string{"channel"})
+	reg.MustRegister(delivered, failed, dead)
+	for _, c := range notification.Channels {
+		delivered.WithLabelValues(c)
+		failed.WithLabelValues(c)
+		dead.WithLabelValues(c)
+	}
+	return notification.Metrics{
+		Delivered: func(c string) { delivered.WithLabelValues(c).Inc() },
+		Failed:    func(c string) { failed.WithLabelValues(c).Inc() },
+		Dead:      func(c string) { dead.WithLabelValues(c).Inc() },
+	}
+}
+
+// QueueGauge exports how many deliveries are still owed (waiting for a
+// retry, quiet hours or a claimant).
+func QueueGauge(reg prometheus.Registerer, length func(context.Context) (int64, error)) {
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "tuijin_notification_pending_deliveries",
+		Help: "Deliveries owed and queued for an attempt.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		n, err := length(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	}))
 }

@@ -1,0 +1,331 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/mail"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/tuijin/tuijin/pkg/platform"
+	"github.com/tuijin/tuijin/services/notification/internal/channel"
+)
+
+// manualClock is the service's clock in tests: it moves only when told.
+type manualClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newClock() *manualClock { return &manualClock{now: time.Now().UTC().Truncate(time.Millisecond)} }
+
+func (c *manualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *manualClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// smtpSink is a real SMTP server (go-smtp) that keeps what it receives and
+// can be stopped and restarted on the same address to play an outage.
+type smtpSink struct {
+	addr string
+	mu   sync.Mutex
+	srv  *smtp.Server
+	msgs []sinkMail
+}
+
+type sinkMail struct {
+	From, To, MessageID, Subject, Body string
+}
+
+func startSink(t *testing.T) *smtpSink {
+	t.Helper()
+	s := &smtpSink{}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.addr = ln.Addr().String()
+	s.serve(ln)
+	t.Cleanup(s.stop)
+	return s
+}
+
+func (s *smtpSink) serve(ln net.Listener) {
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &sinkSession{sink: s}, nil }))
+	srv.Domain = "localhost"
+	srv.ErrorLog = discardSMTPLog{}
+	s.mu.Lock()
+	s.srv = srv
+	s.mu.Unlock()
+	go func() { _ = srv.Serve(ln) }()
+}
+
+func (s *smtpSink) stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.srv != nil {
+		_ = s.srv.Close()
+		s.srv = nil
+	}
+}
+
+func (s *smtpSink) restart(t *testing.T) {
+	t.Helper()
+	ln, err := net.Listen("tcp", s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.serve(ln)
+}
+
+func (s *smtpSink) mails() []sinkMail {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]sinkMail(nil), s.msgs...)
+}
+
+type discardSMTPLog struct{}
+
+func (discardSMTPLog) Printf(string, ...any) {}
+func (discardSMTPLog) Println(...any)        {}
+
+type sinkSession struct {
+	sink     *smtpSink
+	from, to string
+}
+
+func (s *sinkSession) Reset()        {}
+func (s *sinkSession) Logout() error { return nil }
+func (s *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
+	s.from = from
+	return nil
+}
+func (s *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.to = to
+	return nil
+}
+func (s *sinkSession) Data(r io.Reader) error {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	m, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return err
+	}
+	subject, _ := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	body, _ := io.ReadAll(m.Body)
+	decoded, _ := decodeBase64Lines(body)
+	s.sink.mu.Lock()
+	defer s.sink.mu.Unlock()
+	s.sink.msgs = append(s.sink.msgs, sinkMail{From: s.from, To: s.to, MessageID: m.Header.Get("Message-ID"),
+		Subject: subject, Body: decoded})
+	return nil
+}
+
+// robot is a chat-robot webhook receiver answering like WeCom. fail makes
+// it answer 503 (or the given status) instead.
+type robot struct {
+	srv  *httptest.Server
+	mu   sync.Mutex
+	got  []robotCall
+	fail int
+}
+
+type robotCall struct {
+	DeliveryID string
+	Message    channel.RobotMessage
+}
+
+func startRobot(t *testing.T) *robot {
+	t.Helper()
+	r := &robot{}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.mu.Lock()
+		fail := r.fail
+		r.mu.Unlock()
+		if fail != 0 {
+			w.WriteHeader(fail)
+			return
+		}
+		var m channel.RobotMessage
+		if err := json.NewDecoder(req.Body).Decode(&m); err != nil || req.Header.Get("Content-Type") != "application/json; charset=utf-8" {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		r.mu.Lock()
+		r.got = append(r.got, robotCall{DeliveryID: req.Header.Get(channel.HeaderDeliveryID), Message: m})
+		r.mu.Unlock()
+		_, _ = w.Write([]byte(`{"errcode":0,"errmsg":"ok"}`))
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *robot) calls() []robotCall {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]robotCall(nil), r.got...)
+}
+
+func (r *robot) setFail(status int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fail = status
+}
+
+// start runs the service as main would, on loopback port 0, until the test
+// ends, and returns its base URL.
+func start(t *testing.T, clk *manualClock, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := newConfig()
+	addr := make(chan string, 1)
+	wrapped := func(ctx context.Context, app *platform.App) error {
+		if err := setup(clk)(cfg)(ctx, app); err != nil {
+			return err
+		}
+		addr <- app.HTTP.Addr()
+		return nil
+	}
+	logs := &syncBuffer{}
+	var runErr error
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		runErr = platform.Run(ctx, "notification", append([]string{"--http-addr=127.0.0.1:0"}, args...), logs, cfg, wrapped)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-stopped
+		if runErr != nil {
+			t.Errorf("service stopped with %v", runErr)
+		}
+		if t.Failed() {
+			t.Logf("service log:\n%s", logs.String())
+		}
+	})
+	select {
+	case a := <-addr:
+		return "http://" + a
+	case <-stopped:
+		t.Fatalf("service did not start: %v", runErr)
+	case <-time.After(60 * time.Second):
+		t.Fatal("service did not start within 60s")
+	}
+	return ""
+}
+
+type errorBody struct {
+	Error struct{ Code, Message, Field string } `json:"error"`
+}
+
+// request sends body (if not nil) with contentType and decodes the JSON
+// answer into into.
+func request(t *testing.T, method, url, contentType string, body []byte, into any) int {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
+		t.Fatalf("%s %s: content type %q", method, url, ct)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	return resp.StatusCode
+}
+
+func do(t *testing.T, method, url string, into any) int {
+	t.Helper()
+	return request(t, method, url, "", nil, into)
+}
+
+// metric reads one series from /metrics in the text format.
+func metric(t *testing.T, base, series string) (float64, bool) {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), series+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			return f, err == nil
+		}
+	}
+	return 0, false
+}
+
+func waitMetric(t *testing.T, base, series string, want float64) {
+	t.Helper()
+	eventually(t, series+" to reach "+strconv.FormatFloat(want, 'f', -1, 64), func() bool {
+		v, _ := metric(t, base, series)
+		return v >= want
+	})
+	if v, _ := metric(t, base, series); v != want {
+		t.Fatalf("%s = %v, want %v", series, v, want)
+	}
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,105 @@
+package notification
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tuijin/tuijin/pkg/apperr"
+)
+
+// Notice is what one event asks to tell: one template for a set of
+// recipients. The service renders it per recipient and plans a delivery per
+// channel each recipient wants.
+type Notice struct {
+	EventID   string
+	EventType string
+	Template  string
+	// Data is the template's data; per-recipient values are added by For.
+	Data map[string]any
+	To   []Addressee
+	// ProjectCode and ItemID link the inbox entry back to the ledger.
+	ProjectCode  string
+	ItemID       string
+	GreenChannel bool
+}
+
+// Addressee is a recipient with the addresses the event itself carries
+// (an owner's phone on a request); preferences may add others.
+type Addressee struct {
+	Recipient string
+	Phone     string
+	Email     string
+	// Data overrides the notice's data for this recipient.
+	Data map[string]any
+}
+
+// For returns the template data for addressee a.
+func (n Notice) For(a Addressee) map[string]any {
+	out := make(map[string]any, len(n.Data)+len(a.Data))
+	for k, v := range n.Data {
+		out[k] = v
+	}
+	for k, v := range a.Data {
+		out[k] = v
+	}
+	return out
+}
+
+// Validate reports a notice no retry can deliver.
+func (n Notice) Validate() error {
+	switch {
+	case n.EventID == "":
+		return apperr.Invalid("event_id", "required", "the event has no id")
+	case n.Template == "":
+		return apperr.Invalid("template", "required", "the notice names no template")
+	}
+	for _, a := range n.To {
+		if !ValidRecipient(a.Recipient) {
+			return apperr.Invalid("recipient", "invalid_recipient", fmt.Sprintf("%q is not a recipient", a.Recipient))
+		}
+	}
+	return nil
+}
+
+// Names resolve organisation codes to Chinese names; the code stands in when
+// the organisation file lags behind.
+type Names struct {
+	Department func(code string) (string, bool)
+	Leader     func(code string) (string, bool)
+}
+
+// Dept is a department's name, or its code.
+func (n Names) Dept(code string) string {
+	if n.Department != nil {
+		if name, ok := n.Department(code); ok && name != "" {
+			return name
+		}
+	}
+	return code
+}
+
+// LeaderOf is a department leader's title, or a generic one.
+func (n Names) LeaderOf(code string) string {
+	if n.Leader != nil {
+		if name, ok := n.Leader(code); ok && name != "" {
+			return name
+		}
+	}
+	return n.Dept(code) + "负责同志"
+}
+
+// formatTime is how times read in messages: Beijing time to the minute.
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return "未设定"
+	}
+	return t.In(CST).Format("2006-01-02 15:04")
+}
+
+func orDefault(v, def string) string {
+	if strings.TrimSpace(v) == "" {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,251 @@
+package notification
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+var testNames = Names{
+	Department: func(code string) (string, bool) {
+		n, ok := map[string]string{"zrzy": "自然资源和规划局", "fgw": "发展和改革局"}[code]
+		return n, ok
+	},
+	Leader: func(code string) (string, bool) { return "自然资源和规划局分管副局长", code == "zrzy" },
+}
+
+// TestEveryTemplateRenders renders each trigger's notice for each of its
+// recipients: no template is missing a key or leaves one empty.
+func TestEveryTemplateRenders(t *testing.T) {
+	tpl, err := LoadTemplates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	due := time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
+	code := "2024-370481-04-01-123456"
+	tests := []struct {
+		name       string
+		notice     Notice
+		recipients []string
+		title      string
+		contains   []string
+	}{
+		{name: "item changed", notice: ChangedNotice(ItemChange{EventID: "e", ItemID: "i", ItemType: "用地预审", ProjectCode: code,
+			Department: "zrzy", FromStatus: "accepted", ToStatus: "approved", Note: "材料齐全"},
+			Project{Code: code, Name: "城北物流园", OwnerPhone: "13800000000", Officer: "wang"}, testNames),
+			recipients: []string{"owner:" + code, "officer:wang"}, title: "办理进度：城北物流园 · 用地预审（已办结（准予许可））",
+			contains: []string{"由“已受理”变更为“已办结（准予许可）”", "办理意见：材料齐全", "自然资源和规划局"}},
+		{name: "item changed without projection", notice: ChangedNotice(ItemChange{EventID: "e", ItemID: "i", ProjectCode: code,
+			Department: "zrzy", FromStatus: "x", ToStatus: "y"}, Project{}, testNames),
+			recipients: []string{"owner:" + code}, title: "办理进度：" + code + " · i（y）", contains: []string{"由“x”变更为“y”"}},
+		{name: "request received", notice: RequestNotice(RequestAck{EventID: "e", RequestID: "r1", ProjectCode: code,
+			Title: "施工许可咨询", Contact: "张经理", Phone: "13800000000"}),
+			recipients: []string{"owner:" + code}, title: "服务申请已受理：施工许可咨询",
+			contains: []string{"张经理，您好", "编号 r1", "一次性告知"}},
+		{name: "warning", notice: DeadlineNotice(DeadlineAlert{EventID: "e", EventType: "tuijin.deadline.warning", Kind: "item",
+			RefID: "i1", ProjectCode: code, Department: "zrzy", Level: LevelYellow, DueAt: due}, testNames),
+			recipients: []string{"dept:zrzy"}, title: "【黄灯预警】审批事项（i1）即将到期", contains: []string{"2026-03-02 09:00"}},
+		{name: "overdue", notice: DeadlineNotice(DeadlineAlert{EventID: "e", EventType: "tuijin.deadline.overdue", Kind: "item",
+			RefID: "i1", ProjectCode: code, Department: "zrzy", Level: LevelRed, DueAt: due}, testNames),
+			recipients: []string{"dept:zrzy"}, title: "【红灯超期】审批事项（i1）已超期", contains: []string{"超过承诺时限"}},
+		{name: "urge tells the department only", notice: DeadlineNotice(DeadlineAlert{EventID: "e", EventType: "tuijin.deadline.escalated",
+			Kind: "item", ProjectCode: code, Department: "zrzy", Level: LevelUrge, DueAt: due}, testNames),
+			recipients: []string{"dept:zrzy"}, title: "【催办】审批事项超期未办结", contains: []string{"1 个工作日内反馈"}},
+		{name: "interview tells the leader too", notice: DeadlineNotice(DeadlineAlert{EventID: "e", EventType: "tuijin.deadline.escalated",
+			Kind: "item", ProjectCode: code, Department: "zrzy", Level: LevelInterview, DueAt: due}, testNames),
+			recipients: []string{"dept:zrzy", "leader:zrzy"}, title: "【约谈】审批事项超期未办结", contains: []string{"参加约谈", "联席会议"}},
+		{name: "escalate", notice: DeadlineNotice(DeadlineAlert{EventID: "e", EventType: "tuijin.deadline.escalated",
+			Kind: "problem", ProjectCode: code, Department: "zrzy", Level: LevelEscalate, DueAt: due}, testNames),
+			recipients: []string{"dept:zrzy", "leader:zrzy"}, title: "【提级】问题办理超期未办结", contains: []string{"专题报告"}},
+		{name: "meeting", notice: MeetingNotice(MeetingInvite{EventID: "e", MeetingID: "m", Kind: "joint", Title: "城北物流园联席会议",
+			StartsAt: due, Location: "政务服务中心 301", Attendees: []string{"zrzy", "fgw"}}, testNames),
+			recipients: []string{"dept:zrzy", "dept:fgw"}, title: "会议通知：城北物流园联席会议",
+			contains: []string{"联席会议", "自然资源和规划局、发展和改革局", "2026-03-02 09:00"}},
+		{name: "action", notice: ActionNotice(ActionAssigned{EventID: "e", ActionID: "a", MeetingID: "m", ProjectCode: code,
+			Department: "zrzy", Description: "五个工作日内出具用地预审意见", DueAt: due}, testNames),
+			recipients: []string{"dept:zrzy"}, title: "会议交办事项：五个工作日内出具用地预审意见", contains: []string{"督办跟踪"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := tt.notice.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, a := range tt.notice.To {
+				got = append(got, a.Recipient)
+				title, body, err := tpl.Render(tt.notice.Template, tt.notice.For(a))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if title != tt.title {
+					t.Errorf("%s: title %q, want %q", a.Recipient, title, tt.title)
+				}
+				for _, s := range tt.contains {
+					if !strings.Contains(body, s) {
+						t.Errorf("%s: body %q lacks %q", a.Recipient, body, s)
+					}
+				}
+				if strings.Contains(body, "<no value>") || strings.Contains(title, "<no value>") {
+					t.Errorf("%s: unfilled value in %q / %q", a.Recipient, title, body)
+				}
+				if strings.HasPrefix(a.Recipient, "leader:") && !strings.HasPrefix(body, "自然资源和规划局分管副局长：") {
+					t.Errorf("leader's body %q is not addressed to the leader", body)
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(tt.recipients, ",") {
+				t.Errorf("recipients %v, want %v", got, tt.recipients)
+			}
+		})
+	}
+}
+
+func TestTriggerValidation(t *testing.T) {
+	code := "2024-370481-04-01-123456"
+	for _, tt := range []struct {
+		name  string
+		err   error
+		field string
+	}{
+		{"change without item", ItemChange{EventID: "e", ProjectCode: code, Department: "zrzy"}.Validate(), "item_id"},
+		{"change with bad project", ItemChange{EventID: "e", ItemID: "i", ProjectCode: "x", Department: "zrzy"}.Validate(), "project_code"},
+		{"request without id", RequestAck{EventID: "e", ProjectCode: code}.Validate(), "request_id"},
+		{"deadline without level", DeadlineAlert{EventID: "e", Department: "zrzy"}.Validate(), "level"},
+		{"deadline with bad department", DeadlineAlert{EventID: "e", Department: "ZR", Level: 1}.Validate(), "department"},
+		{"meeting without attendees", MeetingInvite{EventID: "e"}.Validate(), "attendees"},
+		{"meeting with bad attendee", MeetingInvite{EventID: "e", Attendees: []string{"自然"}}.Validate(), "department"},
+		{"action without id", ActionAssigned{EventID: "e", Department: "zrzy"}.Validate(), "action_id"},
+		{"notice to nobody valid", Notice{EventID: "e", Template: "x", To: []Addressee{{Recipient: "x"}}}.Validate(), "recipient"},
+	} {
+		t.Run(tt.name, func(t *testing.T) { assertInvalid(t, tt.err, tt.field) })
+	}
+}
+
+func TestPreferencesValidate(t *testing.T) {
+	ok := Preferences{Recipient: "dept:zrzy", Channels: []string{"inbox", "email", "webhook", "sms"},
+		Email: "ban@zrzy.example", Webhook: "https://robot.example/send?key=k", Phone: "+8613800000000",
+		QuietHours: &QuietHours{Start: "22:00", End: "07:00"}}
+	for _, tt := range []struct {
+		name  string
+		edit  func(*Preferences)
+		field string
+	}{
+		{"valid", func(*Preferences) {}, ""},
+		{"no channels", func(p *Preferences) { p.Channels = nil }, "channels"},
+		{"unknown channel", func(p *Preferences) { p.Channels = []string{"fax"} }, "channels"},
+		{"channel twice", func(p *Preferences) { p.Channels = []string{"inbox", "inbox"} }, "channels"},
+		{"bad email", func(p *Preferences) { p.Email = "not an address" }, "email"},
+		{"email with name", func(p *Preferences) { p.Email = "Ban <ban@zrzy.example>" }, "email"},
+		{"email channel without address", func(p *Preferences) { p.Email = "" }, "email"},
+		{"webhook not http", func(p *Preferences) { p.Webhook = "ftp://robot.example" }, "webhook"},
+		{"webhook channel without url", func(p *Preferences) { p.Webhook = "" }, "webhook"},
+		{"bad phone", func(p *Preferences) { p.Phone = "138-0000" }, "phone"},
+		{"sms without phone", func(p *Preferences) { p.Phone = "" }, "phone"},
+		{"quiet hours malformed", func(p *Preferences) { p.QuietHours = &QuietHours{Start: "25:00", End: "07:00"} }, "quiet_hours"},
+		{"quiet hours empty window", func(p *Preferences) { p.QuietHours = &QuietHours{Start: "07:00", End: "07:00"} }, "quiet_hours"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := ok
+			tt.edit(&p)
+			err := p.Validate()
+			if tt.field == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			assertInvalid(t, err, tt.field)
+		})
+	}
+}
+
+func TestQuietUntil(t *testing.T) {
+	at := func(h, m int) time.Time { return time.Date(2026, 3, 2, h, m, 0, 0, CST) }
+	night := Preferences{QuietHours: &QuietHours{Start: "22:00", End: "07:00"}}
+	noon := Preferences{QuietHours: &QuietHours{Start: "12:00", End: "13:30"}}
+	for _, tt := range []struct {
+		name string
+		p    Preferences
+		t    time.Time
+		want time.Time
+	}{
+		{"no quiet hours", Preferences{}, at(23, 0), at(23, 0)},
+		{"before a night window", night, at(21, 59), at(21, 59)},
+		{"late evening waits for the morning", night, at(23, 30), at(7, 0).AddDate(0, 0, 1)},
+		{"early morning waits for seven", night, at(3, 0), at(7, 0)},
+		{"the window's end is not quiet", night, at(7, 0), at(7, 0)},
+		{"midday window", noon, at(12, 15), at(13, 30)},
+		{"after the midday window", noon, at(14, 0), at(14, 0)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.p.QuietUntil(tt.t.UTC()); !got.Equal(tt.want) {
+				t.Fatalf("got %v, want %v", got.In(CST), tt.want)
+			}
+		})
+	}
+}
+
+func TestParseDirectory(t *testing.T) {
+	d, err := ParseDirectory([]byte(`
+recipients:
+  dept:zrzy: {email: ban@zrzy.example, webhook: "http://127.0.0.1:1/robot", channels: [inbox, email, webhook]}
+  leader:zrzy: {phone: "13800000000", channels: [inbox, sms], quiet_hours: {start: "22:00", end: "07:00"}}
+  dept:fgw: {email: ban@fgw.example}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := d["dept:zrzy"]; p.Recipient != "dept:zrzy" || !p.Wants("webhook") || p.Address("email") != "ban@zrzy.example" {
+		t.Fatalf("zrzy %+v", p)
+	}
+	if p := d["dept:fgw"]; len(p.Channels) != 1 || p.Channels[0] != "inbox" {
+		t.Fatalf("a recipient without channels gets the inbox: %+v", p)
+	}
+	for name, bad := range map[string]string{
+		"unknown key":         "recipients:\n  dept:zrzy: {mail: x}\n",
+		"not a recipient":     "recipients:\n  zrzy: {channels: [inbox]}\n",
+		"channel without url": "recipients:\n  dept:zrzy: {channels: [webhook]}\n",
+	} {
+		if _, err := ParseDirectory([]byte(bad)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestParseDeliveryQuery(t *testing.T) {
+	q, err := ParseDeliveryQuery(" dept:zrzy ", "e1", "dead", "email", "5")
+	if err != nil || q != (DeliveryQuery{Recipient: "dept:zrzy", EventID: "e1", Status: "dead", Channel: "email", Limit: 5}) {
+		t.Fatalf("got %+v, %v", q, err)
+	}
+	if q, err := ParseDeliveryQuery("", "", "", "", ""); err != nil || q.Limit != DefaultDeliveryLimit {
+		t.Fatalf("defaults: %+v, %v", q, err)
+	}
+	for _, tt := range []struct{ recipient, event, status, channel, limit, field string }{
+		{recipient: "zrzy", field: "recipient"},
+		{event: strings.Repeat("x", 65), field: "event"},
+		{status: "lost", field: "status"},
+		{channel: "fax", field: "channel"},
+		{limit: "0", field: "limit"},
+		{limit: "501", field: "limit"},
+		{limit: "x", field: "limit"},
+	} {
+		_, err := ParseDeliveryQuery(tt.recipient, tt.event, tt.status, tt.channel, tt.limit)
+		assertInvalid(t, err, tt.field)
+	}
+}
+
+func TestRetryPolicy(t *testing.T) {
+	p := RetryPolicy{MaxAttempts: 4, Backoff: []time.Duration{time.Second, time.Minute}}
+	for n, want := range map[int]time.Duration{0: time.Second, 1: time.Second, 2: time.Minute, 9: time.Minute} {
+		if got := p.Delay(n); got != want {
+			t.Errorf("Delay(%d) = %v, want %v", n, got, want)
+		}
+	}
+	if b, err := ParseBackoff("30s, 2m"); err != nil || len(b) != 2 || b[1] != 2*time.Minute {
+		t.Fatalf("got %v, %v", b, err)
+	}
+	for _, bad := range []string{"", "30", "1s,-1s", "x"} {
+		if _, err := ParseBackoff(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
