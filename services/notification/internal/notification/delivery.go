@@ -57,7 +57,9 @@ type Delivery struct {
 
 // DeliveryID is the id of the delivery of an event to a recipient on a
 // channel; for the inbox it is also the inbox entry's id.
-func DeliveryID(eventID, recipient, channel string) string { return EntryID(eventID, recipient, channel) }
+func DeliveryID(eventID, recipient, channel string) string {
+	return EntryID(eventID, recipient, channel)
+}
 
 // RetryPolicy spaces out the attempts of a failed delivery and bounds them.
 type RetryPolicy struct {
