@@ -2,7 +2,11 @@ module github.com/tuijin/tuijin/tools
 
 go 1.26.0
 
-require github.com/tuijin/tuijin/pkg v0.0.0
+require (
+	github.com/nats-io/nats.go v1.55.0
+	github.com/tuijin/tuijin/pkg v0.0.0
+	google.golang.org/protobuf v1.36.12
+)
 
 require (
 	filippo.io/edwards25519 v1.1.0 // indirect
@@ -67,7 +71,6 @@ require (
 	google.golang.org/genproto/googleapis/api v0.0.0-20260928230214-8a89bd6388cc // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260928230214-8a89bd6388cc // indirect
 	google.golang.org/grpc v1.83.2 // indirect
-	google.golang.org/protobuf v1.36.12 // indirect
 	modernc.org/gc/v3 v3.0.0-20240107210532-573471604cb6 // indirect
 	modernc.org/libc v1.55.3 // indirect
 	modernc.org/mathutil v1.6.0 // indirect
