@@ -19,8 +19,8 @@ import (
 
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/event"
-	eventv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/event/v1"
 	deadlinev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/deadline/v1"
+	eventv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/event/v1"
 	intakev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/intake/v1"
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
 	meetingv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/meeting/v1"

@@ -23,7 +23,9 @@ import (
 	"github.com/tuijin/tuijin/services/notification/internal/channel"
 )
 
-// manualClock is the service's clock in tests: it moves only when told.
+// manualClock is the service's clock in tests: it moves when told, and by a
+// millisecond per reading so that things stored one after the other still
+// sort in that order.
 type manualClock struct {
 	mu  sync.Mutex
 	now time.Time
@@ -34,6 +36,7 @@ func newClock() *manualClock { return &manualClock{now: time.Now().UTC().Truncat
 func (c *manualClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.now = c.now.Add(time.Millisecond)
 	return c.now
 }
 
