@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"time"
 
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/org"
@@ -20,14 +21,18 @@ type config struct {
 	platform.Config
 	OrgFile     string `conf:"help:organisation YAML (empty: the demo organisation)"`
 	CatalogFile string `conf:"help:item catalog YAML (empty: the demo catalog)"`
+	// RecoverInterval is how often interrupted writes are looked for.
+	RecoverInterval time.Duration `conf:"default:30s,help:how often writes interrupted by a crash are applied"`
+	// RevisionRetention is how long settled revisions are kept.
+	RevisionRetention time.Duration `conf:"default:24h,help:how long settled revisions (the write log) are kept"`
 }
 
 func main() {
 	cfg := config{Config: platform.Defaults("127.0.0.1:8082", "tuijin_ledger")}
-	platform.Main("ledger", &cfg, setup(&cfg))
+	platform.Main("ledger", &cfg, setup(&cfg, clock.System{}))
 }
 
-func setup(cfg *config) platform.Setup {
+func setup(cfg *config, clk clock.Clock) platform.Setup {
 	return func(ctx context.Context, app *platform.App) error {
 		o, err := org.Load(cfg.OrgFile)
 		if err != nil {
@@ -43,8 +48,16 @@ func setup(cfg *config) platform.Setup {
 			return err
 		}
 		st.UseRelay(app.Outbox(st.Collections()...))
+		// Writes interrupted by a crash are applied before the pending gauge
+		// is served, so it is exact right after a restart.
+		if n, err := st.Recover(ctx); err != nil {
+			return err
+		} else if n > 0 {
+			app.Log.Info("recovered interrupted writes", "count", n)
+		}
+		app.Go(func(ctx context.Context) error { return st.Maintain(ctx, cfg.RecoverInterval, cfg.RevisionRetention) })
 
-		svc := ledger.NewService(st, cat, isDept, clock.System{},
+		svc := ledger.NewService(st, cat, isDept, clk,
 			ledger.WithCalendar(workday.Weekends{}), ledger.WithObserver(transport.NewMetrics(app.Registry)))
 		depts := make([]string, len(o.Departments))
 		for i, d := range o.Departments {

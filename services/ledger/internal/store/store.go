@@ -1,6 +1,7 @@
 // Package store keeps the ledger in MongoDB: one document per project with
-// its items embedded, so that a department action, the assignments it
-// unlocks and their events are one atomic single-document write.
+// its items and problems embedded, written through revisions (see Store) so
+// that a department action, the assignments it unlocks and their events are
+// committed by one atomic insert.
 package store
 
 import (
@@ -20,278 +21,146 @@ import (
 )
 
 // Store implements ledger.Store.
+//
+// FerretDB (the local and test database) evaluates an update's filter and
+// writes the whole document back as two steps, so two version-filtered
+// updates of one document can both "match" and the later silently undoes
+// the earlier. What FerretDB does do atomically, like MongoDB, is refuse a
+// second insert of the same _id. The store builds its compare-and-set on
+// that: every write first inserts a revision "<code>@<version>" holding the
+// new state and its events (the commit point; of two writers based on the
+// same version exactly one inserts it), then applies the state to the
+// project document. Only the holder of revision v+1 writes the document from
+// v to v+1, so document writes are sequential. A crash between the two
+// steps leaves a revision with its state, which readers follow at once and
+// Recover applies later. Events are relayed from the revision documents, so
+// the relay never writes a project document either.
 type Store struct {
-	projects *mongo.Collection
-	relay    *outbox.Relay
-	log      *slog.Logger
+	projects  *mongo.Collection
+	revisions *mongo.Collection
+	relay     *outbox.Relay
+	log       *slog.Logger
+	now       func() time.Time
+	// grace is how old an unapplied revision must be before a reader
+	// applies it: younger ones are still being applied by their writer.
+	grace time.Duration
 }
 
 // New returns a store over db.
 func New(db *mongo.Database, log *slog.Logger) *Store {
-	return &Store{projects: db.Collection("projects"), log: log}
+	return &Store{projects: db.Collection("projects"), revisions: db.Collection("revisions"), log: log,
+		now: time.Now, grace: time.Minute}
 }
 
-// Collections are the collections whose documents carry an outbox.
-func (s *Store) Collections() []*mongo.Collection { return []*mongo.Collection{s.projects} }
+// Collections are the collections whose documents carry an outbox: the
+// revisions, and the projects for ledgers written before revisions existed.
+func (s *Store) Collections() []*mongo.Collection {
+	return []*mongo.Collection{s.revisions, s.projects}
+}
 
 // UseRelay sets the relay that publishes right after a save.
 func (s *Store) UseRelay(r *outbox.Relay) { s.relay = r }
 
 // EnsureIndexes declares the indexes production MongoDB uses for queues.
 func (s *Store) EnsureIndexes(ctx context.Context) error {
-	return mongox.EnsureIndexes(ctx, s.projects,
+	if err := mongox.EnsureIndexes(ctx, s.projects,
 		mongo.IndexModel{Keys: bson.D{{Key: "items.department", Value: 1}, {Key: "items.status", Value: 1}}},
 		mongo.IndexModel{Keys: bson.D{{Key: "work_group", Value: 1}}},
-		mongo.IndexModel{Keys: bson.D{{Key: "category", Value: 1}}})
+		mongo.IndexModel{Keys: bson.D{{Key: "category", Value: 1}}}); err != nil {
+		return err
+	}
+	return mongox.EnsureIndexes(ctx, s.revisions,
+		mongo.IndexModel{Keys: bson.D{{Key: "at", Value: 1}}})
 }
 
-type timelineDoc struct {
-	At     time.Time `bson:"at"`
-	Action string    `bson:"action"`
-	Actor  string    `bson:"actor"`
-	From   string    `bson:"from,omitempty"`
-	Status string    `bson:"status"`
-	Note   string    `bson:"note,omitempty"`
+// revisionDoc is one committed write of a ledger.
+type revisionDoc struct {
+	ID      string    `bson:"_id"`
+	Project string    `bson:"project"`
+	Version int64     `bson:"version"`
+	At      time.Time `bson:"at"`
+	// State is the ledger after the write, kept until it is applied to the
+	// project document.
+	State  *projectDoc    `bson:"state,omitempty"`
+	Outbox []outbox.Entry `bson:"outbox"`
 }
 
-type supplementDoc struct {
-	Materials  []string   `bson:"materials"`
-	Due        time.Time  `bson:"due"`
-	ReceivedAt *time.Time `bson:"received_at,omitempty"`
-}
+func revisionID(code string, version int64) string { return fmt.Sprintf("%s@%d", code, version) }
 
-type commitmentDoc struct {
-	Text        string     `bson:"text"`
-	CheckDue    time.Time  `bson:"check_due"`
-	CheckedAt   *time.Time `bson:"checked_at,omitempty"`
-	CheckResult string     `bson:"check_result,omitempty"`
-	CheckNote   string     `bson:"check_note,omitempty"`
-}
-
-type measureDoc struct {
-	At    time.Time `bson:"at"`
-	Actor string    `bson:"actor"`
-	Text  string    `bson:"text"`
-}
-
-type problemEntryDoc struct {
-	At         time.Time `bson:"at"`
-	Actor      string    `bson:"actor"`
-	Status     string    `bson:"status"`
-	Escalation string    `bson:"escalation"`
-	Note       string    `bson:"note,omitempty"`
-}
-
-type problemDoc struct {
-	ID          string            `bson:"id"`
-	Title       string            `bson:"title"`
-	Description string            `bson:"description,omitempty"`
-	Department  string            `bson:"department"`
-	ItemID      string            `bson:"item_id,omitempty"`
-	Status      string            `bson:"status"`
-	Escalation  string            `bson:"escalation"`
-	RaisedBy    string            `bson:"raised_by"`
-	RaisedAt    time.Time         `bson:"raised_at"`
-	ResolvedAt  *time.Time        `bson:"resolved_at,omitempty"`
-	Measures    []measureDoc      `bson:"measures"`
-	History     []problemEntryDoc `bson:"history"`
-}
-
-type itemDoc struct {
-	ID            string         `bson:"id"`
-	Type          string         `bson:"type"`
-	Name          string         `bson:"name"`
-	Department    string         `bson:"department"`
-	Stage         int            `bson:"stage"`
-	StageName     string         `bson:"stage_name"`
-	Prerequisites []string       `bson:"prerequisites,omitempty"`
-	PromisedDays  int            `bson:"promised_days"`
-	Immediate     bool           `bson:"immediate,omitempty"`
-	Modes         []string       `bson:"modes,omitempty"`
-	Status        string         `bson:"status"`
-	AssignedAt    *time.Time     `bson:"assigned_at,omitempty"`
-	Due           *time.Time     `bson:"due,omitempty"`
-	CompletedAt   *time.Time     `bson:"completed_at,omitempty"`
-	BlockedBy     []string       `bson:"blocked_by,omitempty"`
-	SuspendedFrom string         `bson:"suspended_from,omitempty"`
-	SuspendedAt   *time.Time     `bson:"suspended_at,omitempty"`
-	Supplement    *supplementDoc `bson:"supplement,omitempty"`
-	Commitment    *commitmentDoc `bson:"commitment,omitempty"`
-	Resubmissions int            `bson:"resubmissions,omitempty"`
-	Timeline      []timelineDoc  `bson:"timeline"`
-}
-
-type projectDoc struct {
-	Code              string         `bson:"_id"`
-	Name              string         `bson:"name"`
-	Category          string         `bson:"category"`
-	Level             string         `bson:"level"`
-	OwnerOrganisation string         `bson:"owner_organisation"`
-	OwnerContact      string         `bson:"owner_contact"`
-	OwnerPhone        string         `bson:"owner_phone,omitempty"`
-	Location          string         `bson:"location,omitempty"`
-	InvestmentWan     float64        `bson:"investment_wan"`
-	Stage             string         `bson:"stage"`
-	Officer           string         `bson:"officer,omitempty"`
-	WorkGroup         string         `bson:"work_group,omitempty"`
-	GreenChannel      bool           `bson:"green_channel,omitempty"`
-	Items             []itemDoc      `bson:"items"`
-	Problems          []problemDoc   `bson:"problems"`
-	OpenedAt          time.Time      `bson:"opened_at"`
-	Version           int64          `bson:"version"`
-	Outbox            []outbox.Entry `bson:"outbox"`
-}
-
-func toDBProject(p ledger.Project, out []outbox.Entry) projectDoc {
-	d := projectDoc{
-		Code: p.Code, Name: p.Name, Category: p.Category, Level: p.Level,
-		OwnerOrganisation: p.OwnerOrganisation, OwnerContact: p.OwnerContact, OwnerPhone: p.OwnerPhone,
-		Location: p.Location, InvestmentWan: p.InvestmentWan, Stage: p.Stage, Officer: p.Officer,
-		WorkGroup: p.WorkGroup, GreenChannel: p.GreenChannel, OpenedAt: p.OpenedAt, Version: p.Version,
-		Outbox: out,
-	}
-	for _, it := range p.Items {
-		d.Items = append(d.Items, toDBItem(it))
-	}
-	d.Problems = make([]problemDoc, 0, len(p.Problems))
-	for _, pr := range p.Problems {
-		d.Problems = append(d.Problems, toDBProblem(pr))
-	}
-	return d
-}
-
-func toDBItem(it ledger.Item) itemDoc {
-	id := itemDoc{ID: it.ID, Type: it.Type, Name: it.Name, Department: it.Department, Stage: it.Stage,
-		StageName: it.StageName, Prerequisites: it.Prerequisites, PromisedDays: it.PromisedDays,
-		Immediate: it.Immediate, Modes: it.Modes, Status: string(it.Status), AssignedAt: it.AssignedAt,
-		Due: it.Due, CompletedAt: it.CompletedAt, BlockedBy: it.BlockedBy, SuspendedFrom: string(it.SuspendedFrom),
-		SuspendedAt: it.SuspendedAt, Resubmissions: it.Resubmissions}
-	if s := it.Supplement; s != nil {
-		id.Supplement = &supplementDoc{Materials: s.Materials, Due: s.Due, ReceivedAt: s.ReceivedAt}
-	}
-	if c := it.Commitment; c != nil {
-		id.Commitment = &commitmentDoc{Text: c.Text, CheckDue: c.CheckDue, CheckedAt: c.CheckedAt,
-			CheckResult: c.CheckResult, CheckNote: c.CheckNote}
-	}
-	for _, e := range it.Timeline {
-		id.Timeline = append(id.Timeline, timelineDoc{At: e.At, Action: e.Action, Actor: e.Actor,
-			From: string(e.From), Status: string(e.Status), Note: e.Note})
-	}
-	return id
-}
-
-func toDBProblem(pr ledger.Problem) problemDoc {
-	d := problemDoc{ID: pr.ID, Title: pr.Title, Description: pr.Description, Department: pr.Department,
-		ItemID: pr.ItemID, Status: string(pr.Status), Escalation: pr.Escalation, RaisedBy: pr.RaisedBy,
-		RaisedAt: pr.RaisedAt, ResolvedAt: pr.ResolvedAt, Measures: []measureDoc{}, History: []problemEntryDoc{}}
-	for _, m := range pr.Measures {
-		d.Measures = append(d.Measures, measureDoc{At: m.At, Actor: m.Actor, Text: m.Text})
-	}
-	for _, h := range pr.History {
-		d.History = append(d.History, problemEntryDoc{At: h.At, Actor: h.Actor, Status: string(h.Status),
-			Escalation: h.Escalation, Note: h.Note})
-	}
-	return d
-}
-
-func utc(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
-}
-
-func toBusProblem(d problemDoc) ledger.Problem {
-	pr := ledger.Problem{ID: d.ID, Title: d.Title, Description: d.Description, Department: d.Department,
-		ItemID: d.ItemID, Status: ledger.ProblemStatus(d.Status), Escalation: d.Escalation, RaisedBy: d.RaisedBy,
-		RaisedAt: d.RaisedAt.UTC(), ResolvedAt: utc(d.ResolvedAt), Measures: []ledger.Measure{}, History: []ledger.ProblemEntry{}}
-	for _, m := range d.Measures {
-		pr.Measures = append(pr.Measures, ledger.Measure{At: m.At.UTC(), Actor: m.Actor, Text: m.Text})
-	}
-	for _, h := range d.History {
-		pr.History = append(pr.History, ledger.ProblemEntry{At: h.At.UTC(), Actor: h.Actor,
-			Status: ledger.ProblemStatus(h.Status), Escalation: h.Escalation, Note: h.Note})
-	}
-	return pr
-}
-
-func toBusProject(d projectDoc) ledger.Project {
-	p := ledger.Project{
-		ProjectInfo: ledger.ProjectInfo{
-			Code: d.Code, Name: d.Name, Category: d.Category, Level: d.Level,
-			OwnerOrganisation: d.OwnerOrganisation, OwnerContact: d.OwnerContact, OwnerPhone: d.OwnerPhone,
-			Location: d.Location, InvestmentWan: d.InvestmentWan, Stage: d.Stage, Officer: d.Officer,
-			WorkGroup: d.WorkGroup, GreenChannel: d.GreenChannel,
-		},
-		OpenedAt: d.OpenedAt.UTC(), Version: d.Version,
-	}
-	for _, id := range d.Items {
-		p.Items = append(p.Items, toBusItem(id))
-	}
-	p.Problems = make([]ledger.Problem, 0, len(d.Problems))
-	for _, pd := range d.Problems {
-		p.Problems = append(p.Problems, toBusProblem(pd))
-	}
-	return p
-}
-
-func toBusItem(id itemDoc) ledger.Item {
-	it := ledger.Item{ID: id.ID, Type: id.Type, Name: id.Name, Department: id.Department, Stage: id.Stage,
-		StageName: id.StageName, Prerequisites: id.Prerequisites, PromisedDays: id.PromisedDays,
-		Immediate: id.Immediate, Modes: id.Modes, Status: ledger.Status(id.Status), AssignedAt: utc(id.AssignedAt),
-		Due: utc(id.Due), CompletedAt: utc(id.CompletedAt), BlockedBy: id.BlockedBy,
-		SuspendedFrom: ledger.Status(id.SuspendedFrom), SuspendedAt: utc(id.SuspendedAt), Resubmissions: id.Resubmissions}
-	if s := id.Supplement; s != nil {
-		it.Supplement = &ledger.Supplement{Materials: s.Materials, Due: s.Due.UTC(), ReceivedAt: utc(s.ReceivedAt)}
-	}
-	if c := id.Commitment; c != nil {
-		it.Commitment = &ledger.Commitment{Text: c.Text, CheckDue: c.CheckDue.UTC(), CheckedAt: utc(c.CheckedAt),
-			CheckResult: c.CheckResult, CheckNote: c.CheckNote}
-	}
-	for _, e := range id.Timeline {
-		it.Timeline = append(it.Timeline, ledger.TimelineEntry{At: e.At.UTC(), Action: e.Action, Actor: e.Actor,
-			From: ledger.Status(e.From), Status: ledger.Status(e.Status), Note: e.Note})
-	}
-	return it
-}
-
-// Create inserts a new ledger with its events and publishes them.
-func (s *Store) Create(ctx context.Context, p ledger.Project, msgs []event.Message) error {
-	out := make([]outbox.Entry, len(msgs))
-	for i, m := range msgs {
-		out[i] = outbox.FromMessage(m)
-	}
-	if _, err := s.projects.InsertOne(ctx, toDBProject(p, out)); err != nil {
-		if mongox.IsDuplicateKey(err) {
-			return fmt.Errorf("ledger %s: %w", p.Code, ledger.ErrDuplicate)
-		}
-		return fmt.Errorf("insert ledger: %w", err)
-	}
-	s.flush(ctx, p.Code, out)
-	return nil
-}
-
-// flush publishes the events of a write at once; a failure leaves them to
-// the outbox sweep, which the caller need not wait for.
-func (s *Store) flush(ctx context.Context, code string, out []outbox.Entry) {
-	if s.relay == nil || len(out) == 0 {
-		return
-	}
-	if err := s.relay.Flush(ctx, s.projects, code, out); err != nil {
-		s.log.Warn("publishing deferred to the outbox sweep", "project", code, "err", err)
-	}
-}
-
-// Update replaces the ledger's state if its stored version is still base,
-// and appends the events to its outbox in the same single-document write:
-// of two writers based on the same version exactly one wins.
-func (s *Store) Update(ctx context.Context, p ledger.Project, base int64, msgs []event.Message) error {
+func (s *Store) commit(ctx context.Context, p ledger.Project, msgs []event.Message) (revisionDoc, error) {
 	out := make([]outbox.Entry, len(msgs))
 	for i, m := range msgs {
 		out[i] = outbox.FromMessage(m)
 	}
 	d := toDBProject(p, nil)
+	rev := revisionDoc{ID: revisionID(p.Code, p.Version), Project: p.Code, Version: p.Version,
+		At: s.now().UTC(), State: &d, Outbox: out}
+	_, err := s.revisions.InsertOne(ctx, rev)
+	return rev, err
+}
+
+// Create saves a new ledger (version 1) with its events and publishes them.
+func (s *Store) Create(ctx context.Context, p ledger.Project, msgs []event.Message) error {
+	rev, err := s.commit(ctx, p, msgs)
+	if mongox.IsDuplicateKey(err) {
+		return fmt.Errorf("ledger %s: %w", p.Code, ledger.ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("commit ledger %s: %w", p.Code, err)
+	}
+	if err := s.insertProject(ctx, *rev.State); err != nil {
+		return err
+	}
+	s.settle(ctx, rev)
+	return nil
+}
+
+func (s *Store) insertProject(ctx context.Context, d projectDoc) error {
+	if _, err := s.projects.InsertOne(ctx, d); err != nil && !mongox.IsDuplicateKey(err) {
+		return fmt.Errorf("insert ledger %s: %w", d.Code, err)
+	}
+	return nil
+}
+
+// Update saves p, based on version base, with its events. It reports
+// ledger.ErrVersionConflict when someone else wrote version base+1 first.
+func (s *Store) Update(ctx context.Context, p ledger.Project, base int64, msgs []event.Message) error {
+	if p.Version != base+1 {
+		return fmt.Errorf("ledger %s: version %d does not follow %d", p.Code, p.Version, base)
+	}
+	rev, err := s.commit(ctx, p, msgs)
+	if mongox.IsDuplicateKey(err) {
+		return fmt.Errorf("ledger %s at version %d: %w", p.Code, base, ledger.ErrVersionConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("commit ledger %s: %w", p.Code, err)
+	}
+	applied, err := s.apply(ctx, *rev.State, base)
+	if err != nil {
+		return err
+	}
+	if !applied {
+		n, err := s.projects.CountDocuments(ctx, bson.D{{Key: "_id", Value: p.Code}})
+		if err != nil {
+			return fmt.Errorf("update ledger %s: %w", p.Code, err)
+		}
+		if n == 0 {
+			// Nothing to base a revision on: take it back.
+			if _, err := s.revisions.DeleteOne(ctx, bson.D{{Key: "_id", Value: rev.ID}}); err != nil {
+				return fmt.Errorf("drop revision %s: %w", rev.ID, err)
+			}
+			return fmt.Errorf("ledger %s: %w", p.Code, ledger.ErrNotFound)
+		}
+		// The document lags behind an earlier unapplied revision; readers
+		// follow the revisions and Recover catches the document up.
+		return nil
+	}
+	s.settle(ctx, rev)
+	return nil
+}
+
+// apply writes state to the project document if it is at version base.
+func (s *Store) apply(ctx context.Context, d projectDoc, base int64) (bool, error) {
 	set := bson.D{
 		{Key: "name", Value: d.Name}, {Key: "category", Value: d.Category}, {Key: "level", Value: d.Level},
 		{Key: "owner_organisation", Value: d.OwnerOrganisation}, {Key: "owner_contact", Value: d.OwnerContact},
@@ -301,40 +170,136 @@ func (s *Store) Update(ctx context.Context, p ledger.Project, base int64, msgs [
 		{Key: "green_channel", Value: d.GreenChannel},
 		{Key: "items", Value: d.Items}, {Key: "problems", Value: d.Problems}, {Key: "version", Value: d.Version},
 	}
-	update := bson.D{{Key: "$set", Value: set}}
-	if len(out) > 0 {
-		update = append(update, bson.E{Key: "$push", Value: bson.D{{Key: outbox.Field, Value: bson.D{{Key: "$each", Value: out}}}}})
-	}
-	res, err := s.projects.UpdateOne(ctx, bson.D{{Key: "_id", Value: p.Code}, {Key: "version", Value: base}}, update)
+	res, err := s.projects.UpdateOne(ctx, bson.D{{Key: "_id", Value: d.Code}, {Key: "version", Value: base}},
+		bson.D{{Key: "$set", Value: set}})
 	if err != nil {
-		return fmt.Errorf("update ledger %s: %w", p.Code, err)
+		return false, fmt.Errorf("update ledger %s: %w", d.Code, err)
 	}
-	if res.MatchedCount == 0 {
-		n, err := s.projects.CountDocuments(ctx, bson.D{{Key: "_id", Value: p.Code}})
-		if err != nil {
-			return fmt.Errorf("update ledger %s: %w", p.Code, err)
-		}
-		if n == 0 {
-			return fmt.Errorf("ledger %s: %w", p.Code, ledger.ErrNotFound)
-		}
-		return fmt.Errorf("ledger %s at version %d: %w", p.Code, base, ledger.ErrVersionConflict)
-	}
-	s.flush(ctx, p.Code, out)
-	return nil
+	return res.MatchedCount == 1, nil
 }
 
-// Project reads one ledger by its code.
+// settle publishes a revision's events and drops its applied state. A
+// failure leaves either to the outbox sweep and Recover.
+func (s *Store) settle(ctx context.Context, rev revisionDoc) {
+	if s.relay != nil && len(rev.Outbox) > 0 {
+		if err := s.relay.Flush(ctx, s.revisions, rev.ID, rev.Outbox); err != nil {
+			s.log.Warn("publishing deferred to the outbox sweep", "revision", rev.ID, "err", err)
+		}
+	}
+	s.forget(ctx, rev.ID)
+}
+
+func (s *Store) forget(ctx context.Context, id string) {
+	if _, err := s.revisions.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "state", Value: ""}}}}); err != nil {
+		s.log.Warn("applied revision keeps its state until the next recovery", "revision", id, "err", err)
+	}
+}
+
+// Project reads one ledger by its code: the project document and any
+// revision committed after it.
 func (s *Store) Project(ctx context.Context, code string) (ledger.Project, error) {
 	var d projectDoc
 	err := s.projects.FindOne(ctx, bson.D{{Key: "_id", Value: code}},
 		options.FindOne().SetProjection(bson.D{{Key: "outbox", Value: 0}})).Decode(&d)
-	if mongox.IsNotFound(err) {
-		return ledger.Project{}, fmt.Errorf("ledger %s: %w", code, ledger.ErrNotFound)
-	}
-	if err != nil {
+	switch {
+	case mongox.IsNotFound(err):
+		d = projectDoc{Code: code, Version: 0}
+	case err != nil:
 		return ledger.Project{}, fmt.Errorf("find ledger: %w", err)
 	}
+	for {
+		var rev revisionDoc
+		err := s.revisions.FindOne(ctx, bson.D{{Key: "_id", Value: revisionID(code, d.Version+1)}}).Decode(&rev)
+		if mongox.IsNotFound(err) || (err == nil && rev.State == nil) {
+			break
+		}
+		if err != nil {
+			return ledger.Project{}, fmt.Errorf("find revision: %w", err)
+		}
+		if s.now().Sub(rev.At) > s.grace {
+			if err := s.catchUp(ctx, rev); err != nil {
+				return ledger.Project{}, err
+			}
+		}
+		d = *rev.State
+	}
+	if d.Version == 0 && d.Name == "" && d.Items == nil {
+		return ledger.Project{}, fmt.Errorf("ledger %s: %w", code, ledger.ErrNotFound)
+	}
 	return toBusProject(d), nil
+}
+
+// catchUp applies a revision its writer did not (it crashed in between).
+func (s *Store) catchUp(ctx context.Context, rev revisionDoc) error {
+	if rev.Version == 1 {
+		if err := s.insertProject(ctx, *rev.State); err != nil {
+			return err
+		}
+	} else if _, err := s.apply(ctx, *rev.State, rev.Version-1); err != nil {
+		return err
+	}
+	s.log.Info("applied an interrupted write", "revision", rev.ID)
+	s.settle(ctx, rev)
+	return nil
+}
+
+// Recover applies every revision older than the grace period that was
+// never applied, in version order, and returns how many it applied. It runs
+// at start, before the pending gauge is served, and then periodically.
+func (s *Store) Recover(ctx context.Context) (int, error) {
+	cur, err := s.revisions.Find(ctx, bson.D{
+		{Key: "state", Value: bson.D{{Key: "$exists", Value: true}}},
+		{Key: "at", Value: bson.D{{Key: "$lt", Value: s.now().Add(-s.grace)}}},
+	}, options.Find().SetSort(bson.D{{Key: "project", Value: 1}, {Key: "version", Value: 1}}))
+	if err != nil {
+		return 0, fmt.Errorf("recover: %w", err)
+	}
+	var revs []revisionDoc
+	if err := cur.All(ctx, &revs); err != nil {
+		return 0, fmt.Errorf("recover: %w", err)
+	}
+	for _, rev := range revs {
+		if err := s.catchUp(ctx, rev); err != nil {
+			return 0, err
+		}
+	}
+	return len(revs), nil
+}
+
+// Prune deletes settled revisions older than age. They are no longer
+// needed as claims: every write is based on a version read moments before.
+func (s *Store) Prune(ctx context.Context, age time.Duration) (int64, error) {
+	res, err := s.revisions.DeleteMany(ctx, bson.D{
+		{Key: "state", Value: bson.D{{Key: "$exists", Value: false}}},
+		{Key: "outbox.0", Value: bson.D{{Key: "$exists", Value: false}}},
+		{Key: "at", Value: bson.D{{Key: "$lt", Value: s.now().Add(-age)}}},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune revisions: %w", err)
+	}
+	return res.DeletedCount, nil
+}
+
+// Maintain runs Recover and Prune every interval until ctx is done.
+func (s *Store) Maintain(ctx context.Context, interval, keep time.Duration) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if n, err := s.Recover(ctx); err != nil {
+			s.log.Warn("recovery failed", "err", err)
+		} else if n > 0 {
+			s.log.Info("recovered interrupted writes", "count", n)
+		}
+		if _, err := s.Prune(ctx, keep); err != nil {
+			s.log.Warn("pruning revisions failed", "err", err)
+		}
+	}
 }
 
 // Queue lists items by department and status, earliest assigned first.
