@@ -1,0 +1,279 @@
+package transport
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.opentelemetry.io/otel/trace/noop"
+
+	"github.com/tuijin/tuijin/pkg/bus"
+	"github.com/tuijin/tuijin/pkg/org"
+	"github.com/tuijin/tuijin/pkg/outbox"
+	"github.com/tuijin/tuijin/pkg/testenv"
+	"github.com/tuijin/tuijin/pkg/workday"
+	"github.com/tuijin/tuijin/services/ledger/internal/catalog"
+	"github.com/tuijin/tuijin/services/ledger/internal/ledger"
+	"github.com/tuijin/tuijin/services/ledger/internal/store"
+)
+
+// manualClock moves when told, and by a millisecond per reading so that
+// things stored one after the other keep their order.
+type manualClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *manualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(time.Millisecond)
+	return c.now
+}
+
+func (c *manualClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// instance is one ledger service (a replica) over a shared database and
+// bus, served by httptest.
+type instance struct {
+	store *store.Store
+	svc   ledger.Service
+	reg   *prometheus.Registry
+	url   string
+}
+
+type env struct {
+	t     *testing.T
+	db    *mongo.Database
+	js    jetstream.JetStream
+	org   *org.Org
+	cat   *catalog.Catalog
+	clock *manualClock
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	o, err := org.Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := catalog.Demo(func(c string) bool { _, ok := o.Department(c); return ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, js := testenv.JetStream(t)
+	return &env{t: t, db: testenv.Mongo(t).Database("tuijin_ledger_test"), js: js, org: o, cat: cat,
+		clock: &manualClock{now: time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)}}
+}
+
+// start builds a ledger instance as main does, without the process.
+func (e *env) start() *instance {
+	t := e.t
+	t.Helper()
+	ctx := context.Background()
+	reg := prometheus.NewRegistry()
+	st := store.New(e.db, testenv.Logger())
+	if err := st.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pub := bus.NewPublisher(e.js, noop.NewTracerProvider().Tracer("test"), bus.NewMetrics(reg))
+	st.UseRelay(outbox.NewRelay(pub, testenv.Logger(), st.Collections()...))
+	if _, err := st.Recover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	isDept := func(c string) bool { _, ok := e.org.Department(c); return ok }
+	svc := ledger.NewService(st, e.cat, isDept, e.clock, ledger.WithCalendar(workday.Weekends{}),
+		ledger.WithObserver(NewMetrics(reg)))
+	var depts []string
+	for _, d := range e.org.Departments {
+		depts = append(depts, d.Code)
+	}
+	reg.MustRegister(NewPendingCollector(st, depts))
+	mux := http.NewServeMux()
+	Routes(mux, svc, e.cat, e.org, testenv.Logger())
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return &instance{store: st, svc: svc, reg: reg, url: srv.URL}
+}
+
+func (e *env) open(in *instance, code string, mod ...func(*ledger.ProjectInfo)) {
+	e.t.Helper()
+	info := ledger.ProjectInfo{Code: code, Name: "项目" + code[len(code)-6:], Category: "社会投资",
+		WorkGroup: "yongdi", Officer: "王专员"}
+	for _, m := range mod {
+		m(&info)
+	}
+	if err := in.svc.OpenLedger(context.Background(), info); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+type errorBody struct {
+	Error struct{ Code, Message, Field string } `json:"error"`
+}
+
+// call sends body as JSON (a string is sent as is, with contentType) and
+// decodes the answer into into.
+func call(t *testing.T, method, url, contentType string, body any, into any) int {
+	t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = bytes.NewBufferString(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, url, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if into != nil && len(raw) > 0 {
+		if err := json.Unmarshal(raw, into); err != nil {
+			t.Fatalf("%s %s: %d %s: %v", method, url, resp.StatusCode, raw, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+const jsonType = "application/json"
+
+func (in *instance) project(t *testing.T, code string) ledger.Project {
+	t.Helper()
+	var p ledger.Project
+	if st := call(t, http.MethodGet, in.url+"/v1/projects/"+code, "", nil, &p); st != http.StatusOK {
+		t.Fatalf("GET project %s: %d", code, st)
+	}
+	return p
+}
+
+// act posts an action; body fields beyond action/actor/note/version come
+// from extra.
+func (in *instance) act(t *testing.T, itemID string, action ledger.Action, version int64, extra map[string]any) (int, ledger.ActionResult, errorBody) {
+	t.Helper()
+	body := map[string]any{"action": action, "actor": "科员甲", "note": "审查意见", "version": version}
+	for k, v := range extra {
+		body[k] = v
+	}
+	var raw json.RawMessage
+	st := call(t, http.MethodPost, in.url+"/v1/items/"+itemID+"/actions", jsonType, body, &raw)
+	var res ledger.ActionResult
+	var eb errorBody
+	if st == http.StatusOK {
+		_ = json.Unmarshal(raw, &res)
+	} else {
+		_ = json.Unmarshal(raw, &eb)
+	}
+	return st, res, eb
+}
+
+// snapshot is everything a refused request must leave untouched: the raw
+// documents and the events stream.
+func (e *env) snapshot() string {
+	e.t.Helper()
+	ctx := context.Background()
+	var out bytes.Buffer
+	for _, coll := range []string{"projects", "revisions"} {
+		cur, err := e.db.Collection(coll).Find(ctx, bson.D{})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		var docs []bson.Raw
+		if err := cur.All(ctx, &docs); err != nil {
+			e.t.Fatal(err)
+		}
+		for _, d := range docs {
+			out.WriteString(d.String())
+		}
+	}
+	s, err := e.js.Stream(ctx, bus.EventsStream)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	fmt.Fprintf(&out, "stream msgs=%d last=%d", info.State.Msgs, info.State.LastSeq)
+	return out.String()
+}
+
+// metricValues returns the values of a metric family by joined label values.
+func metricValues(t *testing.T, reg *prometheus.Registry, name string) map[string]float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]float64{}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			key := ""
+			for _, l := range m.GetLabel() {
+				key += l.GetName() + "=" + l.GetValue() + ","
+			}
+			switch {
+			case m.GetGauge() != nil:
+				out[key] = m.GetGauge().GetValue()
+			case m.GetCounter() != nil:
+				out[key] = m.GetCounter().GetValue()
+			case m.GetHistogram() != nil:
+				out[key] = float64(m.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	return out
+}
+
+// streamCount counts the events on subjects matching filter.
+func (e *env) streamCount(filter string) int {
+	e.t.Helper()
+	ctx := context.Background()
+	s, err := e.js.Stream(ctx, bus.EventsStream)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	info, err := s.Info(ctx, jetstream.WithSubjectFilter(filter))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	n := 0
+	for _, c := range info.State.Subjects {
+		n += int(c)
+	}
+	return n
+}
