@@ -3,6 +3,7 @@ module github.com/tuijin/tuijin/services/coordination-meeting
 go 1.26.0
 
 require (
+	github.com/arran4/golang-ical v0.3.4
 	github.com/go-kit/kit v0.13.0
 	github.com/google/uuid v1.6.0
 	github.com/nats-io/nats.go v1.55.0

@@ -1,5 +1,6 @@
 // Command coordination-meeting schedules the coordination meetings of the
-// key-project service: dispatch, team report, joint and on-site meetings.
+// key-project service: dispatch, team report, joint and on-site meetings;
+// builds their agendas from escalations and records their decisions.
 package main
 
 import (
@@ -8,6 +9,7 @@ import (
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/org"
 	"github.com/tuijin/tuijin/pkg/platform"
+	"github.com/tuijin/tuijin/pkg/workday"
 	"github.com/tuijin/tuijin/services/coordination-meeting/internal/meeting"
 	"github.com/tuijin/tuijin/services/coordination-meeting/internal/store"
 	"github.com/tuijin/tuijin/services/coordination-meeting/internal/transport"
@@ -16,25 +18,46 @@ import (
 type config struct {
 	platform.Config
 	OrgFile string `conf:"help:organisation YAML (empty: the demo organisation)"`
+	Joint   struct {
+		Location string `conf:"default:政务服务中心会议室,help:where auto-convened joint meetings are held"`
+		LeadDays int    `conf:"default:2,help:working days ahead an auto-convened joint meeting is held (09:00 Beijing time)"`
+	}
+	ICS struct {
+		Organizer      string `conf:"help:organizer address on .ics invitations (empty: none)"`
+		AttendeeDomain string `conf:"help:mail domain of department attendees on .ics invitations (empty: urn:tuijin:dept:<code>)"`
+	}
 }
 
 func main() {
-	cfg := config{Config: platform.Defaults("127.0.0.1:8084", "tuijin_meeting")}
-	platform.Main("coordination-meeting", &cfg, setup(&cfg))
+	cfg := newConfig()
+	platform.Main("coordination-meeting", cfg, setup(clock.System{})(cfg))
 }
 
-func setup(cfg *config) platform.Setup {
-	return func(ctx context.Context, app *platform.App) error {
-		o, err := org.Load(cfg.OrgFile)
-		if err != nil {
-			return err
+func newConfig() *config {
+	return &config{Config: platform.Defaults("127.0.0.1:8084", "tuijin_meeting")}
+}
+
+func setup(clk clock.Clock) func(cfg *config) platform.Setup {
+	return func(cfg *config) platform.Setup {
+		return func(ctx context.Context, app *platform.App) error {
+			o, err := org.Load(cfg.OrgFile)
+			if err != nil {
+				return err
+			}
+			st := store.New(app.DB, app.Log)
+			if err := st.EnsureIndexes(ctx); err != nil {
+				return err
+			}
+			st.UseRelay(app.Outbox(st.Collections()...))
+			svc := meeting.NewService(st, o, clk, workday.Weekends{}, meeting.Config{
+				JointLocation: cfg.Joint.Location, JointLeadDays: cfg.Joint.LeadDays,
+				Organizer: cfg.ICS.Organizer, AttendeeDomain: cfg.ICS.AttendeeDomain,
+			}, app.Log)
+			transport.Routes(app.HTTP.Mux, svc, app.Log)
+			if err := app.Consume(ctx, transport.DeadlineConsumer, transport.OnDeadline(svc)); err != nil {
+				return err
+			}
+			return app.Consume(ctx, transport.ProblemConsumer, transport.OnProblem(svc))
 		}
-		st := store.New(app.DB, app.Log)
-		if err := st.EnsureIndexes(ctx); err != nil {
-			return err
-		}
-		st.UseRelay(app.Outbox(st.Collections()...))
-		transport.Routes(app.HTTP.Mux, meeting.NewService(st, o, clock.System{}), app.Log)
-		return nil
 	}
 }

@@ -27,7 +27,7 @@ const validBody = `{"kind":"dispatch","title":"用地专班周调度会","starts
 // HTTP API and watches the events it publishes.
 func TestWiring(t *testing.T) {
 	natsURL, js := testenv.JetStream(t)
-	base := start(t, natsURL, testenv.MongoURI(t))
+	base := start(t, newClock(), "--nats-url="+natsURL, "--mongo-uri="+testenv.MongoURI(t))
 	events := scheduledEvents(t, js)
 
 	var first meeting.Meeting
@@ -150,14 +150,15 @@ type listBody struct {
 	Items []meeting.Meeting `json:"items"`
 }
 
-// start runs the service as main would, on loopback port 0, until the test ends.
-func start(t *testing.T, natsURL, mongoURI string) string {
+// start runs the service as main would, on loopback port 0, until the test
+// ends, and returns its base URL.
+func start(t *testing.T, clk *manualClock, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	cfg := config{Config: platform.Defaults("127.0.0.1:0", "tuijin_meeting")}
+	cfg := newConfig()
 	addr := make(chan string, 1)
 	wrapped := func(ctx context.Context, app *platform.App) error {
-		if err := setup(&cfg)(ctx, app); err != nil {
+		if err := setup(clk)(cfg)(ctx, app); err != nil {
 			return err
 		}
 		addr <- app.HTTP.Addr()
@@ -168,8 +169,7 @@ func start(t *testing.T, natsURL, mongoURI string) string {
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
-		runErr = platform.Run(ctx, "coordination-meeting", []string{"--http-addr=127.0.0.1:0",
-			"--nats-url=" + natsURL, "--mongo-uri=" + mongoURI}, logs, &cfg, wrapped)
+		runErr = platform.Run(ctx, "coordination-meeting", append([]string{"--http-addr=127.0.0.1:0"}, args...), logs, cfg, wrapped)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -190,6 +190,29 @@ func start(t *testing.T, natsURL, mongoURI string) string {
 		t.Fatal("service did not start within 60s")
 	}
 	return ""
+}
+
+// manualClock is the service's clock in tests: it moves when told, and by a
+// millisecond per reading so that things stored one after the other still
+// sort in that order.
+type manualClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newClock() *manualClock { return &manualClock{now: time.Now().UTC().Truncate(time.Millisecond)} }
+
+func (c *manualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(time.Millisecond)
+	return c.now
+}
+
+func (c *manualClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = t
 }
 
 func do(t *testing.T, method, url, contentType, body string, into any) int {

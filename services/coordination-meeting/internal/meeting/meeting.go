@@ -26,6 +26,15 @@ type Meeting struct {
 	ProjectCode string    `json:"project_code,omitempty"`
 	Status      string    `json:"status"`
 	CreatedAt   time.Time `json:"created_at"`
+	// Recurrence is weekly for dispatch meetings and fortnightly for team
+	// reports: recording the minutes schedules the next one.
+	Recurrence string        `json:"recurrence,omitempty"`
+	Agenda     []AgendaEntry `json:"agenda"`
+	Minutes    *Minutes      `json:"minutes,omitempty"`
+	// AutoConvened marks a joint meeting convened by an escalation to 约谈.
+	AutoConvened bool `json:"auto_convened,omitempty"`
+	// Version counts the meeting's updates; each update is conditional on it.
+	Version int `json:"version"`
 }
 
 // Kinds of meetings.
@@ -39,8 +48,37 @@ const (
 // Kinds lists every kind.
 var Kinds = []string{KindDispatch, KindTeamReport, KindJoint, KindOnSite}
 
-// StatusScheduled is the status of a meeting just scheduled.
-const StatusScheduled = "scheduled"
+// Statuses of a meeting: scheduled until its minutes are recorded.
+const (
+	StatusScheduled = "scheduled"
+	StatusDecided   = "decided"
+)
+
+// Recurrences.
+const (
+	RecurWeekly      = "weekly"
+	RecurFortnightly = "fortnightly"
+)
+
+// RecurrenceOf is how often a kind of meeting recurs: dispatch meetings
+// weekly per work group, team reports fortnightly, the others never.
+func RecurrenceOf(kind string) string {
+	switch kind {
+	case KindDispatch:
+		return RecurWeekly
+	case KindTeamReport:
+		return RecurFortnightly
+	}
+	return ""
+}
+
+// Next is the start of the meeting after one starting at t.
+func Next(recurrence string, t time.Time) time.Time {
+	if recurrence == RecurFortnightly {
+		return t.AddDate(0, 0, 14)
+	}
+	return t.AddDate(0, 0, 7)
+}
 
 // projectCodeRE is the national investment project code (项目代码).
 var projectCodeRE = regexp.MustCompile(`^\d{4}-\d{6}-\d{2}-\d{2}-\d{6}$`)
@@ -84,9 +122,13 @@ func (d Draft) Validate(o *org.Org) (Meeting, error) {
 	if m.WorkGroup != "" && !isWorkGroup(o, m.WorkGroup) {
 		return Meeting{}, apperr.Invalid("work_group", "unknown_work_group", fmt.Sprintf("no work group %q", m.WorkGroup))
 	}
-	if m.Attendees, err = attendees(o, d.Attendees); err != nil {
+	if m.Attendees, err = attendees(o, d.Attendees, m.WorkGroup != ""); err != nil {
 		return Meeting{}, err
 	}
+	if m.Kind == KindDispatch && m.WorkGroup == "" {
+		return Meeting{}, apperr.Invalid("work_group", "required", "a dispatch meeting is held per work group: work_group is required")
+	}
+	m.Recurrence = RecurrenceOf(m.Kind)
 	switch {
 	case m.ProjectCode == "" && m.Kind == KindOnSite:
 		return Meeting{}, apperr.Invalid("project_code", "required", "an on_site meeting is held at a project: project_code is required")
@@ -111,9 +153,10 @@ func parseTime(s string) (time.Time, error) {
 }
 
 // attendees are department codes of the organisation, each once, in the
-// order given.
-func attendees(o *org.Org, codes []string) ([]string, error) {
-	if len(codes) == 0 {
+// order given. With a work group they may be left out: its standing members
+// and the agenda's departments are added by the service.
+func attendees(o *org.Org, codes []string, group bool) ([]string, error) {
+	if len(codes) == 0 && !group {
 		return nil, apperr.Invalid("attendees", "required", "attendees must name at least one department")
 	}
 	seen := map[string]bool{}
@@ -132,12 +175,17 @@ func attendees(o *org.Org, codes []string) ([]string, error) {
 }
 
 func isWorkGroup(o *org.Org, code string) bool {
+	_, ok := workGroup(o, code)
+	return ok
+}
+
+func workGroup(o *org.Org, code string) (org.WorkGroup, bool) {
 	for _, g := range o.WorkGroups {
 		if g.Code == code {
-			return true
+			return g, true
 		}
 	}
-	return false
+	return org.WorkGroup{}, false
 }
 
 // Limits of a meeting list.
@@ -185,4 +233,29 @@ func oneOf(v string, set []string) bool {
 		}
 	}
 	return false
+}
+
+// CandidateStatuses lists every status of an agenda candidate.
+var CandidateStatuses = []string{CandidateOpen, CandidateScheduled, CandidateDecided, CandidateClosed}
+
+// CandidateQuery selects agenda candidates, oldest first.
+type CandidateQuery struct {
+	Status string
+	Limit  int
+}
+
+// ParseCandidateQuery reads a candidate query from its text form.
+func ParseCandidateQuery(status, limit string) (CandidateQuery, error) {
+	q := CandidateQuery{Status: strings.TrimSpace(status), Limit: DefaultLimit}
+	if q.Status != "" && !oneOf(q.Status, CandidateStatuses) {
+		return CandidateQuery{}, apperr.Invalid("status", "invalid_status", "status must be one of "+strings.Join(CandidateStatuses, ", "))
+	}
+	if limit != "" {
+		n, err := strconv.Atoi(limit)
+		if err != nil || n < 1 || n > MaxLimit {
+			return CandidateQuery{}, apperr.Invalid("limit", "invalid_limit", "limit must be a whole number from 1 to "+strconv.Itoa(MaxLimit))
+		}
+		q.Limit = n
+	}
+	return q, nil
 }

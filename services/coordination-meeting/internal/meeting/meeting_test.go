@@ -25,6 +25,7 @@ func TestDraftValidate(t *testing.T) {
 	}{
 		{name: "valid", edit: func(*Draft) {}},
 		{name: "joint without work group", edit: func(d *Draft) { d.Kind = KindJoint; d.WorkGroup = "" }},
+		{name: "team report", edit: func(d *Draft) { d.Kind = KindTeamReport }},
 		{name: "on site with project", edit: func(d *Draft) { d.Kind = KindOnSite; d.ProjectCode = "2024-370481-04-01-123456" }},
 		{name: "missing kind", edit: func(d *Draft) { d.Kind = "" }, field: "kind", code: "invalid_kind"},
 		{name: "unknown kind", edit: func(d *Draft) { d.Kind = "party" }, field: "kind", code: "invalid_kind"},
@@ -35,7 +36,9 @@ func TestDraftValidate(t *testing.T) {
 		{name: "starts_at not a time", edit: func(d *Draft) { d.StartsAt = "next monday" }, field: "starts_at", code: "invalid_time"},
 		{name: "missing location", edit: func(d *Draft) { d.Location = "" }, field: "location", code: "required"},
 		{name: "unknown work group", edit: func(d *Draft) { d.WorkGroup = "nosuch" }, field: "work_group", code: "unknown_work_group"},
-		{name: "no attendees", edit: func(d *Draft) { d.Attendees = nil }, field: "attendees", code: "required"},
+		{name: "no attendees without work group", edit: func(d *Draft) { d.Kind = KindJoint; d.WorkGroup = ""; d.Attendees = nil }, field: "attendees", code: "required"},
+		{name: "no attendees with work group", edit: func(d *Draft) { d.Attendees = nil }},
+		{name: "dispatch without work group", edit: func(d *Draft) { d.WorkGroup = "" }, field: "work_group", code: "required"},
 		{name: "unknown department", edit: func(d *Draft) { d.Attendees = []string{"zrzy", "nosuch"} }, field: "attendees", code: "unknown_department"},
 		{name: "on site without project", edit: func(d *Draft) { d.Kind = KindOnSite }, field: "project_code", code: "required"},
 		{name: "malformed project code", edit: func(d *Draft) { d.ProjectCode = "2024-1" }, field: "project_code", code: "invalid_code"},

@@ -1,4 +1,5 @@
-// Package store keeps coordination-meeting's meetings in MongoDB.
+// Package store keeps coordination-meeting's meetings and agenda candidates
+// in MongoDB.
 package store
 
 import (
@@ -19,14 +20,15 @@ import (
 
 // Store implements meeting.Store.
 type Store struct {
-	meetings *mongo.Collection
-	relay    *outbox.Relay
-	log      *slog.Logger
+	meetings   *mongo.Collection
+	candidates *mongo.Collection
+	relay      *outbox.Relay
+	log        *slog.Logger
 }
 
 // New returns a store over db.
 func New(db *mongo.Database, log *slog.Logger) *Store {
-	return &Store{meetings: db.Collection("meetings"), log: log}
+	return &Store{meetings: db.Collection("meetings"), candidates: db.Collection("agenda_candidates"), log: log}
 }
 
 // Collections are the collections whose documents carry an outbox.
@@ -37,52 +39,160 @@ func (s *Store) UseRelay(r *outbox.Relay) { s.relay = r }
 
 // EnsureIndexes declares the indexes production MongoDB uses for lists.
 func (s *Store) EnsureIndexes(ctx context.Context) error {
-	return mongox.EnsureIndexes(ctx, s.meetings,
+	if err := mongox.EnsureIndexes(ctx, s.meetings,
 		mongo.IndexModel{Keys: bson.D{{Key: "starts_at", Value: -1}}},
-		mongo.IndexModel{Keys: bson.D{{Key: "work_group", Value: 1}, {Key: "starts_at", Value: -1}}})
+		mongo.IndexModel{Keys: bson.D{{Key: "work_group", Value: 1}, {Key: "starts_at", Value: -1}}}); err != nil {
+		return err
+	}
+	return mongox.EnsureIndexes(ctx, s.candidates,
+		mongo.IndexModel{Keys: bson.D{{Key: "status", Value: 1}, {Key: "raised_at", Value: 1}}})
+}
+
+type agendaDoc struct {
+	ID          string `bson:"id"`
+	Source      string `bson:"source"`
+	CandidateID string `bson:"candidate_id,omitempty"`
+	ProjectCode string `bson:"project_code,omitempty"`
+	ProblemID   string `bson:"problem_id,omitempty"`
+	Department  string `bson:"department"`
+	Title       string `bson:"title"`
+	Text        string `bson:"text,omitempty"`
+}
+
+type actionDoc struct {
+	ID          string    `bson:"id"`
+	Department  string    `bson:"department"`
+	Description string    `bson:"description"`
+	DueAt       time.Time `bson:"due_at"`
+}
+
+type decisionDoc struct {
+	AgendaEntryID string     `bson:"agenda_entry_id"`
+	Outcome       string     `bson:"outcome"`
+	Text          string     `bson:"text"`
+	Action        *actionDoc `bson:"action,omitempty"`
+	Report        string     `bson:"report,omitempty"`
+}
+
+type minutesDoc struct {
+	RecordedAt time.Time     `bson:"recorded_at"`
+	Summary    string        `bson:"summary,omitempty"`
+	Decisions  []decisionDoc `bson:"decisions"`
 }
 
 type meetingDoc struct {
-	ID          string         `bson:"_id"`
-	Kind        string         `bson:"kind"`
-	Title       string         `bson:"title"`
-	StartsAt    time.Time      `bson:"starts_at"`
-	Location    string         `bson:"location"`
-	WorkGroup   string         `bson:"work_group,omitempty"`
-	Attendees   []string       `bson:"attendees"`
-	ProjectCode string         `bson:"project_code,omitempty"`
-	Status      string         `bson:"status"`
-	CreatedAt   time.Time      `bson:"created_at"`
-	Outbox      []outbox.Entry `bson:"outbox"`
+	ID           string         `bson:"_id"`
+	Kind         string         `bson:"kind"`
+	Title        string         `bson:"title"`
+	StartsAt     time.Time      `bson:"starts_at"`
+	Location     string         `bson:"location"`
+	WorkGroup    string         `bson:"work_group,omitempty"`
+	Attendees    []string       `bson:"attendees"`
+	ProjectCode  string         `bson:"project_code,omitempty"`
+	Status       string         `bson:"status"`
+	CreatedAt    time.Time      `bson:"created_at"`
+	Recurrence   string         `bson:"recurrence,omitempty"`
+	Agenda       []agendaDoc    `bson:"agenda"`
+	Minutes      *minutesDoc    `bson:"minutes,omitempty"`
+	AutoConvened bool           `bson:"auto_convened,omitempty"`
+	Version      int            `bson:"version"`
+	Outbox       []outbox.Entry `bson:"outbox"`
 }
 
 func toDBMeeting(m meeting.Meeting, out []outbox.Entry) meetingDoc {
-	return meetingDoc{
+	d := meetingDoc{
 		ID: m.ID, Kind: m.Kind, Title: m.Title, StartsAt: m.StartsAt, Location: m.Location,
 		WorkGroup: m.WorkGroup, Attendees: m.Attendees, ProjectCode: m.ProjectCode,
-		Status: m.Status, CreatedAt: m.CreatedAt, Outbox: out,
+		Status: m.Status, CreatedAt: m.CreatedAt, Recurrence: m.Recurrence, AutoConvened: m.AutoConvened,
+		Version: m.Version, Outbox: out, Agenda: make([]agendaDoc, len(m.Agenda)),
 	}
+	for i, e := range m.Agenda {
+		d.Agenda[i] = agendaDoc(e)
+	}
+	if m.Minutes != nil {
+		md := &minutesDoc{RecordedAt: m.Minutes.RecordedAt, Summary: m.Minutes.Summary, Decisions: make([]decisionDoc, len(m.Minutes.Decisions))}
+		for i, dec := range m.Minutes.Decisions {
+			dd := decisionDoc{AgendaEntryID: dec.AgendaEntryID, Outcome: dec.Outcome, Text: dec.Text, Report: dec.Report}
+			if dec.Action != nil {
+				a := actionDoc(*dec.Action)
+				dd.Action = &a
+			}
+			md.Decisions[i] = dd
+		}
+		d.Minutes = md
+	}
+	return d
 }
 
 func toBusMeeting(d meetingDoc) meeting.Meeting {
-	return meeting.Meeting{
+	m := meeting.Meeting{
 		ID: d.ID, Kind: d.Kind, Title: d.Title, StartsAt: d.StartsAt.UTC(), Location: d.Location,
 		WorkGroup: d.WorkGroup, Attendees: d.Attendees, ProjectCode: d.ProjectCode,
-		Status: d.Status, CreatedAt: d.CreatedAt.UTC(),
+		Status: d.Status, CreatedAt: d.CreatedAt.UTC(), Recurrence: d.Recurrence, AutoConvened: d.AutoConvened,
+		Version: d.Version, Agenda: make([]meeting.AgendaEntry, len(d.Agenda)),
 	}
+	for i, e := range d.Agenda {
+		m.Agenda[i] = meeting.AgendaEntry(e)
+	}
+	if d.Minutes != nil {
+		mm := &meeting.Minutes{RecordedAt: d.Minutes.RecordedAt.UTC(), Summary: d.Minutes.Summary,
+			Decisions: make([]meeting.Decision, len(d.Minutes.Decisions))}
+		for i, dd := range d.Minutes.Decisions {
+			dec := meeting.Decision{AgendaEntryID: dd.AgendaEntryID, Outcome: dd.Outcome, Text: dd.Text, Report: dd.Report}
+			if dd.Action != nil {
+				a := meeting.Action(*dd.Action)
+				a.DueAt = a.DueAt.UTC()
+				dec.Action = &a
+			}
+			mm.Decisions[i] = dec
+		}
+		m.Minutes = mm
+	}
+	return m
 }
 
 // readProjection leaves out the outbox, which readers never need.
 var readProjection = bson.D{{Key: outbox.Field, Value: 0}}
 
-// Create inserts the meeting with its events, then publishes them.
-func (s *Store) Create(ctx context.Context, m meeting.Meeting, msgs []event.Message) error {
+func entries(msgs []event.Message) []outbox.Entry {
 	out := make([]outbox.Entry, len(msgs))
 	for i, msg := range msgs {
 		out[i] = outbox.FromMessage(msg)
 	}
+	return out
+}
+
+// Create inserts the meeting with its events, then publishes them.
+func (s *Store) Create(ctx context.Context, m meeting.Meeting, msgs []event.Message) error {
+	out := entries(msgs)
 	if _, err := s.meetings.InsertOne(ctx, toDBMeeting(m, out)); err != nil {
+		if mongox.IsDuplicateKey(err) {
+			return fmt.Errorf("meeting %s: %w", m.ID, meeting.ErrDuplicate)
+		}
 		return fmt.Errorf("insert meeting: %w", err)
+	}
+	s.flush(ctx, m.ID, out)
+	return nil
+}
+
+// Update saves m over version m.Version-1 and appends its events to the
+// outbox in the same single-document update, then publishes them.
+func (s *Store) Update(ctx context.Context, m meeting.Meeting, msgs []event.Message) error {
+	d := toDBMeeting(m, nil)
+	update := bson.D{{Key: "$set", Value: bson.D{
+		{Key: "attendees", Value: d.Attendees}, {Key: "status", Value: d.Status}, {Key: "agenda", Value: d.Agenda},
+		{Key: "minutes", Value: d.Minutes}, {Key: "version", Value: d.Version},
+	}}}
+	out := entries(msgs)
+	if len(out) > 0 {
+		update = append(update, bson.E{Key: "$push", Value: bson.D{{Key: outbox.Field, Value: bson.D{{Key: "$each", Value: out}}}}})
+	}
+	res, err := s.meetings.UpdateOne(ctx, bson.D{{Key: "_id", Value: m.ID}, {Key: "version", Value: m.Version - 1}}, update)
+	if err != nil {
+		return fmt.Errorf("update meeting %s: %w", m.ID, err)
+	}
+	if res.MatchedCount == 0 {
+		return fmt.Errorf("meeting %s at version %d: %w", m.ID, m.Version-1, meeting.ErrConflict)
 	}
 	s.flush(ctx, m.ID, out)
 	return nil
@@ -128,7 +238,7 @@ func (s *Store) List(ctx context.Context, q meeting.ListQuery) ([]meeting.Meetin
 // flush publishes right away; a failure is left to the sweep, since the
 // events are safely stored.
 func (s *Store) flush(ctx context.Context, id string, out []outbox.Entry) {
-	if s.relay == nil {
+	if s.relay == nil || len(out) == 0 {
 		return
 	}
 	if err := s.relay.Flush(ctx, s.meetings, id, out); err != nil {

@@ -1,8 +1,10 @@
-// Package transport exposes coordination-meeting over HTTP (go-kit endpoints).
+// Package transport exposes coordination-meeting over HTTP (go-kit
+// endpoints) and feeds it from JetStream.
 package transport
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 
@@ -24,13 +26,45 @@ type meetingBody struct {
 	ProjectCode string   `json:"project_code"`
 }
 
+type agendaBody struct {
+	// Version, when given, must be the meeting's current version.
+	Version int                  `json:"version"`
+	Entries []meeting.EntryDraft `json:"entries"`
+}
+
+type agendaRequest struct {
+	id string
+	agendaBody
+}
+
+type minutesBody struct {
+	Summary   string                  `json:"summary"`
+	Decisions []meeting.DecisionDraft `json:"decisions"`
+}
+
+type minutesRequest struct {
+	id string
+	minutesBody
+}
+
 type listResponse struct {
 	Items []meeting.Meeting `json:"items"`
+}
+
+type candidatesResponse struct {
+	Items []meeting.Candidate `json:"items"`
+}
+
+// document is a non-JSON answer: an .ics invitation or Markdown minutes.
+type document struct {
+	contentType string
+	body        string
 }
 
 // Routes mounts the meetings API on mux.
 func Routes(mux *http.ServeMux, svc meeting.Service, log *slog.Logger) {
 	opts := []kithttp.ServerOption{kithttp.ServerErrorEncoder(httpx.ErrorEncoder(log))}
+	pathID := func(_ context.Context, r *http.Request) (any, error) { return r.PathValue("id"), nil }
 
 	mux.Handle("POST /v1/meetings", kithttp.NewServer(
 		func(ctx context.Context, req any) (any, error) { return svc.Schedule(ctx, req.(meeting.Draft)) },
@@ -51,8 +85,7 @@ func Routes(mux *http.ServeMux, svc meeting.Service, log *slog.Logger) {
 
 	mux.Handle("GET /v1/meetings/{id}", kithttp.NewServer(
 		func(ctx context.Context, req any) (any, error) { return svc.Get(ctx, req.(string)) },
-		func(_ context.Context, r *http.Request) (any, error) { return r.PathValue("id"), nil },
-		encodeOK, opts...))
+		pathID, encodeOK, opts...))
 
 	mux.Handle("GET /v1/meetings", kithttp.NewServer(
 		func(ctx context.Context, req any) (any, error) {
@@ -64,9 +97,71 @@ func Routes(mux *http.ServeMux, svc meeting.Service, log *slog.Logger) {
 			return meeting.ParseListQuery(q.Get("work_group"), q.Get("limit"))
 		},
 		encodeOK, opts...))
+
+	mux.Handle("PUT /v1/meetings/{id}/agenda", kithttp.NewServer(
+		func(ctx context.Context, req any) (any, error) {
+			r := req.(agendaRequest)
+			return svc.EditAgenda(ctx, r.id, r.Version, r.Entries)
+		},
+		func(_ context.Context, r *http.Request) (any, error) {
+			req := agendaRequest{id: r.PathValue("id")}
+			if err := httpx.DecodeJSON(r, &req.agendaBody, httpx.DefaultMaxBody); err != nil {
+				return nil, err
+			}
+			return req, nil
+		},
+		encodeOK, opts...))
+
+	mux.Handle("POST /v1/meetings/{id}/minutes", kithttp.NewServer(
+		func(ctx context.Context, req any) (any, error) {
+			r := req.(minutesRequest)
+			return svc.RecordMinutes(ctx, r.id, r.Summary, r.Decisions)
+		},
+		func(_ context.Context, r *http.Request) (any, error) {
+			req := minutesRequest{id: r.PathValue("id")}
+			if err := httpx.DecodeJSON(r, &req.minutesBody, 256<<10); err != nil {
+				return nil, err
+			}
+			return req, nil
+		},
+		encodeOK, opts...))
+
+	mux.Handle("GET /v1/meetings/{id}/invite.ics", kithttp.NewServer(
+		func(ctx context.Context, req any) (any, error) {
+			body, err := svc.Invitation(ctx, req.(string))
+			return document{"text/calendar; charset=utf-8; method=REQUEST", body}, err
+		},
+		pathID, encodeDocument, opts...))
+
+	mux.Handle("GET /v1/meetings/{id}/minutes.md", kithttp.NewServer(
+		func(ctx context.Context, req any) (any, error) {
+			body, err := svc.MinutesMarkdown(ctx, req.(string))
+			return document{"text/markdown; charset=utf-8", body}, err
+		},
+		pathID, encodeDocument, opts...))
+
+	mux.Handle("GET /v1/agenda-candidates", kithttp.NewServer(
+		func(ctx context.Context, req any) (any, error) {
+			q := req.(meeting.CandidateQuery)
+			cs, err := svc.Candidates(ctx, q.Status, q.Limit)
+			return candidatesResponse{Items: cs}, err
+		},
+		func(_ context.Context, r *http.Request) (any, error) {
+			q := r.URL.Query()
+			return meeting.ParseCandidateQuery(q.Get("status"), q.Get("limit"))
+		},
+		encodeOK, opts...))
 }
 
 func encodeOK(_ context.Context, w http.ResponseWriter, resp any) error {
 	httpx.WriteJSON(w, http.StatusOK, resp)
 	return nil
+}
+
+func encodeDocument(_ context.Context, w http.ResponseWriter, resp any) error {
+	d := resp.(document)
+	w.Header().Set("Content-Type", d.contentType)
+	w.WriteHeader(http.StatusOK)
+	_, err := io.WriteString(w, d.body)
+	return err
 }

@@ -1,0 +1,212 @@
+package meeting
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/tuijin/tuijin/pkg/apperr"
+	"github.com/tuijin/tuijin/pkg/org"
+	"github.com/tuijin/tuijin/pkg/workday"
+)
+
+// workZone is the zone meeting times are written in.
+var workZone = workday.Zone
+
+// Outcomes of a decision on an agenda entry.
+const (
+	OutcomeResolved = "resolved" // settled at the meeting
+	OutcomeAction   = "action"   // a department must act by a deadline
+	OutcomeEscalate = "escalate" // 提级: referred to the government with a special report
+)
+
+// Outcomes lists every outcome.
+var Outcomes = []string{OutcomeResolved, OutcomeAction, OutcomeEscalate}
+
+// Minutes are a meeting's record: one decision per agenda entry.
+type Minutes struct {
+	RecordedAt time.Time  `json:"recorded_at"`
+	Summary    string     `json:"summary,omitempty"`
+	Decisions  []Decision `json:"decisions"`
+}
+
+// Decision is what the meeting decided on one agenda entry.
+type Decision struct {
+	AgendaEntryID string  `json:"agenda_entry_id"`
+	Outcome       string  `json:"outcome"`
+	Text          string  `json:"text"`
+	Action        *Action `json:"action,omitempty"`
+	// Report is the special report (专题报告) of an escalation.
+	Report string `json:"report,omitempty"`
+}
+
+// Action is an action item: a department, what it must do, by when. The
+// deadline service tracks it from tuijin.meeting.action.created.<dept>.
+type Action struct {
+	ID          string    `json:"id"`
+	Department  string    `json:"department"`
+	Description string    `json:"description"`
+	DueAt       time.Time `json:"due_at"`
+}
+
+// DecisionDraft is a decision as a caller records it; due_at is RFC 3339
+// text so that a bad time is a broken rule (422).
+type DecisionDraft struct {
+	AgendaEntryID string       `json:"agenda_entry_id"`
+	Outcome       string       `json:"outcome"`
+	Text          string       `json:"text"`
+	Action        *ActionDraft `json:"action"`
+	Report        string       `json:"report"`
+}
+
+// ActionDraft is an action item as a caller records it.
+type ActionDraft struct {
+	Department  string `json:"department"`
+	Description string `json:"description"`
+	DueAt       string `json:"due_at"`
+}
+
+// ValidateMinutes checks drafts against meeting m: every agenda entry gets
+// exactly one decision, and each decision carries what its outcome needs.
+func ValidateMinutes(o *org.Org, m Meeting, summary string, drafts []DecisionDraft, now time.Time) (Minutes, error) {
+	if m.Status != StatusScheduled {
+		return Minutes{}, apperr.Conflict("minutes_recorded", "the minutes of meeting "+m.ID+" are recorded already")
+	}
+	summary = strings.TrimSpace(summary)
+	if len([]rune(summary)) > 5000 {
+		return Minutes{}, apperr.Invalid("summary", "too_long", "summary is longer than 5000 characters")
+	}
+	entries := map[string]bool{}
+	for _, e := range m.Agenda {
+		entries[e.ID] = true
+	}
+	decided := map[string]bool{}
+	out := Minutes{RecordedAt: now, Summary: summary, Decisions: make([]Decision, 0, len(drafts))}
+	for i, d := range drafts {
+		field := fmt.Sprintf("decisions[%d]", i)
+		id := strings.TrimSpace(d.AgendaEntryID)
+		switch {
+		case !entries[id]:
+			return Minutes{}, apperr.Invalid(field+".agenda_entry_id", "unknown_entry", fmt.Sprintf("no agenda entry %q on this meeting", id))
+		case decided[id]:
+			return Minutes{}, apperr.Invalid(field+".agenda_entry_id", "duplicate_decision", fmt.Sprintf("agenda entry %q is decided twice", id))
+		case !oneOf(d.Outcome, Outcomes):
+			return Minutes{}, apperr.Invalid(field+".outcome", "invalid_outcome", "outcome must be one of "+strings.Join(Outcomes, ", "))
+		}
+		decided[id] = true
+		dec := Decision{AgendaEntryID: id, Outcome: d.Outcome, Text: strings.TrimSpace(d.Text)}
+		if err := requireText(field+".text", dec.Text, 2000); err != nil {
+			return Minutes{}, err
+		}
+		switch d.Outcome {
+		case OutcomeAction:
+			a, err := validateAction(o, field+".action", d.Action, m)
+			if err != nil {
+				return Minutes{}, err
+			}
+			a.ID = uuid.NewSHA1(agendaNS, []byte(m.ID+"\x00action\x00"+id)).String()
+			dec.Action = &a
+		case OutcomeEscalate:
+			dec.Report = strings.TrimSpace(d.Report)
+			if err := requireText(field+".report", dec.Report, 20000); err != nil {
+				return Minutes{}, err
+			}
+		}
+		if d.Outcome != OutcomeAction && d.Action != nil {
+			return Minutes{}, apperr.Invalid(field+".action", "unexpected_action", "only an action outcome carries an action")
+		}
+		if d.Outcome != OutcomeEscalate && strings.TrimSpace(d.Report) != "" {
+			return Minutes{}, apperr.Invalid(field+".report", "unexpected_report", "only an escalate outcome carries a report")
+		}
+		out.Decisions = append(out.Decisions, dec)
+	}
+	for _, e := range m.Agenda {
+		if !decided[e.ID] {
+			return Minutes{}, apperr.Invalid("decisions", "undecided_entry", fmt.Sprintf("agenda entry %q (%s) has no decision", e.ID, e.Title))
+		}
+	}
+	return out, nil
+}
+
+func validateAction(o *org.Org, field string, a *ActionDraft, m Meeting) (Action, error) {
+	if a == nil {
+		return Action{}, apperr.Invalid(field, "required", "an action outcome needs an action: department, description, due_at")
+	}
+	dept := strings.TrimSpace(a.Department)
+	if _, ok := o.Department(dept); !ok {
+		return Action{}, apperr.Invalid(field+".department", "unknown_department", fmt.Sprintf("no department %q", dept))
+	}
+	desc := strings.TrimSpace(a.Description)
+	if err := requireText(field+".description", desc, 500); err != nil {
+		return Action{}, err
+	}
+	due, err := parseTime(a.DueAt)
+	if err != nil {
+		e, _ := apperr.As(err)
+		return Action{}, apperr.Invalid(field+".due_at", e.Code, strings.Replace(e.Message, "starts_at", "due_at", 1))
+	}
+	if !due.After(m.StartsAt) {
+		return Action{}, apperr.Invalid(field+".due_at", "due_before_meeting", "due_at must be after the meeting's start")
+	}
+	return Action{Department: dept, Description: desc, DueAt: due}, nil
+}
+
+// outcomeNames are the outcomes as minutes read them.
+var outcomeNames = map[string]string{OutcomeResolved: "已解决", OutcomeAction: "交办", OutcomeEscalate: "提级"}
+
+// KindNames are the meeting kinds as people call them.
+var KindNames = map[string]string{KindDispatch: "调度会", KindTeamReport: "专班工作汇报会", KindJoint: "联席会议", KindOnSite: "现场会"}
+
+// MinutesMarkdown exports a meeting's agenda and minutes as Markdown.
+func MinutesMarkdown(m Meeting, deptName func(string) string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s会议纪要\n\n", m.Title)
+	fmt.Fprintf(&b, "- 会议类型：%s\n- 时间：%s\n- 地点：%s\n", KindNames[m.Kind], m.StartsAt.In(workZone).Format("2006-01-02 15:04"), m.Location)
+	names := make([]string, len(m.Attendees))
+	for i, a := range m.Attendees {
+		names[i] = deptName(a)
+	}
+	fmt.Fprintf(&b, "- 参会单位：%s\n", strings.Join(names, "、"))
+	if m.ProjectCode != "" {
+		fmt.Fprintf(&b, "- 项目代码：%s\n", m.ProjectCode)
+	}
+	if m.Minutes == nil {
+		b.WriteString("\n> 会议尚未形成纪要。\n\n## 议题\n\n")
+		for i, e := range m.Agenda {
+			fmt.Fprintf(&b, "%d. %s（%s）\n", i+1, mdEscape(e.Title), deptName(e.Department))
+		}
+		return b.String()
+	}
+	if m.Minutes.Summary != "" {
+		fmt.Fprintf(&b, "\n%s\n", m.Minutes.Summary)
+	}
+	decisions := map[string]Decision{}
+	for _, d := range m.Minutes.Decisions {
+		decisions[d.AgendaEntryID] = d
+	}
+	b.WriteString("\n## 议定事项\n\n| 序号 | 议题 | 责任单位 | 结论 | 决定 | 办结时限 |\n|---|---|---|---|---|---|\n")
+	for i, e := range m.Agenda {
+		d := decisions[e.ID]
+		dept, due := deptName(e.Department), "—"
+		text := d.Text
+		if d.Action != nil {
+			dept, due = deptName(d.Action.Department), d.Action.DueAt.In(workZone).Format("2006-01-02")
+			text += "：" + d.Action.Description
+		}
+		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s |\n", i+1, mdEscape(e.Title), dept, outcomeNames[d.Outcome], mdEscape(text), due)
+	}
+	for i, e := range m.Agenda {
+		if d := decisions[e.ID]; d.Outcome == OutcomeEscalate {
+			fmt.Fprintf(&b, "\n## 专题报告：%s\n\n%s\n", mdEscape(e.Title), d.Report)
+			_ = i
+		}
+	}
+	return b.String()
+}
+
+// mdEscape keeps a cell on one line and its pipes from splitting it.
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "\r\n", " ", "\n", " ").Replace(s)
+}
