@@ -1,10 +1,15 @@
-// Command deadline is Tuijin's clock: working-day due dates and warnings.
+// Command deadline is Tuijin's clock: working-day due dates, warnings and the
+// escalation ladder, fired from durable timers.
 package main
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"time"
 
 	"github.com/tuijin/tuijin/pkg/clock"
+	"github.com/tuijin/tuijin/pkg/org"
 	"github.com/tuijin/tuijin/pkg/platform"
 	"github.com/tuijin/tuijin/services/deadline/internal/calendar"
 	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
@@ -14,9 +19,20 @@ import (
 
 type config struct {
 	platform.Config
-	YellowDays int `conf:"default:2,help:remaining working days at which a deadline turns yellow"`
-	Calendar   struct {
+	YellowDays    int    `conf:"default:2,help:remaining working days at which a deadline turns yellow (0: no yellow)"`
+	UrgeDays      int    `conf:"default:1,help:working days overdue before 催办 (urge)"`
+	SuperviseDays int    `conf:"default:3,help:working days after 催办 before 督办 (formal supervision)"`
+	InterviewDays int    `conf:"default:5,help:working days after 督办 before 约谈 (interview of the department's leader)"`
+	EscalateDays  int    `conf:"default:10,help:working days after 约谈 before 提级 (escalation to the government)"`
+	OrgFile       string `conf:"help:organisation YAML (empty: the demo organisation)"`
+	Calendar      struct {
 		Dir string `conf:"help:directory of per-year holiday arrangement files (YYYY.yaml) laid over the shipped ones"`
+	}
+	Timer struct {
+		Interval time.Duration `conf:"default:1s,help:how often due timers are looked for"`
+		Lease    time.Duration `conf:"default:30s,help:how long a replica holds a claimed timer"`
+		Batch    int           `conf:"default:256,help:due timers taken per pass"`
+		Workers  int           `conf:"default:8,help:timers fired in parallel"`
 	}
 }
 
@@ -34,13 +50,39 @@ func setup(cfg *config) platform.Setup {
 		}
 		calendar.WarnMissing(app.Log, cal, clk)
 		calendar.RegisterCoverage(app.Registry, cal, clk)
-
-		st := store.New(app.DB)
-		if err := st.EnsureIndexes(ctx); err != nil {
+		o, err := org.Load(cfg.OrgFile)
+		if err != nil {
 			return err
 		}
-		svc := deadline.NewService(st, cal, clk, cfg.YellowDays)
+		depts := make([]string, len(o.Departments))
+		for i, d := range o.Departments {
+			depts[i] = d.Code
+		}
+
+		deadlines, levels, timers := store.New(app.DB), store.NewLevels(app.DB), store.NewTimers(app.DB)
+		if err := deadlines.EnsureIndexes(ctx); err != nil {
+			return err
+		}
+		if err := levels.EnsureIndexes(ctx); err != nil {
+			return err
+		}
+		policy := deadline.Policy{YellowDays: cfg.YellowDays, UrgeDays: cfg.UrgeDays, SuperviseDays: cfg.SuperviseDays,
+			InterviewDays: cfg.InterviewDays, EscalateDays: cfg.EscalateDays}
+		svc := deadline.NewService(deadlines, levels, timers, cal, clk, policy)
+
+		app.Registry.MustRegister(transport.NewLevelCollector(levels, depts, app.Log))
+		fm := transport.NewFiringMetrics(app.Registry)
+		host, _ := os.Hostname()
+		engine := deadline.NewEngine(deadlines, levels, timers, app.Publisher, cal, policy, clk, deadline.EngineConfig{
+			Owner: fmt.Sprintf("%s-%d", host, os.Getpid()), Lease: cfg.Timer.Lease,
+			Batch: cfg.Timer.Batch, Workers: cfg.Timer.Workers, OnFired: fm.Observe,
+		}, app.Log)
+		app.Go(func(ctx context.Context) error { return engine.Run(ctx, cfg.Timer.Interval) })
+
 		transport.Routes(app.HTTP.Mux, svc, app.Log)
-		return app.Consume(ctx, transport.ItemAssignedConsumer, transport.OnItemAssigned(svc))
+		if err := app.Consume(ctx, transport.ItemAssignedConsumer, transport.OnItemAssigned(svc)); err != nil {
+			return err
+		}
+		return app.Consume(ctx, transport.ItemChangedConsumer, transport.OnItemChanged(svc))
 	}
 }

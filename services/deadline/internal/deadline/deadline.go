@@ -1,5 +1,8 @@
-// Package deadline is Tuijin's clock: due dates in working days and the
-// warning level of each running deadline. It is pure.
+// Package deadline is Tuijin's clock: due dates in working days, the
+// lifecycle of a running deadline (pauses while the applicant owes a
+// supplement), and the ladder of warnings and escalations it climbs once
+// time runs short. Its model and rules are pure; the service and the firing
+// engine reach storage and the bus through interfaces.
 package deadline
 
 import (
@@ -8,64 +11,148 @@ import (
 	"github.com/tuijin/tuijin/pkg/workday"
 )
 
-// Level is how urgent a running deadline is.
+// Level is how far a deadline has climbed the ladder: the highest step
+// whose event has been emitted. Steps are sticky: a deadline never climbs
+// down, and each step is emitted once.
 type Level string
 
-// Levels, from calm to overdue.
+// Levels, from calm to escalated to the government.
 const (
-	LevelGreen  Level = "green"
-	LevelYellow Level = "yellow" // 黄灯: few working days left
-	LevelRed    Level = "red"    // 红灯: overdue
+	LevelGreen     Level = "green"
+	LevelYellow    Level = "yellow"    // 黄灯: few working days left
+	LevelRed       Level = "red"       // 红灯: overdue
+	LevelUrge      Level = "urge"      // 催办
+	LevelSupervise Level = "supervise" // 督办
+	LevelInterview Level = "interview" // 约谈, and a place on the next coordination meeting's agenda
+	LevelEscalate  Level = "escalate"  // 提级 to the government, with a special report
 )
 
+// Ladder lists the levels in order.
+var Ladder = []Level{LevelGreen, LevelYellow, LevelRed, LevelUrge, LevelSupervise, LevelInterview, LevelEscalate}
+
+// Rank is l's position on the ladder (green 0); -1 if unknown.
+func (l Level) Rank() int {
+	for i, x := range Ladder {
+		if x == l {
+			return i
+		}
+	}
+	return -1
+}
+
 // Valid reports whether l is a known level.
-func (l Level) Valid() bool { return l == LevelGreen || l == LevelYellow || l == LevelRed }
+func (l Level) Valid() bool { return l.Rank() >= 0 }
+
+// Overdue reports whether l is red or beyond.
+func (l Level) Overdue() bool { return l.Rank() >= LevelRed.Rank() }
+
+// State of a deadline's clock.
+type State string
+
+// States.
+const (
+	StateRunning State = "running"
+	StatePaused  State = "paused"  // the applicant owes a supplement, or the item is suspended
+	StateStopped State = "stopped" // decided: approved or rejected
+)
+
+// Policy is the configurable part of the ladder, in working days.
+type Policy struct {
+	// YellowDays: the deadline turns yellow when this many working days
+	// remain, counting the current one (0: no yellow warning).
+	YellowDays int
+	// Each step after red comes this many working days after the one
+	// before (0: at the same instant).
+	UrgeDays, SuperviseDays, InterviewDays, EscalateDays int
+}
+
+// DefaultPolicy is the ladder of the demo configuration.
+var DefaultPolicy = Policy{YellowDays: 2, UrgeDays: 1, SuperviseDays: 3, InterviewDays: 5, EscalateDays: 10}
 
 // Deadline is the clock of one thing that must be done in time.
 type Deadline struct {
-	ID          string    `json:"id"`
-	Kind        string    `json:"kind"`
-	RefID       string    `json:"ref_id"`
-	ProjectCode string    `json:"project_code"`
-	ProjectName string    `json:"project_name,omitempty"`
-	Title       string    `json:"title"`
-	Department  string    `json:"department"`
-	Start       time.Time `json:"start"`
-	Days        int       `json:"working_days"`
-	Immediate   bool      `json:"immediate,omitempty"`
+	ID           string    `json:"id"`
+	Kind         string    `json:"kind"`
+	RefID        string    `json:"ref_id"`
+	ProjectCode  string    `json:"project_code"`
+	ProjectName  string    `json:"project_name,omitempty"`
+	Title        string    `json:"title"`
+	Department   string    `json:"department"`
+	Days         int       `json:"working_days"`
+	Immediate    bool      `json:"immediate,omitempty"`
+	GreenChannel bool      `json:"green_channel,omitempty"`
+	AssignedAt   time.Time `json:"assigned_at"`
+	// AcceptedAt is zero until the department accepts (受理) the item.
+	AcceptedAt time.Time `json:"accepted_at,omitzero"`
+	// Start is where the clock counts from: the assignment until the
+	// acceptance re-bases it.
+	Start      time.Time `json:"start"`
+	PausedDays int       `json:"paused_working_days"`
+	State      State     `json:"state"`
+	PausedAt   time.Time `json:"paused_at,omitzero"`
+	StoppedAt  time.Time `json:"stopped_at,omitzero"`
+	Outcome    string    `json:"outcome,omitempty"`
 	// DueAt is the instant the limit runs out (end of the last working day).
 	DueAt time.Time `json:"due_at"`
 	// DueDate is the last working day, as the officer reads it.
 	DueDate string `json:"due_date"`
-	// Level is computed when read.
+	// Gen changes whenever the schedule changes (re-base, pause, resume,
+	// stop): a timer of an older generation is stale and fires nothing.
+	Gen int `json:"-"`
+	// LastChange is the time of the last lifecycle event applied, so that
+	// an older event delivered late changes nothing.
+	LastChange time.Time `json:"-"`
+	Version    int       `json:"-"`
+
+	// Level and RemainingDays are filled when read.
 	Level         Level `json:"level"`
 	RemainingDays int   `json:"remaining_working_days"`
 }
 
-// ForItem returns the deadline of an assigned approval item: N working days
-// from assignment for a 承诺件, the same working day for a 即办件.
-func ForItem(cal workday.Calendar, itemID string, start time.Time, days int, immediate bool) Deadline {
-	if immediate {
-		days = 0
-	}
-	due := workday.DueAt(cal, start, days)
-	return Deadline{
-		ID: "item:" + itemID, Kind: "item", RefID: itemID, Start: start, Days: days, Immediate: immediate,
-		DueAt: due, DueDate: due.AddDate(0, 0, -1).In(workday.Zone).Format(time.DateOnly),
-	}
+// ItemAssignment is what the clock needs of an assigned item.
+type ItemAssignment struct {
+	ItemID, ItemName, ProjectCode, ProjectName, Department string
+	AssignedAt                                             time.Time
+	PromisedDays                                           int
+	Immediate, GreenChannel                                bool
 }
 
-// Assess fills Level and RemainingDays as of now: red once due, yellow when
-// at most yellowDays working days remain (counting today), green otherwise.
-func (d Deadline) Assess(cal workday.Calendar, now time.Time, yellowDays int) Deadline {
-	if !now.Before(d.DueAt) {
-		d.Level, d.RemainingDays = LevelRed, 0
-		return d
+// ForItem returns the running deadline of an assigned approval item: N
+// working days for a 承诺件, the same working day for a 即办件, counted from
+// the assignment until acceptance re-bases it.
+func ForItem(cal workday.Calendar, a ItemAssignment) Deadline {
+	d := Deadline{
+		ID: "item:" + a.ItemID, Kind: "item", RefID: a.ItemID, ProjectCode: a.ProjectCode,
+		ProjectName: a.ProjectName, Title: a.ItemName, Department: a.Department,
+		Days: a.PromisedDays, Immediate: a.Immediate, GreenChannel: a.GreenChannel,
+		AssignedAt: a.AssignedAt, Start: a.AssignedAt, State: StateRunning, Gen: 1, LastChange: a.AssignedAt,
 	}
-	d.RemainingDays = workday.Count(cal, now, d.DueAt)
-	d.Level = LevelGreen
-	if d.RemainingDays <= yellowDays {
-		d.Level = LevelYellow
+	if d.Immediate || d.Days < 0 {
+		d.Days = 0
 	}
+	return d.withDue(cal)
+}
+
+// withDue recomputes the due instant from the start, the limit and the
+// paused working days.
+func (d Deadline) withDue(cal workday.Calendar) Deadline {
+	d.DueAt = workday.DueAt(cal, d.Start, d.Days+d.PausedDays)
+	d.DueDate = d.DueAt.Add(-time.Nanosecond).In(workday.Zone).Format(time.DateOnly)
 	return d
+}
+
+// Remaining is the number of working days left as of now, counting the
+// current one; a paused clock keeps what it had when it stopped.
+func (d Deadline) Remaining(cal workday.Calendar, now time.Time) int {
+	at := now
+	switch d.State {
+	case StatePaused:
+		at = d.PausedAt
+	case StateStopped:
+		at = d.StoppedAt
+	}
+	if !at.Before(d.DueAt) {
+		return 0
+	}
+	return workday.Count(cal, at, d.DueAt)
 }

@@ -12,27 +12,71 @@ import (
 	"github.com/tuijin/tuijin/pkg/workday"
 )
 
-// Errors the store reports.
+// Errors the stores report.
 var (
 	ErrDuplicate = errors.New("already exists")
 	ErrNotFound  = errors.New("not found")
+	ErrConflict  = errors.New("changed concurrently")
 )
 
-// Store keeps deadlines.
+// Store keeps deadlines. Only the lifecycle (the service) writes them; the
+// firing engine only reads them, so the two never overwrite each other.
 type Store interface {
 	// Create saves d, or reports ErrDuplicate if its id exists.
 	Create(ctx context.Context, d Deadline) error
 	Get(ctx context.Context, id string) (Deadline, error)
+	// Update saves d if the stored version is still d.Version, else
+	// reports ErrConflict.
+	Update(ctx context.Context, d Deadline) error
 	// List returns the deadlines of department (all when empty).
 	List(ctx context.Context, department string) ([]Deadline, error)
 }
 
-// ItemAssignment is what the clock needs of an assigned item.
-type ItemAssignment struct {
-	ItemID, ItemName, ProjectCode, ProjectName, Department string
-	AssignedAt                                             time.Time
-	PromisedDays                                           int
-	Immediate                                              bool
+// LevelKey groups level counts for the metrics.
+type LevelKey struct {
+	Department string
+	Level      Level
+}
+
+// LevelStore keeps the level each deadline has reached, one small record per
+// deadline that is yellow or worse; green deadlines have none. Only the
+// firing engine raises levels; the lifecycle clears them when it stops.
+type LevelStore interface {
+	// Level returns the level d has reached (green when none).
+	Level(ctx context.Context, id string) (Level, error)
+	// Raise records that d reached l, unless it already reached l or more.
+	Raise(ctx context.Context, d Deadline, l Level) error
+	Clear(ctx context.Context, id string) error
+	// WithLevel returns the ids of department's deadlines at l (all
+	// departments when empty).
+	WithLevel(ctx context.Context, department string, l Level) ([]string, error)
+	// Counts counts the recorded levels by department.
+	Counts(ctx context.Context) (map[LevelKey]int, error)
+}
+
+// Timer is one step of one deadline's ladder, due at At.
+type Timer struct {
+	// Slot addresses the timer in the timer store.
+	Slot       string
+	DeadlineID string
+	Gen        int
+	Level      Level
+	At         time.Time
+}
+
+// TimerStore keeps durable timers. Claims are atomic: of several replicas
+// claiming the same timer, one wins until its lease runs out.
+type TimerStore interface {
+	// Schedule saves t to fire at t.At (at once if that is before now).
+	// Scheduling the same deadline, generation and level again is a no-op.
+	Schedule(ctx context.Context, t Timer, now time.Time) error
+	// Due returns up to max timers due by now that are not done.
+	Due(ctx context.Context, now time.Time, max int) ([]Timer, error)
+	// Claim takes t for owner until now+lease; false if another owner
+	// holds it.
+	Claim(ctx context.Context, t Timer, owner string, now time.Time, lease time.Duration) (bool, error)
+	// Complete marks t done.
+	Complete(ctx context.Context, t Timer) error
 }
 
 // Service is the clock's use cases.
@@ -40,33 +84,105 @@ type Service interface {
 	// StartItem starts the clock of an assigned item; starting it again
 	// changes nothing.
 	StartItem(ctx context.Context, a ItemAssignment) (Deadline, error)
+	// ChangeItem applies a status change of an item to its clock.
+	ChangeItem(ctx context.Context, itemID string, c Change) (Deadline, error)
 	Get(ctx context.Context, id string) (Deadline, error)
 	List(ctx context.Context, department, level string) ([]Deadline, error)
 	Calendar() workday.Calendar
 }
 
 type service struct {
-	store      Store
-	cal        workday.Calendar
-	clock      clock.Clock
-	yellowDays int
+	store  Store
+	levels LevelStore
+	timers TimerStore
+	cal    workday.Calendar
+	clock  clock.Clock
+	policy Policy
 }
 
-// NewService returns the clock over store. yellowDays is the number of
-// remaining working days at which a deadline turns yellow.
-func NewService(store Store, cal workday.Calendar, c clock.Clock, yellowDays int) Service {
-	return &service{store: store, cal: cal, clock: c, yellowDays: yellowDays}
+// NewService returns the clock over its stores.
+func NewService(store Store, levels LevelStore, timers TimerStore, cal workday.Calendar, c clock.Clock, p Policy) Service {
+	return &service{store: store, levels: levels, timers: timers, cal: cal, clock: c, policy: p}
 }
 
 func (s *service) Calendar() workday.Calendar { return s.cal }
 
 func (s *service) StartItem(ctx context.Context, a ItemAssignment) (Deadline, error) {
-	d := ForItem(s.cal, a.ItemID, a.AssignedAt, a.PromisedDays, a.Immediate)
-	d.ProjectCode, d.ProjectName, d.Department, d.Title = a.ProjectCode, a.ProjectName, a.Department, a.ItemName
-	if err := s.store.Create(ctx, d); err != nil && !errors.Is(err, ErrDuplicate) {
+	d := ForItem(s.cal, a)
+	err := s.store.Create(ctx, d)
+	if errors.Is(err, ErrDuplicate) {
+		if d, err = s.store.Get(ctx, d.ID); err != nil {
+			return Deadline{}, err
+		}
+	} else if err != nil {
 		return Deadline{}, fmt.Errorf("start clock of %s: %w", a.ItemID, err)
 	}
-	return d.Assess(s.cal, s.clock.Now(), s.yellowDays), nil
+	// Also on a repeat: a crash may have come between saving and scheduling.
+	if err := s.settle(ctx, d); err != nil {
+		return Deadline{}, err
+	}
+	return s.assess(ctx, d)
+}
+
+func (s *service) ChangeItem(ctx context.Context, itemID string, c Change) (Deadline, error) {
+	id := "item:" + itemID
+	for attempt := 0; ; attempt++ {
+		d, err := s.store.Get(ctx, id)
+		if err != nil {
+			return Deadline{}, err
+		}
+		next, changed := d.Apply(s.cal, c)
+		if changed {
+			err = s.store.Update(ctx, next)
+			if errors.Is(err, ErrConflict) && attempt < 3 {
+				continue
+			}
+			if err != nil {
+				return Deadline{}, err
+			}
+			next.Version++
+		}
+		// Settle also when nothing changed: the change may be a redelivery
+		// after a crash that came before its effects.
+		if err := s.settle(ctx, next); err != nil {
+			return Deadline{}, err
+		}
+		return s.assess(ctx, next)
+	}
+}
+
+// settle brings the level record and the timers in line with d's state: a
+// stopped deadline has no level; a running one has its next step scheduled.
+func (s *service) settle(ctx context.Context, d Deadline) error {
+	switch d.State {
+	case StateStopped:
+		return s.levels.Clear(ctx, d.ID)
+	case StateRunning:
+		return scheduleNext(ctx, s.timers, s.levels, s.cal, s.policy, d, s.clock.Now())
+	}
+	return nil
+}
+
+func scheduleNext(ctx context.Context, timers TimerStore, levels LevelStore, cal workday.Calendar, p Policy, d Deadline, now time.Time) error {
+	fired, err := levels.Level(ctx, d.ID)
+	if err != nil {
+		return err
+	}
+	step, ok := d.NextStep(cal, p, fired)
+	if !ok {
+		return nil
+	}
+	return timers.Schedule(ctx, Timer{DeadlineID: d.ID, Gen: d.Gen, Level: step.Level, At: step.At}, now)
+}
+
+func (s *service) assess(ctx context.Context, d Deadline) (Deadline, error) {
+	l, err := s.levels.Level(ctx, d.ID)
+	if err != nil {
+		return Deadline{}, err
+	}
+	d.Level = l
+	d.RemainingDays = d.Remaining(s.cal, s.clock.Now())
+	return d, nil
 }
 
 func (s *service) Get(ctx context.Context, id string) (Deadline, error) {
@@ -77,23 +193,51 @@ func (s *service) Get(ctx context.Context, id string) (Deadline, error) {
 	if err != nil {
 		return Deadline{}, err
 	}
-	return d.Assess(s.cal, s.clock.Now(), s.yellowDays), nil
+	return s.assess(ctx, d)
 }
 
+// List returns a department's deadlines at a level. Yellow and worse are read
+// from the level records (few, addressed by id); green and "all" walk the
+// department's deadlines.
 func (s *service) List(ctx context.Context, department, level string) ([]Deadline, error) {
 	lv := Level(strings.TrimSpace(level))
 	if lv != "" && !lv.Valid() {
-		return nil, apperr.Invalid("level", "invalid_level", "level must be green, yellow or red")
+		return nil, apperr.Invalid("level", "invalid_level",
+			"level must be one of green, yellow, red, urge, supervise, interview, escalate")
 	}
-	all, err := s.store.List(ctx, strings.TrimSpace(department))
+	department = strings.TrimSpace(department)
+	out := []Deadline{}
+	if lv != "" && lv != LevelGreen {
+		ids, err := s.levels.WithLevel(ctx, department, lv)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			d, err := s.store.Get(ctx, id)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			if d, err = s.assess(ctx, d); err != nil {
+				return nil, err
+			}
+			if d.Level == lv {
+				out = append(out, d)
+			}
+		}
+		return out, nil
+	}
+	all, err := s.store.List(ctx, department)
 	if err != nil {
 		return nil, err
 	}
-	now := s.clock.Now()
-	out := []Deadline{}
 	for _, d := range all {
-		d = d.Assess(s.cal, now, s.yellowDays)
-		if lv == "" || d.Level == lv {
+		if d, err = s.assess(ctx, d); err != nil {
+			return nil, err
+		}
+		if lv == "" || (d.Level == lv && d.State != StateStopped) {
 			out = append(out, d)
 		}
 	}

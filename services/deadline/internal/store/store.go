@@ -1,4 +1,6 @@
-// Package store keeps deadlines in MongoDB, addressed by _id.
+// Package store keeps the clock in MongoDB. Every hot path addresses
+// documents by _id: FerretDB's SQLite backend pushes down only an equality
+// on _id and scans the collection for any other filter (see timers.go).
 package store
 
 import (
@@ -14,7 +16,7 @@ import (
 	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
 )
 
-// Store implements deadline.Store.
+// Store implements deadline.Store over the deadlines collection.
 type Store struct {
 	deadlines *mongo.Collection
 }
@@ -29,30 +31,53 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 }
 
 type deadlineDoc struct {
-	ID          string    `bson:"_id"`
-	Kind        string    `bson:"kind"`
-	RefID       string    `bson:"ref_id"`
-	ProjectCode string    `bson:"project_code"`
-	ProjectName string    `bson:"project_name,omitempty"`
-	Title       string    `bson:"title"`
-	Department  string    `bson:"department"`
-	Start       time.Time `bson:"start"`
-	Days        int       `bson:"days"`
-	Immediate   bool      `bson:"immediate,omitempty"`
-	DueAt       time.Time `bson:"due_at"`
-	DueDate     string    `bson:"due_date"`
+	ID           string    `bson:"_id"`
+	Kind         string    `bson:"kind"`
+	RefID        string    `bson:"ref_id"`
+	ProjectCode  string    `bson:"project_code"`
+	ProjectName  string    `bson:"project_name,omitempty"`
+	Title        string    `bson:"title"`
+	Department   string    `bson:"department"`
+	Days         int       `bson:"days"`
+	Immediate    bool      `bson:"immediate,omitempty"`
+	GreenChannel bool      `bson:"green_channel,omitempty"`
+	AssignedAt   time.Time `bson:"assigned_at"`
+	AcceptedAt   time.Time `bson:"accepted_at,omitempty"`
+	Start        time.Time `bson:"start"`
+	PausedDays   int       `bson:"paused_days"`
+	State        string    `bson:"state"`
+	PausedAt     time.Time `bson:"paused_at,omitempty"`
+	StoppedAt    time.Time `bson:"stopped_at,omitempty"`
+	Outcome      string    `bson:"outcome,omitempty"`
+	DueAt        time.Time `bson:"due_at"`
+	DueDate      string    `bson:"due_date"`
+	Gen          int       `bson:"gen"`
+	LastChange   time.Time `bson:"last_change"`
+	Version      int       `bson:"version"`
 }
 
 func toDB(d deadline.Deadline) deadlineDoc {
 	return deadlineDoc{ID: d.ID, Kind: d.Kind, RefID: d.RefID, ProjectCode: d.ProjectCode, ProjectName: d.ProjectName,
-		Title: d.Title, Department: d.Department, Start: d.Start, Days: d.Days, Immediate: d.Immediate,
-		DueAt: d.DueAt, DueDate: d.DueDate}
+		Title: d.Title, Department: d.Department, Days: d.Days, Immediate: d.Immediate, GreenChannel: d.GreenChannel,
+		AssignedAt: d.AssignedAt, AcceptedAt: d.AcceptedAt, Start: d.Start, PausedDays: d.PausedDays,
+		State: string(d.State), PausedAt: d.PausedAt, StoppedAt: d.StoppedAt, Outcome: d.Outcome,
+		DueAt: d.DueAt, DueDate: d.DueDate, Gen: d.Gen, LastChange: d.LastChange, Version: d.Version}
+}
+
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC()
 }
 
 func toBus(d deadlineDoc) deadline.Deadline {
 	return deadline.Deadline{ID: d.ID, Kind: d.Kind, RefID: d.RefID, ProjectCode: d.ProjectCode,
-		ProjectName: d.ProjectName, Title: d.Title, Department: d.Department, Start: d.Start.UTC(),
-		Days: d.Days, Immediate: d.Immediate, DueAt: d.DueAt.UTC(), DueDate: d.DueDate}
+		ProjectName: d.ProjectName, Title: d.Title, Department: d.Department, Days: d.Days, Immediate: d.Immediate,
+		GreenChannel: d.GreenChannel, AssignedAt: utc(d.AssignedAt), AcceptedAt: utc(d.AcceptedAt),
+		Start: utc(d.Start), PausedDays: d.PausedDays, State: deadline.State(d.State), PausedAt: utc(d.PausedAt),
+		StoppedAt: utc(d.StoppedAt), Outcome: d.Outcome, DueAt: utc(d.DueAt), DueDate: d.DueDate, Gen: d.Gen,
+		LastChange: utc(d.LastChange), Version: d.Version}
 }
 
 // Create inserts d.
@@ -62,6 +87,18 @@ func (s *Store) Create(ctx context.Context, d deadline.Deadline) error {
 			return fmt.Errorf("deadline %s: %w", d.ID, deadline.ErrDuplicate)
 		}
 		return fmt.Errorf("insert deadline: %w", err)
+	}
+	return nil
+}
+
+// CreateMany inserts ds in bulk (loading and benchmarks); ds must be new.
+func (s *Store) CreateMany(ctx context.Context, ds []deadline.Deadline) error {
+	docs := make([]any, len(ds))
+	for i, d := range ds {
+		docs[i] = toDB(d)
+	}
+	if _, err := s.deadlines.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
+		return fmt.Errorf("insert deadlines: %w", err)
 	}
 	return nil
 }
@@ -79,7 +116,30 @@ func (s *Store) Get(ctx context.Context, id string) (deadline.Deadline, error) {
 	return toBus(d), nil
 }
 
-// List returns a department's deadlines, earliest due first.
+// Update replaces d if its stored version is d.Version, bumping it. The
+// version is compared after a read by _id rather than in the filter, since
+// a filter beyond _id scans the whole collection on FerretDB (where a
+// conditional write is not atomic either). Two replicas applying changes of
+// the same item within the same milliseconds could thus lose one; the
+// ledger emits an item's changes one at a time, as officers act on it.
+func (s *Store) Update(ctx context.Context, d deadline.Deadline) error {
+	cur, err := s.Get(ctx, d.ID)
+	if err != nil {
+		return err
+	}
+	if cur.Version != d.Version {
+		return fmt.Errorf("deadline %s version %d, stored %d: %w", d.ID, d.Version, cur.Version, deadline.ErrConflict)
+	}
+	doc := toDB(d)
+	doc.Version = d.Version + 1
+	if _, err := s.deadlines.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, doc); err != nil {
+		return fmt.Errorf("update deadline %s: %w", d.ID, err)
+	}
+	return nil
+}
+
+// List returns a department's deadlines, earliest due first. It filters on
+// department: a scan on FerretDB, an index range on MongoDB.
 func (s *Store) List(ctx context.Context, department string) ([]deadline.Deadline, error) {
 	filter := bson.D{}
 	if department != "" {

@@ -15,6 +15,12 @@ var ItemAssignedConsumer = bus.ConsumerSpec{
 	Subjects: []string{event.AllDepartments(event.TypeItemAssigned)},
 }
 
+// ItemChangedConsumer pauses, resumes, re-bases and stops item clocks.
+var ItemChangedConsumer = bus.ConsumerSpec{
+	Durable:  "deadline-item-changed",
+	Subjects: []string{event.AllDepartments(event.TypeItemChanged)},
+}
+
 // OnItemAssigned applies tuijin.ledger.item.assigned.<dept>.
 func OnItemAssigned(svc deadline.Service) bus.Handler {
 	return func(ctx context.Context, d bus.Delivery) error {
@@ -22,14 +28,39 @@ func OnItemAssigned(svc deadline.Service) bus.Handler {
 		if err := event.Payload(d.Envelope, &ev); err != nil {
 			return err
 		}
-		if ev.GetItemId() == "" || ev.GetAssignedAt() == nil {
+		if ev.GetItemId() == "" || ev.GetAssignedAt() == nil || ev.GetDepartment() == "" {
 			return bus.Permanent(errIncomplete)
 		}
 		_, err := svc.StartItem(ctx, deadline.ItemAssignment{
 			ItemID: ev.GetItemId(), ItemName: ev.GetItemName(), ProjectCode: ev.GetProjectCode(),
 			ProjectName: ev.GetProjectName(), Department: ev.GetDepartment(),
-			AssignedAt: ev.GetAssignedAt().AsTime(), PromisedDays: int(ev.GetPromisedDays()), Immediate: ev.GetImmediate(),
+			AssignedAt: ev.GetAssignedAt().AsTime(), PromisedDays: int(ev.GetPromisedDays()),
+			Immediate: ev.GetImmediate(), GreenChannel: ev.GetGreenChannel(),
 		})
+		return err
+	}
+}
+
+// OnItemChanged applies tuijin.ledger.item.changed.<dept>. A change of an
+// item whose assignment has not been applied yet (the two arrive on separate
+// consumers) is retried until it has.
+func OnItemChanged(svc deadline.Service) bus.Handler {
+	return func(ctx context.Context, d bus.Delivery) error {
+		var ev ledgerv1.ItemChanged
+		if err := event.Payload(d.Envelope, &ev); err != nil {
+			return err
+		}
+		if ev.GetItemId() == "" || ev.GetChangedAt() == nil {
+			return bus.Permanent(errIncompleteChange)
+		}
+		kind := deadline.ClassifyItemChange(ev.GetFromStatus(), ev.GetToStatus(), ev.GetAction())
+		if kind == deadline.ChangeNone {
+			return nil
+		}
+		// deadline.ErrNotFound is retried with backoff like any other error:
+		// the assignment is on its way.
+		_, err := svc.ChangeItem(ctx, ev.GetItemId(), deadline.Change{
+			Kind: kind, At: ev.GetChangedAt().AsTime(), Outcome: ev.GetToStatus()})
 		return err
 	}
 }
@@ -38,4 +69,7 @@ type constError string
 
 func (e constError) Error() string { return string(e) }
 
-const errIncomplete = constError("item.assigned without item id or assignment time")
+const (
+	errIncomplete       = constError("item.assigned without item id, department or assignment time")
+	errIncompleteChange = constError("item.changed without item id or change time")
+)

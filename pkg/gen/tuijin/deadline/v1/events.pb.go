@@ -89,13 +89,22 @@ type DeadlineEvent struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	TimerId string                 `protobuf:"bytes,1,opt,name=timer_id,json=timerId,proto3" json:"timer_id,omitempty"`
 	// What the deadline is about: "item", "supplement", "problem", "action".
-	Kind          string                 `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
-	RefId         string                 `protobuf:"bytes,3,opt,name=ref_id,json=refId,proto3" json:"ref_id,omitempty"`
-	ProjectCode   string                 `protobuf:"bytes,4,opt,name=project_code,json=projectCode,proto3" json:"project_code,omitempty"`
-	Department    string                 `protobuf:"bytes,5,opt,name=department,proto3" json:"department,omitempty"`
-	Level         Level                  `protobuf:"varint,6,opt,name=level,proto3,enum=tuijin.deadline.v1.Level" json:"level,omitempty"`
-	DueAt         *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
-	FiredAt       *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=fired_at,json=firedAt,proto3" json:"fired_at,omitempty"`
+	Kind        string                 `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
+	RefId       string                 `protobuf:"bytes,3,opt,name=ref_id,json=refId,proto3" json:"ref_id,omitempty"`
+	ProjectCode string                 `protobuf:"bytes,4,opt,name=project_code,json=projectCode,proto3" json:"project_code,omitempty"`
+	Department  string                 `protobuf:"bytes,5,opt,name=department,proto3" json:"department,omitempty"`
+	Level       Level                  `protobuf:"varint,6,opt,name=level,proto3,enum=tuijin.deadline.v1.Level" json:"level,omitempty"`
+	DueAt       *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
+	FiredAt     *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=fired_at,json=firedAt,proto3" json:"fired_at,omitempty"`
+	// The instant this step of the ladder was due; fired_at minus it is the
+	// firing lag.
+	StepDueAt   *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=step_due_at,json=stepDueAt,proto3" json:"step_due_at,omitempty"`
+	Title       string                 `protobuf:"bytes,10,opt,name=title,proto3" json:"title,omitempty"`
+	ProjectName string                 `protobuf:"bytes,11,opt,name=project_name,json=projectName,proto3" json:"project_name,omitempty"`
+	// Working days past due_at at step_due_at (0 for yellow and red).
+	OverdueWorkingDays int32 `protobuf:"varint,12,opt,name=overdue_working_days,json=overdueWorkingDays,proto3" json:"overdue_working_days,omitempty"`
+	// Last working day of the limit (YYYY-MM-DD in Asia/Shanghai).
+	DueDate       string `protobuf:"bytes,13,opt,name=due_date,json=dueDate,proto3" json:"due_date,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -186,11 +195,46 @@ func (x *DeadlineEvent) GetFiredAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *DeadlineEvent) GetStepDueAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StepDueAt
+	}
+	return nil
+}
+
+func (x *DeadlineEvent) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *DeadlineEvent) GetProjectName() string {
+	if x != nil {
+		return x.ProjectName
+	}
+	return ""
+}
+
+func (x *DeadlineEvent) GetOverdueWorkingDays() int32 {
+	if x != nil {
+		return x.OverdueWorkingDays
+	}
+	return 0
+}
+
+func (x *DeadlineEvent) GetDueDate() string {
+	if x != nil {
+		return x.DueDate
+	}
+	return ""
+}
+
 var File_tuijin_deadline_v1_events_proto protoreflect.FileDescriptor
 
 const file_tuijin_deadline_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1ftuijin/deadline/v1/events.proto\x12\x12tuijin.deadline.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb3\x02\n" +
+	"\x1ftuijin/deadline/v1/events.proto\x12\x12tuijin.deadline.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf5\x03\n" +
 	"\rDeadlineEvent\x12\x19\n" +
 	"\btimer_id\x18\x01 \x01(\tR\atimerId\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x15\n" +
@@ -201,7 +245,13 @@ const file_tuijin_deadline_v1_events_proto_rawDesc = "" +
 	"department\x12/\n" +
 	"\x05level\x18\x06 \x01(\x0e2\x19.tuijin.deadline.v1.LevelR\x05level\x121\n" +
 	"\x06due_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt\x125\n" +
-	"\bfired_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\afiredAt*\x8d\x01\n" +
+	"\bfired_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\afiredAt\x12:\n" +
+	"\vstep_due_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tstepDueAt\x12\x14\n" +
+	"\x05title\x18\n" +
+	" \x01(\tR\x05title\x12!\n" +
+	"\fproject_name\x18\v \x01(\tR\vprojectName\x120\n" +
+	"\x14overdue_working_days\x18\f \x01(\x05R\x12overdueWorkingDays\x12\x19\n" +
+	"\bdue_date\x18\r \x01(\tR\adueDate*\x8d\x01\n" +
 	"\x05Level\x12\x15\n" +
 	"\x11LEVEL_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fLEVEL_YELLOW\x10\x01\x12\r\n" +
@@ -235,11 +285,12 @@ var file_tuijin_deadline_v1_events_proto_depIdxs = []int32{
 	0, // 0: tuijin.deadline.v1.DeadlineEvent.level:type_name -> tuijin.deadline.v1.Level
 	2, // 1: tuijin.deadline.v1.DeadlineEvent.due_at:type_name -> google.protobuf.Timestamp
 	2, // 2: tuijin.deadline.v1.DeadlineEvent.fired_at:type_name -> google.protobuf.Timestamp
-	3, // [3:3] is the sub-list for method output_type
-	3, // [3:3] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	2, // 3: tuijin.deadline.v1.DeadlineEvent.step_due_at:type_name -> google.protobuf.Timestamp
+	4, // [4:4] is the sub-list for method output_type
+	4, // [4:4] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_tuijin_deadline_v1_events_proto_init() }

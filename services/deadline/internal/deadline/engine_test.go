@@ -1,0 +1,198 @@
+package deadline_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	deadlinev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/deadline/v1"
+	"github.com/tuijin/tuijin/pkg/workday"
+	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
+	"github.com/tuijin/tuijin/services/deadline/internal/store"
+)
+
+func sh(y int, m time.Month, d, h, min int) time.Time {
+	return time.Date(y, m, d, h, min, 0, 0, workday.Zone)
+}
+
+// One item climbs the whole ladder as the injected clock passes each step;
+// every step is emitted once, on its subject, at its instant.
+func TestLadderFiresEachStepOnceAsTimePasses(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t, sh(2026, 11, 23, 9, 0), deadline.DefaultPolicy)
+	d, err := r.svc.StartItem(ctx, deadline.ItemAssignment{ItemID: "p1.eia", ItemName: "环评", ProjectCode: "P1",
+		Department: "sthj", AssignedAt: sh(2026, 11, 23, 9, 0), PromisedDays: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Re-delivery of the assignment changes nothing and schedules nothing new.
+	if _, err := r.svc.StartItem(ctx, deadline.ItemAssignment{ItemID: "p1.eia", Department: "sthj",
+		AssignedAt: sh(2026, 11, 23, 9, 0), PromisedDays: 5}); err != nil {
+		t.Fatal(err)
+	}
+	steps := d.Steps(r.cal, deadline.DefaultPolicy)
+	if len(steps) != 6 {
+		t.Fatalf("steps %v", steps)
+	}
+	eng := r.engine("a", nil)
+	r.tickUntilIdle(eng)
+	if got := emittedEvents(t, r.js); len(got) != 0 {
+		t.Fatalf("emitted before any step was due: %v", got)
+	}
+	wantSubject := map[deadline.Level]string{
+		deadline.LevelYellow: "tuijin.deadline.warning.sthj", deadline.LevelRed: "tuijin.deadline.overdue.sthj",
+	}
+	for i, s := range steps {
+		r.clock.Set(s.At.Add(-time.Second))
+		r.tickUntilIdle(eng)
+		if got := emittedEvents(t, r.js); len(got) != i {
+			t.Fatalf("a second before %s: %d events, want %d", s.Level, len(got), i)
+		}
+		r.clock.Set(s.At.Add(3 * time.Second))
+		r.tickUntilIdle(eng)
+		r.tickUntilIdle(eng)
+		got := emittedEvents(t, r.js)
+		if len(got) != i+1 {
+			t.Fatalf("after %s: %d events, want %d", s.Level, len(got), i+1)
+		}
+		last := got[i]
+		subj := wantSubject[s.Level]
+		if subj == "" {
+			subj = "tuijin.deadline.escalated.sthj"
+		}
+		if last.subject != subj || last.id != deadline.StepEventID(d.ID, s.Level) ||
+			!last.ev.GetStepDueAt().AsTime().Equal(s.At) || last.ev.GetRefId() != "p1.eia" {
+			t.Errorf("step %s: subject %s id %s step due %s", s.Level, last.subject, last.id, last.ev.GetStepDueAt().AsTime())
+		}
+		cur, err := r.svc.Get(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cur.Level != s.Level {
+			t.Errorf("after %s the deadline reads level %s", s.Level, cur.Level)
+		}
+	}
+	levels := []deadlinev1.Level{deadlinev1.Level_LEVEL_YELLOW, deadlinev1.Level_LEVEL_RED, deadlinev1.Level_LEVEL_URGE,
+		deadlinev1.Level_LEVEL_SUPERVISE, deadlinev1.Level_LEVEL_INTERVIEW, deadlinev1.Level_LEVEL_ESCALATE}
+	for i, e := range emittedEvents(t, r.js) {
+		if e.ev.GetLevel() != levels[i] {
+			t.Errorf("event %d level %s, want %s", i, e.ev.GetLevel(), levels[i])
+		}
+	}
+	// Nothing is left to fire, however long we wait.
+	r.clock.Set(sh(2027, 6, 1, 0, 0))
+	r.tickUntilIdle(eng)
+	if got := emittedEvents(t, r.js); len(got) != 6 {
+		t.Errorf("%d events after the top of the ladder", len(got))
+	}
+	for _, lag := range r.lags {
+		if lag < 0 || lag > 3*time.Second {
+			t.Errorf("lag %s outside the injected clock's step", lag)
+		}
+	}
+}
+
+// While the applicant owes a supplement nothing fires; the resume extends
+// the due date by the paused working days and the ladder goes on from there.
+func TestPauseHoldsTheLadderAndResumeExtendsIt(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t, sh(2026, 11, 23, 9, 0), deadline.DefaultPolicy)
+	eng := r.engine("a", nil)
+	if _, err := r.svc.StartItem(ctx, deadline.ItemAssignment{ItemID: "p2.plan", Department: "zrzy",
+		AssignedAt: sh(2026, 11, 23, 9, 0), PromisedDays: 5}); err != nil {
+		t.Fatal(err)
+	}
+	// Accepted Tuesday: due end of Tue 1 Dec.
+	d, err := r.svc.ChangeItem(ctx, "p2.plan", deadline.Change{Kind: deadline.ChangeAccept, At: sh(2026, 11, 24, 9, 0)})
+	if err != nil || d.DueDate != "2026-12-01" {
+		t.Fatalf("accept: %v due %s", err, d.DueDate)
+	}
+	// Supplement owed from Wed 25 Nov to Wed 2 Dec: 25, 26, 27, 30 Nov and
+	// 1 Dec are the applicant's (5 working days).
+	r.clock.Set(sh(2026, 11, 25, 10, 0))
+	if _, err := r.svc.ChangeItem(ctx, "p2.plan", deadline.Change{Kind: deadline.ChangePause, At: sh(2026, 11, 25, 10, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Set(sh(2026, 12, 2, 8, 0)) // the old yellow, red and urge instants have all passed
+	r.tickUntilIdle(eng)
+	if got := emittedEvents(t, r.js); len(got) != 0 {
+		t.Fatalf("fired while paused: %d events", len(got))
+	}
+	d, err = r.svc.ChangeItem(ctx, "p2.plan", deadline.Change{Kind: deadline.ChangeResume, At: sh(2026, 12, 2, 9, 0)})
+	if err != nil || d.PausedDays != 5 || d.DueDate != "2026-12-08" {
+		t.Fatalf("resume: %v paused %d due %s", err, d.PausedDays, d.DueDate)
+	}
+	r.tickUntilIdle(eng)
+	if got := emittedEvents(t, r.js); len(got) != 0 {
+		t.Fatalf("fired right after resume: %d events", len(got))
+	}
+	r.clock.Set(sh(2026, 12, 7, 0, 0).Add(time.Second)) // yellow: Mon 7 and Tue 8 remain
+	r.tickUntilIdle(eng)
+	got := emittedEvents(t, r.js)
+	if len(got) != 1 || got[0].ev.GetLevel() != deadlinev1.Level_LEVEL_YELLOW || got[0].ev.GetDueDate() != "2026-12-08" {
+		t.Fatalf("after the extended yellow instant: %+v", got)
+	}
+	// Approved before the due date: the clock stops and nothing more fires.
+	if _, err := r.svc.ChangeItem(ctx, "p2.plan", deadline.Change{Kind: deadline.ChangeStop, At: sh(2026, 12, 7, 15, 0), Outcome: "approved"}); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.Set(sh(2027, 1, 31, 0, 0))
+	r.tickUntilIdle(eng)
+	if got := emittedEvents(t, r.js); len(got) != 1 {
+		t.Fatalf("fired after approval: %d events", len(got))
+	}
+	if l, _ := r.levels.Level(ctx, "item:p2.plan"); l != deadline.LevelGreen {
+		t.Errorf("an approved item still counts at %s", l)
+	}
+}
+
+// A 即办件 is due the same working day: red fires at that day's end.
+func TestImmediateItemIsRedAtTheEndOfTheDay(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t, sh(2026, 11, 25, 10, 0), deadline.DefaultPolicy)
+	eng := r.engine("a", nil)
+	d, err := r.svc.StartItem(ctx, deadline.ItemAssignment{ItemID: "p3.now", Department: "xzsp",
+		AssignedAt: sh(2026, 11, 25, 10, 0), Immediate: true, PromisedDays: 3})
+	if err != nil || d.DueDate != "2026-11-25" {
+		t.Fatalf("start: %v due %s", err, d.DueDate)
+	}
+	r.clock.Set(sh(2026, 11, 25, 23, 59))
+	r.tickUntilIdle(eng)
+	if got := emittedEvents(t, r.js); len(got) != 0 {
+		t.Fatalf("fired within the day: %d", len(got))
+	}
+	r.clock.Set(sh(2026, 11, 26, 0, 0).Add(time.Second))
+	r.tickUntilIdle(eng)
+	got := emittedEvents(t, r.js)
+	if len(got) != 1 || got[0].subject != "tuijin.deadline.overdue.xzsp" {
+		t.Fatalf("at the end of the day: %+v", got)
+	}
+}
+
+// A timer due while everything was down fires once on start — the step that
+// was due, then the next ones one after another as each is found due — and
+// not once per missed tick.
+func TestMissedStepsFireOnceAfterDowntime(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t, sh(2026, 11, 23, 9, 0), deadline.DefaultPolicy)
+	if _, err := r.svc.StartItem(ctx, deadline.ItemAssignment{ItemID: "p4.x", Department: "fgw",
+		AssignedAt: sh(2026, 11, 23, 9, 0), PromisedDays: 2}); err != nil {
+		t.Fatal(err)
+	}
+	// Down for two months: the whole ladder is past.
+	r.clock.Set(sh(2027, 1, 25, 9, 0))
+	eng := r.engine("after-restart", store.NewTimers(r.db()))
+	r.tickUntilIdle(eng)
+	r.tickUntilIdle(eng)
+	got := emittedEvents(t, r.js)
+	if len(got) != 6 {
+		t.Fatalf("%d events after downtime, want 6 (yellow to escalate)", len(got))
+	}
+	seen := map[string]bool{}
+	for _, e := range got {
+		if seen[e.id] {
+			t.Errorf("event %s emitted twice", e.id)
+		}
+		seen[e.id] = true
+	}
+}

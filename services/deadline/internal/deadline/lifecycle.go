@@ -1,0 +1,94 @@
+package deadline
+
+import (
+	"time"
+
+	"github.com/tuijin/tuijin/pkg/workday"
+)
+
+// ChangeKind is what an item's status change means to its clock.
+type ChangeKind string
+
+// Change kinds.
+const (
+	ChangeNone   ChangeKind = ""
+	ChangeAccept ChangeKind = "accept" // 受理: the clock re-bases to the acceptance
+	ChangePause  ChangeKind = "pause"  // supplement owed (补正/容缺) or suspended
+	ChangeResume ChangeKind = "resume" // supplement received or resumed
+	ChangeStop   ChangeKind = "stop"   // approved or rejected
+)
+
+// Item statuses and actions of the ledger.
+const (
+	statusAccepted   = "accepted"
+	statusSupplement = "supplement"
+	statusSuspended  = "suspended"
+	statusApproved   = "approved"
+	statusRejected   = "rejected"
+)
+
+// ClassifyItemChange maps a ledger status change to a clock change. The
+// statuses decide, the action only disambiguates: a change into supplement
+// or suspended pauses, out of them resumes, into approved or rejected stops,
+// and the first acceptance re-bases.
+func ClassifyItemChange(from, to, action string) ChangeKind {
+	paused := func(s string) bool { return s == statusSupplement || s == statusSuspended }
+	switch {
+	case to == statusApproved || to == statusRejected || action == "approve" || action == "reject":
+		return ChangeStop
+	case paused(to):
+		return ChangePause
+	case paused(from) || action == "resume" || action == "supplement_received":
+		return ChangeResume
+	case to == statusAccepted || action == "accept":
+		return ChangeAccept
+	}
+	return ChangeNone
+}
+
+// Change is one lifecycle event of a deadline.
+type Change struct {
+	Kind    ChangeKind
+	At      time.Time
+	Outcome string // for stop: approved or rejected
+}
+
+// Apply returns d after c, and whether anything changed. Applying the same
+// change twice, or a change older than the last one applied, changes
+// nothing. Every change of schedule starts a new generation.
+//
+// Before acceptance the clock runs from the assignment, so that an item
+// nobody accepts still falls due; the acceptance re-bases it to count the
+// promised working days from 受理. A pause freezes the clock; the resume
+// extends the due date by the working days paused, counted from the pause's
+// date up to (not including) the resume's date.
+func (d Deadline) Apply(cal workday.Calendar, c Change) (Deadline, bool) {
+	if d.State == StateStopped || c.At.Before(d.LastChange) {
+		return d, false
+	}
+	switch c.Kind {
+	case ChangeAccept:
+		if !d.AcceptedAt.IsZero() || d.State != StateRunning {
+			return d, false
+		}
+		d.AcceptedAt, d.Start = c.At, c.At
+	case ChangePause:
+		if d.State != StateRunning {
+			return d, false
+		}
+		d.State, d.PausedAt = StatePaused, c.At
+	case ChangeResume:
+		if d.State != StatePaused {
+			return d, false
+		}
+		d.PausedDays += workday.Count(cal, d.PausedAt, c.At)
+		d.State, d.PausedAt = StateRunning, time.Time{}
+	case ChangeStop:
+		d.State, d.StoppedAt, d.Outcome = StateStopped, c.At, c.Outcome
+	default:
+		return d, false
+	}
+	d.LastChange = c.At
+	d.Gen++
+	return d.withDue(cal), true
+}

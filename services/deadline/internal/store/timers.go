@@ -1,0 +1,449 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/tuijin/tuijin/pkg/mongox"
+	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
+)
+
+// Timers implements deadline.TimerStore as a timing wheel addressed only by
+// _id.
+//
+// Why not a range of _id sorted by due instant: FerretDB v1's SQLite backend
+// pushes down a filter only when it is exactly {_id: <string>}; a range on
+// _id, like any other filter, reads the whole collection, so a tick over a
+// million timers would cost a million documents. The wheel makes a tick cost
+// point reads in proportion to the timers due instead:
+//
+//   - Time is cut into buckets of BucketWidth. A timer lives in slot i of the
+//     bucket holding its due instant: _id "s|<bucket>|<i>". Slots of a bucket
+//     are filled densely from 0 by inserting at the first free one (an insert
+//     of an existing _id fails atomically, on MongoDB and on FerretDB alike),
+//     starting from a hint ("h|<bucket>") so that filling stays cheap.
+//   - A tick walks the buckets from the cursor up to now and reads their
+//     slots one by one until the first missing one; a replica remembers the
+//     done prefix of each bucket, so it does not read fired slots again.
+//   - Once a bucket is past and all its timers are done, it is sealed by
+//     inserting a seal into its first free slot. A scheduler racing into
+//     that bucket collides with the seal and moves to the next bucket; only
+//     then does the cursor pass the bucket. A timer due while everything was
+//     down is simply found on the walk after start and fires once.
+//   - A claim is an insert of "<slot>#<k>" with a lease; the first insert
+//     wins. If its owner dies, the next claimant inserts #k+1 after the lease.
+//
+// Updates that read and then write (findAndModify, $set with a condition)
+// are not atomic on FerretDB v1 (it reads, filters in Go, then writes the
+// whole document); nothing here relies on them for exclusion: claims and
+// slots are inserts, done marks are written only by a claim's owner, and
+// hints and the cursor are advisory (a stale value costs a re-read).
+type Timers struct {
+	slots, claims, meta *mongo.Collection
+	width               time.Duration
+	grace               time.Duration
+
+	mu        sync.Mutex
+	done      map[int64]int  // bucket -> slots known done from 0
+	liveHours map[int64]bool // hours known to hold timers (their mark is not a seal)
+}
+
+// BucketWidth is the span of one bucket of the wheel.
+const BucketWidth = 10 * time.Minute
+
+// NewTimers returns the timer wheel of db.
+func NewTimers(db *mongo.Database) *Timers {
+	return &Timers{slots: db.Collection("timers"), claims: db.Collection("timer_claims"),
+		meta: db.Collection("timer_meta"), width: BucketWidth, grace: 5 * time.Second, done: map[int64]int{},
+		liveHours: map[int64]bool{}}
+}
+
+type slotDoc struct {
+	ID         string    `bson:"_id"`
+	DeadlineID string    `bson:"deadline,omitempty"`
+	Gen        int       `bson:"gen,omitempty"`
+	Level      string    `bson:"level,omitempty"`
+	At         time.Time `bson:"at"`
+	Seal       bool      `bson:"seal,omitempty"`
+	Done       bool      `bson:"done,omitempty"`
+}
+
+type claimDoc struct {
+	ID    string    `bson:"_id"`
+	Owner string    `bson:"owner"`
+	Until time.Time `bson:"until"`
+}
+
+type metaDoc struct {
+	ID     string `bson:"_id"`
+	Seal   bool   `bson:"seal,omitempty"`
+	Bucket int64  `bson:"bucket,omitempty"`
+	Next   int    `bson:"next,omitempty"`
+	Slot   string `bson:"slot,omitempty"`
+}
+
+const cursorID = "cursor"
+
+func (w *Timers) bucket(t time.Time) int64 { return t.UnixNano() / int64(w.width) }
+
+func (w *Timers) bucketStart(b int64) time.Time { return time.Unix(0, b*int64(w.width)).UTC() }
+
+// Buckets are grouped in hours. An hour no timer was ever placed in is
+// passed with a single insert, so catching up after a long downtime costs
+// one operation per hour, not one per bucket.
+const bucketsPerHour = int64(time.Hour / BucketWidth)
+
+func hourOf(b int64) int64 {
+	if b < 0 {
+		return (b - bucketsPerHour + 1) / bucketsPerHour
+	}
+	return b / bucketsPerHour
+}
+
+func firstBucket(hour int64) int64 { return hour * bucketsPerHour }
+
+func hourID(hour int64) string { return "p|" + strconv.FormatInt(hour, 10) }
+
+func bucketKey(b int64) string { return strconv.FormatInt(b, 10) }
+
+func slotID(b int64, i int) string { return "s|" + bucketKey(b) + "|" + strconv.Itoa(i) }
+
+func markID(t deadline.Timer) string {
+	return "m|" + t.DeadlineID + "|" + strconv.Itoa(t.Gen) + "|" + string(t.Level)
+}
+
+func (w *Timers) findMeta(ctx context.Context, id string) (metaDoc, bool, error) {
+	var m metaDoc
+	err := w.meta.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&m)
+	if mongox.IsNotFound(err) {
+		return metaDoc{}, false, nil
+	}
+	if err != nil {
+		return metaDoc{}, false, fmt.Errorf("timer meta %s: %w", id, err)
+	}
+	return m, true, nil
+}
+
+func (w *Timers) findSlot(ctx context.Context, id string) (slotDoc, bool, error) {
+	var s slotDoc
+	err := w.slots.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&s)
+	if mongox.IsNotFound(err) {
+		return slotDoc{}, false, nil
+	}
+	if err != nil {
+		return slotDoc{}, false, fmt.Errorf("timer slot %s: %w", id, err)
+	}
+	return s, true, nil
+}
+
+// insert reports false when the _id exists.
+func insert(ctx context.Context, c *mongo.Collection, doc any) (bool, error) {
+	_, err := c.InsertOne(ctx, doc)
+	if mongox.IsDuplicateKey(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("insert into %s: %w", c.Name(), err)
+	}
+	return true, nil
+}
+
+// cursor returns the first bucket not yet sealed, starting the wheel at
+// now's bucket when it has none.
+func (w *Timers) cursor(ctx context.Context, now time.Time) (int64, error) {
+	m, ok, err := w.findMeta(ctx, cursorID)
+	if err != nil || ok {
+		return m.Bucket, err
+	}
+	if _, err := insert(ctx, w.meta, metaDoc{ID: cursorID, Bucket: w.bucket(now)}); err != nil {
+		return 0, err
+	}
+	m, _, err = w.findMeta(ctx, cursorID)
+	return m.Bucket, err
+}
+
+// Schedule implements deadline.TimerStore.
+func (w *Timers) Schedule(ctx context.Context, t deadline.Timer, now time.Time) error {
+	mark := markID(t)
+	if _, ok, err := w.findMeta(ctx, mark); err != nil || ok {
+		return err
+	}
+	cur, err := w.cursor(ctx, now)
+	if err != nil {
+		return err
+	}
+	at := t.At
+	if at.Before(now) {
+		at = now
+	}
+	b := max(w.bucket(at), cur)
+	slot, err := w.place(ctx, b, t)
+	if err != nil {
+		return err
+	}
+	// The mark comes after the slot: a crash between them schedules the
+	// step twice, and the second copy finds the step fired and does nothing.
+	if _, err := insert(ctx, w.meta, metaDoc{ID: mark, Slot: slot}); err != nil {
+		return err
+	}
+	return nil
+}
+
+// place inserts t into the first free slot of bucket b or, if b is sealed,
+// of a later bucket, and returns the slot's id.
+func (w *Timers) place(ctx context.Context, b int64, t deadline.Timer) (string, error) {
+	for {
+		live, err := w.openHour(ctx, hourOf(b))
+		if err != nil {
+			return "", err
+		}
+		if !live {
+			b = firstBucket(hourOf(b) + 1)
+			continue
+		}
+		hint, _, err := w.findMeta(ctx, "h|"+bucketKey(b))
+		if err != nil {
+			return "", err
+		}
+		sealed := false
+		for i := hint.Next; ; i++ {
+			id := slotID(b, i)
+			ok, err := insert(ctx, w.slots, slotDoc{ID: id, DeadlineID: t.DeadlineID, Gen: t.Gen,
+				Level: string(t.Level), At: t.At.UTC()})
+			if err != nil {
+				return "", err
+			}
+			if ok {
+				w.setHint(ctx, b, i+1)
+				return id, nil
+			}
+			s, _, err := w.findSlot(ctx, id)
+			if err != nil {
+				return "", err
+			}
+			if s.Seal {
+				sealed = true
+				break
+			}
+		}
+		if sealed {
+			b++
+		}
+	}
+}
+
+// openHour marks an hour as holding timers before one is placed in it, and
+// reports false if the walk has already sealed the hour as empty. The mark
+// and the hour's seal are the same _id, so exactly one of the two wins.
+func (w *Timers) openHour(ctx context.Context, hour int64) (bool, error) {
+	w.mu.Lock()
+	live := w.liveHours[hour]
+	w.mu.Unlock()
+	if live {
+		return true, nil
+	}
+	ok, err := insert(ctx, w.meta, metaDoc{ID: hourID(hour)})
+	if err != nil {
+		return false, err
+	}
+	if !ok {
+		m, _, err := w.findMeta(ctx, hourID(hour))
+		if err != nil || m.Seal {
+			return false, err
+		}
+	}
+	w.mu.Lock()
+	w.liveHours[hour] = true
+	w.mu.Unlock()
+	return true, nil
+}
+
+// sealHour closes a past hour that no timer was ever placed in; false if
+// the hour holds timers.
+func (w *Timers) sealHour(ctx context.Context, hour int64) (bool, error) {
+	w.mu.Lock()
+	live := w.liveHours[hour]
+	w.mu.Unlock()
+	if live {
+		return false, nil
+	}
+	ok, err := insert(ctx, w.meta, metaDoc{ID: hourID(hour), Seal: true})
+	if err != nil || ok {
+		return ok, err
+	}
+	m, _, err := w.findMeta(ctx, hourID(hour))
+	if err == nil && !m.Seal {
+		w.mu.Lock()
+		w.liveHours[hour] = true
+		w.mu.Unlock()
+	}
+	return m.Seal, err
+}
+
+func (w *Timers) setCursor(ctx context.Context, b int64) {
+	// Filters here are {_id} alone: anything more is a scan on FerretDB.
+	// A racing replica may set the cursor back; walking sealed hours and
+	// buckets again costs reads, not firings.
+	_, _ = w.meta.UpdateOne(ctx, bson.D{{Key: "_id", Value: cursorID}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "bucket", Value: b}}}})
+}
+
+// setHint records where the next free slot of bucket b probably is. It is
+// advisory: a lost or stale write only costs a longer probe.
+func (w *Timers) setHint(ctx context.Context, b int64, next int) {
+	_, _ = w.meta.UpdateOne(ctx, bson.D{{Key: "_id", Value: "h|" + bucketKey(b)}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "next", Value: next}}}}, options.UpdateOne().SetUpsert(true))
+}
+
+// Due implements deadline.TimerStore.
+func (w *Timers) Due(ctx context.Context, now time.Time, limit int) ([]deadline.Timer, error) {
+	cur, err := w.cursor(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	var out []deadline.Timer
+	advance := true // every bucket walked so far is sealed
+	next := cur     // where the cursor may move
+	for b := cur; b <= w.bucket(now) && len(out) < limit; {
+		if hour := hourOf(b); b == firstBucket(hour) && !now.Before(w.bucketStart(firstBucket(hour+1)).Add(w.grace)) {
+			empty, err := w.sealHour(ctx, hour)
+			if err != nil {
+				return out, err
+			}
+			if empty {
+				b = firstBucket(hour + 1)
+				if advance {
+					next = b
+				}
+				continue
+			}
+		}
+		due, complete, err := w.walk(ctx, b, now, limit-len(out))
+		if err != nil {
+			return out, err
+		}
+		out = append(out, due...)
+		sealed := false
+		if complete && advance && !now.Before(w.bucketStart(b+1).Add(w.grace)) {
+			if sealed, err = w.seal(ctx, b); err != nil {
+				return out, err
+			}
+		}
+		if advance && sealed {
+			next = b + 1
+			w.mu.Lock()
+			delete(w.done, b)
+			w.mu.Unlock()
+		} else {
+			advance = false
+		}
+		b++
+	}
+	if next != cur {
+		w.setCursor(ctx, next)
+	}
+	return out, nil
+}
+
+// walk reads bucket b from its known done prefix and returns its timers due
+// by now that are not done, and whether every slot in it is done.
+func (w *Timers) walk(ctx context.Context, b int64, now time.Time, limit int) ([]deadline.Timer, bool, error) {
+	w.mu.Lock()
+	i := w.done[b]
+	w.mu.Unlock()
+	var out []deadline.Timer
+	prefix := true
+	for ; ; i++ {
+		s, ok, err := w.findSlot(ctx, slotID(b, i))
+		if err != nil {
+			return out, false, err
+		}
+		if !ok {
+			return out, prefix, nil
+		}
+		if s.Seal {
+			// Sealed by another replica: everything before it is done.
+			return out, prefix, nil
+		}
+		if s.Done {
+			if prefix {
+				w.mu.Lock()
+				w.done[b] = i + 1
+				w.mu.Unlock()
+			}
+			continue
+		}
+		prefix = false
+		if !s.At.After(now) {
+			out = append(out, deadline.Timer{Slot: s.ID, DeadlineID: s.DeadlineID, Gen: s.Gen,
+				Level: deadline.Level(s.Level), At: s.At.UTC()})
+			if len(out) >= limit {
+				return out, false, nil
+			}
+		}
+	}
+}
+
+// seal closes bucket b at its first free slot; false if a timer took that
+// slot first (the bucket is then walked again).
+func (w *Timers) seal(ctx context.Context, b int64) (bool, error) {
+	w.mu.Lock()
+	i := w.done[b]
+	w.mu.Unlock()
+	for ; ; i++ {
+		ok, err := insert(ctx, w.slots, slotDoc{ID: slotID(b, i), Seal: true})
+		if err != nil {
+			return false, err
+		}
+		if ok {
+			return true, nil
+		}
+		s, _, err := w.findSlot(ctx, slotID(b, i))
+		if err != nil {
+			return false, err
+		}
+		if s.Seal {
+			return true, nil
+		}
+		if !s.Done {
+			return false, nil
+		}
+	}
+}
+
+// Claim implements deadline.TimerStore.
+func (w *Timers) Claim(ctx context.Context, t deadline.Timer, owner string, now time.Time, lease time.Duration) (bool, error) {
+	for k := 0; ; k++ {
+		id := t.Slot + "#" + strconv.Itoa(k)
+		ok, err := insert(ctx, w.claims, claimDoc{ID: id, Owner: owner, Until: now.Add(lease).UTC()})
+		if err != nil || ok {
+			return ok, err
+		}
+		var c claimDoc
+		if err := w.claims.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c); err != nil {
+			if mongox.IsNotFound(err) {
+				continue
+			}
+			return false, fmt.Errorf("claim %s: %w", id, err)
+		}
+		if c.Until.After(now) {
+			return false, nil
+		}
+	}
+}
+
+// Complete implements deadline.TimerStore.
+func (w *Timers) Complete(ctx context.Context, t deadline.Timer) error {
+	if _, err := w.slots.UpdateOne(ctx, bson.D{{Key: "_id", Value: t.Slot}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "done", Value: true}}}}); err != nil {
+		return fmt.Errorf("complete timer %s: %w", t.Slot, err)
+	}
+	return nil
+}
