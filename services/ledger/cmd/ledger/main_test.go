@@ -1,0 +1,414 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace/noop"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/tuijin/tuijin/pkg/bus"
+	"github.com/tuijin/tuijin/pkg/event"
+	intakev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/intake/v1"
+	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
+	"github.com/tuijin/tuijin/pkg/platform"
+	"github.com/tuijin/tuijin/pkg/testenv"
+	"github.com/tuijin/tuijin/services/ledger/internal/ledger"
+)
+
+type manualClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *manualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(time.Millisecond)
+	return c.now
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// start runs the service as main does, on loopback port 0, until the test
+// ends, and returns its base URL.
+func start(t *testing.T, clk *manualClock, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := config{Config: platform.Defaults("127.0.0.1:0", "tuijin_ledger")}
+	addr := make(chan string, 1)
+	wrapped := func(ctx context.Context, app *platform.App) error {
+		if err := setup(&cfg, clk)(ctx, app); err != nil {
+			return err
+		}
+		addr <- app.HTTP.Addr()
+		return nil
+	}
+	logs := &syncBuffer{}
+	var runErr error
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		runErr = platform.Run(ctx, "ledger", args, logs, &cfg, wrapped)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-stopped
+		if runErr != nil {
+			t.Errorf("service stopped with %v", runErr)
+		}
+		if t.Failed() {
+			t.Logf("service log:\n%s", logs.String())
+		}
+	})
+	select {
+	case a := <-addr:
+		return "http://" + a
+	case <-stopped:
+		t.Fatalf("service did not start: %v", runErr)
+	case <-time.After(60 * time.Second):
+		t.Fatal("service did not start within 60s")
+	}
+	return ""
+}
+
+type errorBody struct {
+	Error struct{ Code, Message, Field string } `json:"error"`
+}
+
+func getJSON(t testing.TB, url string, into any) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if into != nil {
+		_ = json.NewDecoder(resp.Body).Decode(into)
+	}
+	return resp.StatusCode
+}
+
+// client is a department's system acting on the ledger: it reads the
+// current version and retries when another department wrote in between.
+type client struct {
+	t    *testing.T
+	base string
+	code string
+}
+
+func (c client) do(key string, a ledger.Action, extra map[string]any) ledger.ActionResult {
+	for attempt := 0; attempt < 50; attempt++ {
+		var p ledger.Project
+		if st := getJSON(c.t, c.base+"/v1/projects/"+c.code, &p); st != http.StatusOK {
+			c.t.Errorf("GET project: %d", st)
+			return ledger.ActionResult{}
+		}
+		body := map[string]any{"action": a, "actor": "科员", "note": "依法审查", "version": p.Version}
+		for k, v := range extra {
+			body[k] = v
+		}
+		b, _ := json.Marshal(body)
+		resp, err := http.Post(c.base+"/v1/items/"+ledger.ItemID(c.code, key)+"/actions", "application/json", bytes.NewReader(b))
+		if err != nil {
+			c.t.Error(err)
+			return ledger.ActionResult{}
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			var res ledger.ActionResult
+			if err := json.Unmarshal(raw, &res); err != nil {
+				c.t.Error(err)
+			}
+			return res
+		}
+		var eb errorBody
+		_ = json.Unmarshal(raw, &eb)
+		if resp.StatusCode != http.StatusConflict || eb.Error.Code != "stale_version" {
+			c.t.Errorf("%s %s: %d %s", a, key, resp.StatusCode, raw)
+			return ledger.ActionResult{}
+		}
+	}
+	c.t.Errorf("%s %s: still stale after 50 attempts", a, key)
+	return ledger.ActionResult{}
+}
+
+func (c client) assigned(res ledger.ActionResult) []string {
+	var keys []string
+	for _, it := range res.Assigned {
+		keys = append(keys, it.Type)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// TestProjectThroughAllItems runs the whole service on real NATS and
+// FerretDB: a registration opens the ledger, two departments work in
+// parallel (one with a 容缺 supplement), an item is rejected and
+// resubmitted, and the project ends with every item approved. The events on
+// the stream must tell exactly the story the ledger's timeline tells.
+func TestProjectThroughAllItems(t *testing.T) {
+	natsURL, js := testenv.JetStream(t)
+	clk := &manualClock{now: time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)}
+	base := start(t, clk, "--nats-url="+natsURL, "--mongo-uri="+testenv.MongoURI(t), "--outbox-interval=200ms")
+	ctx := context.Background()
+	const code = "2026-370481-04-01-400001"
+
+	pub := bus.NewPublisher(js, noop.NewTracerProvider().Tracer("test"), bus.NewMetrics(prometheus.NewRegistry()))
+	env, err := event.New(event.TypeProjectRegistered, "intake", event.Ref("project", code), clk.Now(),
+		&intakev1.ProjectRegistered{RegisteredAt: timestamppb.New(clk.Now()), Project: &intakev1.Project{
+			Code: code, Name: "城北智慧物流园", Category: "社会投资", Level: "市", OwnerOrganisation: "城北物流有限公司",
+			OwnerContact: "李经理", InvestmentWan: 52000, Stage: "approving", Officer: "王专员", WorkGroup: "yongdi",
+			GreenChannel: true,
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // a redelivered registration changes nothing
+		if err := pub.PublishEvent(ctx, event.TypeProjectRegistered, env); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for getJSON(t, base+"/v1/projects/"+code, nil) != http.StatusOK {
+		if time.Now().After(deadline) {
+			t.Fatal("the ledger was not opened within 30s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	c := client{t: t, base: base, code: code}
+
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { // 自然资源和规划局
+		defer wg.Done()
+		c.do("yongdi-yushen", ledger.ActAccept, map[string]any{"missing_materials": []string{"不动产权籍调查报告"}, "supplement_days": 5})
+		c.do("yongdi-yushen", ledger.ActSupplementReceived, nil)
+		if got := c.assigned(c.do("yongdi-yushen", ledger.ActApprove, nil)); !slices.Equal(got, []string{"yongdi-guihua"}) {
+			t.Errorf("approving 用地预审 assigned %v", got)
+		}
+		c.do("yongdi-guihua", ledger.ActAccept, nil)
+		c.do("yongdi-guihua", ledger.ActReject, map[string]any{"note": "用地红线与规划条件不符"})
+		var p ledger.Project
+		getJSON(t, base+"/v1/projects/"+code, &p)
+		for _, key := range []string{"gongcheng-guihua", "renfang", "shigongtu", "shigong-xuke"} {
+			if it, _ := p.Item(ledger.ItemID(code, key)); !slices.Equal(it.BlockedBy, []string{"yongdi-guihua"}) {
+				t.Errorf("%s blocked by %v after the rejection", key, it.BlockedBy)
+			}
+		}
+		c.do("yongdi-guihua", ledger.ActResubmit, map[string]any{"actor": "城北物流有限公司", "note": "调整红线后重新申报"})
+		c.do("yongdi-guihua", ledger.ActAccept, nil)
+		if got := c.assigned(c.do("yongdi-guihua", ledger.ActApprove, nil)); !slices.Equal(got, []string{"gongcheng-guihua"}) {
+			t.Errorf("approving the resubmitted 建设用地规划许可 assigned %v", got)
+		}
+		c.do("gongcheng-guihua", ledger.ActAccept, nil)
+		c.do("gongcheng-guihua", ledger.ActRequestSupplement, map[string]any{"note": "补正总平面图"})
+		c.do("gongcheng-guihua", ledger.ActSupplementReceived, nil)
+		if got := c.assigned(c.do("gongcheng-guihua", ledger.ActApprove, nil)); !slices.Equal(got, []string{"renfang", "shigongtu"}) {
+			t.Errorf("approving 建设工程规划许可 assigned %v", got)
+		}
+	}()
+	go func() { // 发改、环保、文旅、水利
+		defer wg.Done()
+		c.do("lixiang", ledger.ActAccept, nil)
+		if got := c.assigned(c.do("lixiang", ledger.ActApprove, nil)); !slices.Equal(got, []string{"jieneng"}) {
+			t.Errorf("approving 立项 assigned %v", got)
+		}
+		c.do("huanping", ledger.ActAccept, nil)
+		c.do("huanping", ledger.ActApprove, map[string]any{"commitment": "按批复落实污染防治措施", "check_days": 20})
+		c.do("huanping", ledger.ActVerify, map[string]any{"check_result": "passed", "note": "现场核查与承诺一致"})
+		for _, key := range []string{"jieneng", "wenwu", "shuibao"} {
+			c.do(key, ledger.ActAccept, nil)
+			c.do(key, ledger.ActApprove, nil)
+		}
+	}()
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	for _, key := range []string{"renfang", "shigongtu"} {
+		c.do(key, ledger.ActAccept, nil)
+	}
+	c.do("renfang", ledger.ActApprove, nil)
+	if got := c.assigned(c.do("shigongtu", ledger.ActApprove, nil)); !slices.Equal(got, []string{"shigong-xuke"}) {
+		t.Fatalf("the last prerequisite of 施工许可 assigned %v", got)
+	}
+	c.do("shigong-xuke", ledger.ActAccept, nil)
+	c.do("shigong-xuke", ledger.ActApprove, nil)
+
+	var p ledger.Project
+	getJSON(t, base+"/v1/projects/"+code, &p)
+	for _, it := range p.Items {
+		if it.Status != ledger.StatusApproved {
+			t.Errorf("%s ended %s", it.Type, it.Status)
+		}
+	}
+
+	// The stream tells the same story as the timelines.
+	assignedEv, changedEv := readLedgerEvents(t, js)
+	if len(assignedEv) != len(p.Items) {
+		t.Fatalf("%d item.assigned events, want one per item (%d)", len(assignedEv), len(p.Items))
+	}
+	seen := map[string]bool{}
+	for _, a := range assignedEv {
+		if seen[a.GetItemId()] || !a.GetGreenChannel() || a.GetOfficer() != "王专员" {
+			t.Errorf("item.assigned %v (duplicate %v)", a, seen[a.GetItemId()])
+		}
+		seen[a.GetItemId()] = true
+	}
+	for _, it := range p.Items {
+		var want, got []string
+		for _, e := range it.Timeline {
+			if e.Action != "planned" && e.Action != "assign" {
+				want = append(want, e.Action+":"+string(e.From)+">"+string(e.Status)+":"+e.Actor)
+			}
+		}
+		for _, ev := range changedEv {
+			if ev.GetItemId() == it.ID {
+				got = append(got, ev.GetAction()+":"+ev.GetFromStatus()+">"+ev.GetToStatus()+":"+ev.GetActor())
+				if ev.GetDepartment() != it.Department || !ev.GetGreenChannel() {
+					t.Errorf("item.changed of %s: %v", it.Type, ev)
+				}
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: item.changed events %v\ntimeline %v", it.Type, got, want)
+		}
+	}
+	for _, ev := range changedEv {
+		switch {
+		case ev.GetItemType() == "yongdi-yushen" && ev.GetAction() == "accept":
+			if ev.GetMode() != "rongque" || ev.GetSupplementDue() == nil || !slices.Equal(ev.GetMissingMaterials(), []string{"不动产权籍调查报告"}) {
+				t.Errorf("容缺 accept event %v", ev)
+			}
+		case ev.GetItemType() == "huanping" && ev.GetAction() == "approve":
+			if ev.GetMode() != "gaozhi" || ev.GetCheckDue() == nil {
+				t.Errorf("告知承诺 approve event %v", ev)
+			}
+		}
+	}
+
+	metrics := scrape(t, base)
+	for k, v := range metrics {
+		if strings.HasPrefix(k, "tuijin_ledger_pending_items{") && v != 0 {
+			t.Errorf("%s = %v after every item was approved", k, v)
+		}
+	}
+	if got := sumOf(metrics, "tuijin_ledger_assignments_total{"); got != 11 {
+		t.Errorf("assignments_total = %v, want 11", got)
+	}
+	if got := sumOf(metrics, "tuijin_ledger_completions_total{"); got != 12 {
+		t.Errorf("completions_total = %v, want 11 approvals and 1 rejection", got)
+	}
+}
+
+func readLedgerEvents(t *testing.T, js jetstream.JetStream) ([]*ledgerv1.ItemAssigned, []*ledgerv1.ItemChanged) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := js.Stream(ctx, bus.EventsStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var assigned []*ledgerv1.ItemAssigned
+	var changed []*ledgerv1.ItemChanged
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq; seq++ {
+		m, err := s.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env, err := event.Decode(m.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case strings.HasPrefix(m.Subject, event.TypeItemAssigned+"."):
+			var a ledgerv1.ItemAssigned
+			if err := event.Payload(env, &a); err != nil {
+				t.Fatal(err)
+			}
+			if m.Subject != event.ForDepartment(event.TypeItemAssigned, a.GetDepartment()) {
+				t.Errorf("item.assigned of %s on %s", a.GetDepartment(), m.Subject)
+			}
+			assigned = append(assigned, &a)
+		case strings.HasPrefix(m.Subject, event.TypeItemChanged+"."):
+			var c ledgerv1.ItemChanged
+			if err := event.Payload(env, &c); err != nil {
+				t.Fatal(err)
+			}
+			if m.Subject != event.ForDepartment(event.TypeItemChanged, c.GetDepartment()) {
+				t.Errorf("item.changed of %s on %s", c.GetDepartment(), m.Subject)
+			}
+			changed = append(changed, &c)
+		}
+	}
+	return assigned, changed
+}
+
+func scrape(t *testing.T, base string) map[string]float64 {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 {
+			continue
+		}
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err == nil {
+			out[line[:i]] = v
+		}
+	}
+	return out
+}
+
+func sumOf(m map[string]float64, prefix string) float64 {
+	s := 0.0
+	for k, v := range m {
+		if strings.HasPrefix(k, prefix) {
+			s += v
+		}
+	}
+	return s
+}
