@@ -53,11 +53,16 @@ func TestCrashLosesAndDuplicatesNothing(t *testing.T) {
 	t.Logf("notification killed after %d of %d inbox entries", inboxAtKill, want)
 	s.start("notification")
 
-	eventually(t, 3*time.Minute, "all assignments, deadlines and inbox entries", func() bool {
-		return s.streamCount("TUIJIN_EVENTS", assigned) >= want &&
-			s.count("tuijin_deadline", "deadlines") >= want &&
+	start := time.Now()
+	eventually(t, 3*time.Minute, "all assignments", func() bool {
+		return s.streamCount("TUIJIN_EVENTS", assigned) >= want
+	})
+	t.Logf("assignments complete %s after the restarts", time.Since(start).Round(time.Millisecond))
+	eventually(t, 3*time.Minute, "all deadlines and inbox entries", func() bool {
+		return s.count("tuijin_deadline", "deadlines") >= want &&
 			s.count("tuijin_notification", "inbox") >= want
 	})
+	t.Logf("deadlines and inbox complete %s after the restarts", time.Since(start).Round(time.Millisecond))
 	// Let the outbox sweeps and redeliveries run a few more rounds: any
 	// duplicate would show up now.
 	time.Sleep(2 * time.Second)
