@@ -99,6 +99,9 @@ type Deadline struct {
 	// Gen changes whenever the schedule changes (re-base, pause, resume,
 	// stop): a timer of an older generation is stale and fires nothing.
 	Gen int `json:"-"`
+	// Round counts the applications: 1, then one more for every
+	// resubmission after a rejection or withdrawal.
+	Round int `json:"round"`
 	// LastChange is the time of the last lifecycle event applied, so that
 	// an older event delivered late changes nothing.
 	LastChange time.Time `json:"-"`
@@ -125,7 +128,7 @@ func ForItem(cal workday.Calendar, a ItemAssignment) Deadline {
 		ID: "item:" + a.ItemID, Kind: "item", RefID: a.ItemID, ProjectCode: a.ProjectCode,
 		ProjectName: a.ProjectName, Title: a.ItemName, Department: a.Department,
 		Days: a.PromisedDays, Immediate: a.Immediate, GreenChannel: a.GreenChannel,
-		AssignedAt: a.AssignedAt, Start: a.AssignedAt, State: StateRunning, Gen: 1, LastChange: a.AssignedAt,
+		AssignedAt: a.AssignedAt, Start: a.AssignedAt, State: StateRunning, Gen: 1, Round: 1, LastChange: a.AssignedAt,
 	}
 	if d.Immediate || d.Days < 0 {
 		d.Days = 0

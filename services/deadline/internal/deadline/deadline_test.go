@@ -106,6 +106,15 @@ func TestApplyLifecycle(t *testing.T) {
 	if _, after := d.Apply(cal, Change{Kind: ChangeResume, At: at(2026, 12, 4, 9)}); after {
 		t.Error("a stopped clock changed")
 	}
+
+	// Rejected, then applied again: a new round with a fresh clock.
+	r, _ := d.Apply(cal, Change{Kind: ChangeRestart, At: at(2026, 12, 7, 9)})
+	if r.Round != 2 || r.State != StateRunning || r.PausedDays != 0 || r.DueDate != "2026-12-14" || !r.AcceptedAt.IsZero() {
+		t.Errorf("after restart: round %d %s paused %d due %s", r.Round, r.State, r.PausedDays, r.DueDate)
+	}
+	if _, again := r.Apply(cal, Change{Kind: ChangeRestart, At: at(2026, 12, 8, 9)}); again {
+		t.Error("a running clock restarted")
+	}
 }
 
 func TestPauseOverHolidaysExtendsByWorkingDaysOnly(t *testing.T) {
@@ -136,6 +145,9 @@ func TestClassifyItemChange(t *testing.T) {
 		{"suspended", "assigned", "resume", ChangeResume},
 		{"accepted", "approved", "approve", ChangeStop},
 		{"supplement", "rejected", "reject", ChangeStop},
+		{"accepted", "withdrawn", "withdraw", ChangeStop},
+		{"rejected", "assigned", "resubmit", ChangeRestart},
+		{"withdrawn", "assigned", "resubmit", ChangeRestart},
 		{"waiting", "assigned", "", ChangeNone},
 	}
 	for _, tt := range tests {
@@ -193,9 +205,10 @@ func TestStepsOfTheLadder(t *testing.T) {
 }
 
 func TestStepEventIDsAreDeterministic(t *testing.T) {
-	if StepEventID("item:a", LevelRed) != StepEventID("item:a", LevelRed) ||
-		StepEventID("item:a", LevelRed) == StepEventID("item:a", LevelUrge) ||
-		StepEventID("item:a", LevelRed) == StepEventID("item:b", LevelRed) {
+	if StepEventID("item:a", 1, LevelRed) != StepEventID("item:a", 1, LevelRed) ||
+		StepEventID("item:a", 1, LevelRed) == StepEventID("item:a", 2, LevelRed) ||
+		StepEventID("item:a", 1, LevelRed) == StepEventID("item:a", 1, LevelUrge) ||
+		StepEventID("item:a", 1, LevelRed) == StepEventID("item:b", 1, LevelRed) {
 		t.Error("step event ids must be a function of deadline and level")
 	}
 	if EventType(LevelYellow) != "tuijin.deadline.warning" || EventType(LevelRed) != "tuijin.deadline.overdue" ||

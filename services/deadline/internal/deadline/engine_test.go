@@ -60,7 +60,7 @@ func TestLadderFiresEachStepOnceAsTimePasses(t *testing.T) {
 		if subj == "" {
 			subj = "tuijin.deadline.escalated.sthj"
 		}
-		if last.subject != subj || last.id != deadline.StepEventID(d.ID, s.Level) ||
+		if last.subject != subj || last.id != deadline.StepEventID(d.ID, 1, s.Level) ||
 			!last.ev.GetStepDueAt().AsTime().Equal(s.At) || last.ev.GetRefId() != "p1.eia" {
 			t.Errorf("step %s: subject %s id %s step due %s", s.Level, last.subject, last.id, last.ev.GetStepDueAt().AsTime())
 		}

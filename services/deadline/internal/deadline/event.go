@@ -2,6 +2,7 @@ package deadline
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -21,9 +22,9 @@ const Producer = "deadline"
 // window instead of reaching consumers twice.
 var eventIDSpace = uuid.MustParse("6f1d3c2e-8a4b-5c7d-9e0f-1a2b3c4d5e6f")
 
-// StepEventID is the event id of step l of deadline id.
-func StepEventID(id string, l Level) string {
-	return uuid.NewSHA1(eventIDSpace, []byte(id+"|"+string(l))).String()
+// StepEventID is the event id of step l of round round of deadline id.
+func StepEventID(id string, round int, l Level) string {
+	return uuid.NewSHA1(eventIDSpace, []byte(id+"|"+strconv.Itoa(round)+"|"+string(l))).String()
 }
 
 var protoLevels = map[Level]deadlinev1.Level{
@@ -56,6 +57,6 @@ func StepEvent(ctx context.Context, cal workday.Calendar, d Deadline, s Step, no
 	if err != nil {
 		return event.Message{}, err
 	}
-	env.Id = StepEventID(d.ID, s.Level)
+	env.Id = StepEventID(d.ID, d.Round, s.Level)
 	return event.Encode(ctx, event.ForDepartment(env.GetType(), d.Department), env)
 }

@@ -11,11 +11,12 @@ type ChangeKind string
 
 // Change kinds.
 const (
-	ChangeNone   ChangeKind = ""
-	ChangeAccept ChangeKind = "accept" // 受理: the clock re-bases to the acceptance
-	ChangePause  ChangeKind = "pause"  // supplement owed (补正/容缺) or suspended
-	ChangeResume ChangeKind = "resume" // supplement received or resumed
-	ChangeStop   ChangeKind = "stop"   // approved or rejected
+	ChangeNone    ChangeKind = ""
+	ChangeAccept  ChangeKind = "accept"  // 受理: the clock re-bases to the acceptance
+	ChangePause   ChangeKind = "pause"   // supplement owed (补正/容缺) or suspended
+	ChangeResume  ChangeKind = "resume"  // supplement received or resumed
+	ChangeStop    ChangeKind = "stop"    // approved, rejected or withdrawn
+	ChangeRestart ChangeKind = "restart" // applied again after a rejection or withdrawal: a new round
 )
 
 // Item statuses and actions of the ledger.
@@ -25,6 +26,7 @@ const (
 	statusSuspended  = "suspended"
 	statusApproved   = "approved"
 	statusRejected   = "rejected"
+	statusWithdrawn  = "withdrawn"
 )
 
 // ClassifyItemChange maps a ledger status change to a clock change. The
@@ -34,7 +36,10 @@ const (
 func ClassifyItemChange(from, to, action string) ChangeKind {
 	paused := func(s string) bool { return s == statusSupplement || s == statusSuspended }
 	switch {
-	case to == statusApproved || to == statusRejected || action == "approve" || action == "reject":
+	case action == "resubmit" || ((from == statusRejected || from == statusWithdrawn) && to != from):
+		return ChangeRestart
+	case to == statusApproved || to == statusRejected || to == statusWithdrawn ||
+		action == "approve" || action == "reject" || action == "withdraw":
 		return ChangeStop
 	case paused(to):
 		return ChangePause
@@ -62,11 +67,19 @@ type Change struct {
 // promised working days from 受理. A pause freezes the clock; the resume
 // extends the due date by the working days paused, counted from the pause's
 // date up to (not including) the resume's date.
+//
+// A restart (the owner applies again after a rejection or withdrawal) begins
+// a new round: a fresh clock from the restart, whose ladder steps are new
+// events.
 func (d Deadline) Apply(cal workday.Calendar, c Change) (Deadline, bool) {
-	if d.State == StateStopped || c.At.Before(d.LastChange) {
+	if c.At.Before(d.LastChange) || (d.State == StateStopped) != (c.Kind == ChangeRestart) {
 		return d, false
 	}
 	switch c.Kind {
+	case ChangeRestart:
+		d.Round++
+		d.State, d.Start, d.AssignedAt, d.AcceptedAt = StateRunning, c.At, c.At, time.Time{}
+		d.PausedDays, d.PausedAt, d.StoppedAt, d.Outcome = 0, time.Time{}, time.Time{}, ""
 	case ChangeAccept:
 		if !d.AcceptedAt.IsZero() || d.State != StateRunning {
 			return d, false

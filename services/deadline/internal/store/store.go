@@ -52,6 +52,7 @@ type deadlineDoc struct {
 	DueAt        time.Time `bson:"due_at"`
 	DueDate      string    `bson:"due_date"`
 	Gen          int       `bson:"gen"`
+	Round        int       `bson:"round"`
 	LastChange   time.Time `bson:"last_change"`
 	Version      int       `bson:"version"`
 }
@@ -61,7 +62,7 @@ func toDB(d deadline.Deadline) deadlineDoc {
 		Title: d.Title, Department: d.Department, Days: d.Days, Immediate: d.Immediate, GreenChannel: d.GreenChannel,
 		AssignedAt: d.AssignedAt, AcceptedAt: d.AcceptedAt, Start: d.Start, PausedDays: d.PausedDays,
 		State: string(d.State), PausedAt: d.PausedAt, StoppedAt: d.StoppedAt, Outcome: d.Outcome,
-		DueAt: d.DueAt, DueDate: d.DueDate, Gen: d.Gen, LastChange: d.LastChange, Version: d.Version}
+		DueAt: d.DueAt, DueDate: d.DueDate, Gen: d.Gen, Round: d.Round, LastChange: d.LastChange, Version: d.Version}
 }
 
 func utc(t time.Time) time.Time {
@@ -77,7 +78,7 @@ func toBus(d deadlineDoc) deadline.Deadline {
 		GreenChannel: d.GreenChannel, AssignedAt: utc(d.AssignedAt), AcceptedAt: utc(d.AcceptedAt),
 		Start: utc(d.Start), PausedDays: d.PausedDays, State: deadline.State(d.State), PausedAt: utc(d.PausedAt),
 		StoppedAt: utc(d.StoppedAt), Outcome: d.Outcome, DueAt: utc(d.DueAt), DueDate: d.DueDate, Gen: d.Gen,
-		LastChange: utc(d.LastChange), Version: d.Version}
+		Round: d.Round, LastChange: utc(d.LastChange), Version: d.Version}
 }
 
 // Create inserts d.

@@ -88,8 +88,9 @@ func Routes(mux *http.ServeMux, svc deadline.Service, log *slog.Logger) {
 				return nil, err
 			}
 			n, err := strconv.Atoi(r.URL.Query().Get("days"))
-			if err != nil || n < 0 || n > 3650 {
-				return nil, apperr.Invalid("days", "invalid_days", "days must be a whole number from 0 to 3650")
+			if err != nil || n < -3650 || n > 3650 {
+				return nil, apperr.Invalid("days", "invalid_days",
+					"days must be a whole number from -3650 to 3650 (negative counts back)")
 			}
 			return addResponse{Date: d.Format(time.DateOnly), Days: n}, nil
 		}, encodeOK, opts...))
