@@ -99,6 +99,89 @@ func TestStoreAgainstFerretDB(t *testing.T) {
 			t.Fatalf("got %v", err)
 		}
 	})
+	t.Run("a duplicate id is refused", func(t *testing.T) {
+		m, msgs := newMeeting(1, "yongdi")
+		if err := st.Create(ctx, m, msgs); !errors.Is(err, meeting.ErrDuplicate) {
+			t.Fatalf("got %v", err)
+		}
+	})
+	t.Run("update is conditional on the version and publishes its events", func(t *testing.T) {
+		m, _ := newMeeting(2, "huanbao")
+		m.Version = 1
+		m.Agenda = []meeting.AgendaEntry{{ID: "e1", Source: meeting.SourceManual, Department: "sthj", Title: "议题"}}
+		m.Status = meeting.StatusDecided
+		m.Minutes = &meeting.Minutes{RecordedAt: t0, Decisions: []meeting.Decision{{AgendaEntryID: "e1", Outcome: meeting.OutcomeAction,
+			Text: "交办", Action: &meeting.Action{ID: "a1", Department: "sthj", Description: "办", DueAt: t0.Add(time.Hour)}}}}
+		var msgs []event.Message
+		for range 2 {
+			msg, err := event.Build(ctx, event.TypeMeetingDecided, event.TypeMeetingDecided, "test",
+				event.Ref("meeting", m.ID), t0, &meetingv1.MeetingDecided{MeetingId: m.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			msgs = append(msgs, msg)
+		}
+		stale := m
+		stale.Version = 5
+		if err := st.Update(ctx, stale, msgs); !errors.Is(err, meeting.ErrConflict) {
+			t.Fatalf("update over a version not stored: %v", err) // stored version is 0
+		}
+		if err := st.Update(ctx, m, msgs); err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.Meeting(ctx, m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != meeting.StatusDecided || got.Version != 1 || got.Minutes == nil || got.Minutes.Decisions[0].Action.ID != "a1" ||
+			len(got.Agenda) != 1 || got.Agenda[0].Title != "议题" {
+			t.Fatalf("got %+v", got)
+		}
+		if n := pendingOutbox(t, st, m.ID); n != 0 {
+			t.Fatalf("%d events left in the outbox", n)
+		}
+		info, err := func() (*jetstream.StreamInfo, error) {
+			s, err := js.Stream(ctx, bus.EventsStream)
+			if err != nil {
+				return nil, err
+			}
+			return s.Info(ctx, jetstream.WithSubjectFilter(event.TypeMeetingDecided))
+		}()
+		if err != nil || info.State.Subjects[event.TypeMeetingDecided] != 2 {
+			t.Fatalf("decided events on the stream: %v, %v", info, err)
+		}
+		if err := st.Update(ctx, m, nil); !errors.Is(err, meeting.ErrConflict) {
+			t.Fatalf("second update of the same version: %v", err)
+		}
+	})
+	t.Run("candidates: first insert wins, status by _id", func(t *testing.T) {
+		c := meeting.ProblemCandidate("p1", "", "sthj", "问题", "", t0)
+		if err := st.PutCandidate(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		c2 := c
+		c2.Title = "changed"
+		if err := st.PutCandidate(ctx, c2); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.PutCandidate(ctx, meeting.ProblemCandidate("p0", "", "sthj", "更早", "", t0.Add(-time.Hour))); err != nil {
+			t.Fatal(err)
+		}
+		open, err := st.Candidates(ctx, meeting.CandidateOpen, 10)
+		if err != nil || len(open) != 2 || open[0].ProblemID != "p0" || open[1].Title != "问题" {
+			t.Fatalf("open %+v, %v", open, err)
+		}
+		if err := st.SetCandidates(ctx, []string{c.ID}, meeting.CandidateScheduled, "m9"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.Candidate(ctx, c.ID)
+		if err != nil || got.Status != meeting.CandidateScheduled || got.MeetingID != "m9" || !got.RaisedAt.Equal(t0) {
+			t.Fatalf("got %+v, %v", got, err)
+		}
+		if _, err := st.Candidate(ctx, "nope"); !errors.Is(err, meeting.ErrNotFound) {
+			t.Fatalf("got %v", err)
+		}
+	})
 	t.Run("list latest start first, by work group, limited", func(t *testing.T) {
 		for _, tt := range []struct {
 			q    meeting.ListQuery
