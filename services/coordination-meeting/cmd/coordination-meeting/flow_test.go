@@ -366,7 +366,9 @@ func TestDispatchMeetingAgendaAndRecurrence(t *testing.T) {
 		ProblemId: "p-2", ProjectCode: code, Department: "zrzy", Title: "已协调", RaisedAt: timestamppb.Now()}))
 	f.publish(t, event.ForDepartment(event.TypeProblemChanged, "zrzy"), newEvent(t, event.TypeProblemChanged, &ledgerv1.ProblemChanged{
 		ProblemId: "p-2", ProjectCode: code, Department: "zrzy", Status: "resolved", Measure: "已协调解决"}))
-	eventually(t, "candidates", func() bool { return f.handled(t, "coordination-meeting-problems") == 3 && len(f.candidates(t, "open")) == 2 })
+	eventually(t, "candidates", func() bool {
+		return f.handled(t, "coordination-meeting-problems") == 3 && len(f.candidates(t, "open")) == 2
+	})
 
 	var m meeting.Meeting
 	body := `{"kind":"dispatch","title":"用地专班周调度会","starts_at":"2026-03-06T09:00:00+08:00","location":"自然资源和规划局 2 楼会议室","work_group":"yongdi"}`
