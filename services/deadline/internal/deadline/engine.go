@@ -68,8 +68,9 @@ func NewEngine(deadlines Store, levels LevelStore, timers TimerStore, pub Publis
 		clock: c, cfg: cfg, log: log}
 }
 
-// Tick fires the timers due now, one batch, and returns how many timers it
-// took (fired, stale or held by another replica).
+// Tick fires the timers due now, one batch, and returns how many of them
+// this engine claimed (and fired, or found stale); timers another replica
+// holds are not counted.
 func (e *Engine) Tick(ctx context.Context) (int, error) {
 	due, err := e.timers.Due(ctx, e.clock.Now(), e.cfg.Batch)
 	if err != nil || len(due) == 0 {
@@ -77,20 +78,25 @@ func (e *Engine) Tick(ctx context.Context) (int, error) {
 	}
 	work := make(chan Timer)
 	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		first   error
+		claimed int
 	)
 	for range min(e.cfg.Workers, len(due)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for t := range work {
-				if err := e.Fire(ctx, t); err != nil {
-					mu.Lock()
-					first = errors.Join(first, err)
-					mu.Unlock()
+				ok, err := e.Fire(ctx, t)
+				mu.Lock()
+				if ok {
+					claimed++
 				}
+				if err != nil {
+					first = errors.Join(first, err)
+				}
+				mu.Unlock()
 			}
 		}()
 	}
@@ -99,7 +105,7 @@ func (e *Engine) Tick(ctx context.Context) (int, error) {
 	}
 	close(work)
 	wg.Wait()
-	return len(due), first
+	return claimed, first
 }
 
 // Run ticks every interval until ctx is done; while batches come full it
@@ -112,8 +118,8 @@ func (e *Engine) Run(ctx context.Context, interval time.Duration) error {
 		if err != nil && ctx.Err() == nil {
 			e.log.Warn("timer tick failed", "err", err)
 		}
-		if n >= e.cfg.Batch && err == nil {
-			continue
+		if n > 0 && err == nil {
+			continue // there may be more due: no wait between batches
 		}
 		select {
 		case <-ctx.Done():
@@ -127,16 +133,18 @@ func (e *Engine) Run(ctx context.Context, interval time.Duration) error {
 // schedules the next. Every step is safe to repeat after a crash: the event
 // id is deterministic, raising a level is idempotent, scheduling the next
 // step is idempotent, and the timer is completed last.
-func (e *Engine) Fire(ctx context.Context, t Timer) error {
+//
+// It reports whether this engine claimed t.
+func (e *Engine) Fire(ctx context.Context, t Timer) (bool, error) {
 	ok, err := e.timers.Claim(ctx, t, e.cfg.Owner, e.clock.Now(), e.cfg.Lease)
 	if err != nil || !ok {
-		return err
+		return false, err
 	}
 	if err := e.fire(ctx, t); err != nil {
 		// Left claimed: the lease runs out and a replica tries again.
-		return fmt.Errorf("fire %s %s: %w", t.DeadlineID, t.Level, err)
+		return true, fmt.Errorf("fire %s %s: %w", t.DeadlineID, t.Level, err)
 	}
-	return e.timers.Complete(ctx, t)
+	return true, e.timers.Complete(ctx, t)
 }
 
 func (e *Engine) fire(ctx context.Context, t Timer) error {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -49,6 +50,10 @@ type Timers struct {
 	slots, claims, meta *mongo.Collection
 	width               time.Duration
 	grace               time.Duration
+
+	// cursorOverride makes cursor() read a fixed, stale position (tests of
+	// a lagging replica).
+	cursorOverride time.Time
 
 	mu        sync.Mutex
 	done      map[int64]int  // bucket -> slots known done from 0
@@ -158,6 +163,9 @@ func insert(ctx context.Context, c *mongo.Collection, doc any) (bool, error) {
 // cursor returns the first bucket not yet sealed, starting the wheel at
 // now's bucket when it has none.
 func (w *Timers) cursor(ctx context.Context, now time.Time) (int64, error) {
+	if !w.cursorOverride.IsZero() {
+		return w.bucket(w.cursorOverride), nil
+	}
 	m, ok, err := w.findMeta(ctx, cursorID)
 	if err != nil || ok {
 		return m.Bucket, err
@@ -444,6 +452,87 @@ func (w *Timers) Complete(ctx context.Context, t deadline.Timer) error {
 	if _, err := w.slots.UpdateOne(ctx, bson.D{{Key: "_id", Value: t.Slot}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "done", Value: true}}}}); err != nil {
 		return fmt.Errorf("complete timer %s: %w", t.Slot, err)
+	}
+	return nil
+}
+
+// ScheduleMany places timers in bulk with InsertMany, for loading many
+// timers at once (imports, benchmarks). Slots are numbered from each
+// bucket's hint; a slot taken meanwhile (a concurrent scheduler, a sealed
+// bucket) falls back to Schedule for that timer, so the result is the same
+// as scheduling them one by one.
+func (w *Timers) ScheduleMany(ctx context.Context, ts []deadline.Timer, now time.Time) error {
+	cur, err := w.cursor(ctx, now)
+	if err != nil {
+		return err
+	}
+	byBucket := map[int64][]deadline.Timer{}
+	for _, t := range ts {
+		at := t.At
+		if at.Before(now) {
+			at = now
+		}
+		b := max(w.bucket(at), cur)
+		byBucket[b] = append(byBucket[b], t)
+	}
+	const chunk = 5000
+	for b, group := range byBucket {
+		live, err := w.openHour(ctx, hourOf(b))
+		if err != nil {
+			return err
+		}
+		if !live {
+			for _, t := range group {
+				if err := w.Schedule(ctx, t, now); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		hint, _, err := w.findMeta(ctx, "h|"+bucketKey(b))
+		if err != nil {
+			return err
+		}
+		for start := 0; start < len(group); start += chunk {
+			part := group[start:min(start+chunk, len(group))]
+			slots := make([]any, len(part))
+			marks := make([]any, len(part))
+			for i, t := range part {
+				id := slotID(b, hint.Next+start+i)
+				slots[i] = slotDoc{ID: id, DeadlineID: t.DeadlineID, Gen: t.Gen, Level: string(t.Level), At: t.At.UTC()}
+				marks[i] = metaDoc{ID: markID(t), Slot: id}
+			}
+			failed := map[int]bool{}
+			if _, err := w.slots.InsertMany(ctx, slots, options.InsertMany().SetOrdered(false)); err != nil {
+				var bwe mongo.BulkWriteException
+				if !errors.As(err, &bwe) {
+					return fmt.Errorf("insert timers: %w", err)
+				}
+				for _, we := range bwe.WriteErrors {
+					if we.Code != 11000 {
+						return fmt.Errorf("insert timers: %w", err)
+					}
+					failed[we.Index] = true
+				}
+			}
+			var okMarks []any
+			for i, m := range marks {
+				if failed[i] {
+					if err := w.Schedule(ctx, part[i], now); err != nil {
+						return err
+					}
+					continue
+				}
+				okMarks = append(okMarks, m)
+			}
+			if len(okMarks) > 0 {
+				if _, err := w.meta.InsertMany(ctx, okMarks, options.InsertMany().SetOrdered(false)); err != nil &&
+					!mongox.IsDuplicateKey(err) {
+					return fmt.Errorf("insert timer marks: %w", err)
+				}
+			}
+		}
+		w.setHint(ctx, b, hint.Next+len(group))
 	}
 	return nil
 }
