@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	eventv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/event/v1"
+	intakev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/intake/v1"
+
+	"github.com/tuijin/tuijin/pkg/bus"
+	"github.com/tuijin/tuijin/pkg/event"
+	"github.com/tuijin/tuijin/pkg/platform"
+	"github.com/tuijin/tuijin/pkg/testenv"
+)
+
+const projectBody = `{"code":"2026-370481-04-01-000321","name":"新能源电池材料项目","category":"招商引资","level":"市",
+	"owner_organisation":"示范新材料有限公司","owner_contact":"刘经理","owner_phone":"0535-7654321","location":"高新区",
+	"investment_wan":80000,"stage":"approving","officer":"李专员","work_group":"duban","green_channel":true}`
+
+const requestBody = `{"project_code":"2026-370481-04-01-000321","kind":"agency","title":"委托代办施工许可",
+	"contact":"刘经理","phone":"0535-7654321"}`
+
+// TestWiring runs intake as main does, on a real NATS and FerretDB, and
+// follows a registration and a request to the events they publish.
+func TestWiring(t *testing.T) {
+	natsURL, js := testenv.JetStream(t)
+	base := start(t, "--nats-url="+natsURL, "--mongo-uri="+testenv.MongoURI(t))
+
+	if st := post(t, base+"/v1/projects", projectBody, nil, nil); st != http.StatusCreated {
+		t.Fatalf("register: status %d", st)
+	}
+	env := next(t, js, event.TypeProjectRegistered)
+	var reg intakev1.ProjectRegistered
+	if err := event.Payload(env, &reg); err != nil {
+		t.Fatal(err)
+	}
+	p := reg.GetProject()
+	if env.GetSubject().GetId() != p.GetCode() || p.GetCode() != "2026-370481-04-01-000321" || p.GetName() != "新能源电池材料项目" ||
+		p.GetInvestmentWan() != 80000 || !p.GetGreenChannel() || p.GetWorkGroup() != "duban" || reg.GetRegisteredAt() == nil {
+		t.Fatalf("project.registered carries %v", &reg)
+	}
+
+	var e struct {
+		Error struct{ Code, Field string } `json:"error"`
+	}
+	if st := post(t, base+"/v1/projects", projectBody, nil, &e); st != http.StatusConflict || e.Error.Code != "project_exists" {
+		t.Fatalf("second registration: status %d, %+v", st, e)
+	}
+
+	var created struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+	}
+	if st := post(t, base+"/v1/requests", requestBody, map[string]string{"Idempotency-Key": "k1"}, &created); st != http.StatusCreated {
+		t.Fatalf("request: status %d", st)
+	}
+	env = next(t, js, event.TypeRequestReceived)
+	var rr intakev1.RequestReceived
+	if err := event.Payload(env, &rr); err != nil {
+		t.Fatal(err)
+	}
+	if rr.GetRequestId() != created.ID || rr.GetKind() != "agency" || rr.GetProjectCode() != "2026-370481-04-01-000321" {
+		t.Fatalf("request.received carries %v for request %+v", &rr, created)
+	}
+
+	// Neither the refused registration nor anything else published more.
+	if n := count(t, js, "tuijin.intake.>"); n != 2 {
+		t.Fatalf("%d intake events, want 2", n)
+	}
+}
+
+func post(t *testing.T, url, body string, header map[string]string, out any) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return resp.StatusCode
+}
+
+func next(t *testing.T, js jetstream.JetStream, subject string) *eventv1.Envelope {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := js.OrderedConsumer(ctx, bus.EventsStream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := c.Next(jetstream.FetchMaxWait(20 * time.Second))
+	if err != nil {
+		t.Fatalf("no %s event: %v", subject, err)
+	}
+	env, err := event.Decode(msg.Data())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env.GetType() != subject || env.GetProducer() != "intake" {
+		t.Fatalf("envelope %v", env)
+	}
+	return env
+}
+
+func count(t *testing.T, js jetstream.JetStream, filter string) int {
+	t.Helper()
+	s, err := js.Stream(context.Background(), bus.EventsStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(context.Background(), jetstream.WithSubjectFilter(filter))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range info.State.Subjects {
+		n += int(c)
+	}
+	return n
+}
+
+// start runs the service as main would, on loopback port 0, until the test
+// ends, and returns its base URL.
+func start(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cfg := config{Config: platform.Defaults("", "tuijin_intake")}
+	addr := make(chan string, 1)
+	wrapped := func(ctx context.Context, app *platform.App) error {
+		if err := setup(ctx, app); err != nil {
+			return err
+		}
+		addr <- app.HTTP.Addr()
+		return nil
+	}
+	logs := &syncBuffer{}
+	var runErr error
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		runErr = platform.Run(ctx, "intake", append([]string{"--http-addr=127.0.0.1:0"}, args...), logs, &cfg, wrapped)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-stopped
+		if runErr != nil {
+			t.Errorf("service stopped with %v", runErr)
+		}
+		if t.Failed() {
+			t.Logf("service log:\n%s", logs.String())
+		}
+	})
+	select {
+	case a := <-addr:
+		return "http://" + a
+	case <-stopped:
+		t.Fatalf("service did not start: %v", runErr)
+	case <-time.After(60 * time.Second):
+		t.Fatal("service did not start within 60s")
+	}
+	return ""
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
