@@ -42,7 +42,7 @@ type env struct {
 	clock             *manualClock
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{clock: newClock()}
 	e.natsURL, e.js = testenv.JetStream(t)
@@ -64,7 +64,7 @@ func newEnv(t *testing.T) *env {
 }
 
 // start runs one replica of the service against the env.
-func (e *env) start(t *testing.T, extra ...string) string {
+func (e *env) start(t testing.TB, extra ...string) string {
 	t.Helper()
 	args := []string{"--nats-url=" + e.natsURL, "--mongo-uri=" + e.mongoURI, "--recipients-file=" + e.recipients,
 		"--smtp-addr=" + e.sink.addr, "--smtp-from=tuijin@gov.example", "--retry-interval=50ms",
@@ -72,14 +72,14 @@ func (e *env) start(t *testing.T, extra ...string) string {
 	return start(t, e.clock, append(args, extra...)...)
 }
 
-func (e *env) publish(t *testing.T, subject string, env *eventv1.Envelope) {
+func (e *env) publish(t testing.TB, subject string, env *eventv1.Envelope) {
 	t.Helper()
 	if err := e.pub.PublishEvent(context.Background(), subject, env); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func newEvent(t *testing.T, typ string, payload proto.Message) *eventv1.Envelope {
+func newEvent(t testing.TB, typ string, payload proto.Message) *eventv1.Envelope {
 	t.Helper()
 	env, err := event.New(typ, "test", event.Ref("test", "x"), time.Now(), payload)
 	if err != nil {
@@ -88,13 +88,13 @@ func newEvent(t *testing.T, typ string, payload proto.Message) *eventv1.Envelope
 	return env
 }
 
-func escalated(t *testing.T, dept string, level deadlinev1.Level) *eventv1.Envelope {
+func escalated(t testing.TB, dept string, level deadlinev1.Level) *eventv1.Envelope {
 	return newEvent(t, event.TypeDeadlineEscalated, &deadlinev1.DeadlineEvent{TimerId: "t1", Kind: "item",
 		RefId: projectCode + ".yongdi-yushen", ProjectCode: projectCode, Department: dept, Level: level,
 		DueAt: timestamppb.New(time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)), FiredAt: timestamppb.Now()})
 }
 
-func deliveries(t *testing.T, base, query string) []notification.Delivery {
+func deliveries(t testing.TB, base, query string) []notification.Delivery {
 	t.Helper()
 	var body struct{ Items []notification.Delivery }
 	if status := do(t, http.MethodGet, base+"/v1/deliveries?"+query, &body); status != http.StatusOK {

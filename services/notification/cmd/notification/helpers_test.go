@@ -59,7 +59,7 @@ type sinkMail struct {
 	From, To, MessageID, Subject, Body string
 }
 
-func startSink(t *testing.T) *smtpSink {
+func startSink(t testing.TB) *smtpSink {
 	t.Helper()
 	s := &smtpSink{}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -91,7 +91,7 @@ func (s *smtpSink) stop() {
 	}
 }
 
-func (s *smtpSink) restart(t *testing.T) {
+func (s *smtpSink) restart(t testing.TB) {
 	t.Helper()
 	ln, err := net.Listen("tcp", s.addr)
 	if err != nil {
@@ -159,7 +159,7 @@ type robotCall struct {
 	Message    channel.RobotMessage
 }
 
-func startRobot(t *testing.T) *robot {
+func startRobot(t testing.TB) *robot {
 	t.Helper()
 	r := &robot{}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -198,7 +198,7 @@ func (r *robot) setFail(status int) {
 
 // start runs the service as main would, on loopback port 0, until the test
 // ends, and returns its base URL.
-func start(t *testing.T, clk *manualClock, args ...string) string {
+func start(t testing.TB, clk *manualClock, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cfg := newConfig()
@@ -244,7 +244,7 @@ type errorBody struct {
 
 // request sends body (if not nil) with contentType and decodes the JSON
 // answer into into.
-func request(t *testing.T, method, url, contentType string, body []byte, into any) int {
+func request(t testing.TB, method, url, contentType string, body []byte, into any) int {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -271,13 +271,13 @@ func request(t *testing.T, method, url, contentType string, body []byte, into an
 	return resp.StatusCode
 }
 
-func do(t *testing.T, method, url string, into any) int {
+func do(t testing.TB, method, url string, into any) int {
 	t.Helper()
 	return request(t, method, url, "", nil, into)
 }
 
 // metric reads one series from /metrics in the text format.
-func metric(t *testing.T, base, series string) (float64, bool) {
+func metric(t testing.TB, base, series string) (float64, bool) {
 	t.Helper()
 	resp, err := http.Get(base + "/metrics")
 	if err != nil {
@@ -294,7 +294,7 @@ func metric(t *testing.T, base, series string) (float64, bool) {
 	return 0, false
 }
 
-func waitMetric(t *testing.T, base, series string, want float64) {
+func waitMetric(t testing.TB, base, series string, want float64) {
 	t.Helper()
 	eventually(t, series+" to reach "+strconv.FormatFloat(want, 'f', -1, 64), func() bool {
 		v, _ := metric(t, base, series)
@@ -305,7 +305,7 @@ func waitMetric(t *testing.T, base, series string, want float64) {
 	}
 }
 
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {

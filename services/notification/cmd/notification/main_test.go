@@ -140,7 +140,7 @@ func TestWiring(t *testing.T) {
 	})
 }
 
-func assigned(t *testing.T, itemType, itemName string, days int32, immediate bool) *eventv1.Envelope {
+func assigned(t testing.TB, itemType, itemName string, days int32, immediate bool) *eventv1.Envelope {
 	t.Helper()
 	code := "2024-370481-04-01-123456"
 	env, err := event.New(event.TypeItemAssigned, "ledger", event.Ref("item", code+"."+itemType), time.Now(),
@@ -153,7 +153,7 @@ func assigned(t *testing.T, itemType, itemName string, days int32, immediate boo
 	return env
 }
 
-func getInbox(t *testing.T, base, query string) notification.Inbox {
+func getInbox(t testing.TB, base, query string) notification.Inbox {
 	t.Helper()
 	var in notification.Inbox
 	if status := do(t, http.MethodGet, base+"/v1/inbox?"+query, &in); status != http.StatusOK {

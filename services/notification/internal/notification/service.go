@@ -35,20 +35,24 @@ type Store interface {
 	MarkRead(ctx context.Context, id string, at time.Time) (Entry, error)
 
 	// InsertDelivery saves d, or returns ErrDuplicate when d.ID exists:
-	// inserting is claiming. A delivery saved as pending or retry is queued.
+	// inserting is claiming. Unless final or held for a digest, d is queued
+	// at d.NotBefore, for a delivery inserted as sending the end of the
+	// lease its insert claimed.
 	InsertDelivery(ctx context.Context, d Delivery) error
 	Delivery(ctx context.Context, id string) (Delivery, error)
-	// Claim takes delivery id for one attempt if it is owed and due (its
-	// NotBefore passed): it becomes sending until leaseUntil, attempts+1.
-	// ErrNotFound when it is not claimable.
-	Claim(ctx context.Context, id string, now, leaseUntil time.Time) (Delivery, error)
-	// Settle records the outcome of attempt d.Attempts and keeps the queue
-	// in step (final: dequeued; retry: queued at NotBefore). ErrNotFound
-	// when the claim was lost meanwhile.
-	Settle(ctx context.Context, d Delivery) error
-	// EnsureQueued makes sure owed delivery id is in the retry queue.
+	// Claim takes queued delivery id for one attempt if it is due at now:
+	// its queue entry is due again only at leaseUntil, which is also the
+	// claim's token. ErrNotFound when it is not claimable.
+	Claim(ctx context.Context, id string, now, leaseUntil time.Time) error
+	// Holds reports whether the claim with token leaseUntil still holds.
+	Holds(ctx context.Context, id string, leaseUntil time.Time) (bool, error)
+	// Record writes the delivery's state.
+	Record(ctx context.Context, d Delivery) error
+	// Release ends a claim just checked with Holds: dequeued when final,
+	// else due again at next.
+	Release(ctx context.Context, id string, final bool, next time.Time) error
+	// EnsureQueued queues owed delivery id at due unless it is queued.
 	EnsureQueued(ctx context.Context, id string, due time.Time) error
-	Dequeue(ctx context.Context, id string) error
 	// Due returns up to limit queued ids due at now, earliest first.
 	Due(ctx context.Context, now time.Time, limit int) ([]string, error)
 	Deliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, error)
@@ -318,34 +322,42 @@ func (s *service) deliver(ctx context.Context, n Notice, recipient, ch, addr, ti
 	if d.Status != StatusSending {
 		return nil
 	}
-	return s.send(ctx, d)
+	return s.send(ctx, d, d.NotBefore)
 }
 
-// attempt claims a queued delivery and sends it; a delivery that is not
-// claimable is left to its claimant or dropped from the queue when done.
+// attempt claims a queued delivery and sends it. A delivery that is not
+// due or claimed by another worker is left alone; a queue entry left over
+// by a crash after the outcome was recorded is dropped.
 func (s *service) attempt(ctx context.Context, id string) error {
 	now := s.now()
-	d, err := s.Store.Claim(ctx, id, now, now.Add(s.Config.Lease))
+	lease := now.Add(s.Config.Lease)
+	err := s.Store.Claim(ctx, id, now, lease)
 	if errors.Is(err, ErrNotFound) {
-		cur, err := s.Store.Delivery(ctx, id)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			return s.Store.Dequeue(ctx, id)
-		case err != nil:
-			return err
-		case Final(cur.Status) || cur.Status == StatusDigest:
-			return s.Store.Dequeue(ctx, id)
-		}
-		return s.Store.EnsureQueued(ctx, id, cur.NotBefore)
+		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("claim delivery %s: %w", id, err)
+		return err
 	}
-	return s.send(ctx, d)
+	d, err := s.Store.Delivery(ctx, id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return s.Store.Release(ctx, id, true, time.Time{})
+	case err != nil:
+		return fmt.Errorf("delivery %s: %w", id, err)
+	case Final(d.Status) || d.Status == StatusDigest:
+		return s.Store.Release(ctx, id, true, time.Time{})
+	}
+	d.Status, d.NotBefore = StatusSending, lease
+	d.Attempts++
+	if err := s.Store.Record(ctx, d); err != nil {
+		return err
+	}
+	return s.send(ctx, d, lease)
 }
 
-// send makes one attempt of claimed delivery d and records its outcome.
-func (s *service) send(ctx context.Context, d Delivery) error {
+// send makes one attempt of delivery d, claimed until lease, and records
+// its outcome if the claim still holds.
+func (s *service) send(ctx context.Context, d Delivery, lease time.Time) error {
 	var err error
 	if sender, ok := s.Senders[d.Channel]; ok {
 		sctx, cancel := context.WithTimeout(ctx, s.Config.SendTimeout)
@@ -363,13 +375,21 @@ func (s *service) send(ctx context.Context, d Delivery) error {
 	default:
 		d.Status, d.NotBefore, d.LastError = StatusRetry, now.Add(s.Config.Retry.Delay(d.Attempts)), truncate(err.Error(), 500)
 	}
-	serr := s.Store.Settle(ctx, d)
-	if errors.Is(serr, ErrNotFound) {
+	// Recorded state first, the claim released after: a crash in between
+	// leaves a queue entry whose next claim finds the delivery final.
+	held, serr := s.Store.Holds(ctx, d.ID, lease)
+	if serr != nil {
+		return fmt.Errorf("settle delivery %s: %w", d.ID, serr)
+	}
+	if !held {
 		s.Log.Warn("delivery claim lost before its outcome was recorded", "id", d.ID, "attempt", d.Attempts)
 		return nil
 	}
-	if serr != nil {
-		return fmt.Errorf("settle delivery %s: %w", d.ID, serr)
+	if err := s.Store.Record(ctx, d); err != nil {
+		return fmt.Errorf("settle delivery %s: %w", d.ID, err)
+	}
+	if err := s.Store.Release(ctx, d.ID, Final(d.Status), d.NotBefore); err != nil {
+		return fmt.Errorf("settle delivery %s: %w", d.ID, err)
 	}
 	switch d.Status {
 	case StatusSent:

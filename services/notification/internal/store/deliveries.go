@@ -55,15 +55,20 @@ func toBusDelivery(d deliveryDoc) notification.Delivery {
 	}
 }
 
-// queueDoc is an owed delivery's place in the retry queue. The queue holds
-// only deliveries not yet final, so scanning it for due ones stays cheap on
-// FerretDB while the delivery log grows.
+// queueDoc is an owed delivery's place in the retry queue and its claim:
+// due is when it may next be claimed, and while an attempt runs it is the
+// end of that attempt's lease, which doubles as the claim's token. The
+// queue holds only deliveries not yet final, so the conditional updates on
+// it (which scan on FerretDB) stay cheap while the delivery log, addressed
+// by _id alone, grows.
 type queueDoc struct {
 	ID  string    `bson:"_id"`
 	Due time.Time `bson:"due"`
 }
 
-// InsertDelivery saves d; pending and retry deliveries are queued too.
+// InsertDelivery saves d and, unless it is final or held for a digest,
+// queues it at d.NotBefore (for a delivery inserted as sending, the end of
+// the lease its insert claimed).
 func (s *Store) InsertDelivery(ctx context.Context, d notification.Delivery) error {
 	if _, err := s.deliveries.InsertOne(ctx, toDBDelivery(d)); err != nil {
 		if mongox.IsDuplicateKey(err) {
@@ -71,10 +76,10 @@ func (s *Store) InsertDelivery(ctx context.Context, d notification.Delivery) err
 		}
 		return fmt.Errorf("insert delivery: %w", err)
 	}
-	if d.Status == notification.StatusPending || d.Status == notification.StatusRetry {
-		return s.EnsureQueued(ctx, d.ID, d.NotBefore)
+	if notification.Final(d.Status) || d.Status == notification.StatusDigest {
+		return nil
 	}
-	return nil
+	return s.EnsureQueued(ctx, d.ID, d.NotBefore)
 }
 
 // Delivery reads one delivery.
@@ -90,70 +95,74 @@ func (s *Store) Delivery(ctx context.Context, id string) (notification.Delivery,
 	return toBusDelivery(d), nil
 }
 
-// owed are the statuses a claim may take over: waiting ones, and a sending
-// one whose claimant's lease ran out (it crashed or hung).
-var owed = bson.A{notification.StatusPending, notification.StatusRetry, notification.StatusSending}
-
-// Claim takes the delivery for one attempt in a single conditional update.
-func (s *Store) Claim(ctx context.Context, id string, now, leaseUntil time.Time) (notification.Delivery, error) {
-	var d deliveryDoc
-	err := s.deliveries.FindOneAndUpdate(ctx,
-		bson.D{{Key: "_id", Value: id}, {Key: "status", Value: bson.D{{Key: "$in", Value: owed}}},
-			{Key: "not_before", Value: bson.D{{Key: "$lte", Value: now}}}},
-		bson.D{
-			{Key: "$set", Value: bson.D{{Key: "status", Value: notification.StatusSending}, {Key: "not_before", Value: leaseUntil}}},
-			{Key: "$inc", Value: bson.D{{Key: "attempts", Value: 1}}},
-		},
-		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
-	if mongox.IsNotFound(err) {
-		return notification.Delivery{}, fmt.Errorf("delivery %s not claimable: %w", id, notification.ErrNotFound)
-	}
+// Claim takes queued delivery id for one attempt if it is due, in one
+// conditional update of its queue entry: its due becomes leaseUntil.
+func (s *Store) Claim(ctx context.Context, id string, now, leaseUntil time.Time) error {
+	res, err := s.queue.UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "due", Value: bson.D{{Key: "$lte", Value: now}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "due", Value: leaseUntil}}}})
 	if err != nil {
-		return notification.Delivery{}, fmt.Errorf("claim delivery %s: %w", id, err)
+		return fmt.Errorf("claim delivery %s: %w", id, err)
 	}
-	return toBusDelivery(d), nil
+	if res.MatchedCount == 0 {
+		return fmt.Errorf("delivery %s not claimable: %w", id, notification.ErrNotFound)
+	}
+	return nil
 }
 
-// Settle records attempt d.Attempts' outcome if that attempt still holds
-// the claim, then brings the queue in step.
-func (s *Store) Settle(ctx context.Context, d notification.Delivery) error {
-	set := bson.D{{Key: "status", Value: d.Status}, {Key: "not_before", Value: d.NotBefore},
-		{Key: "last_error", Value: d.LastError}}
+// Holds reports whether the claim with lease leaseUntil still holds.
+func (s *Store) Holds(ctx context.Context, id string, leaseUntil time.Time) (bool, error) {
+	var q queueDoc
+	err := s.queue.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&q)
+	if mongox.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("find claim of %s: %w", id, err)
+	}
+	return q.Due.Equal(leaseUntil), nil
+}
+
+// Record writes d's state by _id.
+func (s *Store) Record(ctx context.Context, d notification.Delivery) error {
+	set := bson.D{{Key: "status", Value: d.Status}, {Key: "attempts", Value: d.Attempts},
+		{Key: "not_before", Value: d.NotBefore}, {Key: "last_error", Value: d.LastError}}
 	if d.SentAt != nil {
 		set = append(set, bson.E{Key: "sent_at", Value: *d.SentAt})
 	}
 	if d.DeadAt != nil {
 		set = append(set, bson.E{Key: "dead_at", Value: *d.DeadAt})
 	}
-	res, err := s.deliveries.UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: d.ID}, {Key: "status", Value: notification.StatusSending}, {Key: "attempts", Value: d.Attempts}},
-		bson.D{{Key: "$set", Value: set}})
-	if err != nil {
-		return fmt.Errorf("settle delivery %s: %w", d.ID, err)
-	}
-	if res.MatchedCount == 0 {
-		return fmt.Errorf("delivery %s attempt %d: %w", d.ID, d.Attempts, notification.ErrNotFound)
-	}
-	if notification.Final(d.Status) {
-		return s.Dequeue(ctx, d.ID)
-	}
-	return s.EnsureQueued(ctx, d.ID, d.NotBefore)
-}
-
-// EnsureQueued upserts the queue entry of delivery id.
-func (s *Store) EnsureQueued(ctx context.Context, id string, due time.Time) error {
-	_, err := s.queue.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "due", Value: due}}}}, options.UpdateOne().SetUpsert(true))
-	if err != nil {
-		return fmt.Errorf("queue delivery %s: %w", id, err)
+	if _, err := s.deliveries.UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, bson.D{{Key: "$set", Value: set}}); err != nil {
+		return fmt.Errorf("record delivery %s: %w", d.ID, err)
 	}
 	return nil
 }
 
-// Dequeue removes delivery id from the queue; a missing entry is fine.
-func (s *Store) Dequeue(ctx context.Context, id string) error {
-	if _, err := s.queue.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
-		return fmt.Errorf("dequeue delivery %s: %w", id, err)
+// Release ends a claim its holder has just checked (Holds): a final
+// delivery leaves the queue, another is queued again at next. It addresses
+// the entry by _id alone, which FerretDB finds without a scan.
+func (s *Store) Release(ctx context.Context, id string, final bool, next time.Time) error {
+	filter := bson.D{{Key: "_id", Value: id}}
+	if final {
+		if _, err := s.queue.DeleteOne(ctx, filter); err != nil {
+			return fmt.Errorf("dequeue delivery %s: %w", id, err)
+		}
+		return nil
+	}
+	if _, err := s.queue.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "due", Value: next}}}}); err != nil {
+		return fmt.Errorf("requeue delivery %s: %w", id, err)
+	}
+	return nil
+}
+
+// EnsureQueued queues delivery id at due unless it is queued already; an
+// entry that exists, claimed or not, is left alone.
+func (s *Store) EnsureQueued(ctx context.Context, id string, due time.Time) error {
+	_, err := s.queue.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$setOnInsert", Value: bson.D{{Key: "due", Value: due}}}}, options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("queue delivery %s: %w", id, err)
 	}
 	return nil
 }

@@ -24,22 +24,36 @@ func TestDeliveriesAgainstFerretDB(t *testing.T) {
 			Status: status, Attempts: attempts, NotBefore: notBefore, CreatedAt: t0}
 	}
 
-	sending := mk("e1", "dept:zrzy", notification.StatusSending, 1, t0.Add(lease))
+	lease0 := t0.Add(lease)
+	sending := mk("e1", "dept:zrzy", notification.StatusSending, 1, lease0)
 	if err := st.InsertDelivery(ctx, sending); err != nil {
 		t.Fatal(err)
 	}
-	t.Run("inserting is claiming: a second insert is a duplicate", func(t *testing.T) {
+	t.Run("inserting is claiming: a second insert is a duplicate, the queue holds the lease", func(t *testing.T) {
 		if err := st.InsertDelivery(ctx, sending); !errors.Is(err, notification.ErrDuplicate) {
 			t.Fatalf("got %v", err)
 		}
-		if _, err := st.Claim(ctx, sending.ID, t0, t0.Add(lease)); !errors.Is(err, notification.ErrNotFound) {
+		if err := st.Claim(ctx, sending.ID, t0, t0.Add(lease)); !errors.Is(err, notification.ErrNotFound) {
 			t.Fatalf("claim during the lease: %v", err)
+		}
+		if held, err := st.Holds(ctx, sending.ID, lease0); err != nil || !held {
+			t.Fatalf("the inserting claimant does not hold its claim: %v %v", held, err)
+		}
+		// Queuing again leaves the claim alone.
+		if err := st.EnsureQueued(ctx, sending.ID, t0); err != nil {
+			t.Fatal(err)
+		}
+		if held, _ := st.Holds(ctx, sending.ID, lease0); !held {
+			t.Fatal("EnsureQueued overwrote a claim")
 		}
 	})
 	t.Run("a failed attempt is queued for its retry", func(t *testing.T) {
 		d := sending
 		d.Status, d.NotBefore, d.LastError = notification.StatusRetry, t0.Add(30*time.Second), "smtp dial: refused"
-		if err := st.Settle(ctx, d); err != nil {
+		if err := st.Record(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Release(ctx, d.ID, false, d.NotBefore); err != nil {
 			t.Fatal(err)
 		}
 		if ids, _ := st.Due(ctx, t0.Add(29*time.Second), 10); len(ids) != 0 {
@@ -49,29 +63,32 @@ func TestDeliveriesAgainstFerretDB(t *testing.T) {
 		if err != nil || len(ids) != 1 || ids[0] != d.ID {
 			t.Fatalf("due %v, %v", ids, err)
 		}
-		// Settling the same attempt twice finds no claim.
-		if err := st.Settle(ctx, d); !errors.Is(err, notification.ErrNotFound) {
-			t.Fatalf("second settle: %v", err)
+		if held, _ := st.Holds(ctx, d.ID, lease0); held {
+			t.Fatal("the claim holds after its release")
 		}
 	})
 	t.Run("claim takes a due retry once", func(t *testing.T) {
 		now := t0.Add(31 * time.Second)
-		if _, err := st.Claim(ctx, sending.ID, t0.Add(10*time.Second), t0.Add(lease)); !errors.Is(err, notification.ErrNotFound) {
+		if err := st.Claim(ctx, sending.ID, t0.Add(10*time.Second), t0.Add(lease)); !errors.Is(err, notification.ErrNotFound) {
 			t.Fatalf("claim before due: %v", err)
 		}
-		d, err := st.Claim(ctx, sending.ID, now, now.Add(lease))
-		if err != nil {
+		l := now.Add(lease)
+		if err := st.Claim(ctx, sending.ID, now, l); err != nil {
 			t.Fatal(err)
 		}
-		if d.Status != notification.StatusSending || d.Attempts != 2 || !d.NotBefore.Equal(now.Add(lease)) || d.LastError == "" {
-			t.Fatalf("claimed %+v", d)
-		}
-		if _, err := st.Claim(ctx, sending.ID, now, now.Add(lease)); !errors.Is(err, notification.ErrNotFound) {
+		if err := st.Claim(ctx, sending.ID, now, now.Add(lease+time.Second)); !errors.Is(err, notification.ErrNotFound) {
 			t.Fatalf("second claim: %v", err)
 		}
+		d, err := st.Delivery(ctx, sending.ID)
+		if err != nil || d.Status != notification.StatusRetry || d.LastError == "" {
+			t.Fatalf("before the attempt %+v, %v", d, err)
+		}
 		sent := now.Add(time.Second)
-		d.Status, d.SentAt, d.LastError = notification.StatusSent, &sent, ""
-		if err := st.Settle(ctx, d); err != nil {
+		d.Attempts, d.Status, d.SentAt, d.LastError = 2, notification.StatusSent, &sent, ""
+		if err := st.Record(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Release(ctx, d.ID, true, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 		if ids, _ := st.Due(ctx, now.Add(24*time.Hour), 10); len(ids) != 0 {
@@ -82,32 +99,36 @@ func TestDeliveriesAgainstFerretDB(t *testing.T) {
 			t.Fatalf("after send %+v, %v", got, err)
 		}
 	})
-	t.Run("a claimant that died is taken over after its lease", func(t *testing.T) {
+	t.Run("a claimant that died is taken over after its lease; it no longer holds", func(t *testing.T) {
 		stuck := mk("e2", "dept:fgw", notification.StatusSending, 1, t0.Add(lease))
 		if err := st.InsertDelivery(ctx, stuck); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.EnsureQueued(ctx, stuck.ID, stuck.NotBefore); err != nil {
-			t.Fatal(err)
+		l2 := t0.Add(2 * lease)
+		if err := st.Claim(ctx, stuck.ID, t0.Add(lease), l2); err != nil {
+			t.Fatalf("takeover: %v", err)
 		}
-		d, err := st.Claim(ctx, stuck.ID, t0.Add(lease), t0.Add(2*lease))
-		if err != nil || d.Attempts != 2 {
-			t.Fatalf("takeover %+v, %v", d, err)
+		if held, _ := st.Holds(ctx, stuck.ID, t0.Add(lease)); held {
+			t.Fatal("the dead claimant still holds")
 		}
-		// The first claimant's late outcome is refused.
-		stuck.Status = notification.StatusSent
-		if err := st.Settle(ctx, stuck); !errors.Is(err, notification.ErrNotFound) {
-			t.Fatalf("stale settle: %v", err)
+		if held, _ := st.Holds(ctx, stuck.ID, l2); !held {
+			t.Fatal("the new claimant does not hold")
 		}
 		dead := t0.Add(lease)
-		d.Status, d.DeadAt, d.LastError = notification.StatusDead, &dead, "550 no such user"
-		if err := st.Settle(ctx, d); err != nil {
+		stuck.Attempts, stuck.Status, stuck.DeadAt, stuck.LastError = 2, notification.StatusDead, &dead, "550 no such user"
+		if err := st.Record(ctx, stuck); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Release(ctx, stuck.ID, true, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 	})
-	t.Run("pending deliveries are queued on insert", func(t *testing.T) {
+	t.Run("pending deliveries are queued on insert, digests are not", func(t *testing.T) {
 		p := mk("e3", "leader:zrzy", notification.StatusPending, 0, t0.Add(6*time.Hour))
 		if err := st.InsertDelivery(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.InsertDelivery(ctx, mk("e4", "leader:fgw", notification.StatusDigest, 0, t0)); err != nil {
 			t.Fatal(err)
 		}
 		if ids, _ := st.Due(ctx, t0.Add(6*time.Hour), 10); len(ids) != 1 || ids[0] != p.ID {
@@ -122,7 +143,7 @@ func TestDeliveriesAgainstFerretDB(t *testing.T) {
 			q    notification.DeliveryQuery
 			want int
 		}{
-			{notification.DeliveryQuery{Limit: 10}, 3},
+			{notification.DeliveryQuery{Limit: 10}, 4},
 			{notification.DeliveryQuery{Status: notification.StatusDead, Limit: 10}, 1},
 			{notification.DeliveryQuery{Recipient: "dept:zrzy", Limit: 10}, 1},
 			{notification.DeliveryQuery{EventID: "e3", Limit: 10}, 1},
