@@ -34,7 +34,7 @@ type config struct {
 		Signature string `conf:"default:【重点项目推进】"`
 	}
 	Retry struct {
-		Backoff     string        `conf:"default:30s,2m,10m,30m,2h,6h,help:waits between attempts of a failed send"`
+		Backoff     string        `conf:"help:waits after failed attempts 1 2 ... as a comma-separated list; the last repeats"`
 		MaxAttempts int           `conf:"default:7,help:attempts before a delivery is dead-lettered"`
 		Interval    time.Duration `conf:"default:2s,help:how often the retry queue is polled"`
 	}
@@ -48,7 +48,10 @@ func main() {
 }
 
 func newConfig() *config {
-	return &config{Config: platform.Defaults("127.0.0.1:8085", "tuijin_notification")}
+	c := &config{Config: platform.Defaults("127.0.0.1:8085", "tuijin_notification")}
+	// Preset rather than a tag default: conf tags split on commas.
+	c.Retry.Backoff = "30s,2m,10m,30m,2h,6h"
+	return c
 }
 
 func setup(clk clock.Clock) func(cfg *config) platform.Setup {
