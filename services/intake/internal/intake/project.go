@@ -32,6 +32,8 @@ var (
 	Categories = []string{"社会投资", "城市建设", "工业四改", "政府投资", "招商引资"}
 	Levels     = []string{"国家", "省", "市", "县"}
 	Stages     = []string{"planning", "reserve", "approving", "started", "completed"}
+	// StageNames are the stages as the seeds and the spreadsheets name them.
+	StageNames = map[string]string{"谋划": "planning", "储备": "reserve", "审批": "approving", "开工": "started", "竣工": "completed"}
 )
 
 // CodeRE is the national investment project code (项目代码):
@@ -48,6 +50,9 @@ func (p *Project) Normalize() {
 	}
 	if p.Stage == "" {
 		p.Stage = "approving"
+	}
+	if code, ok := StageNames[p.Stage]; ok {
+		p.Stage = code
 	}
 }
 

@@ -38,6 +38,9 @@ type Store interface {
 // Service is the front door's use cases.
 type Service interface {
 	RegisterProject(ctx context.Context, p Project) (Project, error)
+	// ImportProjects registers the projects of an import file: all or,
+	// if any row is invalid, none.
+	ImportProjects(ctx context.Context, rows []ImportRow) (ImportResult, error)
 	// SubmitRequest takes in a request; with an idempotency key a retry
 	// returns the first result and replayed = true.
 	SubmitRequest(ctx context.Context, r Request, idempotencyKey string) (res Request, replayed bool, err error)

@@ -47,6 +47,12 @@ func Routes(mux *http.ServeMux, svc intake.Service, log *slog.Logger) {
 		},
 		encodeStatus(http.StatusCreated), opts...))
 
+	mux.Handle("POST /v1/projects:import", kithttp.NewServer(
+		func(ctx context.Context, req any) (any, error) {
+			return svc.ImportProjects(ctx, req.([]intake.ImportRow))
+		},
+		decodeImport, encodeStatus(http.StatusOK), opts...))
+
 	mux.Handle("POST /v1/requests", kithttp.NewServer(
 		endpoint.Endpoint(func(ctx context.Context, req any) (any, error) {
 			sr := req.(submitRequest)

@@ -1,0 +1,203 @@
+package transport
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/tuijin/tuijin/pkg/apperr"
+	"github.com/tuijin/tuijin/pkg/httpx"
+	"github.com/tuijin/tuijin/services/intake/internal/intake"
+)
+
+// Media types of an import.
+const (
+	mediaCSV  = "text/csv"
+	mediaXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+)
+
+// maxImportBody bounds an import file (a few thousand rows fit easily).
+const maxImportBody = 8 << 20
+
+// columns maps the header cells clerks write (Chinese, as in the ledgers
+// of the seeds, or the API's field names) to project fields.
+var columns = map[string]string{
+	"项目代码": "code", "code": "code",
+	"项目名称": "name", "name": "name",
+	"项目类别": "category", "类别": "category", "category": "category",
+	"项目级别": "level", "级别": "level", "level": "level",
+	"建设单位": "owner_organisation", "业主单位": "owner_organisation", "owner_organisation": "owner_organisation",
+	"联系人": "owner_contact", "owner_contact": "owner_contact",
+	"联系电话": "owner_phone", "owner_phone": "owner_phone",
+	"建设地点": "location", "location": "location",
+	"总投资（万元）": "investment_wan", "总投资(万元)": "investment_wan", "总投资": "investment_wan", "investment_wan": "investment_wan",
+	"项目阶段": "stage", "阶段": "stage", "stage": "stage",
+	"专员": "officer", "帮办专员": "officer", "officer": "officer",
+	"专班": "work_group", "work_group": "work_group",
+	"绿色通道": "green_channel", "green_channel": "green_channel",
+}
+
+// ignored columns are common in spreadsheets and carry nothing to import.
+var ignored = map[string]bool{"序号": true, "备注": true}
+
+var required = []string{"code", "name", "category", "level", "owner_organisation", "owner_contact", "investment_wan"}
+
+func decodeImport(_ context.Context, r *http.Request) (any, error) {
+	if err := httpx.RequireMediaType(r, mediaCSV, mediaXLSX); err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxImportBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, &apperr.Error{Kind: apperr.KindTooLarge, Code: "body_too_large",
+				Message: fmt.Sprintf("the file exceeds %d bytes", mbe.Limit)}
+		}
+		return nil, err
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var records [][]string
+	if strings.EqualFold(mt, mediaXLSX) {
+		records, err = readXLSX(data)
+	} else {
+		records, err = readCSV(data)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return parseRows(records)
+}
+
+func readCSV(data []byte) ([][]string, error) {
+	data = bytes.TrimPrefix(data, []byte("\ufeff")) // Excel writes a BOM
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.FieldsPerRecord = -1
+	records, err := cr.ReadAll()
+	if err != nil {
+		return nil, apperr.Malformed("malformed_csv", "the file is not valid CSV: "+err.Error())
+	}
+	return records, nil
+}
+
+func readXLSX(data []byte) ([][]string, error) {
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, apperr.Malformed("malformed_xlsx", "the file is not a readable XLSX workbook")
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return nil, apperr.Malformed("malformed_xlsx", "the workbook has no sheet")
+	}
+	rows, err := f.GetRows(sheets[0])
+	if err != nil {
+		return nil, apperr.Malformed("malformed_xlsx", "the first sheet cannot be read: "+err.Error())
+	}
+	return rows, nil
+}
+
+// parseRows turns a header row and data rows into import rows. Blank rows
+// (spreadsheets end with some) are skipped.
+func parseRows(records [][]string) ([]intake.ImportRow, error) {
+	if len(records) == 0 {
+		return nil, apperr.Invalid("file", "empty", "the file is empty")
+	}
+	fieldAt := map[int]string{}
+	present := map[string]bool{}
+	for i, h := range records[0] {
+		h = strings.TrimSpace(h)
+		if h == "" || ignored[h] {
+			continue
+		}
+		f, ok := columns[h]
+		if !ok {
+			return nil, apperr.Invalid("header", "unknown_column", fmt.Sprintf("column %d, %q, is not a project field", i+1, h))
+		}
+		if present[f] {
+			return nil, apperr.Invalid("header", "duplicate_column", fmt.Sprintf("two columns hold %s", f))
+		}
+		fieldAt[i], present[f] = f, true
+	}
+	for _, f := range required {
+		if !present[f] {
+			return nil, apperr.Invalid("header", "missing_column", "the header has no column for "+f)
+		}
+	}
+	var rows []intake.ImportRow
+	for n, rec := range records[1:] {
+		if blank(rec) {
+			continue
+		}
+		row := intake.ImportRow{Row: n + 2}
+		for i, cell := range rec {
+			if f, ok := fieldAt[i]; ok {
+				if err := set(&row.Project, f, strings.TrimSpace(cell)); err != nil && row.Problem == nil {
+					row.Problem = err
+				}
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+func set(p *intake.Project, field, v string) *apperr.Error {
+	switch field {
+	case "code":
+		p.Code = v
+	case "name":
+		p.Name = v
+	case "category":
+		p.Category = v
+	case "level":
+		p.Level = v
+	case "owner_organisation":
+		p.OwnerOrganisation = v
+	case "owner_contact":
+		p.OwnerContact = v
+	case "owner_phone":
+		p.OwnerPhone = v
+	case "location":
+		p.Location = v
+	case "investment_wan":
+		f, err := strconv.ParseFloat(strings.ReplaceAll(v, ",", ""), 64)
+		if err != nil {
+			return apperr.Invalid(field, "invalid_number", fmt.Sprintf("%q is not an amount in 万元", v))
+		}
+		p.InvestmentWan = f
+	case "stage":
+		p.Stage = v
+	case "officer":
+		p.Officer = v
+	case "work_group":
+		p.WorkGroup = v
+	case "green_channel":
+		switch strings.ToLower(v) {
+		case "是", "true", "1", "yes", "y":
+			p.GreenChannel = true
+		case "否", "false", "0", "no", "n", "":
+			p.GreenChannel = false
+		default:
+			return apperr.Invalid(field, "invalid_flag", fmt.Sprintf("%q is not 是 or 否", v))
+		}
+	}
+	return nil
+}
+
+func blank(rec []string) bool {
+	for _, c := range rec {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
