@@ -47,7 +47,10 @@ func setup(cfg *config, clk clock.Clock) platform.Setup {
 		if err := st.EnsureIndexes(ctx); err != nil {
 			return err
 		}
-		st.UseRelay(app.Outbox(st.Collections()...))
+		// Events leave right after each write; the sweep publishes whatever a
+		// failure or a crash left behind.
+		app.Outbox(st.Collections()...)
+		st.UsePublisher(app.Publisher)
 		// Writes interrupted by a crash are applied before the pending gauge
 		// is served, so it is exact right after a restart.
 		if n, err := st.Recover(ctx); err != nil {

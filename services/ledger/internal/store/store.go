@@ -38,7 +38,7 @@ import (
 type Store struct {
 	projects  *mongo.Collection
 	revisions *mongo.Collection
-	relay     *outbox.Relay
+	pub       outbox.Publisher
 	log       *slog.Logger
 	now       func() time.Time
 	// grace is how old an unapplied revision must be before a reader
@@ -58,8 +58,9 @@ func (s *Store) Collections() []*mongo.Collection {
 	return []*mongo.Collection{s.revisions, s.projects}
 }
 
-// UseRelay sets the relay that publishes right after a save.
-func (s *Store) UseRelay(r *outbox.Relay) { s.relay = r }
+// UsePublisher sets the publisher of a write's events right after the
+// write; without one they wait for the outbox sweep (see Collections).
+func (s *Store) UsePublisher(p outbox.Publisher) { s.pub = p }
 
 // EnsureIndexes declares the indexes production MongoDB uses for queues.
 func (s *Store) EnsureIndexes(ctx context.Context) error {
@@ -135,11 +136,12 @@ func (s *Store) Update(ctx context.Context, p ledger.Project, base int64, msgs [
 	if err != nil {
 		return fmt.Errorf("commit ledger %s: %w", p.Code, err)
 	}
-	applied, err := s.apply(ctx, *rev.State, base)
+	applied, err := s.apply(ctx, *rev.State)
 	if err != nil {
 		return err
 	}
 	if !applied {
+		// Missing, or already caught up by a reader.
 		n, err := s.projects.CountDocuments(ctx, bson.D{{Key: "_id", Value: p.Code}})
 		if err != nil {
 			return fmt.Errorf("update ledger %s: %w", p.Code, err)
@@ -151,16 +153,36 @@ func (s *Store) Update(ctx context.Context, p ledger.Project, base int64, msgs [
 			}
 			return fmt.Errorf("ledger %s: %w", p.Code, ledger.ErrNotFound)
 		}
-		// The document lags behind an earlier unapplied revision; readers
-		// follow the revisions and Recover catches the document up.
-		return nil
+		// A reader caught the document up meanwhile.
 	}
 	s.settle(ctx, rev)
 	return nil
 }
 
-// apply writes state to the project document if it is at version base.
-func (s *Store) apply(ctx context.Context, d projectDoc, base int64) (bool, error) {
+// apply writes state to the project document unless the document already
+// holds that version or a later one, and reports whether it wrote.
+//
+// The revision insert already decided who writes version base+1; this
+// guard only keeps a writer stalled past the grace period from rolling the
+// document back after a reader caught it up. It reads the version first and
+// then updates by _id alone, because FerretDB pushes a filter down to its
+// primary key only when the filter is exactly {_id} and otherwise scans the
+// collection.
+func (s *Store) apply(ctx context.Context, d projectDoc) (bool, error) {
+	var cur struct {
+		Version int64 `bson:"version"`
+	}
+	err := s.projects.FindOne(ctx, bson.D{{Key: "_id", Value: d.Code}},
+		options.FindOne().SetProjection(bson.D{{Key: "version", Value: 1}})).Decode(&cur)
+	if mongox.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read ledger version %s: %w", d.Code, err)
+	}
+	if cur.Version >= d.Version {
+		return false, nil
+	}
 	set := bson.D{
 		{Key: "name", Value: d.Name}, {Key: "category", Value: d.Category}, {Key: "level", Value: d.Level},
 		{Key: "owner_organisation", Value: d.OwnerOrganisation}, {Key: "owner_contact", Value: d.OwnerContact},
@@ -170,29 +192,36 @@ func (s *Store) apply(ctx context.Context, d projectDoc, base int64) (bool, erro
 		{Key: "green_channel", Value: d.GreenChannel},
 		{Key: "items", Value: d.Items}, {Key: "problems", Value: d.Problems}, {Key: "version", Value: d.Version},
 	}
-	res, err := s.projects.UpdateOne(ctx, bson.D{{Key: "_id", Value: d.Code}, {Key: "version", Value: base}},
-		bson.D{{Key: "$set", Value: set}})
+	res, err := s.projects.UpdateOne(ctx, bson.D{{Key: "_id", Value: d.Code}}, bson.D{{Key: "$set", Value: set}})
 	if err != nil {
 		return false, fmt.Errorf("update ledger %s: %w", d.Code, err)
 	}
 	return res.MatchedCount == 1, nil
 }
 
-// settle publishes a revision's events and drops its applied state. A
-// failure leaves either to the outbox sweep and Recover.
+// settle publishes a revision's events and then, in one write, empties its
+// outbox and drops its applied state. A failure leaves the events to the
+// outbox sweep and the state to Recover; a sweep running at the same time
+// may publish an event again, which the stream's duplicate window drops.
 func (s *Store) settle(ctx context.Context, rev revisionDoc) {
-	if s.relay != nil && len(rev.Outbox) > 0 {
-		if err := s.relay.Flush(ctx, s.revisions, rev.ID, rev.Outbox); err != nil {
+	published := len(rev.Outbox) > 0 && s.pub != nil
+	for _, e := range rev.Outbox {
+		if !published {
+			break
+		}
+		m := event.Message{ID: e.ID, Type: e.Type, Subject: e.Subject, Data: e.Data,
+			TraceParent: e.TraceParent, TraceState: e.TraceState}
+		if err := s.pub.Publish(ctx, m); err != nil {
 			s.log.Warn("publishing deferred to the outbox sweep", "revision", rev.ID, "err", err)
+			published = false
 		}
 	}
-	s.forget(ctx, rev.ID)
-}
-
-func (s *Store) forget(ctx context.Context, id string) {
-	if _, err := s.revisions.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
-		bson.D{{Key: "$unset", Value: bson.D{{Key: "state", Value: ""}}}}); err != nil {
-		s.log.Warn("applied revision keeps its state until the next recovery", "revision", id, "err", err)
+	update := bson.D{{Key: "$unset", Value: bson.D{{Key: "state", Value: ""}}}}
+	if published {
+		update = append(update, bson.E{Key: "$set", Value: bson.D{{Key: outbox.Field, Value: []outbox.Entry{}}}})
+	}
+	if _, err := s.revisions.UpdateOne(ctx, bson.D{{Key: "_id", Value: rev.ID}}, update); err != nil {
+		s.log.Warn("settled revision is cleared at the next recovery", "revision", rev.ID, "err", err)
 	}
 }
 
@@ -236,7 +265,7 @@ func (s *Store) catchUp(ctx context.Context, rev revisionDoc) error {
 		if err := s.insertProject(ctx, *rev.State); err != nil {
 			return err
 		}
-	} else if _, err := s.apply(ctx, *rev.State, rev.Version-1); err != nil {
+	} else if _, err := s.apply(ctx, *rev.State); err != nil {
 		return err
 	}
 	s.log.Info("applied an interrupted write", "revision", rev.ID)

@@ -26,7 +26,7 @@ import (
 
 var t0 = time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)
 
-func newStore(t *testing.T) (*Store, jetstream.JetStream, *outbox.Relay) {
+func newStore(t *testing.T) (*Store, jetstream.JetStream, *outbox.Relay, *bus.Publisher) {
 	t.Helper()
 	db := testenv.Mongo(t).Database("tuijin_ledger_test")
 	_, js := testenv.JetStream(t)
@@ -34,9 +34,8 @@ func newStore(t *testing.T) (*Store, jetstream.JetStream, *outbox.Relay) {
 	if err := st.EnsureIndexes(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	relay := outbox.NewRelay(bus.NewPublisher(js, noop.NewTracerProvider().Tracer("test"), bus.NewMetrics(prometheus.NewRegistry())),
-		testenv.Logger(), st.Collections()...)
-	return st, js, relay
+	pub := bus.NewPublisher(js, noop.NewTracerProvider().Tracer("test"), bus.NewMetrics(prometheus.NewRegistry()))
+	return st, js, outbox.NewRelay(pub, testenv.Logger(), st.Collections()...), pub
 }
 
 func open(t *testing.T, code, group, category string) ledger.Project {
@@ -110,7 +109,7 @@ func act(t *testing.T, p *ledger.Project, key string, a ledger.Action) {
 
 func TestRoundTripAndVersionFilteredUpdate(t *testing.T) {
 	ctx := context.Background()
-	st, js, relay := newStore(t)
+	st, js, relay, pub := newStore(t)
 	p := open(t, "2026-370481-04-01-000001", "yongdi", "社会投资")
 	if err := st.Create(ctx, p, nil); err != nil {
 		t.Fatal(err)
@@ -197,7 +196,7 @@ func TestRoundTripAndVersionFilteredUpdate(t *testing.T) {
 		t.Fatalf("stream holds %d, want 3", n)
 	}
 	// With the relay the events leave at once.
-	st.UseRelay(relay)
+	st.UsePublisher(pub)
 	base = p.Version
 	act(t, &p, "shuibao", ledger.ActApprove)
 	if err := st.Update(ctx, p, base, []event.Message{changed(t, "e")}); err != nil {
@@ -215,7 +214,7 @@ func TestRoundTripAndVersionFilteredUpdate(t *testing.T) {
 // every winner's change is in the document (no lost update).
 func TestConcurrentWritersNeverOverwriteEachOther(t *testing.T) {
 	ctx := context.Background()
-	st, _, _ := newStore(t)
+	st, _, _, _ := newStore(t)
 	p := open(t, "2026-370481-04-01-000002", "", "")
 	if err := st.Create(ctx, p, nil); err != nil {
 		t.Fatal(err)
@@ -287,7 +286,7 @@ func TestConcurrentWritersNeverOverwriteEachOther(t *testing.T) {
 
 func TestQueueProjectsAndPendingCounts(t *testing.T) {
 	ctx := context.Background()
-	st, _, _ := newStore(t)
+	st, _, _, _ := newStore(t)
 	a := open(t, "2026-370481-04-01-000003", "yongdi", "社会投资")
 	b := open(t, "2026-370481-04-01-000004", "huanbao", "城市建设")
 	for _, p := range []ledger.Project{a, b} {
@@ -339,7 +338,7 @@ func TestQueueProjectsAndPendingCounts(t *testing.T) {
 // build on it, and Recover brings the project document up to date.
 func TestInterruptedWriteIsRecovered(t *testing.T) {
 	ctx := context.Background()
-	st, js, relay := newStore(t)
+	st, js, _, pub := newStore(t)
 	p := open(t, "2026-370481-04-01-000005", "", "")
 	if err := st.Create(ctx, p, nil); err != nil {
 		t.Fatal(err)
@@ -366,7 +365,7 @@ func TestInterruptedWriteIsRecovered(t *testing.T) {
 		t.Fatalf("recover within grace applied %d, %v", n, err)
 	}
 	st.grace = 0
-	st.UseRelay(relay)
+	st.UsePublisher(pub)
 	if n, err := st.Recover(ctx); err != nil || n != 1 {
 		t.Fatalf("recover applied %d, %v; want 1", n, err)
 	}

@@ -20,7 +20,6 @@ import (
 
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/org"
-	"github.com/tuijin/tuijin/pkg/outbox"
 	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/pkg/workday"
 	"github.com/tuijin/tuijin/services/ledger/internal/catalog"
@@ -58,7 +57,7 @@ type instance struct {
 }
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	db    *mongo.Database
 	js    jetstream.JetStream
 	org   *org.Org
@@ -66,7 +65,7 @@ type env struct {
 	clock *manualClock
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	o, err := org.Demo()
 	if err != nil {
@@ -92,7 +91,7 @@ func (e *env) start() *instance {
 		t.Fatal(err)
 	}
 	pub := bus.NewPublisher(e.js, noop.NewTracerProvider().Tracer("test"), bus.NewMetrics(reg))
-	st.UseRelay(outbox.NewRelay(pub, testenv.Logger(), st.Collections()...))
+	st.UsePublisher(pub)
 	if _, err := st.Recover(ctx); err != nil {
 		t.Fatal(err)
 	}
