@@ -20,3 +20,11 @@ type Func func() time.Time
 
 // Now calls f.
 func (f Func) Now() time.Time { return f() }
+
+// Shifted is the wall clock moved by Offset: a drill, a training room or an
+// end-to-end test runs a service weeks ahead to see deadlines fall due
+// without waiting for them. Production runs with Offset zero.
+type Shifted struct{ Offset time.Duration }
+
+// Now returns time.Now() plus the offset.
+func (s Shifted) Now() time.Time { return time.Now().Add(s.Offset) }

@@ -25,6 +25,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/tuijin/tuijin/pkg/bus"
+	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/httpx"
 	"github.com/tuijin/tuijin/pkg/mongox"
 	"github.com/tuijin/tuijin/pkg/outbox"
@@ -50,6 +51,9 @@ type Config struct {
 	}
 	ShutdownTimeout time.Duration `conf:"default:10s"`
 	OutboxInterval  time.Duration `conf:"default:5s,help:how often undelivered events are swept"`
+	Clock           struct {
+		Offset time.Duration `conf:"default:0s,help:drills and tests only: run the service's clock this far ahead of real time"`
+	}
 }
 
 // Defaults returns a Config preset with the service's own address and
@@ -74,6 +78,9 @@ type App struct {
 	BusMetric *bus.Metrics
 	Publisher *bus.Publisher
 	HTTP      *httpx.Server
+	// Clock is the time the service's domain runs on: the wall clock, or
+	// the wall clock shifted by --clock-offset for a drill.
+	Clock clock.Clock
 
 	outboxInterval time.Duration
 	workers        []func(context.Context) error
@@ -179,7 +186,12 @@ func Run(ctx context.Context, name string, args []string, logw io.Writer, c Conf
 		Name: name, Log: log, Registry: reg, Tracer: tracer,
 		Mongo: client, DB: client.Database(cfg.Mongo.Database),
 		NC: nc, JS: js, BusMetric: bm, Publisher: bus.NewPublisher(js, tracer, bm), HTTP: srv,
+		Clock:          clock.System{},
 		outboxInterval: cfg.OutboxInterval,
+	}
+	if cfg.Clock.Offset != 0 {
+		app.Clock = clock.Shifted{Offset: cfg.Clock.Offset}
+		log.Warn("the clock runs shifted from real time: drills and tests only", "offset", cfg.Clock.Offset)
 	}
 	if err := setup(ctx, app); err != nil {
 		return fmt.Errorf("setup: %w", err)
