@@ -1,5 +1,6 @@
-// Package org loads the organisation: departments and work groups (专班).
-// It is data, validated at load; the demo organisation is embedded.
+// Package org loads the organisation: departments, work groups (专班) and
+// the officers (推进专员) who follow projects. It is data, validated at
+// load with every problem listed; the demo organisation is embedded.
 package org
 
 import (
@@ -35,13 +36,27 @@ type WorkGroup struct {
 	Categories []string `yaml:"categories"`
 }
 
+// Officer is a dedicated officer (推进专员 / 帮办代办员) who follows key
+// projects and takes on the owners' service requests.
+type Officer struct {
+	// Code is lowercase ASCII, e.g. "wangfang".
+	Code string `yaml:"code"`
+	Name string `yaml:"name"`
+	// WorkGroups the officer serves in.
+	WorkGroups []string `yaml:"work_groups"`
+}
+
 // Org is the whole organisation.
 type Org struct {
 	Departments []Department `yaml:"departments"`
 	WorkGroups  []WorkGroup  `yaml:"work_groups"`
+	Officers    []Officer    `yaml:"officers"`
 }
 
-var codeRE = regexp.MustCompile(`^[a-z][a-z0-9]{1,15}$`)
+var (
+	codeRE    = regexp.MustCompile(`^[a-z][a-z0-9]{1,15}$`)
+	officerRE = regexp.MustCompile(`^[a-z][a-z0-9._-]{1,31}$`)
+)
 
 // Demo returns the embedded demo organisation.
 func Demo() (*Org, error) { return Parse(demo) }
@@ -97,13 +112,57 @@ func (o *Org) validate() error {
 			errs = append(errs, fmt.Errorf("work_groups[%d]: code %q missing, malformed or duplicate", i, g.Code))
 		}
 		groups[g.Code] = true
+		if g.Name == "" {
+			errs = append(errs, fmt.Errorf("work_groups[%d] %s: name is required", i, g.Code))
+		}
+		if g.Lead != "" && !seen[g.Lead] {
+			errs = append(errs, fmt.Errorf("work_groups[%d] %s: unknown lead department %q", i, g.Code, g.Lead))
+		}
 		for _, m := range g.Members {
 			if !seen[m] {
 				errs = append(errs, fmt.Errorf("work_groups[%d] %s: unknown member department %q", i, g.Code, m))
 			}
 		}
 	}
+	officers := map[string]bool{}
+	for i, of := range o.Officers {
+		if !officerRE.MatchString(of.Code) {
+			errs = append(errs, fmt.Errorf("officers[%d]: code %q must be lowercase ASCII, 2-32 chars", i, of.Code))
+		}
+		if officers[of.Code] {
+			errs = append(errs, fmt.Errorf("officers[%d]: duplicate code %q", i, of.Code))
+		}
+		officers[of.Code] = true
+		if of.Name == "" {
+			errs = append(errs, fmt.Errorf("officers[%d] %s: name is required", i, of.Code))
+		}
+		for _, g := range of.WorkGroups {
+			if !groups[g] {
+				errs = append(errs, fmt.Errorf("officers[%d] %s: unknown work group %q", i, of.Code, g))
+			}
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// WorkGroup returns the work group with code.
+func (o *Org) WorkGroup(code string) (WorkGroup, bool) {
+	for _, g := range o.WorkGroups {
+		if g.Code == code {
+			return g, true
+		}
+	}
+	return WorkGroup{}, false
+}
+
+// Officer returns the officer with code.
+func (o *Org) Officer(code string) (Officer, bool) {
+	for _, of := range o.Officers {
+		if of.Code == code {
+			return of, true
+		}
+	}
+	return Officer{}, false
 }
 
 // Department returns the department with code.

@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/tuijin/tuijin/pkg/clock"
@@ -42,6 +43,9 @@ func setup(cfg *config, clk clock.Clock) platform.Setup {
 		cat, err := catalog.Load(cfg.CatalogFile, isDept)
 		if err != nil {
 			return err
+		}
+		if err := cat.CheckWorkGroups(o); err != nil {
+			return fmt.Errorf("organisation against the catalog: %w", err)
 		}
 		st := store.New(app.DB, app.Log)
 		if err := st.EnsureIndexes(ctx); err != nil {

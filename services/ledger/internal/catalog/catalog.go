@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/tuijin/tuijin/pkg/org"
 )
 
 //go:embed demo.yaml
@@ -178,4 +180,18 @@ func (c *Catalog) Item(key string) (Item, bool) {
 		return Item{}, false
 	}
 	return c.Items[i], true
+}
+
+// CheckWorkGroups reports every item type a work group (专班) of o claims
+// to lead that the catalog does not have.
+func (c *Catalog) CheckWorkGroups(o *org.Org) error {
+	var errs []error
+	for _, g := range o.WorkGroups {
+		for _, k := range g.ItemTypes {
+			if _, ok := c.byKey[k]; !ok {
+				errs = append(errs, fmt.Errorf("work group %s leads item type %q, which the catalog does not have", g.Code, k))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }

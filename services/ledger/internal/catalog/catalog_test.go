@@ -3,6 +3,8 @@ package catalog
 import (
 	"strings"
 	"testing"
+
+	"github.com/tuijin/tuijin/pkg/org"
 )
 
 func anyDept(string) bool { return true }
@@ -48,5 +50,23 @@ func TestParseRefusesBadCatalogs(t *testing.T) {
 				t.Fatalf("Parse error = %v, want it to mention %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestCheckWorkGroups(t *testing.T) {
+	c, err := Demo(anyDept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := org.Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CheckWorkGroups(o); err != nil {
+		t.Fatalf("demo organisation against the demo catalog: %v", err)
+	}
+	o.WorkGroups = append(o.WorkGroups, org.WorkGroup{Code: "test", Name: "t", ItemTypes: []string{"huanping", "teleport"}})
+	if err := c.CheckWorkGroups(o); err == nil || !strings.Contains(err.Error(), `work group test leads item type "teleport"`) {
+		t.Fatalf("CheckWorkGroups = %v", err)
 	}
 }
