@@ -38,6 +38,8 @@ type config struct {
 		MaxAttempts int           `conf:"default:7,help:attempts before a delivery is dead-lettered"`
 		Interval    time.Duration `conf:"default:2s,help:how often the retry queue is polled"`
 	}
+	DigestAt    string        `conf:"default:18:00,help:time of day (Beijing) the daily digests go out; off: never"`
+	BulletinAt  string        `conf:"default:09:00,help:time on Mondays (Beijing) the weekly bulletin of the week before goes out; off: never"`
 	Lease       time.Duration `conf:"default:2m,help:how long a claimed send may take before another worker takes over"`
 	SendTimeout time.Duration `conf:"default:30s"`
 }
@@ -107,6 +109,10 @@ func setup(clk clock.Clock) func(cfg *config) platform.Setup {
 				return err
 			}
 			transport.QueueGauge(app.Registry, st.QueueLength)
+			departments := make([]string, len(o.Departments))
+			for i, d := range o.Departments {
+				departments[i] = d.Code
+			}
 			names := notification.Names{
 				Department: func(code string) (string, bool) { d, ok := o.Department(code); return d.Name, ok },
 				Leader:     func(code string) (string, bool) { d, ok := o.Department(code); return d.Leader, ok },
@@ -116,6 +122,8 @@ func setup(clk clock.Clock) func(cfg *config) platform.Setup {
 				Metrics: transport.Metrics(app.Registry),
 				Config: notification.Config{Retry: notification.RetryPolicy{MaxAttempts: cfg.Retry.MaxAttempts, Backoff: backoff},
 					Lease: cfg.Lease, SendTimeout: cfg.SendTimeout},
+				Departments: departments,
+				Schedule:    notification.Schedule{DigestAt: cfg.DigestAt, BulletinAt: cfg.BulletinAt},
 			})
 			transport.Routes(app.HTTP.Mux, svc, app.Log)
 			for _, c := range transport.Consumers(svc) {
@@ -124,7 +132,7 @@ func setup(clk clock.Clock) func(cfg *config) platform.Setup {
 				}
 			}
 			app.Go(func(ctx context.Context) error {
-				return notification.RunRetries(ctx, svc, cfg.Retry.Interval, app.Log)
+				return notification.RunWorker(ctx, svc, cfg.Retry.Interval, app.Log)
 			})
 			return nil
 		}

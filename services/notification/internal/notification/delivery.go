@@ -29,10 +29,10 @@ const (
 )
 
 // Statuses lists every status.
-var Statuses = []string{StatusSending, StatusRetry, StatusPending, StatusDigest, StatusSent, StatusDead}
+var Statuses = []string{StatusSending, StatusRetry, StatusPending, StatusDigest, StatusDigested, StatusSent, StatusDead}
 
 // Final reports whether a delivery in status s will never be attempted again.
-func Final(s string) bool { return s == StatusSent || s == StatusDead }
+func Final(s string) bool { return s == StatusSent || s == StatusDead || s == StatusDigested }
 
 // Delivery is one message for one recipient on one channel, caused by one
 // event. Its id is derived from those three, so however often the event

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
@@ -64,6 +65,14 @@ type Store interface {
 	PutProject(ctx context.Context, p Project) error
 	// Project returns the projection of project code, or ErrNotFound.
 	Project(ctx context.Context, code string) (Project, error)
+
+	// TrackAssigned, TrackFinished and TrackOverdue keep the per-item
+	// statistics of the weekly bulletin, each an upsert by item id.
+	TrackAssigned(ctx context.Context, itemID, dept string, at time.Time) error
+	TrackFinished(ctx context.Context, itemID, dept string, at time.Time) error
+	TrackOverdue(ctx context.Context, itemID, dept string) error
+	// ItemStats reads every item's statistics (a scan, once a week).
+	ItemStats(ctx context.Context) ([]ItemStat, error)
 }
 
 // Service is notification's use cases.
@@ -84,6 +93,10 @@ type Service interface {
 	// RetryDue attempts the queued deliveries that are due and reports how
 	// many it attempted.
 	RetryDue(ctx context.Context) (int, error)
+	// Periodic sends the daily digests and the weekly bulletin when due.
+	Periodic(ctx context.Context) error
+	SendDigests(ctx context.Context) (int, error)
+	SendBulletin(ctx context.Context, weekStart time.Time) error
 
 	Inbox(ctx context.Context, q InboxQuery) (Inbox, error)
 	Unread(ctx context.Context, recipient string) (UnreadCount, error)
@@ -132,9 +145,41 @@ type Deps struct {
 	Log     *slog.Logger
 	Metrics Metrics
 	Config  Config
+	// Departments are the codes of every department, for the bulletin.
+	Departments []string
+	Schedule    Schedule
 }
 
-type service struct{ Deps }
+type service struct {
+	Deps
+	mu             sync.Mutex
+	lastDigestDay  string
+	lastBulletinWk time.Time
+}
+
+func (s *service) lastDigest() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastDigestDay
+}
+
+func (s *service) setLastDigest(day string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastDigestDay = day
+}
+
+func (s *service) lastBulletin() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastBulletinWk
+}
+
+func (s *service) setLastBulletin(week time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastBulletinWk = week
+}
 
 // NewService returns the notification use cases.
 func NewService(d Deps) Service {
@@ -166,7 +211,7 @@ func NewService(d Deps) Service {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	return &service{d}
+	return &service{Deps: d}
 }
 
 func (s *service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Millisecond) }
@@ -175,12 +220,24 @@ func (s *service) NotifyAssigned(ctx context.Context, a Assignment) error {
 	if err := a.Validate(); err != nil {
 		return err
 	}
+	if err := s.Store.TrackAssigned(ctx, a.ItemID, a.Department, s.now()); err != nil {
+		return err
+	}
 	return s.Notify(ctx, AssignedNotice(a, s.Names))
 }
 
 func (s *service) NotifyChanged(ctx context.Context, c ItemChange) error {
 	if err := c.Validate(); err != nil {
 		return err
+	}
+	if Finished(c.ToStatus) {
+		at := c.ChangedAt
+		if at.IsZero() {
+			at = s.now()
+		}
+		if err := s.Store.TrackFinished(ctx, c.ItemID, c.Department, at.UTC().Truncate(time.Millisecond)); err != nil {
+			return err
+		}
 	}
 	p, err := s.Store.Project(ctx, c.ProjectCode)
 	if err != nil && !errors.Is(err, ErrNotFound) {
@@ -199,6 +256,11 @@ func (s *service) NotifyRequest(ctx context.Context, r RequestAck) error {
 func (s *service) NotifyDeadline(ctx context.Context, d DeadlineAlert) error {
 	if err := d.Validate(); err != nil {
 		return err
+	}
+	if d.Kind == "item" && d.Level >= LevelRed && d.RefID != "" {
+		if err := s.Store.TrackOverdue(ctx, d.RefID, d.Department); err != nil {
+			return err
+		}
 	}
 	return s.Notify(ctx, DeadlineNotice(d, s.Names))
 }
@@ -420,15 +482,18 @@ func (s *service) RetryDue(ctx context.Context) (int, error) {
 	return len(ids), nil
 }
 
-// RunRetries calls RetryDue every interval until ctx is done; a busy queue
-// is drained without waiting.
-func RunRetries(ctx context.Context, svc Service, interval time.Duration, log *slog.Logger) error {
+// RunWorker retries due deliveries and sends the periodic messages every
+// interval until ctx is done; a busy queue is drained without waiting.
+func RunWorker(ctx context.Context, svc Service, interval time.Duration, log *slog.Logger) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		n, err := svc.RetryDue(ctx)
 		if err != nil && ctx.Err() == nil {
 			log.Warn("retrying deliveries failed", "err", err)
+		}
+		if err := svc.Periodic(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("periodic messages failed", "err", err)
 		}
 		if n > 0 && err == nil {
 			continue

@@ -21,6 +21,7 @@ const (
 	TplMeetingScheduled  = "meeting_scheduled"
 	TplActionCreated     = "action_created"
 	TplDailyDigest       = "daily_digest"
+	TplWeeklyBulletin    = "weekly_bulletin"
 )
 
 //go:embed templates/*.tmpl

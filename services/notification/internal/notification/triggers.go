@@ -27,6 +27,7 @@ type ItemChange struct {
 	FromStatus  string
 	ToStatus    string
 	Note        string
+	ChangedAt   time.Time
 }
 
 // Validate reports a change no retry can make deliverable.

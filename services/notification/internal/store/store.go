@@ -23,6 +23,7 @@ type Store struct {
 	queue       *mongo.Collection
 	preferences *mongo.Collection
 	projects    *mongo.Collection
+	items       *mongo.Collection
 }
 
 // New returns a store over db.
@@ -33,6 +34,7 @@ func New(db *mongo.Database) *Store {
 		queue:       db.Collection("delivery_queue"),
 		preferences: db.Collection("preferences"),
 		projects:    db.Collection("projects"),
+		items:       db.Collection("item_stats"),
 	}
 }
 

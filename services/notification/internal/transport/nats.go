@@ -3,6 +3,7 @@ package transport
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -42,6 +43,7 @@ func Consumers(svc notification.Service) []Consumer {
 						EventID: d.Envelope.GetId(), ItemID: ev.GetItemId(), ItemType: ev.GetItemType(),
 						ProjectCode: ev.GetProjectCode(), Department: ev.GetDepartment(),
 						FromStatus: ev.GetFromStatus(), ToStatus: ev.GetToStatus(), Note: ev.GetNote(),
+						ChangedAt: changedAt(ev),
 					})
 				})},
 		{bus.ConsumerSpec{Durable: "notification-project-registered", Subjects: []string{event.TypeProjectRegistered}},
@@ -107,4 +109,11 @@ func handle[M proto.Message](types []string, fresh func() M, apply func(context.
 		}
 		return err
 	}
+}
+
+func changedAt(ev *ledgerv1.ItemChanged) time.Time {
+	if ev.GetChangedAt() == nil {
+		return time.Time{}
+	}
+	return ev.GetChangedAt().AsTime()
 }

@@ -1,0 +1,113 @@
+package notification
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// ItemStat is what the bulletin needs of one approval item: who handles it,
+// whether it went overdue, whether and when it was finished.
+type ItemStat struct {
+	ItemID      string
+	Department  string
+	AssignedAt  time.Time
+	CompletedAt *time.Time
+	Overdue     bool
+}
+
+// finishedStatuses end an item's handling.
+var finishedStatuses = map[string]bool{"approved": true, "rejected": true, "done": true, "completed": true}
+
+// Finished reports whether an item in status s is finished.
+func Finished(s string) bool { return finishedStatuses[s] }
+
+// BulletinRow is one department's line in the weekly bulletin (通报).
+type BulletinRow struct {
+	Department  string
+	Name        string
+	Completed   int
+	OnTime      int
+	OverdueOpen int
+	// Rate is the on-time rate as text ("100.0%", "—" with nothing finished).
+	Rate string
+	rate float64
+}
+
+// Bulletin ranks departments by on-time rate over the items finished in
+// [from, to), then by fewer overdue items still open, then by code. Every
+// department of the organisation is listed, with or without items.
+func Bulletin(stats []ItemStat, departments []string, from, to time.Time, names Names) []BulletinRow {
+	rows := map[string]*BulletinRow{}
+	for _, d := range departments {
+		rows[d] = &BulletinRow{Department: d, Name: names.Dept(d)}
+	}
+	for _, s := range stats {
+		r, ok := rows[s.Department]
+		if !ok {
+			continue
+		}
+		switch {
+		case s.CompletedAt != nil && !s.CompletedAt.Before(from) && s.CompletedAt.Before(to):
+			r.Completed++
+			if !s.Overdue {
+				r.OnTime++
+			}
+		case s.CompletedAt == nil && s.Overdue:
+			r.OverdueOpen++
+		}
+	}
+	out := make([]BulletinRow, 0, len(rows))
+	for _, r := range rows {
+		r.rate, r.Rate = -1, "—"
+		if r.Completed > 0 {
+			r.rate = float64(r.OnTime) / float64(r.Completed)
+			r.Rate = fmt.Sprintf("%.1f%%", 100*r.rate)
+		}
+		out = append(out, *r)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.rate != b.rate {
+			return a.rate > b.rate
+		}
+		if a.OverdueOpen != b.OverdueOpen {
+			return a.OverdueOpen < b.OverdueOpen
+		}
+		return a.Department < b.Department
+	})
+	return out
+}
+
+// BulletinNotice sends the bulletin of the week starting at from (Monday
+// 00:00 Beijing time) to every department. Its event id names the week, so
+// it goes out once however often it is built.
+func BulletinNotice(rows []BulletinRow, from time.Time) Notice {
+	year, week := from.In(CST).ISOWeek()
+	period := fmt.Sprintf("%s 至 %s", from.In(CST).Format("2006-01-02"), from.In(CST).AddDate(0, 0, 6).Format("2006-01-02"))
+	var worst []string
+	for _, r := range rows {
+		if r.OverdueOpen > 0 {
+			worst = append(worst, r.Name)
+		}
+	}
+	data := map[string]any{"Period": period, "Rows": rows, "Worst": ""}
+	if len(worst) > 0 {
+		sort.Strings(worst)
+		data["Worst"] = strings.Join(worst, "、")
+	}
+	to := make([]Addressee, len(rows))
+	for i, r := range rows {
+		to[i] = Addressee{Recipient: DepartmentRecipient(r.Department)}
+	}
+	return Notice{EventID: fmt.Sprintf("bulletin:%d-W%02d", year, week), EventType: "tuijin.notification.bulletin",
+		Template: TplWeeklyBulletin, Data: data, To: to}
+}
+
+// WeekStart is Monday 00:00 Beijing time of the week t falls in.
+func WeekStart(t time.Time) time.Time {
+	l := t.In(CST)
+	day := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, CST)
+	return day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
+}

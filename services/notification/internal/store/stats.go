@@ -1,0 +1,63 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	"github.com/tuijin/tuijin/services/notification/internal/notification"
+)
+
+// itemStatDoc is one item's line in the bulletin statistics. Each event
+// sets its own fields by upsert, so they may arrive in any order.
+type itemStatDoc struct {
+	ID          string     `bson:"_id"`
+	Department  string     `bson:"department"`
+	AssignedAt  time.Time  `bson:"assigned_at,omitempty"`
+	CompletedAt *time.Time `bson:"completed_at,omitempty"`
+	Overdue     bool       `bson:"overdue,omitempty"`
+}
+
+func (s *Store) upsertStat(ctx context.Context, id string, set bson.D) error {
+	if _, err := s.items.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}},
+		options.UpdateOne().SetUpsert(true)); err != nil {
+		return fmt.Errorf("item statistics of %s: %w", id, err)
+	}
+	return nil
+}
+
+// TrackAssigned records the item's department and assignment.
+func (s *Store) TrackAssigned(ctx context.Context, itemID, dept string, at time.Time) error {
+	return s.upsertStat(ctx, itemID, bson.D{{Key: "department", Value: dept}, {Key: "assigned_at", Value: at}})
+}
+
+// TrackFinished records that the item was finished at at.
+func (s *Store) TrackFinished(ctx context.Context, itemID, dept string, at time.Time) error {
+	return s.upsertStat(ctx, itemID, bson.D{{Key: "department", Value: dept}, {Key: "completed_at", Value: at}})
+}
+
+// TrackOverdue records that the item went overdue.
+func (s *Store) TrackOverdue(ctx context.Context, itemID, dept string) error {
+	return s.upsertStat(ctx, itemID, bson.D{{Key: "department", Value: dept}, {Key: "overdue", Value: true}})
+}
+
+// ItemStats reads every item's statistics.
+func (s *Store) ItemStats(ctx context.Context) ([]notification.ItemStat, error) {
+	cur, err := s.items.Find(ctx, bson.D{})
+	if err != nil {
+		return nil, fmt.Errorf("find item statistics: %w", err)
+	}
+	var docs []itemStatDoc
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("read item statistics: %w", err)
+	}
+	out := make([]notification.ItemStat, len(docs))
+	for i, d := range docs {
+		out[i] = notification.ItemStat{ItemID: d.ID, Department: d.Department, AssignedAt: d.AssignedAt.UTC(),
+			CompletedAt: utcPtr(d.CompletedAt), Overdue: d.Overdue}
+	}
+	return out, nil
+}
