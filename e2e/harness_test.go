@@ -55,7 +55,7 @@ func TestMain(m *testing.M) {
 // system is one private Tuijin: its own NATS, FerretDB and service
 // processes, all on loopback.
 type system struct {
-	t     *testing.T
+	t     testing.TB
 	nats  string
 	mongo string
 	js    jetstream.JetStream
@@ -69,7 +69,7 @@ type system struct {
 
 // newSystem starts NATS and FerretDB and creates the streams; services are
 // started with start.
-func newSystem(t *testing.T) *system {
+func newSystem(t testing.TB) *system {
 	t.Helper()
 	natsURL := testenv.NATS(t)
 	mongoURI := testenv.MongoURI(t)
@@ -348,7 +348,7 @@ func sameLabels(a, b map[string]string) bool {
 }
 
 // eventually polls cond until it holds or the timeout passes.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+func eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond() {
@@ -359,7 +359,7 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() bo
 	}
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -369,7 +369,7 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-func connectMongo(t *testing.T, uri string) *mongo.Client {
+func connectMongo(t testing.TB, uri string) *mongo.Client {
 	t.Helper()
 	c, err := mongox.Connect(context.Background(), uri)
 	if err != nil {
