@@ -239,3 +239,22 @@ func TestDeadLetters(t *testing.T) {
 		t.Fatalf("sent for the flaky event: %s", summary(got))
 	}
 }
+
+// TestInlineBudgetSpentQueuesTheRest: with no time for first attempts in the
+// handler, every external delivery is queued and the worker sends it, once.
+func TestInlineBudgetSpentQueuesTheRest(t *testing.T) {
+	e := newEnv(t)
+	base := e.start(t, "--inline-budget=1ns")
+	ev := escalated(t, "zrzy", deadlinev1.Level_LEVEL_INTERVIEW)
+	e.publish(t, event.ForDepartment(event.TypeDeadlineEscalated, "zrzy"), ev)
+	want := "dept:zrzy/email/sent dept:zrzy/inbox/sent dept:zrzy/webhook/sent leader:zrzy/email/sent leader:zrzy/inbox/sent leader:zrzy/sms/sent"
+	eventually(t, "all sent by the worker", func() bool { return summary(deliveries(t, base, "event="+ev.GetId())) == want })
+	for _, d := range deliveries(t, base, "event="+ev.GetId()) {
+		if d.Attempts != 1 {
+			t.Errorf("%s/%s took %d attempts", d.Recipient, d.Channel, d.Attempts)
+		}
+	}
+	if len(e.sink.mails()) != 2 || len(e.robot.calls()) != 1 {
+		t.Fatalf("%d mails, %d webhook calls", len(e.sink.mails()), len(e.robot.calls()))
+	}
+}

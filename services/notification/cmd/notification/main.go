@@ -38,10 +38,11 @@ type config struct {
 		MaxAttempts int           `conf:"default:7,help:attempts before a delivery is dead-lettered"`
 		Interval    time.Duration `conf:"default:2s,help:how often the retry queue is polled"`
 	}
-	DigestAt    string        `conf:"default:18:00,help:time of day (Beijing) the daily digests go out; off: never"`
-	BulletinAt  string        `conf:"default:09:00,help:time on Mondays (Beijing) the weekly bulletin of the week before goes out; off: never"`
-	Lease       time.Duration `conf:"default:2m,help:how long a claimed send may take before another worker takes over"`
-	SendTimeout time.Duration `conf:"default:30s"`
+	DigestAt     string        `conf:"default:18:00,help:time of day (Beijing) the daily digests go out; off: never"`
+	BulletinAt   string        `conf:"default:09:00,help:time on Mondays (Beijing) the weekly bulletin of the week before goes out; off: never"`
+	Lease        time.Duration `conf:"default:2m,help:how long a claimed send may take before another worker takes over"`
+	SendTimeout  time.Duration `conf:"default:10s"`
+	InlineBudget time.Duration `conf:"default:5s,help:time an event's handler spends on first attempts before queuing the rest for the worker"`
 }
 
 func main() {
@@ -121,7 +122,7 @@ func setup(clk clock.Clock) func(cfg *config) platform.Setup {
 				Store: st, Templates: tpl, Names: names, Directory: dir, Senders: senders, Clock: clk, Log: app.Log,
 				Metrics: transport.Metrics(app.Registry),
 				Config: notification.Config{Retry: notification.RetryPolicy{MaxAttempts: cfg.Retry.MaxAttempts, Backoff: backoff},
-					Lease: cfg.Lease, SendTimeout: cfg.SendTimeout},
+					Lease: cfg.Lease, SendTimeout: cfg.SendTimeout, InlineBudget: cfg.InlineBudget},
 				Departments: departments,
 				Schedule:    notification.Schedule{DigestAt: cfg.DigestAt, BulletinAt: cfg.BulletinAt},
 			})

@@ -128,10 +128,15 @@ type Config struct {
 	SendTimeout time.Duration
 	// DueBatch is how many queued deliveries one RetryDue attempts.
 	DueBatch int
+	// InlineBudget bounds the time an event's handler spends on first
+	// attempts; deliveries recorded after it are queued, due at once, for
+	// the worker, so a slow mail server does not stall the consumer.
+	InlineBudget time.Duration
 }
 
 // DefaultConfig is the production tuning.
-var DefaultConfig = Config{Retry: DefaultRetry, Lease: 2 * time.Minute, SendTimeout: 30 * time.Second, DueBatch: 100}
+var DefaultConfig = Config{Retry: DefaultRetry, Lease: 2 * time.Minute, SendTimeout: 10 * time.Second, DueBatch: 100,
+	InlineBudget: 5 * time.Second}
 
 // Deps are what the service is built from.
 type Deps struct {
@@ -204,6 +209,9 @@ func NewService(d Deps) Service {
 	}
 	if d.Config.DueBatch == 0 {
 		d.Config.DueBatch = DefaultConfig.DueBatch
+	}
+	if d.Config.InlineBudget == 0 {
+		d.Config.InlineBudget = DefaultConfig.InlineBudget
 	}
 	if d.Directory == nil {
 		d.Directory = Directory{}
@@ -293,6 +301,8 @@ func (s *service) Notify(ctx context.Context, n Notice) error {
 	if err := n.Validate(); err != nil {
 		return err
 	}
+	// A budget of running time, not of domain time: the wall clock.
+	budget := time.Now().Add(s.Config.InlineBudget)
 	for _, a := range n.To {
 		prefs, err := s.effective(ctx, a)
 		if err != nil {
@@ -314,7 +324,8 @@ func (s *service) Notify(ctx context.Context, n Notice) error {
 				s.Log.Warn("recipient has no address for channel", "recipient", a.Recipient, "channel", ch)
 				continue
 			}
-			if err := s.deliver(ctx, n, a.Recipient, ch, addr, title, body, prefs); err != nil {
+			inline := time.Now().Before(budget)
+			if err := s.deliver(ctx, n, a.Recipient, ch, addr, title, body, prefs, inline); err != nil {
 				return err
 			}
 		}
@@ -346,8 +357,9 @@ func (s *service) deliverInbox(ctx context.Context, n Notice, recipient, title, 
 }
 
 // deliver records the delivery, claimed by this very insert when it may go
-// out now, and sends it. Quiet hours and digests hold it instead.
-func (s *service) deliver(ctx context.Context, n Notice, recipient, ch, addr, title, body string, prefs Preferences) error {
+// out now, and sends it; without inline it is queued for the worker, due at
+// once. Quiet hours and digests hold it instead.
+func (s *service) deliver(ctx context.Context, n Notice, recipient, ch, addr, title, body string, prefs Preferences, inline bool) error {
 	now := s.now()
 	d := Delivery{ID: DeliveryID(n.EventID, recipient, ch), EventID: n.EventID, EventType: n.EventType,
 		Recipient: recipient, Channel: ch, Address: addr, Title: title, Body: body,
@@ -361,6 +373,8 @@ func (s *service) deliver(ctx context.Context, n Notice, recipient, ch, addr, ti
 		d.Status, d.Attempts, d.NotBefore = StatusDigest, 0, now
 	case quietEnd.After(now):
 		d.Status, d.Attempts, d.NotBefore = StatusPending, 0, quietEnd
+	case !inline:
+		d.Status, d.Attempts, d.NotBefore = StatusPending, 0, now
 	}
 	err := s.Store.InsertDelivery(ctx, d)
 	if errors.Is(err, ErrDuplicate) {
