@@ -194,7 +194,8 @@ func TestEscalationToDecision(t *testing.T) {
 	}
 	scheduled := readEvents(t, f.js, 1, event.TypeMeetingScheduled)
 	var sch meetingv1.MeetingScheduled
-	if err := event.Payload(scheduled[0], &sch); err != nil || sch.GetMeetingId() != m.ID || strings.Join(sch.GetAttendees(), ",") != "zrzy,fgw" {
+	if err := event.Payload(scheduled[0], &sch); err != nil || sch.GetMeetingId() != m.ID || strings.Join(sch.GetAttendees(), ",") != "zrzy,fgw" ||
+		!sch.GetAutoConvened() || sch.GetProjectCode() != code || len(sch.GetAgenda()) != 1 || sch.GetAgenda()[0] != m.Agenda[0].Title {
 		t.Fatalf("scheduled event %v, %v", &sch, err)
 	}
 
@@ -325,7 +326,7 @@ func TestEscalationToDecision(t *testing.T) {
 		t.Fatalf("decided events %v", outcomes)
 	}
 	if action == nil || action.GetDepartment() != "zrzy" || action.GetMeetingId() != m.ID || action.GetProjectCode() != code ||
-		!action.GetDueAt().AsTime().Equal(time.Date(2026, 3, 11, 10, 0, 0, 0, time.UTC)) || action.GetActionId() != decided.Minutes.Decisions[0].Action.ID {
+		!action.GetDueAt().AsTime().Equal(time.Date(2026, 3, 11, 10, 0, 0, 0, time.UTC)) || action.GetActionId() != decided.Minutes.Decisions[0].Action.ID || action.GetAgendaEntryId() != entry.ID {
 		t.Fatalf("action event %v", action)
 	}
 	if got := f.candidates(t, "decided"); len(got) != 1 || got[0].ID != "interview:"+ref || got[0].MeetingID != m.ID {

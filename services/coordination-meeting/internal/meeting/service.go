@@ -168,10 +168,15 @@ func (s *service) create(ctx context.Context, m Meeting) (Meeting, error) {
 }
 
 func (s *service) scheduledEvent(ctx context.Context, m Meeting) (event.Message, error) {
+	agenda := make([]string, len(m.Agenda))
+	for i, e := range m.Agenda {
+		agenda[i] = e.Title
+	}
 	return event.Build(ctx, event.TypeMeetingScheduled, event.TypeMeetingScheduled, Producer,
 		event.Ref("meeting", m.ID), m.CreatedAt, &meetingv1.MeetingScheduled{
 			MeetingId: m.ID, Kind: m.Kind, Title: m.Title, StartsAt: timestamppb.New(m.StartsAt),
 			Location: m.Location, Attendees: m.Attendees, WorkGroup: m.WorkGroup,
+			Agenda: agenda, ProjectCode: m.ProjectCode, AutoConvened: m.AutoConvened,
 		})
 }
 
@@ -284,7 +289,8 @@ func (s *service) RecordMinutes(ctx context.Context, id, summary string, drafts 
 		if a := d.Action; a != nil {
 			msg, err := event.Build(ctx, event.ForDepartment(event.TypeActionCreated, a.Department), event.TypeActionCreated, Producer,
 				event.Ref("action", a.ID), minutes.RecordedAt, &meetingv1.ActionCreated{ActionId: a.ID, MeetingId: m.ID,
-					ProjectCode: e.ProjectCode, Department: a.Department, Description: a.Description, DueAt: timestamppb.New(a.DueAt)})
+					ProjectCode: e.ProjectCode, Department: a.Department, Description: a.Description, DueAt: timestamppb.New(a.DueAt),
+					AgendaEntryId: e.ID})
 			if err != nil {
 				return Meeting{}, err
 			}

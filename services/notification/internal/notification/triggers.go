@@ -190,6 +190,7 @@ type MeetingInvite struct {
 	StartsAt  time.Time
 	Location  string
 	Attendees []string
+	Agenda    []string
 }
 
 // Validate reports an invite no retry can make deliverable.
@@ -222,7 +223,7 @@ func MeetingNotice(m MeetingInvite, names Names) Notice {
 		EventID: m.EventID, EventType: "tuijin.meeting.scheduled", Template: TplMeetingScheduled,
 		Data: map[string]any{"Title": orDefault(m.Title, "协调会议"), "StartsAt": formatTime(m.StartsAt),
 			"Location": orDefault(m.Location, "（地点另行通知）"), "KindName": orDefault(meetingKindNames[m.Kind], "会议"),
-			"AttendeeNames": strings.Join(attendeeNames, "、")},
+			"AttendeeNames": strings.Join(attendeeNames, "、"), "Agenda": m.Agenda},
 		To: to,
 	}
 }

@@ -74,7 +74,7 @@ func Consumers(svc notification.Service) []Consumer {
 				func(ctx context.Context, d bus.Delivery, ev *meetingv1.MeetingScheduled) error {
 					return svc.NotifyMeeting(ctx, notification.MeetingInvite{EventID: d.Envelope.GetId(), MeetingID: ev.GetMeetingId(),
 						Kind: ev.GetKind(), Title: ev.GetTitle(), StartsAt: ev.GetStartsAt().AsTime(), Location: ev.GetLocation(),
-						Attendees: ev.GetAttendees()})
+						Attendees: ev.GetAttendees(), Agenda: ev.GetAgenda()})
 				})},
 		{bus.ConsumerSpec{Durable: "notification-action-created", Subjects: []string{event.AllDepartments(event.TypeActionCreated)}},
 			handle([]string{event.TypeActionCreated}, func() *meetingv1.ActionCreated { return &meetingv1.ActionCreated{} },

@@ -27,12 +27,18 @@ type MeetingScheduled struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	MeetingId string                 `protobuf:"bytes,1,opt,name=meeting_id,json=meetingId,proto3" json:"meeting_id,omitempty"`
 	// dispatch (调度会), team_report, joint (联席会议), on_site (现场会).
-	Kind          string                 `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
-	Title         string                 `protobuf:"bytes,3,opt,name=title,proto3" json:"title,omitempty"`
-	StartsAt      *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=starts_at,json=startsAt,proto3" json:"starts_at,omitempty"`
-	Location      string                 `protobuf:"bytes,5,opt,name=location,proto3" json:"location,omitempty"`
-	Attendees     []string               `protobuf:"bytes,6,rep,name=attendees,proto3" json:"attendees,omitempty"`
-	WorkGroup     string                 `protobuf:"bytes,7,opt,name=work_group,json=workGroup,proto3" json:"work_group,omitempty"`
+	Kind      string                 `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
+	Title     string                 `protobuf:"bytes,3,opt,name=title,proto3" json:"title,omitempty"`
+	StartsAt  *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=starts_at,json=startsAt,proto3" json:"starts_at,omitempty"`
+	Location  string                 `protobuf:"bytes,5,opt,name=location,proto3" json:"location,omitempty"`
+	Attendees []string               `protobuf:"bytes,6,rep,name=attendees,proto3" json:"attendees,omitempty"`
+	WorkGroup string                 `protobuf:"bytes,7,opt,name=work_group,json=workGroup,proto3" json:"work_group,omitempty"`
+	// Titles of the agenda entries, in order.
+	Agenda []string `protobuf:"bytes,8,rep,name=agenda,proto3" json:"agenda,omitempty"`
+	// The project an on-site or auto-convened joint meeting is about.
+	ProjectCode string `protobuf:"bytes,9,opt,name=project_code,json=projectCode,proto3" json:"project_code,omitempty"`
+	// Convened automatically by an escalation to 约谈.
+	AutoConvened  bool `protobuf:"varint,10,opt,name=auto_convened,json=autoConvened,proto3" json:"auto_convened,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -114,6 +120,27 @@ func (x *MeetingScheduled) GetWorkGroup() string {
 		return x.WorkGroup
 	}
 	return ""
+}
+
+func (x *MeetingScheduled) GetAgenda() []string {
+	if x != nil {
+		return x.Agenda
+	}
+	return nil
+}
+
+func (x *MeetingScheduled) GetProjectCode() string {
+	if x != nil {
+		return x.ProjectCode
+	}
+	return ""
+}
+
+func (x *MeetingScheduled) GetAutoConvened() bool {
+	if x != nil {
+		return x.AutoConvened
+	}
+	return false
 }
 
 // MeetingDecided: tuijin.meeting.decided.
@@ -204,13 +231,15 @@ func (x *MeetingDecided) GetText() string {
 
 // ActionCreated: tuijin.meeting.action.created.<dept>.
 type ActionCreated struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ActionId      string                 `protobuf:"bytes,1,opt,name=action_id,json=actionId,proto3" json:"action_id,omitempty"`
-	MeetingId     string                 `protobuf:"bytes,2,opt,name=meeting_id,json=meetingId,proto3" json:"meeting_id,omitempty"`
-	ProjectCode   string                 `protobuf:"bytes,3,opt,name=project_code,json=projectCode,proto3" json:"project_code,omitempty"`
-	Department    string                 `protobuf:"bytes,4,opt,name=department,proto3" json:"department,omitempty"`
-	Description   string                 `protobuf:"bytes,5,opt,name=description,proto3" json:"description,omitempty"`
-	DueAt         *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	ActionId    string                 `protobuf:"bytes,1,opt,name=action_id,json=actionId,proto3" json:"action_id,omitempty"`
+	MeetingId   string                 `protobuf:"bytes,2,opt,name=meeting_id,json=meetingId,proto3" json:"meeting_id,omitempty"`
+	ProjectCode string                 `protobuf:"bytes,3,opt,name=project_code,json=projectCode,proto3" json:"project_code,omitempty"`
+	Department  string                 `protobuf:"bytes,4,opt,name=department,proto3" json:"department,omitempty"`
+	Description string                 `protobuf:"bytes,5,opt,name=description,proto3" json:"description,omitempty"`
+	DueAt       *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
+	// The agenda entry the action was decided on.
+	AgendaEntryId string `protobuf:"bytes,7,opt,name=agenda_entry_id,json=agendaEntryId,proto3" json:"agenda_entry_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -287,11 +316,18 @@ func (x *ActionCreated) GetDueAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *ActionCreated) GetAgendaEntryId() string {
+	if x != nil {
+		return x.AgendaEntryId
+	}
+	return ""
+}
+
 var File_tuijin_meeting_v1_events_proto protoreflect.FileDescriptor
 
 const file_tuijin_meeting_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1etuijin/meeting/v1/events.proto\x12\x11tuijin.meeting.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xed\x01\n" +
+	"\x1etuijin/meeting/v1/events.proto\x12\x11tuijin.meeting.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcd\x02\n" +
 	"\x10MeetingScheduled\x12\x1d\n" +
 	"\n" +
 	"meeting_id\x18\x01 \x01(\tR\tmeetingId\x12\x12\n" +
@@ -301,7 +337,11 @@ const file_tuijin_meeting_v1_events_proto_rawDesc = "" +
 	"\blocation\x18\x05 \x01(\tR\blocation\x12\x1c\n" +
 	"\tattendees\x18\x06 \x03(\tR\tattendees\x12\x1d\n" +
 	"\n" +
-	"work_group\x18\a \x01(\tR\tworkGroup\"\xc7\x01\n" +
+	"work_group\x18\a \x01(\tR\tworkGroup\x12\x16\n" +
+	"\x06agenda\x18\b \x03(\tR\x06agenda\x12!\n" +
+	"\fproject_code\x18\t \x01(\tR\vprojectCode\x12#\n" +
+	"\rauto_convened\x18\n" +
+	" \x01(\bR\fautoConvened\"\xc7\x01\n" +
 	"\x0eMeetingDecided\x12\x1d\n" +
 	"\n" +
 	"meeting_id\x18\x01 \x01(\tR\tmeetingId\x12&\n" +
@@ -310,7 +350,7 @@ const file_tuijin_meeting_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"problem_id\x18\x04 \x01(\tR\tproblemId\x12\x18\n" +
 	"\aoutcome\x18\x05 \x01(\tR\aoutcome\x12\x12\n" +
-	"\x04text\x18\x06 \x01(\tR\x04text\"\xe3\x01\n" +
+	"\x04text\x18\x06 \x01(\tR\x04text\"\x8b\x02\n" +
 	"\rActionCreated\x12\x1b\n" +
 	"\taction_id\x18\x01 \x01(\tR\bactionId\x12\x1d\n" +
 	"\n" +
@@ -320,7 +360,8 @@ const file_tuijin_meeting_v1_events_proto_rawDesc = "" +
 	"department\x18\x04 \x01(\tR\n" +
 	"department\x12 \n" +
 	"\vdescription\x18\x05 \x01(\tR\vdescription\x121\n" +
-	"\x06due_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAtB>Z<github.com/tuijin/tuijin/pkg/gen/tuijin/meeting/v1;meetingv1b\x06proto3"
+	"\x06due_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt\x12&\n" +
+	"\x0fagenda_entry_id\x18\a \x01(\tR\ragendaEntryIdB>Z<github.com/tuijin/tuijin/pkg/gen/tuijin/meeting/v1;meetingv1b\x06proto3"
 
 var (
 	file_tuijin_meeting_v1_events_proto_rawDescOnce sync.Once
