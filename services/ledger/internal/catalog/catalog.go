@@ -40,6 +40,8 @@ type Item struct {
 	// Immediate marks a 即办件, due the same working day.
 	Immediate bool     `yaml:"immediate"`
 	Modes     []string `yaml:"modes"`
+	// Materials the owner must submit (申报材料), for the one-time notice.
+	Materials []string `yaml:"materials"`
 }
 
 // Catalog is the ordered list of item types.

@@ -139,7 +139,10 @@ type Project struct {
 	ProjectInfo
 	Items    []Item    `json:"items"`
 	Problems []Problem `json:"problems"`
-	OpenedAt time.Time `json:"opened_at"`
+	// Tasks are the owner's service requests taken on by the officer.
+	Tasks          []Task          `json:"tasks"`
+	OfficerHistory []OfficerChange `json:"officer_history,omitempty"`
+	OpenedAt       time.Time       `json:"opened_at"`
 	// Version counts the writes to the ledger; every write names the
 	// version it was based on, so a stale one never overwrites a newer.
 	Version int64 `json:"version"`
@@ -161,7 +164,7 @@ func SplitItemID(id string) (code, key string, ok bool) {
 // catalog, those without open prerequisites assigned at once (并联审批).
 // It returns the ledger and the items just assigned.
 func Open(info ProjectInfo, cat *catalog.Catalog, cal workday.Calendar, now time.Time) (Project, []Item) {
-	p := Project{ProjectInfo: info, OpenedAt: now, Version: 1}
+	p := Project{ProjectInfo: info, OpenedAt: now, Version: 1, Problems: []Problem{}, Tasks: []Task{}}
 	for _, ct := range cat.Items {
 		p.Items = append(p.Items, Item{
 			ID: ItemID(info.Code, ct.Key), Type: ct.Key, Name: ct.Name, Department: ct.Department,

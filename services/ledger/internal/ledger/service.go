@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -109,6 +110,44 @@ type Service interface {
 	UpdateProblem(ctx context.Context, problemID string, u ProblemUpdate) (ProblemResult, error)
 	// Projects lists the ledgers matching f.
 	Projects(ctx context.Context, f ProjectFilter) ([]Project, error)
+	// AssignOfficer makes an officer of the organisation the project's
+	// officer.
+	AssignOfficer(ctx context.Context, code string, a OfficerAssignment) (OfficerResult, error)
+	// FileRequest files a service request as a task of the project's
+	// officer; filing the same request again changes nothing.
+	FileRequest(ctx context.Context, code string, n NewTask) error
+	// ActOnTask takes a step of a task: take, handle, close, visit.
+	ActOnTask(ctx context.Context, code, id string, a TaskAction) (TaskResult, error)
+	// Tasks lists tasks by officer and status (all when empty).
+	Tasks(ctx context.Context, officer, status string) ([]TaskView, error)
+	// Monthly computes the statistics of a month ("2026-11").
+	Monthly(ctx context.Context, month string) (MonthlyStats, error)
+}
+
+// OfficerAssignment names the new officer of a project.
+type OfficerAssignment struct {
+	Officer, Actor, Note string
+	Version              int64
+}
+
+// OfficerResult is the project's officer after an assignment.
+type OfficerResult struct {
+	Officer string `json:"officer"`
+	Version int64  `json:"version"`
+}
+
+// TaskResult is a task after a step and the ledger's new version.
+type TaskResult struct {
+	Task    Task  `json:"task"`
+	Version int64 `json:"version"`
+}
+
+// TaskView is a task with its project, for an officer's list.
+type TaskView struct {
+	Task
+	ProjectCode    string `json:"project_code"`
+	ProjectName    string `json:"project_name"`
+	ProjectVersion int64  `json:"project_version"`
 }
 
 // ActionResult is the item after an action, the ledger version to base the
@@ -143,6 +182,7 @@ type service struct {
 	clock       clock.Clock
 	calendar    workday.Calendar
 	observer    Observer
+	officers    func(string) bool
 }
 
 // Option tunes the service.
@@ -151,13 +191,16 @@ type Option func(*service)
 // WithObserver reports saved assignments and completions to o.
 func WithObserver(o Observer) Option { return func(s *service) { s.observer = o } }
 
+// WithOfficers tells which officer codes exist (default: none).
+func WithOfficers(known func(string) bool) Option { return func(s *service) { s.officers = known } }
+
 // WithCalendar counts working days on cal (default: Monday to Friday).
 func WithCalendar(cal workday.Calendar) Option { return func(s *service) { s.calendar = cal } }
 
 // NewService returns the ledger's use cases.
 func NewService(store Store, cat *catalog.Catalog, departments func(string) bool, c clock.Clock, opts ...Option) Service {
 	s := &service{store: store, catalog: cat, departments: departments, clock: c,
-		calendar: workday.Weekends{}, observer: nopObserver{}}
+		calendar: workday.Weekends{}, observer: nopObserver{}, officers: func(string) bool { return false }}
 	for _, o := range opts {
 		o(s)
 	}
@@ -419,4 +462,93 @@ func (s *service) UpdateProblem(ctx context.Context, problemID string, u Problem
 
 func (s *service) Projects(ctx context.Context, f ProjectFilter) ([]Project, error) {
 	return s.store.Projects(ctx, f)
+}
+
+func (s *service) AssignOfficer(ctx context.Context, code string, a OfficerAssignment) (OfficerResult, error) {
+	p, err := s.load(ctx, code, "project_not_found", "no ledger for project "+code)
+	if err != nil {
+		return OfficerResult{}, err
+	}
+	base := p.Version
+	if err := p.AssignOfficer(a.Officer, a.Actor, a.Note, a.Version, s.officers, s.clock.Now().UTC()); err != nil {
+		return OfficerResult{}, err
+	}
+	if err := s.save(ctx, p, base, nil); err != nil {
+		return OfficerResult{}, err
+	}
+	return OfficerResult{Officer: p.Officer, Version: p.Version}, nil
+}
+
+// fileAttempts bounds the retries of a filing that lost a race: a consumer
+// decides nothing, so it simply re-reads and files again.
+const fileAttempts = 10
+
+func (s *service) FileRequest(ctx context.Context, code string, n NewTask) error {
+	for range fileAttempts {
+		p, err := s.store.Project(ctx, code)
+		if err != nil {
+			return fmt.Errorf("file request %s: %w", n.ID, err)
+		}
+		base := p.Version
+		if !p.AddTask(n, s.calendar) {
+			return nil
+		}
+		err = s.store.Update(ctx, p, base, nil)
+		if !errors.Is(err, ErrVersionConflict) {
+			return err
+		}
+	}
+	return fmt.Errorf("file request %s: the ledger kept changing", n.ID)
+}
+
+func (s *service) ActOnTask(ctx context.Context, code, id string, a TaskAction) (TaskResult, error) {
+	p, err := s.load(ctx, code, "project_not_found", "no ledger for project "+code)
+	if err != nil {
+		return TaskResult{}, err
+	}
+	base := p.Version
+	t, err := p.ApplyTask(id, a, s.catalog, s.clock.Now().UTC())
+	if err != nil {
+		return TaskResult{}, err
+	}
+	if err := s.save(ctx, p, base, nil); err != nil {
+		return TaskResult{}, err
+	}
+	return TaskResult{Task: t, Version: p.Version}, nil
+}
+
+var taskStatuses = []TaskStatus{TaskReceived, TaskTaken, TaskHandling, TaskClosed, TaskVisited}
+
+func (s *service) Tasks(ctx context.Context, officer, status string) ([]TaskView, error) {
+	if status != "" && !slices.Contains(taskStatuses, TaskStatus(status)) {
+		return nil, apperr.Invalid("status", "invalid_status", "status is one of received, taken, handling, closed, visited")
+	}
+	if officer != "" && !s.officers(officer) {
+		return nil, apperr.Invalid("officer", "unknown_officer", fmt.Sprintf("no officer %q in the organisation", officer))
+	}
+	ps, err := s.store.Projects(ctx, ProjectFilter{})
+	if err != nil {
+		return nil, err
+	}
+	out := []TaskView{}
+	for _, p := range ps {
+		for _, t := range p.Tasks {
+			if (officer == "" || t.Officer == officer) && (status == "" || string(t.Status) == status) {
+				out = append(out, TaskView{Task: t, ProjectCode: p.Code, ProjectName: p.Name, ProjectVersion: p.Version})
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Due.Before(out[j].Due) })
+	return out, nil
+}
+
+func (s *service) Monthly(ctx context.Context, month string) (MonthlyStats, error) {
+	if _, _, err := ParseMonth(month); err != nil {
+		return MonthlyStats{}, err
+	}
+	ps, err := s.store.Projects(ctx, ProjectFilter{})
+	if err != nil {
+		return MonthlyStats{}, err
+	}
+	return Monthly(ps, month, s.calendar)
 }

@@ -59,6 +59,77 @@ type problemDoc struct {
 	History     []problemEntryDoc `bson:"history"`
 }
 
+type noticeDoc struct {
+	Item       string   `bson:"item"`
+	Department string   `bson:"department"`
+	TimeLimit  string   `bson:"time_limit"`
+	Materials  []string `bson:"materials,omitempty"`
+	Status     string   `bson:"status"`
+}
+
+type taskEntryDoc struct {
+	At     time.Time `bson:"at"`
+	Actor  string    `bson:"actor"`
+	Action string    `bson:"action"`
+	Status string    `bson:"status"`
+	Note   string    `bson:"note,omitempty"`
+}
+
+type taskDoc struct {
+	ID           string         `bson:"id"`
+	Kind         string         `bson:"kind"`
+	Title        string         `bson:"title"`
+	Description  string         `bson:"description,omitempty"`
+	Contact      string         `bson:"contact,omitempty"`
+	Officer      string         `bson:"officer,omitempty"`
+	Status       string         `bson:"status"`
+	ReceivedAt   time.Time      `bson:"received_at"`
+	Due          time.Time      `bson:"due"`
+	Notice       []noticeDoc    `bson:"notice,omitempty"`
+	ClosedAt     *time.Time     `bson:"closed_at,omitempty"`
+	VisitedAt    *time.Time     `bson:"visited_at,omitempty"`
+	Satisfaction int            `bson:"satisfaction,omitempty"`
+	Comment      string         `bson:"comment,omitempty"`
+	History      []taskEntryDoc `bson:"history"`
+}
+
+type officerChangeDoc struct {
+	At      time.Time `bson:"at"`
+	Officer string    `bson:"officer"`
+	Actor   string    `bson:"actor"`
+	Note    string    `bson:"note,omitempty"`
+}
+
+func toDBTask(t ledger.Task) taskDoc {
+	d := taskDoc{ID: t.ID, Kind: t.Kind, Title: t.Title, Description: t.Description, Contact: t.Contact,
+		Officer: t.Officer, Status: string(t.Status), ReceivedAt: t.ReceivedAt, Due: t.Due, ClosedAt: t.ClosedAt,
+		VisitedAt: t.VisitedAt, Satisfaction: t.Satisfaction, Comment: t.Comment, History: []taskEntryDoc{}}
+	for _, n := range t.Notice {
+		d.Notice = append(d.Notice, noticeDoc{Item: n.Item, Department: n.Department, TimeLimit: n.TimeLimit,
+			Materials: n.Materials, Status: string(n.Status)})
+	}
+	for _, h := range t.History {
+		d.History = append(d.History, taskEntryDoc{At: h.At, Actor: h.Actor, Action: h.Action, Status: string(h.Status), Note: h.Note})
+	}
+	return d
+}
+
+func toBusTask(d taskDoc) ledger.Task {
+	t := ledger.Task{ID: d.ID, Kind: d.Kind, Title: d.Title, Description: d.Description, Contact: d.Contact,
+		Officer: d.Officer, Status: ledger.TaskStatus(d.Status), ReceivedAt: d.ReceivedAt.UTC(), Due: d.Due.UTC(),
+		ClosedAt: utc(d.ClosedAt), VisitedAt: utc(d.VisitedAt), Satisfaction: d.Satisfaction, Comment: d.Comment,
+		History: []ledger.TaskEntry{}}
+	for _, n := range d.Notice {
+		t.Notice = append(t.Notice, ledger.NoticeItem{Item: n.Item, Department: n.Department, TimeLimit: n.TimeLimit,
+			Materials: n.Materials, Status: ledger.Status(n.Status)})
+	}
+	for _, h := range d.History {
+		t.History = append(t.History, ledger.TaskEntry{At: h.At.UTC(), Actor: h.Actor, Action: h.Action,
+			Status: ledger.TaskStatus(h.Status), Note: h.Note})
+	}
+	return t
+}
+
 type itemDoc struct {
 	ID            string         `bson:"id"`
 	Type          string         `bson:"type"`
@@ -84,24 +155,26 @@ type itemDoc struct {
 }
 
 type projectDoc struct {
-	Code              string         `bson:"_id"`
-	Name              string         `bson:"name"`
-	Category          string         `bson:"category"`
-	Level             string         `bson:"level"`
-	OwnerOrganisation string         `bson:"owner_organisation"`
-	OwnerContact      string         `bson:"owner_contact"`
-	OwnerPhone        string         `bson:"owner_phone,omitempty"`
-	Location          string         `bson:"location,omitempty"`
-	InvestmentWan     float64        `bson:"investment_wan"`
-	Stage             string         `bson:"stage"`
-	Officer           string         `bson:"officer,omitempty"`
-	WorkGroup         string         `bson:"work_group,omitempty"`
-	GreenChannel      bool           `bson:"green_channel,omitempty"`
-	Items             []itemDoc      `bson:"items"`
-	Problems          []problemDoc   `bson:"problems"`
-	OpenedAt          time.Time      `bson:"opened_at"`
-	Version           int64          `bson:"version"`
-	Outbox            []outbox.Entry `bson:"outbox,omitempty"`
+	Code              string             `bson:"_id"`
+	Name              string             `bson:"name"`
+	Category          string             `bson:"category"`
+	Level             string             `bson:"level"`
+	OwnerOrganisation string             `bson:"owner_organisation"`
+	OwnerContact      string             `bson:"owner_contact"`
+	OwnerPhone        string             `bson:"owner_phone,omitempty"`
+	Location          string             `bson:"location,omitempty"`
+	InvestmentWan     float64            `bson:"investment_wan"`
+	Stage             string             `bson:"stage"`
+	Officer           string             `bson:"officer,omitempty"`
+	WorkGroup         string             `bson:"work_group,omitempty"`
+	GreenChannel      bool               `bson:"green_channel,omitempty"`
+	Items             []itemDoc          `bson:"items"`
+	Problems          []problemDoc       `bson:"problems"`
+	Tasks             []taskDoc          `bson:"tasks"`
+	OfficerHistory    []officerChangeDoc `bson:"officer_history,omitempty"`
+	OpenedAt          time.Time          `bson:"opened_at"`
+	Version           int64              `bson:"version"`
+	Outbox            []outbox.Entry     `bson:"outbox,omitempty"`
 }
 
 func toDBProject(p ledger.Project, out []outbox.Entry) projectDoc {
@@ -118,6 +191,13 @@ func toDBProject(p ledger.Project, out []outbox.Entry) projectDoc {
 	d.Problems = make([]problemDoc, 0, len(p.Problems))
 	for _, pr := range p.Problems {
 		d.Problems = append(d.Problems, toDBProblem(pr))
+	}
+	d.Tasks = make([]taskDoc, 0, len(p.Tasks))
+	for _, t := range p.Tasks {
+		d.Tasks = append(d.Tasks, toDBTask(t))
+	}
+	for _, o := range p.OfficerHistory {
+		d.OfficerHistory = append(d.OfficerHistory, officerChangeDoc{At: o.At, Officer: o.Officer, Actor: o.Actor, Note: o.Note})
 	}
 	return d
 }
@@ -194,6 +274,13 @@ func toBusProject(d projectDoc) ledger.Project {
 	p.Problems = make([]ledger.Problem, 0, len(d.Problems))
 	for _, pd := range d.Problems {
 		p.Problems = append(p.Problems, toBusProblem(pd))
+	}
+	p.Tasks = make([]ledger.Task, 0, len(d.Tasks))
+	for _, td := range d.Tasks {
+		p.Tasks = append(p.Tasks, toBusTask(td))
+	}
+	for _, o := range d.OfficerHistory {
+		p.OfficerHistory = append(p.OfficerHistory, ledger.OfficerChange{At: o.At.UTC(), Officer: o.Officer, Actor: o.Actor, Note: o.Note})
 	}
 	return p
 }

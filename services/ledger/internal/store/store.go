@@ -112,7 +112,7 @@ func (s *Store) Create(ctx context.Context, p ledger.Project, msgs []event.Messa
 	if err := s.insertProject(ctx, *rev.State); err != nil {
 		return err
 	}
-	s.settle(ctx, rev)
+	s.settle(ctx, rev, true)
 	return nil
 }
 
@@ -136,53 +136,79 @@ func (s *Store) Update(ctx context.Context, p ledger.Project, base int64, msgs [
 	if err != nil {
 		return fmt.Errorf("commit ledger %s: %w", p.Code, err)
 	}
-	applied, err := s.apply(ctx, *rev.State)
+	outcome, err := s.apply(ctx, *rev.State, true)
 	if err != nil {
 		return err
 	}
-	if !applied {
-		// Missing, or already caught up by a reader.
-		n, err := s.projects.CountDocuments(ctx, bson.D{{Key: "_id", Value: p.Code}})
-		if err != nil {
-			return fmt.Errorf("update ledger %s: %w", p.Code, err)
+	if outcome == missing && base > 0 {
+		// Nothing to base a revision on: take it back.
+		if _, err := s.revisions.DeleteOne(ctx, bson.D{{Key: "_id", Value: rev.ID}}); err != nil {
+			return fmt.Errorf("drop revision %s: %w", rev.ID, err)
 		}
-		if n == 0 {
-			// Nothing to base a revision on: take it back.
-			if _, err := s.revisions.DeleteOne(ctx, bson.D{{Key: "_id", Value: rev.ID}}); err != nil {
-				return fmt.Errorf("drop revision %s: %w", rev.ID, err)
-			}
-			return fmt.Errorf("ledger %s: %w", p.Code, ledger.ErrNotFound)
-		}
-		// A reader caught the document up meanwhile.
+		return fmt.Errorf("ledger %s: %w", p.Code, ledger.ErrNotFound)
 	}
-	s.settle(ctx, rev)
+	// The write is committed whatever the outcome; a state not applied yet
+	// stays in its revision for readers and Recover.
+	s.settle(ctx, rev, outcome == applied || outcome == already)
 	return nil
 }
 
-// apply writes state to the project document unless the document already
-// holds that version or a later one, and reports whether it wrote.
-//
-// The revision insert already decided who writes version base+1; this
-// guard only keeps a writer stalled past the grace period from rolling the
-// document back after a reader caught it up. It reads the version first and
+// Outcomes of apply.
+const (
+	applied = iota // this call wrote the state
+	already        // the document holds this version or a later one
+	behind         // the previous version is not applied yet
+	missing        // there is no project document
+)
+
+// applyWait bounds how long a writer waits for the revision before its own
+// to reach the project document (normally milliseconds: its writer is
+// applying it). After that Recover applies both in order.
+const applyWait = 2 * time.Second
+
+// apply writes state (version base+1) to the project document when, and
+// only when, the document is at version base. With every write of version
+// v+1 made by the one holder of revision v+1 and only onto version v, the
+// document's writes are strictly sequential: FerretDB's update (filter,
+// then write back) cannot interleave two of them. It reads the version and
 // then updates by _id alone, because FerretDB pushes a filter down to its
-// primary key only when the filter is exactly {_id} and otherwise scans the
-// collection.
-func (s *Store) apply(ctx context.Context, d projectDoc) (bool, error) {
-	var cur struct {
-		Version int64 `bson:"version"`
+// primary key only when the filter is exactly {_id} and scans the
+// collection for anything else. With wait it waits for an earlier revision
+// still being applied.
+func (s *Store) apply(ctx context.Context, d projectDoc, wait bool) (int, error) {
+	base := d.Version - 1
+	deadline := time.Now().Add(applyWait)
+	for {
+		var cur struct {
+			Version int64 `bson:"version"`
+		}
+		err := s.projects.FindOne(ctx, bson.D{{Key: "_id", Value: d.Code}},
+			options.FindOne().SetProjection(bson.D{{Key: "version", Value: 1}})).Decode(&cur)
+		switch {
+		case mongox.IsNotFound(err):
+			return missing, nil
+		case err != nil:
+			return 0, fmt.Errorf("read ledger version %s: %w", d.Code, err)
+		case cur.Version >= d.Version:
+			return already, nil
+		case cur.Version == base:
+			if err := s.write(ctx, d); err != nil {
+				return 0, err
+			}
+			return applied, nil
+		}
+		if !wait || time.Now().After(deadline) {
+			return behind, nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
 	}
-	err := s.projects.FindOne(ctx, bson.D{{Key: "_id", Value: d.Code}},
-		options.FindOne().SetProjection(bson.D{{Key: "version", Value: 1}})).Decode(&cur)
-	if mongox.IsNotFound(err) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("read ledger version %s: %w", d.Code, err)
-	}
-	if cur.Version >= d.Version {
-		return false, nil
-	}
+}
+
+func (s *Store) write(ctx context.Context, d projectDoc) error {
 	set := bson.D{
 		{Key: "name", Value: d.Name}, {Key: "category", Value: d.Category}, {Key: "level", Value: d.Level},
 		{Key: "owner_organisation", Value: d.OwnerOrganisation}, {Key: "owner_contact", Value: d.OwnerContact},
@@ -190,20 +216,20 @@ func (s *Store) apply(ctx context.Context, d projectDoc) (bool, error) {
 		{Key: "investment_wan", Value: d.InvestmentWan}, {Key: "stage", Value: d.Stage},
 		{Key: "officer", Value: d.Officer}, {Key: "work_group", Value: d.WorkGroup},
 		{Key: "green_channel", Value: d.GreenChannel},
-		{Key: "items", Value: d.Items}, {Key: "problems", Value: d.Problems}, {Key: "version", Value: d.Version},
+		{Key: "items", Value: d.Items}, {Key: "problems", Value: d.Problems}, {Key: "tasks", Value: d.Tasks},
+		{Key: "officer_history", Value: d.OfficerHistory}, {Key: "version", Value: d.Version},
 	}
-	res, err := s.projects.UpdateOne(ctx, bson.D{{Key: "_id", Value: d.Code}}, bson.D{{Key: "$set", Value: set}})
-	if err != nil {
-		return false, fmt.Errorf("update ledger %s: %w", d.Code, err)
+	if _, err := s.projects.UpdateOne(ctx, bson.D{{Key: "_id", Value: d.Code}}, bson.D{{Key: "$set", Value: set}}); err != nil {
+		return fmt.Errorf("update ledger %s: %w", d.Code, err)
 	}
-	return res.MatchedCount == 1, nil
+	return nil
 }
 
 // settle publishes a revision's events and then, in one write, empties its
 // outbox and drops its applied state. A failure leaves the events to the
 // outbox sweep and the state to Recover; a sweep running at the same time
 // may publish an event again, which the stream's duplicate window drops.
-func (s *Store) settle(ctx context.Context, rev revisionDoc) {
+func (s *Store) settle(ctx context.Context, rev revisionDoc, done bool) {
 	published := len(rev.Outbox) > 0 && s.pub != nil
 	for _, e := range rev.Outbox {
 		if !published {
@@ -216,9 +242,15 @@ func (s *Store) settle(ctx context.Context, rev revisionDoc) {
 			published = false
 		}
 	}
-	update := bson.D{{Key: "$unset", Value: bson.D{{Key: "state", Value: ""}}}}
+	var update bson.D
+	if done {
+		update = append(update, bson.E{Key: "$unset", Value: bson.D{{Key: "state", Value: ""}}})
+	}
 	if published {
 		update = append(update, bson.E{Key: "$set", Value: bson.D{{Key: outbox.Field, Value: []outbox.Entry{}}}})
+	}
+	if len(update) == 0 {
+		return
 	}
 	if _, err := s.revisions.UpdateOne(ctx, bson.D{{Key: "_id", Value: rev.ID}}, update); err != nil {
 		s.log.Warn("settled revision is cleared at the next recovery", "revision", rev.ID, "err", err)
@@ -247,7 +279,7 @@ func (s *Store) Project(ctx context.Context, code string) (ledger.Project, error
 			return ledger.Project{}, fmt.Errorf("find revision: %w", err)
 		}
 		if s.now().Sub(rev.At) > s.grace {
-			if err := s.catchUp(ctx, rev); err != nil {
+			if _, err := s.catchUp(ctx, rev); err != nil {
 				return ledger.Project{}, err
 			}
 		}
@@ -260,17 +292,24 @@ func (s *Store) Project(ctx context.Context, code string) (ledger.Project, error
 }
 
 // catchUp applies a revision its writer did not (it crashed in between).
-func (s *Store) catchUp(ctx context.Context, rev revisionDoc) error {
+// It reports false when the revision before it is not applied either.
+func (s *Store) catchUp(ctx context.Context, rev revisionDoc) (bool, error) {
 	if rev.Version == 1 {
 		if err := s.insertProject(ctx, *rev.State); err != nil {
-			return err
+			return false, err
 		}
-	} else if _, err := s.apply(ctx, *rev.State); err != nil {
-		return err
+	} else {
+		outcome, err := s.apply(ctx, *rev.State, false)
+		if err != nil {
+			return false, err
+		}
+		if outcome == behind || outcome == missing {
+			return false, nil
+		}
 	}
 	s.log.Info("applied an interrupted write", "revision", rev.ID)
-	s.settle(ctx, rev)
-	return nil
+	s.settle(ctx, rev, true)
+	return true, nil
 }
 
 // Recover applies every revision older than the grace period that was
@@ -288,12 +327,17 @@ func (s *Store) Recover(ctx context.Context) (int, error) {
 	if err := cur.All(ctx, &revs); err != nil {
 		return 0, fmt.Errorf("recover: %w", err)
 	}
+	n := 0
 	for _, rev := range revs {
-		if err := s.catchUp(ctx, rev); err != nil {
-			return 0, err
+		ok, err := s.catchUp(ctx, rev)
+		if err != nil {
+			return n, err
+		}
+		if ok {
+			n++
 		}
 	}
-	return len(revs), nil
+	return n, nil
 }
 
 // Prune deletes settled revisions older than age. They are no longer

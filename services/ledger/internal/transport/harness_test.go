@@ -96,8 +96,9 @@ func (e *env) start() *instance {
 		t.Fatal(err)
 	}
 	isDept := func(c string) bool { _, ok := e.org.Department(c); return ok }
+	isOfficer := func(c string) bool { _, ok := e.org.Officer(c); return ok }
 	svc := ledger.NewService(st, e.cat, isDept, e.clock, ledger.WithCalendar(workday.Weekends{}),
-		ledger.WithObserver(NewMetrics(reg)))
+		ledger.WithObserver(NewMetrics(reg)), ledger.WithOfficers(isOfficer))
 	var depts []string
 	for _, d := range e.org.Departments {
 		depts = append(depts, d.Code)

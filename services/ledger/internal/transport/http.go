@@ -136,6 +136,18 @@ func Routes(mux *http.ServeMux, svc ledger.Service, cat *catalog.Catalog, o *org
 		func(ctx context.Context, req any) (any, error) { return ledgerXLSX(ctx, svc, o, req.(exportFilter)) },
 		decodeExport(o), encodeXLSX, opts...))
 
+	officerRoutes(mux, svc, opts, func(code string) string {
+		if d, ok := o.Department(code); ok {
+			return d.Name
+		}
+		return code
+	}, func(code string) string {
+		if of, ok := o.Officer(code); ok {
+			return of.Name
+		}
+		return code
+	})
+
 	mux.HandleFunc("GET /v1/catalog", func(w http.ResponseWriter, _ *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, cat)
 	})

@@ -35,8 +35,37 @@ func OnProjectRegistered(svc ledger.Service) bus.Handler {
 	}
 }
 
+// RequestReceivedConsumer files every service request as a task of the
+// project's officer.
+var RequestReceivedConsumer = bus.ConsumerSpec{
+	Durable:  "ledger-request-received",
+	Subjects: []string{event.TypeRequestReceived},
+}
+
+// OnRequestReceived applies tuijin.intake.request.received.
+func OnRequestReceived(svc ledger.Service) bus.Handler {
+	return func(ctx context.Context, d bus.Delivery) error {
+		var ev intakev1.RequestReceived
+		if err := event.Payload(d.Envelope, &ev); err != nil {
+			return err
+		}
+		if ev.GetRequestId() == "" || ev.GetProjectCode() == "" {
+			return bus.Permanent(errEmptyRequest)
+		}
+		// A request for a ledger not opened yet is retried: the project's
+		// registration may still be on its way.
+		return svc.FileRequest(ctx, ev.GetProjectCode(), ledger.NewTask{
+			ID: ev.GetRequestId(), Kind: ev.GetKind(), Title: ev.GetTitle(), Description: ev.GetDescription(),
+			Contact: ev.GetContact(), ReceivedAt: ev.GetReceivedAt().AsTime(),
+		})
+	}
+}
+
 type constError string
 
 func (e constError) Error() string { return string(e) }
 
-const errEmptyProject = constError("project.registered without a project code")
+const (
+	errEmptyProject = constError("project.registered without a project code")
+	errEmptyRequest = constError("request.received without a request id or project code")
+)

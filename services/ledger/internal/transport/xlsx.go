@@ -108,3 +108,52 @@ func encodeXLSX(_ context.Context, w http.ResponseWriter, resp any) error {
 	_, err := w.Write(b)
 	return err
 }
+
+// Sheets of the monthly statistics workbook.
+const (
+	OfficerSheet    = "专员统计"
+	DepartmentSheet = "部门统计"
+)
+
+// StatsXLSX renders monthly statistics: one sheet per officer figures, one
+// per department figures.
+func StatsXLSX(st ledger.MonthlyStats, deptName, officerName func(string) string) ([]byte, error) {
+	x := excelize.NewFile()
+	defer x.Close()
+	if err := x.SetSheetName("Sheet1", OfficerSheet); err != nil {
+		return nil, fmt.Errorf("xlsx: %w", err)
+	}
+	if _, err := x.NewSheet(DepartmentSheet); err != nil {
+		return nil, fmt.Errorf("xlsx: %w", err)
+	}
+	set := func(sheet string, row int, cells ...any) error {
+		cell, err := excelize.CoordinatesToCellName(1, row)
+		if err != nil {
+			return err
+		}
+		return x.SetSheetRow(sheet, cell, &cells)
+	}
+	if err := set(OfficerSheet, 1, "月份", "专员", "受理诉求", "办结", "按时办结", "按时办结率", "回访", "平均满意度"); err != nil {
+		return nil, fmt.Errorf("xlsx: %w", err)
+	}
+	for i, o := range st.Officers {
+		if err := set(OfficerSheet, i+2, st.Month, officerName(o.Officer), o.Received, o.Closed, o.ClosedOnTime,
+			ledger.Percent(o.OnTimeRate), o.Visits, o.SatisfactionMean); err != nil {
+			return nil, fmt.Errorf("xlsx: %w", err)
+		}
+	}
+	if err := set(DepartmentSheet, 1, "月份", "部门", "交办事项", "办结事项", "按时办结", "按时办结率", "平均办理工作日", "在办事项"); err != nil {
+		return nil, fmt.Errorf("xlsx: %w", err)
+	}
+	for i, d := range st.Departments {
+		if err := set(DepartmentSheet, i+2, st.Month, deptName(d.Department), d.Assigned, d.Completed, d.CompletedOnTime,
+			ledger.Percent(d.OnTimeRate), d.MeanHandlingDays, d.PendingNow); err != nil {
+			return nil, fmt.Errorf("xlsx: %w", err)
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := x.WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("xlsx: %w", err)
+	}
+	return buf.Bytes(), nil
+}
