@@ -400,6 +400,45 @@ func TestDispatchMeetingAgendaAndRecurrence(t *testing.T) {
 	readEvents(t, f.js, 2, event.TypeMeetingScheduled)
 	readEvents(t, f.js, 1, event.TypeMeetingDecided)
 
+	// What is escalated from now on is on next week's agenda: a red item
+	// joins it; its 约谈 takes over the entry instead of convening a joint
+	// meeting.
+	ref := code + ".jianshe-yongdi"
+	f.publish(t, event.ForDepartment(event.TypeDeadlineOverdue, "zrzy"), deadlineEvent(t, event.TypeDeadlineOverdue, "zrzy", ref, deadlinev1.Level_LEVEL_RED))
+	eventually(t, "the red item on next week's agenda", func() bool {
+		var got meeting.Meeting
+		do(t, http.MethodGet, f.base+"/v1/meetings/"+next.ID, "", "", &got)
+		return len(got.Agenda) == 1 && got.Agenda[0].CandidateID == "red:"+ref
+	})
+	f.publish(t, event.ForDepartment(event.TypeDeadlineEscalated, "zrzy"), deadlineEvent(t, event.TypeDeadlineEscalated, "zrzy", ref, deadlinev1.Level_LEVEL_INTERVIEW))
+	eventually(t, "the interview taking over the entry", func() bool {
+		var got meeting.Meeting
+		do(t, http.MethodGet, f.base+"/v1/meetings/"+next.ID, "", "", &got)
+		return len(got.Agenda) == 1 && got.Agenda[0].CandidateID == "interview:"+ref && got.Agenda[0].Source == meeting.SourceInterview
+	})
+	if ms := f.meetings(t, ""); len(ms) != 2 {
+		t.Fatalf("%d meetings: a joint meeting was convened for an item on next week's agenda", len(ms))
+	}
+	if c := f.candidates(t, "scheduled"); len(c) != 1 || c[0].ID != "interview:"+ref || c[0].MeetingID != next.ID {
+		t.Fatalf("scheduled candidates %+v", c)
+	}
+
+	// A department added by hand is invited by a re-issued meeting.scheduled.
+	var cur meeting.Meeting
+	do(t, http.MethodGet, f.base+"/v1/meetings/"+next.ID, "", "", &cur)
+	edit := `{"entries":[{"id":"` + cur.Agenda[0].ID + `","title":"` + cur.Agenda[0].Title + `"},{"title":"文物勘探进度","department":"wlj"}]}`
+	var edited meeting.Meeting
+	if status := do(t, http.MethodPut, f.base+"/v1/meetings/"+next.ID+"/agenda", "application/json", edit, &edited); status != http.StatusOK ||
+		strings.Join(edited.Attendees, ",") != "zrzy,fgw,wlj" {
+		t.Fatalf("edit: %d %+v", status, edited)
+	}
+	evs := readEvents(t, f.js, 3, event.TypeMeetingScheduled)
+	var re meetingv1.MeetingScheduled
+	if err := event.Payload(evs[2], &re); err != nil || re.GetMeetingId() != next.ID || strings.Join(re.GetAttendees(), ",") != "zrzy,fgw,wlj" ||
+		len(re.GetAgenda()) != 2 {
+		t.Fatalf("re-issued invitation %v, %v", &re, err)
+	}
+
 	var errBody errorBody
 	for _, tt := range []struct{ path, code, field string }{
 		{"/v1/agenda-candidates?status=lost", "invalid_status", "status"},

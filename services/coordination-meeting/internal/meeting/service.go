@@ -38,6 +38,9 @@ type Store interface {
 	Create(ctx context.Context, m Meeting, events []event.Message) error
 	Meeting(ctx context.Context, id string) (Meeting, error)
 	List(ctx context.Context, q ListQuery) ([]Meeting, error)
+	// Upcoming lists the meetings still scheduled that start after now,
+	// soonest first.
+	Upcoming(ctx context.Context, now time.Time, limit int) ([]Meeting, error)
 	// Update saves m if its stored version is m.Version-1, else ErrConflict.
 	Update(ctx context.Context, m Meeting, events []event.Message) error
 
@@ -229,11 +232,11 @@ func (s *service) EditAgenda(ctx context.Context, id string, version int, drafts
 		}
 	}
 	m.Agenda = agenda
-	m.Attendees = Attendees(m.Attendees, s.group(m.WorkGroup), agenda)
-	m.Version++
-	if err := s.update(ctx, m, nil); err != nil {
+	if err := s.saveGrown(ctx, m); err != nil {
 		return Meeting{}, err
 	}
+	m.Attendees = Attendees(m.Attendees, s.group(m.WorkGroup), agenda)
+	m.Version++
 	// A candidate taken off the agenda waits for the next meeting again.
 	if err := s.store.SetCandidates(ctx, removed, CandidateOpen, ""); err != nil {
 		return Meeting{}, fmt.Errorf("reopen candidates: %w", err)
@@ -391,10 +394,18 @@ func (s *service) Escalated(ctx context.Context, e Escalation) error {
 	if err := s.store.PutCandidate(ctx, c); err != nil {
 		return fmt.Errorf("agenda candidate %s: %w", c.ID, err)
 	}
-	// The red light of the same item is superseded by the interview.
-	if red, err := s.store.Candidate(ctx, CandidateID(SourceRed, e.RefID)); err == nil && red.Status == CandidateOpen {
+	// The red light of the same item is superseded by the interview: an
+	// open one is closed, one on an upcoming agenda becomes the interview's
+	// entry there.
+	red, err := s.store.Candidate(ctx, CandidateID(SourceRed, e.RefID))
+	switch {
+	case err == nil && red.Status == CandidateOpen:
 		if err := s.store.SetCandidates(ctx, []string{red.ID}, CandidateClosed, ""); err != nil {
 			return err
+		}
+	case err == nil && red.Status == CandidateScheduled:
+		if m, ok := s.upcoming(ctx, red.MeetingID); ok {
+			return s.replaceEntry(ctx, m, red, c)
 		}
 	}
 	cur, err := s.store.Candidate(ctx, c.ID)
@@ -405,11 +416,93 @@ func (s *service) Escalated(ctx context.Context, e Escalation) error {
 	case CandidateDecided, CandidateClosed:
 		return nil
 	case CandidateScheduled:
-		if m, err := s.store.Meeting(ctx, cur.MeetingID); err == nil && m.Status == StatusScheduled && m.StartsAt.After(s.now()) {
+		if _, ok := s.upcoming(ctx, cur.MeetingID); ok {
 			return nil // on an upcoming meeting's agenda already
 		}
 	}
 	return s.convene(ctx, cur)
+}
+
+// upcoming returns meeting id if it is still to be held.
+func (s *service) upcoming(ctx context.Context, id string) (Meeting, bool) {
+	m, err := s.store.Meeting(ctx, id)
+	if err != nil || m.Status != StatusScheduled || !m.StartsAt.After(s.now()) {
+		return Meeting{}, false
+	}
+	return m, true
+}
+
+// replaceEntry makes the agenda entry of candidate old on meeting m the
+// entry of candidate c (its id stays), and old's place c's.
+func (s *service) replaceEntry(ctx context.Context, m Meeting, old, c Candidate) error {
+	oldID, changed := EntryOf(m.ID, old).ID, false
+	for i, e := range m.Agenda {
+		if e.ID == oldID && e.CandidateID == old.ID {
+			ne := EntryOf(m.ID, c)
+			ne.ID = e.ID
+			m.Agenda[i], changed = ne, true
+		}
+	}
+	if changed {
+		m.Version++
+		if err := s.update(ctx, m, nil); err != nil {
+			return err
+		}
+	}
+	if err := s.store.SetCandidates(ctx, []string{old.ID}, CandidateClosed, ""); err != nil {
+		return err
+	}
+	return s.store.SetCandidates(ctx, []string{c.ID}, CandidateScheduled, m.ID)
+}
+
+// attach puts open candidate c on the agenda of the soonest upcoming
+// recurring meeting whose work group covers its department, inviting the
+// department if it was not: what was escalated since the last meeting is
+// on the next one. It reports whether such a meeting was found.
+func (s *service) attach(ctx context.Context, c Candidate) (bool, error) {
+	cur, err := s.store.Candidate(ctx, c.ID)
+	if err != nil {
+		return false, fmt.Errorf("agenda candidate %s: %w", c.ID, err)
+	}
+	if cur.Status != CandidateOpen {
+		return false, nil
+	}
+	ms, err := s.store.Upcoming(ctx, s.now(), 50)
+	if err != nil {
+		return false, fmt.Errorf("upcoming meetings: %w", err)
+	}
+	for _, m := range ms {
+		g := s.group(m.WorkGroup)
+		if m.Recurrence == "" || len(ForGroup([]Candidate{cur}, g)) == 0 {
+			continue
+		}
+		entry := EntryOf(m.ID, cur)
+		if !slices.ContainsFunc(m.Agenda, func(e AgendaEntry) bool { return e.ID == entry.ID }) {
+			m.Agenda = append(m.Agenda, entry)
+			if err := s.saveGrown(ctx, m); err != nil {
+				return false, err
+			}
+		}
+		return true, s.store.SetCandidates(ctx, []string{cur.ID}, CandidateScheduled, m.ID)
+	}
+	return false, nil
+}
+
+// saveGrown saves meeting m whose agenda grew; departments it brings in are
+// invited by a new tuijin.meeting.scheduled of the meeting.
+func (s *service) saveGrown(ctx context.Context, m Meeting) error {
+	before := len(m.Attendees)
+	m.Attendees = Attendees(m.Attendees, s.group(m.WorkGroup), m.Agenda)
+	m.Version++
+	var events []event.Message
+	if len(m.Attendees) > before {
+		msg, err := s.scheduledEvent(ctx, m)
+		if err != nil {
+			return err
+		}
+		events = append(events, msg)
+	}
+	return s.update(ctx, m, events)
 }
 
 // convene schedules the ad-hoc joint meeting (联席会议) of candidate c. Its
@@ -457,7 +550,12 @@ func (s *service) Overdue(ctx context.Context, e Escalation) error {
 	if _, err := s.store.Candidate(ctx, CandidateID(SourceInterview, e.RefID)); err == nil {
 		return nil // already at 约谈: the red light adds nothing
 	}
-	return s.store.PutCandidate(ctx, RedCandidate(e))
+	c := RedCandidate(e)
+	if err := s.store.PutCandidate(ctx, c); err != nil {
+		return err
+	}
+	_, err := s.attach(ctx, c)
+	return err
 }
 
 func (s *service) ProblemRaised(ctx context.Context, c Candidate) error {
@@ -467,7 +565,11 @@ func (s *service) ProblemRaised(ctx context.Context, c Candidate) error {
 	if !codeRE.MatchString(c.Department) {
 		return apperr.Invalid("department", "invalid_department", "the problem names no department code")
 	}
-	return s.store.PutCandidate(ctx, c)
+	if err := s.store.PutCandidate(ctx, c); err != nil {
+		return err
+	}
+	_, err := s.attach(ctx, c)
+	return err
 }
 
 func (s *service) ProblemSettled(ctx context.Context, problemID string) error {
