@@ -281,9 +281,17 @@ func TestEscalationToDecision(t *testing.T) {
 			{"action without due", strings.Replace(minutes, `,"due_at":"2026-03-11T18:00:00+08:00"`, "", 1), 422, "required", "decisions[0].action.due_at"},
 			{"bad outcome", strings.Replace(minutes, `"escalate"`, `"defer"`, 1), 422, "invalid_outcome", "decisions[1].outcome"},
 			{"wrong type", `{"decisions":{}}`, 400, "wrong_type", "decisions"},
+			{"unknown field", `{"decided":[]}`, 400, "unknown_field", "decided"},
+			{"malformed", `{"decisions":[`, 400, "malformed_json", ""},
+			{"too large", `{"summary":"` + strings.Repeat("纪", 100<<10) + `"}`, 413, "body_too_large", ""},
+			{"not json", "", 415, "unsupported_media_type", ""},
 		} {
 			var body errorBody
-			status := do(t, http.MethodPost, f.base+"/v1/meetings/"+m.ID+"/minutes", "application/json", tt.body, &body)
+			contentType := "application/json"
+			if tt.code == "unsupported_media_type" {
+				contentType, tt.body = "text/plain", minutes
+			}
+			status := do(t, http.MethodPost, f.base+"/v1/meetings/"+m.ID+"/minutes", contentType, tt.body, &body)
 			if status != tt.status || body.Error.Code != tt.code || body.Error.Field != tt.field {
 				t.Errorf("%s: %d %+v", tt.name, status, body.Error)
 			}

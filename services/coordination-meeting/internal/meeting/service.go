@@ -394,18 +394,24 @@ func (s *service) Escalated(ctx context.Context, e Escalation) error {
 	if err := s.store.PutCandidate(ctx, c); err != nil {
 		return fmt.Errorf("agenda candidate %s: %w", c.ID, err)
 	}
-	// The red light of the same item is superseded by the interview: an
-	// open one is closed, one on an upcoming agenda becomes the interview's
-	// entry there.
-	red, err := s.store.Candidate(ctx, CandidateID(SourceRed, e.RefID))
-	switch {
-	case err == nil && red.Status == CandidateOpen:
-		if err := s.store.SetCandidates(ctx, []string{red.ID}, CandidateClosed, ""); err != nil {
-			return err
-		}
-	case err == nil && red.Status == CandidateScheduled:
-		if m, ok := s.upcoming(ctx, red.MeetingID); ok {
-			return s.replaceEntry(ctx, m, red, c)
+	// The red light of the same item, or the problem itself, is superseded
+	// by the interview: an open one is closed, one on an upcoming agenda
+	// becomes the interview's entry there.
+	earlier := []string{CandidateID(SourceRed, e.RefID)}
+	if e.Kind == "problem" {
+		earlier = append(earlier, CandidateID(SourceProblem, e.RefID))
+	}
+	for _, id := range earlier {
+		prev, err := s.store.Candidate(ctx, id)
+		switch {
+		case err == nil && prev.Status == CandidateOpen:
+			if err := s.store.SetCandidates(ctx, []string{prev.ID}, CandidateClosed, ""); err != nil {
+				return err
+			}
+		case err == nil && prev.Status == CandidateScheduled:
+			if m, ok := s.upcoming(ctx, prev.MeetingID); ok {
+				return s.replaceEntry(ctx, m, prev, c)
+			}
 		}
 	}
 	cur, err := s.store.Candidate(ctx, c.ID)
