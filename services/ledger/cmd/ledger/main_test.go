@@ -17,6 +17,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/xuri/excelize/v2"
 	"go.opentelemetry.io/otel/trace/noop"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -329,6 +330,98 @@ func TestProjectThroughAllItems(t *testing.T) {
 	if got := sumOf(metrics, "tuijin_ledger_completions_total{"); got != 12 {
 		t.Errorf("completions_total = %v, want 11 approvals and 1 rejection", got)
 	}
+
+	t.Run("an officer takes a service request through to the follow-up visit", func(t *testing.T) {
+		getJSON(t, base+"/v1/projects/"+code, &p)
+		var or ledger.OfficerResult
+		if st := send(t, http.MethodPut, base+"/v1/projects/"+code+"/officer",
+			map[string]any{"officer": "wangfang", "actor": "服务中心主任", "note": "一项目一专员", "version": p.Version}, &or); st != 200 || or.Officer != "wangfang" {
+			t.Fatalf("assign officer: %d %+v", st, or)
+		}
+		req, err := event.New(event.TypeRequestReceived, "intake", event.Ref("request", "req-1"), clk.Now(),
+			&intakev1.RequestReceived{RequestId: "req-1", ProjectCode: code, Kind: "agency", Title: "代办竣工验收备案",
+				Contact: "李经理", ReceivedAt: timestamppb.New(clk.Now())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pub.PublishEvent(ctx, event.TypeRequestReceived, req); err != nil {
+			t.Fatal(err)
+		}
+		var tasks struct {
+			Count int               `json:"count"`
+			Tasks []ledger.TaskView `json:"tasks"`
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for tasks.Count == 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("the request did not become a task within 30s")
+			}
+			time.Sleep(20 * time.Millisecond)
+			getJSON(t, base+"/v1/tasks?officer=wangfang", &tasks)
+		}
+		if tk := tasks.Tasks[0]; tk.ID != "req-1" || tk.Status != ledger.TaskReceived || tk.ProjectCode != code {
+			t.Fatalf("task %+v", tk)
+		}
+		version := tasks.Tasks[0].ProjectVersion
+		for _, a := range []map[string]any{
+			{"action": "take"}, {"action": "handle", "note": "已协调住建局"}, {"action": "close"},
+			{"action": "visit", "satisfaction": 5, "comment": "办事效率高"},
+		} {
+			a["actor"], a["version"] = "王芳", version
+			var res ledger.TaskResult
+			if st := send(t, http.MethodPost, base+"/v1/projects/"+code+"/tasks/req-1/actions", a, &res); st != 200 {
+				t.Fatalf("%v: %d", a["action"], st)
+			}
+			if a["action"] == "take" && len(res.Task.Notice) != 0 {
+				t.Errorf("every item is approved, yet the notice lists %v", res.Task.Notice)
+			}
+			version = res.Version
+		}
+		var stats ledger.MonthlyStats
+		if st := getJSON(t, base+"/v1/stats/monthly?month=2026-11", &stats); st != 200 {
+			t.Fatalf("monthly: %d", st)
+		}
+		if len(stats.Officers) != 1 || stats.Officers[0].Closed != 1 || stats.Officers[0].SatisfactionMean != 5 {
+			t.Fatalf("officer statistics %+v", stats.Officers)
+		}
+		resp, err := http.Get(base + "/v1/stats/monthly.xlsx?month=2026-11")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		x, err := excelize.OpenReader(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer x.Close()
+		rows, err := x.GetRows("专员统计")
+		if err != nil || len(rows) != 2 || rows[1][1] != "王芳" || rows[1][5] != "100.0%" {
+			t.Fatalf("officer sheet %v, %v", rows, err)
+		}
+		rows, err = x.GetRows("部门统计")
+		if err != nil || len(rows) != 1+7 {
+			t.Fatalf("department sheet has %d rows, %v; want a header and the 7 departments with items", len(rows), err)
+		}
+	})
+}
+
+func send(t *testing.T, method, url string, body any, into any) int {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, err := http.NewRequest(method, url, bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if into != nil {
+		_ = json.NewDecoder(resp.Body).Decode(into)
+	}
+	return resp.StatusCode
 }
 
 func readLedgerEvents(t *testing.T, js jetstream.JetStream) ([]*ledgerv1.ItemAssigned, []*ledgerv1.ItemChanged) {

@@ -83,6 +83,26 @@ func TestBadInputChangesNothing(t *testing.T) {
 		{"export of unknown work group", "GET", in.url + "/v1/ledger.xlsx?work_group=nobody", "", nil, 422, "unknown_work_group", "work_group"},
 		{"export of unknown department", "GET", in.url + "/v1/ledger.xlsx?department=mars", "", nil, 422, "unknown_department", "department"},
 		{"unknown project", "GET", in.url + "/v1/projects/2026-000000-00-00-000000", "", nil, 404, "project_not_found", ""},
+
+		{"unknown officer", "PUT", in.url + "/v1/projects/" + code + "/officer", jsonType,
+			map[string]any{"officer": "nobody", "actor": "a", "version": v}, 422, "unknown_officer", "officer"},
+		{"officer stale", "PUT", in.url + "/v1/projects/" + code + "/officer", jsonType,
+			map[string]any{"officer": "wangfang", "actor": "a", "version": v - 1}, 409, "stale_version", ""},
+		{"officer of unknown project", "PUT", in.url + "/v1/projects/2026-000000-00-00-000000/officer", jsonType,
+			map[string]any{"officer": "wangfang", "actor": "a", "version": 1}, 404, "project_not_found", ""},
+		{"officer malformed", "PUT", in.url + "/v1/projects/" + code + "/officer", jsonType, `{"officer":`, 400, "malformed_json", ""},
+		{"officer without version", "PUT", in.url + "/v1/projects/" + code + "/officer", jsonType,
+			map[string]any{"officer": "wangfang", "actor": "a"}, 422, "version_required", "version"},
+		{"unknown task", "POST", in.url + "/v1/projects/" + code + "/tasks/req-9/actions", jsonType,
+			map[string]any{"action": "take", "actor": "a", "version": v}, 404, "task_not_found", ""},
+		{"unknown task action", "POST", in.url + "/v1/projects/" + code + "/tasks/req-9/actions", jsonType,
+			map[string]any{"action": "dance", "actor": "a", "version": v}, 422, "unknown_action", "action"},
+		{"task wrong content type", "POST", in.url + "/v1/projects/" + code + "/tasks/req-9/actions", "text/csv",
+			"a,b", 415, "unsupported_media_type", ""},
+		{"tasks with unknown status", "GET", in.url + "/v1/tasks?status=lost", "", nil, 422, "invalid_status", "status"},
+		{"tasks of unknown officer", "GET", in.url + "/v1/tasks?officer=nobody", "", nil, 422, "unknown_officer", "officer"},
+		{"monthly without month", "GET", in.url + "/v1/stats/monthly", "", nil, 422, "invalid_month", "month"},
+		{"monthly xlsx with bad month", "GET", in.url + "/v1/stats/monthly.xlsx?month=2026-13", "", nil, 422, "invalid_month", "month"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
