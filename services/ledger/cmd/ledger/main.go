@@ -23,7 +23,7 @@ type config struct {
 	OrgFile     string `conf:"help:organisation YAML (empty: the demo organisation)"`
 	CatalogFile string `conf:"help:item catalog YAML (empty: the demo catalog)"`
 	// RecoverInterval is how often interrupted writes are looked for.
-	RecoverInterval time.Duration `conf:"default:30s,help:how often writes interrupted by a crash are applied"`
+	RecoverInterval time.Duration `conf:"default:5s,help:how often writes interrupted by a crash are applied"`
 	// RevisionRetention is how long settled revisions are kept.
 	RevisionRetention time.Duration `conf:"default:24h,help:how long settled revisions (the write log) are kept"`
 }
@@ -57,7 +57,7 @@ func setup(cfg *config, clk clock.Clock) platform.Setup {
 		st.UsePublisher(app.Publisher)
 		// Writes interrupted by a crash are applied before the pending gauge
 		// is served, so it is exact right after a restart.
-		if n, err := st.Recover(ctx); err != nil {
+		if n, err := st.Recover(ctx, 0); err != nil {
 			return err
 		} else if n > 0 {
 			app.Log.Info("recovered interrupted writes", "count", n)

@@ -42,14 +42,19 @@ type Store struct {
 	log       *slog.Logger
 	now       func() time.Time
 	// grace is how old an unapplied revision must be before a reader
-	// applies it: younger ones are still being applied by their writer.
+	// applies it: younger ones are still being applied by their writer
+	// (which takes milliseconds, or up to applyWait behind another).
 	grace time.Duration
 }
+
+// DefaultGrace is the default age after which an unapplied revision is
+// taken for abandoned by a crashed writer.
+const DefaultGrace = 10 * time.Second
 
 // New returns a store over db.
 func New(db *mongo.Database, log *slog.Logger) *Store {
 	return &Store{projects: db.Collection("projects"), revisions: db.Collection("revisions"), log: log,
-		now: time.Now, grace: time.Minute}
+		now: time.Now, grace: DefaultGrace}
 }
 
 // Collections are the collections whose documents carry an outbox: the
@@ -104,10 +109,32 @@ func (s *Store) commit(ctx context.Context, p ledger.Project, msgs []event.Messa
 func (s *Store) Create(ctx context.Context, p ledger.Project, msgs []event.Message) error {
 	rev, err := s.commit(ctx, p, msgs)
 	if mongox.IsDuplicateKey(err) {
+		// A redelivered registration. If the first delivery died between
+		// its commit and the project document, finish its work now: an
+		// insert never overwrites, so this is safe even if it still lives.
+		if err := s.finishCreate(ctx, p.Code); err != nil {
+			return err
+		}
 		return fmt.Errorf("ledger %s: %w", p.Code, ledger.ErrDuplicate)
 	}
 	if err != nil {
 		return fmt.Errorf("commit ledger %s: %w", p.Code, err)
+	}
+	if err := s.insertProject(ctx, *rev.State); err != nil {
+		return err
+	}
+	s.settle(ctx, rev, true)
+	return nil
+}
+
+func (s *Store) finishCreate(ctx context.Context, code string) error {
+	var rev revisionDoc
+	err := s.revisions.FindOne(ctx, bson.D{{Key: "_id", Value: revisionID(code, 1)}}).Decode(&rev)
+	if mongox.IsNotFound(err) || (err == nil && rev.State == nil) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("find revision: %w", err)
 	}
 	if err := s.insertProject(ctx, *rev.State); err != nil {
 		return err
@@ -312,13 +339,14 @@ func (s *Store) catchUp(ctx context.Context, rev revisionDoc) (bool, error) {
 	return true, nil
 }
 
-// Recover applies every revision older than the grace period that was
-// never applied, in version order, and returns how many it applied. It runs
-// at start, before the pending gauge is served, and then periodically.
-func (s *Store) Recover(ctx context.Context) (int, error) {
+// Recover applies every revision older than olderThan that was never
+// applied, in version order, and returns how many it applied. It runs at
+// start with no age limit, before the pending gauge is served, and then
+// periodically with the grace period (see Maintain).
+func (s *Store) Recover(ctx context.Context, olderThan time.Duration) (int, error) {
 	cur, err := s.revisions.Find(ctx, bson.D{
 		{Key: "state", Value: bson.D{{Key: "$exists", Value: true}}},
-		{Key: "at", Value: bson.D{{Key: "$lt", Value: s.now().Add(-s.grace)}}},
+		{Key: "at", Value: bson.D{{Key: "$lte", Value: s.now().Add(-olderThan)}}},
 	}, options.Find().SetSort(bson.D{{Key: "project", Value: 1}, {Key: "version", Value: 1}}))
 	if err != nil {
 		return 0, fmt.Errorf("recover: %w", err)
@@ -364,7 +392,7 @@ func (s *Store) Maintain(ctx context.Context, interval, keep time.Duration) erro
 			return nil
 		case <-t.C:
 		}
-		if n, err := s.Recover(ctx); err != nil {
+		if n, err := s.Recover(ctx, s.grace); err != nil {
 			s.log.Warn("recovery failed", "err", err)
 		} else if n > 0 {
 			s.log.Info("recovered interrupted writes", "count", n)

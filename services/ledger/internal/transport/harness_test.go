@@ -92,7 +92,7 @@ func (e *env) start() *instance {
 	}
 	pub := bus.NewPublisher(e.js, noop.NewTracerProvider().Tracer("test"), bus.NewMetrics(reg))
 	st.UsePublisher(pub)
-	if _, err := st.Recover(ctx); err != nil {
+	if _, err := st.Recover(ctx, 0); err != nil {
 		t.Fatal(err)
 	}
 	isDept := func(c string) bool { _, ok := e.org.Department(c); return ok }
