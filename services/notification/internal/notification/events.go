@@ -1,0 +1,83 @@
+package notification
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tuijin/tuijin/pkg/apperr"
+)
+
+func (s *service) NotifyAssigned(ctx context.Context, a Assignment) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	if err := s.Store.TrackAssigned(ctx, a.ItemID, a.Department, s.now()); err != nil {
+		return err
+	}
+	return s.Notify(ctx, AssignedNotice(a, s.Names))
+}
+
+func (s *service) NotifyChanged(ctx context.Context, c ItemChange) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if Finished(c.ToStatus) {
+		at := c.ChangedAt
+		if at.IsZero() {
+			at = s.now()
+		}
+		if err := s.Store.TrackFinished(ctx, c.ItemID, c.Department, at.UTC().Truncate(time.Millisecond)); err != nil {
+			return err
+		}
+	}
+	p, err := s.Store.Project(ctx, c.ProjectCode)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("project %s: %w", c.ProjectCode, err)
+	}
+	return s.Notify(ctx, ChangedNotice(c, p, s.Names))
+}
+
+func (s *service) NotifyRequest(ctx context.Context, r RequestAck) error {
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	return s.Notify(ctx, RequestNotice(r))
+}
+
+func (s *service) NotifyDeadline(ctx context.Context, d DeadlineAlert) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	if d.Kind == "item" && d.Level >= LevelRed && d.RefID != "" {
+		if err := s.Store.TrackOverdue(ctx, d.RefID, d.Department); err != nil {
+			return err
+		}
+	}
+	return s.Notify(ctx, DeadlineNotice(d, s.Names))
+}
+
+func (s *service) NotifyMeeting(ctx context.Context, m MeetingInvite) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	return s.Notify(ctx, MeetingNotice(m, s.Names))
+}
+
+func (s *service) NotifyAction(ctx context.Context, a ActionAssigned) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	return s.Notify(ctx, ActionNotice(a, s.Names))
+}
+
+func (s *service) RememberProject(ctx context.Context, p Project) error {
+	if !projectCodeRE.MatchString(p.Code) {
+		return apperr.Invalid("code", "invalid_code", "the project has no valid code")
+	}
+	if err := s.Store.PutProject(ctx, p); err != nil {
+		return fmt.Errorf("remember project %s: %w", p.Code, err)
+	}
+	return nil
+}

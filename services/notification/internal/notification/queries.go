@@ -1,0 +1,102 @@
+package notification
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/tuijin/tuijin/pkg/apperr"
+)
+
+// UnreadCount is a recipient's number of unread inbox entries.
+type UnreadCount struct {
+	Recipient string `json:"recipient"`
+	Unread    int    `json:"unread"`
+}
+
+// effective merges what is known of a recipient: preferences stored through
+// the API win over the recipients file; addresses missing there come from
+// the file, then from the event. A recipient nobody configured gets the
+// inbox, plus SMS when the event carries a phone (an owner's request).
+func (s *service) effective(ctx context.Context, a Addressee) (Preferences, error) {
+	file, inFile := s.Directory[a.Recipient]
+	p, err := s.Store.Preferences(ctx, a.Recipient)
+	configured := err == nil
+	switch {
+	case errors.Is(err, ErrNotFound) && inFile:
+		p, configured = file, true
+	case errors.Is(err, ErrNotFound):
+		p = DefaultPreferences(a.Recipient)
+	case err != nil:
+		return Preferences{}, fmt.Errorf("preferences of %s: %w", a.Recipient, err)
+	}
+	p.Email = orDefault(p.Email, orDefault(file.Email, a.Email))
+	p.Webhook = orDefault(p.Webhook, file.Webhook)
+	p.Phone = orDefault(p.Phone, orDefault(file.Phone, a.Phone))
+	if !configured && a.Phone != "" {
+		p.Channels = append(p.Channels, ChannelSMS)
+	}
+	return p, nil
+}
+
+func (s *service) Inbox(ctx context.Context, q InboxQuery) (Inbox, error) {
+	items, unread, err := s.Store.Inbox(ctx, q)
+	if err != nil {
+		return Inbox{}, fmt.Errorf("inbox of %s: %w", q.Recipient, err)
+	}
+	if items == nil {
+		items = []Entry{}
+	}
+	return Inbox{Recipient: q.Recipient, Unread: unread, Items: items}, nil
+}
+
+func (s *service) Unread(ctx context.Context, recipient string) (UnreadCount, error) {
+	n, err := s.Store.Unread(ctx, recipient)
+	if err != nil {
+		return UnreadCount{}, fmt.Errorf("unread of %s: %w", recipient, err)
+	}
+	return UnreadCount{Recipient: recipient, Unread: n}, nil
+}
+
+func (s *service) MarkRead(ctx context.Context, id string) (Entry, error) {
+	e, err := s.Store.MarkRead(ctx, id, s.now())
+	if errors.Is(err, ErrNotFound) {
+		return Entry{}, apperr.NotFound("entry_not_found", "no inbox entry "+id)
+	}
+	if err != nil {
+		return Entry{}, fmt.Errorf("mark %s read: %w", id, err)
+	}
+	return e, nil
+}
+
+func (s *service) Deliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, error) {
+	ds, err := s.Store.Deliveries(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("deliveries: %w", err)
+	}
+	if ds == nil {
+		ds = []Delivery{}
+	}
+	return ds, nil
+}
+
+func (s *service) Preferences(ctx context.Context, recipient string) (Preferences, error) {
+	return s.effective(ctx, Addressee{Recipient: recipient})
+}
+
+func (s *service) SetPreferences(ctx context.Context, p Preferences) (Preferences, error) {
+	// Validate with the addresses the file supplies, store only what was sent.
+	merged := p
+	if f, ok := s.Directory[p.Recipient]; ok {
+		merged.Email = orDefault(p.Email, f.Email)
+		merged.Webhook = orDefault(p.Webhook, f.Webhook)
+		merged.Phone = orDefault(p.Phone, f.Phone)
+	}
+	if err := merged.Validate(); err != nil {
+		return Preferences{}, err
+	}
+	if err := s.Store.PutPreferences(ctx, p); err != nil {
+		return Preferences{}, fmt.Errorf("store preferences of %s: %w", p.Recipient, err)
+	}
+	return merged, nil
+}
