@@ -71,6 +71,8 @@ type ProjectInfo struct {
 	Officer           string  `json:"officer,omitempty"`
 	WorkGroup         string  `json:"work_group,omitempty"`
 	GreenChannel      bool    `json:"green_channel,omitempty"`
+	// ImageProgress is the 形象进度: the visible progress on site.
+	ImageProgress string `json:"image_progress,omitempty"`
 }
 
 // TimelineEntry records who did what to an item, when.
@@ -142,6 +144,7 @@ type Project struct {
 	// Tasks are the owner's service requests taken on by the officer.
 	Tasks          []Task          `json:"tasks"`
 	OfficerHistory []OfficerChange `json:"officer_history,omitempty"`
+	Progress       []ProgressEntry `json:"progress,omitempty"`
 	OpenedAt       time.Time       `json:"opened_at"`
 	// Version counts the writes to the ledger; every write names the
 	// version it was based on, so a stale one never overwrites a newer.

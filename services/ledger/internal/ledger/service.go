@@ -122,6 +122,18 @@ type Service interface {
 	Tasks(ctx context.Context, officer, status string) ([]TaskView, error)
 	// Monthly computes the statistics of a month ("2026-11").
 	Monthly(ctx context.Context, month string) (MonthlyStats, error)
+	// UpdateProgress changes a project's stage and 形象进度.
+	UpdateProgress(ctx context.Context, code string, u ProgressUpdate) (ProgressResult, error)
+	// Weekly builds the weekly update of the week containing day
+	// ("2026-11-23"; empty: this week).
+	Weekly(ctx context.Context, day string, f ProjectFilter) (WeeklySnapshot, error)
+}
+
+// ProgressResult is a project's stage and 形象进度 after an update.
+type ProgressResult struct {
+	Stage         string `json:"stage"`
+	ImageProgress string `json:"image_progress"`
+	Version       int64  `json:"version"`
 }
 
 // OfficerAssignment names the new officer of a project.
@@ -551,4 +563,35 @@ func (s *service) Monthly(ctx context.Context, month string) (MonthlyStats, erro
 		return MonthlyStats{}, err
 	}
 	return Monthly(ps, month, s.calendar)
+}
+
+func (s *service) UpdateProgress(ctx context.Context, code string, u ProgressUpdate) (ProgressResult, error) {
+	p, err := s.load(ctx, code, "project_not_found", "no ledger for project "+code)
+	if err != nil {
+		return ProgressResult{}, err
+	}
+	base := p.Version
+	if err := p.UpdateProgress(u, s.clock.Now().UTC()); err != nil {
+		return ProgressResult{}, err
+	}
+	if err := s.save(ctx, p, base, nil); err != nil {
+		return ProgressResult{}, err
+	}
+	return ProgressResult{Stage: p.Stage, ImageProgress: p.ImageProgress, Version: p.Version}, nil
+}
+
+func (s *service) Weekly(ctx context.Context, day string, f ProjectFilter) (WeeklySnapshot, error) {
+	now := s.clock.Now()
+	d := now
+	if day != "" {
+		var err error
+		if d, err = time.ParseInLocation(time.DateOnly, day, workday.Zone); err != nil {
+			return WeeklySnapshot{}, apperr.Invalid("week_of", "invalid_date", "week_of must look like 2026-11-23")
+		}
+	}
+	ps, err := s.store.Projects(ctx, f)
+	if err != nil {
+		return WeeklySnapshot{}, err
+	}
+	return Weekly(ps, d, now), nil
 }

@@ -93,6 +93,13 @@ type taskDoc struct {
 	History      []taskEntryDoc `bson:"history"`
 }
 
+type progressDoc struct {
+	At            time.Time `bson:"at"`
+	Actor         string    `bson:"actor"`
+	Stage         string    `bson:"stage"`
+	ImageProgress string    `bson:"image_progress,omitempty"`
+}
+
 type officerChangeDoc struct {
 	At      time.Time `bson:"at"`
 	Officer string    `bson:"officer"`
@@ -172,6 +179,8 @@ type projectDoc struct {
 	Problems          []problemDoc       `bson:"problems"`
 	Tasks             []taskDoc          `bson:"tasks"`
 	OfficerHistory    []officerChangeDoc `bson:"officer_history,omitempty"`
+	ImageProgress     string             `bson:"image_progress,omitempty"`
+	Progress          []progressDoc      `bson:"progress,omitempty"`
 	OpenedAt          time.Time          `bson:"opened_at"`
 	Version           int64              `bson:"version"`
 	Outbox            []outbox.Entry     `bson:"outbox,omitempty"`
@@ -198,6 +207,10 @@ func toDBProject(p ledger.Project, out []outbox.Entry) projectDoc {
 	}
 	for _, o := range p.OfficerHistory {
 		d.OfficerHistory = append(d.OfficerHistory, officerChangeDoc{At: o.At, Officer: o.Officer, Actor: o.Actor, Note: o.Note})
+	}
+	d.ImageProgress = p.ImageProgress
+	for _, e := range p.Progress {
+		d.Progress = append(d.Progress, progressDoc{At: e.At, Actor: e.Actor, Stage: e.Stage, ImageProgress: e.ImageProgress})
 	}
 	return d
 }
@@ -281,6 +294,10 @@ func toBusProject(d projectDoc) ledger.Project {
 	}
 	for _, o := range d.OfficerHistory {
 		p.OfficerHistory = append(p.OfficerHistory, ledger.OfficerChange{At: o.At.UTC(), Officer: o.Officer, Actor: o.Actor, Note: o.Note})
+	}
+	p.ImageProgress = d.ImageProgress
+	for _, e := range d.Progress {
+		p.Progress = append(p.Progress, ledger.ProgressEntry{At: e.At.UTC(), Actor: e.Actor, Stage: e.Stage, ImageProgress: e.ImageProgress})
 	}
 	return p
 }

@@ -244,7 +244,8 @@ func (s *Store) write(ctx context.Context, d projectDoc) error {
 		{Key: "officer", Value: d.Officer}, {Key: "work_group", Value: d.WorkGroup},
 		{Key: "green_channel", Value: d.GreenChannel},
 		{Key: "items", Value: d.Items}, {Key: "problems", Value: d.Problems}, {Key: "tasks", Value: d.Tasks},
-		{Key: "officer_history", Value: d.OfficerHistory}, {Key: "version", Value: d.Version},
+		{Key: "officer_history", Value: d.OfficerHistory}, {Key: "image_progress", Value: d.ImageProgress},
+		{Key: "progress", Value: d.Progress}, {Key: "version", Value: d.Version},
 	}
 	if _, err := s.projects.UpdateOne(ctx, bson.D{{Key: "_id", Value: d.Code}}, bson.D{{Key: "$set", Value: set}}); err != nil {
 		return fmt.Errorf("update ledger %s: %w", d.Code, err)

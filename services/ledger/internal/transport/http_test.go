@@ -101,6 +101,13 @@ func TestBadInputChangesNothing(t *testing.T) {
 			"a,b", 415, "unsupported_media_type", ""},
 		{"tasks with unknown status", "GET", in.url + "/v1/tasks?status=lost", "", nil, 422, "invalid_status", "status"},
 		{"tasks of unknown officer", "GET", in.url + "/v1/tasks?officer=nobody", "", nil, 422, "unknown_officer", "officer"},
+		{"progress with unknown stage", "POST", in.url + "/v1/projects/" + code + "/progress", jsonType,
+			map[string]any{"stage": "dreaming", "actor": "a", "version": v}, 422, "invalid_stage", "stage"},
+		{"progress stale", "POST", in.url + "/v1/projects/" + code + "/progress", jsonType,
+			map[string]any{"stage": "started", "actor": "a", "version": v + 3}, 409, "stale_version", ""},
+		{"progress of unknown project", "POST", in.url + "/v1/projects/2026-000000-00-00-000000/progress", jsonType,
+			map[string]any{"stage": "started", "actor": "a", "version": 1}, 404, "project_not_found", ""},
+		{"weekly with bad date", "GET", in.url + "/v1/snapshots/weekly?week_of=23.11.2026", "", nil, 422, "invalid_date", "week_of"},
 		{"monthly without month", "GET", in.url + "/v1/stats/monthly", "", nil, 422, "invalid_month", "month"},
 		{"monthly xlsx with bad month", "GET", in.url + "/v1/stats/monthly.xlsx?month=2026-13", "", nil, 422, "invalid_month", "month"},
 	}
@@ -280,5 +287,34 @@ func TestLedgerXLSXReadsBack(t *testing.T) {
 	}
 	if rows := read("?category=工业四改"); len(rows) != 1 {
 		t.Fatalf("empty export: %d rows, want the header only", len(rows))
+	}
+}
+
+func TestProgressAndWeeklySnapshot(t *testing.T) {
+	e := newEnv(t)
+	in := e.start()
+	e.open(in, code)
+	var res ledger.ProgressResult
+	if st := call(t, "POST", in.url+"/v1/projects/"+code+"/progress", jsonType,
+		map[string]any{"stage": "started", "image_progress": "完成土方开挖", "actor": "王芳", "version": 1}, &res); st != 200 ||
+		res.Stage != "started" || res.Version != 2 {
+		t.Fatalf("progress: %d %+v", st, res)
+	}
+	if st, _, eb := in.act(t, ledger.ItemID(code, "lixiang"), ledger.ActAccept, 2, nil); st != 200 {
+		t.Fatalf("%d %+v", st, eb)
+	}
+	if st, _, eb := in.act(t, ledger.ItemID(code, "lixiang"), ledger.ActApprove, 3, nil); st != 200 {
+		t.Fatalf("%d %+v", st, eb)
+	}
+	var snap ledger.WeeklySnapshot
+	if st := call(t, "GET", in.url+"/v1/snapshots/weekly?week_of=2026-11-25", "", nil, &snap); st != 200 || len(snap.Projects) != 1 {
+		t.Fatalf("weekly: %d %+v", st, snap)
+	}
+	w := snap.Projects[0]
+	if w.ImageProgress != "完成土方开挖" || len(w.Approved) != 1 || len(w.Assigned) != 6 {
+		t.Fatalf("weekly project %+v", w)
+	}
+	if st := call(t, "GET", in.url+"/v1/snapshots/weekly?week_of=2026-11-25&work_group=huanbao", "", nil, &snap); st != 200 || len(snap.Projects) != 0 {
+		t.Fatalf("weekly of another work group: %d %+v", st, snap)
 	}
 }

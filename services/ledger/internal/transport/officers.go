@@ -36,6 +36,18 @@ type taskActionRequest struct {
 	A        ledger.TaskAction
 }
 
+type progressBody struct {
+	Stage         string `json:"stage"`
+	ImageProgress string `json:"image_progress"`
+	Actor         string `json:"actor"`
+	Version       *int64 `json:"version"`
+}
+
+type progressRequest struct {
+	Code string
+	U    ledger.ProgressUpdate
+}
+
 type tasksResponse struct {
 	Count int               `json:"count"`
 	Tasks []ledger.TaskView `json:"tasks"`
@@ -93,6 +105,36 @@ func officerRoutes(mux *http.ServeMux, svc ledger.Service, opts []kithttp.Server
 			}
 			return taskActionRequest{Code: r.PathValue("code"), ID: r.PathValue("id"), A: ledger.TaskAction{
 				Action: b.Action, Actor: b.Actor, Note: b.Note, Satisfaction: b.Satisfaction, Comment: b.Comment, Version: v}}, nil
+		},
+		encodeOK, opts...))
+
+	mux.Handle("POST /v1/projects/{code}/progress", kithttp.NewServer(
+		func(ctx context.Context, req any) (any, error) {
+			r := req.(progressRequest)
+			return svc.UpdateProgress(ctx, r.Code, r.U)
+		},
+		func(_ context.Context, r *http.Request) (any, error) {
+			var b progressBody
+			if err := httpx.DecodeJSON(r, &b, httpx.DefaultMaxBody); err != nil {
+				return nil, err
+			}
+			v, err := requireVersion(b.Version)
+			if err != nil {
+				return nil, err
+			}
+			return progressRequest{Code: r.PathValue("code"), U: ledger.ProgressUpdate{
+				Stage: b.Stage, ImageProgress: b.ImageProgress, Actor: b.Actor, Version: v}}, nil
+		},
+		encodeOK, opts...))
+
+	mux.Handle("GET /v1/snapshots/weekly", kithttp.NewServer(
+		func(ctx context.Context, req any) (any, error) {
+			q := req.([3]string)
+			return svc.Weekly(ctx, q[0], ledger.ProjectFilter{WorkGroup: q[1], Category: q[2]})
+		},
+		func(_ context.Context, r *http.Request) (any, error) {
+			v := r.URL.Query()
+			return [3]string{v.Get("week_of"), v.Get("work_group"), v.Get("category")}, nil
 		},
 		encodeOK, opts...))
 
