@@ -37,6 +37,8 @@ func TestBadInputOnEveryEndpoint(t *testing.T) {
 		{"deliveries with bad recipient", "GET", "/v1/deliveries?recipient=zrzy", "", "", 422, "invalid_recipient", "recipient"},
 		{"deliveries with bad limit", "GET", "/v1/deliveries?limit=9999", "", "", 422, "invalid_limit", "limit"},
 		{"deliveries with overlong event", "GET", "/v1/deliveries?event=" + strings.Repeat("e", 65), "", "", 422, "invalid_event", "event"},
+		{"unknown delivery", "GET", "/v1/deliveries/nope", "", "", 404, "delivery_not_found", ""},
+		{"redeliver unknown delivery", "POST", "/v1/deliveries/nope/redeliver", "", "", 404, "delivery_not_found", ""},
 		{"preferences of bad recipient", "GET", "/v1/preferences/sthj", "", "", 422, "invalid_recipient", "recipient"},
 		{"put to bad recipient", "PUT", "/v1/preferences/sthj", "application/json", `{"channels":["inbox"]}`, 422, "invalid_recipient", "recipient"},
 		{"put without content type", "PUT", "/v1/preferences/dept:sthj", "", `{"channels":["inbox"]}`, 415, "unsupported_media_type", ""},

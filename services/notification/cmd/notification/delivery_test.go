@@ -238,6 +238,33 @@ func TestDeadLetters(t *testing.T) {
 	if got := deliveries(t, base, "event="+flaky.GetId()+"&status=sent"); len(got) != 2 {
 		t.Fatalf("sent for the flaky event: %s", summary(got))
 	}
+
+	// The robot is fixed; an operator redelivers the dead letters.
+	e.robot.setFail(0)
+	var body errorBody
+	sent := deliveries(t, base, "event="+flaky.GetId()+"&status=sent")[0]
+	if status := do(t, http.MethodPost, base+"/v1/deliveries/"+sent.ID+"/redeliver", &body); status != http.StatusConflict || body.Error.Code != "not_dead" {
+		t.Fatalf("redeliver a sent delivery: %d %+v", status, body)
+	}
+	if status := do(t, http.MethodPost, base+"/v1/deliveries/nope/redeliver", &body); status != http.StatusNotFound || body.Error.Code != "delivery_not_found" {
+		t.Fatalf("redeliver unknown: %d %+v", status, body)
+	}
+	for _, d := range deliveries(t, base, "status=dead") {
+		var got notification.Delivery
+		if status := do(t, http.MethodPost, base+"/v1/deliveries/"+d.ID+"/redeliver", &got); status != http.StatusOK ||
+			got.Status != notification.StatusRetry || got.Attempts != 0 || got.DeadAt != nil {
+			t.Fatalf("redeliver: %d %+v", status, got)
+		}
+	}
+	eventually(t, "the dead letters delivered", func() bool { return len(e.robot.calls()) == 2 })
+	var one notification.Delivery
+	if status := do(t, http.MethodGet, base+"/v1/deliveries/"+dead.ID, &one); status != http.StatusOK ||
+		one.Status != notification.StatusSent || one.Attempts != 1 || one.DeadAt != nil {
+		t.Fatalf("after redelivery: %d %+v", status, one)
+	}
+	if got := deliveries(t, base, "status=dead"); len(got) != 0 {
+		t.Fatalf("dead letters left: %s", summary(got))
+	}
 }
 
 // TestInlineBudgetSpentQueuesTheRest: with no time for first attempts in the

@@ -80,6 +80,38 @@ func (s *service) Deliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, 
 	return ds, nil
 }
 
+func (s *service) Delivery(ctx context.Context, id string) (Delivery, error) {
+	d, err := s.Store.Delivery(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return Delivery{}, apperr.NotFound("delivery_not_found", "no delivery "+id)
+	}
+	if err != nil {
+		return Delivery{}, fmt.Errorf("delivery %s: %w", id, err)
+	}
+	return d, nil
+}
+
+// Redeliver requeues a dead letter with its attempts reset; the worker
+// sends it on its next round. Only a dead delivery can be redelivered: any
+// other is still owed or was sent.
+func (s *service) Redeliver(ctx context.Context, id string) (Delivery, error) {
+	d, err := s.Delivery(ctx, id)
+	if err != nil {
+		return Delivery{}, err
+	}
+	if d.Status != StatusDead {
+		return Delivery{}, apperr.Conflict("not_dead", "delivery "+id+" is "+d.Status+"; only a dead delivery can be redelivered")
+	}
+	d.Status, d.Attempts, d.NotBefore, d.DeadAt = StatusRetry, 0, s.now(), nil
+	if err := s.Store.Record(ctx, d); err != nil {
+		return Delivery{}, fmt.Errorf("redeliver %s: %w", id, err)
+	}
+	if err := s.Store.EnsureQueued(ctx, id, d.NotBefore); err != nil {
+		return Delivery{}, fmt.Errorf("redeliver %s: %w", id, err)
+	}
+	return d, nil
+}
+
 func (s *service) Preferences(ctx context.Context, recipient string) (Preferences, error) {
 	return s.effective(ctx, Addressee{Recipient: recipient})
 }

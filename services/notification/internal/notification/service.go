@@ -99,6 +99,9 @@ type Service interface {
 	Unread(ctx context.Context, recipient string) (UnreadCount, error)
 	MarkRead(ctx context.Context, id string) (Entry, error)
 	Deliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, error)
+	Delivery(ctx context.Context, id string) (Delivery, error)
+	// Redeliver gives a dead delivery a fresh round of attempts, due now.
+	Redeliver(ctx context.Context, id string) (Delivery, error)
 	Preferences(ctx context.Context, recipient string) (Preferences, error)
 	SetPreferences(ctx context.Context, p Preferences) (Preferences, error)
 }

@@ -130,10 +130,17 @@ func (s *Store) Record(ctx context.Context, d notification.Delivery) error {
 	if d.SentAt != nil {
 		set = append(set, bson.E{Key: "sent_at", Value: *d.SentAt})
 	}
+	unset := bson.D{}
 	if d.DeadAt != nil {
 		set = append(set, bson.E{Key: "dead_at", Value: *d.DeadAt})
+	} else {
+		unset = append(unset, bson.E{Key: "dead_at", Value: ""}) // a redelivered dead letter
 	}
-	if _, err := s.deliveries.UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, bson.D{{Key: "$set", Value: set}}); err != nil {
+	update := bson.D{{Key: "$set", Value: set}}
+	if len(unset) > 0 {
+		update = append(update, bson.E{Key: "$unset", Value: unset})
+	}
+	if _, err := s.deliveries.UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, update); err != nil {
 		return fmt.Errorf("record delivery %s: %w", d.ID, err)
 	}
 	return nil

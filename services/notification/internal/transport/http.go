@@ -64,6 +64,16 @@ func Routes(mux *http.ServeMux, svc notification.Service, log *slog.Logger) {
 		},
 		encodeOK, opts...))
 
+	mux.Handle("GET /v1/deliveries/{id}", kithttp.NewServer(
+		func(ctx context.Context, req any) (any, error) { return svc.Delivery(ctx, req.(string)) },
+		func(_ context.Context, r *http.Request) (any, error) { return r.PathValue("id"), nil },
+		encodeOK, opts...))
+
+	mux.Handle("POST /v1/deliveries/{id}/redeliver", kithttp.NewServer(
+		func(ctx context.Context, req any) (any, error) { return svc.Redeliver(ctx, req.(string)) },
+		func(_ context.Context, r *http.Request) (any, error) { return r.PathValue("id"), nil },
+		encodeOK, opts...))
+
 	mux.Handle("GET /v1/preferences/{recipient}", kithttp.NewServer(
 		func(ctx context.Context, req any) (any, error) { return svc.Preferences(ctx, req.(string)) },
 		func(_ context.Context, r *http.Request) (any, error) {
