@@ -25,7 +25,7 @@ type config struct {
 	// RecoverInterval is how often interrupted writes are looked for.
 	RecoverInterval time.Duration `conf:"default:5s,help:how often writes interrupted by a crash are applied"`
 	// RevisionRetention is how long settled revisions are kept.
-	RevisionRetention time.Duration `conf:"default:24h,help:how long settled revisions (the write log) are kept"`
+	RevisionRetention time.Duration `conf:"default:1h,help:how long settled revisions (the write log) are kept"`
 }
 
 func main() {
