@@ -20,6 +20,8 @@ type Assignment struct {
 	PromisedDays int
 	Immediate    bool
 	GreenChannel bool
+	// Officer is the project's dedicated officer, when the ledger knows it.
+	Officer string
 }
 
 var deptCodeRE = regexp.MustCompile(`^[a-z][a-z0-9]{1,15}$`)

@@ -16,6 +16,11 @@ func (s *service) NotifyAssigned(ctx context.Context, a Assignment) error {
 	if err := s.Store.TrackAssigned(ctx, a.ItemID, a.Department, s.now()); err != nil {
 		return err
 	}
+	if a.Officer != "" && projectCodeRE.MatchString(a.ProjectCode) {
+		if err := s.Store.PutProject(ctx, Project{Code: a.ProjectCode, Officer: a.Officer}); err != nil {
+			return err
+		}
+	}
 	return s.Notify(ctx, AssignedNotice(a, s.Names))
 }
 

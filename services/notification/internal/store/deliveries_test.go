@@ -182,6 +182,16 @@ func TestDeliveriesAgainstFerretDB(t *testing.T) {
 		if got, err := st.Project(ctx, pr.Code); err != nil || got != pr {
 			t.Fatalf("got %+v, %v", got, err)
 		}
+		// An assignment naming another officer, then a re-registration without one.
+		if err := st.PutProject(ctx, notification.Project{Code: pr.Code, Officer: "li"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.PutProject(ctx, notification.Project{Code: pr.Code, Name: "城北物流园二期"}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := st.Project(ctx, pr.Code); err != nil || got.Officer != "li" || got.Name != "城北物流园二期" || got.OwnerPhone != pr.OwnerPhone {
+			t.Fatalf("merged projection %+v, %v", got, err)
+		}
 		if _, err := st.Project(ctx, "2024-370481-04-01-000000"); !errors.Is(err, notification.ErrNotFound) {
 			t.Fatalf("got %v", err)
 		}

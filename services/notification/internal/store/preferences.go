@@ -66,9 +66,22 @@ type projectDoc struct {
 }
 
 // PutProject upserts the projection of a registered project.
+// Only the fields given are set, so the registration and an assignment
+// naming the officer may arrive in either order.
 func (s *Store) PutProject(ctx context.Context, p notification.Project) error {
-	d := projectDoc{ID: p.Code, Name: p.Name, OwnerContact: p.OwnerContact, OwnerPhone: p.OwnerPhone, Officer: p.Officer}
-	if _, err := s.projects.ReplaceOne(ctx, bson.D{{Key: "_id", Value: p.Code}}, d, options.Replace().SetUpsert(true)); err != nil {
+	set := bson.D{}
+	for _, f := range []struct{ key, value string }{
+		{"name", p.Name}, {"owner_contact", p.OwnerContact}, {"owner_phone", p.OwnerPhone}, {"officer", p.Officer},
+	} {
+		if f.value != "" {
+			set = append(set, bson.E{Key: f.key, Value: f.value})
+		}
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	if _, err := s.projects.UpdateOne(ctx, bson.D{{Key: "_id", Value: p.Code}}, bson.D{{Key: "$set", Value: set}},
+		options.UpdateOne().SetUpsert(true)); err != nil {
 		return fmt.Errorf("store project %s: %w", p.Code, err)
 	}
 	return nil

@@ -34,6 +34,7 @@ func Consumers(svc notification.Service) []Consumer {
 						EventID: d.Envelope.GetId(), ItemID: ev.GetItemId(), ItemType: ev.GetItemType(), ItemName: ev.GetItemName(),
 						ProjectCode: ev.GetProjectCode(), ProjectName: ev.GetProjectName(), Department: ev.GetDepartment(),
 						PromisedDays: int(ev.GetPromisedDays()), Immediate: ev.GetImmediate(), GreenChannel: ev.GetGreenChannel(),
+						Officer: ev.GetOfficer(),
 					})
 				})},
 		{bus.ConsumerSpec{Durable: "notification-item-changed", Subjects: []string{event.AllDepartments(event.TypeItemChanged)}},
