@@ -237,6 +237,9 @@ func (p *Project) Apply(id string, req ActionRequest, cal workday.Calendar, now 
 			it.Due = &due
 		}
 		it.SuspendedFrom, it.SuspendedAt = "", nil
+	case ActWithdraw:
+		// A suspended application that is withdrawn is no longer suspended.
+		it.SuspendedFrom, it.SuspendedAt = "", nil
 	case ActResubmit:
 		it.Resubmissions++
 		it.Supplement, it.CompletedAt = nil, nil

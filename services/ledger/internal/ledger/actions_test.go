@@ -399,3 +399,31 @@ func TestActionRequestValidation(t *testing.T) {
 		})
 	}
 }
+
+func TestWithdrawalBlocksLikeARejection(t *testing.T) {
+	p := demoProject(t)
+	setStatus(t, &p, "yongdi-yushen", StatusApproved)
+	act(t, &p, "yongdi-guihua", ActSuspend, func(r *ActionRequest) { r.Note = "等待补充测绘" })
+	act(t, &p, "yongdi-guihua", ActWithdraw, func(r *ActionRequest) { r.Actor = "建设单位" })
+	for _, key := range []string{"gongcheng-guihua", "renfang", "shigongtu", "shigong-xuke"} {
+		if it, _ := p.Item(ItemID(code, key)); !slices.Equal(it.BlockedBy, []string{"yongdi-guihua"}) {
+			t.Errorf("%s blocked by %v after the withdrawal", key, it.BlockedBy)
+		}
+	}
+	// 施工许可 waits on two chains; rejecting 立项 does not touch it, but a
+	// second blocker on its own chain shows up next to the first.
+	act(t, &p, "lixiang", ActReject)
+	if it, _ := p.Item(ItemID(code, "jieneng")); !slices.Equal(it.BlockedBy, []string{"lixiang"}) {
+		t.Errorf("节能 blocked by %v", it.BlockedBy)
+	}
+	if it, _ := p.Item(ItemID(code, "shigong-xuke")); !slices.Equal(it.BlockedBy, []string{"yongdi-guihua"}) {
+		t.Errorf("施工许可 blocked by %v", it.BlockedBy)
+	}
+	ch := act(t, &p, "yongdi-guihua", ActResubmit)
+	if ch.Item.Status != StatusAssigned || ch.Item.SuspendedFrom != "" {
+		t.Fatalf("resubmitted %+v", ch.Item)
+	}
+	if it, _ := p.Item(ItemID(code, "shigong-xuke")); len(it.BlockedBy) != 0 {
+		t.Errorf("施工许可 still blocked by %v", it.BlockedBy)
+	}
+}
