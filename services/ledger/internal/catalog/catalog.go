@@ -104,6 +104,9 @@ func (c *Catalog) validate(departments func(string) bool) error {
 		if it.Name == "" {
 			errs = append(errs, fmt.Errorf("%s: name is required", at))
 		}
+		if it.Stage < 0 || it.Stage > 9 || (it.Stage > 0 && it.StageName == "") {
+			errs = append(errs, fmt.Errorf("%s: stage must be 1-9 with a stage_name (or left out)", at))
+		}
 		if !departments(it.Department) {
 			errs = append(errs, fmt.Errorf("%s: unknown department %q", at, it.Department))
 		}

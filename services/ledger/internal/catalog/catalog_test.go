@@ -42,6 +42,8 @@ func TestParseRefusesBadCatalogs(t *testing.T) {
 		"no days":              {"items:\n  - {key: aa, name: n, department: d}\n", "promised_days", anyDept},
 		"immediate with days":  {"items:\n" + item("aa", ", immediate: true"), "immediate", anyDept},
 		"empty":                {"items: []", "no items", anyDept},
+		"stage without name":   {"items:\n" + item("aa", ", stage: 2"), "stage must be 1-9 with a stage_name", anyDept},
+		"every problem listed": {"items:\n  - {key: A, department: d, promised_days: 0}\n", "key must be lowercase", anyDept},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -68,5 +70,19 @@ func TestCheckWorkGroups(t *testing.T) {
 	o.WorkGroups = append(o.WorkGroups, org.WorkGroup{Code: "test", Name: "t", ItemTypes: []string{"huanping", "teleport"}})
 	if err := c.CheckWorkGroups(o); err == nil || !strings.Contains(err.Error(), `work group test leads item type "teleport"`) {
 		t.Fatalf("CheckWorkGroups = %v", err)
+	}
+}
+
+func TestParseListsEveryProblem(t *testing.T) {
+	_, err := Parse([]byte("items:\n  - {key: A, department: d, promised_days: 0}\n  - {key: bb, name: n, department: x, promised_days: 3, modes: [fast]}\n"),
+		func(c string) bool { return c == "d" })
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range []string{"items[0] A: key must be lowercase", "items[0] A: name is required",
+		"items[0] A: promised_days must be 1-365", `items[1] bb: unknown department "x"`, `items[1] bb: unknown mode "fast"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
 	}
 }
