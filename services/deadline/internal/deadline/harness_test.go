@@ -69,10 +69,14 @@ func (r *rig) db() *mongo.Database { return r.database }
 // engine returns a replica's firing engine; each has its own timer store
 // (its own memory of the wheel) over the shared database.
 func (r *rig) engine(owner string, db *store.Timers) *deadline.Engine {
+	return r.engineWith(owner, db, r.pub)
+}
+
+func (r *rig) engineWith(owner string, db *store.Timers, pub deadline.Publisher) *deadline.Engine {
 	if db == nil {
 		db = r.timers
 	}
-	return deadline.NewEngine(r.deadlines, r.levels, db, r.pub, r.cal, r.policy, r.clock,
+	return deadline.NewEngine(r.deadlines, r.levels, db, pub, r.cal, r.policy, r.clock,
 		deadline.EngineConfig{Owner: owner, Lease: 30 * time.Second, OnFired: func(_ deadline.Level, _ string, lag time.Duration) {
 			r.mu.Lock()
 			r.lags = append(r.lags, lag)

@@ -56,7 +56,9 @@ type Timers struct {
 	cursorOverride time.Time
 
 	mu        sync.Mutex
-	done      map[int64]int  // bucket -> slots known done from 0
+	done      map[int64]int // bucket -> slots known done from 0
+	free      map[int64]int // bucket -> next slot this replica will try
+	locks     map[int64]*sync.Mutex
 	liveHours map[int64]bool // hours known to hold timers (their mark is not a seal)
 }
 
@@ -66,7 +68,7 @@ const BucketWidth = 10 * time.Minute
 // NewTimers returns the timer wheel of db.
 func NewTimers(db *mongo.Database) *Timers {
 	return &Timers{slots: db.Collection("timers"), claims: db.Collection("timer_claims"),
-		meta: db.Collection("timer_meta"), width: BucketWidth, grace: 5 * time.Second, done: map[int64]int{},
+		meta: db.Collection("timer_meta"), width: BucketWidth, grace: 5 * time.Second, done: map[int64]int{}, free: map[int64]int{}, locks: map[int64]*sync.Mutex{},
 		liveHours: map[int64]bool{}}
 }
 
@@ -206,6 +208,12 @@ func (w *Timers) Schedule(ctx context.Context, t deadline.Timer, now time.Time) 
 
 // place inserts t into the first free slot of bucket b or, if b is sealed,
 // of a later bucket, and returns the slot's id.
+//
+// Slots must stay dense: the walk ends a bucket at its first missing slot.
+// So a slot is only ever skipped after it was seen taken, and within one
+// replica the inserts into a bucket go one at a time, from a counter that
+// starts at the shared hint; between replicas a collision moves the
+// counter on.
 func (w *Timers) place(ctx context.Context, b int64, t deadline.Timer) (string, error) {
 	for {
 		live, err := w.openHour(ctx, hourOf(b))
@@ -216,35 +224,61 @@ func (w *Timers) place(ctx context.Context, b int64, t deadline.Timer) (string, 
 			b = firstBucket(hourOf(b) + 1)
 			continue
 		}
+		id, sealed, err := w.placeIn(ctx, b, t)
+		if err != nil || !sealed {
+			return id, err
+		}
+		b++
+	}
+}
+
+func (w *Timers) placeIn(ctx context.Context, b int64, t deadline.Timer) (string, bool, error) {
+	lock := w.bucketLock(b)
+	lock.Lock()
+	defer lock.Unlock()
+	w.mu.Lock()
+	i, known := w.free[b]
+	w.mu.Unlock()
+	if !known {
 		hint, _, err := w.findMeta(ctx, "h|"+bucketKey(b))
 		if err != nil {
-			return "", err
+			return "", false, err
 		}
-		sealed := false
-		for i := hint.Next; ; i++ {
-			id := slotID(b, i)
-			ok, err := insert(ctx, w.slots, slotDoc{ID: id, DeadlineID: t.DeadlineID, Gen: t.Gen,
-				Level: string(t.Level), At: t.At.UTC()})
-			if err != nil {
-				return "", err
-			}
-			if ok {
-				w.setHint(ctx, b, i+1)
-				return id, nil
-			}
-			s, _, err := w.findSlot(ctx, id)
-			if err != nil {
-				return "", err
-			}
-			if s.Seal {
-				sealed = true
-				break
-			}
+		i = hint.Next
+	}
+	for ; ; i++ {
+		id := slotID(b, i)
+		ok, err := insert(ctx, w.slots, slotDoc{ID: id, DeadlineID: t.DeadlineID, Gen: t.Gen,
+			Level: string(t.Level), At: t.At.UTC()})
+		if err != nil {
+			return "", false, err
 		}
-		if sealed {
-			b++
+		if ok {
+			w.mu.Lock()
+			w.free[b] = i + 1
+			w.mu.Unlock()
+			w.setHint(ctx, b, i+1)
+			return id, false, nil
+		}
+		s, _, err := w.findSlot(ctx, id)
+		if err != nil {
+			return "", false, err
+		}
+		if s.Seal {
+			return "", true, nil
 		}
 	}
+}
+
+func (w *Timers) bucketLock(b int64) *sync.Mutex {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	l, ok := w.locks[b]
+	if !ok {
+		l = &sync.Mutex{}
+		w.locks[b] = l
+	}
+	return l
 }
 
 // openHour marks an hour as holding timers before one is placed in it, and
@@ -348,6 +382,8 @@ func (w *Timers) Due(ctx context.Context, now time.Time, limit int) ([]deadline.
 			next = b + 1
 			w.mu.Lock()
 			delete(w.done, b)
+			delete(w.free, b)
+			delete(w.locks, b)
 			w.mu.Unlock()
 		} else {
 			advance = false
@@ -457,10 +493,11 @@ func (w *Timers) Complete(ctx context.Context, t deadline.Timer) error {
 }
 
 // ScheduleMany places timers in bulk with InsertMany, for loading many
-// timers at once (imports, benchmarks). Slots are numbered from each
-// bucket's hint; a slot taken meanwhile (a concurrent scheduler, a sealed
-// bucket) falls back to Schedule for that timer, so the result is the same
-// as scheduling them one by one.
+// timers at once (imports, benchmarks). Slots are numbered on from each
+// bucket's hint and inserted in order, so a failure leaves the bucket
+// dense; from a slot taken meanwhile (another replica, a sealed bucket) on,
+// the rest of that bucket's timers fall back to Schedule, so the result is
+// the same as scheduling them one by one.
 func (w *Timers) ScheduleMany(ctx context.Context, ts []deadline.Timer, now time.Time) error {
 	cur, err := w.cursor(ctx, now)
 	if err != nil {
@@ -475,64 +512,72 @@ func (w *Timers) ScheduleMany(ctx context.Context, ts []deadline.Timer, now time
 		b := max(w.bucket(at), cur)
 		byBucket[b] = append(byBucket[b], t)
 	}
-	const chunk = 5000
 	for b, group := range byBucket {
-		live, err := w.openHour(ctx, hourOf(b))
+		rest, err := w.bulkPlace(ctx, b, group)
 		if err != nil {
 			return err
 		}
-		if !live {
-			for _, t := range group {
-				if err := w.Schedule(ctx, t, now); err != nil {
-					return err
-				}
-			}
-			continue
-		}
-		hint, _, err := w.findMeta(ctx, "h|"+bucketKey(b))
-		if err != nil {
-			return err
-		}
-		for start := 0; start < len(group); start += chunk {
-			part := group[start:min(start+chunk, len(group))]
-			slots := make([]any, len(part))
-			marks := make([]any, len(part))
-			for i, t := range part {
-				id := slotID(b, hint.Next+start+i)
-				slots[i] = slotDoc{ID: id, DeadlineID: t.DeadlineID, Gen: t.Gen, Level: string(t.Level), At: t.At.UTC()}
-				marks[i] = metaDoc{ID: markID(t), Slot: id}
-			}
-			failed := map[int]bool{}
-			if _, err := w.slots.InsertMany(ctx, slots, options.InsertMany().SetOrdered(false)); err != nil {
-				var bwe mongo.BulkWriteException
-				if !errors.As(err, &bwe) {
-					return fmt.Errorf("insert timers: %w", err)
-				}
-				for _, we := range bwe.WriteErrors {
-					if we.Code != 11000 {
-						return fmt.Errorf("insert timers: %w", err)
-					}
-					failed[we.Index] = true
-				}
-			}
-			var okMarks []any
-			for i, m := range marks {
-				if failed[i] {
-					if err := w.Schedule(ctx, part[i], now); err != nil {
-						return err
-					}
-					continue
-				}
-				okMarks = append(okMarks, m)
-			}
-			if len(okMarks) > 0 {
-				if _, err := w.meta.InsertMany(ctx, okMarks, options.InsertMany().SetOrdered(false)); err != nil &&
-					!mongox.IsDuplicateKey(err) {
-					return fmt.Errorf("insert timer marks: %w", err)
-				}
+		for _, t := range rest {
+			if err := w.Schedule(ctx, t, now); err != nil {
+				return err
 			}
 		}
-		w.setHint(ctx, b, hint.Next+len(group))
 	}
 	return nil
+}
+
+// bulkPlace inserts group into bucket b in slot order and returns the
+// timers it could not place.
+func (w *Timers) bulkPlace(ctx context.Context, b int64, group []deadline.Timer) ([]deadline.Timer, error) {
+	live, err := w.openHour(ctx, hourOf(b))
+	if err != nil || !live {
+		return group, err
+	}
+	lock := w.bucketLock(b)
+	lock.Lock()
+	defer lock.Unlock()
+	w.mu.Lock()
+	next, known := w.free[b]
+	w.mu.Unlock()
+	if !known {
+		hint, _, err := w.findMeta(ctx, "h|"+bucketKey(b))
+		if err != nil {
+			return group, err
+		}
+		next = hint.Next
+	}
+	const chunk = 5000
+	for start := 0; start < len(group); start += chunk {
+		part := group[start:min(start+chunk, len(group))]
+		slots := make([]any, len(part))
+		marks := make([]any, len(part))
+		for i, t := range part {
+			id := slotID(b, next+i)
+			slots[i] = slotDoc{ID: id, DeadlineID: t.DeadlineID, Gen: t.Gen, Level: string(t.Level), At: t.At.UTC()}
+			marks[i] = metaDoc{ID: markID(t), Slot: id}
+		}
+		placed := len(part)
+		if _, err := w.slots.InsertMany(ctx, slots); err != nil {
+			var bwe mongo.BulkWriteException
+			if !errors.As(err, &bwe) || len(bwe.WriteErrors) == 0 {
+				return group[start:], fmt.Errorf("insert timers: %w", err)
+			}
+			placed = bwe.WriteErrors[0].Index // ordered: everything before it is in
+		}
+		if placed > 0 {
+			if _, err := w.meta.InsertMany(ctx, marks[:placed], options.InsertMany().SetOrdered(false)); err != nil &&
+				!mongox.IsDuplicateKey(err) {
+				return group[start+placed:], fmt.Errorf("insert timer marks: %w", err)
+			}
+		}
+		next += placed
+		w.mu.Lock()
+		w.free[b] = next
+		w.mu.Unlock()
+		w.setHint(ctx, b, next)
+		if placed < len(part) {
+			return group[start+placed:], nil
+		}
+	}
+	return nil, nil
 }
