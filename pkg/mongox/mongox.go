@@ -1,5 +1,17 @@
 // Package mongox connects to MongoDB (or FerretDB, which speaks its wire
 // protocol) and holds the few helpers every store needs.
+//
+// What FerretDB v1 (SQLite) makes atomic, and what it does not, decides how
+// Tuijin's stores coordinate replicas. Inserting a document with a given
+// _id and deleting one by _id are single SQL statements: of several racing
+// callers exactly one succeeds (TestExclusiveOperations). A conditional
+// update or findOneAndUpdate is not: FerretDB reads the matching documents,
+// then writes them back whole, so racing updates of the same version can
+// all report success and the last one wins. A claim or an optimistic
+// version check that must hold under concurrency is therefore an insert of
+// a uniquely keyed document (a revision, a claim, a firing record) or a
+// delete by _id, never a filtered update alone. On MongoDB both ways are
+// atomic.
 package mongox
 
 import (
