@@ -252,14 +252,14 @@ func TestDeadLetters(t *testing.T) {
 	for _, d := range deliveries(t, base, "status=dead") {
 		var got notification.Delivery
 		if status := do(t, http.MethodPost, base+"/v1/deliveries/"+d.ID+"/redeliver", &got); status != http.StatusOK ||
-			got.Status != notification.StatusRetry || got.Attempts != 0 || got.DeadAt != nil {
+			got.Status != notification.StatusRetry || got.AttemptsBase != d.Attempts || got.DeadAt != nil {
 			t.Fatalf("redeliver: %d %+v", status, got)
 		}
 	}
 	eventually(t, "the dead letters delivered", func() bool { return len(e.robot.calls()) == 2 })
 	var one notification.Delivery
 	if status := do(t, http.MethodGet, base+"/v1/deliveries/"+dead.ID, &one); status != http.StatusOK ||
-		one.Status != notification.StatusSent || one.Attempts != 1 || one.DeadAt != nil {
+		one.Status != notification.StatusSent || one.Attempts != 2 || one.AttemptsBase != 1 || one.DeadAt != nil {
 		t.Fatalf("after redelivery: %d %+v", status, one)
 	}
 	if got := deliveries(t, base, "status=dead"); len(got) != 0 {

@@ -110,42 +110,66 @@ func (s *service) deliver(ctx context.Context, n Notice, recipient, ch, addr, ti
 	if d.Status != StatusSending {
 		return nil
 	}
-	return s.send(ctx, d, d.NotBefore)
+	return s.send(ctx, d)
 }
 
-// attempt claims a queued delivery and sends it. A delivery that is not
-// due or claimed by another worker is left alone; a queue entry left over
-// by a crash after the outcome was recorded is dropped.
+// maxTakeovers bounds how many expired claims one attempt steps over.
+const maxTakeovers = 5
+
+// attempt claims the next attempt of a queued delivery and sends it. A
+// delivery that is final, not due, or whose attempt another worker holds is
+// left alone (and its schedule put right). Attempt 1 is claimed by the
+// delivery's insert and leased until its NotBefore; attempt n > 1 by
+// inserting its claim. A claim whose lease ran out counts as an attempt
+// made, and the next one is claimed.
 func (s *service) attempt(ctx context.Context, id string) error {
 	now := s.now()
-	lease := now.Add(s.Config.Lease)
-	err := s.Store.Claim(ctx, id, now, lease)
-	if errors.Is(err, ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
 	d, err := s.Store.Delivery(ctx, id)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return s.Store.Release(ctx, id, true, time.Time{})
+		return s.Store.Dequeue(ctx, id)
 	case err != nil:
 		return fmt.Errorf("delivery %s: %w", id, err)
 	case Final(d.Status) || d.Status == StatusDigest:
-		return s.Store.Release(ctx, id, true, time.Time{})
+		return s.Store.Dequeue(ctx, id)
+	case d.NotBefore.After(now):
+		return s.Store.Requeue(ctx, id, d.NotBefore)
 	}
-	d.Status, d.NotBefore = StatusSending, lease
-	d.Attempts++
+	lease := now.Add(s.Config.Lease)
+	n := d.Attempts + 1
+	for {
+		err := s.Store.ClaimAttempt(ctx, id, n, lease)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, ErrDuplicate) {
+			return err
+		}
+		until, err := s.Store.AttemptClaim(ctx, id, n)
+		if err != nil {
+			return err
+		}
+		if until.After(now) {
+			return s.Store.Requeue(ctx, id, until) // another worker is on it
+		}
+		if n++; n > d.Attempts+maxTakeovers {
+			return s.Store.Requeue(ctx, id, lease)
+		}
+	}
+	d.Status, d.NotBefore, d.Attempts = StatusSending, lease, n
 	if err := s.Store.Record(ctx, d); err != nil {
 		return err
 	}
-	return s.send(ctx, d, lease)
+	if err := s.Store.Requeue(ctx, id, lease); err != nil {
+		return err
+	}
+	return s.send(ctx, d)
 }
 
-// send makes one attempt of delivery d, claimed until lease, and records
-// its outcome if the claim still holds.
-func (s *service) send(ctx context.Context, d Delivery, lease time.Time) error {
+// send makes attempt d.Attempts of delivery d, which the caller claimed,
+// and records its outcome unless the next attempt was claimed meanwhile
+// (this one outlived its lease and was taken over).
+func (s *service) send(ctx context.Context, d Delivery) error {
 	var err error
 	if sender, ok := s.Senders[d.Channel]; ok {
 		sctx, cancel := context.WithTimeout(ctx, s.Config.SendTimeout)
@@ -158,26 +182,32 @@ func (s *service) send(ctx context.Context, d Delivery, lease time.Time) error {
 	switch {
 	case err == nil:
 		d.Status, d.SentAt, d.LastError = StatusSent, &now, ""
-	case IsPermanent(err) || d.Attempts >= s.Config.Retry.MaxAttempts:
+	case IsPermanent(err) || d.Attempts-d.AttemptsBase >= s.Config.Retry.MaxAttempts:
 		d.Status, d.DeadAt, d.LastError = StatusDead, &now, truncate(err.Error(), 500)
 	default:
-		d.Status, d.NotBefore, d.LastError = StatusRetry, now.Add(s.Config.Retry.Delay(d.Attempts)), truncate(err.Error(), 500)
+		d.Status, d.NotBefore, d.LastError = StatusRetry, now.Add(s.Config.Retry.Delay(d.Attempts-d.AttemptsBase)), truncate(err.Error(), 500)
 	}
-	// Recorded state first, the claim released after: a crash in between
-	// leaves a queue entry whose next claim finds the delivery final.
-	held, serr := s.Store.Holds(ctx, d.ID, lease)
-	if serr != nil {
-		return fmt.Errorf("settle delivery %s: %w", d.ID, serr)
-	}
-	if !held {
-		s.Log.Warn("delivery claim lost before its outcome was recorded", "id", d.ID, "attempt", d.Attempts)
+	// Recorded state first, the schedule after: a crash in between leaves
+	// a queue entry whose next look finds the delivery final.
+	_, cerr := s.Store.AttemptClaim(ctx, d.ID, d.Attempts+1)
+	switch {
+	case cerr == nil:
+		s.Log.Warn("delivery taken over before its outcome was recorded", "id", d.ID, "attempt", d.Attempts)
 		return nil
+	case !errors.Is(cerr, ErrNotFound):
+		return fmt.Errorf("settle delivery %s: %w", d.ID, cerr)
 	}
 	if err := s.Store.Record(ctx, d); err != nil {
 		return fmt.Errorf("settle delivery %s: %w", d.ID, err)
 	}
-	if err := s.Store.Release(ctx, d.ID, Final(d.Status), d.NotBefore); err != nil {
-		return fmt.Errorf("settle delivery %s: %w", d.ID, err)
+	var qerr error
+	if Final(d.Status) {
+		qerr = s.Store.Dequeue(ctx, d.ID)
+	} else {
+		qerr = s.Store.Requeue(ctx, d.ID, d.NotBefore)
+	}
+	if qerr != nil {
+		return fmt.Errorf("settle delivery %s: %w", d.ID, qerr)
 	}
 	switch d.Status {
 	case StatusSent:

@@ -48,6 +48,9 @@ type Delivery struct {
 	Body      string     `json:"body"`
 	Status    string     `json:"status"`
 	Attempts  int        `json:"attempts"`
+	// AttemptsBase is Attempts when a dead letter was last redelivered: the
+	// attempts since then are counted against the limit.
+	AttemptsBase int        `json:"attempts_base,omitempty"`
 	NotBefore time.Time  `json:"not_before"`
 	LastError string     `json:"last_error,omitempty"`
 	CreatedAt time.Time  `json:"created_at"`

@@ -74,7 +74,7 @@ func (s *service) SendDigests(ctx context.Context) (int, error) {
 				return sent, err
 			}
 		}
-		if err := s.send(ctx, d, lease); err != nil {
+		if err := s.send(ctx, d); err != nil {
 			return sent, err
 		}
 		sent++

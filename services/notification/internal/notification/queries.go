@@ -102,11 +102,11 @@ func (s *service) Redeliver(ctx context.Context, id string) (Delivery, error) {
 	if d.Status != StatusDead {
 		return Delivery{}, apperr.Conflict("not_dead", "delivery "+id+" is "+d.Status+"; only a dead delivery can be redelivered")
 	}
-	d.Status, d.Attempts, d.NotBefore, d.DeadAt = StatusRetry, 0, s.now(), nil
+	d.Status, d.AttemptsBase, d.NotBefore, d.DeadAt = StatusRetry, d.Attempts, s.now(), nil
 	if err := s.Store.Record(ctx, d); err != nil {
 		return Delivery{}, fmt.Errorf("redeliver %s: %w", id, err)
 	}
-	if err := s.Store.EnsureQueued(ctx, id, d.NotBefore); err != nil {
+	if err := s.Store.Requeue(ctx, id, d.NotBefore); err != nil {
 		return Delivery{}, fmt.Errorf("redeliver %s: %w", id, err)
 	}
 	return d, nil

@@ -38,17 +38,17 @@ type Store interface {
 	// lease its insert claimed.
 	InsertDelivery(ctx context.Context, d Delivery) error
 	Delivery(ctx context.Context, id string) (Delivery, error)
-	// Claim takes queued delivery id for one attempt if it is due at now:
-	// its queue entry is due again only at leaseUntil, which is also the
-	// claim's token. ErrNotFound when it is not claimable.
-	Claim(ctx context.Context, id string, now, leaseUntil time.Time) error
-	// Holds reports whether the claim with token leaseUntil still holds.
-	Holds(ctx context.Context, id string, leaseUntil time.Time) (bool, error)
+	// ClaimAttempt claims attempt n of delivery id until until, or returns
+	// ErrDuplicate when it is claimed already. Only the claimant of an
+	// attempt sends.
+	ClaimAttempt(ctx context.Context, id string, n int, until time.Time) error
+	// AttemptClaim returns until of the claim of attempt n, or ErrNotFound.
+	AttemptClaim(ctx context.Context, id string, n int) (time.Time, error)
 	// Record writes the delivery's state.
 	Record(ctx context.Context, d Delivery) error
-	// Release ends a claim just checked with Holds: dequeued when final,
-	// else due again at next.
-	Release(ctx context.Context, id string, final bool, next time.Time) error
+	// Requeue schedules delivery id at due; Dequeue unschedules it.
+	Requeue(ctx context.Context, id string, due time.Time) error
+	Dequeue(ctx context.Context, id string) error
 	// EnsureQueued queues owed delivery id at due unless it is queued.
 	EnsureQueued(ctx context.Context, id string, due time.Time) error
 	// Due returns up to limit queued ids due at now, earliest first.

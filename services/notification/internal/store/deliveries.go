@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -23,6 +24,7 @@ type deliveryDoc struct {
 	Body      string     `bson:"body"`
 	Status    string     `bson:"status"`
 	Attempts  int        `bson:"attempts"`
+	Base      int        `bson:"attempts_base,omitempty"`
 	NotBefore time.Time  `bson:"not_before"`
 	LastError string     `bson:"last_error,omitempty"`
 	CreatedAt time.Time  `bson:"created_at"`
@@ -33,7 +35,7 @@ type deliveryDoc struct {
 func toDBDelivery(d notification.Delivery) deliveryDoc {
 	return deliveryDoc{
 		ID: d.ID, EventID: d.EventID, EventType: d.EventType, Recipient: d.Recipient, Channel: d.Channel,
-		Address: d.Address, Title: d.Title, Body: d.Body, Status: d.Status, Attempts: d.Attempts,
+		Address: d.Address, Title: d.Title, Body: d.Body, Status: d.Status, Attempts: d.Attempts, Base: d.AttemptsBase,
 		NotBefore: d.NotBefore, LastError: d.LastError, CreatedAt: d.CreatedAt, SentAt: d.SentAt, DeadAt: d.DeadAt,
 	}
 }
@@ -49,22 +51,33 @@ func utcPtr(t *time.Time) *time.Time {
 func toBusDelivery(d deliveryDoc) notification.Delivery {
 	return notification.Delivery{
 		ID: d.ID, EventID: d.EventID, EventType: d.EventType, Recipient: d.Recipient, Channel: d.Channel,
-		Address: d.Address, Title: d.Title, Body: d.Body, Status: d.Status, Attempts: d.Attempts,
+		Address: d.Address, Title: d.Title, Body: d.Body, Status: d.Status, Attempts: d.Attempts, AttemptsBase: d.Base,
 		NotBefore: d.NotBefore.UTC(), LastError: d.LastError, CreatedAt: d.CreatedAt.UTC(),
 		SentAt: utcPtr(d.SentAt), DeadAt: utcPtr(d.DeadAt),
 	}
 }
 
-// queueDoc is an owed delivery's place in the retry queue and its claim:
-// due is when it may next be claimed, and while an attempt runs it is the
-// end of that attempt's lease, which doubles as the claim's token. The
-// queue holds only deliveries not yet final, so the conditional updates on
-// it (which scan on FerretDB) stay cheap while the delivery log, addressed
-// by _id alone, grows.
+// queueDoc schedules an owed delivery: due is when a worker should next
+// look at it. It is a schedule, not a lock: the worker re-reads the
+// delivery before acting. The queue holds only deliveries not yet final,
+// so scanning it for due ones stays cheap on FerretDB while the delivery
+// log, addressed by _id alone, grows.
 type queueDoc struct {
 	ID  string    `bson:"_id"`
 	Due time.Time `bson:"due"`
 }
+
+// claimDoc is the claim of one attempt of a delivery, _id "<id>#<n>". A
+// unique insert is the only write FerretDB performs atomically under
+// concurrency (its conditional updates are not: two concurrent
+// "update where due <= now" can both match), so attempts are claimed by
+// inserting these.
+type claimDoc struct {
+	ID    string    `bson:"_id"`
+	Until time.Time `bson:"until"`
+}
+
+func claimID(id string, n int) string { return id + "#" + strconv.Itoa(n) }
 
 // InsertDelivery saves d and, unless it is final or held for a digest,
 // queues it at d.NotBefore (for a delivery inserted as sending, the end of
@@ -95,38 +108,37 @@ func (s *Store) Delivery(ctx context.Context, id string) (notification.Delivery,
 	return toBusDelivery(d), nil
 }
 
-// Claim takes queued delivery id for one attempt if it is due, in one
-// conditional update of its queue entry: its due becomes leaseUntil.
-func (s *Store) Claim(ctx context.Context, id string, now, leaseUntil time.Time) error {
-	res, err := s.queue.UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: id}, {Key: "due", Value: bson.D{{Key: "$lte", Value: now}}}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "due", Value: leaseUntil}}}})
-	if err != nil {
-		return fmt.Errorf("claim delivery %s: %w", id, err)
-	}
-	if res.MatchedCount == 0 {
-		return fmt.Errorf("delivery %s not claimable: %w", id, notification.ErrNotFound)
+// ClaimAttempt claims attempt n of delivery id until until, or returns
+// notification.ErrDuplicate when that attempt is claimed already.
+func (s *Store) ClaimAttempt(ctx context.Context, id string, n int, until time.Time) error {
+	if _, err := s.claims.InsertOne(ctx, claimDoc{ID: claimID(id, n), Until: until}); err != nil {
+		if mongox.IsDuplicateKey(err) {
+			return fmt.Errorf("attempt %d of %s: %w", n, id, notification.ErrDuplicate)
+		}
+		return fmt.Errorf("claim attempt %d of %s: %w", n, id, err)
 	}
 	return nil
 }
 
-// Holds reports whether the claim with lease leaseUntil still holds.
-func (s *Store) Holds(ctx context.Context, id string, leaseUntil time.Time) (bool, error) {
-	var q queueDoc
-	err := s.queue.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&q)
+// AttemptClaim returns until when attempt n of delivery id is claimed, or
+// notification.ErrNotFound.
+func (s *Store) AttemptClaim(ctx context.Context, id string, n int) (time.Time, error) {
+	var c claimDoc
+	err := s.claims.FindOne(ctx, bson.D{{Key: "_id", Value: claimID(id, n)}}).Decode(&c)
 	if mongox.IsNotFound(err) {
-		return false, nil
+		return time.Time{}, fmt.Errorf("attempt %d of %s: %w", n, id, notification.ErrNotFound)
 	}
 	if err != nil {
-		return false, fmt.Errorf("find claim of %s: %w", id, err)
+		return time.Time{}, fmt.Errorf("find claim of attempt %d of %s: %w", n, id, err)
 	}
-	return q.Due.Equal(leaseUntil), nil
+	return c.Until.UTC(), nil
 }
 
 // Record writes d's state by _id.
 func (s *Store) Record(ctx context.Context, d notification.Delivery) error {
 	set := bson.D{{Key: "status", Value: d.Status}, {Key: "attempts", Value: d.Attempts},
-		{Key: "not_before", Value: d.NotBefore}, {Key: "last_error", Value: d.LastError}}
+		{Key: "attempts_base", Value: d.AttemptsBase}, {Key: "not_before", Value: d.NotBefore},
+		{Key: "last_error", Value: d.LastError}}
 	if d.SentAt != nil {
 		set = append(set, bson.E{Key: "sent_at", Value: *d.SentAt})
 	}
@@ -146,29 +158,25 @@ func (s *Store) Record(ctx context.Context, d notification.Delivery) error {
 	return nil
 }
 
-// Release ends a claim its holder has just checked (Holds): a final
-// delivery leaves the queue, another is queued again at next. It addresses
-// the entry by _id alone, which FerretDB finds without a scan.
-func (s *Store) Release(ctx context.Context, id string, final bool, next time.Time) error {
-	filter := bson.D{{Key: "_id", Value: id}}
-	if final {
-		if _, err := s.queue.DeleteOne(ctx, filter); err != nil {
-			return fmt.Errorf("dequeue delivery %s: %w", id, err)
-		}
-		return nil
-	}
-	if _, err := s.queue.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "due", Value: next}}}}); err != nil {
+// Requeue schedules delivery id at due.
+func (s *Store) Requeue(ctx context.Context, id string, due time.Time) error {
+	if err := upsert(ctx, s.queue, id, bson.D{{Key: "$set", Value: bson.D{{Key: "due", Value: due}}}}); err != nil {
 		return fmt.Errorf("requeue delivery %s: %w", id, err)
 	}
 	return nil
 }
 
-// EnsureQueued queues delivery id at due unless it is queued already; an
-// entry that exists, claimed or not, is left alone.
+// Dequeue removes delivery id from the queue; a missing entry is fine.
+func (s *Store) Dequeue(ctx context.Context, id string) error {
+	if _, err := s.queue.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+		return fmt.Errorf("dequeue delivery %s: %w", id, err)
+	}
+	return nil
+}
+
+// EnsureQueued queues delivery id at due unless it is queued already.
 func (s *Store) EnsureQueued(ctx context.Context, id string, due time.Time) error {
-	_, err := s.queue.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
-		bson.D{{Key: "$setOnInsert", Value: bson.D{{Key: "due", Value: due}}}}, options.UpdateOne().SetUpsert(true))
-	if err != nil {
+	if err := upsert(ctx, s.queue, id, bson.D{{Key: "$setOnInsert", Value: bson.D{{Key: "due", Value: due}}}}); err != nil {
 		return fmt.Errorf("queue delivery %s: %w", id, err)
 	}
 	return nil

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,97 +31,106 @@ func TestDeliveriesAgainstFerretDB(t *testing.T) {
 	if err := st.InsertDelivery(ctx, sending); err != nil {
 		t.Fatal(err)
 	}
-	t.Run("inserting is claiming: a second insert is a duplicate, the queue holds the lease", func(t *testing.T) {
+	t.Run("inserting is claiming attempt 1: a second insert is a duplicate; it is queued at its lease", func(t *testing.T) {
 		if err := st.InsertDelivery(ctx, sending); !errors.Is(err, notification.ErrDuplicate) {
 			t.Fatalf("got %v", err)
 		}
-		if err := st.Claim(ctx, sending.ID, t0, t0.Add(lease)); !errors.Is(err, notification.ErrNotFound) {
-			t.Fatalf("claim during the lease: %v", err)
+		if ids, _ := st.Due(ctx, lease0.Add(-time.Millisecond), 10); len(ids) != 0 {
+			t.Fatalf("due during its lease: %v", ids)
 		}
-		if held, err := st.Holds(ctx, sending.ID, lease0); err != nil || !held {
-			t.Fatalf("the inserting claimant does not hold its claim: %v %v", held, err)
+		if ids, _ := st.Due(ctx, lease0, 10); len(ids) != 1 || ids[0] != sending.ID {
+			t.Fatalf("due at the lease's end: %v", ids)
 		}
-		// Queuing again leaves the claim alone.
+		// Queuing again leaves the schedule alone.
 		if err := st.EnsureQueued(ctx, sending.ID, t0); err != nil {
 			t.Fatal(err)
 		}
-		if held, _ := st.Holds(ctx, sending.ID, lease0); !held {
-			t.Fatal("EnsureQueued overwrote a claim")
+		if ids, _ := st.Due(ctx, t0, 10); len(ids) != 0 {
+			t.Fatalf("EnsureQueued moved the schedule: %v", ids)
 		}
 	})
-	t.Run("a failed attempt is queued for its retry", func(t *testing.T) {
+	t.Run("an attempt is claimed once, even by concurrent claimants", func(t *testing.T) {
+		var wins atomic.Int32
+		var wg sync.WaitGroup
+		for g := range 6 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := st.ClaimAttempt(ctx, sending.ID, 2, t0.Add(time.Duration(g+1)*time.Minute))
+				switch {
+				case err == nil:
+					wins.Add(1)
+				case !errors.Is(err, notification.ErrDuplicate):
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if wins.Load() != 1 {
+			t.Fatalf("%d claimants won attempt 2", wins.Load())
+		}
+		until, err := st.AttemptClaim(ctx, sending.ID, 2)
+		if err != nil || until.Before(t0.Add(time.Minute)) || until.After(t0.Add(6*time.Minute)) {
+			t.Fatalf("claim until %v, %v", until, err)
+		}
+		if _, err := st.AttemptClaim(ctx, sending.ID, 3); !errors.Is(err, notification.ErrNotFound) {
+			t.Fatalf("unclaimed attempt: %v", err)
+		}
+	})
+	t.Run("record and schedule by _id", func(t *testing.T) {
 		d := sending
-		d.Status, d.NotBefore, d.LastError = notification.StatusRetry, t0.Add(30*time.Second), "smtp dial: refused"
+		d.Status, d.Attempts, d.NotBefore, d.LastError = notification.StatusRetry, 2, t0.Add(30*time.Second), "smtp dial: refused"
 		if err := st.Record(ctx, d); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.Release(ctx, d.ID, false, d.NotBefore); err != nil {
+		if err := st.Requeue(ctx, d.ID, d.NotBefore); err != nil {
 			t.Fatal(err)
 		}
 		if ids, _ := st.Due(ctx, t0.Add(29*time.Second), 10); len(ids) != 0 {
 			t.Fatalf("due before its time: %v", ids)
 		}
-		ids, err := st.Due(ctx, t0.Add(30*time.Second), 10)
-		if err != nil || len(ids) != 1 || ids[0] != d.ID {
-			t.Fatalf("due %v, %v", ids, err)
+		if ids, _ := st.Due(ctx, t0.Add(30*time.Second), 10); len(ids) != 1 {
+			t.Fatalf("due %v", ids)
 		}
-		if held, _ := st.Holds(ctx, d.ID, lease0); held {
-			t.Fatal("the claim holds after its release")
-		}
-	})
-	t.Run("claim takes a due retry once", func(t *testing.T) {
-		now := t0.Add(31 * time.Second)
-		if err := st.Claim(ctx, sending.ID, t0.Add(10*time.Second), t0.Add(lease)); !errors.Is(err, notification.ErrNotFound) {
-			t.Fatalf("claim before due: %v", err)
-		}
-		l := now.Add(lease)
-		if err := st.Claim(ctx, sending.ID, now, l); err != nil {
-			t.Fatal(err)
-		}
-		if err := st.Claim(ctx, sending.ID, now, now.Add(lease+time.Second)); !errors.Is(err, notification.ErrNotFound) {
-			t.Fatalf("second claim: %v", err)
-		}
-		d, err := st.Delivery(ctx, sending.ID)
-		if err != nil || d.Status != notification.StatusRetry || d.LastError == "" {
-			t.Fatalf("before the attempt %+v, %v", d, err)
-		}
-		sent := now.Add(time.Second)
-		d.Attempts, d.Status, d.SentAt, d.LastError = 2, notification.StatusSent, &sent, ""
+		sent := t0.Add(time.Minute)
+		d.Attempts, d.Status, d.SentAt, d.LastError = 3, notification.StatusSent, &sent, ""
 		if err := st.Record(ctx, d); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.Release(ctx, d.ID, true, time.Time{}); err != nil {
+		if err := st.Dequeue(ctx, d.ID); err != nil {
 			t.Fatal(err)
 		}
-		if ids, _ := st.Due(ctx, now.Add(24*time.Hour), 10); len(ids) != 0 {
+		if ids, _ := st.Due(ctx, t0.Add(24*time.Hour), 10); len(ids) != 0 {
 			t.Fatalf("a sent delivery stays queued: %v", ids)
 		}
 		got, err := st.Delivery(ctx, d.ID)
-		if err != nil || got.Status != notification.StatusSent || got.SentAt == nil || !got.SentAt.Equal(sent) || got.Attempts != 2 {
+		if err != nil || got.Status != notification.StatusSent || got.SentAt == nil || !got.SentAt.Equal(sent) || got.Attempts != 3 {
 			t.Fatalf("after send %+v, %v", got, err)
 		}
 	})
-	t.Run("a claimant that died is taken over after its lease; it no longer holds", func(t *testing.T) {
+	t.Run("a dead letter and its redelivery", func(t *testing.T) {
 		stuck := mk("e2", "dept:fgw", notification.StatusSending, 1, t0.Add(lease))
 		if err := st.InsertDelivery(ctx, stuck); err != nil {
 			t.Fatal(err)
-		}
-		l2 := t0.Add(2 * lease)
-		if err := st.Claim(ctx, stuck.ID, t0.Add(lease), l2); err != nil {
-			t.Fatalf("takeover: %v", err)
-		}
-		if held, _ := st.Holds(ctx, stuck.ID, t0.Add(lease)); held {
-			t.Fatal("the dead claimant still holds")
-		}
-		if held, _ := st.Holds(ctx, stuck.ID, l2); !held {
-			t.Fatal("the new claimant does not hold")
 		}
 		dead := t0.Add(lease)
 		stuck.Attempts, stuck.Status, stuck.DeadAt, stuck.LastError = 2, notification.StatusDead, &dead, "550 no such user"
 		if err := st.Record(ctx, stuck); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.Release(ctx, stuck.ID, true, time.Time{}); err != nil {
+		if err := st.Dequeue(ctx, stuck.ID); err != nil {
+			t.Fatal(err)
+		}
+		again := stuck
+		again.Status, again.AttemptsBase, again.DeadAt = notification.StatusRetry, 2, nil
+		if err := st.Record(ctx, again); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := st.Delivery(ctx, stuck.ID)
+		if got.DeadAt != nil || got.AttemptsBase != 2 || got.Status != notification.StatusRetry {
+			t.Fatalf("redelivered %+v", got)
+		}
+		if err := st.Record(ctx, stuck); err != nil { // dead again, for the log test below
 			t.Fatal(err)
 		}
 	})

@@ -50,8 +50,11 @@ func (s *Store) PutPreferences(ctx context.Context, p notification.Preferences) 
 	if p.QuietHours != nil {
 		d.QuietHours = &quietDoc{Start: p.QuietHours.Start, End: p.QuietHours.End}
 	}
-	if _, err := s.preferences.ReplaceOne(ctx, bson.D{{Key: "_id", Value: p.Recipient}}, d,
-		options.Replace().SetUpsert(true)); err != nil {
+	_, err := s.preferences.ReplaceOne(ctx, bson.D{{Key: "_id", Value: p.Recipient}}, d, options.Replace().SetUpsert(true))
+	if mongox.IsDuplicateKey(err) { // a concurrent first PUT inserted it: replace that
+		_, err = s.preferences.ReplaceOne(ctx, bson.D{{Key: "_id", Value: p.Recipient}}, d, options.Replace().SetUpsert(true))
+	}
+	if err != nil {
 		return fmt.Errorf("store preferences of %s: %w", p.Recipient, err)
 	}
 	return nil
@@ -80,8 +83,7 @@ func (s *Store) PutProject(ctx context.Context, p notification.Project) error {
 	if len(set) == 0 {
 		return nil
 	}
-	if _, err := s.projects.UpdateOne(ctx, bson.D{{Key: "_id", Value: p.Code}}, bson.D{{Key: "$set", Value: set}},
-		options.UpdateOne().SetUpsert(true)); err != nil {
+	if err := upsert(ctx, s.projects, p.Code, bson.D{{Key: "$set", Value: set}}); err != nil {
 		return fmt.Errorf("store project %s: %w", p.Code, err)
 	}
 	return nil

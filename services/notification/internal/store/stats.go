@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/tuijin/tuijin/services/notification/internal/notification"
 )
@@ -22,8 +21,7 @@ type itemStatDoc struct {
 }
 
 func (s *Store) upsertStat(ctx context.Context, id string, set bson.D) error {
-	if _, err := s.items.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}},
-		options.UpdateOne().SetUpsert(true)); err != nil {
+	if err := upsert(ctx, s.items, id, bson.D{{Key: "$set", Value: set}}); err != nil {
 		return fmt.Errorf("item statistics of %s: %w", id, err)
 	}
 	return nil

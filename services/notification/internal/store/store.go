@@ -24,6 +24,7 @@ type Store struct {
 	preferences *mongo.Collection
 	projects    *mongo.Collection
 	items       *mongo.Collection
+	claims      *mongo.Collection
 }
 
 // New returns a store over db.
@@ -35,6 +36,7 @@ func New(db *mongo.Database) *Store {
 		preferences: db.Collection("preferences"),
 		projects:    db.Collection("projects"),
 		items:       db.Collection("item_stats"),
+		claims:      db.Collection("delivery_claims"),
 	}
 }
 
