@@ -38,24 +38,24 @@ func Final(s string) bool { return s == StatusSent || s == StatusDead || s == St
 // event. Its id is derived from those three, so however often the event
 // arrives there is only one delivery, and claiming it is inserting it.
 type Delivery struct {
-	ID        string     `json:"id"`
-	EventID   string     `json:"event_id"`
-	EventType string     `json:"event_type"`
-	Recipient string     `json:"recipient"`
-	Channel   string     `json:"channel"`
-	Address   string     `json:"address,omitempty"`
-	Title     string     `json:"title"`
-	Body      string     `json:"body"`
-	Status    string     `json:"status"`
-	Attempts  int        `json:"attempts"`
+	ID        string `json:"id"`
+	EventID   string `json:"event_id"`
+	EventType string `json:"event_type"`
+	Recipient string `json:"recipient"`
+	Channel   string `json:"channel"`
+	Address   string `json:"address,omitempty"`
+	Title     string `json:"title"`
+	Body      string `json:"body"`
+	Status    string `json:"status"`
+	Attempts  int    `json:"attempts"`
 	// AttemptsBase is Attempts when a dead letter was last redelivered: the
 	// attempts since then are counted against the limit.
 	AttemptsBase int        `json:"attempts_base,omitempty"`
-	NotBefore time.Time  `json:"not_before"`
-	LastError string     `json:"last_error,omitempty"`
-	CreatedAt time.Time  `json:"created_at"`
-	SentAt    *time.Time `json:"sent_at,omitempty"`
-	DeadAt    *time.Time `json:"dead_at,omitempty"`
+	NotBefore    time.Time  `json:"not_before"`
+	LastError    string     `json:"last_error,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
+	SentAt       *time.Time `json:"sent_at,omitempty"`
+	DeadAt       *time.Time `json:"dead_at,omitempty"`
 }
 
 // DeliveryID is the id of the delivery of an event to a recipient on a
