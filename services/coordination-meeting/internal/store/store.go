@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -22,13 +23,15 @@ import (
 type Store struct {
 	meetings   *mongo.Collection
 	candidates *mongo.Collection
+	versions   *mongo.Collection
 	relay      *outbox.Relay
 	log        *slog.Logger
 }
 
 // New returns a store over db.
 func New(db *mongo.Database, log *slog.Logger) *Store {
-	return &Store{meetings: db.Collection("meetings"), candidates: db.Collection("agenda_candidates"), log: log}
+	return &Store{meetings: db.Collection("meetings"), candidates: db.Collection("agenda_candidates"),
+		versions: db.Collection("meeting_versions"), log: log}
 }
 
 // Collections are the collections whose documents carry an outbox.
@@ -175,9 +178,61 @@ func (s *Store) Create(ctx context.Context, m meeting.Meeting, msgs []event.Mess
 	return nil
 }
 
-// Update saves m over version m.Version-1 and appends its events to the
-// outbox in the same single-document update, then publishes them.
+// versionDoc claims the write of one version of a meeting, _id
+// "<meeting id>@<version>". FerretDB's version-filtered updates are not
+// atomic under concurrency (two writers of the same version can both
+// match), a unique insert is: so a writer first claims its version.
+type versionDoc struct {
+	ID    string    `bson:"_id"`
+	Until time.Time `bson:"until"`
+}
+
+// versionLease is how long a version claim waits for its write before a
+// writer may assume the claimant died and take the version over.
+const versionLease = 30 * time.Second
+
+// claimVersion claims the write of version v of meeting id.
+func (s *Store) claimVersion(ctx context.Context, id string, v int) error {
+	claim := versionDoc{ID: id + "@" + strconv.Itoa(v), Until: time.Now().Add(versionLease)}
+	_, err := s.versions.InsertOne(ctx, claim)
+	if !mongox.IsDuplicateKey(err) {
+		return err
+	}
+	// Claimed already: by a live writer (a conflict), or by one that died
+	// before writing (its lease ran out and the meeting is still at v-1).
+	var held versionDoc
+	if err := s.versions.FindOne(ctx, bson.D{{Key: "_id", Value: claim.ID}}).Decode(&held); err != nil {
+		return fmt.Errorf("version claim %s: %w", claim.ID, err)
+	}
+	var cur struct {
+		Version int `bson:"version"`
+	}
+	if err := s.meetings.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().
+		SetProjection(bson.D{{Key: "version", Value: 1}})).Decode(&cur); err != nil {
+		return fmt.Errorf("meeting %s: %w", id, err)
+	}
+	if held.Until.After(time.Now()) || cur.Version != v-1 {
+		return fmt.Errorf("meeting %s version %d: %w", id, v, meeting.ErrConflict)
+	}
+	if _, err := s.versions.DeleteOne(ctx, bson.D{{Key: "_id", Value: claim.ID}}); err != nil {
+		return fmt.Errorf("drop stale version claim %s: %w", claim.ID, err)
+	}
+	if _, err := s.versions.InsertOne(ctx, claim); err != nil {
+		if mongox.IsDuplicateKey(err) {
+			return fmt.Errorf("meeting %s version %d: %w", id, v, meeting.ErrConflict)
+		}
+		return err
+	}
+	return nil
+}
+
+// Update saves m as version m.Version over version m.Version-1 and appends
+// its events to the outbox in the same single-document update, then
+// publishes them. A writer that lost the version gets meeting.ErrConflict.
 func (s *Store) Update(ctx context.Context, m meeting.Meeting, msgs []event.Message) error {
+	if err := s.claimVersion(ctx, m.ID, m.Version); err != nil {
+		return err
+	}
 	d := toDBMeeting(m, nil)
 	update := bson.D{{Key: "$set", Value: bson.D{
 		{Key: "attendees", Value: d.Attendees}, {Key: "status", Value: d.Status}, {Key: "agenda", Value: d.Agenda},

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -203,6 +205,61 @@ func TestStoreAgainstFerretDB(t *testing.T) {
 			if fmt.Sprint(ids) != fmt.Sprint(tt.want) {
 				t.Errorf("%+v: got %v, want %v", tt.q, ids, tt.want)
 			}
+		}
+	})
+	t.Run("concurrent writers of one version: exactly one wins", func(t *testing.T) {
+		m, msgs := newMeeting(7, "yongdi")
+		if err := st.Create(ctx, m, msgs); err != nil {
+			t.Fatal(err)
+		}
+		for v := 1; v <= 5; v++ {
+			var wins atomic.Int32
+			var wg sync.WaitGroup
+			for g := range 4 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					mm := m
+					mm.Version = v
+					mm.Title = fmt.Sprint("writer ", g)
+					mm.Agenda = []meeting.AgendaEntry{{ID: fmt.Sprint("w", g), Title: "t", Department: "zrzy"}}
+					err := st.Update(ctx, mm, nil)
+					switch {
+					case err == nil:
+						wins.Add(1)
+					case !errors.Is(err, meeting.ErrConflict):
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			if wins.Load() != 1 {
+				t.Fatalf("version %d: %d writers won", v, wins.Load())
+			}
+		}
+		got, err := st.Meeting(ctx, m.ID)
+		if err != nil || got.Version != 5 {
+			t.Fatalf("after five rounds %+v, %v", got, err)
+		}
+	})
+	t.Run("a version claimed by a writer that died is taken over after its lease", func(t *testing.T) {
+		m, msgs := newMeeting(8, "yongdi")
+		if err := st.Create(ctx, m, msgs); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.versions.InsertOne(ctx, versionDoc{ID: m.ID + "@1", Until: time.Now().Add(-time.Second)}); err != nil {
+			t.Fatal(err)
+		}
+		m.Version = 1
+		if err := st.Update(ctx, m, nil); err != nil {
+			t.Fatalf("takeover of a dead claim: %v", err)
+		}
+		if _, err := st.versions.InsertOne(ctx, versionDoc{ID: m.ID + "@2", Until: time.Now().Add(time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+		m.Version = 2
+		if err := st.Update(ctx, m, nil); !errors.Is(err, meeting.ErrConflict) {
+			t.Fatalf("a live claim must conflict: %v", err)
 		}
 	})
 }
