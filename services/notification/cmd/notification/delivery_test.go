@@ -285,3 +285,32 @@ func TestInlineBudgetSpentQueuesTheRest(t *testing.T) {
 		t.Fatalf("%d mails, %d webhook calls", len(e.sink.mails()), len(e.robot.calls()))
 	}
 }
+
+// TestSlowSendIsTakenOver: a send that outlives its lease is taken over by
+// the worker, and the slow claimant's late outcome is not recorded. Both
+// calls reach the receiver — the one window where a message goes out twice
+// — and both carry the same X-Tuijin-Delivery-Id for it to drop the second.
+func TestSlowSendIsTakenOver(t *testing.T) {
+	e := newEnv(t)
+	base := e.start(t)
+	arrived, release := e.robot.holdNext()
+	ev := escalated(t, "zrzy", deadlinev1.Level_LEVEL_URGE)
+	e.publish(t, event.ForDepartment(event.TypeDeadlineEscalated, "zrzy"), ev)
+	<-arrived // the handler's inline send hangs at the receiver
+	e.clock.Advance(3 * time.Minute)
+	id := notification.DeliveryID(ev.GetId(), "dept:zrzy", notification.ChannelWebhook)
+	eventually(t, "the worker's takeover", func() bool {
+		var d notification.Delivery
+		return do(t, http.MethodGet, base+"/v1/deliveries/"+id, &d) == http.StatusOK && d.Status == notification.StatusSent && d.Attempts == 2
+	})
+	release()
+	waitMetric(t, base, `tuijin_bus_messages_handled_total{consumer="notification-deadline",outcome="ack"}`, 1)
+	var d notification.Delivery
+	if do(t, http.MethodGet, base+"/v1/deliveries/"+id, &d); d.Status != notification.StatusSent || d.Attempts != 2 {
+		t.Fatalf("the late outcome overwrote the takeover's: %+v", d)
+	}
+	calls := e.robot.calls()
+	if len(calls) != 2 || calls[0].DeliveryID != id || calls[1].DeliveryID != id {
+		t.Fatalf("robot calls %+v", calls)
+	}
+}

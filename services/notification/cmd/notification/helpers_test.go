@@ -152,6 +152,9 @@ type robot struct {
 	mu   sync.Mutex
 	got  []robotCall
 	fail int
+	// hold, when set, keeps the next call waiting until it is closed.
+	hold chan struct{}
+	held chan struct{}
 }
 
 type robotCall struct {
@@ -164,8 +167,13 @@ func startRobot(t testing.TB) *robot {
 	r := &robot{}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		r.mu.Lock()
-		fail := r.fail
+		fail, hold, held := r.fail, r.hold, r.held
+		r.hold = nil
 		r.mu.Unlock()
+		if hold != nil {
+			close(held)
+			<-hold
+		}
 		if fail != 0 {
 			w.WriteHeader(fail)
 			return
@@ -188,6 +196,16 @@ func (r *robot) calls() []robotCall {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]robotCall(nil), r.got...)
+}
+
+// holdNext makes the next call wait until release is called; the returned
+// channel is closed once that call has arrived.
+func (r *robot) holdNext() (arrived <-chan struct{}, release func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.hold, r.held = make(chan struct{}), make(chan struct{})
+	hold := r.hold
+	return r.held, func() { close(hold) }
 }
 
 func (r *robot) setFail(status int) {

@@ -170,6 +170,7 @@ func (s *service) attempt(ctx context.Context, id string) error {
 // and records its outcome unless the next attempt was claimed meanwhile
 // (this one outlived its lease and was taken over).
 func (s *service) send(ctx context.Context, d Delivery) error {
+	lease := d.NotBefore
 	var err error
 	if sender, ok := s.Senders[d.Channel]; ok {
 		sctx, cancel := context.WithTimeout(ctx, s.Config.SendTimeout)
@@ -187,16 +188,20 @@ func (s *service) send(ctx context.Context, d Delivery) error {
 	default:
 		d.Status, d.NotBefore, d.LastError = StatusRetry, now.Add(s.Config.Retry.Delay(d.Attempts-d.AttemptsBase)), truncate(err.Error(), 500)
 	}
+	// A takeover needs the lease to have run out (d.NotBefore still holds
+	// it): only then is the next attempt's claim worth a look.
+	if !now.Before(lease) {
+		_, cerr := s.Store.AttemptClaim(ctx, d.ID, d.Attempts+1)
+		switch {
+		case cerr == nil:
+			s.Log.Warn("delivery taken over before its outcome was recorded", "id", d.ID, "attempt", d.Attempts)
+			return nil
+		case !errors.Is(cerr, ErrNotFound):
+			return fmt.Errorf("settle delivery %s: %w", d.ID, cerr)
+		}
+	}
 	// Recorded state first, the schedule after: a crash in between leaves
 	// a queue entry whose next look finds the delivery final.
-	_, cerr := s.Store.AttemptClaim(ctx, d.ID, d.Attempts+1)
-	switch {
-	case cerr == nil:
-		s.Log.Warn("delivery taken over before its outcome was recorded", "id", d.ID, "attempt", d.Attempts)
-		return nil
-	case !errors.Is(cerr, ErrNotFound):
-		return fmt.Errorf("settle delivery %s: %w", d.ID, cerr)
-	}
 	if err := s.Store.Record(ctx, d); err != nil {
 		return fmt.Errorf("settle delivery %s: %w", d.ID, err)
 	}
