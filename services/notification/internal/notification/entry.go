@@ -1,5 +1,8 @@
-// Package notification turns Tuijin's events into messages for people. Its
-// first channel is the in-app inbox of a recipient such as a department.
+// Package notification turns Tuijin's events into messages for people:
+// notices rendered from Chinese templates, delivered once per (event,
+// recipient, channel) to the in-app inbox, e-mail, chat-robot webhooks and
+// SMS as each recipient prefers, with durable retries, dead letters, daily
+// digests and the weekly bulletin.
 package notification
 
 import (
