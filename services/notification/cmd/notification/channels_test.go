@@ -68,7 +68,7 @@ func (e *env) start(t testing.TB, extra ...string) string {
 	t.Helper()
 	args := []string{"--nats-url=" + e.natsURL, "--mongo-uri=" + e.mongoURI, "--recipients-file=" + e.recipients,
 		"--smtp-addr=" + e.sink.addr, "--smtp-from=tuijin@gov.example", "--retry-interval=50ms",
-		"--retry-backoff=1m,5m,30m", "--retry-max-attempts=5", "--digest-at=off", "--bulletin-at=off"}
+		"--retry-backoff=1m,5m,30m", "--retry-max-attempts=5", "--digest-at=off", "--bulletin-at=off", "--summary-at=off"}
 	return start(t, e.clock, append(args, extra...)...)
 }
 

@@ -39,7 +39,8 @@ type config struct {
 		Interval    time.Duration `conf:"default:2s,help:how often the retry queue is polled"`
 	}
 	DigestAt     string        `conf:"default:18:00,help:time of day (Beijing) the daily digests go out; off: never"`
-	BulletinAt   string        `conf:"default:09:00,help:time on Mondays (Beijing) the weekly bulletin of the week before goes out; off: never"`
+	SummaryAt    string        `conf:"default:off,help:time of day (Beijing) every department gets its daily summary (e.g. 17:30); off: never"`
+	BulletinAt   string        `conf:"default:off,help:time on Mondays (Beijing) the weekly bulletin of the week before goes out (e.g. 09:00); off: never"`
 	Lease        time.Duration `conf:"default:2m,help:how long a claimed send may take before another worker takes over"`
 	SendTimeout  time.Duration `conf:"default:10s"`
 	InlineBudget time.Duration `conf:"default:5s,help:time an event's handler spends on first attempts before queuing the rest for the worker"`
@@ -124,7 +125,7 @@ func setup(clk clock.Clock) func(cfg *config) platform.Setup {
 				Config: notification.Config{Retry: notification.RetryPolicy{MaxAttempts: cfg.Retry.MaxAttempts, Backoff: backoff},
 					Lease: cfg.Lease, SendTimeout: cfg.SendTimeout, InlineBudget: cfg.InlineBudget},
 				Departments: departments,
-				Schedule:    notification.Schedule{DigestAt: cfg.DigestAt, BulletinAt: cfg.BulletinAt},
+				Schedule:    notification.Schedule{DigestAt: cfg.DigestAt, BulletinAt: cfg.BulletinAt, SummaryAt: cfg.SummaryAt},
 			})
 			transport.Routes(app.HTTP.Mux, svc, app.Log)
 			for _, c := range transport.Consumers(svc) {

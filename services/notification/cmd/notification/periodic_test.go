@@ -134,3 +134,44 @@ func TestDigestAndBulletin(t *testing.T) {
 		t.Fatalf("bulletin deliveries %d", len(got))
 	}
 }
+
+// TestDailySummary: at the configured time every department gets one
+// summary of its open, overdue, newly assigned and finished items.
+func TestDailySummary(t *testing.T) {
+	o, err := org.Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	departments := len(o.Departments)
+	e := newEnv(t)
+	e.clock.now = time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC) // 17:00 Beijing time
+	base := e.start(t, "--summary-at=17:30")
+	for _, item := range []string{"s1", "s2", "s3"} {
+		e.publish(t, event.ForDepartment(event.TypeItemAssigned, "zrzy"), newEvent(t, event.TypeItemAssigned, &ledgerv1.ItemAssigned{
+			ItemId: item, ProjectCode: projectCode, ItemName: item, Department: "zrzy", PromisedDays: 5}))
+	}
+	waitMetric(t, base, `tuijin_bus_messages_handled_total{consumer="notification-item-assigned",outcome="ack"}`, 3)
+	e.publish(t, event.ForDepartment(event.TypeDeadlineOverdue, "zrzy"), newEvent(t, event.TypeDeadlineOverdue, &deadlinev1.DeadlineEvent{
+		Kind: "item", RefId: "s2", ProjectCode: projectCode, Department: "zrzy", Level: deadlinev1.Level_LEVEL_RED}))
+	e.publish(t, event.ForDepartment(event.TypeItemChanged, "zrzy"), newEvent(t, event.TypeItemChanged, &ledgerv1.ItemChanged{
+		ItemId: "s1", ProjectCode: projectCode, Department: "zrzy", FromStatus: "accepted", ToStatus: "approved",
+		ChangedAt: timestamppb.New(e.clock.Now())}))
+	waitMetric(t, base, `tuijin_bus_messages_handled_total{consumer="notification-item-changed",outcome="ack"}`, 1)
+	waitMetric(t, base, `tuijin_bus_messages_handled_total{consumer="notification-deadline",outcome="ack"}`, 1)
+
+	e.clock.Advance(30 * time.Minute)
+	eventually(t, "the summaries", func() bool { return len(deliveries(t, base, "event=summary:2026-03-09&channel=inbox")) == departments })
+	in := getInbox(t, base, "recipient=dept:zrzy")
+	if s := in.Items[0]; s.Title != "自然资源和规划局每日办理情况（2026-03-09）：在办 2 件，超期 1 件" ||
+		!strings.Contains(s.Body, "过去一天新分派 3 件，办结 1 件。") || !strings.Contains(s.Body, "请优先办理超期事项") {
+		t.Fatalf("summary %+v", s)
+	}
+	if s := getInbox(t, base, "recipient=dept:fgw").Items[0]; !strings.HasSuffix(s.Title, "在办 0 件，超期 0 件") || strings.Contains(s.Body, "优先办理") {
+		t.Fatalf("fgw's summary %+v", s)
+	}
+	e.clock.Advance(time.Hour)
+	time.Sleep(300 * time.Millisecond)
+	if got := deliveries(t, base, "event=summary:2026-03-09&channel=inbox"); len(got) != departments {
+		t.Fatalf("%d summaries after another hour", len(got))
+	}
+}

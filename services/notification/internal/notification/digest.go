@@ -89,10 +89,13 @@ type Schedule struct {
 	// BulletinAt is the time on Mondays the weekly bulletin of the week
 	// before goes out, e.g. 09:00.
 	BulletinAt string
+	// SummaryAt is the time of day every department gets its summary.
+	SummaryAt string
 }
 
 // Periodic sends what is due: the daily digest once a day after DigestAt,
-// the bulletin once a week after Monday's BulletinAt. Replicas may all
+// the departments' summaries once a day after SummaryAt, the bulletin once
+// a week after Monday's BulletinAt. Replicas may all
 // call it: the messages' derived ids make each go out once.
 func (s *service) Periodic(ctx context.Context) error {
 	now := s.now().In(CST)
@@ -102,6 +105,12 @@ func (s *service) Periodic(ctx context.Context) error {
 			return err
 		}
 		s.setLastDigest(day)
+	}
+	if due(now, s.Schedule.SummaryAt) && s.lastSummary() != day {
+		if err := s.SendSummaries(ctx); err != nil {
+			return err
+		}
+		s.setLastSummary(day)
 	}
 	week := WeekStart(now)
 	if now.Weekday() == time.Monday && due(now, s.Schedule.BulletinAt) && !s.lastBulletin().Equal(week) {

@@ -94,6 +94,7 @@ type Service interface {
 	Periodic(ctx context.Context) error
 	SendDigests(ctx context.Context) (int, error)
 	SendBulletin(ctx context.Context, weekStart time.Time) error
+	SendSummaries(ctx context.Context) error
 
 	Inbox(ctx context.Context, q InboxQuery) (Inbox, error)
 	Unread(ctx context.Context, recipient string) (UnreadCount, error)
@@ -154,6 +155,19 @@ type service struct {
 	mu             sync.Mutex
 	lastDigestDay  string
 	lastBulletinWk time.Time
+	lastSummaryDay string
+}
+
+func (s *service) lastSummary() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastSummaryDay
+}
+
+func (s *service) setLastSummary(day string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lastSummaryDay = day
 }
 
 func (s *service) lastDigest() string {

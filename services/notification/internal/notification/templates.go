@@ -22,6 +22,7 @@ const (
 	TplActionCreated     = "action_created"
 	TplDailyDigest       = "daily_digest"
 	TplWeeklyBulletin    = "weekly_bulletin"
+	TplDailySummary      = "daily_summary"
 )
 
 //go:embed templates/*.tmpl
