@@ -11,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/xuri/excelize/v2"
 	"go.opentelemetry.io/otel/trace/noop"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -23,6 +24,7 @@ import (
 	meetingv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/meeting/v1"
 	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/coordination-meeting/internal/meeting"
+	"github.com/tuijin/tuijin/services/coordination-meeting/internal/transport"
 )
 
 const code = "2024-370481-04-01-123456"
@@ -352,6 +354,41 @@ func TestEscalationToDecision(t *testing.T) {
 		if resp.Header.Get("Content-Type") != "text/markdown; charset=utf-8" || !strings.Contains(md, "| 1 | 用地预审超期（约谈） | 自然资源和规划局 | 交办 |") ||
 			!strings.Contains(md, "## 专题报告：选址涉及生态红线") {
 			t.Fatalf("minutes export:\n%s", md)
+		}
+	})
+
+	t.Run("minutes workbook", func(t *testing.T) {
+		resp, err := http.Get(f.base + "/v1/meetings/" + m.ID + "/minutes.xlsx")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != transport.XLSXContentType {
+			t.Fatalf("status %d, %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		x, err := excelize.OpenReader(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer x.Close()
+		rows, err := x.GetRows(transport.MinutesSheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var table [][]string
+		for i, r := range rows {
+			if len(r) > 0 && r[0] == "序号" {
+				table = rows[i:]
+			}
+		}
+		if rows[0][0] != m.Title+"会议纪要" || len(table) != 3 ||
+			strings.Join(table[1], "|") != "1|用地预审超期（约谈）|自然资源和规划局|交办|限期办结：五个工作日内出具用地预审意见|2026-03-11" ||
+			strings.Join(table[2][:4], "|") != "2|选址涉及生态红线|生态环境局|提级" {
+			t.Fatalf("minutes sheet %q", rows)
+		}
+		reports, err := x.GetRows(transport.ReportsSheet)
+		if err != nil || len(reports) != 2 || reports[1][1] != "关于城北物流园选址涉及生态红线问题的专题报告" {
+			t.Fatalf("reports sheet %q, %v", reports, err)
 		}
 	})
 

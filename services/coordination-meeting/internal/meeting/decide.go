@@ -110,6 +110,21 @@ func (s *service) Invitation(ctx context.Context, id string) (string, error) {
 	}), nil
 }
 
+func (s *service) MinutesExport(ctx context.Context, id string) (MinutesExport, error) {
+	m, err := s.Get(ctx, id)
+	if err != nil {
+		return MinutesExport{}, err
+	}
+	return ExportOf(m, s.deptName), nil
+}
+
+func (s *service) deptName(code string) string {
+	if d, ok := s.org.Department(code); ok {
+		return d.Name
+	}
+	return code
+}
+
 func (s *service) MinutesMarkdown(ctx context.Context, id string) (string, error) {
 	m, err := s.Get(ctx, id)
 	if err != nil {

@@ -2,6 +2,7 @@ package meeting
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -159,49 +160,90 @@ var outcomeNames = map[string]string{OutcomeResolved: "已解决", OutcomeAction
 // KindNames are the meeting kinds as people call them.
 var KindNames = map[string]string{KindDispatch: "调度会", KindTeamReport: "专班工作汇报会", KindJoint: "联席会议", KindOnSite: "现场会"}
 
-// MinutesMarkdown exports a meeting's agenda and minutes as Markdown.
-func MinutesMarkdown(m Meeting, deptName func(string) string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "# %s会议纪要\n\n", m.Title)
-	fmt.Fprintf(&b, "- 会议类型：%s\n- 时间：%s\n- 地点：%s\n", KindNames[m.Kind], m.StartsAt.In(workZone).Format("2006-01-02 15:04"), m.Location)
+// MinutesHeaders head the decisions table of the minutes exports.
+var MinutesHeaders = []string{"序号", "议题", "责任单位", "结论", "决定", "办结时限"}
+
+// MinutesExport is what the minutes exports show, format aside.
+type MinutesExport struct {
+	Title string
+	// Facts are label/value lines: kind, time, place, attendees, project.
+	Facts [][2]string
+	// Summary is the minutes' summary; Decided is false before the minutes.
+	Summary string
+	Decided bool
+	// Rows follow MinutesHeaders: one per agenda entry (before the minutes,
+	// with the decision columns empty).
+	Rows [][]string
+	// Reports are the special reports (专题报告) of escalations: title, text.
+	Reports [][2]string
+}
+
+// ExportOf lays meeting m out for the exports.
+func ExportOf(m Meeting, deptName func(string) string) MinutesExport {
 	names := make([]string, len(m.Attendees))
 	for i, a := range m.Attendees {
 		names[i] = deptName(a)
 	}
-	fmt.Fprintf(&b, "- 参会单位：%s\n", strings.Join(names, "、"))
+	x := MinutesExport{Title: m.Title + "会议纪要", Facts: [][2]string{
+		{"会议类型", KindNames[m.Kind]}, {"时间", m.StartsAt.In(workZone).Format("2006-01-02 15:04")},
+		{"地点", m.Location}, {"参会单位", strings.Join(names, "、")},
+	}}
 	if m.ProjectCode != "" {
-		fmt.Fprintf(&b, "- 项目代码：%s\n", m.ProjectCode)
-	}
-	if m.Minutes == nil {
-		b.WriteString("\n> 会议尚未形成纪要。\n\n## 议题\n\n")
-		for i, e := range m.Agenda {
-			fmt.Fprintf(&b, "%d. %s（%s）\n", i+1, mdEscape(e.Title), deptName(e.Department))
-		}
-		return b.String()
-	}
-	if m.Minutes.Summary != "" {
-		fmt.Fprintf(&b, "\n%s\n", m.Minutes.Summary)
+		x.Facts = append(x.Facts, [2]string{"项目代码", m.ProjectCode})
 	}
 	decisions := map[string]Decision{}
-	for _, d := range m.Minutes.Decisions {
-		decisions[d.AgendaEntryID] = d
+	if m.Minutes != nil {
+		x.Decided, x.Summary = true, m.Minutes.Summary
+		for _, d := range m.Minutes.Decisions {
+			decisions[d.AgendaEntryID] = d
+		}
 	}
-	b.WriteString("\n## 议定事项\n\n| 序号 | 议题 | 责任单位 | 结论 | 决定 | 办结时限 |\n|---|---|---|---|---|---|\n")
 	for i, e := range m.Agenda {
-		d := decisions[e.ID]
-		dept, due := deptName(e.Department), "—"
-		text := d.Text
+		d, ok := decisions[e.ID]
+		dept, due, text := deptName(e.Department), "—", d.Text
 		if d.Action != nil {
 			dept, due = deptName(d.Action.Department), d.Action.DueAt.In(workZone).Format("2006-01-02")
 			text += "：" + d.Action.Description
 		}
-		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s |\n", i+1, mdEscape(e.Title), dept, outcomeNames[d.Outcome], mdEscape(text), due)
-	}
-	for i, e := range m.Agenda {
-		if d := decisions[e.ID]; d.Outcome == OutcomeEscalate {
-			fmt.Fprintf(&b, "\n## 专题报告：%s\n\n%s\n", mdEscape(e.Title), d.Report)
-			_ = i
+		if !ok {
+			due = ""
 		}
+		x.Rows = append(x.Rows, []string{strconv.Itoa(i + 1), e.Title, dept, outcomeNames[d.Outcome], text, due})
+		if d.Outcome == OutcomeEscalate {
+			x.Reports = append(x.Reports, [2]string{e.Title, d.Report})
+		}
+	}
+	return x
+}
+
+// MinutesMarkdown exports a meeting's agenda and minutes as Markdown.
+func MinutesMarkdown(m Meeting, deptName func(string) string) string {
+	x := ExportOf(m, deptName)
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s\n\n", x.Title)
+	for _, f := range x.Facts {
+		fmt.Fprintf(&b, "- %s：%s\n", f[0], f[1])
+	}
+	if !x.Decided {
+		b.WriteString("\n> 会议尚未形成纪要。\n\n## 议题\n\n")
+		for _, r := range x.Rows {
+			fmt.Fprintf(&b, "%s. %s（%s）\n", r[0], mdEscape(r[1]), r[2])
+		}
+		return b.String()
+	}
+	if x.Summary != "" {
+		fmt.Fprintf(&b, "\n%s\n", x.Summary)
+	}
+	b.WriteString("\n## 议定事项\n\n| " + strings.Join(MinutesHeaders, " | ") + " |\n|---|---|---|---|---|---|\n")
+	for _, r := range x.Rows {
+		cells := make([]string, len(r))
+		for i, c := range r {
+			cells[i] = mdEscape(c)
+		}
+		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
+	}
+	for _, r := range x.Reports {
+		fmt.Fprintf(&b, "\n## 专题报告：%s\n\n%s\n", mdEscape(r[0]), r[1])
 	}
 	return b.String()
 }

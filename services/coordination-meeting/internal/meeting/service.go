@@ -65,6 +65,8 @@ type Service interface {
 	RecordMinutes(ctx context.Context, id, summary string, drafts []DecisionDraft) (Meeting, error)
 	Invitation(ctx context.Context, id string) (string, error)
 	MinutesMarkdown(ctx context.Context, id string) (string, error)
+	// MinutesExport lays the meeting out for a workbook export.
+	MinutesExport(ctx context.Context, id string) (MinutesExport, error)
 	Candidates(ctx context.Context, status string, limit int) ([]Candidate, error)
 
 	// Escalated takes an escalation to 约谈 onto the agenda: onto an

@@ -140,6 +140,17 @@ func Routes(mux *http.ServeMux, svc meeting.Service, log *slog.Logger) {
 		},
 		pathID, encodeDocument, opts...))
 
+	mux.Handle("GET /v1/meetings/{id}/minutes.xlsx", kithttp.NewServer(
+		func(ctx context.Context, req any) (any, error) {
+			x, err := svc.MinutesExport(ctx, req.(string))
+			if err != nil {
+				return nil, err
+			}
+			b, err := MinutesXLSX(x)
+			return xlsxFile{name: "minutes-" + req.(string) + ".xlsx", body: b}, err
+		},
+		pathID, encodeXLSX, opts...))
+
 	mux.Handle("GET /v1/agenda-candidates", kithttp.NewServer(
 		func(ctx context.Context, req any) (any, error) {
 			q := req.(meeting.CandidateQuery)
