@@ -141,23 +141,26 @@ func (s *Store) Unread(ctx context.Context, recipient string) (int, error) {
 	return int(n), nil
 }
 
-// MarkRead sets read on entry id. Only an unread entry is updated, so the
-// first read time survives repeated calls.
+// MarkRead sets read on entry id, keeping the first read time. It reads
+// and writes by _id alone: a filter on "read" as well would scan the inbox
+// on FerretDB (and its conditional update is not atomic there anyway; two
+// concurrent first reads may both set read_at, a harmless race).
 func (s *Store) MarkRead(ctx context.Context, id string, at time.Time) (notification.Entry, error) {
 	var d entryDoc
-	err := s.inbox.FindOneAndUpdate(ctx,
-		bson.D{{Key: "_id", Value: id}, {Key: "read", Value: false}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "read", Value: true}, {Key: "read_at", Value: at}}}},
-		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
-	if mongox.IsNotFound(err) {
-		// Read already, or no such entry: a plain lookup tells which.
-		err = s.inbox.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
-	}
+	err := s.inbox.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
 	if mongox.IsNotFound(err) {
 		return notification.Entry{}, fmt.Errorf("inbox entry %s: %w", id, notification.ErrNotFound)
 	}
 	if err != nil {
+		return notification.Entry{}, fmt.Errorf("find inbox entry %s: %w", id, err)
+	}
+	if d.Read {
+		return toBusEntry(d), nil
+	}
+	if _, err := s.inbox.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "read", Value: true}, {Key: "read_at", Value: at}}}}); err != nil {
 		return notification.Entry{}, fmt.Errorf("mark inbox entry %s read: %w", id, err)
 	}
+	d.Read, d.ReadAt = true, &at
 	return toBusEntry(d), nil
 }
