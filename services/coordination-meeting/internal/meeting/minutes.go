@@ -103,7 +103,7 @@ func ValidateMinutes(o *org.Org, m Meeting, summary string, drafts []DecisionDra
 		}
 		switch d.Outcome {
 		case OutcomeAction:
-			a, err := validateAction(o, field+".action", d.Action, m)
+			a, err := validateAction(o, field+".action", d.Action, now)
 			if err != nil {
 				return Minutes{}, err
 			}
@@ -131,7 +131,10 @@ func ValidateMinutes(o *org.Org, m Meeting, summary string, drafts []DecisionDra
 	return out, nil
 }
 
-func validateAction(o *org.Org, field string, a *ActionDraft, m Meeting) (Action, error) {
+// validateAction checks an action item; its deadline must lie ahead of the
+// minutes being recorded (a meeting may be minuted before its planned start,
+// when it was brought forward).
+func validateAction(o *org.Org, field string, a *ActionDraft, now time.Time) (Action, error) {
 	if a == nil {
 		return Action{}, apperr.Invalid(field, "required", "an action outcome needs an action: department, description, due_at")
 	}
@@ -148,8 +151,8 @@ func validateAction(o *org.Org, field string, a *ActionDraft, m Meeting) (Action
 		e, _ := apperr.As(err)
 		return Action{}, apperr.Invalid(field+".due_at", e.Code, strings.Replace(e.Message, "starts_at", "due_at", 1))
 	}
-	if !due.After(m.StartsAt) {
-		return Action{}, apperr.Invalid(field+".due_at", "due_before_meeting", "due_at must be after the meeting's start")
+	if !due.After(now) {
+		return Action{}, apperr.Invalid(field+".due_at", "due_in_past", "due_at must lie ahead of the minutes being recorded")
 	}
 	return Action{Department: dept, Description: desc, DueAt: due}, nil
 }

@@ -86,10 +86,10 @@ func TestValidateMinutes(t *testing.T) {
 			"decisions[0].action.description", "required", apperr.KindInvalid},
 		{"action due unparseable", func(_ *Meeting, ds []DecisionDraft) []DecisionDraft { ds[0].Action.DueAt = "下周"; return ds },
 			"decisions[0].action.due_at", "invalid_time", apperr.KindInvalid},
-		{"action due before the meeting", func(_ *Meeting, ds []DecisionDraft) []DecisionDraft {
-			ds[0].Action.DueAt = "2026-03-01T09:00:00+08:00"
+		{"action due before the minutes", func(_ *Meeting, ds []DecisionDraft) []DecisionDraft {
+			ds[0].Action.DueAt = "2026-03-04T10:00:00+08:00" // the minutes are recorded at 11:00
 			return ds
-		}, "decisions[0].action.due_at", "due_before_meeting", apperr.KindInvalid},
+		}, "decisions[0].action.due_at", "due_in_past", apperr.KindInvalid},
 		{"escalate without report", func(_ *Meeting, ds []DecisionDraft) []DecisionDraft { ds[1].Report = ""; return ds },
 			"decisions[1].report", "required", apperr.KindInvalid},
 		{"report on a non-escalation", func(_ *Meeting, ds []DecisionDraft) []DecisionDraft { ds[0].Report = "x"; return ds },
