@@ -89,7 +89,9 @@ func TestRedeliveryAndCrashSendNothingTwice(t *testing.T) {
 
 	// The crashed claimant's lease runs out: a live replica takes over.
 	e.clock.Advance(lease + time.Second)
-	eventually(t, "the crashed delivery sent", func() bool { return len(e.sink.mails()) == 2*n })
+	eventually(t, "the crashed delivery sent", func() bool {
+		return len(e.sink.mails()) == 2*n && len(deliveries(t, a, "status=sent&limit=500")) == 6*n
+	})
 
 	mails := map[string]int{}
 	for _, m := range e.sink.mails() {
@@ -256,7 +258,9 @@ func TestDeadLetters(t *testing.T) {
 			t.Fatalf("redeliver: %d %+v", status, got)
 		}
 	}
-	eventually(t, "the dead letters delivered", func() bool { return len(e.robot.calls()) == 2 })
+	eventually(t, "the dead letters delivered", func() bool {
+		return len(e.robot.calls()) == 2 && len(deliveries(t, base, "status=sent&channel=webhook")) == 2
+	})
 	var one notification.Delivery
 	if status := do(t, http.MethodGet, base+"/v1/deliveries/"+dead.ID, &one); status != http.StatusOK ||
 		one.Status != notification.StatusSent || one.Attempts != 2 || one.AttemptsBase != 1 || one.DeadAt != nil {
