@@ -464,9 +464,11 @@ func TestDispatchMeetingAgendaAndRecurrence(t *testing.T) {
 	if ms := f.meetings(t, ""); len(ms) != 2 {
 		t.Fatalf("%d meetings: a joint meeting was convened for an item on next week's agenda", len(ms))
 	}
-	if c := f.candidates(t, "scheduled"); len(c) != 1 || c[0].ID != "interview:"+ref || c[0].MeetingID != next.ID {
-		t.Fatalf("scheduled candidates %+v", c)
-	}
+	// The candidates follow the meeting's update.
+	eventually(t, "the interview scheduled in the red light's place", func() bool {
+		c := f.candidates(t, "scheduled")
+		return len(c) == 1 && c[0].ID == "interview:"+ref && c[0].MeetingID == next.ID
+	})
 
 	// A department added by hand is invited by a re-issued meeting.scheduled.
 	var cur meeting.Meeting
