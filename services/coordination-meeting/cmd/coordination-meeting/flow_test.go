@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -112,8 +113,7 @@ func (f *flowEnv) handled(t *testing.T, consumer string) float64 {
 	prefix := `tuijin_bus_messages_handled_total{consumer="` + consumer + `",outcome="ack"} `
 	for _, line := range strings.Split(string(b), "\n") {
 		if v, ok := strings.CutPrefix(line, prefix); ok {
-			var f float64
-			_, _ = fmtSscan(v, &f)
+			f, _ := strconv.ParseFloat(v, 64)
 			return f
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"mime"
@@ -22,6 +23,11 @@ import (
 	"github.com/tuijin/tuijin/pkg/platform"
 	"github.com/tuijin/tuijin/services/notification/internal/channel"
 )
+
+func decodeBase64Lines(b []byte) (string, error) {
+	out, err := base64.StdEncoding.DecodeString(strings.NewReplacer("\r", "", "\n", "").Replace(string(b)))
+	return string(out), err
+}
 
 // manualClock is the service's clock in tests: it moves when told, and by a
 // millisecond per reading so that things stored one after the other still
