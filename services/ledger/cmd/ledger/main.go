@@ -76,6 +76,9 @@ func setup(cfg *config, clk clock.Clock) platform.Setup {
 		if err := app.Consume(ctx, transport.ProjectRegisteredConsumer, transport.OnProjectRegistered(svc)); err != nil {
 			return err
 		}
-		return app.Consume(ctx, transport.RequestReceivedConsumer, transport.OnRequestReceived(svc))
+		if err := app.Consume(ctx, transport.RequestReceivedConsumer, transport.OnRequestReceived(svc)); err != nil {
+			return err
+		}
+		return app.Consume(ctx, transport.MeetingDecidedConsumer, transport.OnMeetingDecided(svc))
 	}
 }

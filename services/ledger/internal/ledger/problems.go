@@ -29,6 +29,10 @@ type Measure struct {
 	At    time.Time `json:"at"`
 	Actor string    `json:"actor"`
 	Text  string    `json:"text"`
+	// Source names where a measure came from when it was not typed in,
+	// e.g. "meeting:<meeting id>/<agenda entry id>" for a meeting's
+	// decision; a redelivered decision finds its measure and adds none.
+	Source string `json:"source,omitempty"`
 }
 
 // ProblemEntry records a change of a problem.
@@ -77,6 +81,8 @@ type ProblemUpdate struct {
 	Note       string
 	Actor      string
 	Version    int64
+	// Source is recorded on the measure (see Measure.Source).
+	Source string
 }
 
 func checkActor(actor string) error {
@@ -172,7 +178,7 @@ func (p *Project) UpdateProblem(id string, u ProblemUpdate, now time.Time) (Prob
 	}
 	note := u.Note
 	if m := strings.TrimSpace(u.Measure); m != "" {
-		pr.Measures = append(pr.Measures, Measure{At: now, Actor: u.Actor, Text: m})
+		pr.Measures = append(pr.Measures, Measure{At: now, Actor: u.Actor, Text: m, Source: u.Source})
 		if note == "" {
 			note = "measure: " + m
 		}
@@ -181,4 +187,44 @@ func (p *Project) UpdateProblem(id string, u ProblemUpdate, now time.Time) (Prob
 	p.Problems[i] = pr
 	p.Version++
 	return pr, nil
+}
+
+// HasMeasureFrom reports whether problem id already records a measure from
+// source.
+func (p *Project) HasMeasureFrom(id, source string) bool {
+	i := slices.IndexFunc(p.Problems, func(pr Problem) bool { return pr.ID == id })
+	return i >= 0 && slices.ContainsFunc(p.Problems[i].Measures, func(m Measure) bool { return m.Source == source })
+}
+
+// Meeting outcomes, as tuijin.meeting.decided carries them.
+const (
+	OutcomeResolved = "resolved"
+	OutcomeAction   = "action"
+	OutcomeEscalate = "escalate"
+)
+
+// MeetingDecision is a coordination meeting's decision on a problem.
+type MeetingDecision struct {
+	MeetingID   string
+	AgendaEntry string
+	ProblemID   string
+	Outcome     string
+	Text        string
+}
+
+// decisionUpdate is what a meeting's decision does to its problem: the
+// decision is recorded as a measure taken (解决举措); "resolved" solves the
+// problem, "action" puts it in progress, "escalate" raises it to 提级.
+func decisionUpdate(d MeetingDecision, version int64) ProblemUpdate {
+	u := ProblemUpdate{Actor: "coordination-meeting", Version: version,
+		Source: "meeting:" + d.MeetingID + "/" + d.AgendaEntry}
+	switch d.Outcome {
+	case OutcomeResolved:
+		u.Status, u.Measure = ProblemResolved, "协调会议定：问题已解决。"+d.Text
+	case OutcomeEscalate:
+		u.Escalation, u.Measure = "escalate", "协调会议定：提级处理。"+d.Text
+	default:
+		u.Status, u.Measure = ProblemInProgress, "协调会议定："+d.Text
+	}
+	return u
 }

@@ -108,6 +108,9 @@ type Service interface {
 	Act(ctx context.Context, itemID string, req ActionRequest) (ActionResult, error)
 	RaiseProblem(ctx context.Context, code string, n NewProblem) (ProblemResult, error)
 	UpdateProblem(ctx context.Context, problemID string, u ProblemUpdate) (ProblemResult, error)
+	// RecordDecision writes a coordination meeting's decision back to its
+	// problem as a measure taken, once however often it is delivered.
+	RecordDecision(ctx context.Context, d MeetingDecision) error
 	// Projects lists the ledgers matching f.
 	Projects(ctx context.Context, f ProjectFilter) ([]Project, error)
 	// AssignOfficer makes an officer of the organisation the project's
@@ -470,6 +473,34 @@ func (s *service) UpdateProblem(ctx context.Context, problemID string, u Problem
 		return ProblemResult{}, err
 	}
 	return ProblemResult{Problem: pr, Version: p.Version}, nil
+}
+
+func (s *service) RecordDecision(ctx context.Context, d MeetingDecision) error {
+	code, _, ok := SplitItemID(d.ProblemID)
+	if !ok {
+		return apperr.NotFound("problem_not_found", "no problem "+d.ProblemID)
+	}
+	for range fileAttempts {
+		p, err := s.load(ctx, code, "problem_not_found", "no problem "+d.ProblemID)
+		if err != nil {
+			return err
+		}
+		u := decisionUpdate(d, p.Version)
+		if p.HasMeasureFrom(d.ProblemID, u.Source) {
+			return nil
+		}
+		_, err = s.UpdateProblem(ctx, d.ProblemID, u)
+		if e, ok := apperr.As(err); ok && e.Code == "illegal_transition" && u.Status == ProblemResolved {
+			// Solved in the meantime: the decision is still a measure.
+			u.Status = ""
+			_, err = s.UpdateProblem(ctx, d.ProblemID, u)
+		}
+		if e, ok := apperr.As(err); ok && e.Code == "stale_version" {
+			continue
+		}
+		return err
+	}
+	return fmt.Errorf("record decision on %s: the ledger kept changing", d.ProblemID)
 }
 
 func (s *service) Projects(ctx context.Context, f ProjectFilter) ([]Project, error) {

@@ -31,9 +31,10 @@ type commitmentDoc struct {
 }
 
 type measureDoc struct {
-	At    time.Time `bson:"at"`
-	Actor string    `bson:"actor"`
-	Text  string    `bson:"text"`
+	At     time.Time `bson:"at"`
+	Actor  string    `bson:"actor"`
+	Text   string    `bson:"text"`
+	Source string    `bson:"source,omitempty"`
 }
 
 type problemEntryDoc struct {
@@ -240,7 +241,7 @@ func toDBProblem(pr ledger.Problem) problemDoc {
 		ItemID: pr.ItemID, Status: string(pr.Status), Escalation: pr.Escalation, RaisedBy: pr.RaisedBy,
 		RaisedAt: pr.RaisedAt, ResolvedAt: pr.ResolvedAt, Measures: []measureDoc{}, History: []problemEntryDoc{}}
 	for _, m := range pr.Measures {
-		d.Measures = append(d.Measures, measureDoc{At: m.At, Actor: m.Actor, Text: m.Text})
+		d.Measures = append(d.Measures, measureDoc{At: m.At, Actor: m.Actor, Text: m.Text, Source: m.Source})
 	}
 	for _, h := range pr.History {
 		d.History = append(d.History, problemEntryDoc{At: h.At, Actor: h.Actor, Status: string(h.Status),
@@ -262,7 +263,7 @@ func toBusProblem(d problemDoc) ledger.Problem {
 		ItemID: d.ItemID, Status: ledger.ProblemStatus(d.Status), Escalation: d.Escalation, RaisedBy: d.RaisedBy,
 		RaisedAt: d.RaisedAt.UTC(), ResolvedAt: utc(d.ResolvedAt), Measures: []ledger.Measure{}, History: []ledger.ProblemEntry{}}
 	for _, m := range d.Measures {
-		pr.Measures = append(pr.Measures, ledger.Measure{At: m.At.UTC(), Actor: m.Actor, Text: m.Text})
+		pr.Measures = append(pr.Measures, ledger.Measure{At: m.At.UTC(), Actor: m.Actor, Text: m.Text, Source: m.Source})
 	}
 	for _, h := range d.History {
 		pr.History = append(pr.History, ledger.ProblemEntry{At: h.At.UTC(), Actor: h.Actor,

@@ -3,9 +3,11 @@ package transport
 import (
 	"context"
 
+	"github.com/tuijin/tuijin/pkg/apperr"
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/event"
 	intakev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/intake/v1"
+	meetingv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/meeting/v1"
 	"github.com/tuijin/tuijin/services/ledger/internal/ledger"
 )
 
@@ -58,6 +60,38 @@ func OnRequestReceived(svc ledger.Service) bus.Handler {
 			ID: ev.GetRequestId(), Kind: ev.GetKind(), Title: ev.GetTitle(), Description: ev.GetDescription(),
 			Contact: ev.GetContact(), ReceivedAt: ev.GetReceivedAt().AsTime(),
 		})
+	}
+}
+
+// MeetingDecidedConsumer writes meetings' decisions on problems back to
+// the problem ledger (解决举措).
+var MeetingDecidedConsumer = bus.ConsumerSpec{
+	Durable:  "ledger-meeting-decided",
+	Subjects: []string{event.TypeMeetingDecided},
+}
+
+// OnMeetingDecided applies tuijin.meeting.decided; decisions on agenda
+// entries that are not ledger problems (overdue items, manual entries)
+// leave the ledger alone.
+func OnMeetingDecided(svc ledger.Service) bus.Handler {
+	return func(ctx context.Context, d bus.Delivery) error {
+		var ev meetingv1.MeetingDecided
+		if err := event.Payload(d.Envelope, &ev); err != nil {
+			return err
+		}
+		if ev.GetProblemId() == "" {
+			return nil
+		}
+		err := svc.RecordDecision(ctx, ledger.MeetingDecision{
+			MeetingID: ev.GetMeetingId(), AgendaEntry: ev.GetAgendaEntryId(), ProblemID: ev.GetProblemId(),
+			Outcome: ev.GetOutcome(), Text: ev.GetText(),
+		})
+		if e, ok := apperr.As(err); ok && e.Kind != apperr.KindInternal {
+			// An unknown problem or a decision the ledger refuses will not
+			// change on retry.
+			return bus.Permanent(err)
+		}
+		return err
 	}
 }
 
