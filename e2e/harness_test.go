@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,10 +62,12 @@ type system struct {
 	js    jetstream.JetStream
 	db    *mongo.Client
 	env   []string
-	logs  *lockedBuffer
-	mu    sync.Mutex
-	procs map[string]*stack.Proc
-	addrs map[string]string
+	// envFor adds settings of one service to env.
+	envFor map[string][]string
+	logs   *lockedBuffer
+	mu     sync.Mutex
+	procs  map[string]*stack.Proc
+	addrs  map[string]string
 }
 
 // newSystem starts NATS and FerretDB and creates the streams; services are
@@ -85,9 +88,10 @@ func newSystem(t testing.TB) *system {
 	}
 	s := &system{
 		t: t, nats: natsURL, mongo: mongoURI, js: js,
-		logs:  &lockedBuffer{},
-		procs: map[string]*stack.Proc{},
-		addrs: map[string]string{},
+		logs:   &lockedBuffer{},
+		procs:  map[string]*stack.Proc{},
+		envFor: map[string][]string{},
+		addrs:  map[string]string{},
 		env: []string{
 			"TUIJIN_NATS_URL=" + natsURL,
 			"TUIJIN_MONGO_URI=" + mongoURI,
@@ -125,7 +129,8 @@ func (s *system) start(names ...string) {
 			addr = freeAddr(s.t)
 			s.addrs[name] = addr
 		}
-		p, err := stack.Start(filepath.Join(binDir, name), name, addr, s.env, s.logs)
+		env := append(slices.Clone(s.env), s.envFor[name]...)
+		p, err := stack.Start(filepath.Join(binDir, name), name, addr, env, s.logs)
 		if err != nil {
 			s.mu.Unlock()
 			s.t.Fatal(err)
