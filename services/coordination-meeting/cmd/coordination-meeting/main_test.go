@@ -15,7 +15,6 @@ import (
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/event"
 	meetingv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/meeting/v1"
-	"github.com/tuijin/tuijin/pkg/platform"
 	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/coordination-meeting/internal/meeting"
 )
@@ -150,46 +149,10 @@ type listBody struct {
 	Items []meeting.Meeting `json:"items"`
 }
 
-// start runs the service as main would, on loopback port 0, until the test
-// ends, and returns its base URL.
+// start runs the service as main does, on clock clk, until the test ends.
 func start(t *testing.T, clk *manualClock, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
 	cfg := newConfig()
-	addr := make(chan string, 1)
-	wrapped := func(ctx context.Context, app *platform.App) error {
-		if err := setup(clk)(cfg)(ctx, app); err != nil {
-			return err
-		}
-		addr <- app.HTTP.Addr()
-		return nil
-	}
-	logs := &syncBuffer{}
-	var runErr error
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		runErr = platform.Run(ctx, "coordination-meeting", append([]string{"--http-addr=127.0.0.1:0"}, args...), logs, cfg, wrapped)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-stopped
-		if runErr != nil {
-			t.Errorf("service stopped with %v", runErr)
-		}
-		if t.Failed() {
-			t.Logf("service log:\n%s", logs.String())
-		}
-	})
-	select {
-	case a := <-addr:
-		return "http://" + a
-	case <-stopped:
-		t.Fatalf("service did not start: %v", runErr)
-	case <-time.After(60 * time.Second):
-		t.Fatal("service did not start within 60s")
-	}
-	return ""
+	return testenv.Service(t, "coordination-meeting", cfg, setup(clk)(cfg), args...)
 }
 
 // manualClock is the service's clock in tests: it moves when told, and by a
@@ -236,21 +199,4 @@ func do(t *testing.T, method, url, contentType, body string, into any) int {
 		t.Fatalf("%s %s: %v", method, url, err)
 	}
 	return resp.StatusCode
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

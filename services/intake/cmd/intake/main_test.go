@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -139,61 +137,7 @@ func count(t *testing.T, js jetstream.JetStream, filter string) int {
 	return n
 }
 
-// start runs the service as main would, on loopback port 0, until the test
-// ends, and returns its base URL.
+// start runs intake as main does until the test ends.
 func start(t *testing.T, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	cfg := config{Config: platform.Defaults("", "tuijin_intake")}
-	addr := make(chan string, 1)
-	wrapped := func(ctx context.Context, app *platform.App) error {
-		if err := setup(ctx, app); err != nil {
-			return err
-		}
-		addr <- app.HTTP.Addr()
-		return nil
-	}
-	logs := &syncBuffer{}
-	var runErr error
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		runErr = platform.Run(ctx, "intake", append([]string{"--http-addr=127.0.0.1:0"}, args...), logs, &cfg, wrapped)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-stopped
-		if runErr != nil {
-			t.Errorf("service stopped with %v", runErr)
-		}
-		if t.Failed() {
-			t.Logf("service log:\n%s", logs.String())
-		}
-	})
-	select {
-	case a := <-addr:
-		return "http://" + a
-	case <-stopped:
-		t.Fatalf("service did not start: %v", runErr)
-	case <-time.After(60 * time.Second):
-		t.Fatal("service did not start within 60s")
-	}
-	return ""
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	return testenv.Service(t, "intake", &config{Config: platform.Defaults("", "tuijin_intake")}, setup, args...)
 }

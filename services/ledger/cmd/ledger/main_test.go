@@ -42,63 +42,10 @@ func (c *manualClock) Now() time.Time {
 	return c.now
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
-// start runs the service as main does, on loopback port 0, until the test
-// ends, and returns its base URL.
+// start runs the ledger as main does, on clock clk, until the test ends.
 func start(t *testing.T, clk *manualClock, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
 	cfg := config{Config: platform.Defaults("127.0.0.1:0", "tuijin_ledger")}
-	addr := make(chan string, 1)
-	wrapped := func(ctx context.Context, app *platform.App) error {
-		if err := setup(&cfg, clk)(ctx, app); err != nil {
-			return err
-		}
-		addr <- app.HTTP.Addr()
-		return nil
-	}
-	logs := &syncBuffer{}
-	var runErr error
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		runErr = platform.Run(ctx, "ledger", args, logs, &cfg, wrapped)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-stopped
-		if runErr != nil {
-			t.Errorf("service stopped with %v", runErr)
-		}
-		if t.Failed() {
-			t.Logf("service log:\n%s", logs.String())
-		}
-	})
-	select {
-	case a := <-addr:
-		return "http://" + a
-	case <-stopped:
-		t.Fatalf("service did not start: %v", runErr)
-	case <-time.After(60 * time.Second):
-		t.Fatal("service did not start within 60s")
-	}
-	return ""
+	return testenv.Service(t, "ledger", &cfg, setup(&cfg, clk), args...)
 }
 
 type errorBody struct {

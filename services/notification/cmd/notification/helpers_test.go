@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -20,7 +19,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
-	"github.com/tuijin/tuijin/pkg/platform"
+	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/notification/internal/channel"
 )
 
@@ -220,46 +219,10 @@ func (r *robot) setFail(status int) {
 	r.fail = status
 }
 
-// start runs the service as main would, on loopback port 0, until the test
-// ends, and returns its base URL.
+// start runs the service as main does, on clock clk, until the test ends.
 func start(t testing.TB, clk *manualClock, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
 	cfg := newConfig()
-	addr := make(chan string, 1)
-	wrapped := func(ctx context.Context, app *platform.App) error {
-		if err := setup(clk)(cfg)(ctx, app); err != nil {
-			return err
-		}
-		addr <- app.HTTP.Addr()
-		return nil
-	}
-	logs := &syncBuffer{}
-	var runErr error
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		runErr = platform.Run(ctx, "notification", append([]string{"--http-addr=127.0.0.1:0"}, args...), logs, cfg, wrapped)
-	}()
-	t.Cleanup(func() {
-		cancel()
-		<-stopped
-		if runErr != nil {
-			t.Errorf("service stopped with %v", runErr)
-		}
-		if t.Failed() {
-			t.Logf("service log:\n%s", logs.String())
-		}
-	})
-	select {
-	case a := <-addr:
-		return "http://" + a
-	case <-stopped:
-		t.Fatalf("service did not start: %v", runErr)
-	case <-time.After(60 * time.Second):
-		t.Fatal("service did not start within 60s")
-	}
-	return ""
+	return testenv.Service(t, "notification", cfg, setup(clk)(cfg), args...)
 }
 
 type errorBody struct {
@@ -338,21 +301,4 @@ func eventually(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

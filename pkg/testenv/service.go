@@ -1,0 +1,71 @@
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tuijin/tuijin/pkg/platform"
+)
+
+// Service runs a service in process as its main does (platform.Run with
+// setup and cfg) on a free loopback port until the test ends, and returns
+// its base URL. The service must stop cleanly at the end; its log is shown
+// when the test fails.
+func Service(t testing.TB, name string, cfg platform.Configurer, setup platform.Setup, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	addr := make(chan string, 1)
+	wrapped := func(ctx context.Context, app *platform.App) error {
+		if err := setup(ctx, app); err != nil {
+			return err
+		}
+		addr <- app.HTTP.Addr()
+		return nil
+	}
+	logs := &syncBuffer{}
+	var runErr error
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		runErr = platform.Run(ctx, name, append([]string{"--http-addr=127.0.0.1:0"}, args...), logs, cfg, wrapped)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-stopped
+		if runErr != nil {
+			t.Errorf("%s stopped with %v", name, runErr)
+		}
+		if t.Failed() {
+			t.Logf("%s log:\n%s", name, logs.String())
+		}
+	})
+	select {
+	case a := <-addr:
+		return "http://" + a
+	case <-stopped:
+		t.Fatalf("%s did not start: %v", name, runErr)
+	case <-time.After(60 * time.Second):
+		t.Fatalf("%s did not start within 60s", name)
+	}
+	return ""
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
