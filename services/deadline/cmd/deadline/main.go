@@ -32,7 +32,7 @@ type config struct {
 		Interval time.Duration `conf:"default:1s,help:how often due timers are looked for"`
 		Lease    time.Duration `conf:"default:30s,help:how long a replica holds a claimed timer"`
 		Batch    int           `conf:"default:256,help:due timers taken per pass"`
-		Workers  int           `conf:"default:8,help:timers fired in parallel"`
+		Workers  int           `conf:"default:2,help:parallel reads per pass (FerretDB gains nothing from more)"`
 	}
 }
 

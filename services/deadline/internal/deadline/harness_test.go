@@ -34,7 +34,7 @@ var _ clock.Clock = (*manualClock)(nil)
 
 // rig is the clock over a real FerretDB and a real JetStream.
 type rig struct {
-	t         *testing.T
+	t         testing.TB
 	js        jetstream.JetStream
 	clock     *manualClock
 	cal       workday.Calendar
@@ -49,7 +49,7 @@ type rig struct {
 	mu        sync.Mutex
 }
 
-func newRig(t *testing.T, start time.Time, p deadline.Policy) *rig {
+func newRig(t testing.TB, start time.Time, p deadline.Policy) *rig {
 	t.Helper()
 	_, js := testenv.JetStream(t)
 	db := testenv.Mongo(t).Database("tuijin_deadline_test")
@@ -77,7 +77,7 @@ func (r *rig) engineWith(owner string, db *store.Timers, pub deadline.Publisher)
 		db = r.timers
 	}
 	return deadline.NewEngine(r.deadlines, r.levels, db, pub, r.cal, r.policy, r.clock,
-		deadline.EngineConfig{Owner: owner, Lease: 30 * time.Second, OnFired: func(_ deadline.Level, _ string, lag time.Duration) {
+		deadline.EngineConfig{Owner: owner, Lease: 30 * time.Second, Workers: 2, OnFired: func(_ deadline.Level, _ string, lag time.Duration) {
 			r.mu.Lock()
 			r.lags = append(r.lags, lag)
 			r.mu.Unlock()

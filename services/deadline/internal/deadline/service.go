@@ -38,19 +38,28 @@ type LevelKey struct {
 	Level      Level
 }
 
-// LevelStore keeps the level each deadline has reached, one small record per
-// deadline that is yellow or worse; green deadlines have none. Only the
-// firing engine raises levels; the lifecycle clears them when it stops.
+// Fired is one ladder step a deadline emitted.
+type Fired struct {
+	Deadline Deadline
+	Level    Level
+	At       time.Time
+}
+
+// LevelStore keeps a record of every step each deadline has emitted; a
+// deadline's level is its highest step, green when it has none. Only the
+// firing engine records steps; the lifecycle clears them when it stops.
 type LevelStore interface {
-	// Level returns the level d has reached (green when none).
+	// Fired reports whether step l of deadline id was recorded.
+	Fired(ctx context.Context, id string, l Level) (bool, error)
+	// Level returns the highest step recorded for id (green when none).
 	Level(ctx context.Context, id string) (Level, error)
-	// Raise records that d reached l, unless it already reached l or more.
-	Raise(ctx context.Context, d Deadline, l Level) error
+	// Record records steps; recording a step again changes nothing.
+	Record(ctx context.Context, fired []Fired) error
 	Clear(ctx context.Context, id string) error
-	// WithLevel returns the ids of department's deadlines at l (all
-	// departments when empty).
+	// WithLevel returns the ids of department's deadlines whose level is
+	// l (all departments when empty).
 	WithLevel(ctx context.Context, department string, l Level) ([]string, error)
-	// Counts counts the recorded levels by department.
+	// Counts counts deadlines by department and level.
 	Counts(ctx context.Context) (map[LevelKey]int, error)
 }
 
@@ -64,19 +73,31 @@ type Timer struct {
 	At         time.Time
 }
 
+// Claim is a timer an engine won. Retry tells that an earlier claim of it
+// expired: its owner may have done part of the work.
+type Claim struct {
+	Timer
+	Retry bool
+}
+
 // TimerStore keeps durable timers. Claims are atomic: of several replicas
 // claiming the same timer, one wins until its lease runs out.
 type TimerStore interface {
 	// Schedule saves t to fire at t.At (at once if that is before now).
 	// Scheduling the same deadline, generation and level again is a no-op.
 	Schedule(ctx context.Context, t Timer, now time.Time) error
+	// ScheduleMany saves ts in bulk, without looking for earlier copies.
+	ScheduleMany(ctx context.Context, ts []Timer, now time.Time) error
+	// Scheduled reports whether t's deadline, generation and level were
+	// scheduled before.
+	Scheduled(ctx context.Context, t Timer) (bool, error)
 	// Due returns up to max timers due by now that are not done.
 	Due(ctx context.Context, now time.Time, max int) ([]Timer, error)
-	// Claim takes t for owner until now+lease; false if another owner
-	// holds it.
-	Claim(ctx context.Context, t Timer, owner string, now time.Time, lease time.Duration) (bool, error)
-	// Complete marks t done.
-	Complete(ctx context.Context, t Timer) error
+	// ClaimMany takes for owner, until now+lease, those of ts that no
+	// other owner holds.
+	ClaimMany(ctx context.Context, ts []Timer, owner string, now time.Time, lease time.Duration) ([]Claim, error)
+	// CompleteMany marks ts done.
+	CompleteMany(ctx context.Context, ts []Timer) error
 }
 
 // Service is the clock's use cases.

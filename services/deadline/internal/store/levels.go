@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -13,10 +14,14 @@ import (
 	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
 )
 
-// Levels implements deadline.LevelStore: one document per deadline that has
-// reached yellow or worse, _id the deadline's id. The collection holds only
-// warned deadlines, not every running one, so counting it for the metrics
-// costs in proportion to the yellow and overdue items.
+// Levels implements deadline.LevelStore with one small record per step a
+// deadline has emitted, _id "<deadline id>|<level>". Records are only ever
+// inserted (in bulk, by the firing engine) and deleted (when the deadline
+// stops): on FerretDB an insert in bulk costs a fraction of an update, and a
+// second insert of the same step collides on _id, which makes "emitted once"
+// a property of the data. The collection holds only warned deadlines, so
+// counting it for the metrics costs in proportion to the yellow and overdue
+// items, not to every running deadline.
 type Levels struct {
 	coll *mongo.Collection
 }
@@ -32,98 +37,164 @@ func (l *Levels) EnsureIndexes(ctx context.Context) error {
 
 type levelDoc struct {
 	ID         string    `bson:"_id"`
+	Deadline   string    `bson:"deadline"`
 	Department string    `bson:"department"`
 	Kind       string    `bson:"kind"`
 	Level      string    `bson:"level"`
 	Rank       int       `bson:"rank"`
-	RaisedAt   time.Time `bson:"raised_at"`
+	Bit        int       `bson:"bit"` // 1<<rank: their sum per deadline tells its highest step
+	FiredAt    time.Time `bson:"fired_at"`
 }
 
-// Level implements deadline.LevelStore.
-func (l *Levels) Level(ctx context.Context, id string) (deadline.Level, error) {
-	var d levelDoc
-	err := l.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+func levelID(id string, l deadline.Level) string { return id + "|" + string(l) }
+
+// steps are the levels that have records, highest first.
+var steps = func() []deadline.Level {
+	var out []deadline.Level
+	for i := len(deadline.Ladder) - 1; i > 0; i-- {
+		out = append(out, deadline.Ladder[i])
+	}
+	return out
+}()
+
+// Fired implements deadline.LevelStore.
+func (l *Levels) Fired(ctx context.Context, id string, lv deadline.Level) (bool, error) {
+	err := l.coll.FindOne(ctx, bson.D{{Key: "_id", Value: levelID(id, lv)}},
+		options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
 	if mongox.IsNotFound(err) {
-		return deadline.LevelGreen, nil
+		return false, nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("level of %s: %w", id, err)
+		return false, fmt.Errorf("step %s of %s: %w", lv, id, err)
 	}
-	return deadline.Level(d.Level), nil
+	return true, nil
 }
 
-// Raise implements deadline.LevelStore. It reads and writes by _id alone
-// (any other filter scans on FerretDB). Raises of one deadline come one at a
-// time, each from the timer of the step before, so read-then-write is safe.
-func (l *Levels) Raise(ctx context.Context, d deadline.Deadline, lv deadline.Level) error {
-	cur, err := l.Level(ctx, d.ID)
-	if err != nil || cur.Rank() >= lv.Rank() {
-		return err
+// Level implements deadline.LevelStore: the highest step recorded.
+func (l *Levels) Level(ctx context.Context, id string) (deadline.Level, error) {
+	for _, lv := range steps {
+		ok, err := l.Fired(ctx, id, lv)
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			return lv, nil
+		}
 	}
-	_, err = l.coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}},
-		levelDoc{ID: d.ID, Department: d.Department, Kind: d.Kind, Level: string(lv), Rank: lv.Rank(),
-			RaisedAt: time.Now().UTC()}, options.Replace().SetUpsert(true))
-	if err != nil && !mongox.IsDuplicateKey(err) {
-		return fmt.Errorf("raise %s to %s: %w", d.ID, lv, err)
+	return deadline.LevelGreen, nil
+}
+
+// Record implements deadline.LevelStore with one unordered bulk insert; a
+// step already recorded is left as it is.
+func (l *Levels) Record(ctx context.Context, fired []deadline.Fired) error {
+	if len(fired) == 0 {
+		return nil
+	}
+	docs := make([]any, len(fired))
+	for i, f := range fired {
+		docs[i] = levelDoc{ID: levelID(f.Deadline.ID, f.Level), Deadline: f.Deadline.ID,
+			Department: f.Deadline.Department, Kind: f.Deadline.Kind, Level: string(f.Level), Rank: f.Level.Rank(), Bit: 1 << f.Level.Rank(),
+			FiredAt: f.At.UTC()}
+	}
+	_, err := l.coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	if err != nil && !onlyDuplicates(err) {
+		return fmt.Errorf("record steps: %w", err)
 	}
 	return nil
 }
 
 // Clear implements deadline.LevelStore.
 func (l *Levels) Clear(ctx context.Context, id string) error {
-	if _, err := l.coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
-		return fmt.Errorf("clear level of %s: %w", id, err)
+	for _, lv := range steps {
+		if _, err := l.coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: levelID(id, lv)}}); err != nil {
+			return fmt.Errorf("clear level of %s: %w", id, err)
+		}
 	}
 	return nil
 }
 
-// WithLevel implements deadline.LevelStore.
+// WithLevel implements deadline.LevelStore: the deadlines whose highest
+// step is lv.
 func (l *Levels) WithLevel(ctx context.Context, department string, lv deadline.Level) ([]string, error) {
 	filter := bson.D{{Key: "level", Value: string(lv)}}
 	if department != "" {
 		filter = append(bson.D{{Key: "department", Value: department}}, filter...)
 	}
-	cur, err := l.coll.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	cur, err := l.coll.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "deadline", Value: 1}}))
 	if err != nil {
 		return nil, fmt.Errorf("deadlines at %s: %w", lv, err)
 	}
 	var docs []struct {
-		ID string `bson:"_id"`
+		Deadline string `bson:"deadline"`
 	}
 	if err := cur.All(ctx, &docs); err != nil {
 		return nil, fmt.Errorf("deadlines at %s: %w", lv, err)
 	}
-	ids := make([]string, len(docs))
-	for i, d := range docs {
-		ids[i] = d.ID
+	var ids []string
+	for _, d := range docs {
+		top, err := l.Level(ctx, d.Deadline)
+		if err != nil {
+			return nil, err
+		}
+		if top == lv {
+			ids = append(ids, d.Deadline)
+		}
 	}
 	return ids, nil
 }
 
-// Counts implements deadline.LevelStore with one $group over the records.
+// Counts implements deadline.LevelStore: the highest step of each deadline,
+// counted by department. FerretDB's $group knows only $sum and $count, so
+// each record carries 1<<rank and their sum per deadline is the set of its
+// steps; one aggregation over the records returns one row per deadline.
 func (l *Levels) Counts(ctx context.Context) (map[deadline.LevelKey]int, error) {
 	cur, err := l.coll.Aggregate(ctx, mongo.Pipeline{
 		{{Key: "$group", Value: bson.D{
-			{Key: "_id", Value: bson.D{{Key: "department", Value: "$department"}, {Key: "level", Value: "$level"}}},
-			{Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}},
+			{Key: "_id", Value: bson.D{{Key: "deadline", Value: "$deadline"}, {Key: "department", Value: "$department"}}},
+			{Key: "bits", Value: bson.D{{Key: "$sum", Value: "$bit"}}},
 		}}},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("count levels: %w", err)
 	}
-	var rows []struct {
-		ID struct {
-			Department string `bson:"department"`
-			Level      string `bson:"level"`
-		} `bson:"_id"`
-		N int `bson:"n"`
+	defer cur.Close(ctx)
+	out := map[deadline.LevelKey]int{}
+	for cur.Next(ctx) {
+		var row struct {
+			ID struct {
+				Department string `bson:"department"`
+			} `bson:"_id"`
+			Bits int64 `bson:"bits"`
+		}
+		if err := cur.Decode(&row); err != nil {
+			return nil, fmt.Errorf("count levels: %w", err)
+		}
+		top := 0
+		for r := 1; r < len(deadline.Ladder); r++ {
+			if row.Bits&(1<<r) != 0 {
+				top = r
+			}
+		}
+		if top > 0 {
+			out[deadline.LevelKey{Department: row.ID.Department, Level: deadline.Ladder[top]}]++
+		}
 	}
-	if err := cur.All(ctx, &rows); err != nil {
+	if err := cur.Err(); err != nil {
 		return nil, fmt.Errorf("count levels: %w", err)
 	}
-	out := make(map[deadline.LevelKey]int, len(rows))
-	for _, r := range rows {
-		out[deadline.LevelKey{Department: r.ID.Department, Level: deadline.Level(r.ID.Level)}] = r.N
-	}
 	return out, nil
+}
+
+// onlyDuplicates reports a bulk write whose every error is a duplicate key.
+func onlyDuplicates(err error) bool {
+	var bwe mongo.BulkWriteException
+	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil || len(bwe.WriteErrors) == 0 {
+		return false
+	}
+	for _, we := range bwe.WriteErrors {
+		if we.Code != 11000 {
+			return false
+		}
+	}
+	return true
 }

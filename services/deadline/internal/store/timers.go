@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -56,11 +57,17 @@ type Timers struct {
 	cursorOverride time.Time
 
 	mu        sync.Mutex
-	done      map[int64]int // bucket -> slots known done from 0
-	free      map[int64]int // bucket -> next slot this replica will try
+	done      map[int64]int          // bucket -> slots known done from 0
+	completed map[int64]map[int]bool // bucket -> slots this replica knows are done
+	held      map[string]time.Time   // slot -> lease of another replica's claim
+	free      map[int64]int          // bucket -> next slot this replica will try
 	locks     map[int64]*sync.Mutex
 	liveHours map[int64]bool // hours known to hold timers (their mark is not a seal)
 }
+
+// recheck is how long a replica skips a timer it just lost a claim on
+// before it reads that claim (to take over an expired one).
+const recheck = 2 * time.Second
 
 // BucketWidth is the span of one bucket of the wheel.
 const BucketWidth = 10 * time.Minute
@@ -68,7 +75,7 @@ const BucketWidth = 10 * time.Minute
 // NewTimers returns the timer wheel of db.
 func NewTimers(db *mongo.Database) *Timers {
 	return &Timers{slots: db.Collection("timers"), claims: db.Collection("timer_claims"),
-		meta: db.Collection("timer_meta"), width: BucketWidth, grace: 5 * time.Second, done: map[int64]int{}, free: map[int64]int{}, locks: map[int64]*sync.Mutex{},
+		meta: db.Collection("timer_meta"), width: BucketWidth, grace: 5 * time.Second, done: map[int64]int{}, completed: map[int64]map[int]bool{}, held: map[string]time.Time{}, free: map[int64]int{}, locks: map[int64]*sync.Mutex{},
 		liveHours: map[int64]bool{}}
 }
 
@@ -79,7 +86,6 @@ type slotDoc struct {
 	Level      string    `bson:"level,omitempty"`
 	At         time.Time `bson:"at"`
 	Seal       bool      `bson:"seal,omitempty"`
-	Done       bool      `bson:"done,omitempty"`
 }
 
 type claimDoc struct {
@@ -246,7 +252,7 @@ func (w *Timers) placeIn(ctx context.Context, b int64, t deadline.Timer) (string
 		}
 		i = hint.Next
 	}
-	for ; ; i++ {
+	for {
 		id := slotID(b, i)
 		ok, err := insert(ctx, w.slots, slotDoc{ID: id, DeadlineID: t.DeadlineID, Gen: t.Gen,
 			Level: string(t.Level), At: t.At.UTC()})
@@ -260,14 +266,53 @@ func (w *Timers) placeIn(ctx context.Context, b int64, t deadline.Timer) (string
 			w.setHint(ctx, b, i+1)
 			return id, false, nil
 		}
-		s, _, err := w.findSlot(ctx, id)
-		if err != nil {
-			return "", false, err
-		}
-		if s.Seal {
-			return "", true, nil
+		var sealed bool
+		if i, sealed, err = w.firstFree(ctx, b, i); err != nil || sealed {
+			return "", sealed, err
 		}
 	}
+}
+
+// firstFree returns the first free slot of bucket b after slot from, which
+// was found taken, and whether the bucket is sealed. Slots are dense, so it
+// gallops forward and bisects (a few reads, where a walk slot by slot past
+// another replica's bulk insert would cost one per slot); the last taken
+// slot is a seal if the bucket is closed.
+func (w *Timers) firstFree(ctx context.Context, b int64, from int) (int, bool, error) {
+	exists := func(i int) (bool, error) {
+		_, ok, err := w.findSlot(ctx, slotID(b, i))
+		return ok, err
+	}
+	lo, step := from, 1
+	hi := lo + step
+	for {
+		ok, err := exists(hi)
+		if err != nil {
+			return 0, false, err
+		}
+		if !ok {
+			break
+		}
+		lo, step = hi, step*2
+		hi = lo + step
+	}
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		ok, err := exists(mid)
+		if err != nil {
+			return 0, false, err
+		}
+		if ok {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	last, _, err := w.findSlot(ctx, slotID(b, lo))
+	if err != nil {
+		return 0, false, err
+	}
+	return hi, last.Seal, nil
 }
 
 func (w *Timers) bucketLock(b int64) *sync.Mutex {
@@ -382,6 +427,7 @@ func (w *Timers) Due(ctx context.Context, now time.Time, limit int) ([]deadline.
 			next = b + 1
 			w.mu.Lock()
 			delete(w.done, b)
+			delete(w.completed, b)
 			delete(w.free, b)
 			delete(w.locks, b)
 			w.mu.Unlock()
@@ -397,7 +443,8 @@ func (w *Timers) Due(ctx context.Context, now time.Time, limit int) ([]deadline.
 }
 
 // walk reads bucket b from its known done prefix and returns its timers due
-// by now that are not done, and whether every slot in it is done.
+// by now that this replica does not know to be done or held by another
+// replica's live claim, and whether every slot in it is known done.
 func (w *Timers) walk(ctx context.Context, b int64, now time.Time, limit int) ([]deadline.Timer, bool, error) {
 	w.mu.Lock()
 	i := w.done[b]
@@ -405,34 +452,74 @@ func (w *Timers) walk(ctx context.Context, b int64, now time.Time, limit int) ([
 	var out []deadline.Timer
 	prefix := true
 	for ; ; i++ {
+		w.mu.Lock()
+		known := w.completed[b][i]
+		if known && prefix {
+			w.done[b] = i + 1
+		}
+		until, held := w.held[slotID(b, i)]
+		w.mu.Unlock()
+		if known {
+			continue
+		}
+		if held && until.After(now) {
+			prefix = false
+			continue
+		}
 		s, ok, err := w.findSlot(ctx, slotID(b, i))
 		if err != nil {
 			return out, false, err
 		}
-		if !ok {
+		if !ok || s.Seal {
+			// The end of the bucket (a seal: another replica closed it).
 			return out, prefix, nil
 		}
-		if s.Seal {
-			// Sealed by another replica: everything before it is done.
-			return out, prefix, nil
-		}
-		if s.Done {
-			if prefix {
-				w.mu.Lock()
-				w.done[b] = i + 1
-				w.mu.Unlock()
-			}
+		if s.At.After(now) {
+			prefix = false
 			continue
 		}
+		// Whether another replica completed it shows when claiming: its
+		// first claim exists, and the done mark is read then, not here.
 		prefix = false
-		if !s.At.After(now) {
-			out = append(out, deadline.Timer{Slot: s.ID, DeadlineID: s.DeadlineID, Gen: s.Gen,
-				Level: deadline.Level(s.Level), At: s.At.UTC()})
-			if len(out) >= limit {
-				return out, false, nil
-			}
+		out = append(out, deadline.Timer{Slot: s.ID, DeadlineID: s.DeadlineID, Gen: s.Gen,
+			Level: deadline.Level(s.Level), At: s.At.UTC()})
+		if len(out) >= limit {
+			return out, false, nil
 		}
 	}
+}
+
+func doneID(slot string) string { return slot + "#done" }
+
+func (w *Timers) isDone(ctx context.Context, slot string) (bool, error) {
+	err := w.claims.FindOne(ctx, bson.D{{Key: "_id", Value: doneID(slot)}}).Err()
+	if mongox.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("timer %s: %w", slot, err)
+	}
+	return true, nil
+}
+
+func (w *Timers) markDone(b int64, i int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.completed[b] == nil {
+		w.completed[b] = map[int]bool{}
+	}
+	w.completed[b][i] = true
+}
+
+// slotIndex splits a slot id "s|<bucket>|<i>".
+func slotIndex(id string) (int64, int, bool) {
+	parts := strings.Split(id, "|")
+	if len(parts) != 3 {
+		return 0, 0, false
+	}
+	b, err1 := strconv.ParseInt(parts[1], 10, 64)
+	i, err2 := strconv.Atoi(parts[2])
+	return b, i, err1 == nil && err2 == nil
 }
 
 // seal closes bucket b at its first free slot; false if a timer took that
@@ -456,19 +543,71 @@ func (w *Timers) seal(ctx context.Context, b int64) (bool, error) {
 		if s.Seal {
 			return true, nil
 		}
-		if !s.Done {
-			return false, nil
+		if done, err := w.isDone(ctx, s.ID); err != nil || !done {
+			return false, err
 		}
 	}
 }
 
-// Claim implements deadline.TimerStore.
-func (w *Timers) Claim(ctx context.Context, t deadline.Timer, owner string, now time.Time, lease time.Duration) (bool, error) {
+// ClaimMany implements deadline.TimerStore: one unordered bulk insert of
+// first claims ("<slot>#0"); a timer whose first claim exists is claimed
+// one by one, past expired leases.
+func (w *Timers) ClaimMany(ctx context.Context, ts []deadline.Timer, owner string, now time.Time, lease time.Duration) ([]deadline.Claim, error) {
+	if len(ts) == 0 {
+		return nil, nil
+	}
+	docs := make([]any, len(ts))
+	for i, t := range ts {
+		docs[i] = claimDoc{ID: t.Slot + "#0", Owner: owner, Until: now.Add(lease).UTC()}
+	}
+	taken := map[int]bool{}
+	if _, err := w.claims.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
+		var bwe mongo.BulkWriteException
+		if !errors.As(err, &bwe) || !onlyDuplicates(err) {
+			return nil, fmt.Errorf("claim timers: %w", err)
+		}
+		for _, we := range bwe.WriteErrors {
+			taken[we.Index] = true
+		}
+	}
+	var out []deadline.Claim
+	for i, t := range ts {
+		if !taken[i] {
+			out = append(out, deadline.Claim{Timer: t})
+			continue
+		}
+		// Lost to another replica, most likely just now: skip it without
+		// a read, and look at its claim only on a later pass.
+		w.mu.Lock()
+		until, seen := w.held[t.Slot]
+		if !seen {
+			w.held[t.Slot] = now.Add(min(lease, recheck))
+		}
+		w.mu.Unlock()
+		if !seen || until.After(now) {
+			continue
+		}
+		ok, err := w.claimAfter(ctx, t, owner, now, lease)
+		if err != nil {
+			return out, err
+		}
+		if ok {
+			out = append(out, deadline.Claim{Timer: t, Retry: true})
+		}
+	}
+	return out, nil
+}
+
+// claimAfter claims t whose first claim exists: it takes the next claim
+// number once the latest lease has run out.
+func (w *Timers) claimAfter(ctx context.Context, t deadline.Timer, owner string, now time.Time, lease time.Duration) (bool, error) {
 	for k := 0; ; k++ {
 		id := t.Slot + "#" + strconv.Itoa(k)
-		ok, err := insert(ctx, w.claims, claimDoc{ID: id, Owner: owner, Until: now.Add(lease).UTC()})
-		if err != nil || ok {
-			return ok, err
+		if k > 0 {
+			ok, err := insert(ctx, w.claims, claimDoc{ID: id, Owner: owner, Until: now.Add(lease).UTC()})
+			if err != nil || ok {
+				return ok, err
+			}
 		}
 		var c claimDoc
 		if err := w.claims.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c); err != nil {
@@ -477,19 +616,56 @@ func (w *Timers) Claim(ctx context.Context, t deadline.Timer, owner string, now 
 			}
 			return false, fmt.Errorf("claim %s: %w", id, err)
 		}
+		if k == 0 {
+			// Completed by its owner (whose lease may still run)?
+			done, err := w.isDone(ctx, t.Slot)
+			if err != nil {
+				return false, err
+			}
+			if done {
+				if b, i, ok := slotIndex(t.Slot); ok {
+					w.markDone(b, i)
+				}
+				return false, nil
+			}
+		}
 		if c.Until.After(now) {
+			w.mu.Lock()
+			w.held[t.Slot] = c.Until
+			w.mu.Unlock()
 			return false, nil
 		}
 	}
 }
 
-// Complete implements deadline.TimerStore.
-func (w *Timers) Complete(ctx context.Context, t deadline.Timer) error {
-	if _, err := w.slots.UpdateOne(ctx, bson.D{{Key: "_id", Value: t.Slot}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "done", Value: true}}}}); err != nil {
-		return fmt.Errorf("complete timer %s: %w", t.Slot, err)
+// CompleteMany implements deadline.TimerStore: done marks are inserts, in
+// one bulk.
+func (w *Timers) CompleteMany(ctx context.Context, ts []deadline.Timer) error {
+	if len(ts) == 0 {
+		return nil
+	}
+	docs := make([]any, len(ts))
+	for i, t := range ts {
+		docs[i] = bson.D{{Key: "_id", Value: doneID(t.Slot)}}
+	}
+	if _, err := w.claims.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil && !onlyDuplicates(err) {
+		return fmt.Errorf("complete timers: %w", err)
+	}
+	for _, t := range ts {
+		if b, i, ok := slotIndex(t.Slot); ok {
+			w.markDone(b, i)
+		}
+		w.mu.Lock()
+		delete(w.held, t.Slot)
+		w.mu.Unlock()
 	}
 	return nil
+}
+
+// Scheduled implements deadline.TimerStore.
+func (w *Timers) Scheduled(ctx context.Context, t deadline.Timer) (bool, error) {
+	_, ok, err := w.findMeta(ctx, markID(t))
+	return ok, err
 }
 
 // ScheduleMany places timers in bulk with InsertMany, for loading many
@@ -546,9 +722,15 @@ func (w *Timers) bulkPlace(ctx context.Context, b int64, group []deadline.Timer)
 		}
 		next = hint.Next
 	}
+	return w.bulkPlaceFrom(ctx, b, group, next)
+}
+
+// bulkPlaceFrom inserts group into bucket b from slot next on, holding the
+// bucket's lock; it returns the timers left when the bucket is sealed.
+func (w *Timers) bulkPlaceFrom(ctx context.Context, b int64, group []deadline.Timer, next int) ([]deadline.Timer, error) {
 	const chunk = 5000
-	for start := 0; start < len(group); start += chunk {
-		part := group[start:min(start+chunk, len(group))]
+	for len(group) > 0 {
+		part := group[:min(chunk, len(group))]
 		slots := make([]any, len(part))
 		marks := make([]any, len(part))
 		for i, t := range part {
@@ -559,25 +741,31 @@ func (w *Timers) bulkPlace(ctx context.Context, b int64, group []deadline.Timer)
 		placed := len(part)
 		if _, err := w.slots.InsertMany(ctx, slots); err != nil {
 			var bwe mongo.BulkWriteException
-			if !errors.As(err, &bwe) || len(bwe.WriteErrors) == 0 {
-				return group[start:], fmt.Errorf("insert timers: %w", err)
+			if !errors.As(err, &bwe) || len(bwe.WriteErrors) == 0 || bwe.WriteErrors[0].Code != 11000 {
+				return group, fmt.Errorf("insert timers: %w", err)
 			}
 			placed = bwe.WriteErrors[0].Index // ordered: everything before it is in
 		}
 		if placed > 0 {
 			if _, err := w.meta.InsertMany(ctx, marks[:placed], options.InsertMany().SetOrdered(false)); err != nil &&
-				!mongox.IsDuplicateKey(err) {
-				return group[start+placed:], fmt.Errorf("insert timer marks: %w", err)
+				!onlyDuplicates(err) {
+				return group[placed:], fmt.Errorf("insert timer marks: %w", err)
 			}
 		}
 		next += placed
+		group = group[placed:]
+		if placed < len(part) {
+			// Another replica got there first: go on after its slots.
+			free, sealed, err := w.firstFree(ctx, b, next)
+			if err != nil || sealed {
+				return group, err
+			}
+			next = free
+		}
 		w.mu.Lock()
 		w.free[b] = next
 		w.mu.Unlock()
 		w.setHint(ctx, b, next)
-		if placed < len(part) {
-			return group[start+placed:], nil
-		}
 	}
 	return nil, nil
 }

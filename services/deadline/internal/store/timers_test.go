@@ -45,22 +45,19 @@ func fireAll(t *testing.T, w *Timers, owner string, now time.Time) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		n := 0
-		for _, d := range due {
-			ok, err := w.Claim(ctx, d, owner, now, time.Minute)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !ok {
-				continue
-			}
-			n++
-			fired = append(fired, d.DeadlineID)
-			if err := w.Complete(ctx, d); err != nil {
-				t.Fatal(err)
-			}
+		claims, err := w.ClaimMany(ctx, due, owner, now, time.Minute)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if n == 0 {
+		var won []deadline.Timer
+		for _, c := range claims {
+			fired = append(fired, c.DeadlineID)
+			won = append(won, c.Timer)
+		}
+		if err := w.CompleteMany(ctx, won); err != nil {
+			t.Fatal(err)
+		}
+		if len(claims) == 0 {
 			sort.Strings(fired)
 			return fired
 		}
@@ -109,10 +106,17 @@ func TestClaimIsExclusiveUntilTheLeaseRunsOut(t *testing.T) {
 	if err != nil || len(due) != 1 {
 		t.Fatalf("due %v %v", due, err)
 	}
-	if ok, _ := w.Claim(ctx, due[0], "a", t0, 30*time.Second); !ok {
+	claim := func(w *Timers, owner string, at time.Time) (bool, bool) {
+		c, err := w.ClaimMany(ctx, due, owner, at, 30*time.Second)
+		if err != nil {
+			t.Error(err)
+		}
+		return len(c) == 1, len(c) == 1 && c[0].Retry
+	}
+	if ok, retry := claim(w, "a", t0); !ok || retry {
 		t.Fatal("first claim lost")
 	}
-	if ok, _ := w.Claim(ctx, due[0], "b", t0.Add(10*time.Second), 30*time.Second); ok {
+	if ok, _ := claim(NewTimers(w.slots.Database()), "b", t0.Add(10*time.Second)); ok {
 		t.Fatal("a held claim was taken")
 	}
 	// "a" died: after its lease, exactly one of two claimants wins.
@@ -123,9 +127,13 @@ func TestClaimIsExclusiveUntilTheLeaseRunsOut(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ok, err := w.Claim(ctx, due[0], owner, t0.Add(31*time.Second), 30*time.Second)
-			if err != nil {
-				t.Error(err)
+			r := NewTimers(w.slots.Database())
+			if ok, _ := claim(r, owner, t0.Add(31*time.Second)); ok {
+				t.Error("a claim lost at first sight was taken without looking")
+			}
+			ok, retry := claim(r, owner, t0.Add(34*time.Second))
+			if ok && !retry {
+				t.Error("a takeover is not marked as a retry")
 			}
 			if ok {
 				mu.Lock()
