@@ -23,16 +23,23 @@ import (
 // counting it for the metrics costs in proportion to the yellow and overdue
 // items, not to every running deadline.
 type Levels struct {
-	coll *mongo.Collection
+	colls shards // by deadline id, so all records of a deadline share one
 }
 
 // NewLevels returns the level records of db.
-func NewLevels(db *mongo.Database) *Levels { return &Levels{coll: db.Collection("deadline_levels")} }
+func NewLevels(db *mongo.Database) *Levels {
+	return &Levels{colls: newShards(db, "deadline_levels", 16)}
+}
 
 // EnsureIndexes declares the index the lists and counts use on MongoDB.
 func (l *Levels) EnsureIndexes(ctx context.Context) error {
-	return mongox.EnsureIndexes(ctx, l.coll,
-		mongo.IndexModel{Keys: bson.D{{Key: "department", Value: 1}, {Key: "level", Value: 1}}})
+	for _, c := range l.colls {
+		if err := mongox.EnsureIndexes(ctx, c,
+			mongo.IndexModel{Keys: bson.D{{Key: "department", Value: 1}, {Key: "level", Value: 1}}}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type levelDoc struct {
@@ -59,7 +66,7 @@ var steps = func() []deadline.Level {
 
 // Fired implements deadline.LevelStore.
 func (l *Levels) Fired(ctx context.Context, id string, lv deadline.Level) (bool, error) {
-	err := l.coll.FindOne(ctx, bson.D{{Key: "_id", Value: levelID(id, lv)}},
+	err := l.colls.of(id).FindOne(ctx, bson.D{{Key: "_id", Value: levelID(id, lv)}},
 		options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
 	if mongox.IsNotFound(err) {
 		return false, nil
@@ -90,15 +97,17 @@ func (l *Levels) Record(ctx context.Context, fired []deadline.Fired) error {
 	if len(fired) == 0 {
 		return nil
 	}
-	docs := make([]any, len(fired))
-	for i, f := range fired {
-		docs[i] = levelDoc{ID: levelID(f.Deadline.ID, f.Level), Deadline: f.Deadline.ID,
-			Department: f.Deadline.Department, Kind: f.Deadline.Kind, Level: string(f.Level), Rank: f.Level.Rank(), Bit: 1 << f.Level.Rank(),
-			FiredAt: f.At.UTC()}
+	byShard := map[*mongo.Collection][]any{}
+	for _, f := range fired {
+		c := l.colls.of(f.Deadline.ID)
+		byShard[c] = append(byShard[c], levelDoc{ID: levelID(f.Deadline.ID, f.Level), Deadline: f.Deadline.ID,
+			Department: f.Deadline.Department, Kind: f.Deadline.Kind, Level: string(f.Level), Rank: f.Level.Rank(),
+			Bit: 1 << f.Level.Rank(), FiredAt: f.At.UTC()})
 	}
-	_, err := l.coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
-	if err != nil && !onlyDuplicates(err) {
-		return fmt.Errorf("record steps: %w", err)
+	for c, docs := range byShard {
+		if _, err := c.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil && !onlyDuplicates(err) {
+			return fmt.Errorf("record steps: %w", err)
+		}
 	}
 	return nil
 }
@@ -106,7 +115,7 @@ func (l *Levels) Record(ctx context.Context, fired []deadline.Fired) error {
 // Clear implements deadline.LevelStore.
 func (l *Levels) Clear(ctx context.Context, id string) error {
 	for _, lv := range steps {
-		if _, err := l.coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: levelID(id, lv)}}); err != nil {
+		if _, err := l.colls.of(id).DeleteOne(ctx, bson.D{{Key: "_id", Value: levelID(id, lv)}}); err != nil {
 			return fmt.Errorf("clear level of %s: %w", id, err)
 		}
 	}
@@ -120,15 +129,21 @@ func (l *Levels) WithLevel(ctx context.Context, department string, lv deadline.L
 	if department != "" {
 		filter = append(bson.D{{Key: "department", Value: department}}, filter...)
 	}
-	cur, err := l.coll.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "deadline", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("deadlines at %s: %w", lv, err)
-	}
 	var docs []struct {
 		Deadline string `bson:"deadline"`
 	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("deadlines at %s: %w", lv, err)
+	for _, c := range l.colls {
+		cur, err := c.Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "deadline", Value: 1}}))
+		if err != nil {
+			return nil, fmt.Errorf("deadlines at %s: %w", lv, err)
+		}
+		var part []struct {
+			Deadline string `bson:"deadline"`
+		}
+		if err := cur.All(ctx, &part); err != nil {
+			return nil, fmt.Errorf("deadlines at %s: %w", lv, err)
+		}
+		docs = append(docs, part...)
 	}
 	var ids []string
 	for _, d := range docs {
@@ -148,17 +163,26 @@ func (l *Levels) WithLevel(ctx context.Context, department string, lv deadline.L
 // each record carries 1<<rank and their sum per deadline is the set of its
 // steps; one aggregation over the records returns one row per deadline.
 func (l *Levels) Counts(ctx context.Context) (map[deadline.LevelKey]int, error) {
-	cur, err := l.coll.Aggregate(ctx, mongo.Pipeline{
+	out := map[deadline.LevelKey]int{}
+	for _, c := range l.colls {
+		if err := countShard(ctx, c, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func countShard(ctx context.Context, c *mongo.Collection, out map[deadline.LevelKey]int) error {
+	cur, err := c.Aggregate(ctx, mongo.Pipeline{
 		{{Key: "$group", Value: bson.D{
 			{Key: "_id", Value: bson.D{{Key: "deadline", Value: "$deadline"}, {Key: "department", Value: "$department"}}},
 			{Key: "bits", Value: bson.D{{Key: "$sum", Value: "$bit"}}},
 		}}},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("count levels: %w", err)
+		return fmt.Errorf("count levels: %w", err)
 	}
 	defer cur.Close(ctx)
-	out := map[deadline.LevelKey]int{}
 	for cur.Next(ctx) {
 		var row struct {
 			ID struct {
@@ -167,7 +191,7 @@ func (l *Levels) Counts(ctx context.Context) (map[deadline.LevelKey]int, error) 
 			Bits int64 `bson:"bits"`
 		}
 		if err := cur.Decode(&row); err != nil {
-			return nil, fmt.Errorf("count levels: %w", err)
+			return fmt.Errorf("count levels: %w", err)
 		}
 		top := 0
 		for r := 1; r < len(deadline.Ladder); r++ {
@@ -180,9 +204,9 @@ func (l *Levels) Counts(ctx context.Context) (map[deadline.LevelKey]int, error) 
 		}
 	}
 	if err := cur.Err(); err != nil {
-		return nil, fmt.Errorf("count levels: %w", err)
+		return fmt.Errorf("count levels: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
 // onlyDuplicates reports a bulk write whose every error is a duplicate key.

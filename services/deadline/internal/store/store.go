@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -17,18 +18,24 @@ import (
 	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
 )
 
-// Store implements deadline.Store over the deadlines collection.
+// Store implements deadline.Store over the deadlines collections (sharded
+// by id, see shards).
 type Store struct {
-	deadlines *mongo.Collection
+	deadlines shards
 }
 
 // New returns a store over db.
-func New(db *mongo.Database) *Store { return &Store{deadlines: db.Collection("deadlines")} }
+func New(db *mongo.Database) *Store { return &Store{deadlines: newShards(db, "deadlines", 64)} }
 
 // EnsureIndexes declares the indexes production MongoDB uses.
 func (s *Store) EnsureIndexes(ctx context.Context) error {
-	return mongox.EnsureIndexes(ctx, s.deadlines,
-		mongo.IndexModel{Keys: bson.D{{Key: "department", Value: 1}, {Key: "due_at", Value: 1}}})
+	for _, c := range s.deadlines {
+		if err := mongox.EnsureIndexes(ctx, c,
+			mongo.IndexModel{Keys: bson.D{{Key: "department", Value: 1}, {Key: "due_at", Value: 1}}}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // deadlineDoc keeps the few fields queries filter or sort on as fields, and
@@ -104,7 +111,7 @@ func toBus(doc deadlineDoc) (deadline.Deadline, error) {
 
 // Create inserts d.
 func (s *Store) Create(ctx context.Context, d deadline.Deadline) error {
-	if _, err := s.deadlines.InsertOne(ctx, toDB(d)); err != nil {
+	if _, err := s.deadlines.of(d.ID).InsertOne(ctx, toDB(d)); err != nil {
 		if mongox.IsDuplicateKey(err) {
 			return fmt.Errorf("deadline %s: %w", d.ID, deadline.ErrDuplicate)
 		}
@@ -115,12 +122,15 @@ func (s *Store) Create(ctx context.Context, d deadline.Deadline) error {
 
 // CreateMany inserts ds in bulk (loading and benchmarks); ds must be new.
 func (s *Store) CreateMany(ctx context.Context, ds []deadline.Deadline) error {
-	docs := make([]any, len(ds))
-	for i, d := range ds {
-		docs[i] = toDB(d)
+	byShard := map[*mongo.Collection][]any{}
+	for _, d := range ds {
+		c := s.deadlines.of(d.ID)
+		byShard[c] = append(byShard[c], toDB(d))
 	}
-	if _, err := s.deadlines.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
-		return fmt.Errorf("insert deadlines: %w", err)
+	for c, docs := range byShard {
+		if _, err := c.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
+			return fmt.Errorf("insert deadlines: %w", err)
+		}
 	}
 	return nil
 }
@@ -128,7 +138,7 @@ func (s *Store) CreateMany(ctx context.Context, ds []deadline.Deadline) error {
 // Get reads one deadline.
 func (s *Store) Get(ctx context.Context, id string) (deadline.Deadline, error) {
 	var d deadlineDoc
-	err := s.deadlines.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	err := s.deadlines.of(id).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
 	if mongox.IsNotFound(err) {
 		return deadline.Deadline{}, fmt.Errorf("deadline %s: %w", id, deadline.ErrNotFound)
 	}
@@ -154,7 +164,7 @@ func (s *Store) Update(ctx context.Context, d deadline.Deadline) error {
 	}
 	doc := toDB(d)
 	doc.Version = d.Version + 1
-	if _, err := s.deadlines.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, doc); err != nil {
+	if _, err := s.deadlines.of(d.ID).ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, doc); err != nil {
 		return fmt.Errorf("update deadline %s: %w", d.ID, err)
 	}
 	return nil
@@ -167,14 +177,24 @@ func (s *Store) List(ctx context.Context, department string) ([]deadline.Deadlin
 	if department != "" {
 		filter = bson.D{{Key: "department", Value: department}}
 	}
-	cur, err := s.deadlines.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "due_at", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("list deadlines: %w", err)
-	}
 	var docs []deadlineDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("list deadlines: %w", err)
+	for _, c := range s.deadlines {
+		cur, err := c.Find(ctx, filter)
+		if err != nil {
+			return nil, fmt.Errorf("list deadlines: %w", err)
+		}
+		var part []deadlineDoc
+		if err := cur.All(ctx, &part); err != nil {
+			return nil, fmt.Errorf("list deadlines: %w", err)
+		}
+		docs = append(docs, part...)
 	}
+	sort.Slice(docs, func(i, j int) bool {
+		if !docs[i].DueAt.Equal(docs[j].DueAt) {
+			return docs[i].DueAt.Before(docs[j].DueAt)
+		}
+		return docs[i].ID < docs[j].ID
+	})
 	out := make([]deadline.Deadline, len(docs))
 	for i, d := range docs {
 		var err error

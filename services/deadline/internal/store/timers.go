@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,7 +28,8 @@ import (
 // point reads in proportion to the timers due instead:
 //
 //   - Time is cut into buckets of BucketWidth. A timer lives in slot i of the
-//     bucket holding its due instant: _id "s|<bucket>|<i>". Slots of a bucket
+//     bucket holding its due instant: _id "s|<bucket>|<i>", in collection
+//     "timers_<bucket>_<i/512>" (see collection). Slots of a bucket
 //     are filled densely from 0 by inserting at the first free one (an insert
 //     of an existing _id fails atomically, on MongoDB and on FerretDB alike),
 //     starting from a hint ("h|<bucket>") so that filling stays cheap.
@@ -48,9 +50,10 @@ import (
 // slots are inserts, done marks are written only by a claim's owner, and
 // hints and the cursor are advisory (a stale value costs a re-read).
 type Timers struct {
-	slots, claims, meta *mongo.Collection
-	width               time.Duration
-	grace               time.Duration
+	db    *mongo.Database
+	meta  *mongo.Collection // the cursor
+	width time.Duration
+	grace time.Duration
 
 	// cursorOverride makes cursor() read a fixed, stale position (tests of
 	// a lagging replica).
@@ -63,6 +66,7 @@ type Timers struct {
 	free      map[int64]int          // bucket -> next slot this replica will try
 	locks     map[int64]*sync.Mutex
 	liveHours map[int64]bool // hours known to hold timers (their mark is not a seal)
+	colls     map[string]*mongo.Collection
 }
 
 // recheck is how long a replica skips a timer it just lost a claim on
@@ -74,8 +78,7 @@ const BucketWidth = 10 * time.Minute
 
 // NewTimers returns the timer wheel of db.
 func NewTimers(db *mongo.Database) *Timers {
-	return &Timers{slots: db.Collection("timers"), claims: db.Collection("timer_claims"),
-		meta: db.Collection("timer_meta"), width: BucketWidth, grace: 5 * time.Second, done: map[int64]int{}, completed: map[int64]map[int]bool{}, held: map[string]time.Time{}, free: map[int64]int{}, locks: map[int64]*sync.Mutex{},
+	return &Timers{db: db, meta: db.Collection("timer_meta"), colls: map[string]*mongo.Collection{}, width: BucketWidth, grace: 5 * time.Second, done: map[int64]int{}, completed: map[int64]map[int]bool{}, held: map[string]time.Time{}, free: map[int64]int{}, locks: map[int64]*sync.Mutex{},
 		liveHours: map[int64]bool{}}
 }
 
@@ -132,9 +135,69 @@ func markID(t deadline.Timer) string {
 	return "m|" + t.DeadlineID + "|" + strconv.Itoa(t.Gen) + "|" + string(t.Level)
 }
 
+// collection returns a collection of the wheel by name. The wheel's
+// documents are spread over many small collections because FerretDB v1
+// reads even an _id equality by scanning the table in SQL (its _id index
+// expression differs from the one its queries use, so SQLite never picks
+// it), with a LIMIT 1 that stops at the match: a point read costs in
+// proportion to the size of its collection. Slots, their claims and done
+// marks live 512 slots to a collection; bookkeeping sixteen collections a
+// day; hour marks one collection a month. On MongoDB the split costs
+// nothing: every read is still an _id lookup.
+func (w *Timers) collection(name string) *mongo.Collection {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c, ok := w.colls[name]
+	if !ok {
+		c = w.db.Collection(name)
+		w.colls[name] = c
+	}
+	return c
+}
+
+// hourColl holds the hour marks of some 32 days (about 770 documents).
+func (w *Timers) hourColl(hour int64) *mongo.Collection {
+	return w.collection("timer_hours_" + strconv.FormatInt(dayOf(firstBucket(hour))/32, 10))
+}
+
+// slotsPerCollection bounds the rows of a slot collection: its slots, their
+// claims and done marks.
+const slotsPerCollection = 512
+
+// slotColl is the collection of slot i of bucket b, its claims and done mark.
+func (w *Timers) slotColl(b int64, i int) *mongo.Collection {
+	return w.collection("timers_" + bucketKey(b) + "_" + strconv.Itoa(i/slotsPerCollection))
+}
+
+// metaColl is the collection of a bookkeeping document (bucket hint, hour
+// mark, schedule mark) dated in bucket b: sixteen per day, by hash of id.
+func (w *Timers) metaColl(b int64, id string) *mongo.Collection {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id))
+	return w.collection("timer_meta_" + strconv.FormatInt(dayOf(b), 10) + "_" + strconv.Itoa(int(h.Sum32()%16)))
+}
+
+// Days of the wheel's collections begin at midnight in Asia/Shanghai.
+const (
+	bucketsPerDay = int64(24 * time.Hour / BucketWidth)
+	dayOffset     = int64(8 * time.Hour / BucketWidth)
+)
+
+func dayOf(b int64) int64 {
+	x := b + dayOffset
+	if x < 0 {
+		return (x - bucketsPerDay + 1) / bucketsPerDay
+	}
+	return x / bucketsPerDay
+}
+
 func (w *Timers) findMeta(ctx context.Context, id string) (metaDoc, bool, error) {
+	return findMetaIn(ctx, w.meta, id)
+}
+
+func findMetaIn(ctx context.Context, c *mongo.Collection, id string) (metaDoc, bool, error) {
 	var m metaDoc
-	err := w.meta.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&m)
+	err := c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&m)
 	if mongox.IsNotFound(err) {
 		return metaDoc{}, false, nil
 	}
@@ -144,9 +207,10 @@ func (w *Timers) findMeta(ctx context.Context, id string) (metaDoc, bool, error)
 	return m, true, nil
 }
 
-func (w *Timers) findSlot(ctx context.Context, id string) (slotDoc, bool, error) {
+func (w *Timers) findSlot(ctx context.Context, b int64, i int) (slotDoc, bool, error) {
+	id := slotID(b, i)
 	var s slotDoc
-	err := w.slots.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&s)
+	err := w.slotColl(b, i).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&s)
 	if mongox.IsNotFound(err) {
 		return slotDoc{}, false, nil
 	}
@@ -188,7 +252,8 @@ func (w *Timers) cursor(ctx context.Context, now time.Time) (int64, error) {
 // Schedule implements deadline.TimerStore.
 func (w *Timers) Schedule(ctx context.Context, t deadline.Timer, now time.Time) error {
 	mark := markID(t)
-	if _, ok, err := w.findMeta(ctx, mark); err != nil || ok {
+	marks := w.metaColl(w.bucket(t.At), mark)
+	if _, ok, err := findMetaIn(ctx, marks, mark); err != nil || ok {
 		return err
 	}
 	cur, err := w.cursor(ctx, now)
@@ -206,7 +271,7 @@ func (w *Timers) Schedule(ctx context.Context, t deadline.Timer, now time.Time) 
 	}
 	// The mark comes after the slot: a crash between them schedules the
 	// step twice, and the second copy finds the step fired and does nothing.
-	if _, err := insert(ctx, w.meta, metaDoc{ID: mark, Slot: slot}); err != nil {
+	if _, err := insert(ctx, marks, metaDoc{ID: mark, Slot: slot}); err != nil {
 		return err
 	}
 	return nil
@@ -246,7 +311,7 @@ func (w *Timers) placeIn(ctx context.Context, b int64, t deadline.Timer) (string
 	i, known := w.free[b]
 	w.mu.Unlock()
 	if !known {
-		hint, _, err := w.findMeta(ctx, "h|"+bucketKey(b))
+		hint, _, err := findMetaIn(ctx, w.metaColl(b, "h|"+bucketKey(b)), "h|"+bucketKey(b))
 		if err != nil {
 			return "", false, err
 		}
@@ -254,7 +319,7 @@ func (w *Timers) placeIn(ctx context.Context, b int64, t deadline.Timer) (string
 	}
 	for {
 		id := slotID(b, i)
-		ok, err := insert(ctx, w.slots, slotDoc{ID: id, DeadlineID: t.DeadlineID, Gen: t.Gen,
+		ok, err := insert(ctx, w.slotColl(b, i), slotDoc{ID: id, DeadlineID: t.DeadlineID, Gen: t.Gen,
 			Level: string(t.Level), At: t.At.UTC()})
 		if err != nil {
 			return "", false, err
@@ -280,7 +345,7 @@ func (w *Timers) placeIn(ctx context.Context, b int64, t deadline.Timer) (string
 // slot is a seal if the bucket is closed.
 func (w *Timers) firstFree(ctx context.Context, b int64, from int) (int, bool, error) {
 	exists := func(i int) (bool, error) {
-		_, ok, err := w.findSlot(ctx, slotID(b, i))
+		_, ok, err := w.findSlot(ctx, b, i)
 		return ok, err
 	}
 	lo, step := from, 1
@@ -308,7 +373,7 @@ func (w *Timers) firstFree(ctx context.Context, b int64, from int) (int, bool, e
 			hi = mid
 		}
 	}
-	last, _, err := w.findSlot(ctx, slotID(b, lo))
+	last, _, err := w.findSlot(ctx, b, lo)
 	if err != nil {
 		return 0, false, err
 	}
@@ -336,12 +401,13 @@ func (w *Timers) openHour(ctx context.Context, hour int64) (bool, error) {
 	if live {
 		return true, nil
 	}
-	ok, err := insert(ctx, w.meta, metaDoc{ID: hourID(hour)})
+	c := w.hourColl(hour)
+	ok, err := insert(ctx, c, metaDoc{ID: hourID(hour)})
 	if err != nil {
 		return false, err
 	}
 	if !ok {
-		m, _, err := w.findMeta(ctx, hourID(hour))
+		m, _, err := findMetaIn(ctx, c, hourID(hour))
 		if err != nil || m.Seal {
 			return false, err
 		}
@@ -361,11 +427,12 @@ func (w *Timers) sealHour(ctx context.Context, hour int64) (bool, error) {
 	if live {
 		return false, nil
 	}
-	ok, err := insert(ctx, w.meta, metaDoc{ID: hourID(hour), Seal: true})
+	c := w.hourColl(hour)
+	ok, err := insert(ctx, c, metaDoc{ID: hourID(hour), Seal: true})
 	if err != nil || ok {
 		return ok, err
 	}
-	m, _, err := w.findMeta(ctx, hourID(hour))
+	m, _, err := findMetaIn(ctx, c, hourID(hour))
 	if err == nil && !m.Seal {
 		w.mu.Lock()
 		w.liveHours[hour] = true
@@ -385,7 +452,7 @@ func (w *Timers) setCursor(ctx context.Context, b int64) {
 // setHint records where the next free slot of bucket b probably is. It is
 // advisory: a lost or stale write only costs a longer probe.
 func (w *Timers) setHint(ctx context.Context, b int64, next int) {
-	_, _ = w.meta.UpdateOne(ctx, bson.D{{Key: "_id", Value: "h|" + bucketKey(b)}},
+	_, _ = w.metaColl(b, "h|"+bucketKey(b)).UpdateOne(ctx, bson.D{{Key: "_id", Value: "h|" + bucketKey(b)}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "next", Value: next}}}}, options.UpdateOne().SetUpsert(true))
 }
 
@@ -466,7 +533,7 @@ func (w *Timers) walk(ctx context.Context, b int64, now time.Time, limit int) ([
 			prefix = false
 			continue
 		}
-		s, ok, err := w.findSlot(ctx, slotID(b, i))
+		s, ok, err := w.findSlot(ctx, b, i)
 		if err != nil {
 			return out, false, err
 		}
@@ -491,8 +558,14 @@ func (w *Timers) walk(ctx context.Context, b int64, now time.Time, limit int) ([
 
 func doneID(slot string) string { return slot + "#done" }
 
+// slotDay is the collection a slot's claims and done mark live in.
+func (w *Timers) slotDay(slot string) *mongo.Collection {
+	b, i, _ := slotIndex(slot)
+	return w.slotColl(b, i)
+}
+
 func (w *Timers) isDone(ctx context.Context, slot string) (bool, error) {
-	err := w.claims.FindOne(ctx, bson.D{{Key: "_id", Value: doneID(slot)}}).Err()
+	err := w.slotDay(slot).FindOne(ctx, bson.D{{Key: "_id", Value: doneID(slot)}}).Err()
 	if mongox.IsNotFound(err) {
 		return false, nil
 	}
@@ -529,14 +602,14 @@ func (w *Timers) seal(ctx context.Context, b int64) (bool, error) {
 	i := w.done[b]
 	w.mu.Unlock()
 	for ; ; i++ {
-		ok, err := insert(ctx, w.slots, slotDoc{ID: slotID(b, i), Seal: true})
+		ok, err := insert(ctx, w.slotColl(b, i), slotDoc{ID: slotID(b, i), Seal: true})
 		if err != nil {
 			return false, err
 		}
 		if ok {
 			return true, nil
 		}
-		s, _, err := w.findSlot(ctx, slotID(b, i))
+		s, _, err := w.findSlot(ctx, b, i)
 		if err != nil {
 			return false, err
 		}
@@ -556,18 +629,20 @@ func (w *Timers) ClaimMany(ctx context.Context, ts []deadline.Timer, owner strin
 	if len(ts) == 0 {
 		return nil, nil
 	}
-	docs := make([]any, len(ts))
-	for i, t := range ts {
-		docs[i] = claimDoc{ID: t.Slot + "#0", Owner: owner, Until: now.Add(lease).UTC()}
-	}
 	taken := map[int]bool{}
-	if _, err := w.claims.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
-		var bwe mongo.BulkWriteException
-		if !errors.As(err, &bwe) || !onlyDuplicates(err) {
-			return nil, fmt.Errorf("claim timers: %w", err)
+	for _, idx := range w.byDay(ts) {
+		docs := make([]any, len(idx))
+		for k, i := range idx {
+			docs[k] = claimDoc{ID: ts[i].Slot + "#0", Owner: owner, Until: now.Add(lease).UTC()}
 		}
-		for _, we := range bwe.WriteErrors {
-			taken[we.Index] = true
+		if _, err := w.slotDay(ts[idx[0]].Slot).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
+			var bwe mongo.BulkWriteException
+			if !errors.As(err, &bwe) || !onlyDuplicates(err) {
+				return nil, fmt.Errorf("claim timers: %w", err)
+			}
+			for _, we := range bwe.WriteErrors {
+				taken[idx[we.Index]] = true
+			}
 		}
 	}
 	var out []deadline.Claim
@@ -604,13 +679,13 @@ func (w *Timers) claimAfter(ctx context.Context, t deadline.Timer, owner string,
 	for k := 0; ; k++ {
 		id := t.Slot + "#" + strconv.Itoa(k)
 		if k > 0 {
-			ok, err := insert(ctx, w.claims, claimDoc{ID: id, Owner: owner, Until: now.Add(lease).UTC()})
+			ok, err := insert(ctx, w.slotDay(t.Slot), claimDoc{ID: id, Owner: owner, Until: now.Add(lease).UTC()})
 			if err != nil || ok {
 				return ok, err
 			}
 		}
 		var c claimDoc
-		if err := w.claims.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c); err != nil {
+		if err := w.slotDay(t.Slot).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&c); err != nil {
 			if mongox.IsNotFound(err) {
 				continue
 			}
@@ -644,12 +719,15 @@ func (w *Timers) CompleteMany(ctx context.Context, ts []deadline.Timer) error {
 	if len(ts) == 0 {
 		return nil
 	}
-	docs := make([]any, len(ts))
-	for i, t := range ts {
-		docs[i] = bson.D{{Key: "_id", Value: doneID(t.Slot)}}
-	}
-	if _, err := w.claims.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil && !onlyDuplicates(err) {
-		return fmt.Errorf("complete timers: %w", err)
+	for _, idx := range w.byDay(ts) {
+		docs := make([]any, len(idx))
+		for k, i := range idx {
+			docs[k] = bson.D{{Key: "_id", Value: doneID(ts[i].Slot)}}
+		}
+		if _, err := w.slotDay(ts[idx[0]].Slot).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil &&
+			!onlyDuplicates(err) {
+			return fmt.Errorf("complete timers: %w", err)
+		}
 	}
 	for _, t := range ts {
 		if b, i, ok := slotIndex(t.Slot); ok {
@@ -662,9 +740,19 @@ func (w *Timers) CompleteMany(ctx context.Context, ts []deadline.Timer) error {
 	return nil
 }
 
+// byDay groups the indexes of ts by the day collection of their slots.
+func (w *Timers) byDay(ts []deadline.Timer) map[*mongo.Collection][]int {
+	out := map[*mongo.Collection][]int{}
+	for i, t := range ts {
+		c := w.slotDay(t.Slot)
+		out[c] = append(out[c], i)
+	}
+	return out
+}
+
 // Scheduled implements deadline.TimerStore.
 func (w *Timers) Scheduled(ctx context.Context, t deadline.Timer) (bool, error) {
-	_, ok, err := w.findMeta(ctx, markID(t))
+	_, ok, err := findMetaIn(ctx, w.metaColl(w.bucket(t.At), markID(t)), markID(t))
 	return ok, err
 }
 
@@ -716,7 +804,7 @@ func (w *Timers) bulkPlace(ctx context.Context, b int64, group []deadline.Timer)
 	next, known := w.free[b]
 	w.mu.Unlock()
 	if !known {
-		hint, _, err := w.findMeta(ctx, "h|"+bucketKey(b))
+		hint, _, err := findMetaIn(ctx, w.metaColl(b, "h|"+bucketKey(b)), "h|"+bucketKey(b))
 		if err != nil {
 			return group, err
 		}
@@ -728,9 +816,9 @@ func (w *Timers) bulkPlace(ctx context.Context, b int64, group []deadline.Timer)
 // bulkPlaceFrom inserts group into bucket b from slot next on, holding the
 // bucket's lock; it returns the timers left when the bucket is sealed.
 func (w *Timers) bulkPlaceFrom(ctx context.Context, b int64, group []deadline.Timer, next int) ([]deadline.Timer, error) {
-	const chunk = 5000
 	for len(group) > 0 {
-		part := group[:min(chunk, len(group))]
+		// One insert per slot collection, so that it stays ordered.
+		part := group[:min(slotsPerCollection-next%slotsPerCollection, len(group))]
 		slots := make([]any, len(part))
 		marks := make([]any, len(part))
 		for i, t := range part {
@@ -739,7 +827,7 @@ func (w *Timers) bulkPlaceFrom(ctx context.Context, b int64, group []deadline.Ti
 			marks[i] = metaDoc{ID: markID(t), Slot: id}
 		}
 		placed := len(part)
-		if _, err := w.slots.InsertMany(ctx, slots); err != nil {
+		if _, err := w.slotColl(b, next).InsertMany(ctx, slots); err != nil {
 			var bwe mongo.BulkWriteException
 			if !errors.As(err, &bwe) || len(bwe.WriteErrors) == 0 || bwe.WriteErrors[0].Code != 11000 {
 				return group, fmt.Errorf("insert timers: %w", err)
@@ -747,9 +835,16 @@ func (w *Timers) bulkPlaceFrom(ctx context.Context, b int64, group []deadline.Ti
 			placed = bwe.WriteErrors[0].Index // ordered: everything before it is in
 		}
 		if placed > 0 {
-			if _, err := w.meta.InsertMany(ctx, marks[:placed], options.InsertMany().SetOrdered(false)); err != nil &&
-				!onlyDuplicates(err) {
-				return group[placed:], fmt.Errorf("insert timer marks: %w", err)
+			byColl := map[*mongo.Collection][]any{}
+			for i, m := range marks[:placed] {
+				c := w.metaColl(w.bucket(part[i].At), markID(part[i]))
+				byColl[c] = append(byColl[c], m)
+			}
+			for c, ms := range byColl {
+				if _, err := c.InsertMany(ctx, ms, options.InsertMany().SetOrdered(false)); err != nil &&
+					!onlyDuplicates(err) {
+					return group[placed:], fmt.Errorf("insert timer marks: %w", err)
+				}
 			}
 		}
 		next += placed

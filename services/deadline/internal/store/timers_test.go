@@ -87,7 +87,7 @@ func TestTimersFireWhenDueAndOnlyOnce(t *testing.T) {
 	}
 	// A replica that starts fresh (no memory) after a long downtime finds
 	// the rest once.
-	fresh := NewTimers(w.slots.Database())
+	fresh := NewTimers(w.db)
 	if got := fireAll(t, fresh, "b", t0.Add(100*time.Hour)); fmt.Sprint(got) != "[d2 d3]" {
 		t.Fatalf("after downtime: %v", got)
 	}
@@ -116,7 +116,7 @@ func TestClaimIsExclusiveUntilTheLeaseRunsOut(t *testing.T) {
 	if ok, retry := claim(w, "a", t0); !ok || retry {
 		t.Fatal("first claim lost")
 	}
-	if ok, _ := claim(NewTimers(w.slots.Database()), "b", t0.Add(10*time.Second)); ok {
+	if ok, _ := claim(NewTimers(w.db), "b", t0.Add(10*time.Second)); ok {
 		t.Fatal("a held claim was taken")
 	}
 	// "a" died: after its lease, exactly one of two claimants wins.
@@ -127,7 +127,7 @@ func TestClaimIsExclusiveUntilTheLeaseRunsOut(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := NewTimers(w.slots.Database())
+			r := NewTimers(w.db)
 			if ok, _ := claim(r, owner, t0.Add(31*time.Second)); ok {
 				t.Error("a claim lost at first sight was taken without looking")
 			}
@@ -162,7 +162,7 @@ func TestSealedBucketsAndHoursTurnLateTimersAway(t *testing.T) {
 	if got := fireAll(t, w, "a", t0.Add(5*time.Hour)); fmt.Sprint(got) != "[early]" {
 		t.Fatalf("%v", got)
 	}
-	lagging := NewTimers(w.slots.Database())
+	lagging := NewTimers(w.db)
 	lagging.cursorOverride = t0 // reads an old cursor, as a slow replica might
 	if err := lagging.Schedule(ctx, timer("late-bucket", t0.Add(2*time.Minute)), t0.Add(2*time.Minute)); err != nil {
 		t.Fatal(err)
