@@ -29,7 +29,7 @@ import (
 //
 //   - Time is cut into buckets of BucketWidth. A timer lives in slot i of the
 //     bucket holding its due instant: _id "s|<bucket>|<i>", in collection
-//     "timers_<bucket>_<i/512>" (see collection). Slots of a bucket
+//     "timers_<bucket>_<i/1024>" (see collection). Slots of a bucket
 //     are filled densely from 0 by inserting at the first free one (an insert
 //     of an existing _id fails atomically, on MongoDB and on FerretDB alike),
 //     starting from a hint ("h|<bucket>") so that filling stays cheap.
@@ -141,8 +141,8 @@ func markID(t deadline.Timer) string {
 // expression differs from the one its queries use, so SQLite never picks
 // it), with a LIMIT 1 that stops at the match: a point read costs in
 // proportion to the size of its collection. Slots, their claims and done
-// marks live 512 slots to a collection; bookkeeping sixteen collections a
-// day; hour marks one collection a month. On MongoDB the split costs
+// marks live 1024 slots to a collection; bookkeeping in 16 collections by
+// hash; hour marks one collection a month. On MongoDB the split costs
 // nothing: every read is still an _id lookup.
 func (w *Timers) collection(name string) *mongo.Collection {
 	w.mu.Lock()
@@ -162,19 +162,21 @@ func (w *Timers) hourColl(hour int64) *mongo.Collection {
 
 // slotsPerCollection bounds the rows of a slot collection: its slots, their
 // claims and done marks.
-const slotsPerCollection = 512
+const slotsPerCollection = 1024
 
 // slotColl is the collection of slot i of bucket b, its claims and done mark.
 func (w *Timers) slotColl(b int64, i int) *mongo.Collection {
 	return w.collection("timers_" + bucketKey(b) + "_" + strconv.Itoa(i/slotsPerCollection))
 }
 
-// metaColl is the collection of a bookkeeping document (bucket hint, hour
-// mark, schedule mark) dated in bucket b: sixteen per day, by hash of id.
-func (w *Timers) metaColl(b int64, id string) *mongo.Collection {
+// metaColl is the collection of a bookkeeping document (bucket hint,
+// schedule mark): one of 16, by hash of id. Point reads of these are off
+// the firing path (a bucket's hint once per replica, schedule marks on
+// retries and in the lifecycle); inserts check uniqueness by index.
+func (w *Timers) metaColl(_ int64, id string) *mongo.Collection {
 	h := fnv.New32a()
 	_, _ = h.Write([]byte(id))
-	return w.collection("timer_meta_" + strconv.FormatInt(dayOf(b), 10) + "_" + strconv.Itoa(int(h.Sum32()%16)))
+	return w.collection("timer_meta_" + strconv.Itoa(int(h.Sum32()%16)))
 }
 
 // Days of the wheel's collections begin at midnight in Asia/Shanghai.
