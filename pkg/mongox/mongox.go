@@ -12,6 +12,13 @@
 // a uniquely keyed document (a revision, a claim, a firing record) or a
 // delete by _id, never a filtered update alone. On MongoDB both ways are
 // atomic.
+//
+// Cost on FerretDB v1 (measured here): a find by _id takes the same time
+// at 1,000 and 20,000 documents (~0.5 ms), and so does an insert; but an
+// update, replace, findOneAndUpdate or delete by _id scans the collection
+// (~2.5 ms at 1,000 documents, ~27 ms at 20,000). Collections that are
+// written in place are therefore kept small (queues, claims, shards), and
+// what only grows is written by insert.
 package mongox
 
 import (
