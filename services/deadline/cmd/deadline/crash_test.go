@@ -67,7 +67,7 @@ func TestKilledWhileFiringEveryStepOnce(t *testing.T) {
 	}
 
 	bin := filepath.Join(t.TempDir(), "deadline")
-	build := exec.Command("go", "build", "-o", bin, ".")
+	build := exec.Command("go", "build", "-buildvcs=false", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
