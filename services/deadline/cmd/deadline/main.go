@@ -24,6 +24,7 @@ type config struct {
 	SuperviseDays int    `conf:"default:3,help:working days after 催办 before 督办 (formal supervision)"`
 	InterviewDays int    `conf:"default:5,help:working days after 督办 before 约谈 (interview of the department's leader)"`
 	EscalateDays  int    `conf:"default:10,help:working days after 约谈 before 提级 (escalation to the government)"`
+	ProblemDays   int    `conf:"default:5,help:working days a department has to solve a raised problem"`
 	OrgFile       string `conf:"help:organisation YAML (empty: the demo organisation)"`
 	Calendar      struct {
 		Dir string `conf:"help:directory of per-year holiday arrangement files (YYYY.yaml) laid over the shipped ones"`
@@ -83,6 +84,12 @@ func setup(cfg *config) platform.Setup {
 		if err := app.Consume(ctx, transport.ItemAssignedConsumer, transport.OnItemAssigned(svc)); err != nil {
 			return err
 		}
-		return app.Consume(ctx, transport.ItemChangedConsumer, transport.OnItemChanged(svc))
+		if err := app.Consume(ctx, transport.ItemChangedConsumer, transport.OnItemChanged(svc)); err != nil {
+			return err
+		}
+		if err := app.Consume(ctx, transport.ProblemRaisedConsumer, transport.OnProblemRaised(svc, cfg.ProblemDays)); err != nil {
+			return err
+		}
+		return app.Consume(ctx, transport.ProblemChangedConsumer, transport.OnProblemChanged(svc))
 	}
 }

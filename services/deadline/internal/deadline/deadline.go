@@ -136,6 +136,25 @@ func ForItem(cal workday.Calendar, a ItemAssignment) Deadline {
 	return d.withDue(cal)
 }
 
+// ProblemRaise is what the clock needs of a problem raised in the problem
+// ledger (问题台账): the responsible department must solve it within Days
+// working days.
+type ProblemRaise struct {
+	ProblemID, ProjectCode, Department, Title string
+	RaisedAt                                  time.Time
+	Days                                      int
+}
+
+// ForProblem returns the running deadline of a raised problem.
+func ForProblem(cal workday.Calendar, p ProblemRaise) Deadline {
+	d := Deadline{
+		ID: "problem:" + p.ProblemID, Kind: "problem", RefID: p.ProblemID, ProjectCode: p.ProjectCode,
+		Title: p.Title, Department: p.Department, Days: max(p.Days, 0), AssignedAt: p.RaisedAt,
+		AcceptedAt: p.RaisedAt, Start: p.RaisedAt, State: StateRunning, Gen: 1, Round: 1, LastChange: p.RaisedAt,
+	}
+	return d.withDue(cal)
+}
+
 // withDue recomputes the due instant from the start, the limit and the
 // paused working days.
 func (d Deadline) withDue(cal workday.Calendar) Deadline {

@@ -107,6 +107,10 @@ type Service interface {
 	StartItem(ctx context.Context, a ItemAssignment) (Deadline, error)
 	// ChangeItem applies a status change of an item to its clock.
 	ChangeItem(ctx context.Context, itemID string, c Change) (Deadline, error)
+	// StartProblem starts the clock of a raised problem; again, nothing.
+	StartProblem(ctx context.Context, p ProblemRaise) (Deadline, error)
+	// ChangeProblem applies a problem's new status: resolved stops it.
+	ChangeProblem(ctx context.Context, problemID, status string, at time.Time) (Deadline, error)
 	Get(ctx context.Context, id string) (Deadline, error)
 	List(ctx context.Context, department, level string) ([]Deadline, error)
 	Calendar() workday.Calendar
@@ -129,14 +133,29 @@ func NewService(store Store, levels LevelStore, timers TimerStore, cal workday.C
 func (s *service) Calendar() workday.Calendar { return s.cal }
 
 func (s *service) StartItem(ctx context.Context, a ItemAssignment) (Deadline, error) {
-	d := ForItem(s.cal, a)
+	return s.start(ctx, ForItem(s.cal, a))
+}
+
+func (s *service) StartProblem(ctx context.Context, p ProblemRaise) (Deadline, error) {
+	return s.start(ctx, ForProblem(s.cal, p))
+}
+
+func (s *service) ChangeProblem(ctx context.Context, problemID, status string, at time.Time) (Deadline, error) {
+	if status != "resolved" {
+		return s.Get(ctx, "problem:"+problemID)
+	}
+	return s.change(ctx, "problem:"+problemID, Change{Kind: ChangeStop, At: at, Outcome: status})
+}
+
+// start saves a new running deadline, or reads the one saved before.
+func (s *service) start(ctx context.Context, d Deadline) (Deadline, error) {
 	err := s.store.Create(ctx, d)
 	if errors.Is(err, ErrDuplicate) {
 		if d, err = s.store.Get(ctx, d.ID); err != nil {
 			return Deadline{}, err
 		}
 	} else if err != nil {
-		return Deadline{}, fmt.Errorf("start clock of %s: %w", a.ItemID, err)
+		return Deadline{}, fmt.Errorf("start clock of %s: %w", d.ID, err)
 	}
 	// Also on a repeat: a crash may have come between saving and scheduling.
 	if err := s.settle(ctx, d); err != nil {
@@ -146,7 +165,10 @@ func (s *service) StartItem(ctx context.Context, a ItemAssignment) (Deadline, er
 }
 
 func (s *service) ChangeItem(ctx context.Context, itemID string, c Change) (Deadline, error) {
-	id := "item:" + itemID
+	return s.change(ctx, "item:"+itemID, c)
+}
+
+func (s *service) change(ctx context.Context, id string, c Change) (Deadline, error) {
 	for attempt := 0; ; attempt++ {
 		d, err := s.store.Get(ctx, id)
 		if err != nil {

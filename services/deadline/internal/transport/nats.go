@@ -21,6 +21,55 @@ var ItemChangedConsumer = bus.ConsumerSpec{
 	Subjects: []string{event.AllDepartments(event.TypeItemChanged)},
 }
 
+// ProblemRaisedConsumer starts the clock of every raised problem.
+var ProblemRaisedConsumer = bus.ConsumerSpec{
+	Durable:  "deadline-problem-raised",
+	Subjects: []string{event.AllDepartments(event.TypeProblemRaised)},
+}
+
+// ProblemChangedConsumer stops the clock of resolved problems.
+var ProblemChangedConsumer = bus.ConsumerSpec{
+	Durable:  "deadline-problem-changed",
+	Subjects: []string{event.AllDepartments(event.TypeProblemChanged)},
+}
+
+// OnProblemRaised applies tuijin.ledger.problem.raised.<dept>: the
+// department must solve the problem within days working days.
+func OnProblemRaised(svc deadline.Service, days int) bus.Handler {
+	return func(ctx context.Context, d bus.Delivery) error {
+		var ev ledgerv1.ProblemRaised
+		if err := event.Payload(d.Envelope, &ev); err != nil {
+			return err
+		}
+		if ev.GetProblemId() == "" || ev.GetRaisedAt() == nil || ev.GetDepartment() == "" {
+			return bus.Permanent(errIncompleteProblem)
+		}
+		_, err := svc.StartProblem(ctx, deadline.ProblemRaise{ProblemID: ev.GetProblemId(),
+			ProjectCode: ev.GetProjectCode(), Department: ev.GetDepartment(), Title: ev.GetTitle(),
+			RaisedAt: ev.GetRaisedAt().AsTime(), Days: days})
+		return err
+	}
+}
+
+// OnProblemChanged applies tuijin.ledger.problem.changed.<dept>: a resolved
+// problem's clock stops; other changes leave it running.
+func OnProblemChanged(svc deadline.Service) bus.Handler {
+	return func(ctx context.Context, d bus.Delivery) error {
+		var ev ledgerv1.ProblemChanged
+		if err := event.Payload(d.Envelope, &ev); err != nil {
+			return err
+		}
+		if ev.GetStatus() != "resolved" {
+			return nil
+		}
+		if ev.GetProblemId() == "" || ev.GetChangedAt() == nil {
+			return bus.Permanent(errIncompleteProblem)
+		}
+		_, err := svc.ChangeProblem(ctx, ev.GetProblemId(), ev.GetStatus(), ev.GetChangedAt().AsTime())
+		return err
+	}
+}
+
 // OnItemAssigned applies tuijin.ledger.item.assigned.<dept>.
 func OnItemAssigned(svc deadline.Service) bus.Handler {
 	return func(ctx context.Context, d bus.Delivery) error {
@@ -70,6 +119,7 @@ type constError string
 func (e constError) Error() string { return string(e) }
 
 const (
-	errIncomplete       = constError("item.assigned without item id, department or assignment time")
-	errIncompleteChange = constError("item.changed without item id or change time")
+	errIncomplete        = constError("item.assigned without item id, department or assignment time")
+	errIncompleteChange  = constError("item.changed without item id or change time")
+	errIncompleteProblem = constError("problem event without problem id, department or time")
 )

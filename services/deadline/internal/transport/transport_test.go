@@ -77,7 +77,8 @@ func newEnv(t *testing.T) *env {
 	for _, c := range []struct {
 		spec bus.ConsumerSpec
 		h    bus.Handler
-	}{{ItemAssignedConsumer, OnItemAssigned(e.svc)}, {ItemChangedConsumer, OnItemChanged(e.svc)}} {
+	}{{ItemAssignedConsumer, OnItemAssigned(e.svc)}, {ItemChangedConsumer, OnItemChanged(e.svc)},
+		{ProblemRaisedConsumer, OnProblemRaised(e.svc, 5)}, {ProblemChangedConsumer, OnProblemChanged(e.svc)}} {
 		spec := c.spec
 		spec.Retry = bus.RetryPolicy{MaxDeliver: 10, Backoff: []time.Duration{100 * time.Millisecond}}
 		r, err := bus.NewRunner(ctx, js, spec, c.h, e.pub, nil, bm, tracer, testenv.Logger())
@@ -325,4 +326,25 @@ func TestCalendarEndpointsUseTheOfficialCalendar(t *testing.T) {
 	if code != 200 || body["result"] != "2026-09-30" {
 		t.Errorf("subtract over National Day: %d %v", code, body)
 	}
+}
+
+// A raised problem gets a clock of its own; resolving it stops the clock.
+func TestProblemsRunAClockUntilResolved(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.publish(event.TypeProblemRaised, "rfb", &ledgerv1.ProblemRaised{ProblemId: "pb-1", ProjectCode: "P1",
+		Department: "rfb", Title: "人防易地建设费核定", RaisedAt: timestamppb.New(sh(2026, 11, 23, 9))})
+	eventually(t, "problem clock", func() bool { _, err := e.svc.Get(ctx, "problem:pb-1"); return err == nil })
+	d, _ := e.svc.Get(ctx, "problem:pb-1")
+	if d.Kind != "problem" || d.DueDate != "2026-11-30" || d.State != deadline.StateRunning {
+		t.Fatalf("problem deadline %+v", d)
+	}
+	e.publish(event.TypeProblemChanged, "rfb", &ledgerv1.ProblemChanged{ProblemId: "pb-1", Department: "rfb",
+		Status: "in_progress", ChangedAt: timestamppb.New(sh(2026, 11, 24, 9))})
+	e.publish(event.TypeProblemChanged, "rfb", &ledgerv1.ProblemChanged{ProblemId: "pb-1", Department: "rfb",
+		Status: "resolved", ChangedAt: timestamppb.New(sh(2026, 11, 25, 9))})
+	eventually(t, "problem resolved", func() bool {
+		d, _ := e.svc.Get(ctx, "problem:pb-1")
+		return d.State == deadline.StateStopped
+	})
 }
