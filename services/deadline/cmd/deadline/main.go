@@ -90,6 +90,9 @@ func setup(cfg *config) platform.Setup {
 		if err := app.Consume(ctx, transport.ProblemRaisedConsumer, transport.OnProblemRaised(svc, cfg.ProblemDays)); err != nil {
 			return err
 		}
-		return app.Consume(ctx, transport.ProblemChangedConsumer, transport.OnProblemChanged(svc))
+		if err := app.Consume(ctx, transport.ProblemChangedConsumer, transport.OnProblemChanged(svc)); err != nil {
+			return err
+		}
+		return app.Consume(ctx, transport.ActionCreatedConsumer, transport.OnActionCreated(svc))
 	}
 }

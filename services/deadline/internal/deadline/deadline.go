@@ -155,6 +155,28 @@ func ForProblem(cal workday.Calendar, p ProblemRaise) Deadline {
 	return d.withDue(cal)
 }
 
+// ActionItem is what the clock needs of a meeting's action item: its owner
+// department must carry it out by the date the meeting set.
+type ActionItem struct {
+	ActionID, ProjectCode, Department, Title string
+	CreatedAt, DueBy                         time.Time
+}
+
+// ForAction returns the running deadline of an action item, due at the end
+// of the first working day on or after the date set.
+func ForAction(cal workday.Calendar, a ActionItem) Deadline {
+	days := 0
+	if first := workday.NextWorkday(cal, a.CreatedAt); workday.Day(a.DueBy).After(first) {
+		days = workday.Count(cal, first, workday.NextWorkday(cal, a.DueBy))
+	}
+	d := Deadline{
+		ID: "action:" + a.ActionID, Kind: "action", RefID: a.ActionID, ProjectCode: a.ProjectCode,
+		Title: a.Title, Department: a.Department, Days: days, AssignedAt: a.CreatedAt, AcceptedAt: a.CreatedAt,
+		Start: a.CreatedAt, State: StateRunning, Gen: 1, Round: 1, LastChange: a.CreatedAt,
+	}
+	return d.withDue(cal)
+}
+
 // withDue recomputes the due instant from the start, the limit and the
 // paused working days.
 func (d Deadline) withDue(cal workday.Calendar) Deadline {

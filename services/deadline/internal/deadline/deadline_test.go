@@ -216,3 +216,26 @@ func TestStepEventIDsAreDeterministic(t *testing.T) {
 		t.Error("event types")
 	}
 }
+
+func TestForActionIsDueOnTheDateSet(t *testing.T) {
+	cal := official(t)
+	tests := []struct {
+		created, due time.Time
+		want         string
+	}{
+		{at(2026, 11, 23, 15), at(2026, 11, 27, 18), "2026-11-27"},
+		{at(2026, 11, 23, 15), at(2026, 11, 28, 18), "2026-11-30"}, // a Saturday: the next working day
+		{at(2026, 9, 29, 15), at(2026, 10, 3, 0), "2026-10-08"},    // inside National Day
+		{at(2026, 11, 23, 15), at(2026, 11, 20, 9), "2026-11-23"},  // already past: due the same day
+	}
+	for _, tt := range tests {
+		d := ForAction(cal, ActionItem{ActionID: "a1", Department: "zjj", CreatedAt: tt.created, DueBy: tt.due})
+		if d.DueDate != tt.want || d.ID != "action:a1" {
+			t.Errorf("due by %s: due date %s, want %s", tt.due, d.DueDate, tt.want)
+		}
+		// Re-deriving the due date from the limit (as a stop does) keeps it.
+		if again := d.withDue(cal); again.DueDate != d.DueDate {
+			t.Errorf("recomputed due %s, was %s", again.DueDate, d.DueDate)
+		}
+	}
+}

@@ -107,6 +107,8 @@ type Service interface {
 	StartItem(ctx context.Context, a ItemAssignment) (Deadline, error)
 	// ChangeItem applies a status change of an item to its clock.
 	ChangeItem(ctx context.Context, itemID string, c Change) (Deadline, error)
+	// StartAction starts the clock of a meeting's action item.
+	StartAction(ctx context.Context, a ActionItem) (Deadline, error)
 	// StartProblem starts the clock of a raised problem; again, nothing.
 	StartProblem(ctx context.Context, p ProblemRaise) (Deadline, error)
 	// ChangeProblem applies a problem's new status: resolved stops it.
@@ -134,6 +136,10 @@ func (s *service) Calendar() workday.Calendar { return s.cal }
 
 func (s *service) StartItem(ctx context.Context, a ItemAssignment) (Deadline, error) {
 	return s.start(ctx, ForItem(s.cal, a))
+}
+
+func (s *service) StartAction(ctx context.Context, a ActionItem) (Deadline, error) {
+	return s.start(ctx, ForAction(s.cal, a))
 }
 
 func (s *service) StartProblem(ctx context.Context, p ProblemRaise) (Deadline, error) {

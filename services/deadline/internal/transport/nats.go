@@ -6,6 +6,7 @@ import (
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/event"
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
+	meetingv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/meeting/v1"
 	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
 )
 
@@ -70,6 +71,29 @@ func OnProblemChanged(svc deadline.Service) bus.Handler {
 	}
 }
 
+// ActionCreatedConsumer starts the clock of every meeting action item.
+var ActionCreatedConsumer = bus.ConsumerSpec{
+	Durable:  "deadline-action-created",
+	Subjects: []string{event.AllDepartments(event.TypeActionCreated)},
+}
+
+// OnActionCreated applies tuijin.meeting.action.created.<dept>.
+func OnActionCreated(svc deadline.Service) bus.Handler {
+	return func(ctx context.Context, d bus.Delivery) error {
+		var ev meetingv1.ActionCreated
+		if err := event.Payload(d.Envelope, &ev); err != nil {
+			return err
+		}
+		if ev.GetActionId() == "" || ev.GetDueAt() == nil || ev.GetDepartment() == "" {
+			return bus.Permanent(errIncompleteAction)
+		}
+		_, err := svc.StartAction(ctx, deadline.ActionItem{ActionID: ev.GetActionId(), ProjectCode: ev.GetProjectCode(),
+			Department: ev.GetDepartment(), Title: ev.GetDescription(), CreatedAt: d.Envelope.GetTime().AsTime(),
+			DueBy: ev.GetDueAt().AsTime()})
+		return err
+	}
+}
+
 // OnItemAssigned applies tuijin.ledger.item.assigned.<dept>.
 func OnItemAssigned(svc deadline.Service) bus.Handler {
 	return func(ctx context.Context, d bus.Delivery) error {
@@ -122,4 +146,5 @@ const (
 	errIncomplete        = constError("item.assigned without item id, department or assignment time")
 	errIncompleteChange  = constError("item.changed without item id or change time")
 	errIncompleteProblem = constError("problem event without problem id, department or time")
+	errIncompleteAction  = constError("action.created without action id, department or due date")
 )

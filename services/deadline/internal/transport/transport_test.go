@@ -21,6 +21,7 @@ import (
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/event"
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
+	meetingv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/meeting/v1"
 	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/pkg/workday"
 	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
@@ -78,7 +79,8 @@ func newEnv(t *testing.T) *env {
 		spec bus.ConsumerSpec
 		h    bus.Handler
 	}{{ItemAssignedConsumer, OnItemAssigned(e.svc)}, {ItemChangedConsumer, OnItemChanged(e.svc)},
-		{ProblemRaisedConsumer, OnProblemRaised(e.svc, 5)}, {ProblemChangedConsumer, OnProblemChanged(e.svc)}} {
+		{ProblemRaisedConsumer, OnProblemRaised(e.svc, 5)}, {ProblemChangedConsumer, OnProblemChanged(e.svc)},
+		{ActionCreatedConsumer, OnActionCreated(e.svc)}} {
 		spec := c.spec
 		spec.Retry = bus.RetryPolicy{MaxDeliver: 10, Backoff: []time.Duration{100 * time.Millisecond}}
 		r, err := bus.NewRunner(ctx, js, spec, c.h, e.pub, nil, bm, tracer, testenv.Logger())
@@ -347,4 +349,18 @@ func TestProblemsRunAClockUntilResolved(t *testing.T) {
 		d, _ := e.svc.Get(ctx, "problem:pb-1")
 		return d.State == deadline.StateStopped
 	})
+}
+
+// A meeting's action item is due on the date the meeting set.
+func TestActionItemsRunAClock(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.publish(event.TypeActionCreated, "zjj", &meetingv1.ActionCreated{ActionId: "act-1", MeetingId: "m-1",
+		ProjectCode: "P1", Department: "zjj", Description: "三日内完成施工图审查",
+		DueAt: timestamppb.New(sh(2026, 11, 28, 18))})
+	eventually(t, "action clock", func() bool { _, err := e.svc.Get(ctx, "action:act-1"); return err == nil })
+	d, _ := e.svc.Get(ctx, "action:act-1")
+	if d.Kind != "action" || d.DueDate != "2026-11-30" || d.Department != "zjj" {
+		t.Fatalf("action deadline %+v", d)
+	}
 }
