@@ -301,6 +301,33 @@ func (s *system) count(database, collection string) int {
 	return int(n)
 }
 
+// countSharded is the number of documents in every collection of database
+// named prefix_NN: the deadline service spreads its deadlines over such
+// shards.
+func (s *system) countSharded(database, prefix string) int {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	db := s.db.Database(database)
+	names, err := db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	shard := regexp.MustCompile("^" + regexp.QuoteMeta(prefix) + "_[0-9]+$")
+	total := 0
+	for _, name := range names {
+		if !shard.MatchString(name) {
+			continue
+		}
+		n, err := db.Collection(name).CountDocuments(ctx, bson.D{})
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		total += int(n)
+	}
+	return total
+}
+
 // metric reads one sample of a metric from a service's /metrics; labels
 // must match exactly the sample's label set. Missing samples read as -1.
 func (s *system) metric(service, name string, labels map[string]string) float64 {
