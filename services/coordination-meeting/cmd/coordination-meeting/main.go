@@ -30,7 +30,7 @@ type config struct {
 
 func main() {
 	cfg := newConfig()
-	platform.Main("coordination-meeting", cfg, setup(clock.System{})(cfg))
+	platform.Main("coordination-meeting", cfg, setup(nil)(cfg))
 }
 
 func newConfig() *config {
@@ -49,7 +49,7 @@ func setup(clk clock.Clock) func(cfg *config) platform.Setup {
 				return err
 			}
 			st.UseRelay(app.Outbox(st.Collections()...))
-			svc := meeting.NewService(st, o, clk, workday.Weekends{}, meeting.Config{
+			svc := meeting.NewService(st, o, app.ClockOr(clk), workday.Weekends{}, meeting.Config{
 				JointLocation: cfg.Joint.Location, JointLeadDays: cfg.Joint.LeadDays,
 				Organizer: cfg.ICS.Organizer, AttendeeDomain: cfg.ICS.AttendeeDomain,
 			}, app.Log)

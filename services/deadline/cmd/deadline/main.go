@@ -8,7 +8,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/org"
 	"github.com/tuijin/tuijin/pkg/platform"
 	"github.com/tuijin/tuijin/services/deadline/internal/calendar"
@@ -44,7 +43,7 @@ func main() {
 
 func setup(cfg *config) platform.Setup {
 	return func(ctx context.Context, app *platform.App) error {
-		clk := clock.System{}
+		clk := app.Clock
 		cal, _, err := calendar.New(cfg.Calendar.Dir)
 		if err != nil {
 			return err

@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 
-	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/platform"
 	"github.com/tuijin/tuijin/services/intake/internal/intake"
 	"github.com/tuijin/tuijin/services/intake/internal/store"
@@ -27,6 +26,6 @@ func setup(ctx context.Context, app *platform.App) error {
 		return err
 	}
 	st.UseRelay(app.Outbox(st.Collections()...))
-	transport.Routes(app.HTTP.Mux, intake.NewService(st, clock.System{}), app.Log)
+	transport.Routes(app.HTTP.Mux, intake.NewService(st, app.Clock), app.Log)
 	return nil
 }

@@ -30,7 +30,7 @@ type config struct {
 
 func main() {
 	cfg := config{Config: platform.Defaults("127.0.0.1:8082", "tuijin_ledger")}
-	platform.Main("ledger", &cfg, setup(&cfg, clock.System{}))
+	platform.Main("ledger", &cfg, setup(&cfg, nil))
 }
 
 func setup(cfg *config, clk clock.Clock) platform.Setup {
@@ -65,7 +65,7 @@ func setup(cfg *config, clk clock.Clock) platform.Setup {
 		app.Go(func(ctx context.Context) error { return st.Maintain(ctx, cfg.RecoverInterval, cfg.RevisionRetention) })
 
 		isOfficer := func(code string) bool { _, ok := o.Officer(code); return ok }
-		svc := ledger.NewService(st, cat, isDept, clk, ledger.WithCalendar(workday.Weekends{}),
+		svc := ledger.NewService(st, cat, isDept, app.ClockOr(clk), ledger.WithCalendar(workday.Weekends{}),
 			ledger.WithObserver(transport.NewMetrics(app.Registry)), ledger.WithOfficers(isOfficer))
 		depts := make([]string, len(o.Departments))
 		for i, d := range o.Departments {

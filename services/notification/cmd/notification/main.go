@@ -48,7 +48,7 @@ type config struct {
 
 func main() {
 	cfg := newConfig()
-	platform.Main("notification", cfg, setup(clock.System{})(cfg))
+	platform.Main("notification", cfg, setup(nil)(cfg))
 }
 
 func newConfig() *config {
@@ -61,6 +61,7 @@ func newConfig() *config {
 func setup(clk clock.Clock) func(cfg *config) platform.Setup {
 	return func(cfg *config) platform.Setup {
 		return func(ctx context.Context, app *platform.App) error {
+			clk := app.ClockOr(clk)
 			o, err := org.Load(cfg.OrgFile)
 			if err != nil {
 				return err
