@@ -27,17 +27,18 @@ func TestServiceRequestIdempotency(t *testing.T) {
 	key := map[string]string{"Idempotency-Key": "retry-7f3a"}
 
 	var first, again struct {
-		ID     string `json:"id"`
-		Status string `json:"status"`
+		ID         string `json:"id"`
+		Status     string `json:"status"`
+		ReceivedAt string `json:"received_at"`
 	}
 	resp := s.postJSON(s.url("intake")+"/v1/requests", serviceRequest(code), key, &first)
 	if resp.StatusCode != http.StatusCreated || first.ID == "" {
 		t.Fatalf("first submit: status %d, id %q", resp.StatusCode, first.ID)
 	}
 	resp = s.postJSON(s.url("intake")+"/v1/requests", serviceRequest(code), key, &again)
-	if resp.StatusCode != http.StatusOK || resp.Header.Get("Idempotent-Replayed") != "true" || again.ID != first.ID {
-		t.Fatalf("retry: status %d, replayed %q, id %q; want 200, true, %q",
-			resp.StatusCode, resp.Header.Get("Idempotent-Replayed"), again.ID, first.ID)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Idempotent-Replayed") != "true" || again != first {
+		t.Fatalf("retry: status %d, replayed %q, %+v; want 200, true, %+v",
+			resp.StatusCode, resp.Header.Get("Idempotent-Replayed"), again, first)
 	}
 
 	other := serviceRequest(code)

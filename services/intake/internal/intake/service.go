@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -110,7 +111,9 @@ func (s *service) SubmitRequest(ctx context.Context, r Request, key string) (Req
 		r.ID = uuid.NewString()
 	}
 	r.Status = StatusReceived
-	r.ReceivedAt = s.clock.Now().UTC()
+	// Millisecond precision is what the store keeps, so the first answer
+	// and every idempotent replay show the same instant.
+	r.ReceivedAt = s.clock.Now().UTC().Truncate(time.Millisecond)
 	r.Fingerprint = r.ContentFingerprint()
 	msg, err := event.Build(ctx, event.TypeRequestReceived, event.TypeRequestReceived, Producer,
 		event.Ref("request", r.ID), r.ReceivedAt, &intakev1.RequestReceived{
