@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tuijin/tuijin/pkg/bus"
+	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/event"
 	deadlinev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/deadline/v1"
 	eventv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/event/v1"
@@ -34,7 +35,7 @@ type flowEnv struct {
 	js   jetstream.JetStream
 	pub  *bus.Publisher
 	base string
-	clk  *manualClock
+	clk  *clock.Manual
 }
 
 func newFlow(t *testing.T, now time.Time) *flowEnv {

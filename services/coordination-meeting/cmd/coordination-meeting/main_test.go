@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tuijin/tuijin/pkg/bus"
+	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/event"
 	meetingv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/meeting/v1"
 	"github.com/tuijin/tuijin/pkg/testenv"
@@ -150,32 +150,13 @@ type listBody struct {
 }
 
 // start runs the service as main does, on clock clk, until the test ends.
-func start(t *testing.T, clk *manualClock, args ...string) string {
+func start(t *testing.T, clk *clock.Manual, args ...string) string {
 	cfg := newConfig()
 	return testenv.Service(t, "coordination-meeting", cfg, setup(clk)(cfg), args...)
 }
 
-// manualClock is the service's clock in tests: it moves when told, and by a
-// millisecond per reading so that things stored one after the other still
-// sort in that order.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *manualClock { return &manualClock{now: time.Now().UTC().Truncate(time.Millisecond)} }
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(time.Millisecond)
-	return c.now
-}
-
-func (c *manualClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
+func newClock() *clock.Manual {
+	return clock.NewManual(time.Now().UTC().Truncate(time.Millisecond), time.Millisecond)
 }
 
 func do(t *testing.T, method, url, contentType, body string, into any) int {

@@ -21,22 +21,11 @@ import (
 	"github.com/tuijin/tuijin/services/deadline/internal/store"
 )
 
-// manualClock is the injected clock tests move by hand.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *manualClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *manualClock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
-
-var _ clock.Clock = (*manualClock)(nil)
-
 // rig is the clock over a real FerretDB and a real JetStream.
 type rig struct {
 	t         testing.TB
 	js        jetstream.JetStream
-	clock     *manualClock
+	clock     *clock.Manual
 	cal       workday.Calendar
 	policy    deadline.Policy
 	deadlines *store.Store
@@ -57,7 +46,7 @@ func newRig(t testing.TB, start time.Time, p deadline.Policy) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{t: t, js: js, clock: &manualClock{now: start}, cal: workday.NewOfficial(f), policy: p,
+	r := &rig{t: t, js: js, clock: clock.NewManual(start, 0), cal: workday.NewOfficial(f), policy: p,
 		database: db, deadlines: store.New(db), levels: store.NewLevels(db), timers: store.NewTimers(db)}
 	r.pub = bus.NewPublisher(js, sdktrace.NewTracerProvider().Tracer("test"), bus.NewMetrics(prometheus.NewRegistry()))
 	r.svc = deadline.NewService(r.deadlines, r.levels, r.timers, r.cal, r.clock, p)

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tuijin/tuijin/pkg/bus"
+	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/event"
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
 	meetingv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/meeting/v1"
@@ -28,21 +29,13 @@ import (
 	"github.com/tuijin/tuijin/services/deadline/internal/store"
 )
 
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *manualClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *manualClock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
-
 func sh(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, workday.Zone) }
 
 type env struct {
 	t      *testing.T
 	js     jetstream.JetStream
 	pub    *bus.Publisher
-	clock  *manualClock
+	clock  *clock.Manual
 	svc    deadline.Service
 	levels *store.Levels
 	engine *deadline.Engine
@@ -61,7 +54,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	cal := workday.NewOfficial(files)
-	e := &env{t: t, js: js, clock: &manualClock{now: sh(2026, 11, 23, 9)}, reg: prometheus.NewRegistry()}
+	e := &env{t: t, js: js, clock: clock.NewManual(sh(2026, 11, 23, 9), 0), reg: prometheus.NewRegistry()}
 	tracer := noop.NewTracerProvider().Tracer("test")
 	bm := bus.NewMetrics(e.reg)
 	e.pub = bus.NewPublisher(js, tracer, bm)

@@ -14,6 +14,7 @@ import (
 	meetingv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/meeting/v1"
 
 	"github.com/tuijin/tuijin/pkg/bus"
+	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/event"
 	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/ledger/internal/ledger"
@@ -24,7 +25,7 @@ import (
 // however often the event is delivered, and moves the problem on.
 func TestMeetingDecisionWrittenBack(t *testing.T) {
 	natsURL, js := testenv.JetStream(t)
-	clk := &manualClock{now: time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)}
+	clk := clock.NewManual(time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC), time.Millisecond)
 	base := start(t, clk, "--nats-url="+natsURL, "--mongo-uri="+testenv.MongoURI(t), "--outbox-interval=200ms")
 	ctx := context.Background()
 	const code = "2026-370481-04-01-400077"

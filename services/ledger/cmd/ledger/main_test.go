@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tuijin/tuijin/pkg/bus"
+	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/event"
 	intakev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/intake/v1"
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
@@ -30,20 +31,8 @@ import (
 	"github.com/tuijin/tuijin/services/ledger/internal/ledger"
 )
 
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(time.Millisecond)
-	return c.now
-}
-
 // start runs the ledger as main does, on clock clk, until the test ends.
-func start(t *testing.T, clk *manualClock, args ...string) string {
+func start(t *testing.T, clk *clock.Manual, args ...string) string {
 	cfg := config{Config: platform.Defaults("127.0.0.1:0", "tuijin_ledger")}
 	return testenv.Service(t, "ledger", &cfg, setup(&cfg, clk), args...)
 }
@@ -126,7 +115,7 @@ func (c client) assigned(res ledger.ActionResult) []string {
 // the stream must tell exactly the story the ledger's timeline tells.
 func TestProjectThroughAllItems(t *testing.T) {
 	natsURL, js := testenv.JetStream(t)
-	clk := &manualClock{now: time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)}
+	clk := clock.NewManual(time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC), time.Millisecond)
 	base := start(t, clk, "--nats-url="+natsURL, "--mongo-uri="+testenv.MongoURI(t), "--outbox-interval=200ms")
 	ctx := context.Background()
 	const code = "2026-370481-04-01-400001"

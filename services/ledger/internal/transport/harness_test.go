@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/tuijin/tuijin/pkg/bus"
+	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/org"
 	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/pkg/workday"
@@ -26,26 +26,6 @@ import (
 	"github.com/tuijin/tuijin/services/ledger/internal/ledger"
 	"github.com/tuijin/tuijin/services/ledger/internal/store"
 )
-
-// manualClock moves when told, and by a millisecond per reading so that
-// things stored one after the other keep their order.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(time.Millisecond)
-	return c.now
-}
-
-func (c *manualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // instance is one ledger service (a replica) over a shared database and
 // bus, served by httptest.
@@ -62,7 +42,7 @@ type env struct {
 	js    jetstream.JetStream
 	org   *org.Org
 	cat   *catalog.Catalog
-	clock *manualClock
+	clock *clock.Manual
 }
 
 func newEnv(t testing.TB) *env {
@@ -77,7 +57,7 @@ func newEnv(t testing.TB) *env {
 	}
 	_, js := testenv.JetStream(t)
 	return &env{t: t, db: testenv.Mongo(t).Database("tuijin_ledger_test"), js: js, org: o, cat: cat,
-		clock: &manualClock{now: time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC)}}
+		clock: clock.NewManual(time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC), time.Millisecond)}
 }
 
 // start builds a ledger instance as main does, without the process.

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tuijin/tuijin/pkg/bus"
+	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/event"
 	deadlinev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/deadline/v1"
 	eventv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/event/v1"
@@ -39,7 +40,7 @@ type env struct {
 	sink              *smtpSink
 	robot             *robot
 	recipients        string
-	clock             *manualClock
+	clock             *clock.Manual
 }
 
 func newEnv(t testing.TB) *env {
@@ -226,7 +227,7 @@ func TestTriggersReachEveryChannel(t *testing.T) {
 func TestQuietHoursHoldSMS(t *testing.T) {
 	e := newEnv(t)
 	// 23:00 Beijing time.
-	e.clock.now = time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)
+	e.clock.Set(time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC))
 	base := e.start(t)
 	var p notification.Preferences
 	if status := request(t, http.MethodPut, base+"/v1/preferences/leader:zrzy", "application/json",

@@ -19,6 +19,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/notification/internal/channel"
 )
@@ -28,27 +29,8 @@ func decodeBase64Lines(b []byte) (string, error) {
 	return string(out), err
 }
 
-// manualClock is the service's clock in tests: it moves when told, and by a
-// millisecond per reading so that things stored one after the other still
-// sort in that order.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *manualClock { return &manualClock{now: time.Now().UTC().Truncate(time.Millisecond)} }
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(time.Millisecond)
-	return c.now
-}
-
-func (c *manualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+func newClock() *clock.Manual {
+	return clock.NewManual(time.Now().UTC().Truncate(time.Millisecond), time.Millisecond)
 }
 
 // smtpSink is a real SMTP server (go-smtp) that keeps what it receives and
@@ -220,7 +202,7 @@ func (r *robot) setFail(status int) {
 }
 
 // start runs the service as main does, on clock clk, until the test ends.
-func start(t testing.TB, clk *manualClock, args ...string) string {
+func start(t testing.TB, clk *clock.Manual, args ...string) string {
 	cfg := newConfig()
 	return testenv.Service(t, "notification", cfg, setup(clk)(cfg), args...)
 }

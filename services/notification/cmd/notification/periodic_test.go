@@ -26,7 +26,7 @@ func TestDigestAndBulletin(t *testing.T) {
 	}
 	departments := len(o.Departments)
 	e := newEnv(t)
-	e.clock.now = time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC) // Monday 08:00 Beijing time
+	e.clock.Set(time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)) // Monday 08:00 Beijing time
 	base := e.start(t, "--digest-at=18:00", "--bulletin-at=09:00")
 	var p notification.Preferences
 	if status := request(t, http.MethodPut, base+"/v1/preferences/dept:wlj", "application/json",
@@ -144,7 +144,7 @@ func TestDailySummary(t *testing.T) {
 	}
 	departments := len(o.Departments)
 	e := newEnv(t)
-	e.clock.now = time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC) // 17:00 Beijing time
+	e.clock.Set(time.Date(2026, 3, 9, 9, 0, 0, 0, time.UTC)) // 17:00 Beijing time
 	base := e.start(t, "--summary-at=17:30")
 	for _, item := range []string{"s1", "s2", "s3"} {
 		e.publish(t, event.ForDepartment(event.TypeItemAssigned, "zrzy"), newEvent(t, event.TypeItemAssigned, &ledgerv1.ItemAssigned{
