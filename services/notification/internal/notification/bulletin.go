@@ -15,13 +15,32 @@ type ItemStat struct {
 	AssignedAt  time.Time
 	CompletedAt *time.Time
 	Overdue     bool
+	// Withdrawn items were taken back by the applicant: the department
+	// neither finished them nor owes them any more.
+	Withdrawn bool
 }
 
-// finishedStatuses end an item's handling.
-var finishedStatuses = map[string]bool{"approved": true, "rejected": true, "done": true, "completed": true}
+// Item statuses of the ledger that matter to the bulletin.
+const (
+	statusApproved  = "approved"
+	statusRejected  = "rejected"
+	statusWithdrawn = "withdrawn"
+)
 
-// Finished reports whether an item in status s is finished.
-func Finished(s string) bool { return finishedStatuses[s] }
+// Finished reports whether an item in status s was decided by its
+// department (approved or rejected).
+func Finished(s string) bool { return s == statusApproved || s == statusRejected }
+
+// Withdrawn reports whether status s means the applicant took the item back.
+func Withdrawn(s string) bool { return s == statusWithdrawn }
+
+// Reopened reports whether a change from status from to status to brings a
+// closed item back to work: the owner applied again after a rejection or a
+// withdrawal, a new round for the bulletin.
+func Reopened(from, to string) bool {
+	closed := func(s string) bool { return Finished(s) || Withdrawn(s) }
+	return closed(from) && !closed(to)
+}
 
 // BulletinRow is one department's line in the weekly bulletin (通报).
 type BulletinRow struct {
@@ -45,7 +64,7 @@ func Bulletin(stats []ItemStat, departments []string, from, to time.Time, names 
 	}
 	for _, s := range stats {
 		r, ok := rows[s.Department]
-		if !ok {
+		if !ok || s.Withdrawn {
 			continue
 		}
 		switch {

@@ -18,6 +18,8 @@ func TestBulletinRanksDepartments(t *testing.T) {
 		{ItemID: "c2", Department: "sthj", CompletedAt: at(-1)},               // the week before: not counted
 		{ItemID: "c3", Department: "sthj", CompletedAt: at(7), Overdue: true}, // the week after
 		{ItemID: "d1", Department: "rfb", Overdue: true},
+		{ItemID: "d2", Department: "rfb", Overdue: true, Withdrawn: true},                     // taken back: not owed
+		{ItemID: "d3", Department: "slj", CompletedAt: at(2), Overdue: true, Withdrawn: true}, // nor counted
 		{ItemID: "x", Department: "unknown", Overdue: true},
 	}
 	rows := Bulletin(stats, []string{"fgw", "zrzy", "sthj", "rfb", "slj"}, from, from.AddDate(0, 0, 7), testNames)
@@ -47,6 +49,41 @@ func TestBulletinRanksDepartments(t *testing.T) {
 		"3. 自然资源和规划局：办结 2 件，按时办结 1 件，按时办结率 50.0%", "请rfb、发展和改革局等超期未办结事项较多的部门加快办理"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("body lacks %q:\n%s", want, body)
+		}
+	}
+}
+
+func TestBulletinFollowsTheItemStatus(t *testing.T) {
+	for _, c := range []struct {
+		from, to                     string
+		finished, withdrawn, reopens bool
+	}{
+		{from: "accepted", to: "approved", finished: true},
+		{from: "accepted", to: "rejected", finished: true},
+		{from: "supplement", to: "withdrawn", withdrawn: true},
+		{from: "rejected", to: "assigned", reopens: true},
+		{from: "withdrawn", to: "assigned", reopens: true},
+		{from: "approved", to: "rejected", finished: true},
+		{from: "assigned", to: "accepted"},
+		{from: "accepted", to: "supplement"},
+		{from: "suspended", to: "accepted"},
+	} {
+		if got := Finished(c.to); got != c.finished {
+			t.Errorf("Finished(%s) = %v", c.to, got)
+		}
+		if got := Withdrawn(c.to); got != c.withdrawn {
+			t.Errorf("Withdrawn(%s) = %v", c.to, got)
+		}
+		if got := Reopened(c.from, c.to); got != c.reopens {
+			t.Errorf("Reopened(%s → %s) = %v", c.from, c.to, got)
+		}
+	}
+}
+
+func TestStatusNamesCoverTheLedger(t *testing.T) {
+	for _, s := range []string{"waiting", "assigned", "accepted", "supplement", "suspended", "approved", "rejected", "withdrawn"} {
+		if n := statusName(s); n == "" || n == s || n == "未知" {
+			t.Errorf("status %s reads %q", s, n)
 		}
 	}
 }

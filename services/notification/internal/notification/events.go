@@ -28,20 +28,32 @@ func (s *service) NotifyChanged(ctx context.Context, c ItemChange) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	if Finished(c.ToStatus) {
-		at := c.ChangedAt
-		if at.IsZero() {
-			at = s.now()
-		}
-		if err := s.Store.TrackFinished(ctx, c.ItemID, c.Department, at.UTC().Truncate(time.Millisecond)); err != nil {
-			return err
-		}
+	if err := s.trackChange(ctx, c); err != nil {
+		return err
 	}
 	p, err := s.Store.Project(ctx, c.ProjectCode)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("project %s: %w", c.ProjectCode, err)
 	}
 	return s.Notify(ctx, ChangedNotice(c, p, s.Names))
+}
+
+// trackChange keeps the bulletin's statistics of the item in step with its
+// status.
+func (s *service) trackChange(ctx context.Context, c ItemChange) error {
+	switch {
+	case Finished(c.ToStatus):
+		at := c.ChangedAt
+		if at.IsZero() {
+			at = s.now()
+		}
+		return s.Store.TrackFinished(ctx, c.ItemID, c.Department, at.UTC().Truncate(time.Millisecond))
+	case Withdrawn(c.ToStatus):
+		return s.Store.TrackWithdrawn(ctx, c.ItemID, c.Department)
+	case Reopened(c.FromStatus, c.ToStatus):
+		return s.Store.TrackReopened(ctx, c.ItemID, c.Department)
+	}
+	return nil
 }
 
 func (s *service) NotifyRequest(ctx context.Context, r RequestAck) error {

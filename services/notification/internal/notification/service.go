@@ -63,10 +63,15 @@ type Store interface {
 	// Project returns the projection of project code, or ErrNotFound.
 	Project(ctx context.Context, code string) (Project, error)
 
-	// TrackAssigned, TrackFinished and TrackOverdue keep the per-item
-	// statistics of the weekly bulletin, each an upsert by item id.
+	// TrackAssigned, TrackFinished, TrackWithdrawn, TrackReopened and
+	// TrackOverdue keep the per-item statistics of the weekly bulletin,
+	// each an upsert by item id.
 	TrackAssigned(ctx context.Context, itemID, dept string, at time.Time) error
 	TrackFinished(ctx context.Context, itemID, dept string, at time.Time) error
+	TrackWithdrawn(ctx context.Context, itemID, dept string) error
+	// TrackReopened forgets the outcome and the overdue mark of an earlier
+	// round: the new round is judged on its own.
+	TrackReopened(ctx context.Context, itemID, dept string) error
 	TrackOverdue(ctx context.Context, itemID, dept string) error
 	// ItemStats reads every item's statistics (a scan, once a week).
 	ItemStats(ctx context.Context) ([]ItemStat, error)

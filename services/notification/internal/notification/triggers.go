@@ -45,9 +45,8 @@ func (c ItemChange) Validate() error {
 
 // itemStatusNames are the ledger's item statuses as the owner reads them.
 var itemStatusNames = map[string]string{
-	"pending": "待办理", "assigned": "已分派", "accepted": "已受理", "supplement": "待补正",
-	"supplement_requested": "待补正", "in_review": "审查中", "approved": "已办结（准予许可）",
-	"rejected": "不予许可", "suspended": "已中止", "done": "已办结",
+	"waiting": "待前置事项办结", "assigned": "已分派", "accepted": "已受理", "supplement": "待补正",
+	"suspended": "已中止", "approved": "已办结（准予许可）", "rejected": "不予许可", "withdrawn": "已撤回",
 }
 
 func statusName(s string) string {

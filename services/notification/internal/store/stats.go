@@ -18,6 +18,7 @@ type itemStatDoc struct {
 	AssignedAt  time.Time  `bson:"assigned_at,omitempty"`
 	CompletedAt *time.Time `bson:"completed_at,omitempty"`
 	Overdue     bool       `bson:"overdue,omitempty"`
+	Withdrawn   bool       `bson:"withdrawn,omitempty"`
 }
 
 func (s *Store) upsertStat(ctx context.Context, id string, set bson.D) error {
@@ -35,6 +36,18 @@ func (s *Store) TrackAssigned(ctx context.Context, itemID, dept string, at time.
 // TrackFinished records that the item was finished at at.
 func (s *Store) TrackFinished(ctx context.Context, itemID, dept string, at time.Time) error {
 	return s.upsertStat(ctx, itemID, bson.D{{Key: "department", Value: dept}, {Key: "completed_at", Value: at}})
+}
+
+// TrackWithdrawn records that the applicant took the item back.
+func (s *Store) TrackWithdrawn(ctx context.Context, itemID, dept string) error {
+	return s.upsertStat(ctx, itemID, bson.D{{Key: "department", Value: dept}, {Key: "withdrawn", Value: true}})
+}
+
+// TrackReopened clears the outcome, withdrawal and overdue mark of the
+// item's earlier round.
+func (s *Store) TrackReopened(ctx context.Context, itemID, dept string) error {
+	return s.upsertStat(ctx, itemID, bson.D{{Key: "department", Value: dept},
+		{Key: "completed_at", Value: nil}, {Key: "withdrawn", Value: false}, {Key: "overdue", Value: false}})
 }
 
 // TrackOverdue records that the item went overdue.
@@ -55,7 +68,7 @@ func (s *Store) ItemStats(ctx context.Context) ([]notification.ItemStat, error) 
 	out := make([]notification.ItemStat, len(docs))
 	for i, d := range docs {
 		out[i] = notification.ItemStat{ItemID: d.ID, Department: d.Department, AssignedAt: d.AssignedAt.UTC(),
-			CompletedAt: utcPtr(d.CompletedAt), Overdue: d.Overdue}
+			CompletedAt: utcPtr(d.CompletedAt), Overdue: d.Overdue, Withdrawn: d.Withdrawn}
 	}
 	return out, nil
 }
