@@ -34,6 +34,11 @@ func NewServer(addr, service string, reg *prometheus.Registry, log *slog.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("listen %s: %w", addr, err)
 	}
+	metrics, err := newRequestMetrics(reg)
+	if err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
 	s := &Server{Mux: http.NewServeMux(), log: log, ln: ln, checks: map[string]Check{}}
 	s.Mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	s.Mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -41,7 +46,7 @@ func NewServer(addr, service string, reg *prometheus.Registry, log *slog.Logger)
 	})
 	s.Mux.HandleFunc("GET /readyz", s.ready)
 	s.srv = &http.Server{
-		Handler:           otelhttp.NewHandler(s.Mux, service),
+		Handler:           otelhttp.NewHandler(metrics.wrap(s.Mux), service),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
