@@ -15,7 +15,7 @@ SERVICES := intake ledger deadline coordination-meeting notification
 MODULES := ./pkg/... ./services/intake/... ./services/ledger/... ./services/deadline/... \
 	./services/coordination-meeting/... ./services/notification/... ./tools/... ./e2e/... ./deploy/...
 
-.PHONY: run build test vet bench proto proto-check tools clean
+.PHONY: run build test vet bench proto proto-check dashboards tools clean
 
 ## run: start the whole system locally (embedded NATS + FerretDB + demo data). Ctrl-C stops it.
 run: build
@@ -54,6 +54,10 @@ proto-check: tools
 	PATH=$(TOOLS):$$PATH $(BUF) lint && \
 	PATH=$(TOOLS):$$PATH $(BUF) generate --template '{"version":"v2","plugins":[{"local":"protoc-gen-go","out":"'$$tmp'","opt":"paths=source_relative"}]}' && \
 	diff -r $$tmp pkg/gen && echo "generated code is up to date"; rc=$$?; rm -rf $$tmp; exit $$rc
+
+## dashboards: regenerate the Grafana dashboard JSON from deploy/grafana (a test fails when it is stale)
+dashboards:
+	go run ./deploy/grafana/cmd/gen-dashboard -o k8s/base/grafana/tuijin-operations.json
 
 clean:
 	rm -rf $(BIN)

@@ -36,6 +36,8 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
+
+	"github.com/tuijin/tuijin/deploy/grafana"
 )
 
 // service is one Tuijin service as the manifests must deploy it.
@@ -263,6 +265,26 @@ func checkRendered(t *testing.T, dir string, want expect) {
 	t.Run("mongodb", func(t *testing.T) { checkMongo(t, s, want) })
 	t.Run("statefulsets", func(t *testing.T) { checkStatefulSets(t, s, want) })
 	t.Run("disruption budgets", func(t *testing.T) { checkPDBs(t, s) })
+	t.Run("grafana dashboard", func(t *testing.T) { checkDashboard(t, s) })
+}
+
+// checkDashboard finds the operations dashboard in a ConfigMap labelled for
+// Grafana's dashboard sidecar, holding exactly what deploy/grafana builds.
+func checkDashboard(t *testing.T, s *stack) {
+	cm, ok := s.configMaps["tuijin-grafana-dashboards"]
+	if !ok {
+		t.Fatal("no ConfigMap tuijin-grafana-dashboards")
+	}
+	if cm.Labels["grafana_dashboard"] != "1" {
+		t.Errorf("labels %v lack grafana_dashboard=1", cm.Labels)
+	}
+	want, err := grafana.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cm.Data["tuijin-operations.json"]; got != string(want) {
+		t.Errorf("the ConfigMap's tuijin-operations.json (%d bytes) is not the generated dashboard (%d bytes): run make dashboards", len(got), len(want))
+	}
 }
 
 // stack indexes the decoded objects by kind and name.

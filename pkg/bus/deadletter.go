@@ -42,7 +42,7 @@ func (r *Runner) moveDeadLetter(ctx context.Context, msg jetstream.Msg) {
 		return
 	}
 	cause := fmt.Errorf("gave up after %d deliveries", adv.Deliveries)
-	if err := r.deadLetter(ctx, subject, data, adv.StreamSeq, "max_deliveries", cause); err != nil {
+	if err := r.deadLetter(ctx, subject, data, adv.StreamSeq, ReasonMaxDeliveries, cause); err != nil {
 		r.log.Error("dead-letter publish failed", "err", err)
 		_ = msg.NakWithDelay(r.spec.Retry.Delay(1))
 		return

@@ -19,6 +19,14 @@ import (
 	eventv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/event/v1"
 )
 
+// Reasons a message is dead-lettered for, in the dead-letter header and the
+// metric's reason label.
+const (
+	ReasonUndecodable   = "undecodable"    // not an event envelope
+	ReasonPermanent     = "permanent"      // the handler refused it for good
+	ReasonMaxDeliveries = "max_deliveries" // every retry failed
+)
+
 // Delivery is one decoded message handed to a Handler.
 type Delivery struct {
 	Envelope     *eventv1.Envelope
@@ -144,6 +152,11 @@ func NewRunner(ctx context.Context, js jetstream.JetStream, spec ConsumerSpec, h
 	}
 	r := &Runner{spec: spec, js: js, handler: h, log: log.With("consumer", spec.Durable), metrics: m,
 		tracer: tracer, pub: pub, events: events, consumer: cons, mover: mover}
+	// A zero series per reason, so that the first dead letter shows as an
+	// increase rather than as a series appearing.
+	for _, reason := range []string{ReasonUndecodable, ReasonPermanent, ReasonMaxDeliveries} {
+		m.deadLetters.WithLabelValues(spec.Durable, reason)
+	}
 	if reg != nil {
 		if err := reg.Register(r.lagCollector()); err != nil {
 			return nil, fmt.Errorf("register lag metric of %s: %w", spec.Durable, err)
@@ -210,9 +223,9 @@ func (r *Runner) handle(ctx context.Context, msg jetstream.Msg) {
 	case IsPermanent(err):
 		span.RecordError(err)
 		r.log.Warn("dead-lettering message", "subject", msg.Subject(), "seq", meta.Sequence.Stream, "err", err)
-		reason := "permanent"
+		reason := ReasonPermanent
 		if errors.Is(err, event.ErrUndecodable) {
-			reason = "undecodable"
+			reason = ReasonUndecodable
 		}
 		if derr := r.deadLetter(ctx, msg.Subject(), msg.Data(), meta.Sequence.Stream, reason, err); derr != nil {
 			// Not settled: it comes back after AckWait and we try again.

@@ -97,6 +97,13 @@ func NewFiringMetrics(reg prometheus.Registerer) *FiringMetrics {
 		}, []string{"level"}),
 	}
 	reg.MustRegister(m.lag, m.emitted)
+	// A zero series per step, so that rates start from the first emission.
+	for _, l := range deadline.Ladder {
+		if l != deadline.LevelGreen {
+			m.lag.WithLabelValues(string(l))
+			m.emitted.WithLabelValues(string(l))
+		}
+	}
 	return m
 }
 

@@ -235,8 +235,23 @@ tuijin_deadline_yellow_items{department="zrzy"} 0
 		"tuijin_deadline_overdue_items", "tuijin_deadline_yellow_items"); err != nil {
 		t.Error(err)
 	}
-	if n := testutil.CollectAndCount(e.reg, "tuijin_deadline_firing_lag_seconds"); n != 2 {
-		t.Errorf("lag histogram series %d, want red and yellow", n)
+	// Two 3-day items went yellow and then red; every other step has its
+	// zero series from the start.
+	emitted := `
+# HELP tuijin_deadline_steps_emitted_total Ladder steps emitted (warning, overdue, escalated events), by level.
+# TYPE tuijin_deadline_steps_emitted_total counter
+tuijin_deadline_steps_emitted_total{level="escalate"} 0
+tuijin_deadline_steps_emitted_total{level="interview"} 0
+tuijin_deadline_steps_emitted_total{level="red"} 2
+tuijin_deadline_steps_emitted_total{level="supervise"} 0
+tuijin_deadline_steps_emitted_total{level="urge"} 0
+tuijin_deadline_steps_emitted_total{level="yellow"} 2
+`
+	if err := testutil.GatherAndCompare(e.reg, strings.NewReader(emitted), "tuijin_deadline_steps_emitted_total"); err != nil {
+		t.Error(err)
+	}
+	if n := testutil.CollectAndCount(e.reg, "tuijin_deadline_firing_lag_seconds"); n != 6 {
+		t.Errorf("lag histogram series %d, want one per step of the ladder", n)
 	}
 	// Approving the red item takes it off the gauge at once.
 	if _, err := e.svc.ChangeItem(ctx, "a.3", deadline.Change{Kind: deadline.ChangeStop, At: sh(2026, 11, 27, 9), Outcome: "approved"}); err != nil {

@@ -65,12 +65,12 @@ func setup(cfg *config, clk clock.Clock) platform.Setup {
 		app.Go(func(ctx context.Context) error { return st.Maintain(ctx, cfg.RecoverInterval, cfg.RevisionRetention) })
 
 		isOfficer := func(code string) bool { _, ok := o.Officer(code); return ok }
-		svc := ledger.NewService(st, cat, isDept, app.ClockOr(clk), ledger.WithCalendar(workday.Weekends{}),
-			ledger.WithObserver(transport.NewMetrics(app.Registry)), ledger.WithOfficers(isOfficer))
 		depts := make([]string, len(o.Departments))
 		for i, d := range o.Departments {
 			depts[i] = d.Code
 		}
+		svc := ledger.NewService(st, cat, isDept, app.ClockOr(clk), ledger.WithCalendar(workday.Weekends{}),
+			ledger.WithObserver(transport.NewMetrics(app.Registry, depts)), ledger.WithOfficers(isOfficer))
 		app.Registry.MustRegister(transport.NewPendingCollector(st, depts))
 		transport.Routes(app.HTTP.Mux, svc, cat, o, app.Log)
 		if err := app.Consume(ctx, transport.ProjectRegisteredConsumer, transport.OnProjectRegistered(svc)); err != nil {

@@ -77,12 +77,12 @@ func (e *env) start() *instance {
 	}
 	isDept := func(c string) bool { _, ok := e.org.Department(c); return ok }
 	isOfficer := func(c string) bool { _, ok := e.org.Officer(c); return ok }
-	svc := ledger.NewService(st, e.cat, isDept, e.clock, ledger.WithCalendar(workday.Weekends{}),
-		ledger.WithObserver(NewMetrics(reg)), ledger.WithOfficers(isOfficer))
 	var depts []string
 	for _, d := range e.org.Departments {
 		depts = append(depts, d.Code)
 	}
+	svc := ledger.NewService(st, e.cat, isDept, e.clock, ledger.WithCalendar(workday.Weekends{}),
+		ledger.WithObserver(NewMetrics(reg, depts)), ledger.WithOfficers(isOfficer))
 	reg.MustRegister(NewPendingCollector(st, depts))
 	mux := http.NewServeMux()
 	Routes(mux, svc, e.cat, e.org, testenv.Logger())

@@ -70,8 +70,10 @@ type Metrics struct {
 	handling    *prometheus.HistogramVec
 }
 
-// NewMetrics registers the ledger's counters on reg.
-func NewMetrics(reg prometheus.Registerer) *Metrics {
+// NewMetrics registers the ledger's counters on reg, with a zero series
+// for each of departments so that rates and increases start from the first
+// event rather than from the second.
+func NewMetrics(reg prometheus.Registerer, departments []string) *Metrics {
 	m := &Metrics{
 		assignments: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tuijin_ledger_assignments_total",
@@ -88,6 +90,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"department"}),
 	}
 	reg.MustRegister(m.assignments, m.completions, m.handling)
+	for _, d := range departments {
+		m.assignments.WithLabelValues(d)
+		m.completions.WithLabelValues(d, string(ledger.StatusApproved))
+		m.completions.WithLabelValues(d, string(ledger.StatusRejected))
+		m.handling.WithLabelValues(d)
+	}
 	return m
 }
 
