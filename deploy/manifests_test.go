@@ -880,6 +880,109 @@ func loadCompose(t *testing.T) *types.Project {
 	return p
 }
 
+// TestComposeMonitoring checks the operations part of the compose stack:
+// Prometheus scrapes every service on its port, and Grafana is provisioned
+// with that Prometheus and with the generated operations dashboard from
+// files that exist.
+func TestComposeMonitoring(t *testing.T) {
+	p := loadCompose(t)
+
+	var prom struct {
+		ScrapeConfigs []struct {
+			MetricsPath   string `json:"metrics_path"`
+			StaticConfigs []struct {
+				Targets []string `json:"targets"`
+			} `json:"static_configs"`
+		} `json:"scrape_configs"`
+	}
+	readYAML(t, "prometheus.yml", &prom)
+	var targets []string
+	for _, sc := range prom.ScrapeConfigs {
+		if sc.MetricsPath != "/metrics" {
+			t.Errorf("metrics_path %q", sc.MetricsPath)
+		}
+		for _, st := range sc.StaticConfigs {
+			targets = append(targets, st.Targets...)
+		}
+	}
+	for _, svc := range services {
+		if want := fmt.Sprintf("%s:%d", svc.name, svc.port); !slices.Contains(targets, want) {
+			t.Errorf("Prometheus does not scrape %s (targets %v)", want, targets)
+		}
+	}
+
+	mounts := func(name string) map[string]string { // target → source
+		sc, err := p.GetService(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		for _, v := range sc.Volumes {
+			if v.Type == types.VolumeTypeBind {
+				if _, err := os.Stat(v.Source); err != nil {
+					t.Errorf("%s mounts %s: %v", name, v.Source, err)
+				}
+				m[v.Target] = v.Source
+			}
+		}
+		return m
+	}
+	if src := mounts("prometheus")["/etc/prometheus/prometheus.yml"]; filepath.Base(src) != "prometheus.yml" {
+		t.Errorf("prometheus config mounted from %q", src)
+	}
+
+	g := mounts("grafana")
+	var ds struct {
+		Datasources []struct {
+			Type string `json:"type"`
+			URL  string `json:"url"`
+		} `json:"datasources"`
+	}
+	readYAML(t, filepath.Join(g["/etc/grafana/provisioning"], "datasources", "prometheus.yaml"), &ds)
+	if len(ds.Datasources) != 1 || ds.Datasources[0].Type != "prometheus" || ds.Datasources[0].URL != "http://prometheus:9090" {
+		t.Errorf("grafana datasources %+v", ds.Datasources)
+	}
+	var providers struct {
+		Providers []struct {
+			Options struct {
+				Path string `json:"path"`
+			} `json:"options"`
+		} `json:"providers"`
+	}
+	readYAML(t, filepath.Join(g["/etc/grafana/provisioning"], "dashboards", "tuijin.yaml"), &providers)
+	if len(providers.Providers) != 1 {
+		t.Fatalf("dashboard providers %+v", providers.Providers)
+	}
+	dir := g[providers.Providers[0].Options.Path]
+	if dir == "" {
+		t.Fatalf("the dashboard provider reads %s, which nothing is mounted on", providers.Providers[0].Options.Path)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "tuijin-operations.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := grafana.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Error("the mounted dashboard is not the generated one: run make dashboards")
+	}
+}
+
+func readYAML(t *testing.T, path string, into any) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only the fields the test models are read; the rest of the file is
+	// the tool's own.
+	if err := yaml.Unmarshal(raw, into); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
 func TestCompose(t *testing.T) {
 	p := loadCompose(t)
 	root, err := filepath.Abs("..")
@@ -891,7 +994,7 @@ func TestCompose(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	wantNames := []string{"nats", "mongodb"}
+	wantNames := []string{"nats", "mongodb", "prometheus", "grafana"}
 	for _, svc := range services {
 		wantNames = append(wantNames, svc.name)
 	}
