@@ -58,10 +58,10 @@ func Operations() (dashboard.Dashboard, error) {
 	b = b.WithRow(dashboard.NewRowBuilder("待办 Backlog")).
 		WithPanel(series("Pending items by department",
 			"Items assigned to a department and not finished (tuijin_ledger_pending_items), all states.", "short", true,
-			query("sum by (department) (max by (department, state) (tuijin_ledger_pending_items{"+dept+"}))", "{{department}}"))).
+			query("sum by (department) (max by (department, state) (tuijin_ledger_pending_items{"+dept+"}))", "{{department}}")).Span(9)).
 		WithPanel(series("Pending items by state",
 			"assigned: not yet accepted (受理); accepted: in review; supplement: the applicant owes materials (补正/容缺); suspended.", "short", true,
-			query("sum by (state) (max by (department, state) (tuijin_ledger_pending_items{"+dept+"}))", "{{state}}"))).
+			query("sum by (state) (max by (department, state) (tuijin_ledger_pending_items{"+dept+"}))", "{{state}}")).Span(9)).
 		WithPanel(bars("Pending now", "short",
 			query("sum by (department) (max by (department, state) (tuijin_ledger_pending_items{"+dept+"}))", "{{department}}")))
 
@@ -190,7 +190,7 @@ func targets(qs []*prometheus.DataqueryBuilder) []cog.Builder[variants.Dataquery
 }
 
 func bars(title, unit string, q *prometheus.DataqueryBuilder) *bargauge.PanelBuilder {
-	return bargauge.NewPanelBuilder().Title(title).Datasource(datasource).Unit(unit).Min(0).Height(8).Span(8).
+	return bargauge.NewPanelBuilder().Title(title).Datasource(datasource).Unit(unit).Min(0).Height(8).Span(6).
 		Orientation(common.VizOrientationHorizontal).DisplayMode(common.BarGaugeDisplayModeGradient).
 		ReduceOptions(common.NewReduceDataOptionsBuilder().Calcs([]string{"lastNotNull"})).
 		Targets(targets([]*prometheus.DataqueryBuilder{q}))

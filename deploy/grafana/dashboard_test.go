@@ -69,6 +69,9 @@ func TestCommittedDashboardDecodes(t *testing.T) {
 		if ids[id] {
 			t.Errorf("panel id %d used twice", id)
 		}
+		if p.Panel != nil && p.Panel.GridPos != nil && p.Panel.GridPos.X+p.Panel.GridPos.W > 24 {
+			t.Errorf("panel %q spills over the 24-column grid: %+v", deref(p.Panel.Title), *p.Panel.GridPos)
+		}
 		ids[id] = true
 	}
 	if q := grafana.Queries(d); panels < 10 || len(q) < panels {
