@@ -1,11 +1,6 @@
 package e2e
 
 import (
-	"bufio"
-	"io"
-	"net/http"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -27,7 +22,7 @@ func TestDashboardReadsExportedMetrics(t *testing.T) {
 	exported := map[string]bool{}
 	for range 2 { // the second scrape also sees the first one's HTTP metrics
 		for _, svc := range services {
-			for _, name := range s.metricFamilies(svc) {
+			for name := range s.scrape(svc) {
 				exported[name] = true
 			}
 		}
@@ -48,27 +43,4 @@ func TestDashboardReadsExportedMetrics(t *testing.T) {
 			}
 		}
 	}
-}
-
-// metricFamilies lists the metric families on a service's /metrics.
-func (s *system) metricFamilies(service string) []string {
-	s.t.Helper()
-	resp, err := http.Get(s.url(service) + "/metrics")
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out []string
-	sc := bufio.NewScanner(io.LimitReader(resp.Body, 16<<20))
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		// # TYPE <name> <type>
-		if f := strings.Fields(sc.Text()); len(f) == 4 && f[0] == "#" && f[1] == "TYPE" && !slices.Contains(out, f[2]) {
-			out = append(out, f[2])
-		}
-	}
-	if err := sc.Err(); err != nil {
-		s.t.Fatal(err)
-	}
-	return out
 }

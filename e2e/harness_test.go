@@ -6,19 +6,22 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 
@@ -328,55 +331,50 @@ func (s *system) countSharded(database, prefix string) int {
 	return total
 }
 
-// metric reads one sample of a metric from a service's /metrics; labels
-// must match exactly the sample's label set. Missing samples read as -1.
-func (s *system) metric(service, name string, labels map[string]string) float64 {
+// scrape reads a service's /metrics, its metric families by name.
+func (s *system) scrape(service string) map[string]*dto.MetricFamily {
 	s.t.Helper()
 	resp, err := http.Get(s.url(service) + "/metrics")
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(resp.Body)
 	if err != nil {
-		s.t.Fatal(err)
+		s.t.Fatalf("%s /metrics: %v", service, err)
 	}
-	for _, line := range strings.Split(string(raw), "\n") {
-		m := sampleRE.FindStringSubmatch(line)
-		if m == nil || m[1] != name {
-			continue
-		}
-		got := map[string]string{}
-		for _, l := range labelRE.FindAllStringSubmatch(m[2], -1) {
-			got[l[1]] = l[2]
-		}
-		if !sameLabels(got, labels) {
-			continue
-		}
-		v, err := strconv.ParseFloat(m[3], 64)
-		if err != nil {
-			s.t.Fatalf("metric line %q: %v", line, err)
-		}
-		return v
-	}
-	return -1
+	return fams
 }
 
-var (
-	sampleRE = regexp.MustCompile(`^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$`)
-	labelRE  = regexp.MustCompile(`([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"`)
-)
-
-func sameLabels(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
+// metric reads one sample of a gauge or counter from a service's /metrics;
+// labels must match exactly the sample's label set. Missing samples read
+// as -1.
+func (s *system) metric(service, name string, labels map[string]string) float64 {
+	s.t.Helper()
+	fam, ok := s.scrape(service)[name]
+	if !ok {
+		return -1
 	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
+	for _, m := range fam.GetMetric() {
+		got := map[string]string{}
+		for _, l := range m.GetLabel() {
+			got[l.GetName()] = l.GetValue()
 		}
+		if !maps.Equal(got, labels) {
+			continue
+		}
+		switch {
+		case m.Gauge != nil:
+			return m.GetGauge().GetValue()
+		case m.Counter != nil:
+			return m.GetCounter().GetValue()
+		case m.Untyped != nil:
+			return m.GetUntyped().GetValue()
+		}
+		s.t.Fatalf("%s is neither a gauge nor a counter", name)
 	}
-	return true
+	return -1
 }
 
 // eventually polls cond until it holds or the timeout passes.
