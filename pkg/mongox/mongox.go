@@ -1,24 +1,15 @@
 // Package mongox connects to MongoDB (or FerretDB, which speaks its wire
 // protocol) and holds the few helpers every store needs.
 //
-// What FerretDB v1 (SQLite) makes atomic, and what it does not, decides how
-// Tuijin's stores coordinate replicas. Inserting a document with a given
-// _id and deleting one by _id are single SQL statements: of several racing
-// callers exactly one succeeds (TestExclusiveOperations). A conditional
-// update or findOneAndUpdate is not: FerretDB reads the matching documents,
-// then writes them back whole, so racing updates of the same version can
-// all report success and the last one wins. A claim or an optimistic
-// version check that must hold under concurrency is therefore an insert of
-// a uniquely keyed document (a revision, a claim, a firing record) or a
-// delete by _id, never a filtered update alone. On MongoDB both ways are
-// atomic.
-//
-// Cost on FerretDB v1 (measured here): a find by _id takes the same time
-// at 1,000 and 20,000 documents (~0.5 ms), and so does an insert; but an
-// update, replace, findOneAndUpdate or delete by _id scans the collection
-// (~2.5 ms at 1,000 documents, ~27 ms at 20,000). Collections that are
-// written in place are therefore kept small (queues, claims, shards), and
-// what only grows is written by insert.
+// What FerretDB v1 makes atomic, and what it does not, decides how Tuijin's
+// stores coordinate replicas. Inserting a document with a given _id and
+// deleting one by _id are single SQL statements: of several racing callers
+// exactly one succeeds (TestExclusiveOperations). A conditional update or
+// findOneAndUpdate is not: FerretDB reads the matching documents, filters
+// them in Go and writes them back whole, so racing updates of one version
+// all report success. Every optimistic write therefore goes through
+// UpdateVersioned, which is one atomic UpdateOne on MongoDB and holds a
+// claim (a unique insert) on FerretDB; the choice is made there, once.
 package mongox
 
 import (

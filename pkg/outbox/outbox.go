@@ -21,6 +21,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/tuijin/tuijin/pkg/event"
+	"github.com/tuijin/tuijin/pkg/mongox"
 )
 
 // Field is the name of the outbox array in a state document.
@@ -39,6 +40,16 @@ type Entry struct {
 // FromMessage stores a bus message as an outbox entry.
 func FromMessage(m event.Message) Entry {
 	return Entry{ID: m.ID, Type: m.Type, Subject: m.Subject, Data: m.Data, TraceParent: m.TraceParent, TraceState: m.TraceState}
+}
+
+// Push adds entries to update, an update document, so that they are saved
+// by the same write as the state it changes (mongox.UpdateVersioned).
+func Push(update bson.D, entries ...Entry) bson.D {
+	if len(entries) == 0 {
+		return update
+	}
+	return append(update[:len(update):len(update)],
+		bson.E{Key: "$push", Value: bson.D{{Key: Field, Value: bson.D{{Key: "$each", Value: entries}}}}})
 }
 
 func (e Entry) message() event.Message {
@@ -67,12 +78,15 @@ func NewRelay(pub Publisher, log *slog.Logger, colls ...*mongo.Collection) *Rela
 //
 // Entries are pulled by their exact value, not by a condition on their id:
 // FerretDB v1 evaluates $pull only as an equality match on whole elements.
+// The pull is exclusive of versioned writes of the document and leaves its
+// version alone (mongox.UpdateExclusive), so a writer holding the version
+// is not sent back to read again because its events went out.
 func (r *Relay) Flush(ctx context.Context, coll *mongo.Collection, id any, entries []Entry) error {
 	for _, e := range entries {
 		if err := r.pub.Publish(ctx, e.message()); err != nil {
 			return err
 		}
-		if _, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		if err := mongox.UpdateExclusive(ctx, coll, id,
 			bson.D{{Key: "$pull", Value: bson.D{{Key: Field, Value: e}}}}); err != nil {
 			return fmt.Errorf("pull outbox entry %s: %w", e.ID, err)
 		}

@@ -1,0 +1,134 @@
+package mongox_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/tuijin/tuijin/pkg/mongox"
+	"github.com/tuijin/tuijin/pkg/outbox"
+	"github.com/tuijin/tuijin/pkg/testenv"
+)
+
+type versionedDoc struct {
+	ID      string         `bson:"_id"`
+	Version int64          `bson:"version"`
+	Winner  int            `bson:"winner"`
+	Count   int            `bson:"count"`
+	Outbox  []outbox.Entry `bson:"outbox,omitempty"`
+}
+
+// Eight writers race to move one document from the same version, round
+// after round, on the real server: exactly one wins each round, and the
+// document holds that winner's write with the version bumped once.
+func TestUpdateVersionedRace(t *testing.T) {
+	ctx := context.Background()
+	client := testenv.Mongo(t)
+	if ferret, err := mongox.IsFerretDB(ctx, client); err != nil || !ferret {
+		t.Fatalf("the harness should run FerretDB (got ferret=%v, %v)", ferret, err)
+	}
+	coll := client.Database("mongox_test").Collection("versioned")
+	if _, err := coll.InsertOne(ctx, versionedDoc{ID: "doc", Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	const rounds, racers = 50, 8
+	for round := range rounds {
+		version := int64(round + 1)
+		var mu sync.Mutex
+		var winners []int
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for r := range racers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				entry := outbox.Entry{ID: fmt.Sprintf("ev-%d-%d", round, r), Type: "test", Subject: "tuijin.test"}
+				err := mongox.UpdateVersioned(ctx, coll, "doc", version, outbox.Push(
+					bson.D{{Key: "$set", Value: bson.D{{Key: "winner", Value: r}, {Key: "count", Value: round + 1}}}}, entry))
+				switch {
+				case err == nil:
+					mu.Lock()
+					winners = append(winners, r)
+					mu.Unlock()
+				case !errors.Is(err, mongox.ErrConflict):
+					t.Errorf("round %d racer %d: %v", round, r, err)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if len(winners) != 1 {
+			t.Fatalf("round %d: %d winners %v, want exactly one", round, len(winners), winners)
+		}
+		var got versionedDoc
+		if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: "doc"}}).Decode(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got.Version != version+1 || got.Winner != winners[0] || got.Count != round+1 {
+			t.Fatalf("round %d: stored version %d winner %d count %d, want %d, %d, %d",
+				round, got.Version, got.Winner, got.Count, version+1, winners[0], round+1)
+		}
+		if len(got.Outbox) != round+1 || got.Outbox[round].ID != fmt.Sprintf("ev-%d-%d", round, winners[0]) {
+			t.Fatalf("round %d: outbox %v, want the winner's entry appended", round, got.Outbox)
+		}
+	}
+	n, err := mongox.ClaimsOf(coll).CountDocuments(ctx, bson.D{})
+	if err != nil || n != 0 {
+		t.Fatalf("%d claims left after the races (%v), want none", n, err)
+	}
+}
+
+func TestUpdateVersionedErrors(t *testing.T) {
+	ctx := context.Background()
+	coll := testenv.Mongo(t).Database("mongox_test").Collection("versioned_errors")
+	if err := mongox.UpdateVersioned(ctx, coll, "missing", 1, set("a", 1)); !errors.Is(err, mongox.ErrNotFound) {
+		t.Fatalf("update of a missing document: %v, want ErrNotFound", err)
+	}
+	if _, err := coll.InsertOne(ctx, versionedDoc{ID: "doc", Version: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if err := mongox.UpdateVersioned(ctx, coll, "doc", 2, set("count", 9)); !errors.Is(err, mongox.ErrConflict) {
+		t.Fatalf("update from a stale version: %v, want ErrConflict", err)
+	}
+	var got versionedDoc
+	if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: "doc"}}).Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != 3 || got.Count != 0 {
+		t.Fatalf("a stale write changed the document: %+v", got)
+	}
+}
+
+// A writer that crashed between its claim and its write leaves the claim;
+// it blocks the document until the lease runs out, then the next writer
+// breaks it.
+func TestUpdateVersionedBreaksAnExpiredClaim(t *testing.T) {
+	ctx := context.Background()
+	coll := testenv.Mongo(t).Database("mongox_test").Collection("versioned_claims")
+	if _, err := coll.InsertOne(ctx, versionedDoc{ID: "doc", Version: 1}); err != nil {
+		t.Fatal(err)
+	}
+	claims := mongox.ClaimsOf(coll)
+	live := bson.D{{Key: "_id", Value: "doc#2"}, {Key: "expires", Value: time.Now().Add(time.Minute).UTC()}}
+	if _, err := claims.InsertOne(ctx, live); err != nil {
+		t.Fatal(err)
+	}
+	if err := mongox.UpdateVersioned(ctx, coll, "doc", 1, set("count", 1)); !errors.Is(err, mongox.ErrConflict) {
+		t.Fatalf("write past a live claim: %v, want ErrConflict", err)
+	}
+	if _, err := claims.UpdateOne(ctx, bson.D{{Key: "_id", Value: "doc#2"}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "expires", Value: time.Now().Add(-time.Second).UTC()}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := mongox.UpdateVersioned(ctx, coll, "doc", 1, set("count", 1)); err != nil {
+		t.Fatalf("write past an expired claim: %v", err)
+	}
+}
+
+func set(k string, v any) bson.D { return bson.D{{Key: "$set", Value: bson.D{{Key: k, Value: v}}}} }
