@@ -59,13 +59,22 @@ func (n *NATS) Stop() {
 // FerretDB is a running embedded FerretDB.
 type FerretDB struct {
 	uri    string
+	ids    *idIndexer // nil when not indexing
 	cancel context.CancelFunc
 	done   chan struct{}
 }
 
 // StartFerretDB serves the MongoDB wire protocol on addr (port 0 picks a
-// free one) with SQLite databases under dir.
+// free one) with SQLite databases under dir. Every collection gets an
+// index that serves FerretDB's lookups by _id (see idIndexer), within about
+// idIndexEvery of its creation.
 func StartFerretDB(addr, dir string, log *slog.Logger) (*FerretDB, error) {
+	return startFerretDB(addr, dir, log, true)
+}
+
+// startFerretDB is StartFerretDB, optionally without the _id indexes, which
+// is FerretDB as it comes: the benchmarks compare the two.
+func startFerretDB(addr, dir string, log *slog.Logger, indexIDs bool) (*FerretDB, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("ferretdb dir: %w", err)
 	}
@@ -92,7 +101,11 @@ func StartFerretDB(addr, dir string, log *slog.Logger) (*FerretDB, error) {
 		_ = f.Run(ctx)
 	}()
 	// MongoDBURI waits until the listener is up.
-	return &FerretDB{uri: f.MongoDBURI(), cancel: cancel, done: done}, nil
+	fdb := &FerretDB{uri: f.MongoDBURI(), cancel: cancel, done: done}
+	if indexIDs {
+		fdb.ids = startIDIndexer(abs, idIndexEvery, log)
+	}
+	return fdb, nil
 }
 
 // URI is the MongoDB connection string.
@@ -100,6 +113,10 @@ func (f *FerretDB) URI() string { return f.uri }
 
 // Stop closes the listener and the SQLite databases.
 func (f *FerretDB) Stop() {
+	// The indexer goes first: it must not open a database FerretDB is closing.
+	if f.ids != nil {
+		f.ids.stop()
+	}
 	f.cancel()
 	<-f.done
 }

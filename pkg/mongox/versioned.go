@@ -10,7 +10,6 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
-
 )
 
 // VersionField is the integer field every versioned document carries: 1
@@ -236,4 +235,6 @@ func isFerretDB(ctx context.Context, client *mongo.Client) (bool, error) {
 // IsFerretDB reports whether the client talks to FerretDB rather than
 // MongoDB (for the few places that must know, such as tests that measure
 // what FerretDB does).
-func IsFerretDB(ctx context.Context, client *mongo.Client) (bool, error) { return isFerretDB(ctx, client) }
+func IsFerretDB(ctx context.Context, client *mongo.Client) (bool, error) {
+	return isFerretDB(ctx, client)
+}
