@@ -29,7 +29,7 @@ func BenchmarkRegistrationToInbox(b *testing.B) {
 		return s.streamCount("TUIJIN_EVENTS", event.TypeItemAssigned+".>") >= want
 	})
 	b.Logf("%d projects: registered in %s, all assigned after %s", b.N, registered.Round(time.Millisecond), time.Since(start).Round(time.Millisecond))
-	eventually(b, 10*time.Minute, "deadlines", func() bool { return s.countSharded("tuijin_deadline", "deadlines") >= want })
+	eventually(b, 10*time.Minute, "deadlines", func() bool { return s.count("tuijin_deadline", "deadlines") >= want })
 	b.Logf("all deadlines after %s", time.Since(start).Round(time.Millisecond))
 	eventually(b, 10*time.Minute, "every inbox entry", func() bool {
 		return s.count("tuijin_notification", "inbox") >= want

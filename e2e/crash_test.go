@@ -59,7 +59,7 @@ func TestCrashLosesAndDuplicatesNothing(t *testing.T) {
 	})
 	t.Logf("assignments complete %s after the restarts", time.Since(start).Round(time.Millisecond))
 	eventually(t, 3*time.Minute, "all deadlines and inbox entries", func() bool {
-		return s.countSharded("tuijin_deadline", "deadlines") >= want &&
+		return s.count("tuijin_deadline", "deadlines") >= want &&
 			s.count("tuijin_notification", "inbox") >= want
 	})
 	t.Logf("deadlines and inbox complete %s after the restarts", time.Since(start).Round(time.Millisecond))
@@ -87,7 +87,7 @@ func TestCrashLosesAndDuplicatesNothing(t *testing.T) {
 			t.Errorf("item %s assigned %d times", id, n)
 		}
 	}
-	if n := s.countSharded("tuijin_deadline", "deadlines"); n != want {
+	if n := s.count("tuijin_deadline", "deadlines"); n != want {
 		t.Errorf("%d deadlines, want %d", n, want)
 	}
 	if n := s.count("tuijin_notification", "inbox"); n != want {

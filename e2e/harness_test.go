@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -302,33 +301,6 @@ func (s *system) count(database, collection string) int {
 		s.t.Fatal(err)
 	}
 	return int(n)
-}
-
-// countSharded is the number of documents in every collection of database
-// named prefix_NN: the deadline service spreads its deadlines over such
-// shards.
-func (s *system) countSharded(database, prefix string) int {
-	s.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	db := s.db.Database(database)
-	names, err := db.ListCollectionNames(ctx, bson.D{})
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	shard := regexp.MustCompile("^" + regexp.QuoteMeta(prefix) + "_[0-9]+$")
-	total := 0
-	for _, name := range names {
-		if !shard.MatchString(name) {
-			continue
-		}
-		n, err := db.Collection(name).CountDocuments(ctx, bson.D{})
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		total += int(n)
-	}
-	return total
 }
 
 // scrape reads a service's /metrics, its metric families by name.

@@ -37,7 +37,7 @@ func TestEscalationToMeetingToMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.envFor["deadline"] = []string{
-		"TUIJIN_CLOCK_OFFSET=720h", "TUIJIN_TIMER_INTERVAL=200ms",
+		"TUIJIN_CLOCK_OFFSET=720h",
 		"TUIJIN_URGE_DAYS=1", "TUIJIN_SUPERVISE_DAYS=1", "TUIJIN_INTERVIEW_DAYS=1", "TUIJIN_ESCALATE_DAYS=60",
 	}
 	s.envFor["notification"] = []string{

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -82,17 +83,22 @@ func (p RetryPolicy) Delay(n uint64) time.Duration {
 	return p.Backoff[i]
 }
 
-// ConsumerSpec describes a durable consumer of the events stream.
+// ConsumerSpec describes a durable consumer of the events stream (or of
+// another of Tuijin's streams).
 type ConsumerSpec struct {
 	// Durable names who consumes what, e.g. "ledger-project-registered".
 	Durable string
-	// Subjects filters the events stream.
+	// Stream is the stream consumed; EventsStream when empty.
+	Stream string
+	// Subjects filters the stream.
 	Subjects []string
 	Retry    RetryPolicy
 	// AckWait is how long a delivery may take before the server redelivers.
 	AckWait time.Duration
 	// Batch is how many messages are pulled ahead.
 	Batch int
+	// Workers is how many messages are handled at once (1 when zero).
+	Workers int
 }
 
 // Runner consumes one durable consumer with a Handler.
@@ -122,9 +128,13 @@ func NewRunner(ctx context.Context, js jetstream.JetStream, spec ConsumerSpec, h
 	if spec.Batch == 0 {
 		spec.Batch = 64
 	}
-	events, err := js.Stream(ctx, EventsStream)
+	if spec.Stream == "" {
+		spec.Stream = EventsStream
+	}
+	spec.Workers = max(spec.Workers, 1)
+	events, err := js.Stream(ctx, spec.Stream)
 	if err != nil {
-		return nil, fmt.Errorf("stream %s: %w", EventsStream, err)
+		return nil, fmt.Errorf("stream %s: %w", spec.Stream, err)
 	}
 	cons, err := events.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
 		Durable:        spec.Durable,
@@ -134,7 +144,7 @@ func NewRunner(ctx context.Context, js jetstream.JetStream, spec ConsumerSpec, h
 		AckWait:        spec.AckWait,
 		MaxDeliver:     spec.Retry.MaxDeliver,
 		DeliverPolicy:  jetstream.DeliverAllPolicy,
-		MaxAckPending:  1000,
+		MaxAckPending:  max(1000, 2*spec.Workers*spec.Batch),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("consumer %s: %w", spec.Durable, err)
@@ -142,7 +152,7 @@ func NewRunner(ctx context.Context, js jetstream.JetStream, spec ConsumerSpec, h
 	mover, err := js.CreateOrUpdateConsumer(ctx, AdvisoryStream, jetstream.ConsumerConfig{
 		Durable:       spec.Durable + "-dead-letter",
 		Description:   "moves messages " + spec.Durable + " gave up on to " + DeadLetterStream,
-		FilterSubject: maxDeliveriesAdvisory + EventsStream + "." + spec.Durable,
+		FilterSubject: maxDeliveriesAdvisory + spec.Stream + "." + spec.Durable,
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		MaxDeliver:    -1,
 		BackOff:       []time.Duration{time.Second, 5 * time.Second, 30 * time.Second},
@@ -165,38 +175,61 @@ func NewRunner(ctx context.Context, js jetstream.JetStream, spec ConsumerSpec, h
 	return r, nil
 }
 
-// Run consumes until ctx is done, then drains: the message in hand is
-// finished and settled before Run returns.
+// Run consumes until ctx is done, then stops: messages in hand are
+// finished and settled before Run returns (a buffered one not yet handed
+// out is redelivered by the server).
 func (r *Runner) Run(ctx context.Context) error {
 	// Handlers run on a context that outlives shutdown for one ack-wait, so
 	// a message in flight is finished rather than abandoned half-way.
 	hctx := context.WithoutCancel(ctx)
-	cc, err := r.consumer.Consume(func(msg jetstream.Msg) { r.handle(hctx, msg) },
-		jetstream.PullMaxMessages(r.spec.Batch),
-		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
-			r.log.Debug("consume", "err", err)
-		}))
-	if err != nil {
-		return fmt.Errorf("consume %s: %w", r.spec.Durable, err)
-	}
-	mc, err := r.mover.Consume(func(msg jetstream.Msg) { r.moveDeadLetter(hctx, msg) })
-	if err != nil {
-		cc.Stop()
-		return fmt.Errorf("consume advisories of %s: %w", r.spec.Durable, err)
-	}
-	<-ctx.Done()
-	cc.Drain()
-	mc.Drain()
-	wait := time.NewTimer(r.spec.AckWait)
-	defer wait.Stop()
-	for _, c := range []jetstream.ConsumeContext{cc, mc} {
-		select {
-		case <-c.Closed():
-		case <-wait.C:
-			return fmt.Errorf("consumer %s: drain timed out", r.spec.Durable)
+	var inFlight sync.WaitGroup
+	track := func(fn func(jetstream.Msg)) jetstream.MessageHandler {
+		return func(msg jetstream.Msg) {
+			inFlight.Add(1)
+			defer inFlight.Done()
+			if ctx.Err() != nil {
+				_ = msg.Nak() // stopping: another consumer takes it at once
+				return
+			}
+			fn(msg)
 		}
 	}
-	return nil
+	var ccs []jetstream.ConsumeContext
+	stop := func() {
+		for _, c := range ccs {
+			c.Stop()
+		}
+	}
+	// Each worker is a pull subscription of its own on the same durable:
+	// the server shares the messages out, as it does between replicas.
+	for range r.spec.Workers {
+		cc, err := r.consumer.Consume(track(func(msg jetstream.Msg) { r.handle(hctx, msg) }),
+			jetstream.PullMaxMessages(r.spec.Batch),
+			jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+				r.log.Debug("consume", "err", err)
+			}))
+		if err != nil {
+			stop()
+			return fmt.Errorf("consume %s: %w", r.spec.Durable, err)
+		}
+		ccs = append(ccs, cc)
+	}
+	mc, err := r.mover.Consume(track(func(msg jetstream.Msg) { r.moveDeadLetter(hctx, msg) }))
+	if err != nil {
+		stop()
+		return fmt.Errorf("consume advisories of %s: %w", r.spec.Durable, err)
+	}
+	ccs = append(ccs, mc)
+	<-ctx.Done()
+	stop()
+	done := make(chan struct{})
+	go func() { inFlight.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-time.After(r.spec.AckWait):
+		return fmt.Errorf("consumer %s: handlers still busy after %s", r.spec.Durable, r.spec.AckWait)
+	}
 }
 
 func (r *Runner) handle(ctx context.Context, msg jetstream.Msg) {

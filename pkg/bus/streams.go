@@ -60,13 +60,26 @@ func StreamConfigs(replicas int) []jetstream.StreamConfig {
 			Duplicates:  DuplicateWindow,
 		},
 		{
+			Name:        TimersStream,
+			Description: "Tuijin timers: pending schedules and fired timers",
+			Subjects:    []string{"tuijin.timers.>"},
+			// No MaxAge, MaxMsgs or MaxBytes: limits evict pending timers
+			// silently. Fired timers go when acked.
+			Retention:         jetstream.WorkQueuePolicy,
+			Storage:           jetstream.FileStorage,
+			Replicas:          replicas,
+			Duplicates:        DuplicateWindow,
+			AllowMsgSchedules: true,
+		},
+		{
 			Name:        AdvisoryStream,
-			Description: "MAX_DELIVERIES advisories of the events stream",
-			Subjects:    []string{maxDeliveriesAdvisory + EventsStream + ".>"},
-			Retention:   jetstream.LimitsPolicy,
-			MaxAge:      7 * 24 * time.Hour,
-			Storage:     jetstream.FileStorage,
-			Replicas:    replicas,
+			Description: "MAX_DELIVERIES advisories of the events and timers streams",
+			Subjects: []string{maxDeliveriesAdvisory + EventsStream + ".>",
+				maxDeliveriesAdvisory + TimersStream + ".>"},
+			Retention: jetstream.LimitsPolicy,
+			MaxAge:    7 * 24 * time.Hour,
+			Storage:   jetstream.FileStorage,
+			Replicas:  replicas,
 		},
 	}
 }

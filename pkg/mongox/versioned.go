@@ -29,7 +29,7 @@ var (
 // ClaimLease is how long a claim of a version (FerretDB only, see
 // UpdateVersioned) holds before another writer may break it. A writer that
 // crashed between its claim and its write blocks the document this long.
-const ClaimLease = 30 * time.Second
+const ClaimLease = 10 * time.Second
 
 // UpdateVersioned applies update (an update document: $set, $push, …) to
 // document id of coll if the document is still at version, and bumps its

@@ -1,13 +1,12 @@
 // Command deadline is Tuijin's clock: working-day due dates, warnings and the
-// escalation ladder, fired from durable timers.
+// escalation ladder, fired from timers in the JetStream message scheduler.
 package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"time"
 
+	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/org"
 	"github.com/tuijin/tuijin/pkg/platform"
 	"github.com/tuijin/tuijin/services/deadline/internal/calendar"
@@ -29,10 +28,9 @@ type config struct {
 		Dir string `conf:"help:directory of per-year holiday arrangement files (YYYY.yaml) laid over the shipped ones"`
 	}
 	Timer struct {
-		Interval time.Duration `conf:"default:1s,help:how often due timers are looked for"`
-		Lease    time.Duration `conf:"default:30s,help:how long a replica holds a claimed timer"`
-		Batch    int           `conf:"default:256,help:due timers taken per pass"`
-		Workers  int           `conf:"default:2,help:parallel reads per pass (FerretDB gains nothing from more)"`
+		Workers int           `conf:"default:16,help:fired timers handled at once by this replica"`
+		Sweep   time.Duration `conf:"default:10m,help:how often the timers that should be pending are checked against the scheduler (and at start)"`
+		Spread  time.Duration `conf:"default:5m,help:future timers of one instant are staggered over this much time by deadline id"`
 	}
 }
 
@@ -59,25 +57,23 @@ func setup(cfg *config) platform.Setup {
 			depts[i] = d.Code
 		}
 
-		deadlines, levels, timers := store.New(app.DB), store.NewLevels(app.DB), store.NewTimers(app.DB)
+		deadlines := store.New(app.DB)
 		if err := deadlines.EnsureIndexes(ctx); err != nil {
-			return err
-		}
-		if err := levels.EnsureIndexes(ctx); err != nil {
 			return err
 		}
 		policy := deadline.Policy{YellowDays: cfg.YellowDays, UrgeDays: cfg.UrgeDays, SuperviseDays: cfg.SuperviseDays,
 			InterviewDays: cfg.InterviewDays, EscalateDays: cfg.EscalateDays}
-		svc := deadline.NewService(deadlines, levels, timers, cal, clk, policy)
+		svc := deadline.NewService(deadline.Config{Store: deadlines, Calendar: cal, Clock: clk, Policy: policy,
+			Timers:    transport.NewTimers(bus.NewScheduler(app.JS), clk, cfg.Timer.Spread),
+			Publisher: app.Publisher})
 
-		app.Registry.MustRegister(transport.NewLevelCollector(levels, depts, app.Log))
-		fm := transport.NewFiringMetrics(app.Registry)
-		host, _ := os.Hostname()
-		engine := deadline.NewEngine(deadlines, levels, timers, app.Publisher, cal, policy, clk, deadline.EngineConfig{
-			Owner: fmt.Sprintf("%s-%d", host, os.Getpid()), Lease: cfg.Timer.Lease,
-			Batch: cfg.Timer.Batch, Workers: cfg.Timer.Workers, OnFired: fm.Observe,
-		}, app.Log)
-		app.Go(func(ctx context.Context) error { return engine.Run(ctx, cfg.Timer.Interval) })
+		app.Registry.MustRegister(transport.NewLevelCollector(deadlines, depts, app.Log))
+		fired := transport.TimerFiredConsumer
+		fired.Workers = cfg.Timer.Workers
+		if err := app.Consume(ctx, fired, transport.OnTimerFired(svc, transport.NewFiringMetrics(app.Registry))); err != nil {
+			return err
+		}
+		app.Go(func(ctx context.Context) error { return transport.RunSweep(ctx, svc, cfg.Timer.Sweep, app.Log) })
 
 		transport.Routes(app.HTTP.Mux, svc, app.Log)
 		if err := app.Consume(ctx, transport.ItemAssignedConsumer, transport.OnItemAssigned(svc)); err != nil {

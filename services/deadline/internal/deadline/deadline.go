@@ -97,7 +97,7 @@ type Deadline struct {
 	// DueDate is the last working day, as the officer reads it.
 	DueDate string `json:"due_date"`
 	// Gen changes whenever the schedule changes (re-base, pause, resume,
-	// stop): a timer of an older generation is stale and fires nothing.
+	// stop).
 	Gen int `json:"-"`
 	// Round counts the applications: 1, then one more for every
 	// resubmission after a rejection or withdrawal.
@@ -105,11 +105,22 @@ type Deadline struct {
 	// LastChange is the time of the last lifecycle event applied, so that
 	// an older event delivered late changes nothing.
 	LastChange time.Time `json:"-"`
-	Version    int       `json:"-"`
 
-	// Level and RemainingDays are filled when read.
-	Level         Level `json:"level"`
-	RemainingDays int   `json:"remaining_working_days"`
+	// Level is the highest step of this round's ladder emitted so far
+	// (green before the first), and LevelAt when it was.
+	Level   Level     `json:"level"`
+	LevelAt time.Time `json:"level_at,omitzero"`
+	// NextLevel and NextAt are the step a running deadline reaches next and
+	// when (empty when it is paused, stopped or at the top): the timer that
+	// should be pending, as the reconciliation sweep reads it.
+	NextLevel Level     `json:"next_level,omitempty"`
+	NextAt    time.Time `json:"next_at,omitzero"`
+	// Version counts the stored writes (1 when created); a timer carries
+	// the version it was scheduled at.
+	Version int64 `json:"-"`
+
+	// RemainingDays is filled when read.
+	RemainingDays int `json:"remaining_working_days"`
 }
 
 // ItemAssignment is what the clock needs of an assigned item.
@@ -129,6 +140,7 @@ func ForItem(cal workday.Calendar, a ItemAssignment) Deadline {
 		ProjectName: a.ProjectName, Title: a.ItemName, Department: a.Department,
 		Days: a.PromisedDays, Immediate: a.Immediate, GreenChannel: a.GreenChannel,
 		AssignedAt: a.AssignedAt, Start: a.AssignedAt, State: StateRunning, Gen: 1, Round: 1, LastChange: a.AssignedAt,
+		Level: LevelGreen,
 	}
 	if d.Immediate || d.Days < 0 {
 		d.Days = 0
@@ -151,6 +163,7 @@ func ForProblem(cal workday.Calendar, p ProblemRaise) Deadline {
 		ID: "problem:" + p.ProblemID, Kind: "problem", RefID: p.ProblemID, ProjectCode: p.ProjectCode,
 		Title: p.Title, Department: p.Department, Days: max(p.Days, 0), AssignedAt: p.RaisedAt,
 		AcceptedAt: p.RaisedAt, Start: p.RaisedAt, State: StateRunning, Gen: 1, Round: 1, LastChange: p.RaisedAt,
+		Level: LevelGreen,
 	}
 	return d.withDue(cal)
 }
@@ -173,6 +186,7 @@ func ForAction(cal workday.Calendar, a ActionItem) Deadline {
 		ID: "action:" + a.ActionID, Kind: "action", RefID: a.ActionID, ProjectCode: a.ProjectCode,
 		Title: a.Title, Department: a.Department, Days: days, AssignedAt: a.CreatedAt, AcceptedAt: a.CreatedAt,
 		Start: a.CreatedAt, State: StateRunning, Gen: 1, Round: 1, LastChange: a.CreatedAt,
+		Level: LevelGreen,
 	}
 	return d.withDue(cal)
 }

@@ -33,6 +33,22 @@ var protoLevels = map[Level]deadlinev1.Level{
 	LevelInterview: deadlinev1.Level_LEVEL_INTERVIEW, LevelEscalate: deadlinev1.Level_LEVEL_ESCALATE,
 }
 
+// ProtoLevel is l in the events' enum, false for green or an unknown level.
+func ProtoLevel(l Level) (deadlinev1.Level, bool) {
+	p, ok := protoLevels[l]
+	return p, ok
+}
+
+// LevelOfProto is the level of p, false for an unspecified or unknown one.
+func LevelOfProto(p deadlinev1.Level) (Level, bool) {
+	for l, x := range protoLevels {
+		if x == p {
+			return l, true
+		}
+	}
+	return "", false
+}
+
 // EventType is the type of the event step l emits: warning for yellow,
 // overdue for red, escalated for every rung above.
 func EventType(l Level) string {

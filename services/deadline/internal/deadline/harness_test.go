@@ -19,26 +19,30 @@ import (
 	"github.com/tuijin/tuijin/pkg/workday"
 	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
 	"github.com/tuijin/tuijin/services/deadline/internal/store"
+	"github.com/tuijin/tuijin/services/deadline/internal/transport"
 )
 
-// rig is the clock over a real FerretDB and a real JetStream.
+// rig is the clock over a real FerretDB and a real JetStream with its
+// message scheduler: the service, its store, its timers and replicas that
+// act on fired timers.
 type rig struct {
 	t         testing.TB
 	js        jetstream.JetStream
-	clock     *clock.Manual
+	clock     clock.Clock
 	cal       workday.Calendar
 	policy    deadline.Policy
-	deadlines *store.Store
-	levels    *store.Levels
-	timers    *store.Timers
-	svc       deadline.Service
-	pub       *bus.Publisher
 	database  *mongo.Database
-	lags      []time.Duration
-	mu        sync.Mutex
+	deadlines *store.Store
+	timers    *transport.Timers
+	pub       *bus.Publisher
+	metrics   *bus.Metrics
+	svc       deadline.Service
+
+	mu    sync.Mutex
+	fired []deadline.Fired
 }
 
-func newRig(t testing.TB, start time.Time, p deadline.Policy) *rig {
+func newRig(t testing.TB, clk clock.Clock, p deadline.Policy) *rig {
 	t.Helper()
 	_, js := testenv.JetStream(t)
 	db := testenv.Mongo(t).Database("tuijin_deadline_test")
@@ -46,46 +50,92 @@ func newRig(t testing.TB, start time.Time, p deadline.Policy) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &rig{t: t, js: js, clock: clock.NewManual(start, 0), cal: workday.NewOfficial(f), policy: p,
-		database: db, deadlines: store.New(db), levels: store.NewLevels(db), timers: store.NewTimers(db)}
-	r.pub = bus.NewPublisher(js, sdktrace.NewTracerProvider().Tracer("test"), bus.NewMetrics(prometheus.NewRegistry()))
-	r.svc = deadline.NewService(r.deadlines, r.levels, r.timers, r.cal, r.clock, p)
+	r := &rig{t: t, js: js, clock: clk, cal: workday.NewOfficial(f), policy: p, database: db,
+		deadlines: store.New(db), metrics: bus.NewMetrics(prometheus.NewRegistry())}
+	if err := r.deadlines.EnsureIndexes(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r.pub = bus.NewPublisher(js, sdktrace.NewTracerProvider().Tracer("test"), r.metrics)
+	r.timers = transport.NewTimers(bus.NewScheduler(js), clk, 0)
+	r.svc = r.service(r.pub)
 	return r
 }
 
-func (r *rig) db() *mongo.Database { return r.database }
-
-// engine returns a replica's firing engine; each has its own timer store
-// (its own memory of the wheel) over the shared database.
-func (r *rig) engine(owner string, db *store.Timers) *deadline.Engine {
-	return r.engineWith(owner, db, r.pub)
+// service is one replica's service over the shared database and stream.
+func (r *rig) service(pub deadline.Publisher) deadline.Service {
+	return deadline.NewService(deadline.Config{Store: r.deadlines, Timers: r.timers, Publisher: pub,
+		Calendar: r.cal, Clock: r.clock, Policy: r.policy})
 }
 
-func (r *rig) engineWith(owner string, db *store.Timers, pub deadline.Publisher) *deadline.Engine {
-	if db == nil {
-		db = r.timers
-	}
-	return deadline.NewEngine(r.deadlines, r.levels, db, pub, r.cal, r.policy, r.clock,
-		deadline.EngineConfig{Owner: owner, Lease: 30 * time.Second, Workers: 2, OnFired: func(_ deadline.Level, _ string, lag time.Duration) {
-			r.mu.Lock()
-			r.lags = append(r.lags, lag)
-			r.mu.Unlock()
-		}}, testenv.Logger())
-}
-
-// tickUntilIdle ticks until a pass finds nothing due.
-func (r *rig) tickUntilIdle(e *deadline.Engine) {
+// replica acts on fired timers with svc (workers at once) until the test
+// ends, recording what it emitted.
+func (r *rig) replica(svc deadline.Service, workers int) {
 	r.t.Helper()
-	for i := 0; i < 1000; i++ {
-		n, err := e.Tick(context.Background())
+	ctx, cancel := context.WithCancel(context.Background())
+	spec := transport.TimerFiredConsumer
+	spec.Workers = workers
+	spec.Retry = bus.RetryPolicy{MaxDeliver: 20, Backoff: []time.Duration{100 * time.Millisecond}}
+	handler := transport.OnTimerFired(recorder{Service: svc, r: r}, nil)
+	runner, err := bus.NewRunner(ctx, r.js, spec, handler, r.pub, nil, r.metrics,
+		sdktrace.NewTracerProvider().Tracer("test"), testenv.Logger())
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = runner.Run(ctx) }()
+	r.t.Cleanup(func() { cancel(); <-done })
+}
+
+// recorder lets the rig see each step a replica emitted.
+type recorder struct {
+	deadline.Service
+	r *rig
+}
+
+func (c recorder) Fire(ctx context.Context, t deadline.Timer) (*deadline.Fired, error) {
+	f, err := c.Service.Fire(ctx, t)
+	if f != nil {
+		c.r.mu.Lock()
+		c.r.fired = append(c.r.fired, *f)
+		c.r.mu.Unlock()
+	}
+	return f, err
+}
+
+// fireDue lets every step due by the rig's clock fire: the sweep schedules
+// what is due (a manual clock does not move the wall clock the scheduler
+// runs on), and the wait lasts while fired timers are being worked off.
+func (r *rig) fireDue() {
+	r.t.Helper()
+	ctx := context.Background()
+	for idle := 0; idle < 3; {
+		n, err := r.svc.Reconcile(ctx)
 		if err != nil {
 			r.t.Fatal(err)
 		}
-		if n == 0 {
-			return
+		if n == 0 && r.firedIdle() {
+			idle++
+		} else {
+			idle = 0
 		}
+		time.Sleep(30 * time.Millisecond)
 	}
-	r.t.Fatal("engine never went idle")
+}
+
+// firedIdle reports whether no fired timer waits or is in hand.
+func (r *rig) firedIdle() bool {
+	r.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := r.js.Consumer(ctx, bus.TimersStream, transport.TimerFiredConsumer.Durable)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return info.NumPending == 0 && info.NumAckPending == 0
 }
 
 type emitted struct {
@@ -99,22 +149,11 @@ func emittedEvents(t testing.TB, js jetstream.JetStream) []emitted {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s, err := js.Stream(ctx, bus.EventsStream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := s.Info(ctx, jetstream.WithSubjectFilter("tuijin.deadline.>"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var total uint64
-	for _, n := range info.State.Subjects {
-		total += n
-	}
+	total := clockEvents(t, js)
 	if total == 0 {
 		return nil
 	}
-	c, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{FilterSubjects: []string{"tuijin.deadline.>"}})
+	c, err := js.OrderedConsumer(ctx, bus.EventsStream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{"tuijin.deadline.>"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,4 +181,24 @@ func emittedEvents(t testing.TB, js jetstream.JetStream) []emitted {
 		}
 	}
 	return out
+}
+
+// clockEvents counts the clock events in the stream.
+func clockEvents(t testing.TB, js jetstream.JetStream) uint64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := js.Stream(ctx, bus.EventsStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx, jetstream.WithSubjectFilter("tuijin.deadline.>"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var total uint64
+	for _, n := range info.State.Subjects {
+		total += n
+	}
+	return total
 }

@@ -69,3 +69,13 @@ func (d Deadline) OverdueDays(cal workday.Calendar, at time.Time) int {
 	}
 	return workday.Count(cal, d.DueAt, at)
 }
+
+// WithNext records the step a running d reaches next under p (none when
+// it is not running or at the top): the timer it should have pending.
+func (d Deadline) WithNext(cal workday.Calendar, p Policy) Deadline {
+	d.NextLevel, d.NextAt = "", time.Time{}
+	if s, ok := d.NextStep(cal, p, d.Level); ok {
+		d.NextLevel, d.NextAt = s.Level, s.At
+	}
+	return d
+}

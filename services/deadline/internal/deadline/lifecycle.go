@@ -78,6 +78,7 @@ func (d Deadline) Apply(cal workday.Calendar, c Change) (Deadline, bool) {
 	switch c.Kind {
 	case ChangeRestart:
 		d.Round++
+		d.Level, d.LevelAt = LevelGreen, time.Time{}
 		d.State, d.Start, d.AssignedAt, d.AcceptedAt = StateRunning, c.At, c.At, time.Time{}
 		d.PausedDays, d.PausedAt, d.StoppedAt, d.Outcome = 0, time.Time{}, time.Time{}, ""
 	case ChangeAccept:

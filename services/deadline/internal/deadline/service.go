@@ -9,6 +9,7 @@ import (
 
 	"github.com/tuijin/tuijin/pkg/apperr"
 	"github.com/tuijin/tuijin/pkg/clock"
+	"github.com/tuijin/tuijin/pkg/event"
 	"github.com/tuijin/tuijin/pkg/workday"
 )
 
@@ -19,17 +20,22 @@ var (
 	ErrConflict  = errors.New("changed concurrently")
 )
 
-// Store keeps deadlines. Only the lifecycle (the service) writes them; the
-// firing engine only reads them, so the two never overwrite each other.
+// Store keeps deadlines, one document each.
 type Store interface {
-	// Create saves d, or reports ErrDuplicate if its id exists.
+	// Create saves d at version 1, or reports ErrDuplicate if its id exists.
 	Create(ctx context.Context, d Deadline) error
 	Get(ctx context.Context, id string) (Deadline, error)
-	// Update saves d if the stored version is still d.Version, else
-	// reports ErrConflict.
+	// Update saves d if the stored version is still d.Version (and bumps
+	// it), else reports ErrConflict.
 	Update(ctx context.Context, d Deadline) error
-	// List returns the deadlines of department (all when empty).
-	List(ctx context.Context, department string) ([]Deadline, error)
+	// List returns the deadlines of department (all when empty), earliest
+	// due first; with a level, only those not stopped at that level.
+	List(ctx context.Context, department string, level Level) ([]Deadline, error)
+	// Counts counts the deadlines not stopped at yellow or worse, by
+	// department and level.
+	Counts(ctx context.Context) (map[LevelKey]int, error)
+	// Running calls fn for every running deadline with a next step.
+	Running(ctx context.Context, fn func(Deadline) error) error
 }
 
 // LevelKey groups level counts for the metrics.
@@ -38,66 +44,38 @@ type LevelKey struct {
 	Level      Level
 }
 
-// Fired is one ladder step a deadline emitted.
-type Fired struct {
-	Deadline Deadline
-	Level    Level
-	At       time.Time
-}
-
-// LevelStore keeps a record of every step each deadline has emitted; a
-// deadline's level is its highest step, green when it has none. Only the
-// firing engine records steps; the lifecycle clears them when it stops.
-type LevelStore interface {
-	// Fired reports whether step l of deadline id was recorded.
-	Fired(ctx context.Context, id string, l Level) (bool, error)
-	// Level returns the highest step recorded for id (green when none).
-	Level(ctx context.Context, id string) (Level, error)
-	// Record records steps; recording a step again changes nothing.
-	Record(ctx context.Context, fired []Fired) error
-	Clear(ctx context.Context, id string) error
-	// WithLevel returns the ids of department's deadlines whose level is
-	// l (all departments when empty).
-	WithLevel(ctx context.Context, department string, l Level) ([]string, error)
-	// Counts counts deadlines by department and level.
-	Counts(ctx context.Context) (map[LevelKey]int, error)
-}
-
-// Timer is one step of one deadline's ladder, due at At.
+// Timer is one pending ladder step of one deadline: at At, step Level of
+// round Round is due, scheduled when the deadline was at Version. A
+// deadline has at most one pending timer.
 type Timer struct {
-	// Slot addresses the timer in the timer store.
-	Slot       string
 	DeadlineID string
-	Gen        int
+	Version    int64
+	Round      int
 	Level      Level
 	At         time.Time
 }
 
-// Claim is a timer an engine won. Retry tells that an earlier claim of it
-// expired: its owner may have done part of the work.
-type Claim struct {
-	Timer
-	Retry bool
+// Timers keeps the pending timers (the JetStream message scheduler).
+type Timers interface {
+	// Schedule sets t as its deadline's pending timer, replacing any other.
+	Schedule(ctx context.Context, t Timer) error
+	// Cancel removes the pending timer of deadline id, if any.
+	Cancel(ctx context.Context, id string) error
+	// Pending returns the ids of the deadlines that have a pending timer.
+	Pending(ctx context.Context) (map[string]bool, error)
 }
 
-// TimerStore keeps durable timers. Claims are atomic: of several replicas
-// claiming the same timer, one wins until its lease runs out.
-type TimerStore interface {
-	// Schedule saves t to fire at t.At (at once if that is before now).
-	// Scheduling the same deadline, generation and level again is a no-op.
-	Schedule(ctx context.Context, t Timer, now time.Time) error
-	// ScheduleMany saves ts in bulk, without looking for earlier copies.
-	ScheduleMany(ctx context.Context, ts []Timer, now time.Time) error
-	// Scheduled reports whether t's deadline, generation and level were
-	// scheduled before.
-	Scheduled(ctx context.Context, t Timer) (bool, error)
-	// Due returns up to max timers due by now that are not done.
-	Due(ctx context.Context, now time.Time, max int) ([]Timer, error)
-	// ClaimMany takes for owner, until now+lease, those of ts that no
-	// other owner holds.
-	ClaimMany(ctx context.Context, ts []Timer, owner string, now time.Time, lease time.Duration) ([]Claim, error)
-	// CompleteMany marks ts done.
-	CompleteMany(ctx context.Context, ts []Timer) error
+// Publisher is what the clock needs of the bus.
+type Publisher interface {
+	Publish(ctx context.Context, m event.Message) error
+}
+
+// Fired is one ladder step emitted.
+type Fired struct {
+	Deadline Deadline
+	Level    Level
+	// At is the emission; StepAt the instant the step was due.
+	At, StepAt time.Time
 }
 
 // Service is the clock's use cases.
@@ -113,37 +91,48 @@ type Service interface {
 	StartProblem(ctx context.Context, p ProblemRaise) (Deadline, error)
 	// ChangeProblem applies a problem's new status: resolved stops it.
 	ChangeProblem(ctx context.Context, problemID, status string, at time.Time) (Deadline, error)
+	// Fire acts on a fired timer: if it still matches its deadline, the
+	// step's event is emitted, recorded and the next step scheduled; a
+	// stale timer is dropped. It reports the step emitted, if any.
+	Fire(ctx context.Context, t Timer) (*Fired, error)
+	// Reconcile re-creates the timers that should be pending and are not
+	// (or whose step is due by the service's clock), cancels those of
+	// deadlines that no longer run, and reports how many it re-created.
+	Reconcile(ctx context.Context) (int, error)
 	Get(ctx context.Context, id string) (Deadline, error)
 	List(ctx context.Context, department, level string) ([]Deadline, error)
 	Calendar() workday.Calendar
 }
 
+// Config is what the service is made of.
+type Config struct {
+	Store     Store
+	Timers    Timers
+	Publisher Publisher
+	Calendar  workday.Calendar
+	Clock     clock.Clock
+	Policy    Policy
+}
+
 type service struct {
-	store  Store
-	levels LevelStore
-	timers TimerStore
-	cal    workday.Calendar
-	clock  clock.Clock
-	policy Policy
+	Config
 }
 
-// NewService returns the clock over its stores.
-func NewService(store Store, levels LevelStore, timers TimerStore, cal workday.Calendar, c clock.Clock, p Policy) Service {
-	return &service{store: store, levels: levels, timers: timers, cal: cal, clock: c, policy: p}
-}
+// NewService returns the clock.
+func NewService(cfg Config) Service { return &service{Config: cfg} }
 
-func (s *service) Calendar() workday.Calendar { return s.cal }
+func (s *service) Calendar() workday.Calendar { return s.Config.Calendar }
 
 func (s *service) StartItem(ctx context.Context, a ItemAssignment) (Deadline, error) {
-	return s.start(ctx, ForItem(s.cal, a))
+	return s.start(ctx, ForItem(s.Config.Calendar, a))
 }
 
 func (s *service) StartAction(ctx context.Context, a ActionItem) (Deadline, error) {
-	return s.start(ctx, ForAction(s.cal, a))
+	return s.start(ctx, ForAction(s.Config.Calendar, a))
 }
 
 func (s *service) StartProblem(ctx context.Context, p ProblemRaise) (Deadline, error) {
-	return s.start(ctx, ForProblem(s.cal, p))
+	return s.start(ctx, ForProblem(s.Config.Calendar, p))
 }
 
 func (s *service) ChangeProblem(ctx context.Context, problemID, status string, at time.Time) (Deadline, error) {
@@ -155,9 +144,11 @@ func (s *service) ChangeProblem(ctx context.Context, problemID, status string, a
 
 // start saves a new running deadline, or reads the one saved before.
 func (s *service) start(ctx context.Context, d Deadline) (Deadline, error) {
-	err := s.store.Create(ctx, d)
+	d = d.WithNext(s.Config.Calendar, s.Policy)
+	d.Version = 1
+	err := s.Store.Create(ctx, d)
 	if errors.Is(err, ErrDuplicate) {
-		if d, err = s.store.Get(ctx, d.ID); err != nil {
+		if d, err = s.Store.Get(ctx, d.ID); err != nil {
 			return Deadline{}, err
 		}
 	} else if err != nil {
@@ -167,7 +158,7 @@ func (s *service) start(ctx context.Context, d Deadline) (Deadline, error) {
 	if err := s.settle(ctx, d); err != nil {
 		return Deadline{}, err
 	}
-	return s.assess(ctx, d)
+	return s.assess(d), nil
 }
 
 func (s *service) ChangeItem(ctx context.Context, itemID string, c Change) (Deadline, error) {
@@ -176,14 +167,15 @@ func (s *service) ChangeItem(ctx context.Context, itemID string, c Change) (Dead
 
 func (s *service) change(ctx context.Context, id string, c Change) (Deadline, error) {
 	for attempt := 0; ; attempt++ {
-		d, err := s.store.Get(ctx, id)
+		d, err := s.Store.Get(ctx, id)
 		if err != nil {
 			return Deadline{}, err
 		}
-		next, changed := d.Apply(s.cal, c)
+		next, changed := d.Apply(s.Config.Calendar, c)
 		if changed {
-			err = s.store.Update(ctx, next)
-			if errors.Is(err, ErrConflict) && attempt < 3 {
+			next = next.WithNext(s.Config.Calendar, s.Policy)
+			err = s.Store.Update(ctx, next)
+			if errors.Is(err, ErrConflict) && attempt < 5 {
 				continue
 			}
 			if err != nil {
@@ -196,99 +188,138 @@ func (s *service) change(ctx context.Context, id string, c Change) (Deadline, er
 		if err := s.settle(ctx, next); err != nil {
 			return Deadline{}, err
 		}
-		return s.assess(ctx, next)
+		return s.assess(next), nil
 	}
 }
 
-// settle brings the level record and the timers in line with d's state: a
-// stopped deadline has no level; a running one has its next step scheduled.
+// settle brings the pending timer in line with the stored d: its next
+// step scheduled, or none.
 func (s *service) settle(ctx context.Context, d Deadline) error {
-	switch d.State {
-	case StateStopped:
-		return s.levels.Clear(ctx, d.ID)
-	case StateRunning:
-		return scheduleNext(ctx, s.timers, s.levels, s.cal, s.policy, d, s.clock.Now())
+	if d.NextLevel == "" {
+		return s.Timers.Cancel(ctx, d.ID)
 	}
-	return nil
+	return s.Timers.Schedule(ctx, timerOf(d))
 }
 
-func scheduleNext(ctx context.Context, timers TimerStore, levels LevelStore, cal workday.Calendar, p Policy, d Deadline, now time.Time) error {
-	fired, err := levels.Level(ctx, d.ID)
-	if err != nil {
-		return err
-	}
-	step, ok := d.NextStep(cal, p, fired)
-	if !ok {
-		return nil
-	}
-	return timers.Schedule(ctx, Timer{DeadlineID: d.ID, Gen: d.Gen, Level: step.Level, At: step.At}, now)
+func timerOf(d Deadline) Timer {
+	return Timer{DeadlineID: d.ID, Version: d.Version, Round: d.Round, Level: d.NextLevel, At: d.NextAt}
 }
 
-func (s *service) assess(ctx context.Context, d Deadline) (Deadline, error) {
-	l, err := s.levels.Level(ctx, d.ID)
-	if err != nil {
-		return Deadline{}, err
+// Fire implements Service. The event goes out before the step is recorded
+// by a versioned write from the version the timer was set at, and the next
+// timer is set last, so a crash anywhere loses nothing: a fire redelivered
+// after a crash before the record publishes again under the same event id
+// (the stream's duplicate window drops the copy, consumers know the id);
+// one redelivered after the record finds the deadline moved on and only
+// sets its timer again. Of several fires of one timer (a duplicate the
+// sweep made, another replica) exactly one wins the record and reports the
+// step.
+func (s *service) Fire(ctx context.Context, t Timer) (*Fired, error) {
+	d, err := s.Store.Get(ctx, t.DeadlineID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
 	}
-	d.Level = l
-	d.RemainingDays = d.Remaining(s.cal, s.clock.Now())
-	return d, nil
+	if err != nil {
+		return nil, err
+	}
+	if d.Version != t.Version || d.State != StateRunning || d.Round != t.Round || d.Level.Rank() >= t.Level.Rank() {
+		// Stale: the deadline moved on since this timer was set. Its own
+		// timer is set by whoever moved it; set it again in case that one
+		// crashed before it did.
+		if d.State == StateRunning {
+			return nil, s.settle(ctx, d)
+		}
+		return nil, nil
+	}
+	now := s.Clock.Now()
+	msg, err := StepEvent(ctx, s.Config.Calendar, d, Step{Level: t.Level, At: t.At}, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Publisher.Publish(ctx, msg); err != nil {
+		return nil, fmt.Errorf("publish %s %s: %w", d.ID, t.Level, err)
+	}
+	next := d
+	next.Level, next.LevelAt = t.Level, now
+	next = next.WithNext(s.Config.Calendar, s.Policy)
+	switch err := s.Store.Update(ctx, next); {
+	case errors.Is(err, ErrConflict):
+		cur, gerr := s.Store.Get(ctx, d.ID)
+		if gerr == nil && cur.Version == d.Version {
+			// Not moved, only held: a writer that crashed holds it until
+			// its claim runs out. Try again then.
+			return nil, fmt.Errorf("record %s %s: %w", d.ID, t.Level, err)
+		}
+		// Another fire of this timer recorded it, or the lifecycle moved
+		// on and set the timer of what it made.
+		return nil, gerr
+	case err != nil:
+		return nil, err
+	}
+	next.Version++
+	return &Fired{Deadline: d, Level: t.Level, At: now, StepAt: t.At}, s.settle(ctx, next)
+}
+
+// Reconcile implements Service.
+func (s *service) Reconcile(ctx context.Context) (int, error) {
+	pending, err := s.Timers.Pending(ctx)
+	if err != nil {
+		return 0, err
+	}
+	now := s.Clock.Now()
+	n := 0
+	err = s.Store.Running(ctx, func(d Deadline) error {
+		has := pending[d.ID]
+		delete(pending, d.ID)
+		if has && d.NextAt.After(now) {
+			return nil
+		}
+		n++
+		return s.Timers.Schedule(ctx, timerOf(d))
+	})
+	if err != nil {
+		return n, err
+	}
+	// What is left is pending for deadlines that do not run (a cancel that
+	// failed, or a schedule that came back): it would only be dropped.
+	for id := range pending {
+		if err := s.Timers.Cancel(ctx, id); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+func (s *service) assess(d Deadline) Deadline {
+	d.RemainingDays = d.Remaining(s.Config.Calendar, s.Clock.Now())
+	return d
 }
 
 func (s *service) Get(ctx context.Context, id string) (Deadline, error) {
-	d, err := s.store.Get(ctx, id)
+	d, err := s.Store.Get(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return Deadline{}, apperr.NotFound("deadline_not_found", "no deadline "+id)
 	}
 	if err != nil {
 		return Deadline{}, err
 	}
-	return s.assess(ctx, d)
+	return s.assess(d), nil
 }
 
-// List returns a department's deadlines at a level. Yellow and worse are read
-// from the level records (few, addressed by id); green and "all" walk the
-// department's deadlines.
+// List returns a department's deadlines at a level (all when empty).
 func (s *service) List(ctx context.Context, department, level string) ([]Deadline, error) {
 	lv := Level(strings.TrimSpace(level))
 	if lv != "" && !lv.Valid() {
 		return nil, apperr.Invalid("level", "invalid_level",
 			"level must be one of green, yellow, red, urge, supervise, interview, escalate")
 	}
-	department = strings.TrimSpace(department)
-	out := []Deadline{}
-	if lv != "" && lv != LevelGreen {
-		ids, err := s.levels.WithLevel(ctx, department, lv)
-		if err != nil {
-			return nil, err
-		}
-		for _, id := range ids {
-			d, err := s.store.Get(ctx, id)
-			if errors.Is(err, ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return nil, err
-			}
-			if d, err = s.assess(ctx, d); err != nil {
-				return nil, err
-			}
-			if d.Level == lv {
-				out = append(out, d)
-			}
-		}
-		return out, nil
-	}
-	all, err := s.store.List(ctx, department)
+	all, err := s.Store.List(ctx, strings.TrimSpace(department), lv)
 	if err != nil {
 		return nil, err
 	}
-	for _, d := range all {
-		if d, err = s.assess(ctx, d); err != nil {
-			return nil, err
-		}
-		if lv == "" || (d.Level == lv && d.State != StateStopped) {
-			out = append(out, d)
-		}
+	out := make([]Deadline, len(all))
+	for i, d := range all {
+		out[i] = s.assess(d)
 	}
 	return out, nil
 }

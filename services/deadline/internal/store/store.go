@@ -1,13 +1,12 @@
-// Package store keeps the clock in MongoDB. Every hot path addresses
-// documents by _id: FerretDB's SQLite backend pushes down only an equality
-// on _id and scans the collection for any other filter (see timers.go).
+// Package store keeps the clock's deadlines in MongoDB: one document per
+// deadline in one collection, with real, indexed fields. Timers are not
+// here: they live in the JetStream message scheduler.
 package store
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -18,100 +17,97 @@ import (
 	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
 )
 
-// Store implements deadline.Store over the deadlines collections (sharded
-// by id, see shards).
+// Store implements deadline.Store over the deadlines collection.
 type Store struct {
-	deadlines shards
+	coll *mongo.Collection
 }
 
 // New returns a store over db.
-func New(db *mongo.Database) *Store { return &Store{deadlines: newShards(db, "deadlines", 64)} }
+func New(db *mongo.Database) *Store { return &Store{coll: db.Collection("deadlines")} }
 
-// EnsureIndexes declares the indexes production MongoDB uses.
+// EnsureIndexes declares the indexes of the queries: a department's list
+// and the level lists and counts (department+level), the sweep over
+// running deadlines (state+next_at) and due-date reports (state+due_at).
 func (s *Store) EnsureIndexes(ctx context.Context) error {
-	for _, c := range s.deadlines {
-		if err := mongox.EnsureIndexes(ctx, c,
-			mongo.IndexModel{Keys: bson.D{{Key: "department", Value: 1}, {Key: "due_at", Value: 1}}}); err != nil {
-			return err
-		}
-	}
-	return nil
+	return mongox.EnsureIndexes(ctx, s.coll,
+		mongo.IndexModel{Keys: bson.D{{Key: "department", Value: 1}, {Key: "level", Value: 1}, {Key: "due_at", Value: 1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "level", Value: 1}, {Key: "state", Value: 1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "state", Value: 1}, {Key: "next_at", Value: 1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "state", Value: 1}, {Key: "due_at", Value: 1}}},
+	)
 }
 
-// deadlineDoc keeps the few fields queries filter or sort on as fields, and
-// the whole deadline as one JSON string: FerretDB converts every field of a
-// document on every read (a 25-field document costs about 2 ms to read, one
-// string a fraction of that), and the firing engine reads deadlines on its
-// hot path.
+// deadlineDoc is a deadline as stored. Empty fields are stored empty, not
+// left out, so that a whole-state $set clears what went empty.
 type deadlineDoc struct {
-	ID         string    `bson:"_id"`
-	Department string    `bson:"department"`
-	State      string    `bson:"state"`
-	DueAt      time.Time `bson:"due_at"`
-	Version    int       `bson:"version"`
-	Data       string    `bson:"data"`
+	ID      string       `bson:"_id"`
+	Version int64        `bson:"version"`
+	Data    deadlineData `bson:",inline"`
 }
 
-// stored is the deadline as its JSON string holds it, internal fields too.
-type stored struct {
-	ID           string    `json:"id"`
-	Kind         string    `json:"kind"`
-	RefID        string    `json:"ref"`
-	ProjectCode  string    `json:"pc,omitempty"`
-	ProjectName  string    `json:"pn,omitempty"`
-	Title        string    `json:"t,omitempty"`
-	Department   string    `json:"dep"`
-	Days         int       `json:"days"`
-	Immediate    bool      `json:"imm,omitempty"`
-	GreenChannel bool      `json:"gc,omitempty"`
-	AssignedAt   time.Time `json:"as"`
-	AcceptedAt   time.Time `json:"acc,omitzero"`
-	Start        time.Time `json:"st"`
-	PausedDays   int       `json:"pd,omitempty"`
-	State        string    `json:"s"`
-	PausedAt     time.Time `json:"pa,omitzero"`
-	StoppedAt    time.Time `json:"sa,omitzero"`
-	Outcome      string    `json:"o,omitempty"`
-	DueAt        time.Time `json:"due"`
-	DueDate      string    `json:"dd"`
-	Gen          int       `json:"g"`
-	Round        int       `json:"r"`
-	LastChange   time.Time `json:"lc"`
+type deadlineData struct {
+	Kind         string    `bson:"kind"`
+	RefID        string    `bson:"ref_id"`
+	ProjectCode  string    `bson:"project_code"`
+	ProjectName  string    `bson:"project_name"`
+	Title        string    `bson:"title"`
+	Department   string    `bson:"department"`
+	Days         int       `bson:"working_days"`
+	Immediate    bool      `bson:"immediate"`
+	GreenChannel bool      `bson:"green_channel"`
+	AssignedAt   time.Time `bson:"assigned_at"`
+	AcceptedAt   time.Time `bson:"accepted_at"`
+	Start        time.Time `bson:"start"`
+	PausedDays   int       `bson:"paused_working_days"`
+	State        string    `bson:"state"`
+	PausedAt     time.Time `bson:"paused_at"`
+	StoppedAt    time.Time `bson:"stopped_at"`
+	Outcome      string    `bson:"outcome"`
+	DueAt        time.Time `bson:"due_at"`
+	DueDate      string    `bson:"due_date"`
+	Gen          int       `bson:"gen"`
+	Round        int       `bson:"round"`
+	LastChange   time.Time `bson:"last_change"`
+	Level        string    `bson:"level"`
+	LevelAt      time.Time `bson:"level_at"`
+	NextLevel    string    `bson:"next_level"`
+	NextAt       time.Time `bson:"next_at"`
 }
 
 func toDB(d deadline.Deadline) deadlineDoc {
-	b, _ := json.Marshal(stored{ID: d.ID, Kind: d.Kind, RefID: d.RefID, ProjectCode: d.ProjectCode,
+	return deadlineDoc{ID: d.ID, Version: d.Version, Data: deadlineData{Kind: d.Kind, RefID: d.RefID, ProjectCode: d.ProjectCode,
 		ProjectName: d.ProjectName, Title: d.Title, Department: d.Department, Days: d.Days, Immediate: d.Immediate,
-		GreenChannel: d.GreenChannel, AssignedAt: d.AssignedAt, AcceptedAt: d.AcceptedAt, Start: d.Start,
-		PausedDays: d.PausedDays, State: string(d.State), PausedAt: d.PausedAt, StoppedAt: d.StoppedAt,
-		Outcome: d.Outcome, DueAt: d.DueAt, DueDate: d.DueDate, Gen: d.Gen, Round: d.Round, LastChange: d.LastChange})
-	return deadlineDoc{ID: d.ID, Department: d.Department, State: string(d.State), DueAt: d.DueAt.UTC(),
-		Version: d.Version, Data: string(b)}
+		GreenChannel: d.GreenChannel, AssignedAt: utc(d.AssignedAt), AcceptedAt: utc(d.AcceptedAt),
+		Start: utc(d.Start), PausedDays: d.PausedDays, State: string(d.State), PausedAt: utc(d.PausedAt),
+		StoppedAt: utc(d.StoppedAt), Outcome: d.Outcome, DueAt: utc(d.DueAt), DueDate: d.DueDate, Gen: d.Gen,
+		Round: d.Round, LastChange: utc(d.LastChange), Level: string(d.Level), LevelAt: utc(d.LevelAt),
+		NextLevel: string(d.NextLevel), NextAt: utc(d.NextAt)}}
 }
 
+func toDomain(doc deadlineDoc) deadline.Deadline {
+	x := doc.Data
+	return deadline.Deadline{ID: doc.ID, Kind: x.Kind, RefID: x.RefID, ProjectCode: x.ProjectCode,
+		ProjectName: x.ProjectName, Title: x.Title, Department: x.Department, Days: x.Days,
+		Immediate: x.Immediate, GreenChannel: x.GreenChannel, AssignedAt: utc(x.AssignedAt),
+		AcceptedAt: utc(x.AcceptedAt), Start: utc(x.Start), PausedDays: x.PausedDays,
+		State: deadline.State(x.State), PausedAt: utc(x.PausedAt), StoppedAt: utc(x.StoppedAt),
+		Outcome: x.Outcome, DueAt: utc(x.DueAt), DueDate: x.DueDate, Gen: x.Gen, Round: x.Round,
+		LastChange: utc(x.LastChange), Level: deadline.Level(x.Level), LevelAt: utc(x.LevelAt),
+		NextLevel: deadline.Level(x.NextLevel), NextAt: utc(x.NextAt), Version: doc.Version}
+}
+
+// utc keeps zero times zero and others in UTC at the millisecond precision
+// of BSON dates, so that a deadline reads back as it was saved.
 func utc(t time.Time) time.Time {
 	if t.IsZero() {
 		return time.Time{}
 	}
-	return t.UTC()
-}
-
-func toBus(doc deadlineDoc) (deadline.Deadline, error) {
-	var d stored
-	if err := json.Unmarshal([]byte(doc.Data), &d); err != nil {
-		return deadline.Deadline{}, fmt.Errorf("deadline %s: %w", doc.ID, err)
-	}
-	return deadline.Deadline{ID: d.ID, Kind: d.Kind, RefID: d.RefID, ProjectCode: d.ProjectCode,
-		ProjectName: d.ProjectName, Title: d.Title, Department: d.Department, Days: d.Days, Immediate: d.Immediate,
-		GreenChannel: d.GreenChannel, AssignedAt: utc(d.AssignedAt), AcceptedAt: utc(d.AcceptedAt),
-		Start: utc(d.Start), PausedDays: d.PausedDays, State: deadline.State(d.State), PausedAt: utc(d.PausedAt),
-		StoppedAt: utc(d.StoppedAt), Outcome: d.Outcome, DueAt: utc(d.DueAt), DueDate: d.DueDate, Gen: d.Gen,
-		Round: d.Round, LastChange: utc(d.LastChange), Version: doc.Version}, nil
+	return t.UTC().Truncate(time.Millisecond)
 }
 
 // Create inserts d.
 func (s *Store) Create(ctx context.Context, d deadline.Deadline) error {
-	if _, err := s.deadlines.of(d.ID).InsertOne(ctx, toDB(d)); err != nil {
+	if _, err := s.coll.InsertOne(ctx, toDB(d)); err != nil {
 		if mongox.IsDuplicateKey(err) {
 			return fmt.Errorf("deadline %s: %w", d.ID, deadline.ErrDuplicate)
 		}
@@ -122,85 +118,130 @@ func (s *Store) Create(ctx context.Context, d deadline.Deadline) error {
 
 // CreateMany inserts ds in bulk (loading and benchmarks); ds must be new.
 func (s *Store) CreateMany(ctx context.Context, ds []deadline.Deadline) error {
-	byShard := map[*mongo.Collection][]any{}
-	for _, d := range ds {
-		c := s.deadlines.of(d.ID)
-		byShard[c] = append(byShard[c], toDB(d))
+	docs := make([]any, len(ds))
+	for i, d := range ds {
+		docs[i] = toDB(d)
 	}
-	for c, docs := range byShard {
-		if _, err := c.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
-			return fmt.Errorf("insert deadlines: %w", err)
-		}
+	if _, err := s.coll.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
+		return fmt.Errorf("insert deadlines: %w", err)
 	}
 	return nil
 }
 
 // Get reads one deadline.
 func (s *Store) Get(ctx context.Context, id string) (deadline.Deadline, error) {
-	var d deadlineDoc
-	err := s.deadlines.of(id).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	var doc deadlineDoc
+	err := s.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&doc)
 	if mongox.IsNotFound(err) {
 		return deadline.Deadline{}, fmt.Errorf("deadline %s: %w", id, deadline.ErrNotFound)
 	}
 	if err != nil {
 		return deadline.Deadline{}, fmt.Errorf("find deadline: %w", err)
 	}
-	return toBus(d)
+	return toDomain(doc), nil
 }
 
-// Update replaces d if its stored version is d.Version, bumping it. The
-// version is compared after a read by _id rather than in the filter, since
-// a filter beyond _id scans the whole collection on FerretDB (where a
-// conditional write is not atomic either). Two replicas applying changes of
-// the same item within the same milliseconds could thus lose one; the
-// ledger emits an item's changes one at a time, as officers act on it.
+// Update saves d over the stored version d.Version (mongox.UpdateVersioned).
 func (s *Store) Update(ctx context.Context, d deadline.Deadline) error {
-	cur, err := s.Get(ctx, d.ID)
-	if err != nil {
-		return err
+	err := mongox.UpdateVersioned(ctx, s.coll, d.ID, d.Version, bson.D{{Key: "$set", Value: toDB(d).Data}})
+	switch {
+	case errors.Is(err, mongox.ErrConflict):
+		return fmt.Errorf("deadline %s: %w", d.ID, deadline.ErrConflict)
+	case errors.Is(err, mongox.ErrNotFound):
+		return fmt.Errorf("deadline %s: %w", d.ID, deadline.ErrNotFound)
 	}
-	if cur.Version != d.Version {
-		return fmt.Errorf("deadline %s version %d, stored %d: %w", d.ID, d.Version, cur.Version, deadline.ErrConflict)
-	}
-	doc := toDB(d)
-	doc.Version = d.Version + 1
-	if _, err := s.deadlines.of(d.ID).ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, doc); err != nil {
-		return fmt.Errorf("update deadline %s: %w", d.ID, err)
-	}
-	return nil
+	return err
 }
 
-// List returns a department's deadlines, earliest due first. It filters on
-// department: a scan on FerretDB, an index range on MongoDB.
-func (s *Store) List(ctx context.Context, department string) ([]deadline.Deadline, error) {
+// List implements deadline.Store.
+func (s *Store) List(ctx context.Context, department string, level deadline.Level) ([]deadline.Deadline, error) {
 	filter := bson.D{}
 	if department != "" {
-		filter = bson.D{{Key: "department", Value: department}}
+		filter = append(filter, bson.E{Key: "department", Value: department})
+	}
+	if level != "" {
+		filter = append(filter, bson.E{Key: "level", Value: string(level)},
+			bson.E{Key: "state", Value: bson.D{{Key: "$ne", Value: string(deadline.StateStopped)}}})
+	}
+	cur, err := s.coll.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "due_at", Value: 1}, {Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("list deadlines: %w", err)
 	}
 	var docs []deadlineDoc
-	for _, c := range s.deadlines {
-		cur, err := c.Find(ctx, filter)
-		if err != nil {
-			return nil, fmt.Errorf("list deadlines: %w", err)
-		}
-		var part []deadlineDoc
-		if err := cur.All(ctx, &part); err != nil {
-			return nil, fmt.Errorf("list deadlines: %w", err)
-		}
-		docs = append(docs, part...)
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("list deadlines: %w", err)
 	}
-	sort.Slice(docs, func(i, j int) bool {
-		if !docs[i].DueAt.Equal(docs[j].DueAt) {
-			return docs[i].DueAt.Before(docs[j].DueAt)
-		}
-		return docs[i].ID < docs[j].ID
-	})
 	out := make([]deadline.Deadline, len(docs))
 	for i, d := range docs {
-		var err error
-		if out[i], err = toBus(d); err != nil {
-			return nil, err
-		}
+		out[i] = toDomain(d)
 	}
 	return out, nil
+}
+
+// warned are the levels the gauges count.
+var warned = func() bson.A {
+	var out bson.A
+	for _, l := range deadline.Ladder[1:] {
+		out = append(out, string(l))
+	}
+	return out
+}()
+
+// Counts implements deadline.Store with one aggregation.
+func (s *Store) Counts(ctx context.Context) (map[deadline.LevelKey]int, error) {
+	cur, err := s.coll.Aggregate(ctx, mongo.Pipeline{
+		{{Key: "$match", Value: bson.D{
+			{Key: "level", Value: bson.D{{Key: "$in", Value: warned}}},
+			{Key: "state", Value: bson.D{{Key: "$ne", Value: string(deadline.StateStopped)}}},
+		}}},
+		{{Key: "$group", Value: bson.D{
+			{Key: "_id", Value: bson.D{{Key: "department", Value: "$department"}, {Key: "level", Value: "$level"}}},
+			{Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}},
+		}}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count levels: %w", err)
+	}
+	defer cur.Close(ctx)
+	out := map[deadline.LevelKey]int{}
+	for cur.Next(ctx) {
+		var row struct {
+			ID struct {
+				Department string `bson:"department"`
+				Level      string `bson:"level"`
+			} `bson:"_id"`
+			N int `bson:"n"`
+		}
+		if err := cur.Decode(&row); err != nil {
+			return nil, fmt.Errorf("count levels: %w", err)
+		}
+		out[deadline.LevelKey{Department: row.ID.Department, Level: deadline.Level(row.ID.Level)}] = row.N
+	}
+	if err := cur.Err(); err != nil {
+		return nil, fmt.Errorf("count levels: %w", err)
+	}
+	return out, nil
+}
+
+// Running implements deadline.Store: a scan on FerretDB, an index range on
+// MongoDB; the reconciliation sweep runs it at start and at a low rate.
+func (s *Store) Running(ctx context.Context, fn func(deadline.Deadline) error) error {
+	cur, err := s.coll.Find(ctx, bson.D{
+		{Key: "state", Value: string(deadline.StateRunning)},
+		{Key: "next_level", Value: bson.D{{Key: "$ne", Value: ""}}},
+	})
+	if err != nil {
+		return fmt.Errorf("running deadlines: %w", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var doc deadlineDoc
+		if err := cur.Decode(&doc); err != nil {
+			return fmt.Errorf("running deadlines: %w", err)
+		}
+		if err := fn(toDomain(doc)); err != nil {
+			return err
+		}
+	}
+	return cur.Err()
 }

@@ -12,10 +12,9 @@ import (
 
 // LevelCollector exports the levels deadlines have reached, recounted from
 // the database at every scrape so the figures are exact on any replica and
-// right after a restart. The count reads only the level records (deadlines
-// at yellow or worse), not every running deadline.
+// right after a restart (one aggregation over the level index).
 type LevelCollector struct {
-	levels  deadline.LevelStore
+	levels  LevelCounter
 	depts   []string
 	timeout time.Duration
 	log     *slog.Logger
@@ -24,10 +23,15 @@ type LevelCollector struct {
 	failed  *prometheus.Desc
 }
 
+// LevelCounter counts deadlines by department and level.
+type LevelCounter interface {
+	Counts(ctx context.Context) (map[deadline.LevelKey]int, error)
+}
+
 // NewLevelCollector reports on the departments depts (every department is
 // exported, with zeros, so dashboards see no gaps); departments found in the
 // records but not in depts are reported too.
-func NewLevelCollector(levels deadline.LevelStore, depts []string, log *slog.Logger) *LevelCollector {
+func NewLevelCollector(levels LevelCounter, depts []string, log *slog.Logger) *LevelCollector {
 	return &LevelCollector{levels: levels, depts: depts, timeout: 10 * time.Second, log: log,
 		overdue: prometheus.NewDesc("tuijin_deadline_overdue_items",
 			"Overdue deadlines that are not decided, by department and escalation level (red, urge, supervise, interview, escalate).",
@@ -76,7 +80,7 @@ func (c *LevelCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// FiringMetrics observe the engine's emissions.
+// FiringMetrics observe the emitted ladder steps.
 type FiringMetrics struct {
 	lag     *prometheus.HistogramVec
 	emitted *prometheus.CounterVec
@@ -107,8 +111,9 @@ func NewFiringMetrics(reg prometheus.Registerer) *FiringMetrics {
 	return m
 }
 
-// Observe is the engine's OnFired hook.
-func (m *FiringMetrics) Observe(l deadline.Level, _ string, lag time.Duration) {
-	m.lag.WithLabelValues(string(l)).Observe(max(lag.Seconds(), 0))
-	m.emitted.WithLabelValues(string(l)).Inc()
+// Observe records an emitted step and its lag (emission minus the instant
+// the step was due).
+func (m *FiringMetrics) Observe(f deadline.Fired) {
+	m.lag.WithLabelValues(string(f.Level)).Observe(max(f.At.Sub(f.StepAt).Seconds(), 0))
+	m.emitted.WithLabelValues(string(f.Level)).Inc()
 }

@@ -230,6 +230,89 @@ func (x *DeadlineEvent) GetDueDate() string {
 	return ""
 }
 
+// Timer: internal to the deadline service, not part of the public contract.
+// It is the body of a schedule in the timers stream, published back by the
+// JetStream message scheduler on tuijin.timers.fired when one ladder step of
+// a deadline falls due. The service acts on it only if it still matches the
+// deadline's stored state (same version, a step not yet reached).
+type Timer struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	DeadlineId string                 `protobuf:"bytes,1,opt,name=deadline_id,json=deadlineId,proto3" json:"deadline_id,omitempty"`
+	// The deadline's version when the step was scheduled.
+	Version int64 `protobuf:"varint,2,opt,name=version,proto3" json:"version,omitempty"`
+	Round   int32 `protobuf:"varint,3,opt,name=round,proto3" json:"round,omitempty"`
+	Level   Level `protobuf:"varint,4,opt,name=level,proto3,enum=tuijin.deadline.v1.Level" json:"level,omitempty"`
+	// The instant the step is due (the schedule may fire a little later).
+	StepDueAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=step_due_at,json=stepDueAt,proto3" json:"step_due_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Timer) Reset() {
+	*x = Timer{}
+	mi := &file_tuijin_deadline_v1_events_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Timer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Timer) ProtoMessage() {}
+
+func (x *Timer) ProtoReflect() protoreflect.Message {
+	mi := &file_tuijin_deadline_v1_events_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Timer.ProtoReflect.Descriptor instead.
+func (*Timer) Descriptor() ([]byte, []int) {
+	return file_tuijin_deadline_v1_events_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Timer) GetDeadlineId() string {
+	if x != nil {
+		return x.DeadlineId
+	}
+	return ""
+}
+
+func (x *Timer) GetVersion() int64 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *Timer) GetRound() int32 {
+	if x != nil {
+		return x.Round
+	}
+	return 0
+}
+
+func (x *Timer) GetLevel() Level {
+	if x != nil {
+		return x.Level
+	}
+	return Level_LEVEL_UNSPECIFIED
+}
+
+func (x *Timer) GetStepDueAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StepDueAt
+	}
+	return nil
+}
+
 var File_tuijin_deadline_v1_events_proto protoreflect.FileDescriptor
 
 const file_tuijin_deadline_v1_events_proto_rawDesc = "" +
@@ -251,7 +334,14 @@ const file_tuijin_deadline_v1_events_proto_rawDesc = "" +
 	" \x01(\tR\x05title\x12!\n" +
 	"\fproject_name\x18\v \x01(\tR\vprojectName\x120\n" +
 	"\x14overdue_working_days\x18\f \x01(\x05R\x12overdueWorkingDays\x12\x19\n" +
-	"\bdue_date\x18\r \x01(\tR\adueDate*\x8d\x01\n" +
+	"\bdue_date\x18\r \x01(\tR\adueDate\"\xc5\x01\n" +
+	"\x05Timer\x12\x1f\n" +
+	"\vdeadline_id\x18\x01 \x01(\tR\n" +
+	"deadlineId\x12\x18\n" +
+	"\aversion\x18\x02 \x01(\x03R\aversion\x12\x14\n" +
+	"\x05round\x18\x03 \x01(\x05R\x05round\x12/\n" +
+	"\x05level\x18\x04 \x01(\x0e2\x19.tuijin.deadline.v1.LevelR\x05level\x12:\n" +
+	"\vstep_due_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tstepDueAt*\x8d\x01\n" +
 	"\x05Level\x12\x15\n" +
 	"\x11LEVEL_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fLEVEL_YELLOW\x10\x01\x12\r\n" +
@@ -275,22 +365,25 @@ func file_tuijin_deadline_v1_events_proto_rawDescGZIP() []byte {
 }
 
 var file_tuijin_deadline_v1_events_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_tuijin_deadline_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
+var file_tuijin_deadline_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_tuijin_deadline_v1_events_proto_goTypes = []any{
 	(Level)(0),                    // 0: tuijin.deadline.v1.Level
 	(*DeadlineEvent)(nil),         // 1: tuijin.deadline.v1.DeadlineEvent
-	(*timestamppb.Timestamp)(nil), // 2: google.protobuf.Timestamp
+	(*Timer)(nil),                 // 2: tuijin.deadline.v1.Timer
+	(*timestamppb.Timestamp)(nil), // 3: google.protobuf.Timestamp
 }
 var file_tuijin_deadline_v1_events_proto_depIdxs = []int32{
 	0, // 0: tuijin.deadline.v1.DeadlineEvent.level:type_name -> tuijin.deadline.v1.Level
-	2, // 1: tuijin.deadline.v1.DeadlineEvent.due_at:type_name -> google.protobuf.Timestamp
-	2, // 2: tuijin.deadline.v1.DeadlineEvent.fired_at:type_name -> google.protobuf.Timestamp
-	2, // 3: tuijin.deadline.v1.DeadlineEvent.step_due_at:type_name -> google.protobuf.Timestamp
-	4, // [4:4] is the sub-list for method output_type
-	4, // [4:4] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	3, // 1: tuijin.deadline.v1.DeadlineEvent.due_at:type_name -> google.protobuf.Timestamp
+	3, // 2: tuijin.deadline.v1.DeadlineEvent.fired_at:type_name -> google.protobuf.Timestamp
+	3, // 3: tuijin.deadline.v1.DeadlineEvent.step_due_at:type_name -> google.protobuf.Timestamp
+	0, // 4: tuijin.deadline.v1.Timer.level:type_name -> tuijin.deadline.v1.Level
+	3, // 5: tuijin.deadline.v1.Timer.step_due_at:type_name -> google.protobuf.Timestamp
+	6, // [6:6] is the sub-list for method output_type
+	6, // [6:6] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_tuijin_deadline_v1_events_proto_init() }
@@ -304,7 +397,7 @@ func file_tuijin_deadline_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tuijin_deadline_v1_events_proto_rawDesc), len(file_tuijin_deadline_v1_events_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   1,
+			NumMessages:   2,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

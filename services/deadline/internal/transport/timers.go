@@ -1,0 +1,156 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/tuijin/tuijin/pkg/bus"
+	"github.com/tuijin/tuijin/pkg/clock"
+	"github.com/tuijin/tuijin/pkg/event"
+	deadlinev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/deadline/v1"
+	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
+)
+
+// TypeTimerFired is the envelope type of a fired timer (internal to the
+// service, on bus.TimerFiredSubject).
+const TypeTimerFired = "tuijin.timers.fired"
+
+// Timers implements deadline.Timers on the JetStream message scheduler.
+type Timers struct {
+	sched  *bus.Scheduler
+	clock  clock.Clock
+	spread time.Duration
+}
+
+// NewTimers returns the timers over sched. Steps fall due at midnights, and
+// many deadlines share one; spread staggers each deadline's timers over
+// that much time after the instant (by a hash of its id), so that a mass
+// of them does not reach the scheduler at once (100,000 at one instant
+// stall the stream for seconds). clk is the service's clock: a timer due
+// at t by it fires at the wall time t corresponds to (the clock may be
+// shifted for a drill).
+func NewTimers(sched *bus.Scheduler, clk clock.Clock, spread time.Duration) *Timers {
+	return &Timers{sched: sched, clock: clk, spread: spread}
+}
+
+// Schedule implements deadline.Timers.
+func (t *Timers) Schedule(ctx context.Context, tm deadline.Timer) error {
+	data, err := encodeTimer(ctx, tm, t.clock.Now())
+	if err != nil {
+		return err
+	}
+	return t.sched.Schedule(ctx, tm.DeadlineID, t.wallTime(tm), "", data)
+}
+
+// ScheduleAsync is Schedule without waiting for the server (bulk loads).
+func (t *Timers) ScheduleAsync(ctx context.Context, tm deadline.Timer) error {
+	data, err := encodeTimer(ctx, tm, t.clock.Now())
+	if err != nil {
+		return err
+	}
+	_, err = t.sched.ScheduleAsync(tm.DeadlineID, t.wallTime(tm), "", data)
+	return err
+}
+
+// wallTime is the wall-clock instant the timer fires at.
+func (t *Timers) wallTime(tm deadline.Timer) time.Time {
+	ahead := tm.At.Sub(t.clock.Now())
+	at := time.Now().Add(ahead)
+	if t.spread > 0 && ahead > 0 {
+		h := fnv.New64a()
+		_, _ = h.Write([]byte(tm.DeadlineID))
+		at = at.Add(time.Duration(h.Sum64() % uint64(t.spread)))
+	}
+	return at
+}
+
+// Cancel implements deadline.Timers.
+func (t *Timers) Cancel(ctx context.Context, id string) error { return t.sched.Cancel(ctx, id) }
+
+// Pending implements deadline.Timers.
+func (t *Timers) Pending(ctx context.Context) (map[string]bool, error) { return t.sched.Pending(ctx) }
+
+func encodeTimer(ctx context.Context, tm deadline.Timer, now time.Time) ([]byte, error) {
+	lv, ok := deadline.ProtoLevel(tm.Level)
+	if !ok {
+		return nil, fmt.Errorf("timer of %s: no step %q", tm.DeadlineID, tm.Level)
+	}
+	env, err := event.New(TypeTimerFired, deadline.Producer, event.Ref("deadline", tm.DeadlineID), now,
+		&deadlinev1.Timer{DeadlineId: tm.DeadlineID, Version: tm.Version, Round: int32(tm.Round), Level: lv,
+			StepDueAt: timestamppb.New(tm.At)})
+	if err != nil {
+		return nil, err
+	}
+	m, err := event.Encode(ctx, bus.TimerFiredSubject, env)
+	if err != nil {
+		return nil, err
+	}
+	return m.Data, nil
+}
+
+// TimerFiredConsumer acts on fired timers; replicas and workers share it.
+var TimerFiredConsumer = bus.ConsumerSpec{
+	Durable:  "deadline-timer-fired",
+	Stream:   bus.TimersStream,
+	Subjects: []string{bus.TimerFiredSubject},
+	Batch:    256,
+}
+
+var errBadTimer = errors.New("fired timer without deadline id, version, round, step or due instant")
+
+// OnTimerFired applies a fired timer: the service emits the step if it
+// still matches the deadline, and m observes what was emitted.
+func OnTimerFired(svc deadline.Service, m *FiringMetrics) bus.Handler {
+	return func(ctx context.Context, d bus.Delivery) error {
+		if d.Envelope.GetType() != TypeTimerFired {
+			return bus.Permanent(fmt.Errorf("%w: type %q", errBadTimer, d.Envelope.GetType()))
+		}
+		var pb deadlinev1.Timer
+		if err := event.Payload(d.Envelope, &pb); err != nil {
+			return err
+		}
+		lv, ok := deadline.LevelOfProto(pb.GetLevel())
+		if pb.GetDeadlineId() == "" || pb.GetVersion() < 1 || pb.GetRound() < 1 || !ok || pb.GetStepDueAt() == nil {
+			return bus.Permanent(errBadTimer)
+		}
+		fired, err := svc.Fire(ctx, deadline.Timer{DeadlineID: pb.GetDeadlineId(), Version: pb.GetVersion(),
+			Round: int(pb.GetRound()), Level: lv, At: pb.GetStepDueAt().AsTime()})
+		if err != nil {
+			return err
+		}
+		if fired != nil && m != nil {
+			m.Observe(*fired)
+		}
+		return nil
+	}
+}
+
+// RunSweep reconciles the pending timers with the deadlines at start and
+// then every interval until ctx is done.
+func RunSweep(ctx context.Context, svc deadline.Service, interval time.Duration, log *slog.Logger) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		start := time.Now()
+		n, err := svc.Reconcile(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			log.Warn("timer sweep failed", "err", err)
+		case n > 0:
+			log.Info("timer sweep re-created timers", "count", n, "took", time.Since(start).Round(time.Millisecond))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
