@@ -15,7 +15,7 @@ SERVICES := intake ledger deadline coordination-meeting notification
 MODULES := ./pkg/... ./services/intake/... ./services/ledger/... ./services/deadline/... \
 	./services/coordination-meeting/... ./services/notification/... ./tools/... ./e2e/... ./deploy/...
 
-.PHONY: run build test vet bench proto proto-check dashboards tools clean
+.PHONY: run build test vet bench bench-deadline proto proto-check dashboards tools clean
 
 ## run: start the whole system locally (embedded NATS + FerretDB + demo data). Ctrl-C stops it.
 run: build
@@ -36,6 +36,10 @@ vet:
 ## bench: publisher, consumer runner and end-to-end benchmarks
 bench:
 	go test -run '^$$' -bench . -benchtime 2s ./pkg/bus/... ./pkg/outbox/...
+
+## bench-deadline: 10,000 deadline timers due at once among TUIJIN_BENCH_TIMERS (default 1,000,000)
+bench-deadline:
+	go test -run '^$$' -bench FireDueBatch -benchtime 1x -timeout 60m ./services/deadline/internal/deadline/
 
 tools: $(BUF) $(PROTOC_GEN_GO)
 $(BUF):

@@ -97,7 +97,8 @@ type ConsumerSpec struct {
 	AckWait time.Duration
 	// Batch is how many messages are pulled ahead.
 	Batch int
-	// Workers is how many messages are handled at once (1 when zero).
+	// Workers is how many messages are handled at once (1 when zero: in
+	// stream order).
 	Workers int
 }
 
@@ -144,7 +145,7 @@ func NewRunner(ctx context.Context, js jetstream.JetStream, spec ConsumerSpec, h
 		AckWait:        spec.AckWait,
 		MaxDeliver:     spec.Retry.MaxDeliver,
 		DeliverPolicy:  jetstream.DeliverAllPolicy,
-		MaxAckPending:  max(1000, 2*spec.Workers*spec.Batch),
+		MaxAckPending:  max(1000, spec.Workers+spec.Batch),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("consumer %s: %w", spec.Durable, err)
@@ -194,26 +195,36 @@ func (r *Runner) Run(ctx context.Context) error {
 			fn(msg)
 		}
 	}
+	// With several workers the callback hands each message to a goroutine
+	// of its own, at most Workers at once; when all are busy it blocks, and
+	// the client stops pulling. Messages are then handled out of order.
+	slots := make(chan struct{}, r.spec.Workers)
+	handle := func(msg jetstream.Msg) { r.handle(hctx, msg) }
+	if r.spec.Workers > 1 {
+		handle = func(msg jetstream.Msg) {
+			slots <- struct{}{}
+			inFlight.Add(1)
+			go func() {
+				defer func() { <-slots; inFlight.Done() }()
+				r.handle(hctx, msg)
+			}()
+		}
+	}
 	var ccs []jetstream.ConsumeContext
 	stop := func() {
 		for _, c := range ccs {
 			c.Stop()
 		}
 	}
-	// Each worker is a pull subscription of its own on the same durable:
-	// the server shares the messages out, as it does between replicas.
-	for range r.spec.Workers {
-		cc, err := r.consumer.Consume(track(func(msg jetstream.Msg) { r.handle(hctx, msg) }),
-			jetstream.PullMaxMessages(r.spec.Batch),
-			jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
-				r.log.Debug("consume", "err", err)
-			}))
-		if err != nil {
-			stop()
-			return fmt.Errorf("consume %s: %w", r.spec.Durable, err)
-		}
-		ccs = append(ccs, cc)
+	cc, err := r.consumer.Consume(track(handle),
+		jetstream.PullMaxMessages(r.spec.Batch),
+		jetstream.ConsumeErrHandler(func(_ jetstream.ConsumeContext, err error) {
+			r.log.Debug("consume", "err", err)
+		}))
+	if err != nil {
+		return fmt.Errorf("consume %s: %w", r.spec.Durable, err)
 	}
+	ccs = append(ccs, cc)
 	mc, err := r.mover.Consume(track(func(msg jetstream.Msg) { r.moveDeadLetter(hctx, msg) }))
 	if err != nil {
 		stop()

@@ -100,6 +100,9 @@ var TimerFiredConsumer = bus.ConsumerSpec{
 	Stream:   bus.TimersStream,
 	Subjects: []string{bus.TimerFiredSubject},
 	Batch:    256,
+	// Workers wait on the database's writes; a burst queued behind them
+	// must not be redelivered meanwhile.
+	AckWait: 2 * time.Minute,
 }
 
 var errBadTimer = errors.New("fired timer without deadline id, version, round, step or due instant")
