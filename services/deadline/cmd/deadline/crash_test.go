@@ -80,7 +80,7 @@ func TestKilledWhileFiringEveryStepOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		waitFor(t, 30*time.Second, "readiness", func() bool {
+		testenv.WaitFor(t, 30*time.Second, "readiness", func() bool {
 			resp, err := http.Get("http://" + addr + "/readyz")
 			if err != nil {
 				return false
@@ -92,7 +92,7 @@ func TestKilledWhileFiringEveryStepOnce(t *testing.T) {
 	}
 
 	first, _ := run()
-	waitProgress(t, "a third of the steps", func() uint64 { return clockEvents(t, js) }, uint64(len(want)/3))
+	testenv.WaitProgress(t, time.Minute, "a third of the steps", func() uint64 { return clockEvents(t, js) }, uint64(len(want)/3))
 	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestKilledWhileFiringEveryStepOnce(t *testing.T) {
 	}
 
 	second, _ := run()
-	waitProgress(t, "every step", func() uint64 { return clockEvents(t, js) }, uint64(len(want)))
+	testenv.WaitProgress(t, time.Minute, "every step", func() uint64 { return clockEvents(t, js) }, uint64(len(want)))
 	// Stop cleanly, so that nothing still in flight can add to the count.
 	_ = second.Process.Signal(syscall.SIGTERM)
 	_ = second.Wait()
@@ -134,51 +134,8 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	end := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(end) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// waitProgress waits until count reaches want, for as long as it keeps
-// growing: a slow machine gets the time it needs, a stuck service fails
-// after a minute without progress.
-func waitProgress(t *testing.T, what string, count func() uint64, want uint64) {
-	t.Helper()
-	last, since := count(), time.Now()
-	for last < want {
-		if time.Since(since) > time.Minute {
-			t.Fatalf("waiting for %s: stuck at %d of %d for a minute", what, last, want)
-		}
-		time.Sleep(50 * time.Millisecond)
-		if n := count(); n > last {
-			last, since = n, time.Now()
-		}
-	}
-}
-
 func clockEvents(t *testing.T, js jetstream.JetStream) uint64 {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	s, err := js.Stream(ctx, bus.EventsStream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := s.Info(ctx, jetstream.WithSubjectFilter("tuijin.deadline.>"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var total uint64
-	for _, c := range info.State.Subjects {
-		total += c
-	}
-	return total
+	return testenv.StreamCount(t, js, bus.EventsStream, "tuijin.deadline.>")
 }
 
 func readIDs(t *testing.T, js jetstream.JetStream) []string {

@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/tuijin/tuijin/pkg/clock"
+	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
 )
 
@@ -52,7 +53,11 @@ func BenchmarkFireDueBatch(b *testing.B) {
 		r.mu.Unlock()
 		r.load(b, "due", due, func(int) time.Time { return at })
 		time.Sleep(time.Until(at))
-		waitProgressB(b, func() int { r.mu.Lock(); defer r.mu.Unlock(); return len(r.fired) }, due)
+		testenv.WaitProgress(b, 2*time.Minute, "the batch to fire", func() uint64 {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			return uint64(len(r.fired))
+		}, uint64(due))
 	}
 	r.mu.Lock()
 	fired := slices.Clone(r.fired)
@@ -135,21 +140,6 @@ func rawPublishRate(b *testing.B, js jetstream.JetStream, n int) float64 {
 		b.Fatal(err)
 	}
 	return rate
-}
-
-// waitProgressB waits until count reaches want, for as long as it grows.
-func waitProgressB(b *testing.B, count func() int, want int) {
-	b.Helper()
-	last, since := count(), time.Now()
-	for last < want {
-		if time.Since(since) > 2*time.Minute {
-			b.Fatalf("stuck at %d of %d for two minutes", last, want)
-		}
-		time.Sleep(20 * time.Millisecond)
-		if n := count(); n > last {
-			last, since = n, time.Now()
-		}
-	}
 }
 
 func envInt(name string, def int) int {

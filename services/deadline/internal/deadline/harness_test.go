@@ -185,20 +185,5 @@ func emittedEvents(t testing.TB, js jetstream.JetStream) []emitted {
 
 // clockEvents counts the clock events in the stream.
 func clockEvents(t testing.TB, js jetstream.JetStream) uint64 {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	s, err := js.Stream(ctx, bus.EventsStream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := s.Info(ctx, jetstream.WithSubjectFilter("tuijin.deadline.>"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var total uint64
-	for _, n := range info.State.Subjects {
-		total += n
-	}
-	return total
+	return testenv.StreamCount(t, js, bus.EventsStream, "tuijin.deadline.>")
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/clock"
+	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/pkg/workday"
 	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
 )
@@ -18,18 +19,6 @@ import (
 // shiftedTo is a running clock that reads at now where the wall clock
 // reads time.Now(): timers set by it fire on the wall clock, for real.
 func shiftedTo(at time.Time) clock.Clock { return clock.Shifted{Offset: time.Until(at)} }
-
-// waitUntil waits on the wall clock for cond, failing after timeout.
-func waitUntil(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	end := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(end) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 // A timer set again and again fires once, at the last time it was set to,
 // on the real scheduler.
@@ -55,7 +44,7 @@ func TestRescheduledTimerFiresOnceAtTheLastTime(t *testing.T) {
 	if err := r.timers.Schedule(ctx, tm); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, 30*time.Second, "the timer to fire", func() bool {
+	testenv.WaitFor(t, 30*time.Second, "the timer to fire", func() bool {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		return len(r.fired) == 1
@@ -67,7 +56,7 @@ func TestRescheduledTimerFiresOnceAtTheLastTime(t *testing.T) {
 		t.Fatalf("fired %s at %s, want yellow at or after %s", f.Level, f.At, last)
 	}
 	// The next step is pending now, far ahead; the replaced times are gone.
-	waitUntil(t, 30*time.Second, "the fired timer to be worked off", r.firedIdle)
+	testenv.WaitFor(t, 30*time.Second, "the fired timer to be worked off", r.firedIdle)
 	cur, err := r.svc.Get(ctx, d.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -113,8 +102,8 @@ func TestStoppedClockNeverFires(t *testing.T) {
 	if err := r.timers.Schedule(ctx, stale); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, 30*time.Second, "the yellow instant to pass", func() bool { return clk.Now().After(yellow.Add(time.Second)) })
-	waitUntil(t, 30*time.Second, "the stale timer to be worked off", func() bool {
+	testenv.WaitFor(t, 30*time.Second, "the yellow instant to pass", func() bool { return clk.Now().After(yellow.Add(time.Second)) })
+	testenv.WaitFor(t, 30*time.Second, "the stale timer to be worked off", func() bool {
 		p, err := r.timers.Pending(ctx)
 		return err == nil && len(p) == 0 && r.firedIdle()
 	})
