@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/org"
@@ -22,10 +21,6 @@ type config struct {
 	platform.Config
 	OrgFile     string `conf:"help:organisation YAML (empty: the demo organisation)"`
 	CatalogFile string `conf:"help:item catalog YAML (empty: the demo catalog)"`
-	// RecoverInterval is how often interrupted writes are looked for.
-	RecoverInterval time.Duration `conf:"default:5s,help:how often writes interrupted by a crash are applied"`
-	// RevisionRetention is how long settled revisions are kept.
-	RevisionRetention time.Duration `conf:"default:1h,help:how long settled revisions (the write log) are kept"`
 }
 
 func main() {
@@ -55,14 +50,6 @@ func setup(cfg *config, clk clock.Clock) platform.Setup {
 		// failure or a crash left behind.
 		app.Outbox(st.Collections()...)
 		st.UsePublisher(app.Publisher)
-		// Writes interrupted by a crash are applied before the pending gauge
-		// is served, so it is exact right after a restart.
-		if n, err := st.Recover(ctx, 0); err != nil {
-			return err
-		} else if n > 0 {
-			app.Log.Info("recovered interrupted writes", "count", n)
-		}
-		app.Go(func(ctx context.Context) error { return st.Maintain(ctx, cfg.RecoverInterval, cfg.RevisionRetention) })
 
 		isOfficer := func(code string) bool { _, ok := o.Officer(code); return ok }
 		depts := make([]string, len(o.Departments))

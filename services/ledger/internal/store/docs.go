@@ -122,7 +122,7 @@ func toDBTask(t ledger.Task) taskDoc {
 	return d
 }
 
-func toBusTask(d taskDoc) ledger.Task {
+func toDomainTask(d taskDoc) ledger.Task {
 	t := ledger.Task{ID: d.ID, Kind: d.Kind, Title: d.Title, Description: d.Description, Contact: d.Contact,
 		Officer: d.Officer, Status: ledger.TaskStatus(d.Status), ReceivedAt: d.ReceivedAt.UTC(), Due: d.Due.UTC(),
 		ClosedAt: utc(d.ClosedAt), VisitedAt: utc(d.VisitedAt), Satisfaction: d.Satisfaction, Comment: d.Comment,
@@ -258,7 +258,7 @@ func utc(t *time.Time) *time.Time {
 	return &u
 }
 
-func toBusProblem(d problemDoc) ledger.Problem {
+func toDomainProblem(d problemDoc) ledger.Problem {
 	pr := ledger.Problem{ID: d.ID, Title: d.Title, Description: d.Description, Department: d.Department,
 		ItemID: d.ItemID, Status: ledger.ProblemStatus(d.Status), Escalation: d.Escalation, RaisedBy: d.RaisedBy,
 		RaisedAt: d.RaisedAt.UTC(), ResolvedAt: utc(d.ResolvedAt), Measures: []ledger.Measure{}, History: []ledger.ProblemEntry{}}
@@ -272,7 +272,7 @@ func toBusProblem(d problemDoc) ledger.Problem {
 	return pr
 }
 
-func toBusProject(d projectDoc) ledger.Project {
+func toDomainProject(d projectDoc) ledger.Project {
 	p := ledger.Project{
 		ProjectInfo: ledger.ProjectInfo{
 			Code: d.Code, Name: d.Name, Category: d.Category, Level: d.Level,
@@ -283,15 +283,15 @@ func toBusProject(d projectDoc) ledger.Project {
 		OpenedAt: d.OpenedAt.UTC(), Version: d.Version,
 	}
 	for _, id := range d.Items {
-		p.Items = append(p.Items, toBusItem(id))
+		p.Items = append(p.Items, toDomainItem(id))
 	}
 	p.Problems = make([]ledger.Problem, 0, len(d.Problems))
 	for _, pd := range d.Problems {
-		p.Problems = append(p.Problems, toBusProblem(pd))
+		p.Problems = append(p.Problems, toDomainProblem(pd))
 	}
 	p.Tasks = make([]ledger.Task, 0, len(d.Tasks))
 	for _, td := range d.Tasks {
-		p.Tasks = append(p.Tasks, toBusTask(td))
+		p.Tasks = append(p.Tasks, toDomainTask(td))
 	}
 	for _, o := range d.OfficerHistory {
 		p.OfficerHistory = append(p.OfficerHistory, ledger.OfficerChange{At: o.At.UTC(), Officer: o.Officer, Actor: o.Actor, Note: o.Note})
@@ -303,7 +303,7 @@ func toBusProject(d projectDoc) ledger.Project {
 	return p
 }
 
-func toBusItem(id itemDoc) ledger.Item {
+func toDomainItem(id itemDoc) ledger.Item {
 	it := ledger.Item{ID: id.ID, Type: id.Type, Name: id.Name, Department: id.Department, Stage: id.Stage,
 		StageName: id.StageName, Prerequisites: id.Prerequisites, PromisedDays: id.PromisedDays,
 		Immediate: id.Immediate, Modes: id.Modes, Status: ledger.Status(id.Status), AssignedAt: utc(id.AssignedAt),

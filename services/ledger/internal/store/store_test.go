@@ -75,19 +75,13 @@ func streamMsgs(t *testing.T, js jetstream.JetStream) uint64 {
 // outboxLen counts the events of a ledger waiting to be relayed.
 func outboxLen(t *testing.T, st *Store, code string) int {
 	t.Helper()
-	cur, err := st.revisions.Find(context.Background(), bson.D{{Key: "project", Value: code}})
-	if err != nil {
+	var d struct {
+		Outbox []outbox.Entry `bson:"outbox"`
+	}
+	if err := st.projects.FindOne(context.Background(), bson.D{{Key: "_id", Value: code}}).Decode(&d); err != nil {
 		t.Fatal(err)
 	}
-	var revs []revisionDoc
-	if err := cur.All(context.Background(), &revs); err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, r := range revs {
-		n += len(r.Outbox)
-	}
-	return n
+	return len(d.Outbox)
 }
 
 func jsonOf(t *testing.T, v any) string {
@@ -107,14 +101,15 @@ func act(t *testing.T, p *ledger.Project, key string, a ledger.Action) {
 	}
 }
 
-func TestRoundTripAndVersionFilteredUpdate(t *testing.T) {
+func TestRoundTripAndVersionedUpdate(t *testing.T) {
 	ctx := context.Background()
 	st, js, relay, pub := newStore(t)
 	p := open(t, "2026-370481-04-01-000001", "yongdi", "社会投资")
-	if err := st.Create(ctx, p, nil); err != nil {
+	if err := st.Create(ctx, p, []event.Message{changed(t, "r")}); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Create(ctx, p, nil); !errors.Is(err, ledger.ErrDuplicate) {
+	// A redelivered registration changes nothing, events included.
+	if err := st.Create(ctx, p, []event.Message{changed(t, "r2")}); !errors.Is(err, ledger.ErrDuplicate) {
 		t.Fatalf("second create: %v", err)
 	}
 
@@ -177,41 +172,123 @@ func TestRoundTripAndVersionFilteredUpdate(t *testing.T) {
 		t.Fatalf("missing ledger: %v", err)
 	}
 
-	// No relay yet: the events wait in the revisions.
-	if n := outboxLen(t, st, p.Code); n != 2 {
-		t.Fatalf("outbox holds %d, want 2", n)
+	// No relay yet: the events wait in the document.
+	if n := outboxLen(t, st, p.Code); n != 3 {
+		t.Fatalf("outbox holds %d, want 3", n)
 	}
 	base = p.Version
 	act(t, &p, "shuibao", ledger.ActAccept)
 	if err := st.Update(ctx, p, base, []event.Message{changed(t, "d")}); err != nil {
 		t.Fatal(err)
 	}
-	if n := outboxLen(t, st, p.Code); n != 3 {
-		t.Fatalf("outbox holds %d after a second update, want 3", n)
+	if n := outboxLen(t, st, p.Code); n != 4 {
+		t.Fatalf("outbox holds %d after a second update, want 4", n)
 	}
-	if n, err := relay.Sweep(ctx); err != nil || n != 3 {
+	if n, err := relay.Sweep(ctx); err != nil || n != 4 {
 		t.Fatalf("sweep published %d, %v", n, err)
 	}
-	if n := streamMsgs(t, js); n != 3 {
-		t.Fatalf("stream holds %d, want 3", n)
+	if n := streamMsgs(t, js); n != 4 {
+		t.Fatalf("stream holds %d, want 4", n)
 	}
-	// With the relay the events leave at once.
+	// With a publisher the events leave at once (the ones the sweep
+	// published before are published again first, and dropped by the
+	// stream); the document keeps them until the next write replaces them.
 	st.UsePublisher(pub)
 	base = p.Version
 	act(t, &p, "shuibao", ledger.ActApprove)
 	if err := st.Update(ctx, p, base, []event.Message{changed(t, "e")}); err != nil {
 		t.Fatal(err)
 	}
-	if n := outboxLen(t, st, p.Code); n != 0 {
-		t.Fatalf("outbox holds %d after a relayed update", n)
+	if n := streamMsgs(t, js); n != 5 {
+		t.Fatalf("stream holds %d, want 5", n)
 	}
-	if n := streamMsgs(t, js); n != 4 {
-		t.Fatalf("stream holds %d, want 4", n)
+	if n := outboxLen(t, st, p.Code); n != 1 {
+		t.Fatalf("outbox holds %d after a published update, want its 1 event", n)
+	}
+	base = p.Version
+	act(t, &p, "wenwu", ledger.ActResume)
+	if err := st.Update(ctx, p, base, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := outboxLen(t, st, p.Code); n != 0 {
+		t.Fatalf("outbox holds %d after the next write, want 0", n)
+	}
+	if n := streamMsgs(t, js); n != 5 {
+		t.Fatalf("stream holds %d after the next write, want 5", n)
+	}
+	if got, err := st.Project(ctx, p.Code); err != nil || got.Version != p.Version {
+		t.Fatalf("stored version %d (%v), want %d: the sweep's pulls must leave it alone", got.Version, err, p.Version)
 	}
 }
 
-// Writers racing on the same version: exactly one wins each round, and
-// every winner's change is in the document (no lost update).
+// Published events leave the document with the next write of the ledger
+// by a store that knows its outbox, and with the sweep otherwise; events
+// nobody published yet are never dropped, and none reaches the stream
+// twice.
+func TestEventsLeaveTheOutboxOnce(t *testing.T) {
+	ctx := context.Background()
+	st, js, relay, pub := newStore(t)
+	crashed := New(st.projects.Database(), testenv.Logger()) // saved, then died before publishing
+	p := open(t, "2026-370481-04-01-000007", "", "")
+	if err := crashed.Create(ctx, p, []event.Message{changed(t, "r")}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A replica that read the ledger publishes what it found before its
+	// own write replaces it.
+	st.UsePublisher(pub)
+	cur, err := st.Project(ctx, p.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	act(t, &cur, "huanping", ledger.ActAccept)
+	if err := st.Update(ctx, cur, cur.Version-1, []event.Message{changed(t, "x")}); err != nil {
+		t.Fatal(err)
+	}
+	if n, m := outboxLen(t, st, p.Code), streamMsgs(t, js); n != 1 || m != 2 {
+		t.Fatalf("outbox %d, stream %d; want x waiting to be replaced, r and x published", n, m)
+	}
+	mine := cur
+
+	// A replica that never read it, and cannot publish, adds its event to
+	// the outbox rather than replacing what it does not know.
+	other := New(st.projects.Database(), testenv.Logger())
+	act(t, &cur, "huanping", ledger.ActSuspend)
+	if err := other.Update(ctx, cur, cur.Version-1, []event.Message{changed(t, "y")}); err != nil {
+		t.Fatal(err)
+	}
+	if n := outboxLen(t, st, p.Code); n != 2 {
+		t.Fatalf("outbox holds %d, want x and y", n)
+	}
+	if n, err := relay.Sweep(ctx); err != nil || n != 2 {
+		t.Fatalf("sweep published %d, %v; want 2", n, err)
+	}
+	if n, m := outboxLen(t, st, p.Code), streamMsgs(t, js); n != 0 || m != 3 {
+		t.Fatalf("outbox %d, stream %d after the sweep; want 0 and r, x, y once each", n, m)
+	}
+
+	// The first store's memory is of an older version now: its next write
+	// loses, and after a read it succeeds.
+	act(t, &mine, "wenwu", ledger.ActAccept)
+	if err := st.Update(ctx, mine, mine.Version-1, []event.Message{changed(t, "w")}); !errors.Is(err, ledger.ErrVersionConflict) {
+		t.Fatalf("write on the version before the other replica's: %v", err)
+	}
+	cur, err = st.Project(ctx, p.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	act(t, &cur, "huanping", ledger.ActResume)
+	if err := st.Update(ctx, cur, cur.Version-1, []event.Message{changed(t, "z")}); err != nil {
+		t.Fatal(err)
+	}
+	if n, m := outboxLen(t, st, p.Code), streamMsgs(t, js); n != 1 || m != 4 {
+		t.Fatalf("outbox %d, stream %d; want z waiting, 4 events", n, m)
+	}
+}
+
+// Writers that read the same version race to save it: exactly one wins
+// each round, and every winner's change is in the document (no lost
+// update, no change applied over another).
 func TestConcurrentWritersNeverOverwriteEachOther(t *testing.T) {
 	ctx := context.Background()
 	st, _, _, _ := newStore(t)
@@ -220,34 +297,37 @@ func TestConcurrentWritersNeverOverwriteEachOther(t *testing.T) {
 		t.Fatal(err)
 	}
 	keys := []string{"lixiang", "yongdi-yushen", "huanping", "wenwu", "shuibao"}
-	won := map[string]bool{}
-	for round := 0; round < 4; round++ {
+	suspended := map[string]bool{}
+	for round := range 6 {
+		cur, err := st.Project(ctx, p.Code)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var (
-			wg   sync.WaitGroup
-			mu   sync.Mutex
-			wins []string
+			wg    sync.WaitGroup
+			mu    sync.Mutex
+			wins  []string
+			start = make(chan struct{})
 		)
 		for _, key := range keys {
+			mine, err := st.Project(ctx, p.Code) // a reader of its own, as each replica is
+			if err != nil {
+				t.Fatal(err)
+			}
+			it, _ := mine.Item(ledger.ItemID(p.Code, key))
+			a := ledger.ActSuspend
+			if it.Status == ledger.StatusSuspended {
+				a = ledger.ActResume
+			}
+			req := ledger.ActionRequest{Action: a, Actor: key, Note: "n", Version: cur.Version}
+			if _, err := mine.Apply(it.ID, req, workday.Weekends{}, t0); err != nil {
+				t.Fatal(err)
+			}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				cur, err := st.Project(ctx, p.Code)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				it, _ := cur.Item(ledger.ItemID(p.Code, key))
-				a := ledger.ActSuspend
-				if it.Status == ledger.StatusSuspended {
-					a = ledger.ActResume
-				}
-				base := cur.Version
-				req := ledger.ActionRequest{Action: a, Actor: key, Note: "n", Version: base}
-				if _, err := cur.Apply(it.ID, req, workday.Weekends{}, t0); err != nil {
-					t.Error(err)
-					return
-				}
-				err = st.Update(ctx, cur, base, nil)
+				<-start
+				err := st.Update(ctx, mine, cur.Version, nil)
 				switch {
 				case err == nil:
 					mu.Lock()
@@ -258,14 +338,12 @@ func TestConcurrentWritersNeverOverwriteEachOther(t *testing.T) {
 				}
 			}()
 		}
+		close(start)
 		wg.Wait()
-		if len(wins) < 1 {
-			t.Fatalf("round %d: no writer won", round)
+		if len(wins) != 1 {
+			t.Fatalf("round %d: winners %v, want exactly one", round, wins)
 		}
-		t.Logf("round %d: winners %v", round, wins)
-		for _, k := range wins {
-			won[k] = !won[k]
-		}
+		suspended[wins[0]] = !suspended[wins[0]]
 	}
 	got, err := st.Project(ctx, p.Code)
 	if err != nil {
@@ -275,12 +353,12 @@ func TestConcurrentWritersNeverOverwriteEachOther(t *testing.T) {
 	for _, key := range keys {
 		it, _ := got.Item(ledger.ItemID(p.Code, key))
 		total += len(it.Timeline) - 2 // planned, assign
-		if want := won[key]; (it.Status == ledger.StatusSuspended) != want {
+		if want := suspended[key]; (it.Status == ledger.StatusSuspended) != want {
 			t.Errorf("%s is %s; the winners' changes say suspended=%v", key, it.Status, want)
 		}
 	}
-	if int64(total) != got.Version-p.Version {
-		t.Fatalf("%d actions in the timelines, version advanced by %d", total, got.Version-p.Version)
+	if int64(total) != got.Version-p.Version || got.Version != p.Version+6 {
+		t.Fatalf("%d actions in the timelines, version advanced by %d, want 6", total, got.Version-p.Version)
 	}
 }
 
@@ -330,70 +408,5 @@ func TestQueueProjectsAndPendingCounts(t *testing.T) {
 	}
 	if fmt.Sprint(counts) != fmt.Sprint(want) {
 		t.Fatalf("pending counts %v, want %v", counts, want)
-	}
-}
-
-// A writer that dies after committing its revision and before applying it
-// loses nothing: readers see the committed state at once, later writers
-// build on it, and Recover brings the project document up to date.
-func TestInterruptedWriteIsRecovered(t *testing.T) {
-	ctx := context.Background()
-	st, js, _, pub := newStore(t)
-	p := open(t, "2026-370481-04-01-000005", "", "")
-	if err := st.Create(ctx, p, nil); err != nil {
-		t.Fatal(err)
-	}
-	act(t, &p, "huanping", ledger.ActAccept)
-	if _, err := st.commit(ctx, p, []event.Message{changed(t, "x")}); err != nil {
-		t.Fatal(err)
-	}
-	got, err := st.Project(ctx, p.Code)
-	if err != nil || got.Version != p.Version {
-		t.Fatalf("reader sees version %d, %v; want the committed %d", got.Version, err, p.Version)
-	}
-	if it, _ := got.Item(ledger.ItemID(p.Code, "huanping")); it.Status != ledger.StatusAccepted {
-		t.Fatalf("reader sees 环评 %s", it.Status)
-	}
-	// A writer based on the version before the interrupted one loses.
-	stale := open(t, p.Code, "", "")
-	act(t, &stale, "wenwu", ledger.ActAccept)
-	if err := st.Update(ctx, stale, stale.Version-1, nil); !errors.Is(err, ledger.ErrVersionConflict) {
-		t.Fatalf("writer on the old version: %v", err)
-	}
-	// Within the grace period the writer may still be applying it.
-	if n, err := st.Recover(ctx, time.Minute); err != nil || n != 0 {
-		t.Fatalf("recover within grace applied %d, %v", n, err)
-	}
-	st.UsePublisher(pub)
-	if n, err := st.Recover(ctx, 0); err != nil || n != 1 {
-		t.Fatalf("recover applied %d, %v; want 1", n, err)
-	}
-	q, err := st.Queue(ctx, "sthj", ledger.StatusAccepted)
-	if err != nil || len(q) != 1 || q[0].ProjectVersion != p.Version {
-		t.Fatalf("project document after recovery: %+v, %v", q, err)
-	}
-	if n := streamMsgs(t, js); n != 1 {
-		t.Fatalf("stream holds %d events after recovery, want 1", n)
-	}
-	if n, err := st.Recover(ctx, 0); err != nil || n != 0 {
-		t.Fatalf("second recovery applied %d, %v", n, err)
-	}
-	// A registration interrupted after its commit is recovered as well.
-	q2 := open(t, "2026-370481-04-01-000006", "", "")
-	if _, err := st.commit(ctx, q2, nil); err != nil {
-		t.Fatal(err)
-	}
-	// Its redelivery finishes it at once.
-	if err := st.Create(ctx, q2, nil); !errors.Is(err, ledger.ErrDuplicate) {
-		t.Fatalf("redelivered registration: %v", err)
-	}
-	if n, err := st.Recover(ctx, 0); err != nil || n != 0 {
-		t.Fatalf("recover after the redelivery applied %d, %v", n, err)
-	}
-	if ps, err := st.Projects(ctx, ledger.ProjectFilter{}); err != nil || len(ps) != 2 {
-		t.Fatalf("projects after recovery: %d, %v", len(ps), err)
-	}
-	if n, err := st.Prune(ctx, 0); err != nil || n != 3 {
-		t.Fatalf("pruned %d settled revisions, %v; want 3", n, err)
 	}
 }

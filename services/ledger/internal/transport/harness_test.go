@@ -31,6 +31,7 @@ import (
 // bus, served by httptest.
 type instance struct {
 	store *store.Store
+	pub   *bus.Publisher
 	svc   ledger.Service
 	reg   *prometheus.Registry
 	url   string
@@ -72,9 +73,6 @@ func (e *env) start() *instance {
 	}
 	pub := bus.NewPublisher(e.js, noop.NewTracerProvider().Tracer("test"), bus.NewMetrics(reg))
 	st.UsePublisher(pub)
-	if _, err := st.Recover(ctx, 0); err != nil {
-		t.Fatal(err)
-	}
 	isDept := func(c string) bool { _, ok := e.org.Department(c); return ok }
 	isOfficer := func(c string) bool { _, ok := e.org.Officer(c); return ok }
 	var depts []string
@@ -88,7 +86,7 @@ func (e *env) start() *instance {
 	Routes(mux, svc, e.cat, e.org, testenv.Logger())
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &instance{store: st, svc: svc, reg: reg, url: srv.URL}
+	return &instance{store: st, pub: pub, svc: svc, reg: reg, url: srv.URL}
 }
 
 func (e *env) open(in *instance, code string, mod ...func(*ledger.ProjectInfo)) {
@@ -184,18 +182,16 @@ func (e *env) snapshot() string {
 	e.t.Helper()
 	ctx := context.Background()
 	var out bytes.Buffer
-	for _, coll := range []string{"projects", "revisions"} {
-		cur, err := e.db.Collection(coll).Find(ctx, bson.D{})
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		var docs []bson.Raw
-		if err := cur.All(ctx, &docs); err != nil {
-			e.t.Fatal(err)
-		}
-		for _, d := range docs {
-			out.WriteString(d.String())
-		}
+	cur, err := e.db.Collection("projects").Find(ctx, bson.D{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var docs []bson.Raw
+	if err := cur.All(ctx, &docs); err != nil {
+		e.t.Fatal(err)
+	}
+	for _, d := range docs {
+		out.WriteString(d.String())
 	}
 	s, err := e.js.Stream(ctx, bus.EventsStream)
 	if err != nil {

@@ -1,0 +1,116 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"sync"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+
+	"github.com/tuijin/tuijin/pkg/event"
+	"github.com/tuijin/tuijin/pkg/outbox"
+)
+
+// A write's events are saved in the project document's outbox by the write
+// itself and published right after it, as everywhere (pkg/outbox). What
+// differs is how they leave the document. Pulling them at once would cost
+// a second exclusive write of the whole document per action (on FerretDB
+// a claim, two reads and a rewrite: more than the action's own write), so
+// the ledger leaves published events where they are and the next write of
+// the same ledger replaces the outbox with its own events. That write is
+// based on the version whose outbox the store read (or wrote) itself, and
+// nothing but pulls of published events changes an outbox without moving
+// the version, so whatever the replaced outbox held is known, and is
+// published again first unless this store published it (the stream's
+// duplicate window drops a repeat). A ledger that is not written again has
+// its last events pulled by the outbox sweep, which republishes them into
+// that same window.
+
+func entries(msgs []event.Message) []outbox.Entry {
+	out := make([]outbox.Entry, len(msgs))
+	for i, m := range msgs {
+		out[i] = outbox.FromMessage(m)
+	}
+	return out
+}
+
+// withEvents adds the events out to update (a $set of the state): in
+// place of the outbox of version base when the store knows it, onto it
+// otherwise. It returns the outbox the update leaves, nil when unknown.
+func (s *Store) withEvents(ctx context.Context, code string, base int64, set bson.D, out []outbox.Entry) (bson.D, []outbox.Entry) {
+	k, ok := s.known.get(code)
+	if !ok || k.version != base {
+		return outbox.Push(bson.D{{Key: "$set", Value: set}}, out...), nil
+	}
+	var keep []outbox.Entry
+	if !k.published && !s.publish(ctx, code, k.entries) {
+		keep = k.entries // the sweep publishes them later
+	}
+	stored := append(slices.Clip(keep), out...)
+	set = append(slices.Clip(set), bson.E{Key: outbox.Field, Value: stored})
+	return bson.D{{Key: "$set", Value: set}}, stored
+}
+
+// publish publishes out in order and reports whether all went out; a
+// failure leaves the rest to the next write or the sweep.
+func (s *Store) publish(ctx context.Context, code string, out []outbox.Entry) bool {
+	if s.pub == nil {
+		return len(out) == 0
+	}
+	for _, e := range out {
+		m := event.Message{ID: e.ID, Type: e.Type, Subject: e.Subject, Data: e.Data,
+			TraceParent: e.TraceParent, TraceState: e.TraceState}
+		if err := s.pub.Publish(ctx, m); err != nil {
+			s.log.Warn("publishing deferred to the outbox sweep", "project", code, "event", e.ID, "err", err)
+			return false
+		}
+	}
+	return true
+}
+
+// knownOutbox is a ledger's outbox at one version as this store last read
+// or wrote it; published: every entry in it was published by this store.
+type knownOutbox struct {
+	version   int64
+	entries   []outbox.Entry
+	published bool
+}
+
+// knownOutboxes remembers the outbox of the ledgers this store touched
+// lately, a bounded number of them: a ledger it forgot is written with its
+// events pushed onto the outbox, as safe, and left to the sweep.
+type knownOutboxes struct {
+	mu sync.Mutex
+	m  map[string]knownOutbox
+}
+
+// knownLimit bounds the ledgers whose outbox is remembered.
+const knownLimit = 4096
+
+func (k *knownOutboxes) get(code string) (knownOutbox, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	o, ok := k.m[code]
+	return o, ok
+}
+
+func (k *knownOutboxes) put(code string, version int64, entries []outbox.Entry, published bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if cur, ok := k.m[code]; ok && cur.version > version {
+		return // a slower reader of an older version
+	}
+	if _, ok := k.m[code]; !ok && len(k.m) >= knownLimit {
+		for c := range k.m { // any one: map order is random
+			delete(k.m, c)
+			break
+		}
+	}
+	k.m[code] = knownOutbox{version: version, entries: entries, published: published}
+}
+
+func (k *knownOutboxes) forget(code string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.m, code)
+}
