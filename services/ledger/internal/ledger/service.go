@@ -79,6 +79,11 @@ type Store interface {
 	// Create saves a new ledger with its events, or reports ErrDuplicate.
 	Create(ctx context.Context, p Project, events []event.Message) error
 	Project(ctx context.Context, code string) (Project, error)
+	// ProjectAt is the ledger at version when the store has it at hand
+	// (it read or wrote that version last), and the stored ledger, of
+	// whatever version, otherwise. The version of a ledger names one state
+	// for ever, and Update checks that it is still the stored one.
+	ProjectAt(ctx context.Context, code string, version int64) (Project, error)
 	// Update saves p, whose stored version must still be base, with its
 	// events; otherwise it reports ErrVersionConflict (or ErrNotFound).
 	Update(ctx context.Context, p Project, base int64, events []event.Message) error
@@ -348,8 +353,9 @@ func SortQueue(q []QueueItem, by string) {
 	})
 }
 
-func (s *service) load(ctx context.Context, code, missingCode, missing string) (Project, error) {
-	p, err := s.store.Project(ctx, code)
+// load reads the ledger a request based on version is about (0: none).
+func (s *service) load(ctx context.Context, code string, version int64, missingCode, missing string) (Project, error) {
+	p, err := s.store.ProjectAt(ctx, code, version)
 	if errors.Is(err, ErrNotFound) {
 		return Project{}, apperr.NotFound(missingCode, missing)
 	}
@@ -380,7 +386,7 @@ func (s *service) Act(ctx context.Context, itemID string, req ActionRequest) (Ac
 	if !ok {
 		return ActionResult{}, apperr.NotFound("item_not_found", "no item "+itemID)
 	}
-	p, err := s.load(ctx, code, "item_not_found", "no item "+itemID)
+	p, err := s.load(ctx, code, req.Version, "item_not_found", "no item "+itemID)
 	if err != nil {
 		return ActionResult{}, err
 	}
@@ -419,7 +425,7 @@ func (s *service) Act(ctx context.Context, itemID string, req ActionRequest) (Ac
 }
 
 func (s *service) RaiseProblem(ctx context.Context, code string, n NewProblem) (ProblemResult, error) {
-	p, err := s.load(ctx, code, "project_not_found", "no ledger for project "+code)
+	p, err := s.load(ctx, code, n.Version, "project_not_found", "no ledger for project "+code)
 	if err != nil {
 		return ProblemResult{}, err
 	}
@@ -450,7 +456,7 @@ func (s *service) UpdateProblem(ctx context.Context, problemID string, u Problem
 	if !ok {
 		return ProblemResult{}, apperr.NotFound("problem_not_found", "no problem "+problemID)
 	}
-	p, err := s.load(ctx, code, "problem_not_found", "no problem "+problemID)
+	p, err := s.load(ctx, code, u.Version, "problem_not_found", "no problem "+problemID)
 	if err != nil {
 		return ProblemResult{}, err
 	}
@@ -481,7 +487,7 @@ func (s *service) RecordDecision(ctx context.Context, d MeetingDecision) error {
 		return apperr.NotFound("problem_not_found", "no problem "+d.ProblemID)
 	}
 	for range fileAttempts {
-		p, err := s.load(ctx, code, "problem_not_found", "no problem "+d.ProblemID)
+		p, err := s.load(ctx, code, 0, "problem_not_found", "no problem "+d.ProblemID)
 		if err != nil {
 			return err
 		}
@@ -508,7 +514,7 @@ func (s *service) Projects(ctx context.Context, f ProjectFilter) ([]Project, err
 }
 
 func (s *service) AssignOfficer(ctx context.Context, code string, a OfficerAssignment) (OfficerResult, error) {
-	p, err := s.load(ctx, code, "project_not_found", "no ledger for project "+code)
+	p, err := s.load(ctx, code, a.Version, "project_not_found", "no ledger for project "+code)
 	if err != nil {
 		return OfficerResult{}, err
 	}
@@ -545,7 +551,7 @@ func (s *service) FileRequest(ctx context.Context, code string, n NewTask) error
 }
 
 func (s *service) ActOnTask(ctx context.Context, code, id string, a TaskAction) (TaskResult, error) {
-	p, err := s.load(ctx, code, "project_not_found", "no ledger for project "+code)
+	p, err := s.load(ctx, code, a.Version, "project_not_found", "no ledger for project "+code)
 	if err != nil {
 		return TaskResult{}, err
 	}
@@ -597,7 +603,7 @@ func (s *service) Monthly(ctx context.Context, month string) (MonthlyStats, erro
 }
 
 func (s *service) UpdateProgress(ctx context.Context, code string, u ProgressUpdate) (ProgressResult, error) {
-	p, err := s.load(ctx, code, "project_not_found", "no ledger for project "+code)
+	p, err := s.load(ctx, code, u.Version, "project_not_found", "no ledger for project "+code)
 	if err != nil {
 		return ProgressResult{}, err
 	}

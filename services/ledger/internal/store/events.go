@@ -38,7 +38,7 @@ func entries(msgs []event.Message) []outbox.Entry {
 // place of the outbox of version base when the store knows it, onto it
 // otherwise. It returns the outbox the update leaves, nil when unknown.
 func (s *Store) withEvents(ctx context.Context, code string, base int64, set bson.D, out []outbox.Entry) (bson.D, []outbox.Entry) {
-	k, ok := s.known.get(code)
+	k, ok := s.held.get(code)
 	if !ok || k.version != base {
 		return outbox.Push(bson.D{{Key: "$set", Value: set}}, out...), nil
 	}
@@ -68,49 +68,53 @@ func (s *Store) publish(ctx context.Context, code string, out []outbox.Entry) bo
 	return true
 }
 
-// knownOutbox is a ledger's outbox at one version as this store last read
-// or wrote it; published: every entry in it was published by this store.
-type knownOutbox struct {
+// heldLedger is a ledger at one version as this store last read or wrote
+// it: the document (for ProjectAt) and its outbox; published: every entry
+// in the outbox was published by this store.
+type heldLedger struct {
 	version   int64
+	doc       []byte
 	entries   []outbox.Entry
 	published bool
 }
 
-// knownOutboxes remembers the outbox of the ledgers this store touched
-// lately, a bounded number of them: a ledger it forgot is written with its
-// events pushed onto the outbox, as safe, and left to the sweep.
-type knownOutboxes struct {
+// heldLedgers remembers the ledgers this store touched lately, a bounded
+// number of them. A ledger it forgot is read again, and a write based on a
+// version it does not hold pushes its events onto the outbox, as safe, and
+// leaves them to the sweep.
+type heldLedgers struct {
 	mu sync.Mutex
-	m  map[string]knownOutbox
+	m  map[string]heldLedger
 }
 
-// knownLimit bounds the ledgers whose outbox is remembered.
-const knownLimit = 4096
+// heldLimit bounds the ledgers held: about a day's worth of the ledgers a
+// replica works on, each a few tens of KB at most.
+const heldLimit = 1024
 
-func (k *knownOutboxes) get(code string) (knownOutbox, bool) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	o, ok := k.m[code]
-	return o, ok
+func (h *heldLedgers) get(code string) (heldLedger, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	l, ok := h.m[code]
+	return l, ok
 }
 
-func (k *knownOutboxes) put(code string, version int64, entries []outbox.Entry, published bool) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if cur, ok := k.m[code]; ok && cur.version > version {
+func (h *heldLedgers) put(code string, l heldLedger) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if cur, ok := h.m[code]; ok && cur.version > l.version {
 		return // a slower reader of an older version
 	}
-	if _, ok := k.m[code]; !ok && len(k.m) >= knownLimit {
-		for c := range k.m { // any one: map order is random
-			delete(k.m, c)
+	if _, ok := h.m[code]; !ok && len(h.m) >= heldLimit {
+		for c := range h.m { // any one: map order is random
+			delete(h.m, c)
 			break
 		}
 	}
-	k.m[code] = knownOutbox{version: version, entries: entries, published: published}
+	h.m[code] = l
 }
 
-func (k *knownOutboxes) forget(code string) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	delete(k.m, code)
+func (h *heldLedgers) forget(code string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.m, code)
 }

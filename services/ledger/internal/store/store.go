@@ -28,12 +28,12 @@ type Store struct {
 	projects *mongo.Collection
 	pub      outbox.Publisher
 	log      *slog.Logger
-	known    knownOutboxes
+	held     heldLedgers
 }
 
 // New returns a store over db.
 func New(db *mongo.Database, log *slog.Logger) *Store {
-	return &Store{projects: db.Collection("projects"), log: log, known: knownOutboxes{m: map[string]knownOutbox{}}}
+	return &Store{projects: db.Collection("projects"), log: log, held: heldLedgers{m: map[string]heldLedger{}}}
 }
 
 // Collections are the collections whose documents carry an outbox, for
@@ -63,7 +63,8 @@ func (s *Store) Create(ctx context.Context, p ledger.Project, msgs []event.Messa
 		}
 		return fmt.Errorf("insert ledger %s: %w", p.Code, err)
 	}
-	s.known.put(p.Code, p.Version, out, s.publish(ctx, p.Code, out))
+	s.held.put(p.Code, heldLedger{version: p.Version, doc: marshal(toDBProject(p, out)), entries: out,
+		published: s.publish(ctx, p.Code, out)})
 	return nil
 }
 
@@ -87,9 +88,10 @@ func (s *Store) Update(ctx context.Context, p ledger.Project, base int64, msgs [
 	}
 	published := s.publish(ctx, p.Code, out)
 	if stored == nil {
-		s.known.forget(p.Code)
+		s.held.forget(p.Code)
 	} else {
-		s.known.put(p.Code, p.Version, stored, published && len(stored) == len(out))
+		s.held.put(p.Code, heldLedger{version: p.Version, doc: marshal(toDBProject(p, stored)), entries: stored,
+			published: published && len(stored) == len(out)})
 	}
 	return nil
 }
@@ -142,19 +144,47 @@ func stateFields(d projectDoc) bson.D {
 	}
 }
 
-// Project reads one ledger by its code (and remembers its outbox, see
+// Project reads one ledger by its code, and holds it (see ProjectAt and
 // events.go).
 func (s *Store) Project(ctx context.Context, code string) (ledger.Project, error) {
-	var d projectDoc
-	err := s.projects.FindOne(ctx, bson.D{{Key: "_id", Value: code}}).Decode(&d)
+	raw, err := s.projects.FindOne(ctx, bson.D{{Key: "_id", Value: code}}).Raw()
 	switch {
 	case mongox.IsNotFound(err):
 		return ledger.Project{}, fmt.Errorf("ledger %s: %w", code, ledger.ErrNotFound)
 	case err != nil:
 		return ledger.Project{}, fmt.Errorf("find ledger %s: %w", code, err)
 	}
-	s.known.put(code, d.Version, d.Outbox, false)
+	var d projectDoc
+	if err := bson.Unmarshal(raw, &d); err != nil {
+		return ledger.Project{}, fmt.Errorf("decode ledger %s: %w", code, err)
+	}
+	s.held.put(code, heldLedger{version: d.Version, doc: raw, entries: d.Outbox})
 	return toDomainProject(d), nil
+}
+
+// ProjectAt is the ledger at version without a read when that is the
+// version this store last read or wrote, and Project otherwise. Every
+// change moves the version (UpdateVersioned), so the document held for a
+// version is the stored one, bar the outbox, which events.go accounts for;
+// if the ledger moved on meanwhile, the write based on it is refused.
+func (s *Store) ProjectAt(ctx context.Context, code string, version int64) (ledger.Project, error) {
+	if k, ok := s.held.get(code); ok && k.version == version && k.doc != nil {
+		var d projectDoc
+		if err := bson.Unmarshal(k.doc, &d); err == nil {
+			return toDomainProject(d), nil
+		}
+	}
+	return s.Project(ctx, code)
+}
+
+// marshal is the document as the database stores it (times to the
+// millisecond), or nil, which ProjectAt passes over, if it cannot be.
+func marshal(d projectDoc) []byte {
+	b, err := bson.Marshal(d)
+	if err != nil {
+		return nil
+	}
+	return b
 }
 
 // Queue lists items by department and status, earliest assigned first.

@@ -286,6 +286,64 @@ func TestEventsLeaveTheOutboxOnce(t *testing.T) {
 	}
 }
 
+// ProjectAt hands out the version the store wrote or read last exactly as
+// the database holds it (times to the millisecond, empty lists as read
+// back), the stored ledger for any other version, and a write based on a
+// held version that another replica moved on from is refused.
+func TestProjectAtHoldsWhatIsStored(t *testing.T) {
+	ctx := context.Background()
+	st, _, _, _ := newStore(t)
+	other := New(st.projects.Database(), testenv.Logger())
+	p := open(t, "2026-370481-04-01-000008", "", "")
+	if err := st.Create(ctx, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	base := p.Version
+	req := ledger.ActionRequest{Action: ledger.ActAccept, Actor: "a", Note: "n", Version: base,
+		MissingMaterials: []string{"权籍调查报告"}, SupplementDays: 5}
+	if _, err := p.Apply(ledger.ItemID(p.Code, "yongdi-yushen"), req, workday.Weekends{}, t0.Add(1500*time.Microsecond+7)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Update(ctx, p, base, nil); err != nil {
+		t.Fatal(err)
+	}
+	held, err := st.ProjectAt(ctx, p.Code, p.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := other.Project(ctx, p.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, w := jsonOf(t, held), jsonOf(t, stored); g != w {
+		t.Fatalf("held ledger differs from the stored one:\n held %s\nstored %s", g, w)
+	}
+
+	want := jsonOf(t, stored)
+
+	// Another replica moves it on: the first store still hands out the
+	// version it holds when asked for that one, as it was stored, and a
+	// write based on it is refused; any other version is read.
+	act(t, &stored, "huanping", ledger.ActAccept)
+	if err := other.Update(ctx, stored, stored.Version-1, nil); err != nil {
+		t.Fatal(err)
+	}
+	old, err := st.ProjectAt(ctx, p.Code, p.Version)
+	if err != nil || old.Version != p.Version || jsonOf(t, old) != want {
+		t.Fatalf("held version %d (%v): %s\nwant %s", old.Version, err, jsonOf(t, old), want)
+	}
+	act(t, &old, "wenwu", ledger.ActAccept)
+	if err := st.Update(ctx, old, old.Version-1, nil); !errors.Is(err, ledger.ErrVersionConflict) {
+		t.Fatalf("write based on a held version another replica moved on from: %v", err)
+	}
+	if got, err := st.ProjectAt(ctx, p.Code, stored.Version); err != nil || got.Version != stored.Version {
+		t.Fatalf("ledger at a version not held: version %d, %v; want %d read", got.Version, err, stored.Version)
+	}
+	if _, err := st.ProjectAt(ctx, "2026-370481-04-01-999999", 1); !errors.Is(err, ledger.ErrNotFound) {
+		t.Fatalf("missing ledger: %v", err)
+	}
+}
+
 // Writers that read the same version race to save it: exactly one wins
 // each round, and every winner's change is in the document (no lost
 // update, no change applied over another).
