@@ -26,7 +26,7 @@ type candidateDoc struct {
 	MeetingID   string    `bson:"meeting_id,omitempty"`
 }
 
-func toBusCandidate(d candidateDoc) meeting.Candidate {
+func toDomainCandidate(d candidateDoc) meeting.Candidate {
 	c := meeting.Candidate(d)
 	c.RaisedAt = c.RaisedAt.UTC()
 	return c
@@ -51,7 +51,7 @@ func (s *Store) Candidate(ctx context.Context, id string) (meeting.Candidate, er
 	if err != nil {
 		return meeting.Candidate{}, fmt.Errorf("find candidate %s: %w", id, err)
 	}
-	return toBusCandidate(d), nil
+	return toDomainCandidate(d), nil
 }
 
 // Candidates lists candidates, oldest first.
@@ -71,7 +71,7 @@ func (s *Store) Candidates(ctx context.Context, status string, limit int) ([]mee
 	}
 	out := make([]meeting.Candidate, len(docs))
 	for i, d := range docs {
-		out[i] = toBusCandidate(d)
+		out[i] = toDomainCandidate(d)
 	}
 	return out, nil
 }

@@ -4,9 +4,9 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -19,19 +19,19 @@ import (
 	"github.com/tuijin/tuijin/services/coordination-meeting/internal/meeting"
 )
 
-// Store implements meeting.Store.
+// Store implements meeting.Store. A meeting is one document, changed by
+// mongox.UpdateVersioned on the version the writer read; its events ride
+// in the document's outbox and the relay publishes them after the write.
 type Store struct {
 	meetings   *mongo.Collection
 	candidates *mongo.Collection
-	versions   *mongo.Collection
 	relay      *outbox.Relay
 	log        *slog.Logger
 }
 
 // New returns a store over db.
 func New(db *mongo.Database, log *slog.Logger) *Store {
-	return &Store{meetings: db.Collection("meetings"), candidates: db.Collection("agenda_candidates"),
-		versions: db.Collection("meeting_versions"), log: log}
+	return &Store{meetings: db.Collection("meetings"), candidates: db.Collection("agenda_candidates"), log: log}
 }
 
 // Collections are the collections whose documents carry an outbox.
@@ -98,7 +98,7 @@ type meetingDoc struct {
 	Agenda       []agendaDoc    `bson:"agenda"`
 	Minutes      *minutesDoc    `bson:"minutes,omitempty"`
 	AutoConvened bool           `bson:"auto_convened,omitempty"`
-	Version      int            `bson:"version"`
+	Version      int64          `bson:"version"`
 	Outbox       []outbox.Entry `bson:"outbox"`
 }
 
@@ -107,7 +107,7 @@ func toDBMeeting(m meeting.Meeting, out []outbox.Entry) meetingDoc {
 		ID: m.ID, Kind: m.Kind, Title: m.Title, StartsAt: m.StartsAt, Location: m.Location,
 		WorkGroup: m.WorkGroup, Attendees: m.Attendees, ProjectCode: m.ProjectCode,
 		Status: m.Status, CreatedAt: m.CreatedAt, Recurrence: m.Recurrence, AutoConvened: m.AutoConvened,
-		Version: m.Version, Outbox: out, Agenda: make([]agendaDoc, len(m.Agenda)),
+		Version: int64(m.Version), Outbox: out, Agenda: make([]agendaDoc, len(m.Agenda)),
 	}
 	for i, e := range m.Agenda {
 		d.Agenda[i] = agendaDoc(e)
@@ -127,12 +127,12 @@ func toDBMeeting(m meeting.Meeting, out []outbox.Entry) meetingDoc {
 	return d
 }
 
-func toBusMeeting(d meetingDoc) meeting.Meeting {
+func toDomainMeeting(d meetingDoc) meeting.Meeting {
 	m := meeting.Meeting{
 		ID: d.ID, Kind: d.Kind, Title: d.Title, StartsAt: d.StartsAt.UTC(), Location: d.Location,
 		WorkGroup: d.WorkGroup, Attendees: d.Attendees, ProjectCode: d.ProjectCode,
 		Status: d.Status, CreatedAt: d.CreatedAt.UTC(), Recurrence: d.Recurrence, AutoConvened: d.AutoConvened,
-		Version: d.Version, Agenda: make([]meeting.AgendaEntry, len(d.Agenda)),
+		Version: int(d.Version), Agenda: make([]meeting.AgendaEntry, len(d.Agenda)),
 	}
 	for i, e := range d.Agenda {
 		m.Agenda[i] = meeting.AgendaEntry(e)
@@ -178,76 +178,25 @@ func (s *Store) Create(ctx context.Context, m meeting.Meeting, msgs []event.Mess
 	return nil
 }
 
-// versionDoc claims the write of one version of a meeting, _id
-// "<meeting id>@<version>". FerretDB's version-filtered updates are not
-// atomic under concurrency (two writers of the same version can both
-// match), a unique insert is: so a writer first claims its version.
-type versionDoc struct {
-	ID    string    `bson:"_id"`
-	Until time.Time `bson:"until"`
-}
-
-// versionLease is how long a version claim waits for its write before a
-// writer may assume the claimant died and take the version over.
-const versionLease = 30 * time.Second
-
-// claimVersion claims the write of version v of meeting id.
-func (s *Store) claimVersion(ctx context.Context, id string, v int) error {
-	claim := versionDoc{ID: id + "@" + strconv.Itoa(v), Until: time.Now().Add(versionLease)}
-	_, err := s.versions.InsertOne(ctx, claim)
-	if !mongox.IsDuplicateKey(err) {
-		return err
-	}
-	// Claimed already: by a live writer (a conflict), or by one that died
-	// before writing (its lease ran out and the meeting is still at v-1).
-	var held versionDoc
-	if err := s.versions.FindOne(ctx, bson.D{{Key: "_id", Value: claim.ID}}).Decode(&held); err != nil {
-		return fmt.Errorf("version claim %s: %w", claim.ID, err)
-	}
-	var cur struct {
-		Version int `bson:"version"`
-	}
-	if err := s.meetings.FindOne(ctx, bson.D{{Key: "_id", Value: id}}, options.FindOne().
-		SetProjection(bson.D{{Key: "version", Value: 1}})).Decode(&cur); err != nil {
-		return fmt.Errorf("meeting %s: %w", id, err)
-	}
-	if held.Until.After(time.Now()) || cur.Version != v-1 {
-		return fmt.Errorf("meeting %s version %d: %w", id, v, meeting.ErrConflict)
-	}
-	if _, err := s.versions.DeleteOne(ctx, bson.D{{Key: "_id", Value: claim.ID}}); err != nil {
-		return fmt.Errorf("drop stale version claim %s: %w", claim.ID, err)
-	}
-	if _, err := s.versions.InsertOne(ctx, claim); err != nil {
-		if mongox.IsDuplicateKey(err) {
-			return fmt.Errorf("meeting %s version %d: %w", id, v, meeting.ErrConflict)
-		}
-		return err
-	}
-	return nil
-}
-
-// Update saves m as version m.Version over version m.Version-1 and appends
-// its events to the outbox in the same single-document update, then
-// publishes them. A writer that lost the version gets meeting.ErrConflict.
+// Update saves m as version m.Version over version m.Version-1, with its
+// events pushed onto the outbox by the same write (mongox.UpdateVersioned),
+// then publishes them. A writer that lost the version gets
+// meeting.ErrConflict.
 func (s *Store) Update(ctx context.Context, m meeting.Meeting, msgs []event.Message) error {
-	if err := s.claimVersion(ctx, m.ID, m.Version); err != nil {
-		return err
-	}
 	d := toDBMeeting(m, nil)
-	update := bson.D{{Key: "$set", Value: bson.D{
-		{Key: "attendees", Value: d.Attendees}, {Key: "status", Value: d.Status}, {Key: "agenda", Value: d.Agenda},
-		{Key: "minutes", Value: d.Minutes}, {Key: "version", Value: d.Version},
-	}}}
 	out := entries(msgs)
-	if len(out) > 0 {
-		update = append(update, bson.E{Key: "$push", Value: bson.D{{Key: outbox.Field, Value: bson.D{{Key: "$each", Value: out}}}}})
-	}
-	res, err := s.meetings.UpdateOne(ctx, bson.D{{Key: "_id", Value: m.ID}, {Key: "version", Value: m.Version - 1}}, update)
-	if err != nil {
+	update := outbox.Push(bson.D{{Key: "$set", Value: bson.D{
+		{Key: "attendees", Value: d.Attendees}, {Key: "status", Value: d.Status}, {Key: "agenda", Value: d.Agenda},
+		{Key: "minutes", Value: d.Minutes},
+	}}}, out...)
+	err := mongox.UpdateVersioned(ctx, s.meetings, m.ID, d.Version-1, update)
+	switch {
+	case errors.Is(err, mongox.ErrConflict):
+		return fmt.Errorf("meeting %s at version %d: %w", m.ID, d.Version-1, meeting.ErrConflict)
+	case errors.Is(err, mongox.ErrNotFound):
+		return fmt.Errorf("meeting %s: %w", m.ID, meeting.ErrNotFound)
+	case err != nil:
 		return fmt.Errorf("update meeting %s: %w", m.ID, err)
-	}
-	if res.MatchedCount == 0 {
-		return fmt.Errorf("meeting %s at version %d: %w", m.ID, m.Version-1, meeting.ErrConflict)
 	}
 	s.flush(ctx, m.ID, out)
 	return nil
@@ -264,7 +213,7 @@ func (s *Store) Meeting(ctx context.Context, id string) (meeting.Meeting, error)
 	if err != nil {
 		return meeting.Meeting{}, fmt.Errorf("find meeting: %w", err)
 	}
-	return toBusMeeting(d), nil
+	return toDomainMeeting(d), nil
 }
 
 // List reads meetings, latest start first.
@@ -285,7 +234,7 @@ func (s *Store) List(ctx context.Context, q meeting.ListQuery) ([]meeting.Meetin
 	}
 	ms := make([]meeting.Meeting, len(docs))
 	for i, d := range docs {
-		ms[i] = toBusMeeting(d)
+		ms[i] = toDomainMeeting(d)
 	}
 	return ms, nil
 }
@@ -305,7 +254,7 @@ func (s *Store) Upcoming(ctx context.Context, now time.Time, limit int) ([]meeti
 	}
 	ms := make([]meeting.Meeting, len(docs))
 	for i, d := range docs {
-		ms[i] = toBusMeeting(d)
+		ms[i] = toDomainMeeting(d)
 	}
 	return ms, nil
 }
