@@ -61,7 +61,7 @@ func (s *service) deliverInbox(ctx context.Context, n Notice, recipient, title, 
 	}
 	err = s.Store.InsertDelivery(ctx, Delivery{ID: id, EventID: n.EventID, EventType: n.EventType, Recipient: recipient,
 		Channel: ChannelInbox, Title: title, Body: body, Status: StatusSent, Attempts: 1, NotBefore: now,
-		CreatedAt: now, SentAt: &now})
+		CreatedAt: now, SentAt: &now, Version: 1})
 	if err != nil && !errors.Is(err, ErrDuplicate) {
 		return fmt.Errorf("log delivery %s: %w", id, err)
 	}
@@ -75,7 +75,7 @@ func (s *service) deliver(ctx context.Context, n Notice, recipient, ch, addr, ti
 	now := s.now()
 	d := Delivery{ID: DeliveryID(n.EventID, recipient, ch), EventID: n.EventID, EventType: n.EventType,
 		Recipient: recipient, Channel: ch, Address: addr, Title: title, Body: body,
-		Status: StatusSending, Attempts: 1, NotBefore: now.Add(s.Config.Lease), CreatedAt: now}
+		Status: StatusSending, Attempts: 1, NotBefore: now.Add(s.Config.Lease), CreatedAt: now, Version: 1}
 	quietEnd := now
 	if ch == ChannelSMS {
 		quietEnd = prefs.QuietUntil(now)
@@ -113,15 +113,13 @@ func (s *service) deliver(ctx context.Context, n Notice, recipient, ch, addr, ti
 	return s.send(ctx, d)
 }
 
-// maxTakeovers bounds how many expired claims one attempt steps over.
-const maxTakeovers = 5
-
 // attempt claims the next attempt of a queued delivery and sends it. A
 // delivery that is final, not due, or whose attempt another worker holds is
 // left alone (and its schedule put right). Attempt 1 is claimed by the
 // delivery's insert and leased until its NotBefore; attempt n > 1 by
-// inserting its claim. A claim whose lease ran out counts as an attempt
-// made, and the next one is claimed.
+// moving the delivery, at the version read, to sending under a new lease:
+// of the workers that read it, one wins. A delivery still sending when its
+// lease ran out (its sender died or hangs) counts that attempt as made.
 func (s *service) attempt(ctx context.Context, id string) error {
 	now := s.now()
 	d, err := s.Store.Delivery(ctx, id)
@@ -136,30 +134,15 @@ func (s *service) attempt(ctx context.Context, id string) error {
 		return s.Store.Requeue(ctx, id, d.NotBefore)
 	}
 	lease := now.Add(s.Config.Lease)
-	n := d.Attempts + 1
-	for {
-		err := s.Store.ClaimAttempt(ctx, id, n, lease)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, ErrDuplicate) {
-			return err
-		}
-		until, err := s.Store.AttemptClaim(ctx, id, n)
-		if err != nil {
-			return err
-		}
-		if until.After(now) {
-			return s.Store.Requeue(ctx, id, until) // another worker is on it
-		}
-		if n++; n > d.Attempts+maxTakeovers {
-			return s.Store.Requeue(ctx, id, lease)
-		}
+	d.Status, d.NotBefore, d.Attempts = StatusSending, lease, d.Attempts+1
+	err = s.Store.Record(ctx, d)
+	if errors.Is(err, ErrConflict) {
+		return nil // another worker claimed it, or its sender settled it: they schedule it
 	}
-	d.Status, d.NotBefore, d.Attempts = StatusSending, lease, n
-	if err := s.Store.Record(ctx, d); err != nil {
-		return err
+	if err != nil {
+		return fmt.Errorf("claim attempt %d of %s: %w", d.Attempts, id, err)
 	}
+	d.Version++
 	if err := s.Store.Requeue(ctx, id, lease); err != nil {
 		return err
 	}
@@ -167,10 +150,9 @@ func (s *service) attempt(ctx context.Context, id string) error {
 }
 
 // send makes attempt d.Attempts of delivery d, which the caller claimed,
-// and records its outcome unless the next attempt was claimed meanwhile
-// (this one outlived its lease and was taken over).
+// and records its outcome unless the delivery moved on meanwhile (this
+// attempt outlived its lease and the next one was claimed).
 func (s *service) send(ctx context.Context, d Delivery) error {
-	lease := d.NotBefore
 	var err error
 	if sender, ok := s.Senders[d.Channel]; ok {
 		sctx, cancel := context.WithTimeout(ctx, s.Config.SendTimeout)
@@ -188,21 +170,13 @@ func (s *service) send(ctx context.Context, d Delivery) error {
 	default:
 		d.Status, d.NotBefore, d.LastError = StatusRetry, now.Add(s.Config.Retry.Delay(d.Attempts-d.AttemptsBase)), truncate(err.Error(), 500)
 	}
-	// A takeover needs the lease to have run out (d.NotBefore still holds
-	// it): only then is the next attempt's claim worth a look.
-	if !now.Before(lease) {
-		_, cerr := s.Store.AttemptClaim(ctx, d.ID, d.Attempts+1)
-		switch {
-		case cerr == nil:
-			s.Log.Warn("delivery taken over before its outcome was recorded", "id", d.ID, "attempt", d.Attempts)
-			return nil
-		case !errors.Is(cerr, ErrNotFound):
-			return fmt.Errorf("settle delivery %s: %w", d.ID, cerr)
-		}
-	}
 	// Recorded state first, the schedule after: a crash in between leaves
 	// a queue entry whose next look finds the delivery final.
-	if err := s.Store.Record(ctx, d); err != nil {
+	switch err := s.Store.Record(ctx, d); {
+	case errors.Is(err, ErrConflict):
+		s.Log.Warn("delivery taken over before its outcome was recorded", "id", d.ID, "attempt", d.Attempts)
+		return nil
+	case err != nil:
 		return fmt.Errorf("settle delivery %s: %w", d.ID, err)
 	}
 	var qerr error

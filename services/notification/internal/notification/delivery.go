@@ -56,6 +56,9 @@ type Delivery struct {
 	CreatedAt    time.Time  `json:"created_at"`
 	SentAt       *time.Time `json:"sent_at,omitempty"`
 	DeadAt       *time.Time `json:"dead_at,omitempty"`
+	// Version counts the writes of the delivery: 1 when inserted. Every
+	// write is based on the version read (Store.Record).
+	Version int64 `json:"-"`
 }
 
 // DeliveryID is the id of the delivery of an event to a recipient on a

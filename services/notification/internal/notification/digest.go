@@ -60,7 +60,7 @@ func (s *service) SendDigests(ctx context.Context) (int, error) {
 		lease := now.Add(s.Config.Lease)
 		d := Delivery{ID: id, EventID: eventID, EventType: DigestEventType, Recipient: k.recipient, Channel: k.channel,
 			Address: items[len(items)-1].Address, Title: title, Body: body, Status: StatusSending, Attempts: 1,
-			NotBefore: lease, CreatedAt: now}
+			NotBefore: lease, CreatedAt: now, Version: 1}
 		err = s.Store.InsertDelivery(ctx, d)
 		if errors.Is(err, ErrDuplicate) {
 			continue // another replica is sending it
@@ -70,7 +70,9 @@ func (s *service) SendDigests(ctx context.Context) (int, error) {
 		}
 		for _, h := range items {
 			h.Status, h.LastError = StatusDigested, ""
-			if err := s.Store.Record(ctx, h); err != nil {
+			// A held message that changed meanwhile is judged afresh by
+			// the next digest: at worst it is repeated there.
+			if err := s.Store.Record(ctx, h); err != nil && !errors.Is(err, ErrConflict) {
 				return sent, err
 			}
 		}

@@ -103,9 +103,14 @@ func (s *service) Redeliver(ctx context.Context, id string) (Delivery, error) {
 		return Delivery{}, apperr.Conflict("not_dead", "delivery "+id+" is "+d.Status+"; only a dead delivery can be redelivered")
 	}
 	d.Status, d.AttemptsBase, d.NotBefore, d.DeadAt = StatusRetry, d.Attempts, s.now(), nil
-	if err := s.Store.Record(ctx, d); err != nil {
+	err = s.Store.Record(ctx, d)
+	if errors.Is(err, ErrConflict) {
+		return Delivery{}, apperr.Conflict("delivery_changed", "delivery "+id+" changed meanwhile; read it again")
+	}
+	if err != nil {
 		return Delivery{}, fmt.Errorf("redeliver %s: %w", id, err)
 	}
+	d.Version++
 	if err := s.Store.Requeue(ctx, id, d.NotBefore); err != nil {
 		return Delivery{}, fmt.Errorf("redeliver %s: %w", id, err)
 	}

@@ -14,6 +14,9 @@ import (
 var (
 	ErrDuplicate = errors.New("already exists")
 	ErrNotFound  = errors.New("not found")
+	// ErrConflict: the delivery is no longer at the version it was read
+	// at (or another writer is moving it from there right now).
+	ErrConflict = errors.New("changed meanwhile")
 )
 
 // Store keeps inbox entries, deliveries, their retry queue, preferences and
@@ -32,19 +35,17 @@ type Store interface {
 	// the entry, or ErrNotFound.
 	MarkRead(ctx context.Context, id string, at time.Time) (Entry, error)
 
-	// InsertDelivery saves d, or returns ErrDuplicate when d.ID exists:
-	// inserting is claiming. Unless final or held for a digest, d is queued
-	// at d.NotBefore, for a delivery inserted as sending the end of the
-	// lease its insert claimed.
+	// InsertDelivery saves d (at version 1), or returns ErrDuplicate when
+	// d.ID exists: inserting is claiming. Unless final or held for a
+	// digest, d is queued at d.NotBefore, for a delivery inserted as
+	// sending the end of the lease its insert claimed.
 	InsertDelivery(ctx context.Context, d Delivery) error
 	Delivery(ctx context.Context, id string) (Delivery, error)
-	// ClaimAttempt claims attempt n of delivery id until until, or returns
-	// ErrDuplicate when it is claimed already. Only the claimant of an
-	// attempt sends.
-	ClaimAttempt(ctx context.Context, id string, n int, until time.Time) error
-	// AttemptClaim returns until of the claim of attempt n, or ErrNotFound.
-	AttemptClaim(ctx context.Context, id string, n int) (time.Time, error)
-	// Record writes the delivery's state.
+	// Record writes the delivery's state if the stored delivery is still
+	// at d.Version, which it then moves to d.Version+1; otherwise it
+	// returns ErrConflict. Of writers that read one version one wins: the
+	// claim of an attempt, and the outcome of only the attempt claimed
+	// last.
 	Record(ctx context.Context, d Delivery) error
 	// Requeue schedules delivery id at due; Dequeue unschedules it.
 	Requeue(ctx context.Context, id string, due time.Time) error

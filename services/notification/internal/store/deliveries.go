@@ -2,8 +2,8 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -30,6 +30,7 @@ type deliveryDoc struct {
 	CreatedAt time.Time  `bson:"created_at"`
 	SentAt    *time.Time `bson:"sent_at,omitempty"`
 	DeadAt    *time.Time `bson:"dead_at,omitempty"`
+	Version   int64      `bson:"version"`
 }
 
 func toDBDelivery(d notification.Delivery) deliveryDoc {
@@ -37,6 +38,7 @@ func toDBDelivery(d notification.Delivery) deliveryDoc {
 		ID: d.ID, EventID: d.EventID, EventType: d.EventType, Recipient: d.Recipient, Channel: d.Channel,
 		Address: d.Address, Title: d.Title, Body: d.Body, Status: d.Status, Attempts: d.Attempts, Base: d.AttemptsBase,
 		NotBefore: d.NotBefore, LastError: d.LastError, CreatedAt: d.CreatedAt, SentAt: d.SentAt, DeadAt: d.DeadAt,
+		Version: d.Version,
 	}
 }
 
@@ -48,12 +50,12 @@ func utcPtr(t *time.Time) *time.Time {
 	return &u
 }
 
-func toBusDelivery(d deliveryDoc) notification.Delivery {
+func toDomainDelivery(d deliveryDoc) notification.Delivery {
 	return notification.Delivery{
 		ID: d.ID, EventID: d.EventID, EventType: d.EventType, Recipient: d.Recipient, Channel: d.Channel,
 		Address: d.Address, Title: d.Title, Body: d.Body, Status: d.Status, Attempts: d.Attempts, AttemptsBase: d.Base,
 		NotBefore: d.NotBefore.UTC(), LastError: d.LastError, CreatedAt: d.CreatedAt.UTC(),
-		SentAt: utcPtr(d.SentAt), DeadAt: utcPtr(d.DeadAt),
+		SentAt: utcPtr(d.SentAt), DeadAt: utcPtr(d.DeadAt), Version: d.Version,
 	}
 }
 
@@ -67,23 +69,16 @@ type queueDoc struct {
 	Due time.Time `bson:"due"`
 }
 
-// claimDoc is the claim of one attempt of a delivery, _id "<id>#<n>". A
-// unique insert is the only write FerretDB performs atomically under
-// concurrency (its conditional updates are not: two concurrent
-// "update where due <= now" can both match), so attempts are claimed by
-// inserting these.
-type claimDoc struct {
-	ID    string    `bson:"_id"`
-	Until time.Time `bson:"until"`
-}
-
-func claimID(id string, n int) string { return id + "#" + strconv.Itoa(n) }
-
-// InsertDelivery saves d and, unless it is final or held for a digest,
-// queues it at d.NotBefore (for a delivery inserted as sending, the end of
-// the lease its insert claimed).
+// InsertDelivery saves d at version 1 and, unless it is final or held for
+// a digest, queues it at d.NotBefore (for a delivery inserted as sending,
+// the end of the lease its insert claimed). The insert is keyed by the
+// delivery's id, derived from event, recipient and channel: it is how a
+// delivery happens once however often its event arrives (idempotency, not
+// versioning; later changes go through Record).
 func (s *Store) InsertDelivery(ctx context.Context, d notification.Delivery) error {
-	if _, err := s.deliveries.InsertOne(ctx, toDBDelivery(d)); err != nil {
+	doc := toDBDelivery(d)
+	doc.Version = 1
+	if _, err := s.deliveries.InsertOne(ctx, doc); err != nil {
 		if mongox.IsDuplicateKey(err) {
 			return fmt.Errorf("delivery %s: %w", d.ID, notification.ErrDuplicate)
 		}
@@ -105,36 +100,11 @@ func (s *Store) Delivery(ctx context.Context, id string) (notification.Delivery,
 	if err != nil {
 		return notification.Delivery{}, fmt.Errorf("find delivery %s: %w", id, err)
 	}
-	return toBusDelivery(d), nil
+	return toDomainDelivery(d), nil
 }
 
-// ClaimAttempt claims attempt n of delivery id until until, or returns
-// notification.ErrDuplicate when that attempt is claimed already.
-func (s *Store) ClaimAttempt(ctx context.Context, id string, n int, until time.Time) error {
-	if _, err := s.claims.InsertOne(ctx, claimDoc{ID: claimID(id, n), Until: until}); err != nil {
-		if mongox.IsDuplicateKey(err) {
-			return fmt.Errorf("attempt %d of %s: %w", n, id, notification.ErrDuplicate)
-		}
-		return fmt.Errorf("claim attempt %d of %s: %w", n, id, err)
-	}
-	return nil
-}
-
-// AttemptClaim returns until when attempt n of delivery id is claimed, or
-// notification.ErrNotFound.
-func (s *Store) AttemptClaim(ctx context.Context, id string, n int) (time.Time, error) {
-	var c claimDoc
-	err := s.claims.FindOne(ctx, bson.D{{Key: "_id", Value: claimID(id, n)}}).Decode(&c)
-	if mongox.IsNotFound(err) {
-		return time.Time{}, fmt.Errorf("attempt %d of %s: %w", n, id, notification.ErrNotFound)
-	}
-	if err != nil {
-		return time.Time{}, fmt.Errorf("find claim of attempt %d of %s: %w", n, id, err)
-	}
-	return c.Until.UTC(), nil
-}
-
-// Record writes d's state by _id.
+// Record writes d's state if the stored delivery is still at d.Version
+// (mongox.UpdateVersioned), or reports notification.ErrConflict.
 func (s *Store) Record(ctx context.Context, d notification.Delivery) error {
 	set := bson.D{{Key: "status", Value: d.Status}, {Key: "attempts", Value: d.Attempts},
 		{Key: "attempts_base", Value: d.AttemptsBase}, {Key: "not_before", Value: d.NotBefore},
@@ -152,7 +122,13 @@ func (s *Store) Record(ctx context.Context, d notification.Delivery) error {
 	if len(unset) > 0 {
 		update = append(update, bson.E{Key: "$unset", Value: unset})
 	}
-	if _, err := s.deliveries.UpdateOne(ctx, bson.D{{Key: "_id", Value: d.ID}}, update); err != nil {
+	err := mongox.UpdateVersioned(ctx, s.deliveries, d.ID, d.Version, update)
+	switch {
+	case errors.Is(err, mongox.ErrConflict):
+		return fmt.Errorf("delivery %s at version %d: %w", d.ID, d.Version, notification.ErrConflict)
+	case errors.Is(err, mongox.ErrNotFound):
+		return fmt.Errorf("delivery %s: %w", d.ID, notification.ErrNotFound)
+	case err != nil:
 		return fmt.Errorf("record delivery %s: %w", d.ID, err)
 	}
 	return nil
@@ -226,7 +202,7 @@ func (s *Store) Deliveries(ctx context.Context, q notification.DeliveryQuery) ([
 	}
 	out := make([]notification.Delivery, len(docs))
 	for i, d := range docs {
-		out[i] = toBusDelivery(d)
+		out[i] = toDomainDelivery(d)
 	}
 	return out, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,7 +22,7 @@ func TestDeliveriesAgainstFerretDB(t *testing.T) {
 	mk := func(event, recipient, status string, attempts int, notBefore time.Time) notification.Delivery {
 		return notification.Delivery{ID: notification.DeliveryID(event, recipient, "email"), EventID: event, EventType: "t",
 			Recipient: recipient, Channel: "email", Address: "a@b.example", Title: "标题", Body: "正文",
-			Status: status, Attempts: attempts, NotBefore: notBefore, CreatedAt: t0}
+			Status: status, Attempts: attempts, NotBefore: notBefore, CreatedAt: t0, Version: 1}
 	}
 
 	lease0 := t0.Add(lease)
@@ -49,33 +48,59 @@ func TestDeliveriesAgainstFerretDB(t *testing.T) {
 			t.Fatalf("EnsureQueued moved the schedule: %v", ids)
 		}
 	})
-	t.Run("an attempt is claimed once, even by concurrent claimants", func(t *testing.T) {
-		var wins atomic.Int32
-		var wg sync.WaitGroup
-		for g := range 6 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				err := st.ClaimAttempt(ctx, sending.ID, 2, t0.Add(time.Duration(g+1)*time.Minute))
-				switch {
-				case err == nil:
-					wins.Add(1)
-				case !errors.Is(err, notification.ErrDuplicate):
-					t.Error(err)
-				}
-			}()
+	t.Run("of writers that read one version exactly one records, and the delivery holds its write", func(t *testing.T) {
+		for round := range 5 {
+			cur, err := st.Delivery(ctx, sending.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var winners []int
+			var mu sync.Mutex
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for g := range 6 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					d := cur
+					d.Attempts, d.NotBefore = cur.Attempts+1, t0.Add(time.Duration(g+1)*time.Minute)
+					<-start
+					err := st.Record(ctx, d)
+					switch {
+					case err == nil:
+						mu.Lock()
+						winners = append(winners, g)
+						mu.Unlock()
+					case !errors.Is(err, notification.ErrConflict):
+						t.Error(err)
+					}
+				}()
+			}
+			close(start)
+			wg.Wait()
+			if len(winners) != 1 {
+				t.Fatalf("round %d: writers %v won, want exactly one", round, winners)
+			}
+			got, err := st.Delivery(ctx, sending.ID)
+			if err != nil || got.Version != cur.Version+1 || got.Attempts != cur.Attempts+1 ||
+				!got.NotBefore.Equal(t0.Add(time.Duration(winners[0]+1)*time.Minute)) {
+				t.Fatalf("round %d: stored %+v (%v), want the write of %d at version %d", round, got, err, winners[0], cur.Version+1)
+			}
 		}
-		wg.Wait()
-		if wins.Load() != 1 {
-			t.Fatalf("%d claimants won attempt 2", wins.Load())
+		stale := sending // read at version 1, long gone
+		if err := st.Record(ctx, stale); !errors.Is(err, notification.ErrConflict) {
+			t.Fatalf("record on a stale version: %v", err)
 		}
-		until, err := st.AttemptClaim(ctx, sending.ID, 2)
-		if err != nil || until.Before(t0.Add(time.Minute)) || until.After(t0.Add(6*time.Minute)) {
-			t.Fatalf("claim until %v, %v", until, err)
+		missing := sending
+		missing.ID = "no-such-delivery"
+		if err := st.Record(ctx, missing); !errors.Is(err, notification.ErrNotFound) {
+			t.Fatalf("record of a missing delivery: %v", err)
 		}
-		if _, err := st.AttemptClaim(ctx, sending.ID, 3); !errors.Is(err, notification.ErrNotFound) {
-			t.Fatalf("unclaimed attempt: %v", err)
+		cur, err := st.Delivery(ctx, sending.ID)
+		if err != nil {
+			t.Fatal(err)
 		}
+		sending = cur
 	})
 	t.Run("record and schedule by _id", func(t *testing.T) {
 		d := sending
@@ -83,6 +108,7 @@ func TestDeliveriesAgainstFerretDB(t *testing.T) {
 		if err := st.Record(ctx, d); err != nil {
 			t.Fatal(err)
 		}
+		d.Version++
 		if err := st.Requeue(ctx, d.ID, d.NotBefore); err != nil {
 			t.Fatal(err)
 		}
@@ -118,6 +144,7 @@ func TestDeliveriesAgainstFerretDB(t *testing.T) {
 		if err := st.Record(ctx, stuck); err != nil {
 			t.Fatal(err)
 		}
+		stuck.Version++
 		if err := st.Dequeue(ctx, stuck.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -126,6 +153,7 @@ func TestDeliveriesAgainstFerretDB(t *testing.T) {
 		if err := st.Record(ctx, again); err != nil {
 			t.Fatal(err)
 		}
+		stuck.Version++
 		got, _ := st.Delivery(ctx, stuck.ID)
 		if got.DeadAt != nil || got.AttemptsBase != 2 || got.Status != notification.StatusRetry {
 			t.Fatalf("redelivered %+v", got)

@@ -4,6 +4,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -24,7 +25,6 @@ type Store struct {
 	preferences *mongo.Collection
 	projects    *mongo.Collection
 	items       *mongo.Collection
-	claims      *mongo.Collection
 }
 
 // New returns a store over db.
@@ -36,7 +36,6 @@ func New(db *mongo.Database) *Store {
 		preferences: db.Collection("preferences"),
 		projects:    db.Collection("projects"),
 		items:       db.Collection("item_stats"),
-		claims:      db.Collection("delivery_claims"),
 	}
 }
 
@@ -71,17 +70,18 @@ type entryDoc struct {
 	CreatedAt    time.Time  `bson:"created_at"`
 	Read         bool       `bson:"read"`
 	ReadAt       *time.Time `bson:"read_at,omitempty"`
+	Version      int64      `bson:"version"`
 }
 
 func toDBEntry(e notification.Entry) entryDoc {
 	return entryDoc{
 		ID: e.ID, Recipient: e.Recipient, Channel: e.Channel, Title: e.Title, Body: e.Body,
 		ProjectCode: e.ProjectCode, ItemID: e.ItemID, GreenChannel: e.GreenChannel, EventID: e.EventID,
-		CreatedAt: e.CreatedAt, Read: e.Read, ReadAt: e.ReadAt,
+		CreatedAt: e.CreatedAt, Read: e.Read, ReadAt: e.ReadAt, Version: 1,
 	}
 }
 
-func toBusEntry(d entryDoc) notification.Entry {
+func toDomainEntry(d entryDoc) notification.Entry {
 	e := notification.Entry{
 		ID: d.ID, Recipient: d.Recipient, Channel: d.Channel, Title: d.Title, Body: d.Body,
 		ProjectCode: d.ProjectCode, ItemID: d.ItemID, GreenChannel: d.GreenChannel, EventID: d.EventID,
@@ -127,7 +127,7 @@ func (s *Store) Inbox(ctx context.Context, q notification.InboxQuery) ([]notific
 	}
 	items := make([]notification.Entry, len(docs))
 	for i, d := range docs {
-		items[i] = toBusEntry(d)
+		items[i] = toDomainEntry(d)
 	}
 	return items, unread, nil
 }
@@ -141,26 +141,40 @@ func (s *Store) Unread(ctx context.Context, recipient string) (int, error) {
 	return int(n), nil
 }
 
-// MarkRead sets read on entry id, keeping the first read time. It reads
-// and writes by _id alone: a filter on "read" as well would scan the inbox
-// on FerretDB (and its conditional update is not atomic there anyway; two
-// concurrent first reads may both set read_at, a harmless race).
+// markReadAttempts bounds the rereads of an entry another reader is
+// marking at the same moment.
+const markReadAttempts = 10
+
+// MarkRead sets read on entry id, keeping the first read time: of readers
+// marking it at once, the versioned write lets one win and the others
+// find it read. It addresses the entry by _id alone (FerretDB scans on
+// any other filter).
 func (s *Store) MarkRead(ctx context.Context, id string, at time.Time) (notification.Entry, error) {
-	var d entryDoc
-	err := s.inbox.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
-	if mongox.IsNotFound(err) {
-		return notification.Entry{}, fmt.Errorf("inbox entry %s: %w", id, notification.ErrNotFound)
+	for attempt := 1; ; attempt++ {
+		var d entryDoc
+		err := s.inbox.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+		if mongox.IsNotFound(err) {
+			return notification.Entry{}, fmt.Errorf("inbox entry %s: %w", id, notification.ErrNotFound)
+		}
+		if err != nil {
+			return notification.Entry{}, fmt.Errorf("find inbox entry %s: %w", id, err)
+		}
+		if d.Read {
+			return toDomainEntry(d), nil
+		}
+		err = mongox.UpdateVersioned(ctx, s.inbox, id, d.Version,
+			bson.D{{Key: "$set", Value: bson.D{{Key: "read", Value: true}, {Key: "read_at", Value: at}}}})
+		switch {
+		case err == nil:
+			d.Read, d.ReadAt = true, &at
+			return toDomainEntry(d), nil
+		case !errors.Is(err, mongox.ErrConflict) || attempt == markReadAttempts:
+			return notification.Entry{}, fmt.Errorf("mark inbox entry %s read: %w", id, err)
+		}
+		select { // another reader holds it: it is read in a moment
+		case <-ctx.Done():
+			return notification.Entry{}, ctx.Err()
+		case <-time.After(time.Duration(attempt) * 5 * time.Millisecond):
+		}
 	}
-	if err != nil {
-		return notification.Entry{}, fmt.Errorf("find inbox entry %s: %w", id, err)
-	}
-	if d.Read {
-		return toBusEntry(d), nil
-	}
-	if _, err := s.inbox.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "read", Value: true}, {Key: "read_at", Value: at}}}}); err != nil {
-		return notification.Entry{}, fmt.Errorf("mark inbox entry %s read: %w", id, err)
-	}
-	d.Read, d.ReadAt = true, &at
-	return toBusEntry(d), nil
 }

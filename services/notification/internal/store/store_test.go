@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -89,6 +90,41 @@ func TestStoreAgainstFerretDB(t *testing.T) {
 		}
 		if unread != 3 || len(items) != 3 || items[0].ID != zrzy[2].ID {
 			t.Fatalf("unread %d, items %+v", unread, items)
+		}
+	})
+
+	t.Run("readers marking one entry at once agree on the first read time", func(t *testing.T) {
+		var wg sync.WaitGroup
+		got := make([]notification.Entry, 6)
+		for g := range got {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				e, err := st.MarkRead(ctx, zrzy[2].ID, t0.Add(time.Duration(g+1)*time.Hour))
+				if err != nil {
+					t.Error(err)
+				}
+				got[g] = e
+			}()
+		}
+		wg.Wait()
+		stored, _, err := st.Inbox(ctx, notification.InboxQuery{Recipient: "dept:zrzy", Limit: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var first *time.Time
+		for _, e := range stored {
+			if e.ID == zrzy[2].ID {
+				first = e.ReadAt
+			}
+		}
+		if first == nil {
+			t.Fatal("entry not read after six marks")
+		}
+		for g, e := range got {
+			if !e.Read || e.ReadAt == nil || !e.ReadAt.Equal(*first) {
+				t.Errorf("reader %d saw %+v, stored first read at %v", g, e, first)
+			}
 		}
 	})
 
