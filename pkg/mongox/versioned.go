@@ -19,8 +19,7 @@ const VersionField = "version"
 // Errors of versioned writes.
 var (
 	// ErrConflict: the document is no longer at the version the caller
-	// read, or another writer is moving it from that version right now.
-	// Read it again and retry.
+	// read. Read it again and retry.
 	ErrConflict = errors.New("document changed concurrently")
 	// ErrNotFound: no document has the id.
 	ErrNotFound = errors.New("document not found")
@@ -35,7 +34,7 @@ const ClaimLease = 10 * time.Second
 // document id of coll if the document is still at version, and bumps its
 // version, in one document write. Events to publish ride in the same write
 // (outbox.Push adds them to update). It reports ErrConflict when the
-// version moved (or is being moved by another writer right now) and
+// version moved and
 // ErrNotFound when there is no such document.
 //
 // On MongoDB this is one atomic UpdateOne filtered on {_id, version}. On
@@ -76,14 +75,7 @@ func UpdateExclusive(ctx context.Context, coll *mongo.Collection, id any, update
 		return err
 	}
 	if !ferret {
-		res, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
-		if err != nil {
-			return fmt.Errorf("update %s %v: %w", coll.Name(), id, err)
-		}
-		if res.MatchedCount != 1 {
-			return fmt.Errorf("%s %v: %w", coll.Name(), id, ErrNotFound)
-		}
-		return nil
+		return updateByID(ctx, coll, id, update)
 	}
 	for attempt := 0; ; attempt++ {
 		version, err := storedVersion(ctx, coll, id)
@@ -166,6 +158,12 @@ func updateClaimed(ctx context.Context, coll *mongo.Collection, id any, version 
 	if cur != version {
 		return fmt.Errorf("%s %v at version %d, not %d: %w", coll.Name(), id, cur, version, ErrConflict)
 	}
+	return updateByID(ctx, coll, id, update)
+}
+
+// updateByID applies update to document id, reporting ErrNotFound if there
+// is none.
+func updateByID(ctx context.Context, coll *mongo.Collection, id any, update bson.D) error {
 	res, err := coll.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
 	if err != nil {
 		return fmt.Errorf("update %s %v: %w", coll.Name(), id, err)
@@ -176,18 +174,20 @@ func updateClaimed(ctx context.Context, coll *mongo.Collection, id any, version 
 	return nil
 }
 
-// takeClaim inserts c, breaking an expired claim of the same version once.
+// takeClaim inserts c. A claim held by a live writer is waited out, as
+// MongoDB serialises two writes of one document: the holder may be the
+// outbox relay (UpdateExclusive, which leaves the version alone) or a writer
+// that fails, and then this write may still apply; the version check after
+// the claim decides. A claim past its lease belongs to a writer that crashed
+// and is broken.
 func takeClaim(ctx context.Context, claims *mongo.Collection, c claim) error {
-	for attempt := 0; ; attempt++ {
+	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
 		_, err := claims.InsertOne(ctx, c)
 		if err == nil {
 			return nil
 		}
 		if !IsDuplicateKey(err) {
 			return fmt.Errorf("claim %s: %w", c.ID, err)
-		}
-		if attempt > 0 {
-			return fmt.Errorf("claim %s held: %w", c.ID, ErrConflict)
 		}
 		var held claim
 		err = claims.FindOne(ctx, bson.D{{Key: "_id", Value: c.ID}}).Decode(&held)
@@ -197,7 +197,12 @@ func takeClaim(ctx context.Context, claims *mongo.Collection, c claim) error {
 		case err != nil:
 			return fmt.Errorf("read claim %s: %w", c.ID, err)
 		case time.Now().Before(held.Expires):
-			return fmt.Errorf("claim %s held: %w", c.ID, ErrConflict)
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("claim %s held: %w", c.ID, ctx.Err())
+			case <-time.After(wait):
+			}
+			continue
 		}
 		// The holder crashed (or stalled past the lease): break the claim.
 		// Deleting by _id has one winner; whoever wins or loses the delete

@@ -105,10 +105,12 @@ func TestUpdateVersionedErrors(t *testing.T) {
 	}
 }
 
-// A writer that crashed between its claim and its write leaves the claim;
-// it blocks the document until the lease runs out, then the next writer
-// breaks it.
-func TestUpdateVersionedBreaksAnExpiredClaim(t *testing.T) {
+// A claim held by a live writer is waited out: the holder may leave the
+// version alone (the outbox relay) or fail, and then the waiting write
+// applies. A writer that crashed between its claim and its write leaves the
+// claim; it blocks the document until the lease runs out, then the next
+// writer breaks it.
+func TestUpdateVersionedClaims(t *testing.T) {
 	ctx := context.Background()
 	coll := testenv.Mongo(t).Database("mongox_test").Collection("versioned_claims")
 	if _, err := coll.InsertOne(ctx, versionedDoc{ID: "doc", Version: 1}); err != nil {
@@ -119,15 +121,33 @@ func TestUpdateVersionedBreaksAnExpiredClaim(t *testing.T) {
 	if _, err := claims.InsertOne(ctx, live); err != nil {
 		t.Fatal(err)
 	}
-	if err := mongox.UpdateVersioned(ctx, coll, "doc", 1, set("count", 1)); !errors.Is(err, mongox.ErrConflict) {
-		t.Fatalf("write past a live claim: %v, want ErrConflict", err)
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if err := mongox.UpdateVersioned(short, coll, "doc", 1, set("count", 1)); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("write past a live claim: %v, want it to wait until its context ends", err)
 	}
-	if _, err := claims.UpdateOne(ctx, bson.D{{Key: "_id", Value: "doc#2"}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "expires", Value: time.Now().Add(-time.Second).UTC()}}}}); err != nil {
+	done := make(chan error, 1)
+	go func() { done <- mongox.UpdateVersioned(ctx, coll, "doc", 1, set("count", 1)) }()
+	if _, err := claims.DeleteOne(ctx, bson.D{{Key: "_id", Value: "doc#2"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := mongox.UpdateVersioned(ctx, coll, "doc", 1, set("count", 1)); err != nil {
+	if err := <-done; err != nil {
+		t.Fatalf("write after the holder released its claim without writing: %v", err)
+	}
+
+	stale := bson.D{{Key: "_id", Value: "doc#3"}, {Key: "expires", Value: time.Now().Add(-time.Second).UTC()}}
+	if _, err := claims.InsertOne(ctx, stale); err != nil {
+		t.Fatal(err)
+	}
+	if err := mongox.UpdateVersioned(ctx, coll, "doc", 2, set("count", 2)); err != nil {
 		t.Fatalf("write past an expired claim: %v", err)
+	}
+	var got versionedDoc
+	if err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: "doc"}}).Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != 3 || got.Count != 2 {
+		t.Fatalf("after both writes: %+v, want version 3, count 2", got)
 	}
 }
 

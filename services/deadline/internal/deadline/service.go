@@ -244,15 +244,9 @@ func (s *service) Fire(ctx context.Context, t Timer) (*Fired, error) {
 	next = next.WithNext(s.Config.Calendar, s.Policy)
 	switch err := s.Store.Update(ctx, next); {
 	case errors.Is(err, ErrConflict):
-		cur, gerr := s.Store.Get(ctx, d.ID)
-		if gerr == nil && cur.Version == d.Version {
-			// Not moved, only held: a writer that crashed holds it until
-			// its claim runs out. Try again then.
-			return nil, fmt.Errorf("record %s %s: %w", d.ID, t.Level, err)
-		}
 		// Another fire of this timer recorded it, or the lifecycle moved
 		// on and set the timer of what it made.
-		return nil, gerr
+		return nil, nil
 	case err != nil:
 		return nil, err
 	}

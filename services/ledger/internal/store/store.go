@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -69,15 +68,14 @@ func (s *Store) Create(ctx context.Context, p ledger.Project, msgs []event.Messa
 }
 
 // Update saves p, based on version base, with its events. It reports
-// ledger.ErrVersionConflict when the stored ledger is no longer at base
-// (or another writer is moving it from base right now).
+// ledger.ErrVersionConflict when the stored ledger is no longer at base.
 func (s *Store) Update(ctx context.Context, p ledger.Project, base int64, msgs []event.Message) error {
 	if p.Version != base+1 {
 		return fmt.Errorf("ledger %s: version %d does not follow %d", p.Code, p.Version, base)
 	}
 	out := entries(msgs)
 	update, stored := s.withEvents(ctx, p.Code, base, stateFields(toDBProject(p, nil)), out)
-	err := s.updateVersioned(ctx, p.Code, base, update)
+	err := mongox.UpdateVersioned(ctx, s.projects, p.Code, base, update)
 	switch {
 	case errors.Is(err, mongox.ErrConflict):
 		return fmt.Errorf("ledger %s at version %d: %w", p.Code, base, ledger.ErrVersionConflict)
@@ -94,38 +92,6 @@ func (s *Store) Update(ctx context.Context, p ledger.Project, base int64, msgs [
 			published: published && len(stored) == len(out)})
 	}
 	return nil
-}
-
-// heldWaits bounds how often a write waits for a claim that is not a
-// newer version (see updateVersioned); each wait is a few milliseconds
-// longer than the one before.
-const heldWaits = 10
-
-// updateVersioned is mongox.UpdateVersioned, waiting out a claim that only
-// holds the document still. On FerretDB the outbox sweep pulls published
-// events under the claim of the next version (mongox.UpdateExclusive), so
-// a department acting at that moment would be sent back with a conflict
-// although the ledger is still at the version it read. A conflict is
-// final once the stored version moved on.
-func (s *Store) updateVersioned(ctx context.Context, code string, base int64, update bson.D) error {
-	for wait := 1; ; wait++ {
-		err := mongox.UpdateVersioned(ctx, s.projects, code, base, update)
-		if !errors.Is(err, mongox.ErrConflict) || wait > heldWaits {
-			return err
-		}
-		var cur struct {
-			Version int64 `bson:"version"`
-		}
-		if rerr := s.projects.FindOne(ctx, bson.D{{Key: "_id", Value: code}},
-			options.FindOne().SetProjection(bson.D{{Key: mongox.VersionField, Value: 1}})).Decode(&cur); rerr != nil || cur.Version != base {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Duration(wait) * 5 * time.Millisecond):
-		}
-	}
 }
 
 // stateFields are every field a write may change; the version is bumped

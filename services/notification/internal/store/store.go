@@ -171,7 +171,7 @@ func (s *Store) MarkRead(ctx context.Context, id string, at time.Time) (notifica
 		case !errors.Is(err, mongox.ErrConflict) || attempt == markReadAttempts:
 			return notification.Entry{}, fmt.Errorf("mark inbox entry %s read: %w", id, err)
 		}
-		select { // another reader holds it: it is read in a moment
+		select { // another reader marked it first: read it again
 		case <-ctx.Done():
 			return notification.Entry{}, ctx.Err()
 		case <-time.After(time.Duration(attempt) * 5 * time.Millisecond):
