@@ -15,7 +15,7 @@ SERVICES := intake ledger deadline coordination-meeting notification
 MODULES := ./pkg/... ./services/intake/... ./services/ledger/... ./services/deadline/... \
 	./services/coordination-meeting/... ./services/notification/... ./tools/... ./e2e/... ./deploy/...
 
-.PHONY: run build test vet bench bench-deadline proto proto-check dashboards tools clean
+.PHONY: run build test vet bench bench-deadline bench-ledger proto proto-check dashboards tools clean
 
 ## run: start the whole system locally (embedded NATS + FerretDB + demo data). Ctrl-C stops it.
 run: build
@@ -40,6 +40,10 @@ bench:
 ## bench-deadline: 10,000 deadline timers due at once among TUIJIN_BENCH_TIMERS (default 1,000,000)
 bench-deadline:
 	go test -run '^$$' -bench FireDueBatch -benchtime 1x -timeout 60m ./services/deadline/internal/deadline/
+
+## bench-ledger: department actions over HTTP with 1 and 8 clients, against the raw write rate of the same store
+bench-ledger:
+	go test -run '^$$' -bench ActionPath -benchtime 400x -timeout 30m ./services/ledger/internal/transport/
 
 tools: $(BUF) $(PROTOC_GEN_GO)
 $(BUF):

@@ -121,7 +121,7 @@ func setup(clk clock.Clock) func(cfg *config) platform.Setup {
 				Leader:     func(code string) (string, bool) { d, ok := o.Department(code); return d.Leader, ok },
 			}
 			svc := notification.NewService(notification.Deps{
-				Store: st, Templates: tpl, Names: names, Directory: dir, Senders: senders, Clock: clk, Log: app.Log,
+				Entries: st, Queue: st, Prefs: st, Projects: st, Stats: st, Templates: tpl, Names: names, Directory: dir, Senders: senders, Clock: clk, Log: app.Log,
 				Metrics: transport.Metrics(app.Registry),
 				Config: notification.Config{Retry: notification.RetryPolicy{MaxAttempts: cfg.Retry.MaxAttempts, Backoff: backoff},
 					Lease: cfg.Lease, SendTimeout: cfg.SendTimeout, InlineBudget: cfg.InlineBudget},

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-func (s *service) Notify(ctx context.Context, n Notice) error {
+func (s *Service) Notify(ctx context.Context, n Notice) error {
 	if err := n.Validate(); err != nil {
 		return err
 	}
@@ -47,10 +47,10 @@ func (s *service) Notify(ctx context.Context, n Notice) error {
 
 // deliverInbox writes the entry under the delivery's id: the insert is the
 // send, and a second one is a no-op.
-func (s *service) deliverInbox(ctx context.Context, n Notice, recipient, title, body string) error {
+func (s *Service) deliverInbox(ctx context.Context, n Notice, recipient, title, body string) error {
 	now := s.now()
 	id := DeliveryID(n.EventID, recipient, ChannelInbox)
-	err := s.Store.InsertEntry(ctx, Entry{ID: id, Recipient: recipient, Channel: ChannelInbox, Title: title, Body: body,
+	err := s.Entries.InsertEntry(ctx, Entry{ID: id, Recipient: recipient, Channel: ChannelInbox, Title: title, Body: body,
 		ProjectCode: n.ProjectCode, ItemID: n.ItemID, GreenChannel: n.GreenChannel, EventID: n.EventID, CreatedAt: now})
 	switch {
 	case errors.Is(err, ErrDuplicate):
@@ -59,7 +59,7 @@ func (s *service) deliverInbox(ctx context.Context, n Notice, recipient, title, 
 	default:
 		s.Metrics.Delivered(ChannelInbox)
 	}
-	err = s.Store.InsertDelivery(ctx, Delivery{ID: id, EventID: n.EventID, EventType: n.EventType, Recipient: recipient,
+	err = s.Queue.InsertDelivery(ctx, Delivery{ID: id, EventID: n.EventID, EventType: n.EventType, Recipient: recipient,
 		Channel: ChannelInbox, Title: title, Body: body, Status: StatusSent, Attempts: 1, NotBefore: now,
 		CreatedAt: now, SentAt: &now, Version: 1})
 	if err != nil && !errors.Is(err, ErrDuplicate) {
@@ -71,7 +71,7 @@ func (s *service) deliverInbox(ctx context.Context, n Notice, recipient, title, 
 // deliver records the delivery, claimed by this very insert when it may go
 // out now, and sends it; without inline it is queued for the worker, due at
 // once. Quiet hours and digests hold it instead.
-func (s *service) deliver(ctx context.Context, n Notice, recipient, ch, addr, title, body string, prefs Preferences, inline bool) error {
+func (s *Service) deliver(ctx context.Context, n Notice, recipient, ch, addr, title, body string, prefs Preferences, inline bool) error {
 	now := s.now()
 	d := Delivery{ID: DeliveryID(n.EventID, recipient, ch), EventID: n.EventID, EventType: n.EventType,
 		Recipient: recipient, Channel: ch, Address: addr, Title: title, Body: body,
@@ -88,18 +88,18 @@ func (s *service) deliver(ctx context.Context, n Notice, recipient, ch, addr, ti
 	case !inline:
 		d.Status, d.Attempts, d.NotBefore = StatusPending, 0, now
 	}
-	err := s.Store.InsertDelivery(ctx, d)
+	err := s.Queue.InsertDelivery(ctx, d)
 	if errors.Is(err, ErrDuplicate) {
 		// A redelivered event: the delivery exists. Whoever claimed it sends
 		// it; make sure it is queued in case that claimant crashed.
-		cur, err := s.Store.Delivery(ctx, d.ID)
+		cur, err := s.Queue.Delivery(ctx, d.ID)
 		if err != nil {
 			return fmt.Errorf("delivery %s: %w", d.ID, err)
 		}
 		if Final(cur.Status) || cur.Status == StatusDigest {
 			return nil
 		}
-		if err := s.Store.EnsureQueued(ctx, d.ID, cur.NotBefore); err != nil {
+		if err := s.Queue.EnsureQueued(ctx, d.ID, cur.NotBefore); err != nil {
 			return fmt.Errorf("queue delivery %s: %w", d.ID, err)
 		}
 		return s.attempt(ctx, d.ID)
@@ -120,22 +120,22 @@ func (s *service) deliver(ctx context.Context, n Notice, recipient, ch, addr, ti
 // moving the delivery, at the version read, to sending under a new lease:
 // of the workers that read it, one wins. A delivery still sending when its
 // lease ran out (its sender died or hangs) counts that attempt as made.
-func (s *service) attempt(ctx context.Context, id string) error {
+func (s *Service) attempt(ctx context.Context, id string) error {
 	now := s.now()
-	d, err := s.Store.Delivery(ctx, id)
+	d, err := s.Queue.Delivery(ctx, id)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return s.Store.Dequeue(ctx, id)
+		return s.Queue.Dequeue(ctx, id)
 	case err != nil:
 		return fmt.Errorf("delivery %s: %w", id, err)
 	case Final(d.Status) || d.Status == StatusDigest:
-		return s.Store.Dequeue(ctx, id)
+		return s.Queue.Dequeue(ctx, id)
 	case d.NotBefore.After(now):
-		return s.Store.Requeue(ctx, id, d.NotBefore)
+		return s.Queue.Requeue(ctx, id, d.NotBefore)
 	}
 	lease := now.Add(s.Config.Lease)
 	d.Status, d.NotBefore, d.Attempts = StatusSending, lease, d.Attempts+1
-	err = s.Store.Record(ctx, d)
+	err = s.Queue.Record(ctx, d)
 	if errors.Is(err, ErrConflict) {
 		return nil // another worker claimed it, or its sender settled it: they schedule it
 	}
@@ -143,7 +143,7 @@ func (s *service) attempt(ctx context.Context, id string) error {
 		return fmt.Errorf("claim attempt %d of %s: %w", d.Attempts, id, err)
 	}
 	d.Version++
-	if err := s.Store.Requeue(ctx, id, lease); err != nil {
+	if err := s.Queue.Requeue(ctx, id, lease); err != nil {
 		return err
 	}
 	return s.send(ctx, d)
@@ -152,7 +152,7 @@ func (s *service) attempt(ctx context.Context, id string) error {
 // send makes attempt d.Attempts of delivery d, which the caller claimed,
 // and records its outcome unless the delivery moved on meanwhile (this
 // attempt outlived its lease and the next one was claimed).
-func (s *service) send(ctx context.Context, d Delivery) error {
+func (s *Service) send(ctx context.Context, d Delivery) error {
 	var err error
 	if sender, ok := s.Senders[d.Channel]; ok {
 		sctx, cancel := context.WithTimeout(ctx, s.Config.SendTimeout)
@@ -172,7 +172,7 @@ func (s *service) send(ctx context.Context, d Delivery) error {
 	}
 	// Recorded state first, the schedule after: a crash in between leaves
 	// a queue entry whose next look finds the delivery final.
-	switch err := s.Store.Record(ctx, d); {
+	switch err := s.Queue.Record(ctx, d); {
 	case errors.Is(err, ErrConflict):
 		s.Log.Warn("delivery taken over before its outcome was recorded", "id", d.ID, "attempt", d.Attempts)
 		return nil
@@ -181,9 +181,9 @@ func (s *service) send(ctx context.Context, d Delivery) error {
 	}
 	var qerr error
 	if Final(d.Status) {
-		qerr = s.Store.Dequeue(ctx, d.ID)
+		qerr = s.Queue.Dequeue(ctx, d.ID)
 	} else {
-		qerr = s.Store.Requeue(ctx, d.ID, d.NotBefore)
+		qerr = s.Queue.Requeue(ctx, d.ID, d.NotBefore)
 	}
 	if qerr != nil {
 		return fmt.Errorf("settle delivery %s: %w", d.ID, qerr)
@@ -204,8 +204,8 @@ func (s *service) send(ctx context.Context, d Delivery) error {
 	return nil
 }
 
-func (s *service) RetryDue(ctx context.Context) (int, error) {
-	ids, err := s.Store.Due(ctx, s.now(), s.Config.DueBatch)
+func (s *Service) RetryDue(ctx context.Context) (int, error) {
+	ids, err := s.Queue.Due(ctx, s.now(), s.Config.DueBatch)
 	if err != nil {
 		return 0, fmt.Errorf("due deliveries: %w", err)
 	}
@@ -219,7 +219,7 @@ func (s *service) RetryDue(ctx context.Context) (int, error) {
 
 // RunWorker retries due deliveries and sends the periodic messages every
 // interval until ctx is done; a busy queue is drained without waiting.
-func RunWorker(ctx context.Context, svc Service, interval time.Duration, log *slog.Logger) error {
+func RunWorker(ctx context.Context, svc Worker, interval time.Duration, log *slog.Logger) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

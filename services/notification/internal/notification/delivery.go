@@ -57,7 +57,7 @@ type Delivery struct {
 	SentAt       *time.Time `json:"sent_at,omitempty"`
 	DeadAt       *time.Time `json:"dead_at,omitempty"`
 	// Version counts the writes of the delivery: 1 when inserted. Every
-	// write is based on the version read (Store.Record).
+	// write is based on the version read (DeliveryStore.Record).
 	Version int64 `json:"-"`
 }
 

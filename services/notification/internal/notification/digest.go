@@ -22,8 +22,8 @@ const DigestEventType = "tuijin.notification.digest"
 // The digest is recorded before the held messages are marked digested, so
 // a crash in between repeats those messages in the next digest rather than
 // dropping them.
-func (s *service) SendDigests(ctx context.Context) (int, error) {
-	held, err := s.Store.Deliveries(ctx, DeliveryQuery{Status: StatusDigest, Limit: 10000})
+func (s *Service) SendDigests(ctx context.Context) (int, error) {
+	held, err := s.Queue.Deliveries(ctx, DeliveryQuery{Status: StatusDigest, Limit: 10000})
 	if err != nil {
 		return 0, fmt.Errorf("held deliveries: %w", err)
 	}
@@ -48,7 +48,7 @@ func (s *service) SendDigests(ctx context.Context) (int, error) {
 		sort.Slice(items, func(i, j int) bool { return items[i].CreatedAt.Before(items[j].CreatedAt) })
 		eventID := "digest:" + date
 		id := DeliveryID(eventID, k.recipient, k.channel)
-		if _, err := s.Store.Delivery(ctx, id); err == nil {
+		if _, err := s.Queue.Delivery(ctx, id); err == nil {
 			continue // today's digest went out; these wait for tomorrow's
 		} else if !errors.Is(err, ErrNotFound) {
 			return sent, err
@@ -61,7 +61,7 @@ func (s *service) SendDigests(ctx context.Context) (int, error) {
 		d := Delivery{ID: id, EventID: eventID, EventType: DigestEventType, Recipient: k.recipient, Channel: k.channel,
 			Address: items[len(items)-1].Address, Title: title, Body: body, Status: StatusSending, Attempts: 1,
 			NotBefore: lease, CreatedAt: now, Version: 1}
-		err = s.Store.InsertDelivery(ctx, d)
+		err = s.Queue.InsertDelivery(ctx, d)
 		if errors.Is(err, ErrDuplicate) {
 			continue // another replica is sending it
 		}
@@ -72,7 +72,7 @@ func (s *service) SendDigests(ctx context.Context) (int, error) {
 			h.Status, h.LastError = StatusDigested, ""
 			// A held message that changed meanwhile is judged afresh by
 			// the next digest: at worst it is repeated there.
-			if err := s.Store.Record(ctx, h); err != nil && !errors.Is(err, ErrConflict) {
+			if err := s.Queue.Record(ctx, h); err != nil && !errors.Is(err, ErrConflict) {
 				return sent, err
 			}
 		}
@@ -99,7 +99,7 @@ type Schedule struct {
 // the departments' summaries once a day after SummaryAt, the bulletin once
 // a week after Monday's BulletinAt. Replicas may all
 // call it: the messages' derived ids make each go out once.
-func (s *service) Periodic(ctx context.Context) error {
+func (s *Service) Periodic(ctx context.Context) error {
 	now := s.now().In(CST)
 	day := now.Format("2006-01-02")
 	if due(now, s.Schedule.DigestAt) && s.lastDigest() != day {
@@ -135,8 +135,8 @@ func due(now time.Time, hhmm string) bool {
 
 // SendBulletin sends the weekly bulletin (通报) of the week from Monday
 // from to every department.
-func (s *service) SendBulletin(ctx context.Context, from time.Time) error {
-	stats, err := s.Store.ItemStats(ctx)
+func (s *Service) SendBulletin(ctx context.Context, from time.Time) error {
+	stats, err := s.Stats.ItemStats(ctx)
 	if err != nil {
 		return fmt.Errorf("item statistics: %w", err)
 	}

@@ -9,29 +9,29 @@ import (
 	"github.com/tuijin/tuijin/pkg/apperr"
 )
 
-func (s *service) NotifyAssigned(ctx context.Context, a Assignment) error {
+func (s *Service) NotifyAssigned(ctx context.Context, a Assignment) error {
 	if err := a.Validate(); err != nil {
 		return err
 	}
-	if err := s.Store.TrackAssigned(ctx, a.ItemID, a.Department, s.now()); err != nil {
+	if err := s.Stats.TrackAssigned(ctx, a.ItemID, a.Department, s.now()); err != nil {
 		return err
 	}
 	if a.Officer != "" && projectCodeRE.MatchString(a.ProjectCode) {
-		if err := s.Store.PutProject(ctx, Project{Code: a.ProjectCode, Officer: a.Officer}); err != nil {
+		if err := s.Projects.PutProject(ctx, Project{Code: a.ProjectCode, Officer: a.Officer}); err != nil {
 			return err
 		}
 	}
 	return s.Notify(ctx, AssignedNotice(a, s.Names))
 }
 
-func (s *service) NotifyChanged(ctx context.Context, c ItemChange) error {
+func (s *Service) NotifyChanged(ctx context.Context, c ItemChange) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
 	if err := s.trackChange(ctx, c); err != nil {
 		return err
 	}
-	p, err := s.Store.Project(ctx, c.ProjectCode)
+	p, err := s.Projects.Project(ctx, c.ProjectCode)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("project %s: %w", c.ProjectCode, err)
 	}
@@ -40,60 +40,60 @@ func (s *service) NotifyChanged(ctx context.Context, c ItemChange) error {
 
 // trackChange keeps the bulletin's statistics of the item in step with its
 // status.
-func (s *service) trackChange(ctx context.Context, c ItemChange) error {
+func (s *Service) trackChange(ctx context.Context, c ItemChange) error {
 	switch {
 	case Finished(c.ToStatus):
 		at := c.ChangedAt
 		if at.IsZero() {
 			at = s.now()
 		}
-		return s.Store.TrackFinished(ctx, c.ItemID, c.Department, at.UTC().Truncate(time.Millisecond))
+		return s.Stats.TrackFinished(ctx, c.ItemID, c.Department, at.UTC().Truncate(time.Millisecond))
 	case Withdrawn(c.ToStatus):
-		return s.Store.TrackWithdrawn(ctx, c.ItemID, c.Department)
+		return s.Stats.TrackWithdrawn(ctx, c.ItemID, c.Department)
 	case Reopened(c.FromStatus, c.ToStatus):
-		return s.Store.TrackReopened(ctx, c.ItemID, c.Department)
+		return s.Stats.TrackReopened(ctx, c.ItemID, c.Department)
 	}
 	return nil
 }
 
-func (s *service) NotifyRequest(ctx context.Context, r RequestAck) error {
+func (s *Service) NotifyRequest(ctx context.Context, r RequestAck) error {
 	if err := r.Validate(); err != nil {
 		return err
 	}
 	return s.Notify(ctx, RequestNotice(r))
 }
 
-func (s *service) NotifyDeadline(ctx context.Context, d DeadlineAlert) error {
+func (s *Service) NotifyDeadline(ctx context.Context, d DeadlineAlert) error {
 	if err := d.Validate(); err != nil {
 		return err
 	}
 	if d.Kind == "item" && d.Level >= LevelRed && d.RefID != "" {
-		if err := s.Store.TrackOverdue(ctx, d.RefID, d.Department); err != nil {
+		if err := s.Stats.TrackOverdue(ctx, d.RefID, d.Department); err != nil {
 			return err
 		}
 	}
 	return s.Notify(ctx, DeadlineNotice(d, s.Names))
 }
 
-func (s *service) NotifyMeeting(ctx context.Context, m MeetingInvite) error {
+func (s *Service) NotifyMeeting(ctx context.Context, m MeetingInvite) error {
 	if err := m.Validate(); err != nil {
 		return err
 	}
 	return s.Notify(ctx, MeetingNotice(m, s.Names))
 }
 
-func (s *service) NotifyAction(ctx context.Context, a ActionAssigned) error {
+func (s *Service) NotifyAction(ctx context.Context, a ActionAssigned) error {
 	if err := a.Validate(); err != nil {
 		return err
 	}
 	return s.Notify(ctx, ActionNotice(a, s.Names))
 }
 
-func (s *service) RememberProject(ctx context.Context, p Project) error {
+func (s *Service) RememberProject(ctx context.Context, p Project) error {
 	if !projectCodeRE.MatchString(p.Code) {
 		return apperr.Invalid("code", "invalid_code", "the project has no valid code")
 	}
-	if err := s.Store.PutProject(ctx, p); err != nil {
+	if err := s.Projects.PutProject(ctx, p); err != nil {
 		return fmt.Errorf("remember project %s: %w", p.Code, err)
 	}
 	return nil

@@ -18,9 +18,9 @@ type UnreadCount struct {
 // the API win over the recipients file; addresses missing there come from
 // the file, then from the event. A recipient nobody configured gets the
 // inbox, plus SMS when the event carries a phone (an owner's request).
-func (s *service) effective(ctx context.Context, a Addressee) (Preferences, error) {
+func (s *Service) effective(ctx context.Context, a Addressee) (Preferences, error) {
 	file, inFile := s.Directory[a.Recipient]
-	p, err := s.Store.Preferences(ctx, a.Recipient)
+	p, err := s.Prefs.Preferences(ctx, a.Recipient)
 	configured := err == nil
 	switch {
 	case errors.Is(err, ErrNotFound) && inFile:
@@ -39,8 +39,8 @@ func (s *service) effective(ctx context.Context, a Addressee) (Preferences, erro
 	return p, nil
 }
 
-func (s *service) Inbox(ctx context.Context, q InboxQuery) (Inbox, error) {
-	items, unread, err := s.Store.Inbox(ctx, q)
+func (s *Service) Inbox(ctx context.Context, q InboxQuery) (Inbox, error) {
+	items, unread, err := s.Entries.Inbox(ctx, q)
 	if err != nil {
 		return Inbox{}, fmt.Errorf("inbox of %s: %w", q.Recipient, err)
 	}
@@ -50,16 +50,16 @@ func (s *service) Inbox(ctx context.Context, q InboxQuery) (Inbox, error) {
 	return Inbox{Recipient: q.Recipient, Unread: unread, Items: items}, nil
 }
 
-func (s *service) Unread(ctx context.Context, recipient string) (UnreadCount, error) {
-	n, err := s.Store.Unread(ctx, recipient)
+func (s *Service) Unread(ctx context.Context, recipient string) (UnreadCount, error) {
+	n, err := s.Entries.Unread(ctx, recipient)
 	if err != nil {
 		return UnreadCount{}, fmt.Errorf("unread of %s: %w", recipient, err)
 	}
 	return UnreadCount{Recipient: recipient, Unread: n}, nil
 }
 
-func (s *service) MarkRead(ctx context.Context, id string) (Entry, error) {
-	e, err := s.Store.MarkRead(ctx, id, s.now())
+func (s *Service) MarkRead(ctx context.Context, id string) (Entry, error) {
+	e, err := s.Entries.MarkRead(ctx, id, s.now())
 	if errors.Is(err, ErrNotFound) {
 		return Entry{}, apperr.NotFound("entry_not_found", "no inbox entry "+id)
 	}
@@ -69,8 +69,8 @@ func (s *service) MarkRead(ctx context.Context, id string) (Entry, error) {
 	return e, nil
 }
 
-func (s *service) Deliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, error) {
-	ds, err := s.Store.Deliveries(ctx, q)
+func (s *Service) Deliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, error) {
+	ds, err := s.Queue.Deliveries(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("deliveries: %w", err)
 	}
@@ -80,8 +80,8 @@ func (s *service) Deliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, 
 	return ds, nil
 }
 
-func (s *service) Delivery(ctx context.Context, id string) (Delivery, error) {
-	d, err := s.Store.Delivery(ctx, id)
+func (s *Service) Delivery(ctx context.Context, id string) (Delivery, error) {
+	d, err := s.Queue.Delivery(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return Delivery{}, apperr.NotFound("delivery_not_found", "no delivery "+id)
 	}
@@ -94,7 +94,7 @@ func (s *service) Delivery(ctx context.Context, id string) (Delivery, error) {
 // Redeliver requeues a dead letter with its attempts reset; the worker
 // sends it on its next round. Only a dead delivery can be redelivered: any
 // other is still owed or was sent.
-func (s *service) Redeliver(ctx context.Context, id string) (Delivery, error) {
+func (s *Service) Redeliver(ctx context.Context, id string) (Delivery, error) {
 	d, err := s.Delivery(ctx, id)
 	if err != nil {
 		return Delivery{}, err
@@ -103,7 +103,7 @@ func (s *service) Redeliver(ctx context.Context, id string) (Delivery, error) {
 		return Delivery{}, apperr.Conflict("not_dead", "delivery "+id+" is "+d.Status+"; only a dead delivery can be redelivered")
 	}
 	d.Status, d.AttemptsBase, d.NotBefore, d.DeadAt = StatusRetry, d.Attempts, s.now(), nil
-	err = s.Store.Record(ctx, d)
+	err = s.Queue.Record(ctx, d)
 	if errors.Is(err, ErrConflict) {
 		return Delivery{}, apperr.Conflict("delivery_changed", "delivery "+id+" changed meanwhile; read it again")
 	}
@@ -111,17 +111,17 @@ func (s *service) Redeliver(ctx context.Context, id string) (Delivery, error) {
 		return Delivery{}, fmt.Errorf("redeliver %s: %w", id, err)
 	}
 	d.Version++
-	if err := s.Store.Requeue(ctx, id, d.NotBefore); err != nil {
+	if err := s.Queue.Requeue(ctx, id, d.NotBefore); err != nil {
 		return Delivery{}, fmt.Errorf("redeliver %s: %w", id, err)
 	}
 	return d, nil
 }
 
-func (s *service) Preferences(ctx context.Context, recipient string) (Preferences, error) {
+func (s *Service) Preferences(ctx context.Context, recipient string) (Preferences, error) {
 	return s.effective(ctx, Addressee{Recipient: recipient})
 }
 
-func (s *service) SetPreferences(ctx context.Context, p Preferences) (Preferences, error) {
+func (s *Service) SetPreferences(ctx context.Context, p Preferences) (Preferences, error) {
 	// Validate with the addresses the file supplies, store only what was sent.
 	merged := p
 	if f, ok := s.Directory[p.Recipient]; ok {
@@ -132,7 +132,7 @@ func (s *service) SetPreferences(ctx context.Context, p Preferences) (Preference
 	if err := merged.Validate(); err != nil {
 		return Preferences{}, err
 	}
-	if err := s.Store.PutPreferences(ctx, p); err != nil {
+	if err := s.Prefs.PutPreferences(ctx, p); err != nil {
 		return Preferences{}, fmt.Errorf("store preferences of %s: %w", p.Recipient, err)
 	}
 	return merged, nil

@@ -15,15 +15,17 @@ var (
 	ErrDuplicate = errors.New("already exists")
 	ErrNotFound  = errors.New("not found")
 	// ErrConflict: the delivery is no longer at the version it was read
-	// at (or another writer is moving it from there right now).
+	// at.
 	ErrConflict = errors.New("changed meanwhile")
 )
 
-// Store keeps inbox entries, deliveries, their retry queue, preferences and
-// the projection of projects. Every hot path addresses a document by _id;
-// the only filtered scan on a hot path is the retry queue's, which holds
-// just the deliveries still owed.
-type Store interface {
+// The stores the service is built from, split by use; one MongoDB store
+// implements them all. Every hot path addresses a document by _id; the only
+// filtered scan on a hot path is the retry queue's, which holds just the
+// deliveries still owed.
+
+// EntryStore keeps the inbox.
+type EntryStore interface {
 	// InsertEntry saves e, or returns ErrDuplicate when e.ID is stored already.
 	InsertEntry(ctx context.Context, e Entry) error
 	// Inbox returns a page of q.Recipient's entries, newest first, and how
@@ -34,7 +36,10 @@ type Store interface {
 	// MarkRead marks entry id read, keeping the first read time; it returns
 	// the entry, or ErrNotFound.
 	MarkRead(ctx context.Context, id string, at time.Time) (Entry, error)
+}
 
+// DeliveryStore keeps deliveries and the queue of those still owed.
+type DeliveryStore interface {
 	// InsertDelivery saves d (at version 1), or returns ErrDuplicate when
 	// d.ID exists: inserting is claiming. Unless final or held for a
 	// digest, d is queued at d.NotBefore, for a delivery inserted as
@@ -55,18 +60,25 @@ type Store interface {
 	// Due returns up to limit queued ids due at now, earliest first.
 	Due(ctx context.Context, now time.Time, limit int) ([]string, error)
 	Deliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, error)
+}
 
-	// Preferences returns what PUT /v1/preferences stored, or ErrNotFound.
+// PreferenceStore keeps what PUT /v1/preferences stored.
+type PreferenceStore interface {
+	// Preferences returns the stored preferences, or ErrNotFound.
 	Preferences(ctx context.Context, recipient string) (Preferences, error)
 	PutPreferences(ctx context.Context, p Preferences) error
+}
 
+// ProjectStore keeps the projection of projects that notices name.
+type ProjectStore interface {
 	PutProject(ctx context.Context, p Project) error
 	// Project returns the projection of project code, or ErrNotFound.
 	Project(ctx context.Context, code string) (Project, error)
+}
 
-	// TrackAssigned, TrackFinished, TrackWithdrawn, TrackReopened and
-	// TrackOverdue keep the per-item statistics of the weekly bulletin,
-	// each an upsert by item id.
+// StatsStore keeps the per-item statistics of the weekly bulletin, each
+// change an upsert by item id.
+type StatsStore interface {
 	TrackAssigned(ctx context.Context, itemID, dept string, at time.Time) error
 	TrackFinished(ctx context.Context, itemID, dept string, at time.Time) error
 	TrackWithdrawn(ctx context.Context, itemID, dept string) error
@@ -78,8 +90,8 @@ type Store interface {
 	ItemStats(ctx context.Context) ([]ItemStat, error)
 }
 
-// Service is notification's use cases.
-type Service interface {
+// Notifier turns events into deliveries.
+type Notifier interface {
 	// Notify renders n for each recipient and delivers it on every channel
 	// the recipient wants, once per (event, recipient, channel) however
 	// often the event arrives. It returns once every delivery is recorded;
@@ -93,6 +105,10 @@ type Service interface {
 	NotifyAction(ctx context.Context, a ActionAssigned) error
 	// RememberProject keeps what later notices need of a project.
 	RememberProject(ctx context.Context, p Project) error
+}
+
+// Worker is the work done on time rather than on an event.
+type Worker interface {
 	// RetryDue attempts the queued deliveries that are due and reports how
 	// many it attempted.
 	RetryDue(ctx context.Context) (int, error)
@@ -101,7 +117,10 @@ type Service interface {
 	SendDigests(ctx context.Context) (int, error)
 	SendBulletin(ctx context.Context, weekStart time.Time) error
 	SendSummaries(ctx context.Context) error
+}
 
+// Queries are the inbox, delivery log and preferences API.
+type Queries interface {
 	Inbox(ctx context.Context, q InboxQuery) (Inbox, error)
 	Unread(ctx context.Context, recipient string) (UnreadCount, error)
 	MarkRead(ctx context.Context, id string) (Entry, error)
@@ -141,7 +160,11 @@ var DefaultConfig = Config{Retry: DefaultRetry, Lease: 2 * time.Minute, SendTime
 
 // Deps are what the service is built from.
 type Deps struct {
-	Store     Store
+	Entries   EntryStore
+	Queue     DeliveryStore
+	Prefs     PreferenceStore
+	Projects  ProjectStore
+	Stats     StatsStore
 	Templates *Templates
 	Names     Names
 	Directory Directory
@@ -156,7 +179,9 @@ type Deps struct {
 	Schedule    Schedule
 }
 
-type service struct {
+// Service is notification's use cases: a Notifier, a Worker and the
+// Queries.
+type Service struct {
 	Deps
 	mu             sync.Mutex
 	lastDigestDay  string
@@ -164,44 +189,44 @@ type service struct {
 	lastSummaryDay string
 }
 
-func (s *service) lastSummary() string {
+func (s *Service) lastSummary() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.lastSummaryDay
 }
 
-func (s *service) setLastSummary(day string) {
+func (s *Service) setLastSummary(day string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lastSummaryDay = day
 }
 
-func (s *service) lastDigest() string {
+func (s *Service) lastDigest() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.lastDigestDay
 }
 
-func (s *service) setLastDigest(day string) {
+func (s *Service) setLastDigest(day string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lastDigestDay = day
 }
 
-func (s *service) lastBulletin() time.Time {
+func (s *Service) lastBulletin() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.lastBulletinWk
 }
 
-func (s *service) setLastBulletin(week time.Time) {
+func (s *Service) setLastBulletin(week time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lastBulletinWk = week
 }
 
 // NewService returns the notification use cases.
-func NewService(d Deps) Service {
+func NewService(d Deps) *Service {
 	noop := func(string) {}
 	if d.Metrics.Delivered == nil {
 		d.Metrics.Delivered = noop
@@ -233,7 +258,7 @@ func NewService(d Deps) Service {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
-	return &service{Deps: d}
+	return &Service{Deps: d}
 }
 
-func (s *service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Millisecond) }
+func (s *Service) now() time.Time { return s.Clock.Now().UTC().Truncate(time.Millisecond) }

@@ -60,8 +60,8 @@ func SummaryNotice(sums []DeptSummary, at time.Time, names Names) Notice {
 }
 
 // SendSummaries sends every department its daily summary as of now.
-func (s *service) SendSummaries(ctx context.Context) error {
-	stats, err := s.Store.ItemStats(ctx)
+func (s *Service) SendSummaries(ctx context.Context) error {
+	stats, err := s.Stats.ItemStats(ctx)
 	if err != nil {
 		return fmt.Errorf("item statistics: %w", err)
 	}

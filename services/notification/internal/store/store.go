@@ -16,8 +16,8 @@ import (
 	"github.com/tuijin/tuijin/services/notification/internal/notification"
 )
 
-// Store implements notification.Store. It holds no outbox: the service
-// emits no events, it only records what it delivered.
+// Store implements every store notification is built from. It holds no
+// outbox: the service emits no events, it only records what it delivered.
 type Store struct {
 	inbox       *mongo.Collection
 	deliveries  *mongo.Collection
@@ -26,6 +26,14 @@ type Store struct {
 	projects    *mongo.Collection
 	items       *mongo.Collection
 }
+
+var (
+	_ notification.EntryStore      = (*Store)(nil)
+	_ notification.DeliveryStore   = (*Store)(nil)
+	_ notification.PreferenceStore = (*Store)(nil)
+	_ notification.ProjectStore    = (*Store)(nil)
+	_ notification.StatsStore      = (*Store)(nil)
+)
 
 // New returns a store over db.
 func New(db *mongo.Database) *Store {

@@ -28,7 +28,7 @@ type deliveriesResponse struct {
 }
 
 // Routes mounts the inbox, delivery log and preferences API on mux.
-func Routes(mux *http.ServeMux, svc notification.Service, log *slog.Logger) {
+func Routes(mux *http.ServeMux, svc notification.Queries, log *slog.Logger) {
 	opts := []kithttp.ServerOption{kithttp.ServerErrorEncoder(httpx.ErrorEncoder(log))}
 
 	mux.Handle("GET /v1/inbox", kithttp.NewServer(

@@ -25,7 +25,7 @@ type Consumer struct {
 
 // Consumers are every trigger notification listens to, one durable each,
 // named after what it consumes.
-func Consumers(svc notification.Service) []Consumer {
+func Consumers(svc notification.Notifier) []Consumer {
 	return []Consumer{
 		{bus.ConsumerSpec{Durable: "notification-item-assigned", Subjects: []string{event.AllDepartments(event.TypeItemAssigned)}},
 			handle([]string{event.TypeItemAssigned}, func() *ledgerv1.ItemAssigned { return &ledgerv1.ItemAssigned{} },
