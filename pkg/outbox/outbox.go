@@ -42,6 +42,15 @@ func FromMessage(m event.Message) Entry {
 	return Entry{ID: m.ID, Type: m.Type, Subject: m.Subject, Data: m.Data, TraceParent: m.TraceParent, TraceState: m.TraceState}
 }
 
+// Entries stores bus messages as outbox entries, in order.
+func Entries(msgs []event.Message) []Entry {
+	out := make([]Entry, len(msgs))
+	for i, m := range msgs {
+		out[i] = FromMessage(m)
+	}
+	return out
+}
+
 // Push adds entries to update, an update document, so that they are saved
 // by the same write as the state it changes (mongox.UpdateVersioned).
 func Push(update bson.D, entries ...Entry) bson.D {
@@ -92,6 +101,18 @@ func (r *Relay) Flush(ctx context.Context, coll *mongo.Collection, id any, entri
 		}
 	}
 	return nil
+}
+
+// FlushOrDefer is Flush right after the write that stored entries, where a
+// failure is no error: the events are safely stored and the sweep publishes
+// them. A nil relay defers everything to whoever sweeps.
+func (r *Relay) FlushOrDefer(ctx context.Context, coll *mongo.Collection, id any, entries []Entry) {
+	if r == nil || len(entries) == 0 {
+		return
+	}
+	if err := r.Flush(ctx, coll, id, entries); err != nil {
+		r.log.WarnContext(ctx, "publishing deferred to the outbox sweep", "collection", coll.Name(), "id", id, "err", err)
+	}
 }
 
 type pending struct {

@@ -21,7 +21,7 @@ func main() {
 }
 
 func setup(ctx context.Context, app *platform.App) error {
-	st := store.New(app.DB, app.Log)
+	st := store.New(app.DB)
 	if err := st.EnsureIndexes(ctx); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ package intake
 import (
 	"regexp"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
@@ -25,6 +26,9 @@ type Project struct {
 	Officer           string  `json:"officer,omitempty"`
 	WorkGroup         string  `json:"work_group,omitempty"`
 	GreenChannel      bool    `json:"green_channel,omitempty"`
+	// RegisteredAt is set by the service from its clock; a value sent in
+	// is overwritten.
+	RegisteredAt time.Time `json:"registered_at"`
 }
 
 // Categories, levels and stages a project may have.

@@ -63,7 +63,8 @@ func (s *service) RegisterProject(ctx context.Context, p Project) (Project, erro
 	if err := p.Validate(); err != nil {
 		return Project{}, err
 	}
-	now := s.clock.Now()
+	now := s.clock.Now().UTC().Truncate(time.Millisecond)
+	p.RegisteredAt = now
 	msg, err := event.Build(ctx, event.TypeProjectRegistered, event.TypeProjectRegistered, Producer,
 		event.Ref("project", p.Code), now, &intakev1.ProjectRegistered{
 			Project: toProto(p), RegisteredAt: timestamppb.New(now),

@@ -4,7 +4,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -22,12 +21,11 @@ type Store struct {
 	projects *mongo.Collection
 	requests *mongo.Collection
 	relay    *outbox.Relay
-	log      *slog.Logger
 }
 
 // New returns a store over db. Collections is what the outbox relay sweeps.
-func New(db *mongo.Database, log *slog.Logger) *Store {
-	return &Store{projects: db.Collection("projects"), requests: db.Collection("requests"), log: log}
+func New(db *mongo.Database) *Store {
+	return &Store{projects: db.Collection("projects"), requests: db.Collection("requests")}
 }
 
 // Collections are the collections whose documents carry an outbox.
@@ -74,12 +72,12 @@ type requestDoc struct {
 	Outbox      []outbox.Entry `bson:"outbox"`
 }
 
-func toDBProject(p intake.Project, out []outbox.Entry, at time.Time) projectDoc {
+func toDBProject(p intake.Project, out []outbox.Entry) projectDoc {
 	return projectDoc{
 		Code: p.Code, Name: p.Name, Category: p.Category, Level: p.Level,
 		OwnerOrganisation: p.OwnerOrganisation, OwnerContact: p.OwnerContact, OwnerPhone: p.OwnerPhone,
 		Location: p.Location, InvestmentWan: p.InvestmentWan, Stage: p.Stage, Officer: p.Officer,
-		WorkGroup: p.WorkGroup, GreenChannel: p.GreenChannel, RegisteredAt: at, Outbox: out,
+		WorkGroup: p.WorkGroup, GreenChannel: p.GreenChannel, RegisteredAt: p.RegisteredAt, Outbox: out,
 	}
 }
 
@@ -91,7 +89,7 @@ func toDBRequest(r intake.Request, out []outbox.Entry) requestDoc {
 	}
 }
 
-func toBusRequest(d requestDoc) intake.Request {
+func toDomainRequest(d requestDoc) intake.Request {
 	return intake.Request{
 		ID: d.ID, ProjectCode: d.ProjectCode, Kind: d.Kind, Title: d.Title, Description: d.Description,
 		Contact: d.Contact, Phone: d.Phone, Status: d.Status, ReceivedAt: d.ReceivedAt.UTC(),
@@ -99,24 +97,16 @@ func toBusRequest(d requestDoc) intake.Request {
 	}
 }
 
-func entries(msgs []event.Message) []outbox.Entry {
-	out := make([]outbox.Entry, len(msgs))
-	for i, m := range msgs {
-		out[i] = outbox.FromMessage(m)
-	}
-	return out
-}
-
 // CreateProject inserts the project with its events.
 func (s *Store) CreateProject(ctx context.Context, p intake.Project, msgs []event.Message) error {
-	out := entries(msgs)
-	if _, err := s.projects.InsertOne(ctx, toDBProject(p, out, time.Now().UTC())); err != nil {
+	out := outbox.Entries(msgs)
+	if _, err := s.projects.InsertOne(ctx, toDBProject(p, out)); err != nil {
 		if mongox.IsDuplicateKey(err) {
 			return fmt.Errorf("project %s: %w", p.Code, intake.ErrDuplicate)
 		}
 		return fmt.Errorf("insert project: %w", err)
 	}
-	s.flush(ctx, s.projects, p.Code, out)
+	s.relay.FlushOrDefer(ctx, s.projects, p.Code, out)
 	return nil
 }
 
@@ -137,7 +127,7 @@ func (s *Store) ProjectExists(ctx context.Context, code string) (bool, error) {
 // CreateRequest inserts r with its events; on a duplicate id it returns the
 // stored request with intake.ErrDuplicate.
 func (s *Store) CreateRequest(ctx context.Context, r intake.Request, msgs []event.Message) (intake.Request, error) {
-	out := entries(msgs)
+	out := outbox.Entries(msgs)
 	if _, err := s.requests.InsertOne(ctx, toDBRequest(r, out)); err != nil {
 		if !mongox.IsDuplicateKey(err) {
 			return intake.Request{}, fmt.Errorf("insert request: %w", err)
@@ -148,7 +138,7 @@ func (s *Store) CreateRequest(ctx context.Context, r intake.Request, msgs []even
 		}
 		return stored, fmt.Errorf("request %s: %w", r.ID, intake.ErrDuplicate)
 	}
-	s.flush(ctx, s.requests, r.ID, out)
+	s.relay.FlushOrDefer(ctx, s.requests, r.ID, out)
 	return r, nil
 }
 
@@ -162,16 +152,5 @@ func (s *Store) Request(ctx context.Context, id string) (intake.Request, error) 
 	if err != nil {
 		return intake.Request{}, fmt.Errorf("find request: %w", err)
 	}
-	return toBusRequest(d), nil
-}
-
-// flush publishes right away; a failure is left to the sweep, since the
-// events are safely stored.
-func (s *Store) flush(ctx context.Context, coll *mongo.Collection, id string, out []outbox.Entry) {
-	if s.relay == nil {
-		return
-	}
-	if err := s.relay.Flush(ctx, coll, id, out); err != nil {
-		s.log.Warn("publishing deferred to the outbox sweep", "id", id, "err", err)
-	}
+	return toDomainRequest(d), nil
 }
