@@ -63,6 +63,21 @@ func ErrorEncoder(log *slog.Logger) func(ctx context.Context, err error, w http.
 	}
 }
 
+// EncodeJSON is the response encoder of every JSON endpoint answering 200
+// (a go-kit EncodeResponseFunc).
+func EncodeJSON(_ context.Context, w http.ResponseWriter, resp any) error {
+	WriteJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+// EncodeJSONStatus is EncodeJSON answering status, e.g. 201 on creation.
+func EncodeJSONStatus(status int) func(context.Context, http.ResponseWriter, any) error {
+	return func(_ context.Context, w http.ResponseWriter, resp any) error {
+		WriteJSON(w, status, resp)
+		return nil
+	}
+}
+
 // WriteJSON writes v as the contract's JSON content type.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -6,22 +6,11 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/go-kit/kit/endpoint"
 	kithttp "github.com/go-kit/kit/transport/http"
 
 	"github.com/tuijin/tuijin/pkg/httpx"
 	"github.com/tuijin/tuijin/services/intake/internal/intake"
 )
-
-type submitRequest struct {
-	Request        intake.Request
-	IdempotencyKey string
-}
-
-type submitResponse struct {
-	Request  intake.Request
-	Replayed bool
-}
 
 // requestBody is what a caller may send; server-set fields are refused.
 type requestBody struct {
@@ -33,65 +22,72 @@ type requestBody struct {
 	Phone       string `json:"phone"`
 }
 
-// Routes mounts intake's API on mux.
-func Routes(mux *http.ServeMux, svc intake.Service, log *slog.Logger) {
-	opts := []kithttp.ServerOption{kithttp.ServerErrorEncoder(httpx.ErrorEncoder(log))}
-
-	mux.Handle("POST /v1/projects", kithttp.NewServer(
-		func(ctx context.Context, req any) (any, error) {
-			return svc.RegisterProject(ctx, req.(intake.Project))
-		},
-		func(_ context.Context, r *http.Request) (any, error) {
-			var p intake.Project
-			return p, httpx.DecodeJSON(r, &p, httpx.DefaultMaxBody)
-		},
-		encodeStatus(http.StatusCreated), opts...))
-
-	mux.Handle("POST /v1/projects:import", kithttp.NewServer(
-		func(ctx context.Context, req any) (any, error) {
-			return svc.ImportProjects(ctx, req.([]intake.ImportRow))
-		},
-		decodeImport, encodeStatus(http.StatusOK), opts...))
-
-	mux.Handle("POST /v1/requests", kithttp.NewServer(
-		endpoint.Endpoint(func(ctx context.Context, req any) (any, error) {
-			sr := req.(submitRequest)
-			r, replayed, err := svc.SubmitRequest(ctx, sr.Request, sr.IdempotencyKey)
-			return submitResponse{Request: r, Replayed: replayed}, err
-		}),
-		func(_ context.Context, r *http.Request) (any, error) {
-			var b requestBody
-			if err := httpx.DecodeJSON(r, &b, httpx.DefaultMaxBody); err != nil {
-				return nil, err
-			}
-			return submitRequest{
-				Request: intake.Request{ProjectCode: b.ProjectCode, Kind: b.Kind, Title: b.Title,
-					Description: b.Description, Contact: b.Contact, Phone: b.Phone},
-				IdempotencyKey: r.Header.Get("Idempotency-Key"),
-			}, nil
-		},
-		func(_ context.Context, w http.ResponseWriter, resp any) error {
-			sr := resp.(submitResponse)
-			status := http.StatusCreated
-			if sr.Replayed {
-				// A retry: same answer as the first time, marked as a replay.
-				w.Header().Set("Idempotent-Replayed", "true")
-				status = http.StatusOK
-			}
-			w.Header().Set("Location", "/v1/requests/"+sr.Request.ID)
-			httpx.WriteJSON(w, status, sr.Request)
-			return nil
-		}, opts...))
-
-	mux.Handle("GET /v1/requests/{id}", kithttp.NewServer(
-		func(ctx context.Context, req any) (any, error) { return svc.GetRequest(ctx, req.(string)) },
-		func(_ context.Context, r *http.Request) (any, error) { return r.PathValue("id"), nil },
-		encodeStatus(http.StatusOK), opts...))
+// projectBody is what a caller may send to register a project; the
+// registration time is the service's.
+type projectBody struct {
+	Code              string  `json:"code"`
+	Name              string  `json:"name"`
+	Category          string  `json:"category"`
+	Level             string  `json:"level"`
+	OwnerOrganisation string  `json:"owner_organisation"`
+	OwnerContact      string  `json:"owner_contact"`
+	OwnerPhone        string  `json:"owner_phone"`
+	Location          string  `json:"location"`
+	InvestmentWan     float64 `json:"investment_wan"`
+	Stage             string  `json:"stage"`
+	Officer           string  `json:"officer"`
+	WorkGroup         string  `json:"work_group"`
+	GreenChannel      bool    `json:"green_channel"`
 }
 
-func encodeStatus(status int) kithttp.EncodeResponseFunc {
-	return func(_ context.Context, w http.ResponseWriter, resp any) error {
-		httpx.WriteJSON(w, status, resp)
-		return nil
+// Routes mounts intake's API on mux.
+func Routes(mux *http.ServeMux, svc intake.Service, log *slog.Logger) {
+	e := MakeEndpoints(svc)
+	opts := []kithttp.ServerOption{kithttp.ServerErrorEncoder(httpx.ErrorEncoder(log))}
+	mux.Handle("POST /v1/projects", kithttp.NewServer(e.RegisterProject, decodeRegisterProject,
+		httpx.EncodeJSONStatus(http.StatusCreated), opts...))
+	mux.Handle("POST /v1/projects:import", kithttp.NewServer(e.ImportProjects, decodeImport, httpx.EncodeJSON, opts...))
+	mux.Handle("POST /v1/requests", kithttp.NewServer(e.SubmitRequest, decodeSubmitRequest, encodeSubmitResponse, opts...))
+	mux.Handle("GET /v1/requests/{id}", kithttp.NewServer(e.GetRequest, decodeGetRequest, httpx.EncodeJSON, opts...))
+}
+
+func decodeRegisterProject(_ context.Context, r *http.Request) (any, error) {
+	var b projectBody
+	if err := httpx.DecodeJSON(r, &b, httpx.DefaultMaxBody); err != nil {
+		return nil, err
 	}
+	return intake.Project{Code: b.Code, Name: b.Name, Category: b.Category, Level: b.Level,
+		OwnerOrganisation: b.OwnerOrganisation, OwnerContact: b.OwnerContact, OwnerPhone: b.OwnerPhone,
+		Location: b.Location, InvestmentWan: b.InvestmentWan, Stage: b.Stage, Officer: b.Officer,
+		WorkGroup: b.WorkGroup, GreenChannel: b.GreenChannel}, nil
+}
+
+func decodeSubmitRequest(_ context.Context, r *http.Request) (any, error) {
+	var b requestBody
+	if err := httpx.DecodeJSON(r, &b, httpx.DefaultMaxBody); err != nil {
+		return nil, err
+	}
+	return submitRequest{
+		Request: intake.Request{ProjectCode: b.ProjectCode, Kind: b.Kind, Title: b.Title,
+			Description: b.Description, Contact: b.Contact, Phone: b.Phone},
+		IdempotencyKey: r.Header.Get("Idempotency-Key"),
+	}, nil
+}
+
+// encodeSubmitResponse answers 201 with the request's location, or 200
+// marked as a replay to a retry: the same answer as the first time.
+func encodeSubmitResponse(_ context.Context, w http.ResponseWriter, resp any) error {
+	sr := resp.(submitResponse)
+	status := http.StatusCreated
+	if sr.Replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+		status = http.StatusOK
+	}
+	w.Header().Set("Location", "/v1/requests/"+sr.Request.ID)
+	httpx.WriteJSON(w, status, sr.Request)
+	return nil
+}
+
+func decodeGetRequest(_ context.Context, r *http.Request) (any, error) {
+	return getRequestRequest{ID: r.PathValue("id")}, nil
 }

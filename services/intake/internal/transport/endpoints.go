@@ -1,0 +1,65 @@
+package transport
+
+import (
+	"context"
+
+	"github.com/go-kit/kit/endpoint"
+
+	"github.com/tuijin/tuijin/services/intake/internal/intake"
+)
+
+// Endpoints are intake's use cases as go-kit endpoints, one per route.
+type Endpoints struct {
+	RegisterProject endpoint.Endpoint
+	ImportProjects  endpoint.Endpoint
+	SubmitRequest   endpoint.Endpoint
+	GetRequest      endpoint.Endpoint
+}
+
+// MakeEndpoints binds the endpoints to svc.
+func MakeEndpoints(svc intake.Service) Endpoints {
+	return Endpoints{
+		RegisterProject: makeRegisterProjectEndpoint(svc),
+		ImportProjects:  makeImportProjectsEndpoint(svc),
+		SubmitRequest:   makeSubmitRequestEndpoint(svc),
+		GetRequest:      makeGetRequestEndpoint(svc),
+	}
+}
+
+type submitRequest struct {
+	Request        intake.Request
+	IdempotencyKey string
+}
+
+type submitResponse struct {
+	Request  intake.Request
+	Replayed bool
+}
+
+type getRequestRequest struct{ ID string }
+
+func makeRegisterProjectEndpoint(svc intake.Service) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		return svc.RegisterProject(ctx, req.(intake.Project))
+	}
+}
+
+func makeImportProjectsEndpoint(svc intake.Service) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		return svc.ImportProjects(ctx, req.([]intake.ImportRow))
+	}
+}
+
+func makeSubmitRequestEndpoint(svc intake.Service) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		sr := req.(submitRequest)
+		r, replayed, err := svc.SubmitRequest(ctx, sr.Request, sr.IdempotencyKey)
+		return submitResponse{Request: r, Replayed: replayed}, err
+	}
+}
+
+func makeGetRequestEndpoint(svc intake.Service) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		return svc.GetRequest(ctx, req.(getRequestRequest).ID)
+	}
+}
