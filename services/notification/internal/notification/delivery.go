@@ -1,7 +1,6 @@
 package notification
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
@@ -118,16 +117,17 @@ type DeliveryQuery struct {
 	Limit     int
 }
 
-// ParseDeliveryQuery reads a query from its text form.
-func ParseDeliveryQuery(recipient, eventID, status, channel, limit string) (DeliveryQuery, error) {
-	q := DeliveryQuery{EventID: strings.TrimSpace(eventID), Status: strings.TrimSpace(status),
-		Channel: strings.TrimSpace(channel), Limit: DefaultDeliveryLimit}
-	if strings.TrimSpace(recipient) != "" {
-		r, err := ParseRecipient("recipient", recipient)
+// Check trims the query's filters and checks them and the page size.
+func (q DeliveryQuery) Check() (DeliveryQuery, error) {
+	q.EventID, q.Status, q.Channel = strings.TrimSpace(q.EventID), strings.TrimSpace(q.Status), strings.TrimSpace(q.Channel)
+	if strings.TrimSpace(q.Recipient) != "" {
+		r, err := ParseRecipient("recipient", q.Recipient)
 		if err != nil {
 			return DeliveryQuery{}, err
 		}
 		q.Recipient = r
+	} else {
+		q.Recipient = ""
 	}
 	if len(q.EventID) > 64 {
 		return DeliveryQuery{}, apperr.Invalid("event", "invalid_event", "event must be an event id")
@@ -138,12 +138,8 @@ func ParseDeliveryQuery(recipient, eventID, status, channel, limit string) (Deli
 	if q.Channel != "" && !oneOf(q.Channel, Channels) {
 		return DeliveryQuery{}, apperr.Invalid("channel", "invalid_channel", "channel must be one of "+strings.Join(Channels, ", "))
 	}
-	if limit != "" {
-		n, err := strconv.Atoi(limit)
-		if err != nil || n < 1 || n > MaxDeliveryLimit {
-			return DeliveryQuery{}, apperr.Invalid("limit", "invalid_limit", "limit must be a whole number from 1 to "+strconv.Itoa(MaxDeliveryLimit))
-		}
-		q.Limit = n
+	if q.Limit < 1 || q.Limit > MaxDeliveryLimit {
+		return DeliveryQuery{}, LimitError(MaxDeliveryLimit)
 	}
 	return q, nil
 }

@@ -7,51 +7,6 @@ import (
 	"github.com/tuijin/tuijin/pkg/apperr"
 )
 
-func TestParseInboxQuery(t *testing.T) {
-	tests := []struct {
-		name                     string
-		recipient, unread, limit string
-		want                     InboxQuery
-		field                    string // the field named by the error, "" for success
-	}{
-		{name: "defaults", recipient: "dept:zrzy", want: InboxQuery{Recipient: "dept:zrzy", Limit: DefaultLimit}},
-		{name: "unread and limit", recipient: " dept:zrzy ", unread: "true", limit: "10",
-			want: InboxQuery{Recipient: "dept:zrzy", UnreadOnly: true, Limit: 10}},
-		{name: "unread false", recipient: "dept:fgw", unread: "false", limit: "200",
-			want: InboxQuery{Recipient: "dept:fgw", Limit: 200}},
-		{name: "leader", recipient: "leader:zrzy", want: InboxQuery{Recipient: "leader:zrzy", Limit: DefaultLimit}},
-		{name: "owner", recipient: "owner:2024-370481-04-01-123456", want: InboxQuery{Recipient: "owner:2024-370481-04-01-123456", Limit: DefaultLimit}},
-		{name: "officer", recipient: "officer:wang.li", want: InboxQuery{Recipient: "officer:wang.li", Limit: DefaultLimit}},
-		{name: "missing recipient", field: "recipient"},
-		{name: "blank recipient", recipient: "  ", field: "recipient"},
-		{name: "no kind", recipient: "zrzy", field: "recipient"},
-		{name: "unknown kind", recipient: "user:zrzy", field: "recipient"},
-		{name: "owner with bad code", recipient: "owner:2024-1", field: "recipient"},
-		{name: "upper case code", recipient: "dept:ZRZY", field: "recipient"},
-		{name: "code too long", recipient: "dept:abcdefghijklmnopq", field: "recipient"},
-		{name: "bad unread", recipient: "dept:zrzy", unread: "yes", field: "unread"},
-		{name: "limit not a number", recipient: "dept:zrzy", limit: "ten", field: "limit"},
-		{name: "limit zero", recipient: "dept:zrzy", limit: "0", field: "limit"},
-		{name: "limit negative", recipient: "dept:zrzy", limit: "-1", field: "limit"},
-		{name: "limit too large", recipient: "dept:zrzy", limit: "201", field: "limit"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseInboxQuery(tt.recipient, tt.unread, tt.limit)
-			if tt.field == "" {
-				if err != nil {
-					t.Fatalf("unexpected error %v", err)
-				}
-				if got != tt.want {
-					t.Fatalf("got %+v, want %+v", got, tt.want)
-				}
-				return
-			}
-			assertInvalid(t, err, tt.field)
-		})
-	}
-}
-
 func TestAssignmentValidate(t *testing.T) {
 	ok := Assignment{EventID: "e1", ItemID: "i1", ProjectCode: "2024-370481-04-01-123456", Department: "zrzy"}
 	tests := []struct {

@@ -40,6 +40,10 @@ func (s *Service) effective(ctx context.Context, a Addressee) (Preferences, erro
 }
 
 func (s *Service) Inbox(ctx context.Context, q InboxQuery) (Inbox, error) {
+	q, err := q.Check()
+	if err != nil {
+		return Inbox{}, err
+	}
 	items, unread, err := s.Entries.Inbox(ctx, q)
 	if err != nil {
 		return Inbox{}, fmt.Errorf("inbox of %s: %w", q.Recipient, err)
@@ -51,6 +55,10 @@ func (s *Service) Inbox(ctx context.Context, q InboxQuery) (Inbox, error) {
 }
 
 func (s *Service) Unread(ctx context.Context, recipient string) (UnreadCount, error) {
+	recipient, err := ParseRecipient("recipient", recipient)
+	if err != nil {
+		return UnreadCount{}, err
+	}
 	n, err := s.Entries.Unread(ctx, recipient)
 	if err != nil {
 		return UnreadCount{}, fmt.Errorf("unread of %s: %w", recipient, err)
@@ -70,6 +78,10 @@ func (s *Service) MarkRead(ctx context.Context, id string) (Entry, error) {
 }
 
 func (s *Service) Deliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, error) {
+	q, err := q.Check()
+	if err != nil {
+		return nil, err
+	}
 	ds, err := s.Queue.Deliveries(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("deliveries: %w", err)
@@ -118,10 +130,19 @@ func (s *Service) Redeliver(ctx context.Context, id string) (Delivery, error) {
 }
 
 func (s *Service) Preferences(ctx context.Context, recipient string) (Preferences, error) {
+	recipient, err := ParseRecipient("recipient", recipient)
+	if err != nil {
+		return Preferences{}, err
+	}
 	return s.effective(ctx, Addressee{Recipient: recipient})
 }
 
 func (s *Service) SetPreferences(ctx context.Context, p Preferences) (Preferences, error) {
+	recipient, err := ParseRecipient("recipient", p.Recipient)
+	if err != nil {
+		return Preferences{}, err
+	}
+	p.Recipient = recipient
 	// Validate with the addresses the file supplies, store only what was sent.
 	merged := p
 	if f, ok := s.Directory[p.Recipient]; ok {

@@ -26,27 +26,21 @@ type Inbox struct {
 	Items     []Entry `json:"items"`
 }
 
-// ParseInboxQuery reads a query from its text form; empty unread and limit
-// take their defaults.
-func ParseInboxQuery(recipient, unread, limit string) (InboxQuery, error) {
-	r, err := ParseRecipient("recipient", recipient)
+// Check trims the query's recipient and checks it and the page size.
+func (q InboxQuery) Check() (InboxQuery, error) {
+	r, err := ParseRecipient("recipient", q.Recipient)
 	if err != nil {
 		return InboxQuery{}, err
 	}
-	q := InboxQuery{Recipient: r, Limit: DefaultLimit}
-	if unread != "" {
-		b, err := strconv.ParseBool(unread)
-		if err != nil {
-			return InboxQuery{}, apperr.Invalid("unread", "invalid_bool", "unread must be true or false")
-		}
-		q.UnreadOnly = b
-	}
-	if limit != "" {
-		n, err := strconv.Atoi(limit)
-		if err != nil || n < 1 || n > MaxLimit {
-			return InboxQuery{}, apperr.Invalid("limit", "invalid_limit", "limit must be a whole number from 1 to "+strconv.Itoa(MaxLimit))
-		}
-		q.Limit = n
+	q.Recipient = r
+	if q.Limit < 1 || q.Limit > MaxLimit {
+		return InboxQuery{}, LimitError(MaxLimit)
 	}
 	return q, nil
+}
+
+// LimitError is the error of a page size that is not a whole number from 1
+// to max.
+func LimitError(max int) error {
+	return apperr.Invalid("limit", "invalid_limit", "limit must be a whole number from 1 to "+strconv.Itoa(max))
 }

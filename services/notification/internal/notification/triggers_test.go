@@ -211,28 +211,6 @@ recipients:
 	}
 }
 
-func TestParseDeliveryQuery(t *testing.T) {
-	q, err := ParseDeliveryQuery(" dept:zrzy ", "e1", "dead", "email", "5")
-	if err != nil || q != (DeliveryQuery{Recipient: "dept:zrzy", EventID: "e1", Status: "dead", Channel: "email", Limit: 5}) {
-		t.Fatalf("got %+v, %v", q, err)
-	}
-	if q, err := ParseDeliveryQuery("", "", "", "", ""); err != nil || q.Limit != DefaultDeliveryLimit {
-		t.Fatalf("defaults: %+v, %v", q, err)
-	}
-	for _, tt := range []struct{ recipient, event, status, channel, limit, field string }{
-		{recipient: "zrzy", field: "recipient"},
-		{event: strings.Repeat("x", 65), field: "event"},
-		{status: "lost", field: "status"},
-		{channel: "fax", field: "channel"},
-		{limit: "0", field: "limit"},
-		{limit: "501", field: "limit"},
-		{limit: "x", field: "limit"},
-	} {
-		_, err := ParseDeliveryQuery(tt.recipient, tt.event, tt.status, tt.channel, tt.limit)
-		assertInvalid(t, err, tt.field)
-	}
-}
-
 func TestRetryPolicy(t *testing.T) {
 	p := RetryPolicy{MaxAttempts: 4, Backoff: []time.Duration{time.Second, time.Minute}}
 	for n, want := range map[int]time.Duration{0: time.Second, 1: time.Second, 2: time.Minute, 9: time.Minute} {
