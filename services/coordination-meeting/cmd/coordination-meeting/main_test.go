@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,6 +13,7 @@ import (
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/event"
 	meetingv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/meeting/v1"
+	"github.com/tuijin/tuijin/pkg/httpx"
 	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/coordination-meeting/internal/meeting"
 )
@@ -141,9 +140,7 @@ func (r *eventReader) next(t *testing.T) *meetingv1.MeetingScheduled {
 	return &ev
 }
 
-type errorBody struct {
-	Error struct{ Code, Message, Field string } `json:"error"`
-}
+type errorBody = httpx.ErrorBody
 
 type listBody struct {
 	Items []meeting.Meeting `json:"items"`
@@ -161,23 +158,5 @@ func newClock() *clock.Manual {
 
 func do(t *testing.T, method, url, contentType, body string, into any) int {
 	t.Helper()
-	req, err := http.NewRequest(method, url, bytes.NewBufferString(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if ct := resp.Header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
-		t.Fatalf("%s %s: content type %q", method, url, ct)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	return resp.StatusCode
+	return testenv.CallJSON(t, method, url, contentType, strings.NewReader(body), into)
 }

@@ -214,15 +214,19 @@ func WithObserver(o Observer) Option { return func(s *service) { s.observer = o 
 // WithOfficers tells which officer codes exist (default: none).
 func WithOfficers(known func(string) bool) Option { return func(s *service) { s.officers = known } }
 
-// WithCalendar counts working days on cal (default: Monday to Friday).
+// WithCalendar counts working days on cal (default: the official calendar
+// shipped with the code, workday.Shipped).
 func WithCalendar(cal workday.Calendar) Option { return func(s *service) { s.calendar = cal } }
 
 // NewService returns the ledger's use cases.
 func NewService(store Store, cat *catalog.Catalog, departments func(string) bool, c clock.Clock, opts ...Option) Service {
 	s := &service{store: store, catalog: cat, departments: departments, clock: c,
-		calendar: workday.Weekends{}, observer: nopObserver{}, officers: func(string) bool { return false }}
+		observer: nopObserver{}, officers: func(string) bool { return false }}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.calendar == nil {
+		s.calendar = workday.Shipped()
 	}
 	return s
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/tuijin/tuijin/pkg/clock"
+	"github.com/tuijin/tuijin/pkg/httpx"
 	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/notification/internal/channel"
 )
@@ -207,9 +208,7 @@ func start(t testing.TB, clk *clock.Manual, args ...string) string {
 	return testenv.Service(t, "notification", cfg, setup(clk)(cfg), args...)
 }
 
-type errorBody struct {
-	Error struct{ Code, Message, Field string } `json:"error"`
-}
+type errorBody = httpx.ErrorBody
 
 // request sends body (if not nil) with contentType and decodes the JSON
 // answer into into.
@@ -219,25 +218,7 @@ func request(t testing.TB, method, url, contentType string, body []byte, into an
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if ct := resp.Header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
-		t.Fatalf("%s %s: content type %q", method, url, ct)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	return resp.StatusCode
+	return testenv.CallJSON(t, method, url, contentType, rd, into)
 }
 
 func do(t testing.TB, method, url string, into any) int {

@@ -1,0 +1,36 @@
+package testenv
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"testing"
+)
+
+// JSONType is the content type of every JSON answer of the contract.
+const JSONType = "application/json; charset=utf-8"
+
+// CallJSON sends body (nil for none) with contentType (none if empty) and
+// decodes the answer, which must be JSON, into into; it returns the status.
+func CallJSON(t testing.TB, method, url, contentType string, body io.Reader, into any) int {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != JSONType {
+		t.Fatalf("%s %s: content type %q", method, url, ct)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	return resp.StatusCode
+}
