@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/platform"
 )
 
@@ -16,9 +17,19 @@ import (
 // when the test fails.
 func Service(t testing.TB, name string, cfg platform.Configurer, setup platform.Setup, args ...string) string {
 	t.Helper()
+	return ServiceAt(t, nil, name, cfg, setup, args...)
+}
+
+// ServiceAt is Service with the service's domain running on clk (nil: the
+// platform's own clock), so a test can move time.
+func ServiceAt(t testing.TB, clk clock.Clock, name string, cfg platform.Configurer, setup platform.Setup, args ...string) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addr := make(chan string, 1)
 	wrapped := func(ctx context.Context, app *platform.App) error {
+		if clk != nil {
+			app.Clock = clk
+		}
 		if err := setup(ctx, app); err != nil {
 			return err
 		}

@@ -16,16 +16,22 @@ type config struct {
 }
 
 func main() {
-	cfg := config{Config: platform.Defaults("127.0.0.1:8081", "tuijin_intake")}
-	platform.Main("intake", &cfg, setup)
+	cfg := newConfig()
+	platform.Main("intake", cfg, setup(cfg))
 }
 
-func setup(ctx context.Context, app *platform.App) error {
-	st := store.New(app.DB)
-	if err := st.EnsureIndexes(ctx); err != nil {
-		return err
+func newConfig() *config {
+	return &config{Config: platform.Defaults("127.0.0.1:8081", "tuijin_intake")}
+}
+
+func setup(_ *config) platform.Setup {
+	return func(ctx context.Context, app *platform.App) error {
+		st := store.New(app.DB)
+		if err := st.EnsureIndexes(ctx); err != nil {
+			return err
+		}
+		st.UseRelay(app.Outbox(st.Collections()...))
+		transport.Routes(app.HTTP.Mux, intake.NewService(st, app.Clock), app.Log)
+		return nil
 	}
-	st.UseRelay(app.Outbox(st.Collections()...))
-	transport.Routes(app.HTTP.Mux, intake.NewService(st, app.Clock), app.Log)
-	return nil
 }

@@ -15,7 +15,6 @@ import (
 
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/event"
-	"github.com/tuijin/tuijin/pkg/platform"
 	"github.com/tuijin/tuijin/pkg/testenv"
 )
 
@@ -139,5 +138,6 @@ func count(t *testing.T, js jetstream.JetStream, filter string) int {
 
 // start runs intake as main does until the test ends.
 func start(t *testing.T, args ...string) string {
-	return testenv.Service(t, "intake", &config{Config: platform.Defaults("", "tuijin_intake")}, setup, args...)
+	cfg := newConfig()
+	return testenv.Service(t, "intake", cfg, setup(cfg), args...)
 }

@@ -205,7 +205,7 @@ func (r *robot) setFail(status int) {
 // start runs the service as main does, on clock clk, until the test ends.
 func start(t testing.TB, clk *clock.Manual, args ...string) string {
 	cfg := newConfig()
-	return testenv.Service(t, "notification", cfg, setup(clk)(cfg), args...)
+	return testenv.ServiceAt(t, clk, "notification", cfg, setup(cfg), args...)
 }
 
 type errorBody = httpx.ErrorBody

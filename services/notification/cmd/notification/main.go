@@ -9,7 +9,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/org"
 	"github.com/tuijin/tuijin/pkg/platform"
 	"github.com/tuijin/tuijin/services/notification/internal/channel"
@@ -48,7 +47,7 @@ type config struct {
 
 func main() {
 	cfg := newConfig()
-	platform.Main("notification", cfg, setup(nil)(cfg))
+	platform.Main("notification", cfg, setup(cfg))
 }
 
 func newConfig() *config {
@@ -58,86 +57,84 @@ func newConfig() *config {
 	return c
 }
 
-func setup(clk clock.Clock) func(cfg *config) platform.Setup {
-	return func(cfg *config) platform.Setup {
-		return func(ctx context.Context, app *platform.App) error {
-			clk := app.ClockOr(clk)
-			o, err := org.Load(cfg.OrgFile)
-			if err != nil {
-				return err
-			}
-			dir := notification.Directory{}
-			if cfg.RecipientsFile != "" {
-				b, err := os.ReadFile(cfg.RecipientsFile)
-				if err != nil {
-					return fmt.Errorf("recipients file: %w", err)
-				}
-				if dir, err = notification.ParseDirectory(b); err != nil {
-					return err
-				}
-			}
-			backoff, err := notification.ParseBackoff(cfg.Retry.Backoff)
-			if err != nil {
-				return fmt.Errorf("retry backoff: %w", err)
-			}
-			if cfg.Lease <= cfg.SendTimeout {
-				return fmt.Errorf("lease %s must exceed send timeout %s", cfg.Lease, cfg.SendTimeout)
-			}
-			tpl, err := notification.LoadTemplates()
-			if err != nil {
-				return err
-			}
-			senders := map[string]notification.Sender{
-				notification.ChannelWebhook: channel.NewWebhook(&http.Client{}),
-			}
-			switch cfg.SMS.Driver {
-			case "log":
-				senders[notification.ChannelSMS] = channel.SMS{Gateway: channel.LogGateway{Log: app.Log}, Signature: cfg.SMS.Signature}
-			default:
-				return fmt.Errorf("unknown SMS driver %q", cfg.SMS.Driver)
-			}
-			if cfg.SMTP.Addr != "" {
-				m, err := channel.NewMailer(channel.SMTPConfig{Addr: cfg.SMTP.Addr, From: cfg.SMTP.From, FromName: cfg.SMTP.FromName,
-					Username: cfg.SMTP.Username, Password: cfg.SMTP.Password}, clk.Now)
-				if err != nil {
-					return err
-				}
-				senders[notification.ChannelEmail] = m
-			} else {
-				app.Log.Warn("no SMTP server configured: e-mail deliveries will be dead-lettered")
-			}
-
-			st := store.New(app.DB)
-			if err := st.EnsureIndexes(ctx); err != nil {
-				return err
-			}
-			transport.QueueGauge(app.Registry, st.QueueLength)
-			departments := make([]string, len(o.Departments))
-			for i, d := range o.Departments {
-				departments[i] = d.Code
-			}
-			names := notification.Names{
-				Department: func(code string) (string, bool) { d, ok := o.Department(code); return d.Name, ok },
-				Leader:     func(code string) (string, bool) { d, ok := o.Department(code); return d.Leader, ok },
-			}
-			svc := notification.NewService(notification.Deps{
-				Entries: st, Queue: st, Prefs: st, Projects: st, Stats: st, Templates: tpl, Names: names, Directory: dir, Senders: senders, Clock: clk, Log: app.Log,
-				Metrics: transport.Metrics(app.Registry),
-				Config: notification.Config{Retry: notification.RetryPolicy{MaxAttempts: cfg.Retry.MaxAttempts, Backoff: backoff},
-					Lease: cfg.Lease, SendTimeout: cfg.SendTimeout, InlineBudget: cfg.InlineBudget},
-				Departments: departments,
-				Schedule:    notification.Schedule{DigestAt: cfg.DigestAt, BulletinAt: cfg.BulletinAt, SummaryAt: cfg.SummaryAt},
-			})
-			transport.Routes(app.HTTP.Mux, svc, app.Log)
-			for _, c := range transport.Consumers(svc) {
-				if err := app.Consume(ctx, c.Spec, c.Handler); err != nil {
-					return err
-				}
-			}
-			app.Go(func(ctx context.Context) error {
-				return notification.RunWorker(ctx, svc, cfg.Retry.Interval, app.Log)
-			})
-			return nil
+func setup(cfg *config) platform.Setup {
+	return func(ctx context.Context, app *platform.App) error {
+		clk := app.Clock
+		o, err := org.Load(cfg.OrgFile)
+		if err != nil {
+			return err
 		}
+		dir := notification.Directory{}
+		if cfg.RecipientsFile != "" {
+			b, err := os.ReadFile(cfg.RecipientsFile)
+			if err != nil {
+				return fmt.Errorf("recipients file: %w", err)
+			}
+			if dir, err = notification.ParseDirectory(b); err != nil {
+				return err
+			}
+		}
+		backoff, err := notification.ParseBackoff(cfg.Retry.Backoff)
+		if err != nil {
+			return fmt.Errorf("retry backoff: %w", err)
+		}
+		if cfg.Lease <= cfg.SendTimeout {
+			return fmt.Errorf("lease %s must exceed send timeout %s", cfg.Lease, cfg.SendTimeout)
+		}
+		tpl, err := notification.LoadTemplates()
+		if err != nil {
+			return err
+		}
+		senders := map[string]notification.Sender{
+			notification.ChannelWebhook: channel.NewWebhook(&http.Client{}),
+		}
+		switch cfg.SMS.Driver {
+		case "log":
+			senders[notification.ChannelSMS] = channel.SMS{Gateway: channel.LogGateway{Log: app.Log}, Signature: cfg.SMS.Signature}
+		default:
+			return fmt.Errorf("unknown SMS driver %q", cfg.SMS.Driver)
+		}
+		if cfg.SMTP.Addr != "" {
+			m, err := channel.NewMailer(channel.SMTPConfig{Addr: cfg.SMTP.Addr, From: cfg.SMTP.From, FromName: cfg.SMTP.FromName,
+				Username: cfg.SMTP.Username, Password: cfg.SMTP.Password}, clk.Now)
+			if err != nil {
+				return err
+			}
+			senders[notification.ChannelEmail] = m
+		} else {
+			app.Log.Warn("no SMTP server configured: e-mail deliveries will be dead-lettered")
+		}
+
+		st := store.New(app.DB)
+		if err := st.EnsureIndexes(ctx); err != nil {
+			return err
+		}
+		transport.QueueGauge(app.Registry, st.QueueLength)
+		departments := make([]string, len(o.Departments))
+		for i, d := range o.Departments {
+			departments[i] = d.Code
+		}
+		names := notification.Names{
+			Department: func(code string) (string, bool) { d, ok := o.Department(code); return d.Name, ok },
+			Leader:     func(code string) (string, bool) { d, ok := o.Department(code); return d.Leader, ok },
+		}
+		svc := notification.NewService(notification.Deps{
+			Entries: st, Queue: st, Prefs: st, Projects: st, Stats: st, Templates: tpl, Names: names, Directory: dir, Senders: senders, Clock: clk, Log: app.Log,
+			Metrics: transport.Metrics(app.Registry),
+			Config: notification.Config{Retry: notification.RetryPolicy{MaxAttempts: cfg.Retry.MaxAttempts, Backoff: backoff},
+				Lease: cfg.Lease, SendTimeout: cfg.SendTimeout, InlineBudget: cfg.InlineBudget},
+			Departments: departments,
+			Schedule:    notification.Schedule{DigestAt: cfg.DigestAt, BulletinAt: cfg.BulletinAt, SummaryAt: cfg.SummaryAt},
+		})
+		transport.Routes(app.HTTP.Mux, svc, app.Log)
+		for _, c := range transport.Consumers(svc) {
+			if err := app.Consume(ctx, c.Spec, c.Handler); err != nil {
+				return err
+			}
+		}
+		app.Go(func(ctx context.Context) error {
+			return notification.RunWorker(ctx, svc, cfg.Retry.Interval, app.Log)
+		})
+		return nil
 	}
 }
