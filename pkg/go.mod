@@ -3,6 +3,7 @@ module github.com/tuijin/tuijin/pkg
 go 1.26.0
 
 require (
+	github.com/6tail/lunar-go v1.4.6
 	github.com/FerretDB/FerretDB v1.24.2
 	github.com/ardanlabs/conf/v3 v3.1.8
 	github.com/google/uuid v1.6.0

@@ -1,15 +1,10 @@
-// Package calendar builds the service's working-day calendar: the holiday
-// data of the lunar-go library behind workday.Source, with the per-year
-// override files laid over it, and reports years without data.
-package calendar
+package workday
 
 import (
 	"fmt"
 	"time"
 
 	"github.com/6tail/lunar-go/HolidayUtil"
-
-	"github.com/tuijin/tuijin/pkg/workday"
 )
 
 // Lunar is the statutory holiday data of github.com/6tail/lunar-go (its
@@ -17,34 +12,52 @@ import (
 // library's release.
 type Lunar struct{}
 
-// Year implements workday.Source.
-func (Lunar) Year(year int) ([]workday.Entry, bool) {
+// Year implements Source.
+func (Lunar) Year(year int) ([]Entry, bool) {
 	l := HolidayUtil.GetHolidaysByYear(year)
 	if l == nil || l.Len() == 0 {
 		return nil, false
 	}
-	out := make([]workday.Entry, 0, l.Len())
+	out := make([]Entry, 0, l.Len())
 	for e := l.Front(); e != nil; e = e.Next() {
 		h, ok := e.Value.(*HolidayUtil.Holiday)
 		if !ok {
 			continue
 		}
-		d, err := time.ParseInLocation(time.DateOnly, h.GetDay(), workday.Zone)
+		d, err := time.ParseInLocation(time.DateOnly, h.GetDay(), Zone)
 		if err != nil || d.Year() != year {
 			continue
 		}
-		out = append(out, workday.Entry{Date: d, Name: h.GetName(), Work: h.IsWork()})
+		out = append(out, Entry{Date: d, Name: h.GetName(), Work: h.IsWork()})
 	}
 	return out, true
 }
 
-// New returns the official calendar: the override files (embedded, then
-// those of dir, which may be empty) take precedence date by date over the
-// library.
-func New(dir string) (*workday.Official, *workday.Files, error) {
-	files, err := workday.LoadOverrides(dir)
+// Config is how every service finds the official calendar: one setting,
+// TUIJIN_CALENDAR_DIR, read the same way by each.
+type Config struct {
+	Dir string `conf:"help:directory of per-year holiday arrangement files (YYYY.yaml) laid over the shipped ones"`
+}
+
+// Load returns the official calendar every service counts on: the
+// arrangement files (embedded, then those of dir, which may be empty) take
+// precedence date by date over the library.
+func Load(dir string) (*Official, *Files, error) {
+	files, err := LoadOverrides(dir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("calendar overrides: %w", err)
 	}
-	return workday.NewOfficial(files, Lunar{}), files, nil
+	return NewOfficial(files, Lunar{}), files, nil
+}
+
+// Shipped is the official calendar without a calendar dir: the embedded
+// files over the library. It is the default of code that is handed no
+// calendar. The embedded files are tested to load; were they broken, the
+// library alone (which agrees with them on every year both hold, also
+// tested) is the calendar.
+func Shipped() *Official {
+	if cal, _, err := Load(""); err == nil {
+		return cal
+	}
+	return NewOfficial(Lunar{})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/tuijin/tuijin/pkg/org"
 	"github.com/tuijin/tuijin/pkg/platform"
 	"github.com/tuijin/tuijin/pkg/workday"
+	"github.com/tuijin/tuijin/pkg/workday/coverage"
 	"github.com/tuijin/tuijin/services/coordination-meeting/internal/meeting"
 	"github.com/tuijin/tuijin/services/coordination-meeting/internal/store"
 	"github.com/tuijin/tuijin/services/coordination-meeting/internal/transport"
@@ -18,7 +19,10 @@ import (
 type config struct {
 	platform.Config
 	OrgFile string `conf:"help:organisation YAML (empty: the demo organisation)"`
-	Joint   struct {
+	// Calendar is the deadline service's setting too: both count the same
+	// working days.
+	Calendar workday.Config
+	Joint    struct {
 		Location string `conf:"default:政务服务中心会议室,help:where auto-convened joint meetings are held"`
 		LeadDays int    `conf:"default:2,help:working days ahead an auto-convened joint meeting is held (09:00 Beijing time)"`
 	}
@@ -44,12 +48,19 @@ func setup(clk clock.Clock) func(cfg *config) platform.Setup {
 			if err != nil {
 				return err
 			}
+			clk := app.ClockOr(clk)
+			cal, _, err := workday.Load(cfg.Calendar.Dir)
+			if err != nil {
+				return err
+			}
+			coverage.WarnMissing(app.Log, cal, clk)
+			coverage.Register(app.Registry, "tuijin_meeting_calendar_year_covered", cal, clk)
 			st := store.New(app.DB, app.Log)
 			if err := st.EnsureIndexes(ctx); err != nil {
 				return err
 			}
 			st.UseRelay(app.Outbox(st.Collections()...))
-			svc := meeting.NewService(st, o, app.ClockOr(clk), workday.Weekends{}, meeting.Config{
+			svc := meeting.NewService(st, o, clk, cal, meeting.Config{
 				JointLocation: cfg.Joint.Location, JointLeadDays: cfg.Joint.LeadDays,
 				Organizer: cfg.ICS.Organizer, AttendeeDomain: cfg.ICS.AttendeeDomain,
 			}, app.Log)

@@ -19,7 +19,7 @@ import (
 	"github.com/tuijin/tuijin/pkg/event"
 	"github.com/tuijin/tuijin/pkg/mongox"
 	"github.com/tuijin/tuijin/pkg/testenv"
-	"github.com/tuijin/tuijin/services/deadline/internal/calendar"
+	"github.com/tuijin/tuijin/pkg/workday"
 	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
 	"github.com/tuijin/tuijin/services/deadline/internal/store"
 )
@@ -40,7 +40,7 @@ func TestKilledWhileFiringEveryStepOnce(t *testing.T) {
 	t.Cleanup(func() { _ = client.Disconnect(ctx) })
 	db := client.Database("tuijin_deadline")
 
-	cal, _, err := calendar.New("")
+	cal, _, err := workday.Load("")
 	if err != nil {
 		t.Fatal(err)
 	}

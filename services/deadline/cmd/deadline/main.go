@@ -9,7 +9,8 @@ import (
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/org"
 	"github.com/tuijin/tuijin/pkg/platform"
-	"github.com/tuijin/tuijin/services/deadline/internal/calendar"
+	"github.com/tuijin/tuijin/pkg/workday"
+	"github.com/tuijin/tuijin/pkg/workday/coverage"
 	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
 	"github.com/tuijin/tuijin/services/deadline/internal/store"
 	"github.com/tuijin/tuijin/services/deadline/internal/transport"
@@ -24,10 +25,8 @@ type config struct {
 	EscalateDays  int    `conf:"default:10,help:working days after 约谈 before 提级 (escalation to the government)"`
 	ProblemDays   int    `conf:"default:5,help:working days a department has to solve a raised problem"`
 	OrgFile       string `conf:"help:organisation YAML (empty: the demo organisation)"`
-	Calendar      struct {
-		Dir string `conf:"help:directory of per-year holiday arrangement files (YYYY.yaml) laid over the shipped ones"`
-	}
-	Timer struct {
+	Calendar      workday.Config
+	Timer         struct {
 		Workers int           `conf:"default:16,help:fired timers handled at once by this replica"`
 		Sweep   time.Duration `conf:"default:10m,help:how often the timers that should be pending are checked against the scheduler (and at start)"`
 		Spread  time.Duration `conf:"default:5m,help:future timers of one instant are staggered over this much time by deadline id"`
@@ -42,12 +41,12 @@ func main() {
 func setup(cfg *config) platform.Setup {
 	return func(ctx context.Context, app *platform.App) error {
 		clk := app.Clock
-		cal, _, err := calendar.New(cfg.Calendar.Dir)
+		cal, _, err := workday.Load(cfg.Calendar.Dir)
 		if err != nil {
 			return err
 		}
-		calendar.WarnMissing(app.Log, cal, clk)
-		calendar.RegisterCoverage(app.Registry, cal, clk)
+		coverage.WarnMissing(app.Log, cal, clk)
+		coverage.Register(app.Registry, "tuijin_deadline_calendar_year_covered", cal, clk)
 		o, err := org.Load(cfg.OrgFile)
 		if err != nil {
 			return err

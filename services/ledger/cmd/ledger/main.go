@@ -11,6 +11,7 @@ import (
 	"github.com/tuijin/tuijin/pkg/org"
 	"github.com/tuijin/tuijin/pkg/platform"
 	"github.com/tuijin/tuijin/pkg/workday"
+	"github.com/tuijin/tuijin/pkg/workday/coverage"
 	"github.com/tuijin/tuijin/services/ledger/internal/catalog"
 	"github.com/tuijin/tuijin/services/ledger/internal/ledger"
 	"github.com/tuijin/tuijin/services/ledger/internal/store"
@@ -21,6 +22,9 @@ type config struct {
 	platform.Config
 	OrgFile     string `conf:"help:organisation YAML (empty: the demo organisation)"`
 	CatalogFile string `conf:"help:item catalog YAML (empty: the demo catalog)"`
+	// Calendar is the deadline service's setting too: both count the same
+	// working days.
+	Calendar workday.Config
 }
 
 func main() {
@@ -42,6 +46,13 @@ func setup(cfg *config, clk clock.Clock) platform.Setup {
 		if err := cat.CheckWorkGroups(o); err != nil {
 			return fmt.Errorf("organisation against the catalog: %w", err)
 		}
+		clk := app.ClockOr(clk)
+		cal, _, err := workday.Load(cfg.Calendar.Dir)
+		if err != nil {
+			return err
+		}
+		coverage.WarnMissing(app.Log, cal, clk)
+		coverage.Register(app.Registry, "tuijin_ledger_calendar_year_covered", cal, clk)
 		st := store.New(app.DB, app.Log)
 		if err := st.EnsureIndexes(ctx); err != nil {
 			return err
@@ -56,7 +67,7 @@ func setup(cfg *config, clk clock.Clock) platform.Setup {
 		for i, d := range o.Departments {
 			depts[i] = d.Code
 		}
-		svc := ledger.NewService(st, cat, isDept, app.ClockOr(clk), ledger.WithCalendar(workday.Weekends{}),
+		svc := ledger.NewService(st, cat, isDept, clk, ledger.WithCalendar(cal),
 			ledger.WithObserver(transport.NewMetrics(app.Registry, depts)), ledger.WithOfficers(isOfficer))
 		app.Registry.MustRegister(transport.NewPendingCollector(st, depts))
 		transport.Routes(app.HTTP.Mux, svc, cat, o, app.Log)
