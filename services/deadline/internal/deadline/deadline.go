@@ -84,7 +84,11 @@ type Deadline struct {
 	AssignedAt   time.Time `json:"assigned_at"`
 	// AcceptedAt is zero until the department accepts (受理) the item.
 	AcceptedAt time.Time `json:"accepted_at,omitzero"`
-	// Start is where the clock counts from: the assignment until the
+	// AcceptedLate: the acceptance came after the acceptance window or the
+	// due date, so the application counted as accepted on receipt (行政许可法
+	// §32) and the clock kept its start, due date and level.
+	AcceptedLate bool `json:"accepted_late,omitempty"`
+	// Start is where the clock counts from: the assignment until a timely
 	// acceptance re-bases it.
 	Start      time.Time `json:"start"`
 	PausedDays int       `json:"paused_working_days"`
@@ -133,7 +137,7 @@ type ItemAssignment struct {
 
 // ForItem returns the running deadline of an assigned approval item: N
 // working days for a 承诺件, the same working day for a 即办件, counted from
-// the assignment until acceptance re-bases it.
+// the assignment until a timely acceptance re-bases it.
 func ForItem(cal workday.Calendar, a ItemAssignment) Deadline {
 	d := Deadline{
 		ID: "item:" + a.ItemID, Kind: "item", RefID: a.ItemID, ProjectCode: a.ProjectCode,

@@ -12,7 +12,7 @@ type ChangeKind string
 // Change kinds.
 const (
 	ChangeNone    ChangeKind = ""
-	ChangeAccept  ChangeKind = "accept"  // 受理: the clock re-bases to the acceptance
+	ChangeAccept  ChangeKind = "accept"  // 受理: a timely one re-bases the clock to the acceptance
 	ChangePause   ChangeKind = "pause"   // supplement owed (补正/容缺) or suspended
 	ChangeResume  ChangeKind = "resume"  // supplement received or resumed
 	ChangeStop    ChangeKind = "stop"    // approved, rejected or withdrawn
@@ -56,6 +56,9 @@ type Change struct {
 	Kind    ChangeKind
 	At      time.Time
 	Outcome string // for stop: approved or rejected
+	// Late, on accept: the ledger found the acceptance outside its window
+	// (item.changed accepted_late).
+	Late bool
 }
 
 // Apply returns d after c, and whether anything changed. Applying the same
@@ -63,10 +66,15 @@ type Change struct {
 // nothing. Every change of schedule starts a new generation.
 //
 // Before acceptance the clock runs from the assignment, so that an item
-// nobody accepts still falls due; the acceptance re-bases it to count the
-// promised working days from 受理. A pause freezes the clock; the resume
-// extends the due date by the working days paused, counted from the pause's
-// date up to (not including) the resume's date.
+// nobody accepts still falls due. A timely acceptance re-bases it to count
+// the promised working days from 受理 (pauses before it no longer count). A
+// late one (the ledger says so, or the clock is already due or red) keeps
+// start, due date and level: the application counted as accepted on
+// receipt (行政许可法 §32), so accepting late cannot clear a red list.
+//
+// A pause freezes the clock; the resume extends the due date by the working
+// days paused, counted from the pause's date up to (not including) the
+// resume's date.
 //
 // A restart (the owner applies again after a rejection or withdrawal) begins
 // a new round: a fresh clock from the restart, whose ladder steps are new
@@ -79,13 +87,18 @@ func (d Deadline) Apply(cal workday.Calendar, c Change) (Deadline, bool) {
 	case ChangeRestart:
 		d.Round++
 		d.Level, d.LevelAt = LevelGreen, time.Time{}
-		d.State, d.Start, d.AssignedAt, d.AcceptedAt = StateRunning, c.At, c.At, time.Time{}
+		d.State, d.Start, d.AssignedAt, d.AcceptedAt, d.AcceptedLate = StateRunning, c.At, c.At, time.Time{}, false
 		d.PausedDays, d.PausedAt, d.StoppedAt, d.Outcome = 0, time.Time{}, time.Time{}, ""
 	case ChangeAccept:
 		if !d.AcceptedAt.IsZero() || d.State != StateRunning {
 			return d, false
 		}
-		d.AcceptedAt, d.Start = c.At, c.At
+		d.AcceptedAt = c.At
+		if c.Late || d.Level.Overdue() || !c.At.Before(d.DueAt) {
+			d.AcceptedLate = true
+		} else {
+			d.Start, d.PausedDays = c.At, 0
+		}
 	case ChangePause:
 		if d.State != StateRunning {
 			return d, false

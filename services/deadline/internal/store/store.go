@@ -57,6 +57,7 @@ type deadlineData struct {
 	GreenChannel bool      `bson:"green_channel"`
 	AssignedAt   time.Time `bson:"assigned_at"`
 	AcceptedAt   time.Time `bson:"accepted_at"`
+	AcceptedLate bool      `bson:"accepted_late,omitempty"`
 	Start        time.Time `bson:"start"`
 	PausedDays   int       `bson:"paused_working_days"`
 	State        string    `bson:"state"`
@@ -78,7 +79,7 @@ func toDB(d deadline.Deadline) deadlineDoc {
 	return deadlineDoc{ID: d.ID, Version: d.Version, Data: deadlineData{Kind: d.Kind, RefID: d.RefID, ProjectCode: d.ProjectCode,
 		ProjectName: d.ProjectName, Title: d.Title, Department: d.Department, Days: d.Days, Immediate: d.Immediate,
 		GreenChannel: d.GreenChannel, AssignedAt: utc(d.AssignedAt), AcceptedAt: utc(d.AcceptedAt),
-		Start: utc(d.Start), PausedDays: d.PausedDays, State: string(d.State), PausedAt: utc(d.PausedAt),
+		AcceptedLate: d.AcceptedLate, Start: utc(d.Start), PausedDays: d.PausedDays, State: string(d.State), PausedAt: utc(d.PausedAt),
 		StoppedAt: utc(d.StoppedAt), Outcome: d.Outcome, DueAt: utc(d.DueAt), DueDate: d.DueDate, Gen: d.Gen,
 		Round: d.Round, LastChange: utc(d.LastChange), Level: string(d.Level), LevelAt: utc(d.LevelAt),
 		NextLevel: string(d.NextLevel), NextAt: utc(d.NextAt)}}
@@ -89,7 +90,7 @@ func toDomain(doc deadlineDoc) deadline.Deadline {
 	return deadline.Deadline{ID: doc.ID, Kind: x.Kind, RefID: x.RefID, ProjectCode: x.ProjectCode,
 		ProjectName: x.ProjectName, Title: x.Title, Department: x.Department, Days: x.Days,
 		Immediate: x.Immediate, GreenChannel: x.GreenChannel, AssignedAt: utc(x.AssignedAt),
-		AcceptedAt: utc(x.AcceptedAt), Start: utc(x.Start), PausedDays: x.PausedDays,
+		AcceptedAt: utc(x.AcceptedAt), AcceptedLate: x.AcceptedLate, Start: utc(x.Start), PausedDays: x.PausedDays,
 		State: deadline.State(x.State), PausedAt: utc(x.PausedAt), StoppedAt: utc(x.StoppedAt),
 		Outcome: x.Outcome, DueAt: utc(x.DueAt), DueDate: x.DueDate, Gen: x.Gen, Round: x.Round,
 		LastChange: utc(x.LastChange), Level: deadline.Level(x.Level), LevelAt: utc(x.LevelAt),

@@ -27,6 +27,9 @@ const (
 	ModeGaozhi       = "gaozhi"        // 告知承诺
 )
 
+// DefaultAcceptDays is the statutory acceptance window (行政许可法 §32).
+const DefaultAcceptDays = 5
+
 // Item is one approval item type.
 type Item struct {
 	Key           string   `yaml:"key"`
@@ -37,6 +40,10 @@ type Item struct {
 	Prerequisites []string `yaml:"prerequisites"`
 	// PromisedDays is the limit in working days of a 承诺件.
 	PromisedDays int `yaml:"promised_days"`
+	// AcceptDays is the window, in working days from receipt, the department
+	// has to decide on acceptance (行政许可法 §32: 5 days; 0 means that); an
+	// acceptance after it counts as acceptance on receipt.
+	AcceptDays int `yaml:"accept_days"`
 	// Immediate marks a 即办件, due the same working day.
 	Immediate bool     `yaml:"immediate"`
 	Modes     []string `yaml:"modes"`
@@ -115,6 +122,9 @@ func (c *Catalog) validate(departments func(string) bool) error {
 		}
 		if !it.Immediate && (it.PromisedDays < 1 || it.PromisedDays > 365) {
 			errs = append(errs, fmt.Errorf("%s: promised_days must be 1-365", at))
+		}
+		if it.AcceptDays < 0 || it.AcceptDays > 20 {
+			errs = append(errs, fmt.Errorf("%s: accept_days must be 0-20 (0: the statutory %d)", at, DefaultAcceptDays))
 		}
 		for _, m := range it.Modes {
 			if m != ModeGreenChannel && m != ModeRongque && m != ModeGaozhi {

@@ -42,6 +42,7 @@ func TestParseRefusesBadCatalogs(t *testing.T) {
 		"no days":              {"items:\n  - {key: aa, name: n, department: d}\n", "promised_days", anyDept},
 		"immediate with days":  {"items:\n" + item("aa", ", immediate: true"), "immediate", anyDept},
 		"empty":                {"items: []", "no items", anyDept},
+		"negative accept days": {"items:\n" + item("aa", ", accept_days: -1"), "accept_days must be 0-20", anyDept},
 		"stage without name":   {"items:\n" + item("aa", ", stage: 2"), "stage must be 1-9 with a stage_name", anyDept},
 		"every problem listed": {"items:\n  - {key: A, department: d, promised_days: 0}\n", "key must be lowercase", anyDept},
 	}

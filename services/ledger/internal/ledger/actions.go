@@ -190,8 +190,10 @@ func (p *Project) Apply(id string, req ActionRequest, cal workday.Calendar, now 
 		return Change{}, illegal(&it, req.Action, fmt.Sprintf("it is %s; %s is allowed from %s", from, req.Action, joinStatuses(tr.from)))
 	}
 	to := tr.to
+	late := false
 	switch req.Action {
 	case ActAccept:
+		late = it.accept(cal, now)
 		if len(req.MissingMaterials) > 0 {
 			if !slices.Contains(it.Modes, catalog.ModeRongque) {
 				return Change{}, illegal(&it, req.Action, "容缺受理 is not allowed for "+it.Name)
@@ -231,9 +233,11 @@ func (p *Project) Apply(id string, req ActionRequest, cal workday.Calendar, now 
 		if to == "" {
 			to = StatusAssigned
 		}
-		// Suspended working days do not count against the department.
+		// Suspended working days do not count against the department: the
+		// limit runs that many working days past its last day, as the clock
+		// (deadline) extends it.
 		if it.Due != nil && it.SuspendedAt != nil {
-			due := workday.Add(cal, *it.Due, workday.Count(cal, *it.SuspendedAt, now)).UTC()
+			due := workday.DueAt(cal, it.Due.Add(-time.Nanosecond), workday.Count(cal, *it.SuspendedAt, now)).UTC()
 			it.Due = &due
 		}
 		it.SuspendedFrom, it.SuspendedAt = "", nil
@@ -243,6 +247,7 @@ func (p *Project) Apply(id string, req ActionRequest, cal workday.Calendar, now 
 	case ActResubmit:
 		it.Resubmissions++
 		it.Supplement, it.CompletedAt = nil, nil
+		it.AcceptedAt, it.AcceptedLate = nil, false
 		it.startClock(cal, now)
 	case ActVerify:
 		c := it.Commitment
@@ -271,7 +276,7 @@ func (p *Project) Apply(id string, req ActionRequest, cal workday.Calendar, now 
 	}
 	it.Status = to
 	it.Timeline = append(it.Timeline, TimelineEntry{At: now, Action: string(req.Action), Actor: req.Actor,
-		From: from, Status: to, Note: req.Note})
+		From: from, Status: to, Note: req.Note, Late: late})
 	p.Items[idx] = it
 	if to == StatusApproved && from != to {
 		ch.Assigned = p.assignReady(cal, now)

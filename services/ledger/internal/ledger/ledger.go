@@ -83,6 +83,8 @@ type TimelineEntry struct {
 	From   Status    `json:"from,omitempty"`
 	Status Status    `json:"status"`
 	Note   string    `json:"note,omitempty"`
+	// Late marks an acceptance after its window (行政许可法 §32).
+	Late bool `json:"late,omitempty"`
 }
 
 // Supplement is a 容缺受理 commitment: the item was accepted with materials
@@ -116,14 +118,21 @@ type Item struct {
 	StageName     string     `json:"stage_name"`
 	Prerequisites []string   `json:"prerequisites,omitempty"`
 	PromisedDays  int        `json:"promised_days"`
+	AcceptDays    int        `json:"accept_days,omitempty"` // acceptance window from the catalog (0: statutory)
 	Immediate     bool       `json:"immediate,omitempty"`
 	Modes         []string   `json:"modes,omitempty"`
 	Status        Status     `json:"status"`
 	AssignedAt    *time.Time `json:"assigned_at,omitempty"`
 	// Due is the end of the promised time limit, counted in working days
-	// from the assignment (or from the last supplement received).
-	Due         *time.Time `json:"due,omitempty"`
-	CompletedAt *time.Time `json:"completed_at,omitempty"`
+	// from the assignment, a timely acceptance or the last supplement
+	// received.
+	Due *time.Time `json:"due,omitempty"`
+	// AcceptedAt is the last acceptance (受理); AcceptedLate says it came
+	// after the acceptance window or the due date, so the application
+	// counted as accepted on receipt and Due did not move.
+	AcceptedAt   *time.Time `json:"accepted_at,omitempty"`
+	AcceptedLate bool       `json:"accepted_late,omitempty"`
+	CompletedAt  *time.Time `json:"completed_at,omitempty"`
 	// BlockedBy names the rejected or withdrawn items (direct or further
 	// up the prerequisite graph) that hold this waiting item back.
 	BlockedBy []string `json:"blocked_by,omitempty"`
@@ -172,7 +181,7 @@ func Open(info ProjectInfo, cat *catalog.Catalog, cal workday.Calendar, now time
 		p.Items = append(p.Items, Item{
 			ID: ItemID(info.Code, ct.Key), Type: ct.Key, Name: ct.Name, Department: ct.Department,
 			Stage: ct.Stage, StageName: ct.StageName, Prerequisites: ct.Prerequisites,
-			PromisedDays: ct.PromisedDays, Immediate: ct.Immediate, Modes: ct.Modes, Status: StatusWaiting,
+			PromisedDays: ct.PromisedDays, AcceptDays: ct.AcceptDays, Immediate: ct.Immediate, Modes: ct.Modes, Status: StatusWaiting,
 			Timeline: []TimelineEntry{{At: now, Action: "planned", Actor: "system", Status: StatusWaiting}},
 		})
 	}
@@ -208,12 +217,40 @@ func (p *Project) assignReady(cal workday.Calendar, now time.Time) []Item {
 func (it *Item) startClock(cal workday.Calendar, now time.Time) {
 	t := now
 	it.AssignedAt = &t
-	due := workday.DueAt(cal, now, it.PromisedDays)
+	it.countFrom(cal, now)
+}
+
+// countFrom sets Due to the promised time limit counted from at.
+func (it *Item) countFrom(cal workday.Calendar, at time.Time) {
+	due := workday.DueAt(cal, at, it.PromisedDays)
 	if it.Immediate {
-		due = workday.DueAt(cal, now, 0)
+		due = workday.DueAt(cal, at, 0)
 	}
 	due = due.UTC()
 	it.Due = &due
+}
+
+// accept records the acceptance (受理) at now. The department had
+// AcceptDays working days from receipt to decide; a timely acceptance
+// counts the promised days from 受理, a late one (after the window, or once
+// the item is due) keeps the due date: the application counted as accepted
+// on receipt (行政许可法 §32), so accepting late cannot clear a red list.
+// It reports whether the acceptance was late.
+func (it *Item) accept(cal workday.Calendar, now time.Time) bool {
+	window := it.AcceptDays
+	if window <= 0 {
+		window = catalog.DefaultAcceptDays
+	}
+	late := it.Due != nil && !now.Before(*it.Due)
+	if it.AssignedAt != nil && !now.Before(workday.DueAt(cal, *it.AssignedAt, window)) {
+		late = true
+	}
+	t := now
+	it.AcceptedAt, it.AcceptedLate = &t, late
+	if !late {
+		it.countFrom(cal, now)
+	}
+	return late
 }
 
 func allIn(keys []string, set map[string]bool) bool {

@@ -272,6 +272,7 @@ func changedEvent(ctx context.Context, p Project, ch Change, req ActionRequest, 
 		Note: req.Note, Actor: req.Actor, ChangedAt: timestamppb.New(now),
 		GreenChannel: p.GreenChannel, Immediate: it.Immediate, PromisedDays: int32(it.PromisedDays),
 		ProjectName: p.Name, ItemName: it.Name, Officer: p.Officer, Version: p.Version,
+		AcceptedLate: ch.Action == ActAccept && it.AcceptedLate,
 	}
 	if it.Due != nil {
 		ev.Due = timestamppb.New(*it.Due)

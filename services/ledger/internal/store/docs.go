@@ -14,6 +14,7 @@ type timelineDoc struct {
 	From   string    `bson:"from,omitempty"`
 	Status string    `bson:"status"`
 	Note   string    `bson:"note,omitempty"`
+	Late   bool      `bson:"late,omitempty"`
 }
 
 type supplementDoc struct {
@@ -152,6 +153,9 @@ type itemDoc struct {
 	Status        string         `bson:"status"`
 	AssignedAt    *time.Time     `bson:"assigned_at,omitempty"`
 	Due           *time.Time     `bson:"due,omitempty"`
+	AcceptDays    int            `bson:"accept_days,omitempty"`
+	AcceptedAt    *time.Time     `bson:"accepted_at,omitempty"`
+	AcceptedLate  bool           `bson:"accepted_late,omitempty"`
 	CompletedAt   *time.Time     `bson:"completed_at,omitempty"`
 	BlockedBy     []string       `bson:"blocked_by,omitempty"`
 	SuspendedFrom string         `bson:"suspended_from,omitempty"`
@@ -221,7 +225,8 @@ func toDBItem(it ledger.Item) itemDoc {
 		StageName: it.StageName, Prerequisites: it.Prerequisites, PromisedDays: it.PromisedDays,
 		Immediate: it.Immediate, Modes: it.Modes, Status: string(it.Status), AssignedAt: it.AssignedAt,
 		Due: it.Due, CompletedAt: it.CompletedAt, BlockedBy: it.BlockedBy, SuspendedFrom: string(it.SuspendedFrom),
-		SuspendedAt: it.SuspendedAt, Resubmissions: it.Resubmissions}
+		SuspendedAt: it.SuspendedAt, Resubmissions: it.Resubmissions, AcceptDays: it.AcceptDays,
+		AcceptedAt: it.AcceptedAt, AcceptedLate: it.AcceptedLate}
 	if s := it.Supplement; s != nil {
 		id.Supplement = &supplementDoc{Materials: s.Materials, Due: s.Due, ReceivedAt: s.ReceivedAt}
 	}
@@ -231,7 +236,7 @@ func toDBItem(it ledger.Item) itemDoc {
 	}
 	for _, e := range it.Timeline {
 		id.Timeline = append(id.Timeline, timelineDoc{At: e.At, Action: e.Action, Actor: e.Actor,
-			From: string(e.From), Status: string(e.Status), Note: e.Note})
+			From: string(e.From), Status: string(e.Status), Note: e.Note, Late: e.Late})
 	}
 	return id
 }
@@ -308,7 +313,8 @@ func toDomainItem(id itemDoc) ledger.Item {
 		StageName: id.StageName, Prerequisites: id.Prerequisites, PromisedDays: id.PromisedDays,
 		Immediate: id.Immediate, Modes: id.Modes, Status: ledger.Status(id.Status), AssignedAt: utc(id.AssignedAt),
 		Due: utc(id.Due), CompletedAt: utc(id.CompletedAt), BlockedBy: id.BlockedBy,
-		SuspendedFrom: ledger.Status(id.SuspendedFrom), SuspendedAt: utc(id.SuspendedAt), Resubmissions: id.Resubmissions}
+		SuspendedFrom: ledger.Status(id.SuspendedFrom), SuspendedAt: utc(id.SuspendedAt), Resubmissions: id.Resubmissions,
+		AcceptDays: id.AcceptDays, AcceptedAt: utc(id.AcceptedAt), AcceptedLate: id.AcceptedLate}
 	if s := id.Supplement; s != nil {
 		it.Supplement = &ledger.Supplement{Materials: s.Materials, Due: s.Due.UTC(), ReceivedAt: utc(s.ReceivedAt)}
 	}
@@ -318,7 +324,7 @@ func toDomainItem(id itemDoc) ledger.Item {
 	}
 	for _, e := range id.Timeline {
 		it.Timeline = append(it.Timeline, ledger.TimelineEntry{At: e.At.UTC(), Action: e.Action, Actor: e.Actor,
-			From: ledger.Status(e.From), Status: ledger.Status(e.Status), Note: e.Note})
+			From: ledger.Status(e.From), Status: ledger.Status(e.Status), Note: e.Note, Late: e.Late})
 	}
 	return it
 }

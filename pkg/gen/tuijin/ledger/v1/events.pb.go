@@ -181,7 +181,13 @@ type ItemChanged struct {
 	CheckDue    *timestamppb.Timestamp `protobuf:"bytes,21,opt,name=check_due,json=checkDue,proto3" json:"check_due,omitempty"`
 	CheckResult string                 `protobuf:"bytes,22,opt,name=check_result,json=checkResult,proto3" json:"check_result,omitempty"`
 	// Ledger version after the change.
-	Version       int64 `protobuf:"varint,23,opt,name=version,proto3" json:"version,omitempty"`
+	Version int64 `protobuf:"varint,23,opt,name=version,proto3" json:"version,omitempty"`
+	// On accept: the acceptance came after the window the department has to
+	// decide on acceptance (行政许可法 §32, catalog accept_days) or after the
+	// due date, so the application counts as accepted on receipt and the
+	// clock keeps its due date and level; a timely acceptance counts the
+	// promised days from 受理 (due above).
+	AcceptedLate  bool `protobuf:"varint,24,opt,name=accepted_late,json=acceptedLate,proto3" json:"accepted_late,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -375,6 +381,13 @@ func (x *ItemChanged) GetVersion() int64 {
 		return x.Version
 	}
 	return 0
+}
+
+func (x *ItemChanged) GetAcceptedLate() bool {
+	if x != nil {
+		return x.AcceptedLate
+	}
+	return false
 }
 
 // ProblemRaised: tuijin.ledger.problem.raised.<dept>.
@@ -672,7 +685,7 @@ const file_tuijin_ledger_v1_events_proto_rawDesc = "" +
 	"\vassigned_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"assignedAt\x12\x18\n" +
-	"\aofficer\x18\v \x01(\tR\aofficer\"\xab\x06\n" +
+	"\aofficer\x18\v \x01(\tR\aofficer\"\xd0\x06\n" +
 	"\vItemChanged\x12\x17\n" +
 	"\aitem_id\x18\x01 \x01(\tR\x06itemId\x12!\n" +
 	"\fproject_code\x18\x02 \x01(\tR\vprojectCode\x12\x1b\n" +
@@ -701,7 +714,8 @@ const file_tuijin_ledger_v1_events_proto_rawDesc = "" +
 	"\aofficer\x18\x14 \x01(\tR\aofficer\x127\n" +
 	"\tcheck_due\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampR\bcheckDue\x12!\n" +
 	"\fcheck_result\x18\x16 \x01(\tR\vcheckResult\x12\x18\n" +
-	"\aversion\x18\x17 \x01(\x03R\aversion\"\x8d\x03\n" +
+	"\aversion\x18\x17 \x01(\x03R\aversion\x12#\n" +
+	"\raccepted_late\x18\x18 \x01(\bR\facceptedLate\"\x8d\x03\n" +
 	"\rProblemRaised\x12\x1d\n" +
 	"\n" +
 	"problem_id\x18\x01 \x01(\tR\tproblemId\x12!\n" +
