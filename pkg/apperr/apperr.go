@@ -1,6 +1,6 @@
 // Package apperr carries business errors from domain code to the transports
 // without the domain knowing about HTTP. A transport maps the Kind to a status
-// in one place (see httpx.EncodeError).
+// in one place (see httpx.ErrorEncoder).
 package apperr
 
 import (
