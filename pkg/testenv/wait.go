@@ -14,7 +14,7 @@ func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 	end := time.Now().Add(timeout)
 	for !cond() {
 		if time.Now().After(end) {
-			t.Fatalf("timed out waiting for %s", what)
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
