@@ -61,15 +61,7 @@ func changed(t *testing.T, id string) event.Message {
 
 func streamMsgs(t *testing.T, js jetstream.JetStream) uint64 {
 	t.Helper()
-	s, err := js.Stream(context.Background(), bus.EventsStream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := s.Info(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return info.State.Msgs
+	return testenv.StreamCount(t, js, bus.EventsStream, ">")
 }
 
 // outboxLen counts the events of a ledger waiting to be relayed.

@@ -164,13 +164,5 @@ func getInbox(t testing.TB, base, query string) notification.Inbox {
 
 func streamMsgs(t *testing.T, js jetstream.JetStream) uint64 {
 	t.Helper()
-	s, err := js.Stream(context.Background(), bus.EventsStream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := s.Info(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return info.State.Msgs
+	return testenv.StreamCount(t, js, bus.EventsStream, ">")
 }
