@@ -112,3 +112,22 @@ func IsDuplicateKey(err error) bool { return mongo.IsDuplicateKeyError(err) }
 
 // IsNotFound reports that a single-document read found nothing.
 func IsNotFound(err error) bool { return errors.Is(err, mongo.ErrNoDocuments) }
+
+// FindAll runs a find on coll and converts every document it returns with
+// conv, from the stored shape D to the domain's T.
+func FindAll[D, T any](ctx context.Context, coll *mongo.Collection, filter any, conv func(D) T,
+	opts ...options.Lister[options.FindOptions]) ([]T, error) {
+	cur, err := coll.Find(ctx, filter, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("find %s: %w", coll.Name(), err)
+	}
+	var docs []D
+	if err := cur.All(ctx, &docs); err != nil {
+		return nil, fmt.Errorf("read %s: %w", coll.Name(), err)
+	}
+	out := make([]T, len(docs))
+	for i, d := range docs {
+		out[i] = conv(d)
+	}
+	return out, nil
+}

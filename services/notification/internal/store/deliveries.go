@@ -160,20 +160,9 @@ func (s *Store) EnsureQueued(ctx context.Context, id string, due time.Time) erro
 
 // Due lists queued deliveries due at now, earliest first.
 func (s *Store) Due(ctx context.Context, now time.Time, limit int) ([]string, error) {
-	cur, err := s.queue.Find(ctx, bson.D{{Key: "due", Value: bson.D{{Key: "$lte", Value: now}}}},
+	return mongox.FindAll(ctx, s.queue, bson.D{{Key: "due", Value: bson.D{{Key: "$lte", Value: now}}}},
+		func(d queueDoc) string { return d.ID },
 		options.Find().SetSort(bson.D{{Key: "due", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
-	if err != nil {
-		return nil, fmt.Errorf("find due deliveries: %w", err)
-	}
-	var docs []queueDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("read due deliveries: %w", err)
-	}
-	ids := make([]string, len(docs))
-	for i, d := range docs {
-		ids[i] = d.ID
-	}
-	return ids, nil
 }
 
 // QueueLength counts the deliveries still owed (for the metric).
@@ -191,18 +180,6 @@ func (s *Store) Deliveries(ctx context.Context, q notification.DeliveryQuery) ([
 			filter = append(filter, bson.E{Key: f.key, Value: f.value})
 		}
 	}
-	cur, err := s.deliveries.Find(ctx, filter, options.Find().
+	return mongox.FindAll(ctx, s.deliveries, filter, toDomainDelivery, options.Find().
 		SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: 1}}).SetLimit(int64(q.Limit)))
-	if err != nil {
-		return nil, fmt.Errorf("find deliveries: %w", err)
-	}
-	var docs []deliveryDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("read deliveries: %w", err)
-	}
-	out := make([]notification.Delivery, len(docs))
-	for i, d := range docs {
-		out[i] = toDomainDelivery(d)
-	}
-	return out, nil
 }

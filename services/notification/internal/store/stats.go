@@ -7,6 +7,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/tuijin/tuijin/pkg/mongox"
 	"github.com/tuijin/tuijin/services/notification/internal/notification"
 )
 
@@ -57,18 +58,8 @@ func (s *Store) TrackOverdue(ctx context.Context, itemID, dept string) error {
 
 // ItemStats reads every item's statistics.
 func (s *Store) ItemStats(ctx context.Context) ([]notification.ItemStat, error) {
-	cur, err := s.items.Find(ctx, bson.D{})
-	if err != nil {
-		return nil, fmt.Errorf("find item statistics: %w", err)
-	}
-	var docs []itemStatDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("read item statistics: %w", err)
-	}
-	out := make([]notification.ItemStat, len(docs))
-	for i, d := range docs {
-		out[i] = notification.ItemStat{ItemID: d.ID, Department: d.Department, AssignedAt: d.AssignedAt.UTC(),
+	return mongox.FindAll(ctx, s.items, bson.D{}, func(d itemStatDoc) notification.ItemStat {
+		return notification.ItemStat{ItemID: d.ID, Department: d.Department, AssignedAt: d.AssignedAt.UTC(),
 			CompletedAt: utcPtr(d.CompletedAt), Overdue: d.Overdue, Withdrawn: d.Withdrawn}
-	}
-	return out, nil
+	})
 }

@@ -119,23 +119,15 @@ func (s *Store) Inbox(ctx context.Context, q notification.InboxQuery) ([]notific
 	if q.UnreadOnly {
 		filter = append(filter, bson.E{Key: "read", Value: false})
 	}
-	cur, err := s.inbox.Find(ctx, filter, options.Find().
+	items, err := mongox.FindAll(ctx, s.inbox, filter, toDomainEntry, options.Find().
 		SetSort(bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}).
 		SetLimit(int64(q.Limit)))
 	if err != nil {
-		return nil, 0, fmt.Errorf("find inbox: %w", err)
-	}
-	var docs []entryDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, 0, fmt.Errorf("read inbox: %w", err)
+		return nil, 0, err
 	}
 	unread, err := s.Unread(ctx, q.Recipient)
 	if err != nil {
 		return nil, 0, err
-	}
-	items := make([]notification.Entry, len(docs))
-	for i, d := range docs {
-		items[i] = toDomainEntry(d)
 	}
 	return items, unread, nil
 }
