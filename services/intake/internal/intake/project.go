@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
+	"github.com/tuijin/tuijin/pkg/phone"
 )
 
 // Project is a key investment project registered at the front door.
@@ -44,7 +45,26 @@ var (
 // year-region(6)-industry(2)-type(2)-serial(6).
 var CodeRE = regexp.MustCompile(`^\d{4}-\d{6}-\d{2}-\d{2}-\d{6}$`)
 
-var phoneRE = regexp.MustCompile(`^[0-9+\- ]{7,20}$`)
+// normalPhone writes a valid number as Chinese documents do (13800138000,
+// 0535-7654321) and leaves anything else for Validate to refuse.
+func normalPhone(s string) string {
+	if n, err := phone.Parse(s); err == nil {
+		return n.National
+	}
+	return s
+}
+
+// checkPhone refuses text that is no phone number, naming field.
+func checkPhone(field, s string) error {
+	if s == "" {
+		return nil
+	}
+	if _, err := phone.Parse(s); err != nil {
+		return apperr.Invalid(field, "invalid_phone",
+			field+" must be a mobile number (13800138000) or a landline with its area code (0535-7654321)")
+	}
+	return nil
+}
 
 // Normalize trims text fields and fills the default stage.
 func (p *Project) Normalize() {
@@ -52,6 +72,7 @@ func (p *Project) Normalize() {
 		&p.OwnerContact, &p.OwnerPhone, &p.Location, &p.Stage, &p.Officer, &p.WorkGroup} {
 		*f = strings.TrimSpace(*f)
 	}
+	p.OwnerPhone = normalPhone(p.OwnerPhone)
 	if p.Stage == "" {
 		p.Stage = "approving"
 	}
@@ -83,8 +104,8 @@ func (p Project) Validate() error {
 	if err := requireText("owner_contact", p.OwnerContact, 50); err != nil {
 		return err
 	}
-	if p.OwnerPhone != "" && !phoneRE.MatchString(p.OwnerPhone) {
-		return apperr.Invalid("owner_phone", "invalid_phone", "owner_phone must be 7-20 digits")
+	if err := checkPhone("owner_phone", p.OwnerPhone); err != nil {
+		return err
 	}
 	if utf8.RuneCountInString(p.Location) > 200 {
 		return apperr.Invalid("location", "too_long", "location is longer than 200 characters")

@@ -38,6 +38,7 @@ func (r *Request) Normalize() {
 	for _, f := range []*string{&r.ProjectCode, &r.Kind, &r.Title, &r.Description, &r.Contact, &r.Phone} {
 		*f = strings.TrimSpace(*f)
 	}
+	r.Phone = normalPhone(r.Phone)
 }
 
 // Validate reports the first rule r breaks (the project's existence is
@@ -61,8 +62,8 @@ func (r Request) Validate() error {
 	if err := requireText("contact", r.Contact, 50); err != nil {
 		return err
 	}
-	if r.Phone != "" && !phoneRE.MatchString(r.Phone) {
-		return apperr.Invalid("phone", "invalid_phone", "phone must be 7-20 digits")
+	if err := checkPhone("phone", r.Phone); err != nil {
+		return err
 	}
 	return nil
 }

@@ -37,6 +37,8 @@ func TestProjectValidate(t *testing.T) {
 		{"no contact", func(p *Project) { p.OwnerContact = "" }, "owner_contact", "required"},
 		{"bad phone", func(p *Project) { p.OwnerPhone = "call me" }, "owner_phone", "invalid_phone"},
 		{"no phone is fine", func(p *Project) { p.OwnerPhone = "" }, "", ""},
+		{"eleven digits that are no mobile", func(p *Project) { p.OwnerPhone = "99999999999" }, "owner_phone", "invalid_phone"},
+		{"landline without area code", func(p *Project) { p.OwnerPhone = "7654321" }, "owner_phone", "invalid_phone"},
 		{"zero investment", func(p *Project) { p.InvestmentWan = 0 }, "investment_wan", "invalid_investment"},
 		{"absurd investment", func(p *Project) { p.InvestmentWan = 2e9 }, "investment_wan", "invalid_investment"},
 		{"unknown stage", func(p *Project) { p.Stage = "dreaming" }, "stage", "invalid_stage"},
@@ -48,6 +50,26 @@ func TestProjectValidate(t *testing.T) {
 			p.Normalize()
 			check(t, p.Validate(), c.field, c.reason)
 		})
+	}
+}
+
+// Phones are kept as Chinese documents write them, whichever way they came.
+func TestPhonesNormalised(t *testing.T) {
+	for in, want := range map[string]string{
+		"138 0013 8000":     "13800138000",
+		"+86 138-0013-8000": "13800138000",
+		"(0535)7654321":     "0535-7654321",
+		"0535 7654321":      "0535-7654321",
+		"call me":           "call me", // left for Validate to refuse
+	} {
+		p := validProject()
+		p.OwnerPhone = in
+		p.Normalize()
+		r := Request{Phone: in}
+		r.Normalize()
+		if p.OwnerPhone != want || r.Phone != want {
+			t.Errorf("%q: project %q, request %q, want %q", in, p.OwnerPhone, r.Phone, want)
+		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
+	"github.com/tuijin/tuijin/pkg/phone"
 )
 
 // Preferences say how a recipient wants to be told and where it is reached.
@@ -38,10 +39,7 @@ type QuietHours struct {
 // zone needs no tz database on the host.
 var CST = time.FixedZone("CST", 8*3600)
 
-var (
-	hhmmRE  = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d$`)
-	phoneRE = regexp.MustCompile(`^\+?[0-9]{6,20}$`)
-)
+var hhmmRE = regexp.MustCompile(`^([01]\d|2[0-3]):[0-5]\d$`)
 
 // DefaultPreferences are those of a recipient nobody configured: the inbox.
 func DefaultPreferences(recipient string) Preferences {
@@ -74,8 +72,11 @@ func (p Preferences) Validate() error {
 			return apperr.Invalid("webhook", "invalid_url", "webhook must be an http or https URL")
 		}
 	}
-	if p.Phone != "" && !phoneRE.MatchString(p.Phone) {
-		return apperr.Invalid("phone", "invalid_phone", "phone must be digits, optionally with a leading +")
+	if p.Phone != "" {
+		if n, err := phone.Parse(p.Phone); err != nil || !n.CanSMS() {
+			return apperr.Invalid("phone", "invalid_phone",
+				"phone must be a mobile number such as 13800138000: text messages cannot reach a landline")
+		}
 	}
 	for _, need := range []struct{ channel, field, addr string }{
 		{ChannelEmail, "email", p.Email}, {ChannelWebhook, "webhook", p.Webhook}, {ChannelSMS, "phone", p.Phone},

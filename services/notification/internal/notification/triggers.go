@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
+	"github.com/tuijin/tuijin/pkg/phone"
 )
 
 // Project is what notification remembers of a registered project to reach
@@ -60,7 +61,8 @@ func statusName(s string) string {
 // officer. p is the projection of the project; a zero p still reaches the
 // owner's inbox.
 func ChangedNotice(c ItemChange, p Project, names Names) Notice {
-	to := []Addressee{{Recipient: OwnerRecipient(c.ProjectCode), Phone: p.OwnerPhone}}
+	mobile, _ := textable(p.OwnerPhone)
+	to := []Addressee{{Recipient: OwnerRecipient(c.ProjectCode), Phone: mobile}}
 	if p.Officer != "" && ValidRecipient(OfficerRecipient(p.Officer)) {
 		to = append(to, Addressee{Recipient: OfficerRecipient(p.Officer)})
 	}
@@ -99,17 +101,31 @@ func (r RequestAck) Validate() error {
 	return nil
 }
 
+// textable returns the number to text for a phone given on a form: the
+// mobile number, or "" and why no message can go (for the owner's record);
+// no phone at all needs no reason.
+func textable(s string) (mobile, why string) {
+	if strings.TrimSpace(s) == "" {
+		return "", ""
+	}
+	n, err := phone.Parse(s)
+	switch {
+	case err != nil:
+		return "", "您填写的联系电话“" + s + "”无法识别，本通知未发送短信，请在站内消息查看后续进展。"
+	case !n.CanSMS():
+		return "", "您填写的联系电话 " + n.National + " 是固定电话，无法接收短信；后续进展请在站内消息查看，或补充手机号码。"
+	}
+	return n.National, ""
+}
+
 // RequestNotice is the acknowledgement with the one-time notice (一次性告知).
 func RequestNotice(r RequestAck) Notice {
-	phone := r.Phone
-	if !phoneRE.MatchString(phone) {
-		phone = ""
-	}
+	mobile, why := textable(r.Phone)
 	return Notice{
 		EventID: r.EventID, EventType: "tuijin.intake.request.received", Template: TplRequestReceived,
 		Data: map[string]any{"Title": orDefault(r.Title, "服务"), "Contact": orDefault(r.Contact, "项目单位联系人"),
-			"ProjectCode": r.ProjectCode, "RequestID": r.RequestID},
-		To:          []Addressee{{Recipient: OwnerRecipient(r.ProjectCode), Phone: phone}},
+			"ProjectCode": r.ProjectCode, "RequestID": r.RequestID, "NoSMS": why},
+		To:          []Addressee{{Recipient: OwnerRecipient(r.ProjectCode), Phone: mobile}},
 		ProjectCode: r.ProjectCode,
 	}
 }

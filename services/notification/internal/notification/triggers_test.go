@@ -42,6 +42,10 @@ func TestEveryTemplateRenders(t *testing.T) {
 			Title: "施工许可咨询", Contact: "张经理", Phone: "13800000000"}),
 			recipients: []string{"owner:" + code}, title: "服务申请已受理：施工许可咨询",
 			contains: []string{"张经理，您好", "编号 r1", "一次性告知"}},
+		{name: "request from a landline", notice: RequestNotice(RequestAck{EventID: "e", RequestID: "r2", ProjectCode: code,
+			Title: "施工许可咨询", Contact: "张经理", Phone: "(0535)7654321"}),
+			recipients: []string{"owner:" + code}, title: "服务申请已受理：施工许可咨询",
+			contains: []string{"编号 r2", "0535-7654321 是固定电话，无法接收短信"}},
 		{name: "warning", notice: DeadlineNotice(DeadlineAlert{EventID: "e", EventType: "tuijin.deadline.warning", Kind: "item",
 			RefID: "i1", ProjectCode: code, Department: "zrzy", Level: LevelYellow, DueAt: due}, testNames),
 			recipients: []string{"dept:zrzy"}, title: "【黄灯预警】审批事项（i1）即将到期", contains: []string{"2026-03-02 09:00"}},
@@ -224,6 +228,24 @@ func TestRetryPolicy(t *testing.T) {
 	for _, bad := range []string{"", "30", "1s,-1s", "x"} {
 		if _, err := ParseBackoff(bad); err == nil {
 			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// An owner's acknowledgement goes by SMS only to a mobile; a landline or
+// an unreadable number leaves the text out, and the inbox message says why.
+func TestRequestNoticeTextsOnlyMobiles(t *testing.T) {
+	code := "2024-370481-04-01-123456"
+	for _, tt := range []struct{ given, phone, why string }{
+		{"138 0013 8000", "13800138000", ""},
+		{"0535-7654321", "", "固定电话"},
+		{"call me", "", "无法识别"},
+		{"", "", ""},
+	} {
+		n := RequestNotice(RequestAck{EventID: "e", RequestID: "r", ProjectCode: code, Phone: tt.given})
+		why, _ := n.Data["NoSMS"].(string)
+		if got := n.To[0].Phone; got != tt.phone || !strings.Contains(why, tt.why) || (tt.why == "") != (why == "") {
+			t.Errorf("%q: texted %q with note %q, want %q and a note with %q", tt.given, got, why, tt.phone, tt.why)
 		}
 	}
 }
