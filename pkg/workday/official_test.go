@@ -89,7 +89,7 @@ func TestOfficialAddAcrossHolidays(t *testing.T) {
 		{"2025-01-27", 1, "2025-02-05"},  // over 春节 2025
 		{"2025-01-25", 0, "2025-01-26"},  // Saturday: the next working day is the make-up Sunday
 		{"2025-09-30", 1, "2025-10-09"},  // over 国庆 2025
-		{"2025-09-27", 2, "2025-09-30"},  // Saturday: from the make-up Sunday 28, two more: 29, 30
+		{"2025-09-27", 2, "2025-09-29"},  // Saturday: the make-up Sunday 28 is day 1, 29 day 2
 		{"2025-12-31", 1, "2026-01-04"},  // over 元旦 2026 to its make-up Sunday
 		{"2026-02-13", 1, "2026-02-14"},  // make-up Saturday before 春节 2026
 		{"2026-02-14", 1, "2026-02-24"},  // over 春节 2026
@@ -226,8 +226,10 @@ func TestOverrideFilesRejectBadData(t *testing.T) {
 	}
 }
 
-// Property: over random instants of 2024-2027 and random n, adding n working
-// days and counting them back agree, and subtracting undoes adding.
+// Property: over random instants of 2024-2027 and random n, Add(at, n)
+// lands on a working day with exactly n working days after at's date up to
+// and including it (开始的当日不计入), subtracting undoes adding, and DueAt is
+// the end of that day.
 func TestAddCountRoundTripProperty(t *testing.T) {
 	for name, cal := range map[string]Calendar{"official": shipped(t), "weekends": Weekends{}} {
 		t.Run(name, func(t *testing.T) {
@@ -235,23 +237,27 @@ func TestAddCountRoundTripProperty(t *testing.T) {
 			base := ymd("2024-01-01")
 			for i := 0; i < 5000; i++ {
 				at := base.Add(time.Duration(r.Int64N(int64(4 * 365 * 24 * time.Hour))))
-				n := r.IntN(60)
+				n := 1 + r.IntN(60)
+				day := Day(at)
 				to := Add(cal, at, n)
 				if !cal.IsWorkday(to) {
 					t.Fatalf("Add(%s, %d) = %s is no working day", at, n, to)
 				}
-				if got := Count(cal, NextWorkday(cal, at), to); got != n {
-					t.Fatalf("Count(next working day of %s, Add(.., %d) = %s) = %d", at, n, to.Format(time.DateOnly), got)
+				if got := Count(cal, day.AddDate(0, 0, 1), to.AddDate(0, 0, 1)); got != n {
+					t.Fatalf("working days in (%s, Add(.., %d) = %s] = %d", day.Format(time.DateOnly), n, to.Format(time.DateOnly), got)
 				}
-				if back := Add(cal, to, -n); !back.Equal(NextWorkday(cal, at)) {
-					t.Fatalf("Add(Add(%s, %d), -%d) = %s, want %s", at, n, n, back, NextWorkday(cal, at))
+				if back := Add(cal, to, -n); !back.Equal(PrevWorkday(cal, at)) {
+					t.Fatalf("Add(Add(%s, %d), -%d) = %s, want %s", at, n, n, back, PrevWorkday(cal, at))
 				}
 				from := Add(cal, at, -n)
-				if got := Count(cal, from, PrevWorkday(cal, at)); got != n {
-					t.Fatalf("Count(Add(%s, -%d) = %s, previous working day) = %d", at, n, from.Format(time.DateOnly), got)
+				if got := Count(cal, from, day); got != n || !cal.IsWorkday(from) {
+					t.Fatalf("working days in [Add(%s, -%d) = %s, %s) = %d", at, n, from.Format(time.DateOnly), day.Format(time.DateOnly), got)
 				}
-				if due := DueAt(cal, at, n); !due.Equal(to.AddDate(0, 0, 1)) || Count(cal, at, due) < n {
+				if due := DueAt(cal, at, n); !due.Equal(to.AddDate(0, 0, 1)) {
 					t.Fatalf("DueAt(%s, %d) = %s", at, n, due)
+				}
+				if same := Add(cal, at, 0); !same.Equal(NextWorkday(cal, at)) {
+					t.Fatalf("Add(%s, 0) = %s", at, same)
 				}
 			}
 		})

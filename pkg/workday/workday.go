@@ -64,29 +64,46 @@ func PrevWorkday(cal Calendar, t time.Time) time.Time {
 	return d
 }
 
-// Add returns the date n working days after t's date; with n == 0 it is the
-// first working day on or after t's date. A negative n counts back from the
-// last working day on or before t's date: Add(t, -2) is the second working
-// day before it.
+// Add returns the date n working days after t's date, counted the way the
+// law counts a period (开始的当日不计入, 民法典 §201): t's date itself never
+// counts, and the first working day after it is day 1. A clock started on a
+// day off therefore starts counting on the next working day, and that day is
+// day 1: 5 working days from Thursday 2026-09-24 end on 2026-10-09 (09-28,
+// 09-29, 09-30, then 国庆 until 10-07, then 10-08, 10-09), and 1 working day
+// from Saturday 2026-11-21 is Monday 11-23.
+//
+// n == 0 is the same working day (即办件): t's date if it is a working day,
+// else the next working day. A negative n counts back the same way: Add(t,
+// -1) is the last working day before t's date.
 func Add(cal Calendar, t time.Time, n int) time.Time {
-	if n < 0 {
-		d := PrevWorkday(cal, t)
+	d := Day(t)
+	switch {
+	case n == 0:
+		return NextWorkday(cal, d)
+	case n > 0:
+		for i := 0; i < n; {
+			d = d.AddDate(0, 0, 1)
+			if cal.IsWorkday(d) {
+				i++
+			}
+		}
+	default:
 		for i := 0; i > n; {
 			d = d.AddDate(0, 0, -1)
 			if cal.IsWorkday(d) {
 				i--
 			}
 		}
-		return d
-	}
-	d := NextWorkday(cal, t)
-	for i := 0; i < n; {
-		d = d.AddDate(0, 0, 1)
-		if cal.IsWorkday(d) {
-			i++
-		}
 	}
 	return d
+}
+
+// Nth returns the n-th working day (n >= 1) counting t's date as day 1 when
+// it is a working day: where a count that runs from the start of t's date
+// ends, such as a ladder step n working days after a due instant (a
+// midnight).
+func Nth(cal Calendar, t time.Time, n int) time.Time {
+	return Add(cal, Day(t).AddDate(0, 0, -1), n)
 }
 
 // Count returns the number of working days in [from, to) by date.
@@ -101,8 +118,8 @@ func Count(cal Calendar, from, to time.Time) int {
 }
 
 // DueAt is the instant a limit of n working days counted from start runs
-// out: the end of the n-th working day after start's date, or of the same
-// working day for n == 0 (即办件).
+// out: the end of the n-th working day after start's date (see Add for the
+// counting rule), or of the same working day for n == 0 (即办件).
 func DueAt(cal Calendar, start time.Time, n int) time.Time {
 	return Add(cal, start, n).AddDate(0, 0, 1)
 }

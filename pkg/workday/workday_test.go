@@ -19,7 +19,9 @@ func TestAddSkipsWeekends(t *testing.T) {
 		{"zero on a Saturday moves to Monday", date(2026, 11, 21), 0, date(2026, 11, 23)},
 		{"Friday plus one is Monday", date(2026, 11, 20), 1, date(2026, 11, 23)},
 		{"Monday plus five is next Monday", date(2026, 11, 23), 5, date(2026, 11, 30)},
-		{"Sunday plus ten", date(2026, 11, 22), 10, date(2026, 12, 7)},
+		{"Saturday plus one is Monday, day 1", date(2026, 11, 21), 1, date(2026, 11, 23)},
+		{"Sunday plus ten", date(2026, 11, 22), 10, date(2026, 12, 4)},
+		{"Sunday minus one is Friday", date(2026, 11, 22), -1, date(2026, 11, 20)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -36,10 +38,10 @@ func TestAddAndCountRoundTrip(t *testing.T) {
 	cal := Weekends{}
 	start := date(2026, 1, 1)
 	for i := 0; i < 400; i++ {
-		from := NextWorkday(cal, start.AddDate(0, 0, i))
-		for _, n := range []int{0, 1, 3, 5, 10, 15, 30} {
+		from := start.AddDate(0, 0, i)
+		for _, n := range []int{1, 3, 5, 10, 15, 30} {
 			to := Add(cal, from, n)
-			if got := Count(cal, from, to); got != n {
+			if got := Count(cal, Day(from).AddDate(0, 0, 1), to.AddDate(0, 0, 1)); got != n {
 				t.Fatalf("Count(%s, Add(.., %d)=%s) = %d", from.Format(time.DateOnly), n, to.Format(time.DateOnly), got)
 			}
 		}

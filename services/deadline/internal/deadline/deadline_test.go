@@ -33,7 +33,9 @@ func TestForItemDueDates(t *testing.T) {
 		wantDate  string
 	}{
 		{"5 days from a Monday", at(2026, 11, 23, 9), 5, false, "2026-11-30"},
-		{"assigned on Saturday counts from Monday", at(2026, 11, 21, 9), 1, false, "2026-11-24"},
+		{"assigned on Saturday: Monday is day 1", at(2026, 11, 21, 9), 1, false, "2026-11-23"},
+		{"assigned the day before 中秋 and 国庆 2026 (立项)", at(2026, 9, 24, 10), 5, false, "2026-10-09"},
+		{"assigned on 国庆: 10-08 is day 1, 10-10 worked", at(2026, 10, 2, 10), 5, false, "2026-10-13"},
 		{"即办件 is due the same working day", at(2026, 11, 25, 16), 10, true, "2026-11-25"},
 		{"即办件 on Sunday is due Monday", at(2026, 11, 22, 9), 0, true, "2026-11-23"},
 		{"over National Day 2026", at(2026, 9, 30, 9), 2, false, "2026-10-09"},
@@ -227,6 +229,9 @@ func TestForActionIsDueOnTheDateSet(t *testing.T) {
 		{at(2026, 11, 23, 15), at(2026, 11, 28, 18), "2026-11-30"}, // a Saturday: the next working day
 		{at(2026, 9, 29, 15), at(2026, 10, 3, 0), "2026-10-08"},    // inside National Day
 		{at(2026, 11, 23, 15), at(2026, 11, 20, 9), "2026-11-23"},  // already past: due the same day
+		{at(2026, 11, 21, 15), at(2026, 11, 24, 9), "2026-11-24"},  // created on a Saturday
+		{at(2026, 11, 21, 15), at(2026, 11, 22, 9), "2026-11-23"},  // created and due on a weekend
+		{at(2026, 10, 3, 15), at(2026, 10, 9, 9), "2026-10-09"},    // created on a holiday
 	}
 	for _, tt := range tests {
 		d := ForAction(cal, ActionItem{ActionID: "a1", Department: "zjj", CreatedAt: tt.created, DueBy: tt.due})

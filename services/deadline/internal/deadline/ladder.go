@@ -45,7 +45,7 @@ func after(cal workday.Calendar, at time.Time, n int) time.Time {
 	if n <= 0 {
 		return at
 	}
-	return workday.DueAt(cal, at, n-1)
+	return workday.Nth(cal, at, n).AddDate(0, 0, 1)
 }
 
 // NextStep is the first step above fired that a running d will reach, and
