@@ -182,9 +182,11 @@ type ActionItem struct {
 // ForAction returns the running deadline of an action item, due at the end
 // of the first working day on or after the date set.
 func ForAction(cal workday.Calendar, a ActionItem) Deadline {
+	// Days is the working days after the creation's date up to and
+	// including that day, so that the counting rule lands on it.
 	days := 0
-	if first := workday.NextWorkday(cal, a.CreatedAt); workday.Day(a.DueBy).After(first) {
-		days = workday.Count(cal, first, workday.NextWorkday(cal, a.DueBy))
+	if last := workday.NextWorkday(cal, a.DueBy); last.After(workday.Day(a.CreatedAt)) {
+		days = workday.Count(cal, workday.Day(a.CreatedAt).AddDate(0, 0, 1), last.AddDate(0, 0, 1))
 	}
 	d := Deadline{
 		ID: "action:" + a.ActionID, Kind: "action", RefID: a.ActionID, ProjectCode: a.ProjectCode,
