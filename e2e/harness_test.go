@@ -227,7 +227,7 @@ func project(code string) map[string]any {
 	return map[string]any{
 		"code": code, "name": "智能装备产业园 " + code, "category": "招商引资", "level": "市",
 		"owner_organisation": "示范智能装备有限公司", "owner_contact": "王经理", "owner_phone": "0535-1234567",
-		"location": "经济开发区", "investment_wan": 120000, "stage": "approving", "officer": "李专员",
+		"location": "经济开发区", "investment_wan": 120000, "stage": "approving", "officer": "王芳",
 		"work_group": "duban",
 	}
 }

@@ -19,7 +19,7 @@ var importHeader = []string{"序号", "项目代码", "项目名称", "项目类
 
 func importRow(n int, code string) []string {
 	return []string{strconv.Itoa(n), code, "导入项目" + code[len(code)-3:], "社会投资", "县",
-		"示范建设单位", "孙经理", "0535-1112222", "5000", "审批", "周专员", "zhujian", "否"}
+		"示范建设单位", "孙经理", "0535-1112222", "5000", "审批", "张伟", "zhujian", "否"}
 }
 
 func csvOf(rows ...[]string) []byte {
@@ -104,7 +104,7 @@ func TestProjectImport(t *testing.T) {
 		Officer   string `json:"officer"`
 	}
 	if st := s.getJSON(s.url("ledger")+"/v1/projects/"+projectCode(503), &p); st != http.StatusOK ||
-		p.WorkGroup != "zhujian" || p.Officer != "周专员" {
+		p.WorkGroup != "zhujian" || p.Officer != "zhangwei" {
 		t.Fatalf("ledger of an imported project: status %d, %+v", st, p)
 	}
 

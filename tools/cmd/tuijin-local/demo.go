@@ -16,13 +16,13 @@ var demoProjects = []map[string]any{
 	{
 		"code": "2026-370481-04-01-100001", "name": "智能装备产业园一期", "category": "招商引资", "level": "市",
 		"owner_organisation": "示范智能装备有限公司", "owner_contact": "王经理", "owner_phone": "0535-1234567",
-		"location": "经济开发区", "investment_wan": 120000, "stage": "approving", "officer": "李专员",
+		"location": "经济开发区", "investment_wan": 120000, "stage": "approving", "officer": "王芳",
 		"work_group": "duban", "green_channel": true,
 	},
 	{
 		"code": "2026-370481-48-01-100002", "name": "城区雨污分流改造工程", "category": "城市建设", "level": "县",
 		"owner_organisation": "城市建设投资集团", "owner_contact": "赵工", "location": "主城区",
-		"investment_wan": 36000, "stage": "approving", "officer": "陈专员", "work_group": "zhujian",
+		"investment_wan": 36000, "stage": "approving", "officer": "陈静", "work_group": "zhujian",
 	},
 }
 

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 
+	"github.com/tuijin/tuijin/pkg/org"
 	"github.com/tuijin/tuijin/pkg/platform"
 	"github.com/tuijin/tuijin/services/intake/internal/intake"
 	"github.com/tuijin/tuijin/services/intake/internal/store"
@@ -13,6 +14,7 @@ import (
 
 type config struct {
 	platform.Config
+	OrgFile string `conf:"help:organisation YAML: officers and work groups registrations may name (empty: the demo organisation)"`
 }
 
 func main() {
@@ -24,14 +26,18 @@ func newConfig() *config {
 	return &config{Config: platform.Defaults("127.0.0.1:8081", "tuijin_intake")}
 }
 
-func setup(_ *config) platform.Setup {
+func setup(cfg *config) platform.Setup {
 	return func(ctx context.Context, app *platform.App) error {
+		o, err := org.Load(cfg.OrgFile)
+		if err != nil {
+			return err
+		}
 		st := store.New(app.DB)
 		if err := st.EnsureIndexes(ctx); err != nil {
 			return err
 		}
 		st.UseRelay(app.Outbox(st.Collections()...))
-		transport.Routes(app.HTTP.Mux, intake.NewService(st, app.Clock), app.Log)
+		transport.Routes(app.HTTP.Mux, intake.NewService(st, intake.NewReference(o), app.Clock), app.Log)
 		return nil
 	}
 }

@@ -20,7 +20,7 @@ import (
 
 const projectBody = `{"code":"2026-370481-04-01-000321","name":"新能源电池材料项目","category":"招商引资","level":"市",
 	"owner_organisation":"示范新材料有限公司","owner_contact":"刘经理","owner_phone":"0535-7654321","location":"高新区",
-	"investment_wan":80000,"stage":"approving","officer":"李专员","work_group":"duban","green_channel":true}`
+	"investment_wan":80000,"stage":"approving","officer":"王芳","work_group":"duban","green_channel":true}`
 
 const requestBody = `{"project_code":"2026-370481-04-01-000321","kind":"agency","title":"委托代办施工许可",
 	"contact":"刘经理","phone":"0535-7654321"}`
@@ -41,7 +41,7 @@ func TestWiring(t *testing.T) {
 	}
 	p := reg.GetProject()
 	if env.GetSubject().GetId() != p.GetCode() || p.GetCode() != "2026-370481-04-01-000321" || p.GetName() != "新能源电池材料项目" ||
-		p.GetInvestmentWan() != 80000 || !p.GetGreenChannel() || p.GetWorkGroup() != "duban" || reg.GetRegisteredAt() == nil {
+		p.GetInvestmentWan() != 80000 || !p.GetGreenChannel() || p.GetWorkGroup() != "duban" || p.GetOfficer() != "wangfang" || reg.GetRegisteredAt() == nil {
 		t.Fatalf("project.registered carries %v", &reg)
 	}
 

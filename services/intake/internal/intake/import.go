@@ -52,6 +52,8 @@ func (s *service) ImportProjects(ctx context.Context, rows []ImportRow) (ImportR
 		if err == nil {
 			if e, ok := apperr.As(r.Project.Validate()); ok {
 				err = e
+			} else if e, ok := apperr.As(s.ref.Resolve(&r.Project)); ok {
+				err = e
 			}
 		}
 		if err == nil {

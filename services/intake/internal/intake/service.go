@@ -50,17 +50,22 @@ type Service interface {
 
 type service struct {
 	store Store
+	ref   Reference
 	clock clock.Clock
 }
 
-// NewService returns the intake use cases over store.
-func NewService(store Store, c clock.Clock) Service {
-	return &service{store: store, clock: c}
+// NewService returns the intake use cases over store, checking names
+// against ref.
+func NewService(store Store, ref Reference, c clock.Clock) Service {
+	return &service{store: store, ref: ref, clock: c}
 }
 
 func (s *service) RegisterProject(ctx context.Context, p Project) (Project, error) {
 	p.Normalize()
 	if err := p.Validate(); err != nil {
+		return Project{}, err
+	}
+	if err := s.ref.Resolve(&p); err != nil {
 		return Project{}, err
 	}
 	now := s.clock.Now().UTC().Truncate(time.Millisecond)

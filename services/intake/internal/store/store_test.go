@@ -8,6 +8,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/tuijin/tuijin/pkg/clock"
+	"github.com/tuijin/tuijin/pkg/org"
 	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/intake/internal/intake"
 	"github.com/tuijin/tuijin/services/intake/internal/store"
@@ -20,7 +21,11 @@ func TestProjectRegisteredAtFollowsTheClock(t *testing.T) {
 	ctx := context.Background()
 	db := testenv.Mongo(t).Database("intake_store_test")
 	at := time.Date(2026, 9, 24, 9, 30, 0, 0, time.UTC)
-	svc := intake.NewService(store.New(db), clock.Func(func() time.Time { return at }))
+	o, err := org.Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := intake.NewService(store.New(db), intake.NewReference(o), clock.Func(func() time.Time { return at }))
 	p, err := svc.RegisterProject(ctx, intake.Project{
 		Code: "2026-370481-04-01-000777", Name: "港口物流中心", Category: "招商引资", Level: "市",
 		OwnerOrganisation: "某物流公司", OwnerContact: "刘经理", InvestmentWan: 52000, Stage: "approving",
