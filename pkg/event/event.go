@@ -29,6 +29,7 @@ const (
 	TypeMeetingScheduled  = "tuijin.meeting.scheduled"
 	TypeMeetingDecided    = "tuijin.meeting.decided"
 	TypeActionCreated     = "tuijin.meeting.action.created"
+	TypeActionChanged     = "tuijin.meeting.action.changed"
 )
 
 // ForDepartment is the subject of a department-routed event type,

@@ -65,6 +65,7 @@ func setup(clk clock.Clock) func(cfg *config) platform.Setup {
 				Organizer: cfg.ICS.Organizer, AttendeeDomain: cfg.ICS.AttendeeDomain,
 			}, app.Log)
 			transport.Routes(app.HTTP.Mux, svc, app.Log)
+			transport.ActionRoutes(app.HTTP.Mux, meeting.NewActions(st, clk), app.Log)
 			if err := app.Consume(ctx, transport.DeadlineConsumer, transport.OnDeadline(svc)); err != nil {
 				return err
 			}

@@ -50,6 +50,18 @@ type Action struct {
 	Department  string    `json:"department"`
 	Description string    `json:"description"`
 	DueAt       time.Time `json:"due_at"`
+	// Status is open, done or confirmed (see ActionOpen); History the
+	// changes since the minutes, oldest first.
+	Status  string        `json:"status"`
+	History []ActionEntry `json:"history,omitempty"`
+}
+
+// State is a's status; actions recorded before statuses existed are open.
+func (a Action) State() string {
+	if a.Status == "" {
+		return ActionOpen
+	}
+	return a.Status
 }
 
 // DecisionDraft is a decision as a caller records it; due_at is RFC 3339
@@ -108,6 +120,7 @@ func ValidateMinutes(o *org.Org, m Meeting, summary string, drafts []DecisionDra
 				return Minutes{}, err
 			}
 			a.ID = uuid.NewSHA1(agendaNS, []byte(m.ID+"\x00action\x00"+id)).String()
+			a.Status = ActionOpen
 			dec.Action = &a
 		case OutcomeEscalate:
 			dec.Report = strings.TrimSpace(d.Report)

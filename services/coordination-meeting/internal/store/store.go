@@ -63,10 +63,38 @@ type agendaDoc struct {
 }
 
 type actionDoc struct {
-	ID          string    `bson:"id"`
-	Department  string    `bson:"department"`
-	Description string    `bson:"description"`
-	DueAt       time.Time `bson:"due_at"`
+	ID          string           `bson:"id"`
+	Department  string           `bson:"department"`
+	Description string           `bson:"description"`
+	DueAt       time.Time        `bson:"due_at"`
+	Status      string           `bson:"status,omitempty"`
+	History     []actionEntryDoc `bson:"history,omitempty"`
+}
+
+type actionEntryDoc struct {
+	At     time.Time `bson:"at"`
+	Change string    `bson:"change"`
+	Actor  string    `bson:"actor"`
+	From   string    `bson:"from"`
+	Status string    `bson:"status"`
+	Note   string    `bson:"note,omitempty"`
+}
+
+func toDBAction(a meeting.Action) *actionDoc {
+	d := &actionDoc{ID: a.ID, Department: a.Department, Description: a.Description, DueAt: a.DueAt, Status: a.Status}
+	for _, e := range a.History {
+		d.History = append(d.History, actionEntryDoc(e))
+	}
+	return d
+}
+
+func toDomainAction(d actionDoc) *meeting.Action {
+	a := &meeting.Action{ID: d.ID, Department: d.Department, Description: d.Description, DueAt: d.DueAt.UTC(), Status: d.Status}
+	for _, e := range d.History {
+		e.At = e.At.UTC()
+		a.History = append(a.History, meeting.ActionEntry(e))
+	}
+	return a
 }
 
 type decisionDoc struct {
@@ -117,8 +145,7 @@ func toDBMeeting(m meeting.Meeting, out []outbox.Entry) meetingDoc {
 		for i, dec := range m.Minutes.Decisions {
 			dd := decisionDoc{AgendaEntryID: dec.AgendaEntryID, Outcome: dec.Outcome, Text: dec.Text, Report: dec.Report}
 			if dec.Action != nil {
-				a := actionDoc(*dec.Action)
-				dd.Action = &a
+				dd.Action = toDBAction(*dec.Action)
 			}
 			md.Decisions[i] = dd
 		}
@@ -143,9 +170,7 @@ func toDomainMeeting(d meetingDoc) meeting.Meeting {
 		for i, dd := range d.Minutes.Decisions {
 			dec := meeting.Decision{AgendaEntryID: dd.AgendaEntryID, Outcome: dd.Outcome, Text: dd.Text, Report: dd.Report}
 			if dd.Action != nil {
-				a := meeting.Action(*dd.Action)
-				a.DueAt = a.DueAt.UTC()
-				dec.Action = &a
+				dec.Action = toDomainAction(*dd.Action)
 			}
 			mm.Decisions[i] = dec
 		}

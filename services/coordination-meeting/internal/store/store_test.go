@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -113,7 +114,9 @@ func TestStoreAgainstFerretDB(t *testing.T) {
 		m.Agenda = []meeting.AgendaEntry{{ID: "e1", Source: meeting.SourceManual, Department: "sthj", Title: "议题"}}
 		m.Status = meeting.StatusDecided
 		m.Minutes = &meeting.Minutes{RecordedAt: t0, Decisions: []meeting.Decision{{AgendaEntryID: "e1", Outcome: meeting.OutcomeAction,
-			Text: "交办", Action: &meeting.Action{ID: "a1", Department: "sthj", Description: "办", DueAt: t0.Add(time.Hour)}}}}
+			Text: "交办", Action: &meeting.Action{ID: "a1", Department: "sthj", Description: "办", DueAt: t0.Add(time.Hour),
+				Status: meeting.ActionDone, History: []meeting.ActionEntry{{At: t0.Add(time.Minute), Change: meeting.ChangeDone,
+					Actor: "生态环境局", From: meeting.ActionOpen, Status: meeting.ActionDone, Note: "已办"}}}}}}
 		var msgs []event.Message
 		for range 2 {
 			msg, err := event.Build(ctx, event.TypeMeetingDecided, event.TypeMeetingDecided, "test",
@@ -143,6 +146,9 @@ func TestStoreAgainstFerretDB(t *testing.T) {
 		if got.Status != meeting.StatusDecided || got.Version != 2 || got.Minutes == nil || got.Minutes.Decisions[0].Action.ID != "a1" ||
 			len(got.Agenda) != 1 || got.Agenda[0].Title != "议题" {
 			t.Fatalf("got %+v", got)
+		}
+		if a := got.Minutes.Decisions[0].Action; !reflect.DeepEqual(a, m.Minutes.Decisions[0].Action) {
+			t.Errorf("action read back as %+v, saved %+v", a, m.Minutes.Decisions[0].Action)
 		}
 		if n := pendingOutbox(t, st, m.ID); n != 0 {
 			t.Fatalf("%d events left in the outbox", n)

@@ -62,9 +62,10 @@ func setup(cfg *config) platform.Setup {
 		}
 		policy := deadline.Policy{YellowDays: cfg.YellowDays, UrgeDays: cfg.UrgeDays, SuperviseDays: cfg.SuperviseDays,
 			InterviewDays: cfg.InterviewDays, EscalateDays: cfg.EscalateDays}
-		svc := deadline.NewService(deadline.Config{Store: deadlines, Calendar: cal, Clock: clk, Policy: policy,
+		clockCfg := deadline.Config{Store: deadlines, Calendar: cal, Clock: clk, Policy: policy,
 			Timers:    transport.NewTimers(bus.NewScheduler(app.JS), clk, cfg.Timer.Spread),
-			Publisher: app.Publisher})
+			Publisher: app.Publisher}
+		svc := deadline.NewService(clockCfg)
 
 		app.Registry.MustRegister(transport.NewLevelCollector(deadlines, depts, app.Log))
 		fired := transport.TimerFiredConsumer
@@ -87,6 +88,9 @@ func setup(cfg *config) platform.Setup {
 		if err := app.Consume(ctx, transport.ProblemChangedConsumer, transport.OnProblemChanged(svc)); err != nil {
 			return err
 		}
-		return app.Consume(ctx, transport.ActionCreatedConsumer, transport.OnActionCreated(svc))
+		if err := app.Consume(ctx, transport.ActionCreatedConsumer, transport.OnActionCreated(svc)); err != nil {
+			return err
+		}
+		return app.Consume(ctx, transport.ActionChangedConsumer, transport.OnActionChanged(deadline.NewActionClock(clockCfg)))
 	}
 }

@@ -17,6 +17,7 @@ const (
 	ChangeResume  ChangeKind = "resume"  // supplement received or resumed
 	ChangeStop    ChangeKind = "stop"    // approved, rejected or withdrawn
 	ChangeRestart ChangeKind = "restart" // applied again after a rejection or withdrawal: a new round
+	ChangeReopen  ChangeKind = "reopen"  // an action item reported done was reopened: the clock runs on
 )
 
 // Item statuses and actions of the ledger.
@@ -78,9 +79,11 @@ type Change struct {
 //
 // A restart (the owner applies again after a rejection or withdrawal) begins
 // a new round: a fresh clock from the restart, whose ladder steps are new
-// events.
+// events. A reopen (a meeting's action item reported done, then reopened)
+// runs the stopped clock on as it was: same due date, same round, the level
+// it had reached, so steps that fell due meanwhile fire then, each once.
 func (d Deadline) Apply(cal workday.Calendar, c Change) (Deadline, bool) {
-	if c.At.Before(d.LastChange) || (d.State == StateStopped) != (c.Kind == ChangeRestart) {
+	if c.At.Before(d.LastChange) || (d.State == StateStopped) != (c.Kind == ChangeRestart || c.Kind == ChangeReopen) {
 		return d, false
 	}
 	switch c.Kind {
@@ -89,6 +92,8 @@ func (d Deadline) Apply(cal workday.Calendar, c Change) (Deadline, bool) {
 		d.Level, d.LevelAt = LevelGreen, time.Time{}
 		d.State, d.Start, d.AssignedAt, d.AcceptedAt, d.AcceptedLate = StateRunning, c.At, c.At, time.Time{}, false
 		d.PausedDays, d.PausedAt, d.StoppedAt, d.Outcome = 0, time.Time{}, time.Time{}, ""
+	case ChangeReopen:
+		d.State, d.StoppedAt, d.Outcome = StateRunning, time.Time{}, ""
 	case ChangeAccept:
 		if !d.AcceptedAt.IsZero() || d.State != StateRunning {
 			return d, false

@@ -94,6 +94,35 @@ func OnActionCreated(svc deadline.Service) bus.Handler {
 	}
 }
 
+// ActionChangedConsumer stops and reopens the clocks of meeting action items.
+var ActionChangedConsumer = bus.ConsumerSpec{
+	Durable:  "deadline-action-changed",
+	Subjects: []string{event.AllDepartments(event.TypeActionChanged)},
+}
+
+// OnActionChanged applies tuijin.meeting.action.changed.<dept>: an action
+// reported done stops its clock (and its ladder), a reopened one runs on. A
+// change whose action.created has not been applied yet (separate consumers)
+// is retried until it has.
+func OnActionChanged(clk deadline.ActionClock) bus.Handler {
+	return func(ctx context.Context, d bus.Delivery) error {
+		var ev meetingv1.ActionChanged
+		if err := event.Payload(d.Envelope, &ev); err != nil {
+			return err
+		}
+		if ev.GetActionId() == "" || ev.GetChangedAt() == nil {
+			return bus.Permanent(errIncompleteActionChange)
+		}
+		kind := deadline.ClassifyActionChange(ev.GetFromStatus(), ev.GetStatus())
+		if kind == deadline.ChangeNone {
+			return nil
+		}
+		_, err := clk.ChangeAction(ctx, ev.GetActionId(), deadline.Change{Kind: kind, At: ev.GetChangedAt().AsTime(),
+			Outcome: ev.GetStatus()})
+		return err
+	}
+}
+
 // OnItemAssigned applies tuijin.ledger.item.assigned.<dept>.
 func OnItemAssigned(svc deadline.Service) bus.Handler {
 	return func(ctx context.Context, d bus.Delivery) error {
@@ -147,4 +176,6 @@ const (
 	errIncompleteChange  = constError("item.changed without item id or change time")
 	errIncompleteProblem = constError("problem event without problem id, department or time")
 	errIncompleteAction  = constError("action.created without action id, department or due date")
+
+	errIncompleteActionChange = constError("action.changed without action id or change time")
 )

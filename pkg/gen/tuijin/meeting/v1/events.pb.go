@@ -323,6 +323,151 @@ func (x *ActionCreated) GetAgendaEntryId() string {
 	return ""
 }
 
+// ActionChanged: tuijin.meeting.action.changed.<dept>. An action item was
+// reported done by its department, confirmed, or reopened by the meeting's
+// secretary or a supervisor.
+type ActionChanged struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ActionId      string                 `protobuf:"bytes,1,opt,name=action_id,json=actionId,proto3" json:"action_id,omitempty"`
+	MeetingId     string                 `protobuf:"bytes,2,opt,name=meeting_id,json=meetingId,proto3" json:"meeting_id,omitempty"`
+	ProjectCode   string                 `protobuf:"bytes,3,opt,name=project_code,json=projectCode,proto3" json:"project_code,omitempty"`
+	Department    string                 `protobuf:"bytes,4,opt,name=department,proto3" json:"department,omitempty"`
+	Description   string                 `protobuf:"bytes,5,opt,name=description,proto3" json:"description,omitempty"`
+	DueAt         *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
+	AgendaEntryId string                 `protobuf:"bytes,7,opt,name=agenda_entry_id,json=agendaEntryId,proto3" json:"agenda_entry_id,omitempty"`
+	// done, confirm or reopen.
+	Change string `protobuf:"bytes,8,opt,name=change,proto3" json:"change,omitempty"`
+	// Statuses before and after: open, done, confirmed.
+	FromStatus    string                 `protobuf:"bytes,9,opt,name=from_status,json=fromStatus,proto3" json:"from_status,omitempty"`
+	Status        string                 `protobuf:"bytes,10,opt,name=status,proto3" json:"status,omitempty"`
+	Actor         string                 `protobuf:"bytes,11,opt,name=actor,proto3" json:"actor,omitempty"`
+	Note          string                 `protobuf:"bytes,12,opt,name=note,proto3" json:"note,omitempty"`
+	ChangedAt     *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=changed_at,json=changedAt,proto3" json:"changed_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ActionChanged) Reset() {
+	*x = ActionChanged{}
+	mi := &file_tuijin_meeting_v1_events_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ActionChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ActionChanged) ProtoMessage() {}
+
+func (x *ActionChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_tuijin_meeting_v1_events_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ActionChanged.ProtoReflect.Descriptor instead.
+func (*ActionChanged) Descriptor() ([]byte, []int) {
+	return file_tuijin_meeting_v1_events_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ActionChanged) GetActionId() string {
+	if x != nil {
+		return x.ActionId
+	}
+	return ""
+}
+
+func (x *ActionChanged) GetMeetingId() string {
+	if x != nil {
+		return x.MeetingId
+	}
+	return ""
+}
+
+func (x *ActionChanged) GetProjectCode() string {
+	if x != nil {
+		return x.ProjectCode
+	}
+	return ""
+}
+
+func (x *ActionChanged) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *ActionChanged) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *ActionChanged) GetDueAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DueAt
+	}
+	return nil
+}
+
+func (x *ActionChanged) GetAgendaEntryId() string {
+	if x != nil {
+		return x.AgendaEntryId
+	}
+	return ""
+}
+
+func (x *ActionChanged) GetChange() string {
+	if x != nil {
+		return x.Change
+	}
+	return ""
+}
+
+func (x *ActionChanged) GetFromStatus() string {
+	if x != nil {
+		return x.FromStatus
+	}
+	return ""
+}
+
+func (x *ActionChanged) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *ActionChanged) GetActor() string {
+	if x != nil {
+		return x.Actor
+	}
+	return ""
+}
+
+func (x *ActionChanged) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+func (x *ActionChanged) GetChangedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ChangedAt
+	}
+	return nil
+}
+
 var File_tuijin_meeting_v1_events_proto protoreflect.FileDescriptor
 
 const file_tuijin_meeting_v1_events_proto_rawDesc = "" +
@@ -361,7 +506,27 @@ const file_tuijin_meeting_v1_events_proto_rawDesc = "" +
 	"department\x12 \n" +
 	"\vdescription\x18\x05 \x01(\tR\vdescription\x121\n" +
 	"\x06due_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt\x12&\n" +
-	"\x0fagenda_entry_id\x18\a \x01(\tR\ragendaEntryIdB>Z<github.com/tuijin/tuijin/pkg/gen/tuijin/meeting/v1;meetingv1b\x06proto3"
+	"\x0fagenda_entry_id\x18\a \x01(\tR\ragendaEntryId\"\xc1\x03\n" +
+	"\rActionChanged\x12\x1b\n" +
+	"\taction_id\x18\x01 \x01(\tR\bactionId\x12\x1d\n" +
+	"\n" +
+	"meeting_id\x18\x02 \x01(\tR\tmeetingId\x12!\n" +
+	"\fproject_code\x18\x03 \x01(\tR\vprojectCode\x12\x1e\n" +
+	"\n" +
+	"department\x18\x04 \x01(\tR\n" +
+	"department\x12 \n" +
+	"\vdescription\x18\x05 \x01(\tR\vdescription\x121\n" +
+	"\x06due_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt\x12&\n" +
+	"\x0fagenda_entry_id\x18\a \x01(\tR\ragendaEntryId\x12\x16\n" +
+	"\x06change\x18\b \x01(\tR\x06change\x12\x1f\n" +
+	"\vfrom_status\x18\t \x01(\tR\n" +
+	"fromStatus\x12\x16\n" +
+	"\x06status\x18\n" +
+	" \x01(\tR\x06status\x12\x14\n" +
+	"\x05actor\x18\v \x01(\tR\x05actor\x12\x12\n" +
+	"\x04note\x18\f \x01(\tR\x04note\x129\n" +
+	"\n" +
+	"changed_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\tchangedAtB>Z<github.com/tuijin/tuijin/pkg/gen/tuijin/meeting/v1;meetingv1b\x06proto3"
 
 var (
 	file_tuijin_meeting_v1_events_proto_rawDescOnce sync.Once
@@ -375,21 +540,24 @@ func file_tuijin_meeting_v1_events_proto_rawDescGZIP() []byte {
 	return file_tuijin_meeting_v1_events_proto_rawDescData
 }
 
-var file_tuijin_meeting_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_tuijin_meeting_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_tuijin_meeting_v1_events_proto_goTypes = []any{
 	(*MeetingScheduled)(nil),      // 0: tuijin.meeting.v1.MeetingScheduled
 	(*MeetingDecided)(nil),        // 1: tuijin.meeting.v1.MeetingDecided
 	(*ActionCreated)(nil),         // 2: tuijin.meeting.v1.ActionCreated
-	(*timestamppb.Timestamp)(nil), // 3: google.protobuf.Timestamp
+	(*ActionChanged)(nil),         // 3: tuijin.meeting.v1.ActionChanged
+	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
 }
 var file_tuijin_meeting_v1_events_proto_depIdxs = []int32{
-	3, // 0: tuijin.meeting.v1.MeetingScheduled.starts_at:type_name -> google.protobuf.Timestamp
-	3, // 1: tuijin.meeting.v1.ActionCreated.due_at:type_name -> google.protobuf.Timestamp
-	2, // [2:2] is the sub-list for method output_type
-	2, // [2:2] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	4, // 0: tuijin.meeting.v1.MeetingScheduled.starts_at:type_name -> google.protobuf.Timestamp
+	4, // 1: tuijin.meeting.v1.ActionCreated.due_at:type_name -> google.protobuf.Timestamp
+	4, // 2: tuijin.meeting.v1.ActionChanged.due_at:type_name -> google.protobuf.Timestamp
+	4, // 3: tuijin.meeting.v1.ActionChanged.changed_at:type_name -> google.protobuf.Timestamp
+	4, // [4:4] is the sub-list for method output_type
+	4, // [4:4] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_tuijin_meeting_v1_events_proto_init() }
@@ -403,7 +571,7 @@ func file_tuijin_meeting_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tuijin_meeting_v1_events_proto_rawDesc), len(file_tuijin_meeting_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
