@@ -75,7 +75,7 @@ func TestDigestAndBulletin(t *testing.T) {
 
 	// 09:00: the bulletin of 2–8 March.
 	e.clock.Advance(time.Hour)
-	bulletinTitle := "重点项目审批工作周通报（2026-03-02 至 2026-03-08）"
+	bulletinTitle := "重点项目审批工作周通报（2026年3月2日（周一）至2026年3月8日（周日））"
 	eventually(t, "the bulletin in every inbox", func() bool {
 		return len(deliveries(t, base, "event=bulletin:2026-W10&channel=inbox")) == departments
 	})
@@ -112,7 +112,7 @@ func TestDigestAndBulletin(t *testing.T) {
 			digest = append(digest, m)
 		}
 	}
-	if len(digest) != 1 || digest[0].Subject != "每日汇总（2026-03-09）：共 5 条消息" || !strings.Contains(digest[0].Body, bulletinTitle) ||
+	if len(digest) != 1 || digest[0].Subject != "每日汇总（2026年3月9日（周一））：共 5 条消息" || !strings.Contains(digest[0].Body, bulletinTitle) ||
 		!strings.Contains(digest[0].Body, "【红灯超期】") {
 		t.Fatalf("digest mails %+v", digest)
 	}
@@ -162,7 +162,7 @@ func TestDailySummary(t *testing.T) {
 	e.clock.Advance(30 * time.Minute)
 	eventually(t, "the summaries", func() bool { return len(deliveries(t, base, "event=summary:2026-03-09&channel=inbox")) == departments })
 	in := getInbox(t, base, "recipient=dept:zrzy")
-	if s := in.Items[0]; s.Title != "自然资源和规划局每日办理情况（2026-03-09）：在办 2 件，超期 1 件" ||
+	if s := in.Items[0]; s.Title != "自然资源和规划局每日办理情况（2026年3月9日（周一））：在办 2 件，超期 1 件" ||
 		!strings.Contains(s.Body, "过去一天新分派 3 件，办结 1 件。") || !strings.Contains(s.Body, "请优先办理超期事项") {
 		t.Fatalf("summary %+v", s)
 	}

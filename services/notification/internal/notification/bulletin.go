@@ -10,8 +10,12 @@ import (
 // ItemStat is what the bulletin needs of one approval item: who handles it,
 // whether it went overdue, whether and when it was finished.
 type ItemStat struct {
-	ItemID      string
-	Department  string
+	ItemID     string
+	Department string
+	// Name (the catalog's, e.g. 用地预审) and ProjectCode come with the
+	// assignment; messages name the item by them.
+	Name        string
+	ProjectCode string
 	AssignedAt  time.Time
 	CompletedAt *time.Time
 	Overdue     bool
@@ -104,7 +108,7 @@ func Bulletin(stats []ItemStat, departments []string, from, to time.Time, names 
 // it goes out once however often it is built.
 func BulletinNotice(rows []BulletinRow, from time.Time) Notice {
 	year, week := from.In(CST).ISOWeek()
-	period := fmt.Sprintf("%s 至 %s", from.In(CST).Format("2006-01-02"), from.In(CST).AddDate(0, 0, 6).Format("2006-01-02"))
+	period := formatDay(from) + "至" + formatDay(from.In(CST).AddDate(0, 0, 6))
 	var worst []string
 	for _, r := range rows {
 		if r.OverdueOpen > 0 {

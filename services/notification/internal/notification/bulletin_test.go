@@ -42,7 +42,7 @@ func TestBulletinRanksDepartments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if title != "重点项目审批工作周通报（2026-03-02 至 2026-03-08）" {
+	if title != "重点项目审批工作周通报（2026年3月2日（周一）至2026年3月8日（周日））" {
 		t.Errorf("title %q", title)
 	}
 	for _, want := range []string{"1. sthj：办结 1 件，按时办结 1 件，按时办结率 100.0%；超期未办结 0 件。",

@@ -41,19 +41,19 @@ func (s *Service) SendDigests(ctx context.Context) (int, error) {
 		return keys[i].recipient+keys[i].channel < keys[j].recipient+keys[j].channel
 	})
 	now := s.now()
-	date := now.In(CST).Format("2006-01-02")
+	day := now.In(CST).Format("2006-01-02")
 	sent := 0
 	for _, k := range keys {
 		items := groups[k]
 		sort.Slice(items, func(i, j int) bool { return items[i].CreatedAt.Before(items[j].CreatedAt) })
-		eventID := "digest:" + date
+		eventID := "digest:" + day
 		id := DeliveryID(eventID, k.recipient, k.channel)
 		if _, err := s.Queue.Delivery(ctx, id); err == nil {
 			continue // today's digest went out; these wait for tomorrow's
 		} else if !errors.Is(err, ErrNotFound) {
 			return sent, err
 		}
-		title, body, err := s.Templates.Render(TplDailyDigest, map[string]any{"Date": date, "Items": items})
+		title, body, err := s.Templates.Render(TplDailyDigest, map[string]any{"Date": formatDay(now), "Items": items})
 		if err != nil {
 			return sent, err
 		}

@@ -13,7 +13,8 @@ func (s *Service) NotifyAssigned(ctx context.Context, a Assignment) error {
 	if err := a.Validate(); err != nil {
 		return err
 	}
-	if err := s.Stats.TrackAssigned(ctx, a.ItemID, a.Department, s.now()); err != nil {
+	if err := s.Stats.TrackAssigned(ctx, ItemStat{ItemID: a.ItemID, Department: a.Department, AssignedAt: s.now(),
+		Name: a.ItemName, ProjectCode: a.ProjectCode}); err != nil {
 		return err
 	}
 	if a.Officer != "" && projectCodeRE.MatchString(a.ProjectCode) {
@@ -31,11 +32,15 @@ func (s *Service) NotifyChanged(ctx context.Context, c ItemChange) error {
 	if err := s.trackChange(ctx, c); err != nil {
 		return err
 	}
-	p, err := s.Projects.Project(ctx, c.ProjectCode)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return fmt.Errorf("project %s: %w", c.ProjectCode, err)
+	p, err := s.project(ctx, c.ProjectCode)
+	if err != nil {
+		return err
 	}
-	return s.Notify(ctx, ChangedNotice(c, p, s.Names))
+	item, err := s.item(ctx, c.ItemID)
+	if err != nil {
+		return err
+	}
+	return s.Notify(ctx, ChangedNotice(c, p, item.Name, s.Names))
 }
 
 // trackChange keeps the bulletin's statistics of the item in step with its
@@ -72,7 +77,41 @@ func (s *Service) NotifyDeadline(ctx context.Context, d DeadlineAlert) error {
 			return err
 		}
 	}
-	return s.Notify(ctx, DeadlineNotice(d, s.Names))
+	p, err := s.project(ctx, d.ProjectCode)
+	if err != nil {
+		return err
+	}
+	var item ItemStat
+	if d.Kind == "item" {
+		if item, err = s.item(ctx, d.RefID); err != nil {
+			return err
+		}
+	}
+	return s.Notify(ctx, DeadlineNotice(d, s.Names, item.Name, p.Name))
+}
+
+// project is what is known of project code; nothing known is no error.
+func (s *Service) project(ctx context.Context, code string) (Project, error) {
+	if code == "" {
+		return Project{}, nil
+	}
+	p, err := s.Projects.Project(ctx, code)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Project{}, fmt.Errorf("project %s: %w", code, err)
+	}
+	return p, nil
+}
+
+// item is what is known of item id; nothing known is no error.
+func (s *Service) item(ctx context.Context, id string) (ItemStat, error) {
+	if id == "" {
+		return ItemStat{}, nil
+	}
+	it, err := s.Stats.Item(ctx, id)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return ItemStat{}, fmt.Errorf("item %s: %w", id, err)
+	}
+	return it, nil
 }
 
 func (s *Service) NotifyMeeting(ctx context.Context, m MeetingInvite) error {

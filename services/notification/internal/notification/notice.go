@@ -90,11 +90,33 @@ func (n Names) LeaderOf(code string) string {
 }
 
 // formatTime is how times read in messages: Beijing time to the minute.
+// formatTime writes t as official documents do: 2026年3月2日（周一）09:00.
 func formatTime(t time.Time) string {
 	if t.IsZero() {
 		return "未设定"
 	}
-	return t.In(CST).Format("2006-01-02 15:04")
+	return formatDay(t) + t.In(CST).Format("15:04")
+}
+
+// formatDue writes a deadline: one at midnight is the end of the day
+// before, which officials write as that day's 下班前 (2026年12月9日（周三）
+// 下班前), never as 00:00 of the next day; any other time is written out.
+func formatDue(t time.Time) string {
+	if t.IsZero() {
+		return "未设定"
+	}
+	c := t.In(CST)
+	if c.Hour() == 0 && c.Minute() == 0 && c.Second() == 0 {
+		return formatDay(c.Add(-time.Second)) + "下班前"
+	}
+	return formatTime(t)
+}
+
+var weekdayNames = [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
+
+func formatDay(t time.Time) string {
+	c := t.In(CST)
+	return fmt.Sprintf("%d年%d月%d日（%s）", c.Year(), int(c.Month()), c.Day(), weekdayNames[c.Weekday()])
 }
 
 func orDefault(v, def string) string {

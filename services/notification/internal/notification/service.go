@@ -76,10 +76,14 @@ type ProjectStore interface {
 	Project(ctx context.Context, code string) (Project, error)
 }
 
-// StatsStore keeps the per-item statistics of the weekly bulletin, each
-// change an upsert by item id.
+// StatsStore keeps what is known of each item: its name for messages and
+// the statistics of the weekly bulletin, each change an upsert by item id.
 type StatsStore interface {
-	TrackAssigned(ctx context.Context, itemID, dept string, at time.Time) error
+	// TrackAssigned records the item's name, project, department and
+	// assignment time.
+	TrackAssigned(ctx context.Context, st ItemStat) error
+	// Item returns what is known of item id, or ErrNotFound.
+	Item(ctx context.Context, id string) (ItemStat, error)
 	TrackFinished(ctx context.Context, itemID, dept string, at time.Time) error
 	TrackWithdrawn(ctx context.Context, itemID, dept string) error
 	// TrackReopened forgets the outcome and the overdue mark of an earlier

@@ -48,14 +48,14 @@ func Summaries(stats []ItemStat, departments []string, at time.Time) []DeptSumma
 // SummaryNotice is the daily summary of every department, each to its own
 // recipient; the event id names the day, so it goes out once.
 func SummaryNotice(sums []DeptSummary, at time.Time, names Names) Notice {
-	date := at.In(CST).Format("2006-01-02")
+	date := formatDay(at)
 	to := make([]Addressee, len(sums))
 	for i, s := range sums {
 		to[i] = Addressee{Recipient: DepartmentRecipient(s.Department), Data: map[string]any{
 			"DeptName": names.Dept(s.Department), "Open": s.Open, "OverdueOpen": s.OverdueOpen,
 			"AssignedDay": s.AssignedDay, "FinishedDay": s.FinishedDay}}
 	}
-	return Notice{EventID: "summary:" + date, EventType: "tuijin.notification.summary", Template: TplDailySummary,
+	return Notice{EventID: "summary:" + at.In(CST).Format("2006-01-02"), EventType: "tuijin.notification.summary", Template: TplDailySummary,
 		Data: map[string]any{"Date": date}, To: to}
 }
 

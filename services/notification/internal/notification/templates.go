@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"sort"
 	"strings"
 	"text/template"
 )
@@ -55,6 +56,16 @@ func LoadTemplates() (*Templates, error) {
 		t.byName[name] = tpl
 	}
 	return t, nil
+}
+
+// Names lists the templates, sorted.
+func (t *Templates) Names() []string {
+	names := make([]string, 0, len(t.byName))
+	for n := range t.byName {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // Render returns the title and body of template name over data.

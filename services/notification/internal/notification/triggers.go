@@ -58,9 +58,9 @@ func statusName(s string) string {
 }
 
 // ChangedNotice tells the project's owner contact and, when known, its
-// officer. p is the projection of the project; a zero p still reaches the
-// owner's inbox.
-func ChangedNotice(c ItemChange, p Project, names Names) Notice {
+// officer. p is the projection of the project and item the item's catalog
+// name; unknown ones still reach the owner's inbox.
+func ChangedNotice(c ItemChange, p Project, item string, names Names) Notice {
 	mobile, _ := textable(p.OwnerPhone)
 	to := []Addressee{{Recipient: OwnerRecipient(c.ProjectCode), Phone: mobile}}
 	if p.Officer != "" && ValidRecipient(OfficerRecipient(p.Officer)) {
@@ -70,7 +70,7 @@ func ChangedNotice(c ItemChange, p Project, names Names) Notice {
 		EventID: c.EventID, EventType: "tuijin.ledger.item.changed", Template: TplItemChanged,
 		Data: map[string]any{
 			"Project": orDefault(p.Name, c.ProjectCode), "ProjectCode": c.ProjectCode,
-			"Item": orDefault(c.ItemType, c.ItemID), "DeptName": names.Dept(c.Department),
+			"Item": orDefault(item, orDefault(c.ItemType, c.ItemID)), "DeptName": names.Dept(c.Department),
 			"FromStatus": statusName(c.FromStatus), "ToStatus": statusName(c.ToStatus), "Note": c.Note,
 		},
 		To: to, ProjectCode: c.ProjectCode, ItemID: c.ItemID,
@@ -171,7 +171,10 @@ func (d DeadlineAlert) Validate() error {
 var deadlineSubjects = map[string]string{"item": "审批事项", "supplement": "补正材料", "problem": "问题办理", "action": "会议交办事项"}
 
 // DeadlineNotice tells the department, and its leader from 约谈 on.
-func DeadlineNotice(d DeadlineAlert, names Names) Notice {
+//
+// item and project are the names known of the item and its project ("" if
+// none): the message names them, and the ids only where no name is known.
+func DeadlineNotice(d DeadlineAlert, names Names, item, project string) Notice {
 	tpl := TplDeadlineEscalated
 	switch {
 	case strings.HasSuffix(d.EventType, ".warning"):
@@ -180,8 +183,15 @@ func DeadlineNotice(d DeadlineAlert, names Names) Notice {
 		tpl = TplDeadlineOverdue
 	}
 	subject := orDefault(deadlineSubjects[d.Kind], "事项")
-	if d.RefID != "" {
+	switch {
+	case item != "":
+		subject = item
+	case d.RefID != "":
 		subject += "（" + d.RefID + "）"
+	}
+	where, heading := "项目（项目代码 "+orDefault(d.ProjectCode, "—")+"）", subject
+	if project != "" {
+		where, heading = "项目「"+project+"」（项目代码 "+d.ProjectCode+"）", project+" · "+subject
 	}
 	to := []Addressee{{Recipient: DepartmentRecipient(d.Department), Data: map[string]any{"Leader": false}}}
 	if d.Level >= LevelInterview {
@@ -189,9 +199,9 @@ func DeadlineNotice(d DeadlineAlert, names Names) Notice {
 	}
 	return Notice{
 		EventID: d.EventID, EventType: d.EventType, Template: tpl,
-		Data: map[string]any{"LevelName": levelNames[d.Level], "Level": d.Level, "Subject": subject,
-			"ProjectCode": orDefault(d.ProjectCode, "—"), "DeptName": names.Dept(d.Department),
-			"LeaderName": names.LeaderOf(d.Department), "DueAt": formatTime(d.DueAt)},
+		Data: map[string]any{"LevelName": levelNames[d.Level], "Level": d.Level, "Subject": subject, "Heading": heading,
+			"ProjectCode": orDefault(d.ProjectCode, "—"), "Project": where, "DeptName": names.Dept(d.Department),
+			"LeaderName": names.LeaderOf(d.Department), "DueAt": formatDue(d.DueAt)},
 		To: to, ProjectCode: d.ProjectCode,
 	}
 }
@@ -271,7 +281,7 @@ func ActionNotice(a ActionAssigned, names Names) Notice {
 	return Notice{
 		EventID: a.EventID, EventType: "tuijin.meeting.action.created", Template: TplActionCreated,
 		Data: map[string]any{"DeptName": names.Dept(a.Department), "MeetingID": a.MeetingID,
-			"ProjectCode": a.ProjectCode, "Description": orDefault(a.Description, "（见会议纪要）"), "DueAt": formatTime(a.DueAt)},
+			"ProjectCode": a.ProjectCode, "Description": orDefault(a.Description, "（见会议纪要）"), "DueAt": formatDue(a.DueAt)},
 		To: []Addressee{{Recipient: DepartmentRecipient(a.Department)}}, ProjectCode: a.ProjectCode,
 	}
 }

@@ -22,13 +22,13 @@ func TestItemStatsFollowRounds(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	must(st.TrackAssigned(ctx, "p.a", "zrzy", t0))
+	must(st.TrackAssigned(ctx, notification.ItemStat{ItemID: "p.a", Department: "zrzy", AssignedAt: t0}))
 	must(st.TrackFinished(ctx, "p.a", "zrzy", t0.Add(time.Hour))) // rejected
 	must(st.TrackReopened(ctx, "p.a", "zrzy"))                    // applied again
 	must(st.TrackOverdue(ctx, "p.a", "zrzy"))
 	must(st.TrackWithdrawn(ctx, "p.a", "zrzy"))
 
-	must(st.TrackAssigned(ctx, "p.b", "fgw", t0))
+	must(st.TrackAssigned(ctx, notification.ItemStat{ItemID: "p.b", Department: "fgw", AssignedAt: t0}))
 	must(st.TrackOverdue(ctx, "p.b", "fgw"))
 	must(st.TrackFinished(ctx, "p.b", "fgw", t0.Add(2*time.Hour)))
 	must(st.TrackReopened(ctx, "p.b", "fgw"))
