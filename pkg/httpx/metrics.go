@@ -44,7 +44,11 @@ func (m *requestMetrics) wrap(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
-		mux.ServeHTTP(rec, r)
+		if _, pattern := mux.Handler(r); pattern == "" {
+			serveUnmatched(mux, rec, r)
+		} else {
+			mux.ServeHTTP(rec, r)
+		}
 		method, route := methodLabel(r.Method), routeLabel(r.Pattern)
 		m.requests.WithLabelValues(method, route, strconv.Itoa(rec.status())).Inc()
 		m.duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())

@@ -67,7 +67,9 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	failed := map[string]string{}
 	for name, c := range s.checks {
 		if err := c(ctx); err != nil {
-			failed[name] = err.Error()
+			// The cause, with its addresses, goes to the log only.
+			s.log.WarnContext(ctx, "not ready", "check", name, "err", err)
+			failed[name] = "unavailable"
 		}
 	}
 	if len(failed) > 0 {
