@@ -72,3 +72,24 @@ func TestAcceptLateLadderGoesOn(t *testing.T) {
 		t.Errorf("next step after late accept %+v, want %+v", next, before)
 	}
 }
+
+// A supplement (补正) received before acceptance is the acceptance: the
+// promised days count from it. Received after acceptance, it resumes the
+// clock with the owner's working days added.
+func TestSupplementReceived(t *testing.T) {
+	cal := official(t)
+	assigned := at(2026, 11, 23, 9)
+	received := at(2026, 11, 30, 9)
+	before, _ := ForItem(cal, item(assigned, 5, false)).Apply(cal, Change{Kind: ChangePause, At: at(2026, 11, 24, 9)})
+	got, ok := before.Apply(cal, Change{Kind: ChangeSupplied, At: received})
+	if want := ForItem(cal, item(received, 5, false)); !ok || got.State != StateRunning || !got.AcceptedAt.Equal(received) ||
+		!got.DueAt.Equal(want.DueAt) || got.PausedDays != 0 {
+		t.Errorf("before acceptance: %+v, want accepted on receipt of the materials, due %s", got, want.DueDate)
+	}
+	accepted, _ := ForItem(cal, item(assigned, 5, false)).Apply(cal, Change{Kind: ChangeAccept, At: assigned.Add(time.Hour)})
+	paused, _ := accepted.Apply(cal, Change{Kind: ChangePause, At: at(2026, 11, 24, 9)})
+	got, ok = paused.Apply(cal, Change{Kind: ChangeSupplied, At: received})
+	if !ok || got.PausedDays != 4 || !got.AcceptedAt.Equal(accepted.AcceptedAt) || !got.Start.Equal(accepted.Start) {
+		t.Errorf("after acceptance: %+v, want the 4 working days Tue to Fri added", got)
+	}
+}

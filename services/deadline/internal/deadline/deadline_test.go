@@ -141,7 +141,7 @@ func TestClassifyItemChange(t *testing.T) {
 	}{
 		{"assigned", "accepted", "accept", ChangeAccept},
 		{"accepted", "supplement", "request_supplement", ChangePause},
-		{"supplement", "accepted", "supplement_received", ChangeResume},
+		{"supplement", "accepted", "supplement_received", ChangeSupplied},
 		{"accepted", "suspended", "suspend", ChangePause},
 		{"suspended", "accepted", "resume", ChangeResume},
 		{"suspended", "assigned", "resume", ChangeResume},

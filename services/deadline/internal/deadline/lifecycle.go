@@ -14,10 +14,13 @@ const (
 	ChangeNone    ChangeKind = ""
 	ChangeAccept  ChangeKind = "accept"  // 受理: a timely one re-bases the clock to the acceptance
 	ChangePause   ChangeKind = "pause"   // supplement owed (补正/容缺) or suspended
-	ChangeResume  ChangeKind = "resume"  // supplement received or resumed
+	ChangeResume  ChangeKind = "resume"  // resumed after a suspension
 	ChangeStop    ChangeKind = "stop"    // approved, rejected or withdrawn
 	ChangeRestart ChangeKind = "restart" // applied again after a rejection or withdrawal: a new round
 	ChangeReopen  ChangeKind = "reopen"  // an action item reported done was reopened: the clock runs on
+	// ChangeSupplied: the supplement (补正) was received. Before acceptance
+	// that is 受理 (the promised days count from it); after, a resume.
+	ChangeSupplied ChangeKind = "supplied"
 )
 
 // Item statuses and actions of the ledger.
@@ -44,6 +47,8 @@ func ClassifyItemChange(from, to, action string) ChangeKind {
 		return ChangeStop
 	case paused(to):
 		return ChangePause
+	case from == statusSupplement && action == "supplement_received":
+		return ChangeSupplied
 	case paused(from) || action == "resume" || action == "supplement_received":
 		return ChangeResume
 	case to == statusAccepted || action == "accept":
@@ -75,7 +80,8 @@ type Change struct {
 //
 // A pause freezes the clock; the resume extends the due date by the working
 // days paused, counted from the pause's date up to (not including) the
-// resume's date.
+// resume's date. A supplement (补正) received before acceptance is the
+// acceptance: the promised days count from it, as the ledger counts them.
 //
 // A restart (the owner applies again after a rejection or withdrawal) begins
 // a new round: a fresh clock from the restart, whose ladder steps are new
@@ -109,11 +115,17 @@ func (d Deadline) Apply(cal workday.Calendar, c Change) (Deadline, bool) {
 			return d, false
 		}
 		d.State, d.PausedAt = StatePaused, c.At
-	case ChangeResume:
+	case ChangeResume, ChangeSupplied:
 		if d.State != StatePaused {
 			return d, false
 		}
-		d.PausedDays += workday.Count(cal, d.PausedAt, c.At)
+		if c.Kind == ChangeSupplied && d.AcceptedAt.IsZero() {
+			// Complete materials before acceptance: accepted now, the
+			// promised days count from here, as the ledger counts them.
+			d.AcceptedAt, d.Start, d.PausedDays = c.At, c.At, 0
+		} else {
+			d.PausedDays += workday.Count(cal, d.PausedAt, c.At)
+		}
 		d.State, d.PausedAt = StateRunning, time.Time{}
 	case ChangeStop:
 		d.State, d.StoppedAt, d.Outcome = StateStopped, c.At, c.Outcome

@@ -74,3 +74,36 @@ func TestResumeExtendsPastTheLastDay(t *testing.T) {
 		t.Errorf("due after resume %s, want %s", ch.Item.Due, want)
 	}
 }
+
+// A supplement (补正) received before acceptance is the acceptance: the
+// promised days count from it. After acceptance, the owner's working days
+// are added, the way the clock (deadline) counts them.
+func TestSupplementReceivedBeforeAndAfterAcceptance(t *testing.T) {
+	cal := workday.Weekends{}
+	tuesday, nextMonday := monday.AddDate(0, 0, 1), monday.AddDate(0, 0, 7)
+	run := func(accept bool) Item {
+		p := demoProject(t)
+		id := ItemID(code, "huanping")
+		steps := []ActionRequest{{Action: ActRequestSupplement, Note: "缺图纸"}, {Action: ActSupplementReceived}}
+		at := []time.Time{tuesday, nextMonday}
+		if accept {
+			steps = append([]ActionRequest{{Action: ActAccept}}, steps...)
+			at = append([]time.Time{monday}, at...)
+		}
+		var ch Change
+		for i, req := range steps {
+			req.Actor, req.Version = "李科长", p.Version
+			var err error
+			if ch, err = p.Apply(id, req, cal, at[i]); err != nil {
+				t.Fatalf("%s: %v", req.Action, err)
+			}
+		}
+		return ch.Item
+	}
+	if it := run(false); it.AcceptedAt == nil || !it.AcceptedAt.Equal(nextMonday) || !it.Due.Equal(workday.DueAt(cal, nextMonday, 15).UTC()) {
+		t.Errorf("before acceptance: accepted %v due %s, want accepted on receipt and 15 days from it", it.AcceptedAt, it.Due)
+	}
+	if it := run(true); !it.AcceptedAt.Equal(monday) || !it.Due.Equal(workday.DueAt(cal, monday, 15+4).UTC()) {
+		t.Errorf("after acceptance: accepted %v due %s, want the 4 working days Tue to Fri added", it.AcceptedAt, it.Due)
+	}
+}

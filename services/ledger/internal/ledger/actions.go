@@ -208,9 +208,16 @@ func (p *Project) Apply(id string, req ActionRequest, cal workday.Calendar, now 
 			}
 			t := now
 			it.Supplement = &Supplement{Materials: it.Supplement.Materials, Due: it.Supplement.Due, ReceivedAt: &t}
+		} else if it.AcceptedAt != nil {
+			// 补正 during review: the owner's working days do not count
+			// against the department, as the clock (deadline) counts them.
+			it.extend(cal, it.supplementRequested(), now)
 		} else {
-			// Complete materials restart the promised time limit (补正).
+			// Complete materials before acceptance: 受理 now, and the
+			// promised time limit counts from here (补正, 行政许可法 §32).
 			it.startClock(cal, now)
+			t := now
+			it.AcceptedAt = &t
 		}
 	case ActApprove:
 		if from == StatusAssigned && !it.Immediate {
@@ -233,12 +240,9 @@ func (p *Project) Apply(id string, req ActionRequest, cal workday.Calendar, now 
 		if to == "" {
 			to = StatusAssigned
 		}
-		// Suspended working days do not count against the department: the
-		// limit runs that many working days past its last day, as the clock
-		// (deadline) extends it.
-		if it.Due != nil && it.SuspendedAt != nil {
-			due := workday.DueAt(cal, it.Due.Add(-time.Nanosecond), workday.Count(cal, *it.SuspendedAt, now)).UTC()
-			it.Due = &due
+		// Suspended working days do not count against the department.
+		if it.SuspendedAt != nil {
+			it.extend(cal, *it.SuspendedAt, now)
 		}
 		it.SuspendedFrom, it.SuspendedAt = "", nil
 	case ActWithdraw:

@@ -230,6 +230,27 @@ func (it *Item) countFrom(cal workday.Calendar, at time.Time) {
 	it.Due = &due
 }
 
+// extend runs the limit on past its last day by the working days from
+// since up to (not including) now's date, the way the clock (deadline)
+// extends a paused deadline.
+func (it *Item) extend(cal workday.Calendar, since, now time.Time) {
+	if it.Due == nil || since.IsZero() {
+		return
+	}
+	due := workday.DueAt(cal, it.Due.Add(-time.Nanosecond), workday.Count(cal, since, now)).UTC()
+	it.Due = &due
+}
+
+// supplementRequested is when the open 补正 was asked for (zero if none).
+func (it *Item) supplementRequested() time.Time {
+	for i := len(it.Timeline) - 1; i >= 0; i-- {
+		if e := it.Timeline[i]; e.Status == StatusSupplement && e.From != StatusSupplement {
+			return e.At
+		}
+	}
+	return time.Time{}
+}
+
 // accept records the acceptance (受理) at now. The department had
 // AcceptDays working days from receipt to decide; a timely acceptance
 // counts the promised days from 受理, a late one (after the window, or once
