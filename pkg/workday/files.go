@@ -8,10 +8,9 @@ import (
 	"os"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
-
-	"gopkg.in/yaml.v3"
 )
 
 // Embedded holds the arrangement files shipped with the code (holidays/*.yaml).
@@ -19,50 +18,48 @@ import (
 //go:embed holidays/*.yaml
 var embedded embed.FS
 
-// yearFile is one year's arrangement as the State Council announces it:
-//
-//	year: 2026
-//	notice: 国务院办公厅关于2026年部分节假日安排的通知
-//	holidays:
-//	  - name: 春节
-//	    off: ["2026-02-15..2026-02-23"]
-//	    work: ["2026-02-14", "2026-02-28"]
-//
-// A date is "YYYY-MM-DD"; "A..B" is every date from A to B inclusive.
-type yearFile struct {
-	Year     int    `yaml:"year"`
-	Notice   string `yaml:"notice"`
-	Holidays []struct {
-		Name string   `yaml:"name"`
-		Off  []string `yaml:"off"`
-		Work []string `yaml:"work"`
-	} `yaml:"holidays"`
+// Files is a Source read from one YAML file per year (see yearFile for the
+// format).
+type Files struct {
+	years   map[int]fileYear
+	refused []Refusal
 }
 
-// Files is a Source read from one YAML file per year.
-type Files struct {
-	byFile map[int][]Entry // file year -> its entries (some may be dated in a neighbouring year)
-	origin map[int]string  // file year -> file it came from
+// fileYear is what one good file says of its year.
+type fileYear struct {
+	entries []Entry // some may be dated in the December before
+	notice  Notice
+	origin  string // the file it came from
 }
+
+// Refusal is a year file that was not taken, and why. The year it was meant
+// for keeps what it had before (a shipped file, or no data).
+type Refusal struct {
+	File string `json:"file"`
+	Err  error  `json:"-"`
+}
+
+// Error says which file was refused and why.
+func (r Refusal) Error() string { return r.File + ": " + r.Err.Error() }
 
 // Year implements Source: the entries dated in year, from whichever file.
 func (f *Files) Year(year int) ([]Entry, bool) {
 	var out []Entry
-	for _, fy := range []int{year - 1, year, year + 1} {
-		for _, e := range f.byFile[fy] {
+	for _, fy := range []int{year, year + 1} {
+		for _, e := range f.years[fy].entries {
 			if e.Date.Year() == year {
 				out = append(out, e)
 			}
 		}
 	}
-	_, ok := f.byFile[year]
+	_, ok := f.years[year]
 	return out, ok
 }
 
 // Years lists the years the files cover, ascending.
 func (f *Files) Years() []int {
-	out := make([]int, 0, len(f.byFile))
-	for y := range f.byFile {
+	out := make([]int, 0, len(f.years))
+	for y := range f.years {
 		out = append(out, y)
 	}
 	sort.Ints(out)
@@ -70,9 +67,22 @@ func (f *Files) Years() []int {
 }
 
 // Origin names the file year's arrangement came from.
-func (f *Files) Origin(year int) string { return f.origin[year] }
+func (f *Files) Origin(year int) string { return f.years[year].origin }
 
-// DefaultFiles returns the arrangement files embedded in the code.
+// Notice is the State Council notice year's file records as its source.
+func (f *Files) Notice(year int) (Notice, bool) {
+	y, ok := f.years[year]
+	return y.notice, ok
+}
+
+// Entries are the dates year's file lists, in the file's order.
+func (f *Files) Entries(year int) []Entry { return f.years[year].entries }
+
+// Refused lists the override files that were not taken.
+func (f *Files) Refused() []Refusal { return f.refused }
+
+// DefaultFiles returns the arrangement files embedded in the code; any of
+// them refused is an error (the tests hold them to it).
 func DefaultFiles() (*Files, error) {
 	sub, err := fs.Sub(embedded, "holidays")
 	if err != nil {
@@ -81,9 +91,30 @@ func DefaultFiles() (*Files, error) {
 	return LoadFiles(sub, "embedded:")
 }
 
+// LoadFiles reads every *.yaml file of fsys, each named after its year;
+// label prefixes file names in errors and origins. A file that does not
+// parse or contradicts itself is an error.
+func LoadFiles(fsys fs.FS, label string) (*Files, error) {
+	f := &Files{years: map[int]fileYear{}}
+	if err := f.overlay(fsys, label); err != nil {
+		return nil, err
+	}
+	if len(f.refused) > 0 {
+		errs := make([]error, len(f.refused))
+		for i, r := range f.refused {
+			errs[i] = r
+		}
+		return nil, errors.Join(errs...)
+	}
+	return f, nil
+}
+
 // LoadOverrides returns the embedded files with the *.yaml files of dir laid
-// over them: a file of dir for a year replaces the embedded one of that
-// year. An empty dir returns the embedded files alone.
+// over them: a good file of dir for a year replaces the embedded one of that
+// year. A file that does not parse, contradicts itself or clashes with a
+// neighbouring year's file is refused (see Refused) and replaces nothing.
+// An empty dir returns the embedded files alone; a dir that cannot be read
+// is an error.
 func LoadOverrides(dir string) (*Files, error) {
 	f, err := DefaultFiles()
 	if err != nil || dir == "" {
@@ -92,108 +123,65 @@ func LoadOverrides(dir string) (*Files, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("calendar dir: %w", err)
 	}
-	extra, err := LoadFiles(os.DirFS(dir), dir+"/")
-	if err != nil {
+	if err := f.overlay(os.DirFS(dir), strings.TrimSuffix(dir, "/")+"/"); err != nil {
 		return nil, err
-	}
-	for y, es := range extra.byFile {
-		f.byFile[y] = es
-		f.origin[y] = extra.origin[y]
 	}
 	return f, nil
 }
 
-// LoadFiles reads every *.yaml file of fsys; label prefixes file names in
-// errors and origins.
-func LoadFiles(fsys fs.FS, label string) (*Files, error) {
-	f := &Files{byFile: map[int][]Entry{}, origin: map[int]string{}}
+// overlay reads the year files of fsys into f, replacing the years they
+// hold; files it cannot take go to f.refused. Only an unreadable directory
+// or file is an error.
+func (f *Files) overlay(fsys fs.FS, label string) error {
 	names, err := fs.Glob(fsys, "*.yaml")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, name := range names {
 		b, err := fs.ReadFile(fsys, name)
 		if err != nil {
-			return nil, err
+			return fmt.Errorf("%s%s: %w", label, name, err)
 		}
-		var yf yearFile
-		if err := yaml.Unmarshal(b, &yf); err != nil {
-			return nil, fmt.Errorf("%s%s: %w", label, name, err)
+		file := label + path.Base(name)
+		year, notice, entries, err := parseYearFile(b)
+		if err == nil {
+			err = f.fits(name, year, entries)
 		}
-		entries, err := yf.entries()
 		if err != nil {
-			return nil, fmt.Errorf("%s%s: %w", label, name, err)
+			f.refused = append(f.refused, Refusal{File: file, Err: err})
+			continue
 		}
-		if prev, dup := f.origin[yf.Year]; dup {
-			return nil, fmt.Errorf("%s%s: year %d is also in %s", label, name, yf.Year, prev)
-		}
-		f.byFile[yf.Year] = entries
-		f.origin[yf.Year] = label + path.Base(name)
+		f.years[year] = fileYear{entries: entries, notice: notice, origin: file}
 	}
-	return f, nil
+	return nil
 }
 
-func (yf yearFile) entries() ([]Entry, error) {
-	if yf.Year < firstYear || yf.Year > lastYear {
-		return nil, fmt.Errorf("year %d out of range %d-%d", yf.Year, firstYear, lastYear)
+// fits checks a parsed file against its name and the neighbouring years'
+// files: YYYY.yaml must hold year YYYY, and a date it lists of the year
+// before must not be listed by that year's file too.
+func (f *Files) fits(name string, year int, entries []Entry) error {
+	if stem := strings.TrimSuffix(path.Base(name), ".yaml"); stem != strconv.Itoa(year) {
+		return fmt.Errorf("holds year %d; name it %d.yaml", year, year)
 	}
-	seen := map[time.Time]bool{}
-	var out []Entry
-	add := func(name string, spec string, work bool) error {
-		dates, err := parseDates(spec)
-		if err != nil {
-			return err
+	for _, e := range entries {
+		if e.Date.Year() == year {
+			continue
 		}
-		for _, d := range dates {
-			if d.Year() < yf.Year-1 || d.Year() > yf.Year+1 {
-				return fmt.Errorf("%s: %s is too far from %d", name, d.Format(time.DateOnly), yf.Year)
-			}
-			if seen[d] {
-				return fmt.Errorf("%s: %s listed twice", name, d.Format(time.DateOnly))
-			}
-			if work && (Weekends{}).IsWorkday(d) {
-				return fmt.Errorf("%s: make-up working day %s is already a weekday", name, d.Format(time.DateOnly))
-			}
-			seen[d] = true
-			out = append(out, Entry{Date: d, Name: name, Work: work})
-		}
-		return nil
-	}
-	for _, h := range yf.Holidays {
-		if strings.TrimSpace(h.Name) == "" {
-			return nil, errors.New("a holiday without a name")
-		}
-		for _, s := range h.Off {
-			if err := add(h.Name, s, false); err != nil {
-				return nil, err
-			}
-		}
-		for _, s := range h.Work {
-			if err := add(h.Name, s, true); err != nil {
-				return nil, err
+		for _, o := range f.years[e.Date.Year()].entries {
+			if o.Date.Equal(e.Date) {
+				return fmt.Errorf("%s: %s is also listed by %s", e.Name, e.Date.Format(time.DateOnly), f.years[e.Date.Year()].origin)
 			}
 		}
 	}
-	return out, nil
-}
-
-// parseDates reads "YYYY-MM-DD" or "YYYY-MM-DD..YYYY-MM-DD".
-func parseDates(spec string) ([]time.Time, error) {
-	from, to, isRange := strings.Cut(strings.TrimSpace(spec), "..")
-	a, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(from), Zone)
-	if err != nil {
-		return nil, fmt.Errorf("date %q: want YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD", spec)
+	for _, o := range f.years[year+1].entries {
+		if o.Date.Year() != year {
+			continue
+		}
+		for _, e := range entries {
+			if o.Date.Equal(e.Date) {
+				return fmt.Errorf("%s: %s is also listed by %s", e.Name, e.Date.Format(time.DateOnly), f.years[year+1].origin)
+			}
+		}
 	}
-	if !isRange {
-		return []time.Time{a}, nil
-	}
-	b, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(to), Zone)
-	if err != nil || b.Before(a) || b.Sub(a) > 31*24*time.Hour {
-		return nil, fmt.Errorf("range %q: want an ascending range of at most a month", spec)
-	}
-	var out []time.Time
-	for d := a; !d.After(b); d = d.AddDate(0, 0, 1) {
-		out = append(out, d)
-	}
-	return out, nil
+	return nil
 }

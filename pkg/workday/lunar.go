@@ -12,6 +12,10 @@ import (
 // library's release.
 type Lunar struct{}
 
+// LunarSource names the library and version the Lunar data comes from, for
+// years no file covers.
+const LunarSource = "github.com/6tail/lunar-go v1.4.6 (HolidayUtil)"
+
 // Year implements Source.
 func (Lunar) Year(year int) ([]Entry, bool) {
 	l := HolidayUtil.GetHolidaysByYear(year)

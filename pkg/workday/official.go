@@ -1,6 +1,7 @@
 package workday
 
 import (
+	"slices"
 	"time"
 )
 
@@ -104,6 +105,33 @@ func (c *Official) MissingYears(now time.Time) []int {
 	for _, year := range []int{y, y + 1} {
 		if !c.Covers(year) {
 			out = append(out, year)
+		}
+	}
+	return out
+}
+
+// Years lists the years some source has the arrangement of, ascending.
+func (c *Official) Years() []int {
+	out := make([]int, 0, len(c.covered))
+	for y := range c.covered {
+		out = append(out, y)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Entries are the dates of year the calendar counts differently from the
+// weekend rule (days off and make-up working days), as the sources decided
+// them, in date order.
+func (c *Official) Entries(year int) []Entry {
+	yi := year - firstYear
+	if yi < 0 || yi >= len(c.kinds) {
+		return nil
+	}
+	var out []Entry
+	for d := time.Date(year, 1, 1, 0, 0, 0, 0, Zone); d.Year() == year; d = d.AddDate(0, 0, 1) {
+		if k := c.kinds[yi][d.YearDay()]; k != ordinary {
+			out = append(out, Entry{Date: d, Name: c.names[d], Work: k == makeUpDay})
 		}
 	}
 	return out

@@ -2,10 +2,7 @@ package workday
 
 import (
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 )
@@ -147,82 +144,6 @@ func TestCoverageAndMissingYears(t *testing.T) {
 	}
 	if got := cal.Holiday(ymd("2026-02-14")); got != "春节" {
 		t.Errorf("holiday of 2026-02-14 = %q", got)
-	}
-}
-
-func writeFile(t *testing.T, dir, name, body string) {
-	t.Helper()
-	if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func TestOverrideDirAddsAndReplacesYears(t *testing.T) {
-	dir := t.TempDir()
-	// A next year's announcement arrives as data; a correction of 2026
-	// replaces the shipped 2026 file entirely.
-	writeFile(t, dir, "2027.yaml", `year: 2027
-holidays:
-  - name: 元旦
-    off: ["2027-01-01"]
-    work: ["2026-12-26"]
-`)
-	writeFile(t, dir, "2026.yaml", `year: 2026
-holidays:
-  - name: 国庆节
-    off: ["2026-10-01..2026-10-08"]
-`)
-	files, err := LoadOverrides(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cal := NewOfficial(files)
-	if !cal.Covers(2027) {
-		t.Fatal("2027 not covered after adding its file")
-	}
-	checks := map[string]bool{
-		"2027-01-01": false, // from the new file
-		"2026-12-26": true,  // its make-up Saturday, dated the year before
-		"2026-10-08": false, // from the corrected 2026
-		"2026-10-10": true,  // ... whose make-up day the shipped file had; the correction has none:
-		"2026-02-16": false,
-	}
-	checks["2026-10-10"] = false // Saturday, no longer a make-up day
-	checks["2026-02-16"] = true  // the correction does not list 春节: an ordinary Monday
-	for d, want := range checks {
-		if got := cal.IsWorkday(ymd(d)); got != want {
-			t.Errorf("%s: working day %v, want %v", d, got, want)
-		}
-	}
-	if o := files.Origin(2026); !strings.HasPrefix(o, dir) {
-		t.Errorf("origin of 2026 = %q, want the override dir", o)
-	}
-	if o := files.Origin(2025); !strings.HasPrefix(o, "embedded:") {
-		t.Errorf("origin of 2025 = %q", o)
-	}
-}
-
-func TestOverrideFilesRejectBadData(t *testing.T) {
-	bad := map[string]string{
-		"bad date":          "year: 2027\nholidays:\n  - name: x\n    off: [\"2027-13-01\"]\n",
-		"weekday make-up":   "year: 2027\nholidays:\n  - name: x\n    work: [\"2027-01-04\"]\n",
-		"listed twice":      "year: 2027\nholidays:\n  - name: x\n    off: [\"2027-01-01\", \"2027-01-01\"]\n",
-		"descending range":  "year: 2027\nholidays:\n  - name: x\n    off: [\"2027-01-03..2027-01-01\"]\n",
-		"far from the year": "year: 2027\nholidays:\n  - name: x\n    off: [\"2030-01-01\"]\n",
-		"no name":           "year: 2027\nholidays:\n  - off: [\"2027-01-01\"]\n",
-		"not yaml":          "year: [",
-	}
-	for name, body := range bad {
-		t.Run(name, func(t *testing.T) {
-			dir := t.TempDir()
-			writeFile(t, dir, "2027.yaml", body)
-			if _, err := LoadOverrides(dir); err == nil {
-				t.Fatal("accepted")
-			}
-		})
-	}
-	if _, err := LoadOverrides(filepath.Join(t.TempDir(), "missing")); err == nil {
-		t.Error("a missing override dir was accepted")
 	}
 }
 

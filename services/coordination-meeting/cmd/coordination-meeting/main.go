@@ -10,7 +10,7 @@ import (
 	"github.com/tuijin/tuijin/pkg/org"
 	"github.com/tuijin/tuijin/pkg/platform"
 	"github.com/tuijin/tuijin/pkg/workday"
-	"github.com/tuijin/tuijin/pkg/workday/coverage"
+	"github.com/tuijin/tuijin/pkg/workday/official"
 	"github.com/tuijin/tuijin/services/coordination-meeting/internal/meeting"
 	"github.com/tuijin/tuijin/services/coordination-meeting/internal/store"
 	"github.com/tuijin/tuijin/services/coordination-meeting/internal/transport"
@@ -49,12 +49,10 @@ func setup(clk clock.Clock) func(cfg *config) platform.Setup {
 				return err
 			}
 			clk := app.ClockOr(clk)
-			cal, _, err := workday.Load(cfg.Calendar.Dir)
+			cal, _, err := official.Load(app.Log, app.Registry, "tuijin_meeting", cfg.Calendar.Dir, clk)
 			if err != nil {
 				return err
 			}
-			coverage.WarnMissing(app.Log, cal, clk)
-			coverage.Register(app.Registry, "tuijin_meeting_calendar_year_covered", cal, clk)
 			st := store.New(app.DB, app.Log)
 			if err := st.EnsureIndexes(ctx); err != nil {
 				return err

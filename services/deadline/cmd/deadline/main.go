@@ -10,7 +10,7 @@ import (
 	"github.com/tuijin/tuijin/pkg/org"
 	"github.com/tuijin/tuijin/pkg/platform"
 	"github.com/tuijin/tuijin/pkg/workday"
-	"github.com/tuijin/tuijin/pkg/workday/coverage"
+	"github.com/tuijin/tuijin/pkg/workday/official"
 	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
 	"github.com/tuijin/tuijin/services/deadline/internal/store"
 	"github.com/tuijin/tuijin/services/deadline/internal/transport"
@@ -41,12 +41,10 @@ func main() {
 func setup(cfg *config) platform.Setup {
 	return func(ctx context.Context, app *platform.App) error {
 		clk := app.Clock
-		cal, _, err := workday.Load(cfg.Calendar.Dir)
+		cal, files, err := official.Load(app.Log, app.Registry, "tuijin_deadline", cfg.Calendar.Dir, clk)
 		if err != nil {
 			return err
 		}
-		coverage.WarnMissing(app.Log, cal, clk)
-		coverage.Register(app.Registry, "tuijin_deadline_calendar_year_covered", cal, clk)
 		o, err := org.Load(cfg.OrgFile)
 		if err != nil {
 			return err
@@ -76,6 +74,7 @@ func setup(cfg *config) platform.Setup {
 		app.Go(func(ctx context.Context) error { return transport.RunSweep(ctx, svc, cfg.Timer.Sweep, app.Log) })
 
 		transport.Routes(app.HTTP.Mux, svc, app.Log)
+		transport.CalendarRoutes(app.HTTP.Mux, cal, files, app.Log)
 		if err := app.Consume(ctx, transport.ItemAssignedConsumer, transport.OnItemAssigned(svc)); err != nil {
 			return err
 		}

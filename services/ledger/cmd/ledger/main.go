@@ -11,7 +11,7 @@ import (
 	"github.com/tuijin/tuijin/pkg/org"
 	"github.com/tuijin/tuijin/pkg/platform"
 	"github.com/tuijin/tuijin/pkg/workday"
-	"github.com/tuijin/tuijin/pkg/workday/coverage"
+	"github.com/tuijin/tuijin/pkg/workday/official"
 	"github.com/tuijin/tuijin/services/ledger/internal/catalog"
 	"github.com/tuijin/tuijin/services/ledger/internal/ledger"
 	"github.com/tuijin/tuijin/services/ledger/internal/store"
@@ -47,12 +47,10 @@ func setup(cfg *config, clk clock.Clock) platform.Setup {
 			return fmt.Errorf("organisation against the catalog: %w", err)
 		}
 		clk := app.ClockOr(clk)
-		cal, _, err := workday.Load(cfg.Calendar.Dir)
+		cal, _, err := official.Load(app.Log, app.Registry, "tuijin_ledger", cfg.Calendar.Dir, clk)
 		if err != nil {
 			return err
 		}
-		coverage.WarnMissing(app.Log, cal, clk)
-		coverage.Register(app.Registry, "tuijin_ledger_calendar_year_covered", cal, clk)
 		st := store.New(app.DB, app.Log)
 		if err := st.EnsureIndexes(ctx); err != nil {
 			return err
