@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -40,6 +41,9 @@ type Item struct {
 	Prerequisites []string `yaml:"prerequisites"`
 	// PromisedDays is the limit in working days of a 承诺件.
 	PromisedDays int `yaml:"promised_days"`
+	// GreenDays is the limit on the green channel (绿色通道), for items that
+	// allow it (0: half the promised days, rounded up).
+	GreenDays int `yaml:"green_days"`
 	// AcceptDays is the window, in working days from receipt, the department
 	// has to decide on acceptance (行政许可法 §32: 5 days; 0 means that); an
 	// acceptance after it counts as acceptance on receipt.
@@ -49,6 +53,19 @@ type Item struct {
 	Modes     []string `yaml:"modes"`
 	// Materials the owner must submit (申报材料), for the one-time notice.
 	Materials []string `yaml:"materials"`
+}
+
+// GreenChannelDays is the limit of it on the green channel: GreenDays, or
+// half the promised days rounded up; 0 for an item the green channel does
+// not shorten (a 即办件, or one that does not allow it).
+func (it Item) GreenChannelDays() int {
+	switch {
+	case it.Immediate || !slices.Contains(it.Modes, ModeGreenChannel):
+		return 0
+	case it.GreenDays > 0:
+		return it.GreenDays
+	}
+	return (it.PromisedDays + 1) / 2
 }
 
 // Catalog is the ordered list of item types.
@@ -122,6 +139,9 @@ func (c *Catalog) validate(departments func(string) bool) error {
 		}
 		if !it.Immediate && (it.PromisedDays < 1 || it.PromisedDays > 365) {
 			errs = append(errs, fmt.Errorf("%s: promised_days must be 1-365", at))
+		}
+		if it.GreenDays != 0 && (it.Immediate || !slices.Contains(it.Modes, ModeGreenChannel) || it.GreenDays < 1 || it.GreenDays > it.PromisedDays) {
+			errs = append(errs, fmt.Errorf("%s: green_days must be 1-promised_days, on an item that allows %s", at, ModeGreenChannel))
 		}
 		if it.AcceptDays < 0 || it.AcceptDays > 20 {
 			errs = append(errs, fmt.Errorf("%s: accept_days must be 0-20 (0: the statutory %d)", at, DefaultAcceptDays))

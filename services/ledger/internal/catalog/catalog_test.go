@@ -42,7 +42,9 @@ func TestParseRefusesBadCatalogs(t *testing.T) {
 		"no days":              {"items:\n  - {key: aa, name: n, department: d}\n", "promised_days", anyDept},
 		"immediate with days":  {"items:\n" + item("aa", ", immediate: true"), "immediate", anyDept},
 		"empty":                {"items: []", "no items", anyDept},
-		"negative accept days": {"items:\n" + item("aa", ", accept_days: -1"), "accept_days must be 0-20", anyDept},
+		"bad accept days":      {"items:\n" + item("aa", ", accept_days: -1"), "accept_days must be 0-20", anyDept},
+		"green days, no mode":  {"items:\n" + item("aa", ", green_days: 1"), "green_days must be", anyDept},
+		"green days too long":  {"items:\n" + item("aa", ", modes: [green_channel], green_days: 99"), "green_days must be", anyDept},
 		"stage without name":   {"items:\n" + item("aa", ", stage: 2"), "stage must be 1-9 with a stage_name", anyDept},
 		"every problem listed": {"items:\n  - {key: A, department: d, promised_days: 0}\n", "key must be lowercase", anyDept},
 	}
@@ -84,6 +86,26 @@ func TestParseListsEveryProblem(t *testing.T) {
 		"items[0] A: promised_days must be 1-365", `items[1] bb: unknown department "x"`, `items[1] bb: unknown mode "fast"`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+}
+
+func TestGreenChannelDays(t *testing.T) {
+	green := []string{ModeGreenChannel}
+	for _, tt := range []struct {
+		name string
+		it   Item
+		want int
+	}{
+		{"half, rounded up", Item{PromisedDays: 15, Modes: green}, 8},
+		{"half of an even limit", Item{PromisedDays: 10, Modes: green}, 5},
+		{"one day stays one", Item{PromisedDays: 1, Modes: green}, 1},
+		{"the catalog's own", Item{PromisedDays: 15, GreenDays: 5, Modes: green}, 5},
+		{"not allowed", Item{PromisedDays: 15, Modes: []string{ModeRongque}}, 0},
+		{"即办件", Item{Immediate: true, Modes: green}, 0},
+	} {
+		if got := tt.it.GreenChannelDays(); got != tt.want {
+			t.Errorf("%s: %d, want %d", tt.name, got, tt.want)
 		}
 	}
 }

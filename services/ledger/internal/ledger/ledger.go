@@ -3,6 +3,7 @@
 package ledger
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -118,7 +119,9 @@ type Item struct {
 	StageName     string     `json:"stage_name"`
 	Prerequisites []string   `json:"prerequisites,omitempty"`
 	PromisedDays  int        `json:"promised_days"`
-	AcceptDays    int        `json:"accept_days,omitempty"` // acceptance window from the catalog (0: statutory)
+	AcceptDays    int        `json:"accept_days,omitempty"`   // acceptance window from the catalog (0: statutory)
+	GreenChannel  bool       `json:"green_channel,omitempty"` // the project's green channel shortened PromisedDays…
+	NormalDays    int        `json:"normal_days,omitempty"`   // …from the catalog's promised days
 	Immediate     bool       `json:"immediate,omitempty"`
 	Modes         []string   `json:"modes,omitempty"`
 	Status        Status     `json:"status"`
@@ -178,12 +181,18 @@ func SplitItemID(id string) (code, key string, ok bool) {
 func Open(info ProjectInfo, cat *catalog.Catalog, cal workday.Calendar, now time.Time) (Project, []Item) {
 	p := Project{ProjectInfo: info, OpenedAt: now, Version: 1, Problems: []Problem{}, Tasks: []Task{}}
 	for _, ct := range cat.Items {
-		p.Items = append(p.Items, Item{
+		it := Item{
 			ID: ItemID(info.Code, ct.Key), Type: ct.Key, Name: ct.Name, Department: ct.Department,
 			Stage: ct.Stage, StageName: ct.StageName, Prerequisites: ct.Prerequisites,
 			PromisedDays: ct.PromisedDays, AcceptDays: ct.AcceptDays, Immediate: ct.Immediate, Modes: ct.Modes, Status: StatusWaiting,
 			Timeline: []TimelineEntry{{At: now, Action: "planned", Actor: "system", Status: StatusWaiting}},
-		})
+		}
+		// A project on the green channel gets the catalog's green-channel
+		// limit on every item that allows it.
+		if green := ct.GreenChannelDays(); info.GreenChannel && green > 0 {
+			it.GreenChannel, it.NormalDays, it.PromisedDays = true, ct.PromisedDays, green
+		}
+		p.Items = append(p.Items, it)
 	}
 	return p, p.assignReady(cal, now)
 }
@@ -206,10 +215,18 @@ func (p *Project) assignReady(cal workday.Calendar, now time.Time) []Item {
 		it.Status = StatusAssigned
 		it.startClock(cal, now)
 		it.Timeline = append(it.Timeline, TimelineEntry{At: now, Action: "assign", Actor: "system",
-			From: StatusWaiting, Status: StatusAssigned})
+			From: StatusWaiting, Status: StatusAssigned, Note: it.greenNote()})
 		assigned = append(assigned, *it)
 	}
 	return assigned
+}
+
+// greenNote says the green channel's limit on an item it shortened.
+func (it *Item) greenNote() string {
+	if !it.GreenChannel {
+		return ""
+	}
+	return fmt.Sprintf("绿色通道：承诺时限 %d 个工作日（常规 %d 个工作日）", it.PromisedDays, it.NormalDays)
 }
 
 // startClock (re)starts the item's promised time limit at now: the same

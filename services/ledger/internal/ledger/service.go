@@ -261,6 +261,7 @@ func assignedEvent(ctx context.Context, p Project, it Item) (event.Message, erro
 			ItemId: it.ID, ProjectCode: p.Code, ProjectName: p.Name, ItemType: it.Type, ItemName: it.Name,
 			Department: it.Department, PromisedDays: int32(it.PromisedDays), Immediate: it.Immediate,
 			GreenChannel: p.GreenChannel, AssignedAt: timestamppb.New(*it.AssignedAt), Officer: p.Officer,
+			NormalDays: int32(it.NormalDays),
 		})
 }
 

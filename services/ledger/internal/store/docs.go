@@ -154,6 +154,8 @@ type itemDoc struct {
 	AssignedAt    *time.Time     `bson:"assigned_at,omitempty"`
 	Due           *time.Time     `bson:"due,omitempty"`
 	AcceptDays    int            `bson:"accept_days,omitempty"`
+	GreenChannel  bool           `bson:"green_channel,omitempty"`
+	NormalDays    int            `bson:"normal_days,omitempty"`
 	AcceptedAt    *time.Time     `bson:"accepted_at,omitempty"`
 	AcceptedLate  bool           `bson:"accepted_late,omitempty"`
 	CompletedAt   *time.Time     `bson:"completed_at,omitempty"`
@@ -226,7 +228,7 @@ func toDBItem(it ledger.Item) itemDoc {
 		Immediate: it.Immediate, Modes: it.Modes, Status: string(it.Status), AssignedAt: it.AssignedAt,
 		Due: it.Due, CompletedAt: it.CompletedAt, BlockedBy: it.BlockedBy, SuspendedFrom: string(it.SuspendedFrom),
 		SuspendedAt: it.SuspendedAt, Resubmissions: it.Resubmissions, AcceptDays: it.AcceptDays,
-		AcceptedAt: it.AcceptedAt, AcceptedLate: it.AcceptedLate}
+		GreenChannel: it.GreenChannel, NormalDays: it.NormalDays, AcceptedAt: it.AcceptedAt, AcceptedLate: it.AcceptedLate}
 	if s := it.Supplement; s != nil {
 		id.Supplement = &supplementDoc{Materials: s.Materials, Due: s.Due, ReceivedAt: s.ReceivedAt}
 	}
@@ -314,7 +316,7 @@ func toDomainItem(id itemDoc) ledger.Item {
 		Immediate: id.Immediate, Modes: id.Modes, Status: ledger.Status(id.Status), AssignedAt: utc(id.AssignedAt),
 		Due: utc(id.Due), CompletedAt: utc(id.CompletedAt), BlockedBy: id.BlockedBy,
 		SuspendedFrom: ledger.Status(id.SuspendedFrom), SuspendedAt: utc(id.SuspendedAt), Resubmissions: id.Resubmissions,
-		AcceptDays: id.AcceptDays, AcceptedAt: utc(id.AcceptedAt), AcceptedLate: id.AcceptedLate}
+		AcceptDays: id.AcceptDays, GreenChannel: id.GreenChannel, NormalDays: id.NormalDays, AcceptedAt: utc(id.AcceptedAt), AcceptedLate: id.AcceptedLate}
 	if s := id.Supplement; s != nil {
 		it.Supplement = &ledger.Supplement{Materials: s.Materials, Due: s.Due.UTC(), ReceivedAt: utc(s.ReceivedAt)}
 	}

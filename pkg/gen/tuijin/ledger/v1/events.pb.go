@@ -33,11 +33,15 @@ type ItemAssigned struct {
 	ItemName   string `protobuf:"bytes,5,opt,name=item_name,json=itemName,proto3" json:"item_name,omitempty"`
 	Department string `protobuf:"bytes,6,opt,name=department,proto3" json:"department,omitempty"`
 	// Promised working days (承诺时限); 0 with immediate = true for 即办件.
-	PromisedDays  int32                  `protobuf:"varint,7,opt,name=promised_days,json=promisedDays,proto3" json:"promised_days,omitempty"`
-	Immediate     bool                   `protobuf:"varint,8,opt,name=immediate,proto3" json:"immediate,omitempty"`
-	GreenChannel  bool                   `protobuf:"varint,9,opt,name=green_channel,json=greenChannel,proto3" json:"green_channel,omitempty"`
-	AssignedAt    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=assigned_at,json=assignedAt,proto3" json:"assigned_at,omitempty"`
-	Officer       string                 `protobuf:"bytes,11,opt,name=officer,proto3" json:"officer,omitempty"`
+	PromisedDays int32                  `protobuf:"varint,7,opt,name=promised_days,json=promisedDays,proto3" json:"promised_days,omitempty"`
+	Immediate    bool                   `protobuf:"varint,8,opt,name=immediate,proto3" json:"immediate,omitempty"`
+	GreenChannel bool                   `protobuf:"varint,9,opt,name=green_channel,json=greenChannel,proto3" json:"green_channel,omitempty"`
+	AssignedAt   *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=assigned_at,json=assignedAt,proto3" json:"assigned_at,omitempty"`
+	Officer      string                 `protobuf:"bytes,11,opt,name=officer,proto3" json:"officer,omitempty"`
+	// Set when the green channel (绿色通道) shortened this item's limit: the
+	// catalog's normal promised days; promised_days then holds the
+	// green-channel days (catalog green_days, default half, rounded up).
+	NormalDays    int32 `protobuf:"varint,12,opt,name=normal_days,json=normalDays,proto3" json:"normal_days,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -147,6 +151,13 @@ func (x *ItemAssigned) GetOfficer() string {
 		return x.Officer
 	}
 	return ""
+}
+
+func (x *ItemAssigned) GetNormalDays() int32 {
+	if x != nil {
+		return x.NormalDays
+	}
+	return 0
 }
 
 // ItemChanged: tuijin.ledger.item.changed.<dept>.
@@ -669,7 +680,7 @@ var File_tuijin_ledger_v1_events_proto protoreflect.FileDescriptor
 
 const file_tuijin_ledger_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1dtuijin/ledger/v1/events.proto\x12\x10tuijin.ledger.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x86\x03\n" +
+	"\x1dtuijin/ledger/v1/events.proto\x12\x10tuijin.ledger.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa7\x03\n" +
 	"\fItemAssigned\x12\x17\n" +
 	"\aitem_id\x18\x01 \x01(\tR\x06itemId\x12!\n" +
 	"\fproject_code\x18\x02 \x01(\tR\vprojectCode\x12!\n" +
@@ -685,7 +696,9 @@ const file_tuijin_ledger_v1_events_proto_rawDesc = "" +
 	"\vassigned_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"assignedAt\x12\x18\n" +
-	"\aofficer\x18\v \x01(\tR\aofficer\"\xd0\x06\n" +
+	"\aofficer\x18\v \x01(\tR\aofficer\x12\x1f\n" +
+	"\vnormal_days\x18\f \x01(\x05R\n" +
+	"normalDays\"\xd0\x06\n" +
 	"\vItemChanged\x12\x17\n" +
 	"\aitem_id\x18\x01 \x01(\tR\x06itemId\x12!\n" +
 	"\fproject_code\x18\x02 \x01(\tR\vprojectCode\x12\x1b\n" +
