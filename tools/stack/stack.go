@@ -64,9 +64,7 @@ type Proc struct {
 func Start(bin, name, addr string, env []string, out io.Writer) (*Proc, error) {
 	cmd := exec.Command(bin, "--http-addr="+addr)
 	cmd.Env = append(os.Environ(), env...)
-	// Own process group: Ctrl-C at the terminal reaches the launcher only,
-	// which stops the services in order.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = procAttr()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err

@@ -1,18 +1,21 @@
 // Command tuijin-local runs the whole of Tuijin on one machine: embedded
 // NATS (JetStream) and FerretDB (SQLite) with their data under one folder,
 // the five services as processes on the contract's ports, and the demo
-// data. Ctrl-C stops everything; the next run keeps the data.
+// data. It supervises the services: one that exits is restarted with
+// back-off while the others keep running; each one's output is kept in
+// <data>/logs/<service>.log. Ctrl-C or SIGTERM stops the services, then the
+// embedded servers; the next run keeps the data.
 package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -32,69 +35,80 @@ func main() {
 
 func run(ctx context.Context, log *slog.Logger) error {
 	var (
-		dataDir   = flag.String("data", ".tuijin", "folder for NATS and FerretDB data")
+		dataDir   = flag.String("data", ".tuijin", "folder for NATS and FerretDB data, logs/ and run/")
 		binDir    = flag.String("bin", "bin", "folder with the service binaries")
 		natsPort  = flag.Int("nats-port", 4222, "NATS client port")
 		mongoAddr = flag.String("mongo-addr", "127.0.0.1:27017", "FerretDB listen address")
 		demo      = flag.Bool("demo", true, "register the demo projects on first start")
+		backoff   = stack.DefaultBackoff
+		addrs     = map[string]*string{}
 	)
+	flag.DurationVar(&backoff.Min, "restart-min", backoff.Min, "wait before restarting a service that exited")
+	flag.DurationVar(&backoff.Max, "restart-max", backoff.Max, "longest wait between restarts of a service that keeps exiting")
+	for _, s := range stack.Services {
+		addrs[s.Name] = flag.String(s.Name+"-addr", fmt.Sprintf("127.0.0.1:%d", s.Port), s.Name+" HTTP listen address")
+	}
 	flag.Parse()
+	logDir, runDir := filepath.Join(*dataDir, "logs"), filepath.Join(*dataDir, "run")
+	for _, d := range []string{logDir, runDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
 
 	nats, err := embedded.StartNATS("127.0.0.1", *natsPort, filepath.Join(*dataDir, "nats"))
 	if err != nil {
 		return err
 	}
-	defer nats.Stop()
+	defer func() { nats.Stop(); log.Info("nats stopped") }()
 	log.Info("nats ready", "url", nats.URL(), "data", filepath.Join(*dataDir, "nats"))
 
 	ferret, err := embedded.StartFerretDB(*mongoAddr, filepath.Join(*dataDir, "ferretdb"), nil)
 	if err != nil {
 		return err
 	}
-	defer ferret.Stop()
+	defer func() { ferret.Stop(); log.Info("ferretdb stopped") }()
 	log.Info("ferretdb ready", "uri", ferret.URI(), "data", filepath.Join(*dataDir, "ferretdb"))
 
 	env := []string{"TUIJIN_NATS_URL=" + nats.URL(), "TUIJIN_MONGO_URI=" + ferret.URI()}
-	var procs []*stack.Proc
+	var sups []*stack.Supervisor
+	// Deferred after the servers' Stop, so it runs before them: the services
+	// stop first, consumers before the producers they feed.
 	defer func() {
-		// Reverse order: consumers stop before the producers they feed.
-		for i := len(procs) - 1; i >= 0; i-- {
-			if err := procs[i].Stop(15 * time.Second); err != nil {
-				log.Warn("service stopped with an error", "name", procs[i].Name, "err", err)
+		for i := len(sups) - 1; i >= 0; i-- {
+			name := stack.Services[i].Name
+			if err := sups[i].Stop(15 * time.Second); err != nil {
+				log.Warn("service stopped with an error", "name", name, "err", err)
+			} else {
+				log.Info("service stopped", "name", name)
 			}
 		}
-		log.Info("stopped; data kept in " + *dataDir)
+		log.Info("stopped; data and logs kept in " + *dataDir)
 	}()
 	for _, s := range stack.Services {
-		p, err := stack.Start(filepath.Join(*binDir, s.Name), s.Name, fmt.Sprintf("127.0.0.1:%d", s.Port), env, os.Stdout)
-		if err != nil {
-			return err
-		}
-		procs = append(procs, p)
+		sups = append(sups, stack.Supervise(stack.Unit{
+			Name: s.Name, Bin: filepath.Join(*binDir, s.Name), Addr: *addrs[s.Name], Env: env,
+			LogPath: filepath.Join(logDir, s.Name+".log"), PidPath: filepath.Join(runDir, s.Name+".pid"),
+		}, backoff, os.Stdout, log))
 	}
-	readyCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	readyCtx, cancel := context.WithTimeout(ctx, 120*time.Second)
 	defer cancel()
-	for _, p := range procs {
-		if err := p.WaitReady(readyCtx); err != nil {
+	for _, s := range sups {
+		if err := s.WaitReady(readyCtx); err != nil {
 			return err
 		}
 	}
 	if *demo {
-		if err := loadDemo(ctx, procs[0].URL(), log); err != nil {
+		if err := loadDemo(ctx, sups[0].URL(), log); err != nil {
 			return err
 		}
 	}
-	log.Info("Tuijin is up: intake :8081, ledger :8082, deadline :8083, coordination-meeting :8084, notification :8085 — Ctrl-C stops")
-
-	exited := make(chan *stack.Proc, len(procs))
-	for _, p := range procs {
-		go func() { <-p.Done(); exited <- p }()
+	var up []string
+	for _, s := range stack.Services {
+		up = append(up, s.Name+" "+*addrs[s.Name])
 	}
-	select {
-	case <-ctx.Done():
-		log.Info("stopping")
-		return nil
-	case p := <-exited:
-		return errors.New(p.Name + " exited unexpectedly: " + fmt.Sprint(p.Err()))
-	}
+	log.Info("Tuijin is up: " + strings.Join(up, ", ") + "; logs in " + logDir + " — Ctrl-C stops")
+	<-ctx.Done()
+	log.Info("stopping")
+	return nil
 }

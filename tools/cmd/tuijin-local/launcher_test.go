@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tuijin/tuijin/tools/stack"
+)
+
+// binDir holds the five services and the launcher, built once.
+var binDir string
+
+func TestMain(m *testing.M) {
+	os.Exit(func() int {
+		dir, err := os.MkdirTemp("", "tuijin-local-bin")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+		defer cancel()
+		if err := stack.Build(ctx, "../../..", dir); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		build := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(dir, "tuijin-local"), ".")
+		if out, err := build.CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "build tuijin-local: %v\n%s", err, out)
+			return 1
+		}
+		binDir = dir
+		return m.Run()
+	}())
+}
+
+// launcher is a running tuijin-local process on free loopback ports.
+type launcher struct {
+	t     *testing.T
+	cmd   *exec.Cmd
+	data  string
+	mongo string
+	addrs map[string]string
+	out   *lockedBuffer
+	done  chan struct{}
+	err   error
+}
+
+func startLauncher(t *testing.T) *launcher {
+	t.Helper()
+	l := &launcher{t: t, data: t.TempDir(), addrs: map[string]string{}, out: &lockedBuffer{}, done: make(chan struct{})}
+	mongoAddr := freeAddr(t)
+	l.mongo = "mongodb://" + mongoAddr + "/"
+	_, natsPort, _ := net.SplitHostPort(freeAddr(t))
+	args := []string{"--data", l.data, "--bin", binDir, "--nats-port", natsPort, "--mongo-addr", mongoAddr,
+		"--demo=false", "--restart-min", "200ms"}
+	for _, s := range stack.Services {
+		l.addrs[s.Name] = freeAddr(t)
+		args = append(args, "--"+s.Name+"-addr", l.addrs[s.Name])
+	}
+	l.cmd = exec.Command(filepath.Join(binDir, "tuijin-local"), args...)
+	l.cmd.Stdout, l.cmd.Stderr = l.out, l.out
+	if err := l.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { l.err = l.cmd.Wait(); close(l.done) }()
+	t.Cleanup(func() {
+		_ = l.cmd.Process.Kill()
+		<-l.done
+		if t.Failed() {
+			t.Logf("launcher output (tail):\n%s", l.out.tail(80))
+		}
+	})
+	for _, s := range stack.Services {
+		testWait(t, 3*time.Minute, s.Name+" ready", func() bool { return l.ready(s.Name) })
+	}
+	return l
+}
+
+func (l *launcher) url(name string) string { return "http://" + l.addrs[name] }
+
+func (l *launcher) ready(name string) bool {
+	select {
+	case <-l.done:
+		l.t.Fatalf("launcher exited: %v\n%s", l.err, l.out.tail(80))
+	default:
+	}
+	resp, err := (&http.Client{Timeout: time.Second}).Get(l.url(name) + "/readyz")
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// pid is the process id the launcher recorded for a service.
+func (l *launcher) pid(name string) int {
+	raw, err := os.ReadFile(filepath.Join(l.data, "run", name+".pid"))
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(strings.TrimSpace(string(raw)))
+	return n
+}
+
+func (l *launcher) log(name string) string {
+	raw, err := os.ReadFile(filepath.Join(l.data, "logs", name+".log"))
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	return string(raw)
+}
+
+// alive reports whether pid is a running (not zombie) process.
+func alive(pid int) bool {
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// pid (comm) state ...: comm may hold spaces, the state follows the last ')'.
+	s := string(raw)
+	i := strings.LastIndexByte(s, ')')
+	return i >= 0 && i+2 < len(s) && s[i+2] != 'Z'
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// testWait polls cond until it holds; timeout is only the point at which a
+// hung system fails the test.
+func testWait(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	end := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(end) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func signalAndWait(t *testing.T, l *launcher, sig syscall.Signal) {
+	t.Helper()
+	if err := l.cmd.Process.Signal(sig); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-l.done:
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("launcher did not exit within 2 minutes of %v", sig)
+	}
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *lockedBuffer) tail(n int) string {
+	lines := strings.Split(b.String(), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
