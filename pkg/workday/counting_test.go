@@ -1,6 +1,7 @@
 package workday
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -77,5 +78,34 @@ func TestNthCountsTheFirstDay(t *testing.T) {
 		if got := Nth(cal, ymd(tt.from), tt.n); got.Format(time.DateOnly) != tt.want {
 			t.Errorf("Nth(%s, %d) = %s, want %s", tt.from, tt.n, got.Format(time.DateOnly), tt.want)
 		}
+	}
+}
+
+// A count that runs into a year without official data is provisional: it
+// follows the weekend rule there (元旦 2027 counted as a working day until
+// 2027's notice is added).
+func TestProvisionalYears(t *testing.T) {
+	cal := shipped(t)
+	tests := []struct {
+		from, to string
+		want     []int
+	}{
+		{"2026-11-23", "2026-12-31", nil},
+		{"2026-12-15", "2027-01-05", []int{2027}},
+		{"2027-01-05", "2026-12-15", []int{2027}},
+		{"2024-12-30", "2025-01-02", []int{2024}}, // the shipped files start at 2025
+		{"2026-01-01", "2028-02-01", []int{2027, 2028}},
+	}
+	for _, tt := range tests {
+		got := ProvisionalYears(cal, ymd(tt.from), ymd(tt.to))
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("ProvisionalYears(%s, %s) = %v, want %v", tt.from, tt.to, got, tt.want)
+		}
+	}
+	if got := Add(cal, ymd("2026-12-31"), 1); got.Format(time.DateOnly) != "2027-01-01" {
+		t.Errorf("Add(2026-12-31, 1) = %s: 2027 without data follows the weekend rule", got.Format(time.DateOnly))
+	}
+	if got := ProvisionalYears(Weekends{}, ymd("2026-12-15"), ymd("2027-01-05")); got != nil {
+		t.Errorf("weekends calendar: %v", got)
 	}
 }

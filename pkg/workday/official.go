@@ -136,3 +136,31 @@ func (c *Official) Entries(year int) []Entry {
 	}
 	return out
 }
+
+// Coverer is a calendar that knows which years it has the official
+// arrangement of.
+type Coverer interface {
+	Covers(year int) bool
+}
+
+// ProvisionalYears returns the years from from's date to to's date (either
+// order) that cal has no official arrangement for: a count across them
+// follows the weekend rule there and may change once the year's notice is
+// published. A calendar that is no Coverer has nothing provisional.
+func ProvisionalYears(cal Calendar, from, to time.Time) []int {
+	c, ok := cal.(Coverer)
+	if !ok {
+		return nil
+	}
+	a, b := Day(from).Year(), Day(to).Year()
+	if a > b {
+		a, b = b, a
+	}
+	var out []int
+	for y := a; y <= b; y++ {
+		if !c.Covers(y) {
+			out = append(out, y)
+		}
+	}
+	return out
+}

@@ -66,6 +66,7 @@ func setup(cfg *config) platform.Setup {
 		svc := deadline.NewService(clockCfg)
 
 		app.Registry.MustRegister(transport.NewLevelCollector(deadlines, depts, app.Log))
+		app.Registry.MustRegister(transport.NewProvisionalCollector(deadlines, app.Log))
 		fired := transport.TimerFiredConsumer
 		fired.Workers = cfg.Timer.Workers
 		if err := app.Consume(ctx, fired, transport.OnTimerFired(svc, transport.NewFiringMetrics(app.Registry))); err != nil {

@@ -100,6 +100,11 @@ type Deadline struct {
 	DueAt time.Time `json:"due_at"`
 	// DueDate is the last working day, as the officer reads it.
 	DueDate string `json:"due_date"`
+	// Provisional: the limit runs into a year whose official arrangement
+	// has not been published (no year file), counted there on weekends
+	// only, so its statutory holidays count as working days until the
+	// notice is added and the due date may move.
+	Provisional bool `json:"provisional"`
 	// Gen changes whenever the schedule changes (re-base, pause, resume,
 	// stop).
 	Gen int `json:"-"`
@@ -202,6 +207,7 @@ func ForAction(cal workday.Calendar, a ActionItem) Deadline {
 func (d Deadline) withDue(cal workday.Calendar) Deadline {
 	d.DueAt = workday.DueAt(cal, d.Start, d.Days+d.PausedDays)
 	d.DueDate = d.DueAt.Add(-time.Nanosecond).In(workday.Zone).Format(time.DateOnly)
+	d.Provisional = len(workday.ProvisionalYears(cal, d.Start, d.DueAt.Add(-time.Nanosecond))) > 0
 	return d
 }
 

@@ -27,13 +27,15 @@ func New(db *mongo.Database) *Store { return &Store{coll: db.Collection("deadlin
 
 // EnsureIndexes declares the indexes of the queries: a department's list
 // and the level lists and counts (department+level), the sweep over
-// running deadlines (state+next_at) and due-date reports (state+due_at).
+// running deadlines (state+next_at), due-date reports (state+due_at) and
+// the count of provisional ones (provisional+state).
 func (s *Store) EnsureIndexes(ctx context.Context) error {
 	return mongox.EnsureIndexes(ctx, s.coll,
 		mongo.IndexModel{Keys: bson.D{{Key: "department", Value: 1}, {Key: "level", Value: 1}, {Key: "due_at", Value: 1}}},
 		mongo.IndexModel{Keys: bson.D{{Key: "level", Value: 1}, {Key: "state", Value: 1}}},
 		mongo.IndexModel{Keys: bson.D{{Key: "state", Value: 1}, {Key: "next_at", Value: 1}}},
 		mongo.IndexModel{Keys: bson.D{{Key: "state", Value: 1}, {Key: "due_at", Value: 1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "provisional", Value: 1}, {Key: "state", Value: 1}}},
 	)
 }
 
@@ -66,6 +68,7 @@ type deadlineData struct {
 	Outcome      string    `bson:"outcome"`
 	DueAt        time.Time `bson:"due_at"`
 	DueDate      string    `bson:"due_date"`
+	Provisional  bool      `bson:"provisional"`
 	Gen          int       `bson:"gen"`
 	Round        int       `bson:"round"`
 	LastChange   time.Time `bson:"last_change"`
@@ -80,7 +83,7 @@ func toDB(d deadline.Deadline) deadlineDoc {
 		ProjectName: d.ProjectName, Title: d.Title, Department: d.Department, Days: d.Days, Immediate: d.Immediate,
 		GreenChannel: d.GreenChannel, AssignedAt: utc(d.AssignedAt), AcceptedAt: utc(d.AcceptedAt),
 		AcceptedLate: d.AcceptedLate, Start: utc(d.Start), PausedDays: d.PausedDays, State: string(d.State), PausedAt: utc(d.PausedAt),
-		StoppedAt: utc(d.StoppedAt), Outcome: d.Outcome, DueAt: utc(d.DueAt), DueDate: d.DueDate, Gen: d.Gen,
+		StoppedAt: utc(d.StoppedAt), Outcome: d.Outcome, DueAt: utc(d.DueAt), DueDate: d.DueDate, Provisional: d.Provisional, Gen: d.Gen,
 		Round: d.Round, LastChange: utc(d.LastChange), Level: string(d.Level), LevelAt: utc(d.LevelAt),
 		NextLevel: string(d.NextLevel), NextAt: utc(d.NextAt)}}
 }
@@ -92,7 +95,7 @@ func toDomain(doc deadlineDoc) deadline.Deadline {
 		Immediate: x.Immediate, GreenChannel: x.GreenChannel, AssignedAt: utc(x.AssignedAt),
 		AcceptedAt: utc(x.AcceptedAt), AcceptedLate: x.AcceptedLate, Start: utc(x.Start), PausedDays: x.PausedDays,
 		State: deadline.State(x.State), PausedAt: utc(x.PausedAt), StoppedAt: utc(x.StoppedAt),
-		Outcome: x.Outcome, DueAt: utc(x.DueAt), DueDate: x.DueDate, Gen: x.Gen, Round: x.Round,
+		Outcome: x.Outcome, DueAt: utc(x.DueAt), DueDate: x.DueDate, Provisional: x.Provisional, Gen: x.Gen, Round: x.Round,
 		LastChange: utc(x.LastChange), Level: deadline.Level(x.Level), LevelAt: utc(x.LevelAt),
 		NextLevel: deadline.Level(x.NextLevel), NextAt: utc(x.NextAt), Version: doc.Version}
 }
@@ -222,6 +225,17 @@ func (s *Store) Counts(ctx context.Context) (map[deadline.LevelKey]int, error) {
 		return nil, fmt.Errorf("count levels: %w", err)
 	}
 	return out, nil
+}
+
+// Provisional counts the deadlines not decided whose due date runs into a
+// year without official data.
+func (s *Store) Provisional(ctx context.Context) (int, error) {
+	n, err := s.coll.CountDocuments(ctx, bson.D{{Key: "provisional", Value: true},
+		{Key: "state", Value: bson.D{{Key: "$ne", Value: string(deadline.StateStopped)}}}})
+	if err != nil {
+		return 0, fmt.Errorf("count provisional deadlines: %w", err)
+	}
+	return int(n), nil
 }
 
 // Running implements deadline.Store: a scan on FerretDB, an index range on

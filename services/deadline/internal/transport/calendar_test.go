@@ -2,6 +2,7 @@ package transport
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/pkg/workday"
+	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
 )
 
 // The calendar API names each year's source (the State Council notice its
@@ -97,5 +99,42 @@ func TestCalendarYearsShowSourcesAndRefusals(t *testing.T) {
 	}
 	if code := get("/v1/calendar/years/20x6", &bad); code != http.StatusUnprocessableEntity || bad.Error.Field != "year" {
 		t.Errorf("bad year: %d %+v", code, bad)
+	}
+}
+
+// Counting into a year without official data says so.
+func TestCalendarArithmeticMarksProvisionalYears(t *testing.T) {
+	files, err := workday.DefaultFiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	Routes(mux, deadline.NewService(deadline.Config{Calendar: workday.NewOfficial(files)}), testenv.Logger())
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	tests := []struct {
+		path, field, want string
+		provisional       bool
+	}{
+		{"/v1/calendar/add?date=2026-12-31&days=1", "result", "2027-01-01", true}, // 元旦 2027 not yet published
+		{"/v1/calendar/add?date=2026-11-23&days=5", "result", "2026-11-30", false},
+		{"/v1/calendar/add?date=2026-10-08&days=-1", "result", "2026-09-30", false},
+		{"/v1/calendar/workdays?from=2026-12-28&to=2027-01-08", "working_days", "9", true},
+		{"/v1/calendar/workdays?from=2026-09-28&to=2026-10-12", "working_days", "6", false},
+	}
+	for _, tt := range tests {
+		resp, err := http.Get(srv.URL + tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d %v", tt.path, resp.StatusCode, err)
+		}
+		if got := fmt.Sprint(body[tt.field]); got != tt.want || body["provisional"] != tt.provisional {
+			t.Errorf("%s: %s %v provisional %v, want %s %v", tt.path, tt.field, got, body["provisional"], tt.want, tt.provisional)
+		}
 	}
 }

@@ -23,16 +23,20 @@ type listResponse struct {
 	Deadlines []deadline.Deadline `json:"deadlines"`
 }
 
+// Provisional in the calendar's answers: the range runs into a year without
+// official data, counted on weekends only there.
 type workdaysResponse struct {
 	From        string `json:"from"`
 	To          string `json:"to"`
 	WorkingDays int    `json:"working_days"`
+	Provisional bool   `json:"provisional"`
 }
 
 type addResponse struct {
-	Date   string `json:"date"`
-	Days   int    `json:"days"`
-	Result string `json:"result"`
+	Date        string `json:"date"`
+	Days        int    `json:"days"`
+	Result      string `json:"result"`
+	Provisional bool   `json:"provisional"`
 }
 
 // Routes mounts the clock's API on mux.
@@ -64,7 +68,8 @@ func Routes(mux *http.ServeMux, svc deadline.Service, log *slog.Logger) {
 				return nil, apperr.Invalid("to", "invalid_range", "the range may span at most ten years")
 			}
 			return workdaysResponse{From: r[0].Format(time.DateOnly), To: r[1].Format(time.DateOnly),
-				WorkingDays: workday.Count(svc.Calendar(), r[0], r[1])}, nil
+				WorkingDays: workday.Count(svc.Calendar(), r[0], r[1]),
+				Provisional: len(workday.ProvisionalYears(svc.Calendar(), r[0], r[1])) > 0}, nil
 		},
 		func(_ context.Context, r *http.Request) (any, error) {
 			from, err := dateParam(r, "from")
@@ -79,7 +84,9 @@ func Routes(mux *http.ServeMux, svc deadline.Service, log *slog.Logger) {
 		func(_ context.Context, req any) (any, error) {
 			r := req.(addResponse)
 			d, _ := time.ParseInLocation(time.DateOnly, r.Date, workday.Zone)
-			r.Result = workday.Add(svc.Calendar(), d, r.Days).Format(time.DateOnly)
+			result := workday.Add(svc.Calendar(), d, r.Days)
+			r.Result = result.Format(time.DateOnly)
+			r.Provisional = len(workday.ProvisionalYears(svc.Calendar(), d, result)) > 0
 			return r, nil
 		},
 		func(_ context.Context, r *http.Request) (any, error) {
