@@ -49,6 +49,12 @@ func run(ctx context.Context, log *slog.Logger) error {
 		addrs[s.Name] = flag.String(s.Name+"-addr", fmt.Sprintf("127.0.0.1:%d", s.Port), s.Name+" HTTP listen address")
 	}
 	flag.Parse()
+	// A missing binary would only be retried with back-off: say so at once.
+	for _, s := range stack.Services {
+		if _, err := os.Stat(filepath.Join(*binDir, s.Name)); err != nil {
+			return fmt.Errorf("%w (make build compiles the services into bin/)", err)
+		}
+	}
 	logDir, runDir := filepath.Join(*dataDir, "logs"), filepath.Join(*dataDir, "run")
 	for _, d := range []string{logDir, runDir} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
