@@ -8,9 +8,9 @@ import (
 	"github.com/tuijin/tuijin/pkg/testenv"
 )
 
-// TestLedgerAndClockAgreeOnDue drives three items of one project through
-// acceptance, suspension, 补正 before and after acceptance and a late
-// acceptance, with days passing between the steps (the ledger is restarted
+// TestLedgerAndClockAgreeOnDue drives four items of one project through
+// acceptance, suspension, 补正 before and after acceptance, a suspension
+// during a 补正 and a late acceptance, with days passing between the steps (the ledger is restarted
 // with its clock further ahead; the clock counts from the times the ledger's
 // events carry). After every step the ledger and the deadline service show
 // the same due instant for every item.
@@ -18,9 +18,9 @@ func TestLedgerAndClockAgreeOnDue(t *testing.T) {
 	s := newSystem(t)
 	s.start("intake", "ledger", "deadline")
 	code := projectCode(831)
-	lixiang, yushen, huanping := code+".lixiang", code+".yongdi-yushen", code+".huanping"
+	lixiang, yushen, huanping, shuibao := code+".lixiang", code+".yongdi-yushen", code+".huanping", code+".shuibao"
 	s.registerProject(code)
-	for _, id := range []string{lixiang, yushen, huanping} {
+	for _, id := range []string{lixiang, yushen, huanping, shuibao} {
 		s.waitAgreed(code, id, "running", false)
 	}
 
@@ -30,12 +30,14 @@ func TestLedgerAndClockAgreeOnDue(t *testing.T) {
 		steps  []step
 		want   map[string]string // state of the clocks after the phase
 	}{
-		{0, []step{{huanping, "accept", ""}, {lixiang, "suspend", "待听证"}},
-			map[string]string{huanping: "running", lixiang: "paused", yushen: "running"}},
-		{48 * time.Hour, []step{{lixiang, "resume", ""}, {yushen, "request_supplement", "缺红线图"}, {huanping, "request_supplement", "缺监测报告"}},
-			map[string]string{lixiang: "running", yushen: "paused", huanping: "paused"}},
-		{216 * time.Hour, []step{{yushen, "supplement_received", ""}, {huanping, "supplement_received", ""}, {lixiang, "accept", ""}},
-			map[string]string{lixiang: "running", yushen: "running", huanping: "running"}},
+		{0, []step{{huanping, "accept", ""}, {lixiang, "suspend", "待听证"}, {shuibao, "accept", ""}, {shuibao, "request_supplement", "缺方案"}},
+			map[string]string{huanping: "running", lixiang: "paused", yushen: "running", shuibao: "paused"}},
+		{48 * time.Hour, []step{{lixiang, "resume", ""}, {yushen, "request_supplement", "缺红线图"}, {huanping, "request_supplement", "缺监测报告"},
+			{shuibao, "suspend", "专家评审"}},
+			map[string]string{lixiang: "running", yushen: "paused", huanping: "paused", shuibao: "paused"}},
+		{216 * time.Hour, []step{{yushen, "supplement_received", ""}, {huanping, "supplement_received", ""}, {lixiang, "accept", ""},
+			{shuibao, "resume", ""}, {shuibao, "supplement_received", ""}},
+			map[string]string{lixiang: "running", yushen: "running", huanping: "running", shuibao: "running"}},
 	}
 	for i, ph := range phases {
 		if ph.offset != 0 {

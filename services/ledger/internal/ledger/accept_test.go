@@ -107,3 +107,31 @@ func TestSupplementReceivedBeforeAndAfterAcceptance(t *testing.T) {
 		t.Errorf("after acceptance: accepted %v due %s, want the 4 working days Tue to Fri added", it.AcceptedAt, it.Due)
 	}
 }
+
+// A suspension during an open 补正 is part of the one pause the owner's
+// supplement makes: the days are added once, when the supplement arrives.
+func TestSuspensionDuringSupplementCountsOnce(t *testing.T) {
+	cal := workday.Weekends{}
+	p := demoProject(t)
+	id := ItemID(code, "huanping")
+	for _, s := range []struct {
+		a    Action
+		at   time.Time
+		note string
+	}{
+		{ActAccept, monday, ""},
+		{ActRequestSupplement, monday.AddDate(0, 0, 1), "缺图纸"}, // Tue
+		{ActSuspend, monday.AddDate(0, 0, 2), "听证"},            // Wed
+		{ActResume, monday.AddDate(0, 0, 3), ""},               // Thu
+		{ActSupplementReceived, monday.AddDate(0, 0, 7), ""},   // next Mon: Tue to Fri owed
+	} {
+		req := ActionRequest{Action: s.a, Actor: "李科长", Note: s.note, Version: p.Version}
+		if _, err := p.Apply(id, req, cal, s.at); err != nil {
+			t.Fatalf("%s: %v", s.a, err)
+		}
+	}
+	it, _ := p.Item(id)
+	if want := workday.DueAt(cal, monday, 15+4).UTC(); !it.Due.Equal(want) {
+		t.Errorf("due %s, want %s: the 4 working days Tue to Fri added once", it.Due, want)
+	}
+}

@@ -240,8 +240,10 @@ func (p *Project) Apply(id string, req ActionRequest, cal workday.Calendar, now 
 		if to == "" {
 			to = StatusAssigned
 		}
-		// Suspended working days do not count against the department.
-		if it.SuspendedAt != nil {
+		// Suspended working days do not count against the department. Back
+		// to an open 补正 they are counted when the supplement arrives, from
+		// its request on, as the clock counts one pause.
+		if it.SuspendedAt != nil && to != StatusSupplement {
 			it.extend(cal, *it.SuspendedAt, now)
 		}
 		it.SuspendedFrom, it.SuspendedAt = "", nil

@@ -261,7 +261,7 @@ func (it *Item) extend(cal workday.Calendar, since, now time.Time) {
 // supplementRequested is when the open 补正 was asked for (zero if none).
 func (it *Item) supplementRequested() time.Time {
 	for i := len(it.Timeline) - 1; i >= 0; i-- {
-		if e := it.Timeline[i]; e.Status == StatusSupplement && e.From != StatusSupplement {
+		if e := it.Timeline[i]; e.Action == string(ActRequestSupplement) {
 			return e.At
 		}
 	}
