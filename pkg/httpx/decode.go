@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,7 +27,18 @@ func DecodeJSON(r *http.Request, dst any, maxBytes int64) error {
 	body := http.MaxBytesReader(nil, r.Body, maxBytes)
 	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return decodeError(err)
+	}
+	// null decodes into anything without a word and would leave dst empty:
+	// an agenda wiped, minutes without decisions.
+	if string(raw) == "null" {
+		return apperr.Malformed("malformed_json", "the body must be a JSON object, not null")
+	}
+	strict := json.NewDecoder(bytes.NewReader(raw))
+	strict.DisallowUnknownFields()
+	if err := strict.Decode(dst); err != nil {
 		return decodeError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {

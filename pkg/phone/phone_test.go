@@ -39,3 +39,21 @@ func TestParse(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParse: any text is refused or read to a number whose written form
+// reads back to the same number.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"13800138000", "0535-7654321转8001", "+1 650 253 0000", "（010）1234５678", "转", "+86"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := Parse(s)
+		if err != nil {
+			return
+		}
+		again, err := Parse(n.National)
+		if err != nil || again.E164 != n.E164 || again.Kind != n.Kind {
+			t.Fatalf("%q read as %+v; its written form %q reads as %+v, %v", s, n, n.National, again, err)
+		}
+	})
+}

@@ -45,3 +45,33 @@ func TestParseRows(t *testing.T) {
 		}
 	}
 }
+
+// FuzzImportCSV: whatever file an owner uploads, the import reads rows or
+// refuses it with a business error; it never panics.
+func FuzzImportCSV(f *testing.F) {
+	f.Add([]byte("序号,项目代码,项目名称\n1,2026-370481-04-01-000001,智能装备产业园\n"))
+	f.Add([]byte("\ufeff项目代码,总投资（万元）,绿色通道\n2026-370481-04-01-000002,\"1,000\",是\n"))
+	f.Add([]byte("\"unterminated\n"))
+	f.Add([]byte(",,,\n,,\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		records, err := readCSV(data)
+		if err != nil {
+			if _, ok := apperr.As(err); !ok {
+				t.Fatalf("readCSV: %v is not a business error", err)
+			}
+			return
+		}
+		rows, err := parseRows(records)
+		if err != nil {
+			if _, ok := apperr.As(err); !ok {
+				t.Fatalf("parseRows: %v is not a business error", err)
+			}
+			return
+		}
+		for _, r := range rows {
+			if r.Row < 1 {
+				t.Fatalf("row number %d", r.Row)
+			}
+		}
+	})
+}
