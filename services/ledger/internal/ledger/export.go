@@ -53,6 +53,9 @@ func ExportRows(ps []Project, department string, deptName func(string) string) [
 
 func timeLimit(it Item) string {
 	s := fmt.Sprintf("%d个工作日", it.PromisedDays)
+	if it.GreenChannel {
+		s = fmt.Sprintf("绿色通道%d个工作日（常规%d个）", it.PromisedDays, it.NormalDays)
+	}
 	if it.Immediate {
 		s = "即办"
 	}
@@ -76,6 +79,11 @@ func progress(p Project, it Item) string {
 		s = "受阻：" + strings.Join(names, "、") + "未获许可"
 	case it.CompletedAt != nil:
 		s += "（" + date(*it.CompletedAt) + "）"
+	}
+	if it.AcceptedLate {
+		// 行政许可法 §32: not decided within the window, it counted as
+		// accepted on receipt.
+		s += "；逾期受理，视为收到申请即受理"
 	}
 	if sup := it.Supplement; sup != nil {
 		if sup.Open() {

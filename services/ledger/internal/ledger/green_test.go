@@ -38,3 +38,29 @@ func TestGreenChannelAssignment(t *testing.T) {
 		}
 	}
 }
+
+// The export says what the item shows: the green-channel limit with the
+// normal one, and a late acceptance.
+func TestExportSaysGreenChannelAndLateAcceptance(t *testing.T) {
+	cat, err := catalog.Demo(func(string) bool { return true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal := workday.Weekends{}
+	p, _ := Open(ProjectInfo{Code: code, Name: "城北物流园", GreenChannel: true}, cat, cal, monday)
+	id := ItemID(code, "lixiang")
+	late := monday.AddDate(0, 0, 14)
+	if _, err := p.Apply(id, ActionRequest{Action: ActAccept, Actor: "发改局", Version: p.Version}, cal, late); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range ExportRows([]Project{p}, "fgw", func(c string) string { return c }) {
+		if r.Item != "项目立项（审批/核准/备案）" {
+			continue
+		}
+		if !strings.HasPrefix(r.TimeLimit, "绿色通道3个工作日（常规5个）") || !strings.Contains(r.Progress, "逾期受理") {
+			t.Errorf("export row: time limit %q, progress %q", r.TimeLimit, r.Progress)
+		}
+		return
+	}
+	t.Fatal("no 立项 row")
+}
