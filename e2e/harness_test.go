@@ -99,6 +99,8 @@ func newSystem(t testing.TB) *system {
 			"TUIJIN_MONGO_URI=" + mongoURI,
 			"TUIJIN_OUTBOX_INTERVAL=300ms",
 			"TUIJIN_LOG_LEVEL=info",
+			// The chat-robot sink listens on loopback.
+			"TUIJIN_WEBHOOK_ALLOW_PRIVATE=true",
 		},
 	}
 	// The test's own client connects to the same FerretDB as the services.

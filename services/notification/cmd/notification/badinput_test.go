@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/notification/internal/notification"
 )
 
@@ -81,5 +82,28 @@ func TestBadInputOnEveryEndpoint(t *testing.T) {
 	if status := do(t, http.MethodGet, base+"/v1/preferences/officer:nobody", &def); status != http.StatusOK ||
 		len(def.Channels) != 1 || def.Channels[0] != "inbox" {
 		t.Fatalf("unconfigured recipient: %d %+v", status, def)
+	}
+}
+
+// TestWebhookOnPrivateAddressRefused: without --webhook-allow-private, a
+// department's webhook cannot point into the service's own network.
+func TestWebhookOnPrivateAddressRefused(t *testing.T) {
+	natsURL, _ := testenv.JetStream(t)
+	base := start(t, newClock(), "--nats-url="+natsURL, "--mongo-uri="+testenv.MongoURI(t))
+	for _, url := range []string{"http://169.254.169.254/latest/meta-data", "http://127.0.0.1:8085/v1/inbox", "http://localhost/x"} {
+		var e errorBody
+		body := `{"channels":["webhook"],"webhook":"` + url + `"}`
+		if st := request(t, http.MethodPut, base+"/v1/preferences/dept:zrzy", "application/json", []byte(body), &e); st != 422 ||
+			e.Error.Code != "webhook_not_allowed" || e.Error.Field != "webhook" {
+			t.Errorf("%s: %d %+v, want 422 webhook_not_allowed", url, st, e)
+		}
+	}
+	var p notification.Preferences
+	if st := request(t, http.MethodGet, base+"/v1/preferences/dept:zrzy", "", nil, &p); st != 200 || p.Webhook != "" {
+		t.Fatalf("after the refusals: %d %+v, want no webhook stored", st, p)
+	}
+	body := `{"channels":["webhook"],"webhook":"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"}`
+	if st := request(t, http.MethodPut, base+"/v1/preferences/dept:zrzy", "application/json", []byte(body), &p); st != 200 {
+		t.Fatalf("public webhook: %d", st)
 	}
 }

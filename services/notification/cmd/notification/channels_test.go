@@ -67,7 +67,7 @@ func newEnv(t testing.TB) *env {
 // start runs one replica of the service against the env.
 func (e *env) start(t testing.TB, extra ...string) string {
 	t.Helper()
-	args := []string{"--nats-url=" + e.natsURL, "--mongo-uri=" + e.mongoURI, "--recipients-file=" + e.recipients,
+	args := []string{"--nats-url=" + e.natsURL, "--mongo-uri=" + e.mongoURI, "--recipients-file=" + e.recipients, "--webhook-allow-private",
 		"--smtp-addr=" + e.sink.addr, "--smtp-from=tuijin@gov.example", "--retry-interval=50ms",
 		"--retry-backoff=1m,5m,30m", "--retry-max-attempts=5", "--digest-at=off", "--bulletin-at=off", "--summary-at=off"}
 	return start(t, e.clock, append(args, extra...)...)

@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"time"
 
@@ -27,6 +26,9 @@ type config struct {
 		FromName string `conf:"default:重点项目推进服务"`
 		Username string
 		Password string `conf:"mask"`
+	}
+	Webhook struct {
+		AllowPrivate bool `conf:"help:let webhooks reach loopback and private addresses (test rigs, robots on the internal network); off, a webhook that resolves to one is refused"`
 	}
 	SMS struct {
 		Driver    string `conf:"default:log,help:SMS gateway driver (log writes messages to the log)"`
@@ -85,8 +87,9 @@ func setup(cfg *config) platform.Setup {
 		if err != nil {
 			return err
 		}
+		guard := channel.Guard{AllowPrivate: cfg.Webhook.AllowPrivate}
 		senders := map[string]notification.Sender{
-			notification.ChannelWebhook: channel.NewWebhook(&http.Client{}),
+			notification.ChannelWebhook: channel.NewWebhook(guard.Client(cfg.SendTimeout)),
 		}
 		switch cfg.SMS.Driver {
 		case "log":
@@ -119,7 +122,7 @@ func setup(cfg *config) platform.Setup {
 			Leader:     func(code string) (string, bool) { d, ok := o.Department(code); return d.Leader, ok },
 		}
 		svc := notification.NewService(notification.Deps{
-			Entries: st, Queue: st, Prefs: st, Projects: st, Stats: st, Templates: tpl, Names: names, Directory: dir, Senders: senders, Clock: clk, Log: app.Log,
+			Entries: st, Queue: st, Prefs: st, Projects: st, Stats: st, Templates: tpl, Names: names, Directory: dir, Senders: senders, CheckWebhook: guard.CheckURL, Clock: clk, Log: app.Log,
 			Metrics: transport.Metrics(app.Registry),
 			Config: notification.Config{Retry: notification.RetryPolicy{MaxAttempts: cfg.Retry.MaxAttempts, Backoff: backoff},
 				Lease: cfg.Lease, SendTimeout: cfg.SendTimeout, InlineBudget: cfg.InlineBudget},

@@ -153,6 +153,12 @@ func (s *Service) SetPreferences(ctx context.Context, p Preferences) (Preference
 	if err := merged.Validate(); err != nil {
 		return Preferences{}, err
 	}
+	if merged.Webhook != "" && s.CheckWebhook != nil {
+		if err := s.CheckWebhook(merged.Webhook); err != nil {
+			return Preferences{}, apperr.Invalid("webhook", "webhook_not_allowed",
+				"webhook must be a public http or https address: "+err.Error())
+		}
+	}
 	if err := s.Prefs.PutPreferences(ctx, p); err != nil {
 		return Preferences{}, fmt.Errorf("store preferences of %s: %w", p.Recipient, err)
 	}

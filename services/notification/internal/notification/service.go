@@ -174,6 +174,9 @@ type Deps struct {
 	Directory Directory
 	// Senders by channel; the inbox needs none.
 	Senders map[string]Sender
+	// CheckWebhook refuses a webhook URL the service must not call (nil:
+	// any http(s) URL).
+	CheckWebhook func(url string) error
 	Clock   clock.Clock
 	Log     *slog.Logger
 	Metrics Metrics

@@ -1,0 +1,51 @@
+package channel
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+func TestGuardCheckURL(t *testing.T) {
+	for raw, ok := range map[string]bool{
+		"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k": true,
+		"http://203.0.113.9/robot":                               true,
+		"http://169.254.169.254/latest/meta-data":                false,
+		"http://127.0.0.1:8085/v1/inbox":                         false,
+		"http://[::1]/x":                                         false,
+		"http://10.0.0.5/x":                                      false,
+		"http://192.168.1.1/x":                                   false,
+		"http://100.64.0.1/x":                                    false,
+		"http://0.0.0.0/x":                                       false,
+		"http://[::ffff:10.0.0.1]/x":                             false,
+		"http://localhost:9000/x":                                false,
+		"http://api.localhost/x":                                 false,
+		"file:///etc/passwd":                                     false,
+		"gopher://example.org/":                                  false,
+	} {
+		if err := (Guard{}).CheckURL(raw); (err == nil) != ok {
+			t.Errorf("%s: %v, want allowed %v", raw, err, ok)
+		}
+	}
+	if err := (Guard{AllowPrivate: true}).CheckURL("http://127.0.0.1:9/x"); err != nil {
+		t.Errorf("allowed private: %v", err)
+	}
+}
+
+// The address actually dialled is checked: a webhook on loopback is
+// refused without AllowPrivate, whatever name or redirect led there.
+func TestGuardClientRefusesPrivateDial(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	defer srv.Close()
+	_, err := (Guard{}).Client(5 * time.Second).Get(srv.URL)
+	if !errors.Is(err, ErrPrivateAddress) {
+		t.Fatalf("GET %s through the guard: %v, want ErrPrivateAddress", srv.URL, err)
+	}
+	resp, err := (Guard{AllowPrivate: true}).Client(5 * time.Second).Get(srv.URL)
+	if err != nil {
+		t.Fatalf("GET %s with private addresses allowed: %v", srv.URL, err)
+	}
+	resp.Body.Close()
+}
