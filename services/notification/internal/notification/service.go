@@ -177,10 +177,10 @@ type Deps struct {
 	// CheckWebhook refuses a webhook URL the service must not call (nil:
 	// any http(s) URL).
 	CheckWebhook func(url string) error
-	Clock   clock.Clock
-	Log     *slog.Logger
-	Metrics Metrics
-	Config  Config
+	Clock        clock.Clock
+	Log          *slog.Logger
+	Metrics      Metrics
+	Config       Config
 	// Departments are the codes of every department, for the bulletin.
 	Departments []string
 	Schedule    Schedule
