@@ -54,7 +54,8 @@ spec:
 }
 
 // TestPrometheusRuleIsGenerated keeps the PrometheusRule equal to the rules
-// file, and checks that kustomize renders it with the same groups.
+// file, and checks that kustomize renders it with the same groups, beside
+// a PodMonitor that scrapes the services.
 func TestPrometheusRuleIsGenerated(t *testing.T) {
 	want := generatePrometheusRule(t)
 	if *update {
@@ -78,7 +79,7 @@ func TestPrometheusRuleIsGenerated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var obj struct {
+	type object struct {
 		APIVersion string `json:"apiVersion"`
 		Kind       string `json:"kind"`
 		Metadata   struct {
@@ -87,12 +88,27 @@ func TestPrometheusRuleIsGenerated(t *testing.T) {
 		} `json:"metadata"`
 		Spec map[string]any `json:"spec"`
 	}
-	if err := yaml.UnmarshalStrict(rendered, &obj); err != nil {
-		t.Fatalf("rendered %s: %v\n%s", monitoringDir, err, rendered)
+	objs := map[string]object{}
+	for _, doc := range strings.Split(string(rendered), "\n---\n") {
+		var o object
+		if err := yaml.UnmarshalStrict([]byte(doc), &o); err != nil {
+			t.Fatalf("rendered %s: %v\n%s", monitoringDir, err, doc)
+		}
+		if o.APIVersion != "monitoring.coreos.com/v1" || o.Metadata.Labels["app.kubernetes.io/part-of"] != "tuijin" {
+			t.Fatalf("rendered %s %s/%s, labels %v", o.APIVersion, o.Kind, o.Metadata.Name, o.Metadata.Labels)
+		}
+		objs[o.Kind] = o
 	}
-	if obj.APIVersion != "monitoring.coreos.com/v1" || obj.Kind != "PrometheusRule" ||
-		obj.Metadata.Labels["role"] != "alert-rules" || obj.Metadata.Labels["app.kubernetes.io/part-of"] != "tuijin" {
-		t.Fatalf("rendered %s/%s %s labels %v", obj.APIVersion, obj.Kind, obj.Metadata.Name, obj.Metadata.Labels)
+	obj, pm := objs["PrometheusRule"], objs["PodMonitor"]
+	if len(objs) != 2 || obj.Metadata.Labels["role"] != "alert-rules" {
+		t.Fatalf("rendered %s: want a PrometheusRule labelled role: alert-rules and a PodMonitor, got %v", monitoringDir, objs)
+	}
+	// The PodMonitor scrapes the services' http port, where /metrics is.
+	sel, _ := yaml.Marshal(pm.Spec["selector"])
+	eps, _ := yaml.Marshal(pm.Spec["podMetricsEndpoints"])
+	if !strings.Contains(string(sel), "app.kubernetes.io/component: service") || !strings.Contains(string(eps), "port: http") ||
+		!strings.Contains(string(eps), "path: /metrics") || pm.Metadata.Name != "tuijin" {
+		t.Fatalf("PodMonitor %s: selector %s endpoints %s", pm.Metadata.Name, sel, eps)
 	}
 	var file map[string]any
 	raw, _ := os.ReadFile(rulesFile)
