@@ -43,8 +43,8 @@ func loadDemo(ctx context.Context, intakeURL string, log *slog.Logger) error {
 		switch resp.StatusCode {
 		case http.StatusCreated:
 			log.Info("demo project registered", "code", p["code"], "name", p["name"])
-		case http.StatusConflict:
-			// Registered by an earlier run.
+		case http.StatusOK, http.StatusConflict:
+			// Registered by an earlier run (200: the same project again).
 		default:
 			return fmt.Errorf("demo project %s: status %d", p["code"], resp.StatusCode)
 		}

@@ -45,11 +45,25 @@ func TestWiring(t *testing.T) {
 		t.Fatalf("project.registered carries %v", &reg)
 	}
 
+	// A retry of the registration (its answer lost) gets the first answer,
+	// marked as a replay, and publishes nothing more.
+	var again struct {
+		Code         string    `json:"code"`
+		RegisteredAt time.Time `json:"registered_at"`
+	}
+	if st := post(t, base+"/v1/projects", projectBody, nil, &again); st != http.StatusOK ||
+		again.Code != p.GetCode() || !again.RegisteredAt.Equal(reg.GetRegisteredAt().AsTime()) {
+		t.Fatalf("retried registration: status %d, %+v; want 200 with the first registration", st, again)
+	}
+	if n := testenv.StreamCount(t, js, bus.EventsStream, event.TypeProjectRegistered); n != 1 {
+		t.Fatalf("%d project.registered events after a retry, want 1", n)
+	}
 	var e struct {
 		Error struct{ Code, Field string } `json:"error"`
 	}
-	if st := post(t, base+"/v1/projects", projectBody, nil, &e); st != http.StatusConflict || e.Error.Code != "project_exists" {
-		t.Fatalf("second registration: status %d, %+v", st, e)
+	other := strings.Replace(projectBody, `"investment_wan":80000`, `"investment_wan":90000`, 1)
+	if st := post(t, base+"/v1/projects", other, nil, &e); st != http.StatusConflict || e.Error.Code != "project_exists" {
+		t.Fatalf("same code, other details: status %d, %+v; want 409 project_exists", st, e)
 	}
 
 	var created struct {

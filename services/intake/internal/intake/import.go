@@ -80,9 +80,11 @@ func (s *service) ImportProjects(ctx context.Context, rows []ImportRow) (ImportR
 
 	res := ImportResult{Created: []string{}, Existing: []string{}}
 	for _, r := range rows {
-		_, err := s.RegisterProject(ctx, r.Project)
+		_, replayed, err := s.RegisterProject(ctx, r.Project)
 		var e *apperr.Error
 		switch {
+		case err == nil && replayed:
+			res.Existing = append(res.Existing, r.Project.Code)
 		case err == nil:
 			res.Created = append(res.Created, r.Project.Code)
 		case errors.As(err, &e) && e.Kind == apperr.KindConflict:

@@ -81,6 +81,13 @@ func (p *Project) Normalize() {
 	}
 }
 
+// SameContent reports whether p and q register the same project: every
+// field but the registration time.
+func (p Project) SameContent(q Project) bool {
+	p.RegisteredAt, q.RegisteredAt = time.Time{}, time.Time{}
+	return p == q
+}
+
 // Validate reports the first rule p breaks, naming the field.
 func (p Project) Validate() error {
 	switch {

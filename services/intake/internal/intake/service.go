@@ -28,7 +28,9 @@ var (
 // Store keeps projects and requests. Each Create saves the entity and its
 // events atomically; the events are published after the save.
 type Store interface {
-	CreateProject(ctx context.Context, p Project, events []event.Message) error
+	// CreateProject returns ErrDuplicate with the stored project when the
+	// code is registered already.
+	CreateProject(ctx context.Context, p Project, events []event.Message) (Project, error)
 	ProjectExists(ctx context.Context, code string) (bool, error)
 	// CreateRequest returns ErrDuplicate with the stored request when the
 	// id exists already.
@@ -38,7 +40,10 @@ type Store interface {
 
 // Service is the front door's use cases.
 type Service interface {
-	RegisterProject(ctx context.Context, p Project) (Project, error)
+	// RegisterProject registers p. The project code is its idempotency
+	// key: a retry with the same content returns the stored project and
+	// replayed = true; the same code with other content is a conflict.
+	RegisterProject(ctx context.Context, p Project) (res Project, replayed bool, err error)
 	// ImportProjects registers the projects of an import file: all or,
 	// if any row is invalid, none.
 	ImportProjects(ctx context.Context, rows []ImportRow) (ImportResult, error)
@@ -60,13 +65,13 @@ func NewService(store Store, ref Reference, c clock.Clock) Service {
 	return &service{store: store, ref: ref, clock: c}
 }
 
-func (s *service) RegisterProject(ctx context.Context, p Project) (Project, error) {
+func (s *service) RegisterProject(ctx context.Context, p Project) (Project, bool, error) {
 	p.Normalize()
 	if err := p.Validate(); err != nil {
-		return Project{}, err
+		return Project{}, false, err
 	}
 	if err := s.ref.Resolve(&p); err != nil {
-		return Project{}, err
+		return Project{}, false, err
 	}
 	now := s.clock.Now().UTC().Truncate(time.Millisecond)
 	p.RegisteredAt = now
@@ -75,15 +80,21 @@ func (s *service) RegisterProject(ctx context.Context, p Project) (Project, erro
 			Project: toProto(p), RegisteredAt: timestamppb.New(now),
 		})
 	if err != nil {
-		return Project{}, err
+		return Project{}, false, err
 	}
-	if err := s.store.CreateProject(ctx, p, []event.Message{msg}); err != nil {
-		if errors.Is(err, ErrDuplicate) {
-			return Project{}, apperr.Conflict("project_exists", "project "+p.Code+" is already registered")
-		}
-		return Project{}, fmt.Errorf("register project: %w", err)
+	stored, err := s.store.CreateProject(ctx, p, []event.Message{msg})
+	switch {
+	case err == nil:
+		return stored, false, nil
+	case errors.Is(err, ErrDuplicate) && stored.SameContent(p):
+		// A retry of a registration that landed (its answer was lost).
+		return stored, true, nil
+	case errors.Is(err, ErrDuplicate):
+		return Project{}, false, apperr.Conflict("project_exists",
+			"project "+p.Code+" is already registered with other details")
+	default:
+		return Project{}, false, fmt.Errorf("register project: %w", err)
 	}
-	return p, nil
 }
 
 // idempotencyNamespace makes request ids derived from keys distinct from any

@@ -81,6 +81,15 @@ func toDBProject(p intake.Project, out []outbox.Entry) projectDoc {
 	}
 }
 
+func toDomainProject(d projectDoc) intake.Project {
+	return intake.Project{
+		Code: d.Code, Name: d.Name, Category: d.Category, Level: d.Level,
+		OwnerOrganisation: d.OwnerOrganisation, OwnerContact: d.OwnerContact, OwnerPhone: d.OwnerPhone,
+		Location: d.Location, InvestmentWan: d.InvestmentWan, Stage: d.Stage, Officer: d.Officer,
+		WorkGroup: d.WorkGroup, GreenChannel: d.GreenChannel, RegisteredAt: d.RegisteredAt.UTC(),
+	}
+}
+
 func toDBRequest(r intake.Request, out []outbox.Entry) requestDoc {
 	return requestDoc{
 		ID: r.ID, ProjectCode: r.ProjectCode, Kind: r.Kind, Title: r.Title, Description: r.Description,
@@ -97,17 +106,23 @@ func toDomainRequest(d requestDoc) intake.Request {
 	}
 }
 
-// CreateProject inserts the project with its events.
-func (s *Store) CreateProject(ctx context.Context, p intake.Project, msgs []event.Message) error {
+// CreateProject inserts the project with its events; on a duplicate code
+// it returns the stored project with intake.ErrDuplicate.
+func (s *Store) CreateProject(ctx context.Context, p intake.Project, msgs []event.Message) (intake.Project, error) {
 	out := outbox.Entries(msgs)
 	if _, err := s.projects.InsertOne(ctx, toDBProject(p, out)); err != nil {
-		if mongox.IsDuplicateKey(err) {
-			return fmt.Errorf("project %s: %w", p.Code, intake.ErrDuplicate)
+		if !mongox.IsDuplicateKey(err) {
+			return intake.Project{}, fmt.Errorf("insert project: %w", err)
 		}
-		return fmt.Errorf("insert project: %w", err)
+		var d projectDoc
+		if err := s.projects.FindOne(ctx, bson.D{{Key: "_id", Value: p.Code}},
+			options.FindOne().SetProjection(bson.D{{Key: "outbox", Value: 0}})).Decode(&d); err != nil {
+			return intake.Project{}, fmt.Errorf("find project %s: %w", p.Code, err)
+		}
+		return toDomainProject(d), fmt.Errorf("project %s: %w", p.Code, intake.ErrDuplicate)
 	}
 	s.relay.FlushOrDefer(ctx, s.projects, p.Code, out)
-	return nil
+	return p, nil
 }
 
 // ProjectExists reports whether code is registered (a lookup by _id).

@@ -38,9 +38,15 @@ type submitResponse struct {
 
 type getRequestRequest struct{ ID string }
 
+type registerResponse struct {
+	Project  intake.Project
+	Replayed bool
+}
+
 func makeRegisterProjectEndpoint(svc intake.Service) endpoint.Endpoint {
 	return func(ctx context.Context, req any) (any, error) {
-		return svc.RegisterProject(ctx, req.(intake.Project))
+		p, replayed, err := svc.RegisterProject(ctx, req.(intake.Project))
+		return registerResponse{Project: p, Replayed: replayed}, err
 	}
 }
 

@@ -45,7 +45,7 @@ func Routes(mux *http.ServeMux, svc intake.Service, log *slog.Logger) {
 	e := MakeEndpoints(svc)
 	opts := []kithttp.ServerOption{kithttp.ServerErrorEncoder(httpx.ErrorEncoder(log))}
 	mux.Handle("POST /v1/projects", kithttp.NewServer(e.RegisterProject, decodeRegisterProject,
-		httpx.EncodeJSONStatus(http.StatusCreated), opts...))
+		encodeRegisterResponse, opts...))
 	mux.Handle("POST /v1/projects:import", kithttp.NewServer(e.ImportProjects, decodeImport, httpx.EncodeJSON, opts...))
 	mux.Handle("POST /v1/requests", kithttp.NewServer(e.SubmitRequest, decodeSubmitRequest, encodeSubmitResponse, opts...))
 	mux.Handle("GET /v1/requests/{id}", kithttp.NewServer(e.GetRequest, decodeGetRequest, httpx.EncodeJSON, opts...))
@@ -60,6 +60,24 @@ func decodeRegisterProject(_ context.Context, r *http.Request) (any, error) {
 		OwnerOrganisation: b.OwnerOrganisation, OwnerContact: b.OwnerContact, OwnerPhone: b.OwnerPhone,
 		Location: b.Location, InvestmentWan: b.InvestmentWan, Stage: b.Stage, Officer: b.Officer,
 		WorkGroup: b.WorkGroup, GreenChannel: b.GreenChannel}, nil
+}
+
+// encodeRegisterResponse answers 201, or 200 marked as a replay to a retry
+// of a registration that landed.
+func encodeRegisterResponse(_ context.Context, w http.ResponseWriter, resp any) error {
+	rr := resp.(registerResponse)
+	httpx.WriteJSON(w, replayStatus(w, rr.Replayed), rr.Project)
+	return nil
+}
+
+// replayStatus is 201 for a write that happened now and 200 with
+// Idempotent-Replayed for the same answer to a retry.
+func replayStatus(w http.ResponseWriter, replayed bool) int {
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+		return http.StatusOK
+	}
+	return http.StatusCreated
 }
 
 func decodeSubmitRequest(_ context.Context, r *http.Request) (any, error) {
@@ -78,11 +96,7 @@ func decodeSubmitRequest(_ context.Context, r *http.Request) (any, error) {
 // marked as a replay to a retry: the same answer as the first time.
 func encodeSubmitResponse(_ context.Context, w http.ResponseWriter, resp any) error {
 	sr := resp.(submitResponse)
-	status := http.StatusCreated
-	if sr.Replayed {
-		w.Header().Set("Idempotent-Replayed", "true")
-		status = http.StatusOK
-	}
+	status := replayStatus(w, sr.Replayed)
 	w.Header().Set("Location", "/v1/requests/"+sr.Request.ID)
 	httpx.WriteJSON(w, status, sr.Request)
 	return nil
