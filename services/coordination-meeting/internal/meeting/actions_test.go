@@ -95,3 +95,20 @@ func TestActionChanges(t *testing.T) {
 		}
 	})
 }
+
+// The minutes exports show how far each action item got.
+func TestExportShowsActionState(t *testing.T) {
+	m := decidedMeeting(t)
+	due := func() string { return ExportOf(m, func(c string) string { return c }).Rows[0][5] }
+	if got := due(); got != "2026-03-11" {
+		t.Fatalf("open action's due cell %q", got)
+	}
+	for _, c := range []struct{ change, want string }{{ChangeDone, "2026-03-11（已报办结，待确认）"}, {ChangeConfirm, "2026-03-11（已确认办结）"}} {
+		if _, err := ApplyActionChange(&m, ActionChange{Ref: "1", Change: c.change, Actor: "秘书"}, start.AddDate(0, 0, 3)); err != nil {
+			t.Fatal(err)
+		}
+		if got := due(); got != c.want {
+			t.Errorf("after %s: due cell %q, want %q", c.change, got, c.want)
+		}
+	}
+}

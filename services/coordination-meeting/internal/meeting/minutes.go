@@ -173,6 +173,10 @@ func validateAction(o *org.Org, field string, a *ActionDraft, now time.Time) (Ac
 // outcomeNames are the outcomes as minutes read them.
 var outcomeNames = map[string]string{OutcomeResolved: "已解决", OutcomeAction: "交办", OutcomeEscalate: "提级"}
 
+// actionStateNames follow an action's due date in the exports (nothing while
+// it is open).
+var actionStateNames = map[string]string{ActionDone: "（已报办结，待确认）", ActionConfirmed: "（已确认办结）"}
+
 // KindNames are the meeting kinds as people call them.
 var KindNames = map[string]string{KindDispatch: "调度会", KindTeamReport: "专班工作汇报会", KindJoint: "联席会议", KindOnSite: "现场会"}
 
@@ -218,7 +222,7 @@ func ExportOf(m Meeting, deptName func(string) string) MinutesExport {
 		d, ok := decisions[e.ID]
 		dept, due, text := deptName(e.Department), "—", d.Text
 		if d.Action != nil {
-			dept, due = deptName(d.Action.Department), d.Action.DueAt.In(workZone).Format("2006-01-02")
+			dept, due = deptName(d.Action.Department), d.Action.DueAt.In(workZone).Format("2006-01-02")+actionStateNames[d.Action.State()]
 			text += "：" + d.Action.Description
 		}
 		if !ok {
