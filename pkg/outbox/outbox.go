@@ -61,7 +61,8 @@ func Push(update bson.D, entries ...Entry) bson.D {
 		bson.E{Key: "$push", Value: bson.D{{Key: Field, Value: bson.D{{Key: "$each", Value: entries}}}}})
 }
 
-func (e Entry) message() event.Message {
+// Message is the bus message the entry stores.
+func (e Entry) Message() event.Message {
 	return event.Message{ID: e.ID, Type: e.Type, Subject: e.Subject, Data: e.Data, TraceParent: e.TraceParent, TraceState: e.TraceState}
 }
 
@@ -92,7 +93,7 @@ func NewRelay(pub Publisher, log *slog.Logger, colls ...*mongo.Collection) *Rela
 // is not sent back to read again because its events went out.
 func (r *Relay) Flush(ctx context.Context, coll *mongo.Collection, id any, entries []Entry) error {
 	for _, e := range entries {
-		if err := r.pub.Publish(ctx, e.message()); err != nil {
+		if err := r.pub.Publish(ctx, e.Message()); err != nil {
 			return err
 		}
 		if err := mongox.UpdateExclusive(ctx, coll, id,

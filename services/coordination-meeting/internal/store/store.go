@@ -182,24 +182,16 @@ func toDomainMeeting(d meetingDoc) meeting.Meeting {
 // readProjection leaves out the outbox, which readers never need.
 var readProjection = bson.D{{Key: outbox.Field, Value: 0}}
 
-func entries(msgs []event.Message) []outbox.Entry {
-	out := make([]outbox.Entry, len(msgs))
-	for i, msg := range msgs {
-		out[i] = outbox.FromMessage(msg)
-	}
-	return out
-}
-
 // Create inserts the meeting with its events, then publishes them.
 func (s *Store) Create(ctx context.Context, m meeting.Meeting, msgs []event.Message) error {
-	out := entries(msgs)
+	out := outbox.Entries(msgs)
 	if _, err := s.meetings.InsertOne(ctx, toDBMeeting(m, out)); err != nil {
 		if mongox.IsDuplicateKey(err) {
 			return fmt.Errorf("meeting %s: %w", m.ID, meeting.ErrDuplicate)
 		}
 		return fmt.Errorf("insert meeting: %w", err)
 	}
-	s.flush(ctx, m.ID, out)
+	s.relay.FlushOrDefer(ctx, s.meetings, m.ID, out)
 	return nil
 }
 
@@ -209,7 +201,7 @@ func (s *Store) Create(ctx context.Context, m meeting.Meeting, msgs []event.Mess
 // meeting.ErrConflict.
 func (s *Store) Update(ctx context.Context, m meeting.Meeting, msgs []event.Message) error {
 	d := toDBMeeting(m, nil)
-	out := entries(msgs)
+	out := outbox.Entries(msgs)
 	update := outbox.Push(bson.D{{Key: "$set", Value: bson.D{
 		{Key: "attendees", Value: d.Attendees}, {Key: "status", Value: d.Status}, {Key: "agenda", Value: d.Agenda},
 		{Key: "minutes", Value: d.Minutes},
@@ -223,7 +215,7 @@ func (s *Store) Update(ctx context.Context, m meeting.Meeting, msgs []event.Mess
 	case err != nil:
 		return fmt.Errorf("update meeting %s: %w", m.ID, err)
 	}
-	s.flush(ctx, m.ID, out)
+	s.relay.FlushOrDefer(ctx, s.meetings, m.ID, out)
 	return nil
 }
 
@@ -282,16 +274,4 @@ func (s *Store) Upcoming(ctx context.Context, now time.Time, limit int) ([]meeti
 		ms[i] = toDomainMeeting(d)
 	}
 	return ms, nil
-}
-
-// flush publishes right away; a failure is left to the sweep, since the
-// events are safely stored.
-func (s *Store) flush(ctx context.Context, id string, out []outbox.Entry) {
-	if s.relay == nil || len(out) == 0 {
-		return
-	}
-	if err := s.relay.Flush(ctx, s.meetings, id, out); err != nil {
-		s.log.Warn("publishing deferred to the outbox sweep", "id", id, "err", err)
-		return
-	}
 }

@@ -7,7 +7,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
-	"github.com/tuijin/tuijin/pkg/event"
 	"github.com/tuijin/tuijin/pkg/outbox"
 )
 
@@ -25,14 +24,6 @@ import (
 // duplicate window drops a repeat). A ledger that is not written again has
 // its last events pulled by the outbox sweep, which republishes them into
 // that same window.
-
-func entries(msgs []event.Message) []outbox.Entry {
-	out := make([]outbox.Entry, len(msgs))
-	for i, m := range msgs {
-		out[i] = outbox.FromMessage(m)
-	}
-	return out
-}
 
 // withEvents adds the events out to update (a $set of the state): in
 // place of the outbox of version base when the store knows it, onto it
@@ -58,9 +49,7 @@ func (s *Store) publish(ctx context.Context, code string, out []outbox.Entry) bo
 		return len(out) == 0
 	}
 	for _, e := range out {
-		m := event.Message{ID: e.ID, Type: e.Type, Subject: e.Subject, Data: e.Data,
-			TraceParent: e.TraceParent, TraceState: e.TraceState}
-		if err := s.pub.Publish(ctx, m); err != nil {
+		if err := s.pub.Publish(ctx, e.Message()); err != nil {
 			s.log.Warn("publishing deferred to the outbox sweep", "project", code, "event", e.ID, "err", err)
 			return false
 		}

@@ -55,7 +55,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 // A redelivered registration finds the ledger saved, events and all (a
 // crash before they went out leaves them to the sweep).
 func (s *Store) Create(ctx context.Context, p ledger.Project, msgs []event.Message) error {
-	out := entries(msgs)
+	out := outbox.Entries(msgs)
 	if _, err := s.projects.InsertOne(ctx, toDBProject(p, out)); err != nil {
 		if mongox.IsDuplicateKey(err) {
 			return fmt.Errorf("ledger %s: %w", p.Code, ledger.ErrDuplicate)
@@ -73,7 +73,7 @@ func (s *Store) Update(ctx context.Context, p ledger.Project, base int64, msgs [
 	if p.Version != base+1 {
 		return fmt.Errorf("ledger %s: version %d does not follow %d", p.Code, p.Version, base)
 	}
-	out := entries(msgs)
+	out := outbox.Entries(msgs)
 	update, stored := s.withEvents(ctx, p.Code, base, stateFields(toDBProject(p, nil)), out)
 	err := mongox.UpdateVersioned(ctx, s.projects, p.Code, base, update)
 	switch {
