@@ -24,7 +24,7 @@ func TestActionDoneStopsItsClock(t *testing.T) {
 	s := newSystem(t)
 	policy := []string{"TUIJIN_URGE_DAYS=60", "TUIJIN_SUPERVISE_DAYS=1", "TUIJIN_INTERVIEW_DAYS=1", "TUIJIN_ESCALATE_DAYS=200"}
 	s.envFor["deadline"] = append([]string{"TUIJIN_CLOCK_OFFSET=720h"}, policy...)
-	s.start("deadline", "coordination-meeting")
+	s.start("deadline", "coordination-meeting", "notification")
 	meetings := s.url("coordination-meeting") + "/v1/meetings"
 
 	var m struct {
@@ -137,4 +137,19 @@ func TestActionDoneStopsItsClock(t *testing.T) {
 	if clock.State != "stopped" || clock.Level != "red" {
 		t.Errorf("done action's clock %+v, want stopped at red", clock)
 	}
+
+	// The secretary confirms it; the department hears of that.
+	if resp := s.postJSON(actions+done.GetActionId()+"/confirm", map[string]any{"actor": "督导服务专班 会议秘书"}, nil, &res); resp.StatusCode != http.StatusOK ||
+		res.Action.Status != "confirmed" {
+		t.Fatalf("confirm: status %d %+v", resp.StatusCode, res)
+	}
+	testenv.WaitFor(t, 20*time.Second, "the confirmation's action.changed", func() bool { return s.streamCount("TUIJIN_EVENTS", changed) == 2 })
+	confirmed := s.envelopes("TUIJIN_EVENTS", changed)[1]
+	testenv.WaitFor(t, 30*time.Second, "the department told of the confirmation", func() bool {
+		var list struct {
+			Items []delivery `json:"items"`
+		}
+		s.getJSON(s.url("notification")+"/v1/deliveries?recipient=dept:fgw&event="+confirmed.GetId(), &list)
+		return slices.ContainsFunc(list.Items, func(d delivery) bool { return d.Status == "sent" })
+	})
 }

@@ -42,6 +42,12 @@ func TestTemplatesGolden(t *testing.T) {
 			Agenda: []string{"用地预审与选址意见书超期", "生态红线调整"}}, testNames),
 		TplActionCreated: ActionNotice(ActionAssigned{EventID: "e", ActionID: "a", MeetingID: "m", ProjectCode: code,
 			Department: "zrzy", Description: "五个工作日内出具用地预审意见", DueAt: due}, testNames),
+		TplActionChanged: func() Notice {
+			n, _ := ActionChangedNotice(ActionChange{EventID: "e", ActionID: "a", MeetingID: "m", ProjectCode: code,
+				Department: "zrzy", Description: "五个工作日内出具用地预审意见", DueAt: due, Change: "reopen",
+				Actor: "督导服务专班 会议秘书", Note: "预审意见未盖章"}, testNames)
+			return n
+		}(),
 		TplWeeklyBulletin: BulletinNotice([]BulletinRow{
 			{Department: "fgw", Name: "发展和改革局", Completed: 4, OnTime: 4, Rate: "100.0%"},
 			{Department: "zrzy", Name: "自然资源和规划局", Completed: 5, OnTime: 3, OverdueOpen: 2, Rate: "60.0%"},

@@ -107,6 +107,9 @@ type Notifier interface {
 	NotifyDeadline(ctx context.Context, d DeadlineAlert) error
 	NotifyMeeting(ctx context.Context, m MeetingInvite) error
 	NotifyAction(ctx context.Context, a ActionAssigned) error
+	// NotifyActionChanged tells the department its action item was
+	// confirmed or reopened.
+	NotifyActionChanged(ctx context.Context, c ActionChange) error
 	// RememberProject keeps what later notices need of a project.
 	RememberProject(ctx context.Context, p Project) error
 }

@@ -21,6 +21,7 @@ const (
 	TplDeadlineEscalated = "deadline_escalated"
 	TplMeetingScheduled  = "meeting_scheduled"
 	TplActionCreated     = "action_created"
+	TplActionChanged     = "action_changed"
 	TplDailyDigest       = "daily_digest"
 	TplWeeklyBulletin    = "weekly_bulletin"
 	TplDailySummary      = "daily_summary"

@@ -84,6 +84,14 @@ func Consumers(svc notification.Notifier) []Consumer {
 						MeetingID: ev.GetMeetingId(), ProjectCode: ev.GetProjectCode(), Department: ev.GetDepartment(),
 						Description: ev.GetDescription(), DueAt: ev.GetDueAt().AsTime()})
 				})},
+		{bus.ConsumerSpec{Durable: "notification-action-changed", Subjects: []string{event.AllDepartments(event.TypeActionChanged)}},
+			handle([]string{event.TypeActionChanged}, func() *meetingv1.ActionChanged { return &meetingv1.ActionChanged{} },
+				func(ctx context.Context, d bus.Delivery, ev *meetingv1.ActionChanged) error {
+					return svc.NotifyActionChanged(ctx, notification.ActionChange{EventID: d.Envelope.GetId(), ActionID: ev.GetActionId(),
+						MeetingID: ev.GetMeetingId(), ProjectCode: ev.GetProjectCode(), Department: ev.GetDepartment(),
+						Description: ev.GetDescription(), DueAt: ev.GetDueAt().AsTime(), Change: ev.GetChange(),
+						Actor: ev.GetActor(), Note: ev.GetNote()})
+				})},
 	}
 }
 
