@@ -60,20 +60,8 @@ func (s *Store) Candidates(ctx context.Context, status string, limit int) ([]mee
 	if status != "" {
 		filter = append(filter, bson.E{Key: "status", Value: status})
 	}
-	cur, err := s.candidates.Find(ctx, filter, options.Find().
+	return mongox.FindAll(ctx, s.candidates, filter, toDomainCandidate, options.Find().
 		SetSort(bson.D{{Key: "raised_at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
-	if err != nil {
-		return nil, fmt.Errorf("find candidates: %w", err)
-	}
-	var docs []candidateDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("read candidates: %w", err)
-	}
-	out := make([]meeting.Candidate, len(docs))
-	for i, d := range docs {
-		out[i] = toDomainCandidate(d)
-	}
-	return out, nil
 }
 
 // SetCandidates sets status and meeting of each candidate, one update by

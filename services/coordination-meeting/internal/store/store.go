@@ -239,39 +239,15 @@ func (s *Store) List(ctx context.Context, q meeting.ListQuery) ([]meeting.Meetin
 	if q.WorkGroup != "" {
 		filter = append(filter, bson.E{Key: "work_group", Value: q.WorkGroup})
 	}
-	cur, err := s.meetings.Find(ctx, filter, options.Find().
+	return mongox.FindAll(ctx, s.meetings, filter, toDomainMeeting, options.Find().
 		SetSort(bson.D{{Key: "starts_at", Value: -1}, {Key: "_id", Value: 1}}).
 		SetLimit(int64(q.Limit)).SetProjection(readProjection))
-	if err != nil {
-		return nil, fmt.Errorf("find meetings: %w", err)
-	}
-	var docs []meetingDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("read meetings: %w", err)
-	}
-	ms := make([]meeting.Meeting, len(docs))
-	for i, d := range docs {
-		ms[i] = toDomainMeeting(d)
-	}
-	return ms, nil
 }
 
 // Upcoming lists meetings still scheduled that start after now, soonest
 // first. It scans (FerretDB); meetings are few.
 func (s *Store) Upcoming(ctx context.Context, now time.Time, limit int) ([]meeting.Meeting, error) {
-	cur, err := s.meetings.Find(ctx, bson.D{{Key: "status", Value: meeting.StatusScheduled},
-		{Key: "starts_at", Value: bson.D{{Key: "$gt", Value: now}}}}, options.Find().
+	return mongox.FindAll(ctx, s.meetings, bson.D{{Key: "status", Value: meeting.StatusScheduled},
+		{Key: "starts_at", Value: bson.D{{Key: "$gt", Value: now}}}}, toDomainMeeting, options.Find().
 		SetSort(bson.D{{Key: "starts_at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)).SetProjection(readProjection))
-	if err != nil {
-		return nil, fmt.Errorf("find upcoming meetings: %w", err)
-	}
-	var docs []meetingDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("read upcoming meetings: %w", err)
-	}
-	ms := make([]meeting.Meeting, len(docs))
-	for i, d := range docs {
-		ms[i] = toDomainMeeting(d)
-	}
-	return ms, nil
 }

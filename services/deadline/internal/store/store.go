@@ -167,19 +167,7 @@ func (s *Store) List(ctx context.Context, department string, level deadline.Leve
 		filter = append(filter, bson.E{Key: "level", Value: string(level)},
 			bson.E{Key: "state", Value: bson.D{{Key: "$ne", Value: string(deadline.StateStopped)}}})
 	}
-	cur, err := s.coll.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "due_at", Value: 1}, {Key: "_id", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("list deadlines: %w", err)
-	}
-	var docs []deadlineDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("list deadlines: %w", err)
-	}
-	out := make([]deadline.Deadline, len(docs))
-	for i, d := range docs {
-		out[i] = toDomain(d)
-	}
-	return out, nil
+	return mongox.FindAll(ctx, s.coll, filter, toDomain, options.Find().SetSort(bson.D{{Key: "due_at", Value: 1}, {Key: "_id", Value: 1}}))
 }
 
 // warned are the levels the gauges count.

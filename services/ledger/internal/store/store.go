@@ -189,20 +189,8 @@ func (s *Store) Projects(ctx context.Context, f ledger.ProjectFilter) ([]ledger.
 	if f.Category != "" {
 		filter = append(filter, bson.E{Key: "category", Value: f.Category})
 	}
-	cur, err := s.projects.Find(ctx, filter, options.Find().
+	return mongox.FindAll(ctx, s.projects, filter, toDomainProject, options.Find().
 		SetProjection(bson.D{{Key: "outbox", Value: 0}}).SetSort(bson.D{{Key: "_id", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("projects: %w", err)
-	}
-	var docs []projectDoc
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("projects: %w", err)
-	}
-	ps := make([]ledger.Project, len(docs))
-	for i, d := range docs {
-		ps[i] = toDomainProject(d)
-	}
-	return ps, nil
 }
 
 type statusOnly struct {
