@@ -104,7 +104,9 @@ func TestKilledWhileFiringEveryStepOnce(t *testing.T) {
 	}
 
 	second, _ := run()
-	testenv.WaitProgress(t, time.Minute, "every step", func() uint64 { return clockEvents(t, js) }, uint64(len(want)))
+	// A fire the killed process had taken and not acked comes back after the
+	// consumer's AckWait (2 min); the wait allows for it.
+	testenv.WaitProgress(t, 3*time.Minute, "every step", func() uint64 { return clockEvents(t, js) }, uint64(len(want)))
 	// Stop cleanly, so that nothing still in flight can add to the count.
 	_ = second.Process.Signal(syscall.SIGTERM)
 	_ = second.Wait()
