@@ -86,15 +86,6 @@ type App struct {
 	workers        []func(context.Context) error
 }
 
-// ClockOr returns c, a clock a wiring test injected, or when c is nil the
-// service's own: the wall clock, shifted by --clock-offset for a drill.
-func (a *App) ClockOr(c clock.Clock) clock.Clock {
-	if c != nil {
-		return c
-	}
-	return a.Clock
-}
-
 // Outbox returns the relay for the outboxes of colls and sweeps them in the
 // background (see package outbox).
 func (a *App) Outbox(colls ...*mongo.Collection) *outbox.Relay {

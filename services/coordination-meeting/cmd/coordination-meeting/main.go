@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 
-	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/org"
 	"github.com/tuijin/tuijin/pkg/platform"
 	"github.com/tuijin/tuijin/pkg/workday"
@@ -34,40 +33,38 @@ type config struct {
 
 func main() {
 	cfg := newConfig()
-	platform.Main("coordination-meeting", cfg, setup(nil)(cfg))
+	platform.Main("coordination-meeting", cfg, setup(cfg))
 }
 
 func newConfig() *config {
 	return &config{Config: platform.Defaults("127.0.0.1:8084", "tuijin_meeting")}
 }
 
-func setup(clk clock.Clock) func(cfg *config) platform.Setup {
-	return func(cfg *config) platform.Setup {
-		return func(ctx context.Context, app *platform.App) error {
-			o, err := org.Load(cfg.OrgFile)
-			if err != nil {
-				return err
-			}
-			clk := app.ClockOr(clk)
-			cal, _, err := official.Load(app.Log, app.Registry, "tuijin_meeting", cfg.Calendar.Dir, clk)
-			if err != nil {
-				return err
-			}
-			st := store.New(app.DB, app.Log)
-			if err := st.EnsureIndexes(ctx); err != nil {
-				return err
-			}
-			st.UseRelay(app.Outbox(st.Collections()...))
-			svc := meeting.NewService(st, o, clk, cal, meeting.Config{
-				JointLocation: cfg.Joint.Location, JointLeadDays: cfg.Joint.LeadDays,
-				Organizer: cfg.ICS.Organizer, AttendeeDomain: cfg.ICS.AttendeeDomain,
-			}, app.Log)
-			transport.Routes(app.HTTP.Mux, svc, app.Log)
-			transport.ActionRoutes(app.HTTP.Mux, meeting.NewActions(st, clk), app.Log)
-			if err := app.Consume(ctx, transport.DeadlineConsumer, transport.OnDeadline(svc)); err != nil {
-				return err
-			}
-			return app.Consume(ctx, transport.ProblemConsumer, transport.OnProblem(svc))
+func setup(cfg *config) platform.Setup {
+	return func(ctx context.Context, app *platform.App) error {
+		o, err := org.Load(cfg.OrgFile)
+		if err != nil {
+			return err
 		}
+		clk := app.Clock
+		cal, _, err := official.Load(app.Log, app.Registry, "tuijin_meeting", cfg.Calendar.Dir, clk)
+		if err != nil {
+			return err
+		}
+		st := store.New(app.DB, app.Log)
+		if err := st.EnsureIndexes(ctx); err != nil {
+			return err
+		}
+		st.UseRelay(app.Outbox(st.Collections()...))
+		svc := meeting.NewService(st, o, clk, cal, meeting.Config{
+			JointLocation: cfg.Joint.Location, JointLeadDays: cfg.Joint.LeadDays,
+			Organizer: cfg.ICS.Organizer, AttendeeDomain: cfg.ICS.AttendeeDomain,
+		}, app.Log)
+		transport.Routes(app.HTTP.Mux, svc, app.Log)
+		transport.ActionRoutes(app.HTTP.Mux, meeting.NewActions(st, clk), app.Log)
+		if err := app.Consume(ctx, transport.DeadlineConsumer, transport.OnDeadline(svc)); err != nil {
+			return err
+		}
+		return app.Consume(ctx, transport.ProblemConsumer, transport.OnProblem(svc))
 	}
 }

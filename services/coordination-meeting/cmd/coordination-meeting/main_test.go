@@ -149,7 +149,7 @@ type listBody struct {
 // start runs the service as main does, on clock clk, until the test ends.
 func start(t *testing.T, clk *clock.Manual, args ...string) string {
 	cfg := newConfig()
-	return testenv.Service(t, "coordination-meeting", cfg, setup(clk)(cfg), args...)
+	return testenv.ServiceAt(t, clk, "coordination-meeting", cfg, setup(cfg), args...)
 }
 
 func newClock() *clock.Manual {

@@ -34,8 +34,12 @@ type config struct {
 }
 
 func main() {
-	cfg := config{Config: platform.Defaults("127.0.0.1:8083", "tuijin_deadline")}
-	platform.Main("deadline", &cfg, setup(&cfg))
+	cfg := newConfig()
+	platform.Main("deadline", cfg, setup(cfg))
+}
+
+func newConfig() *config {
+	return &config{Config: platform.Defaults("127.0.0.1:8083", "tuijin_deadline")}
 }
 
 func setup(cfg *config) platform.Setup {

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/org"
 	"github.com/tuijin/tuijin/pkg/platform"
 	"github.com/tuijin/tuijin/pkg/workday"
@@ -28,11 +27,15 @@ type config struct {
 }
 
 func main() {
-	cfg := config{Config: platform.Defaults("127.0.0.1:8082", "tuijin_ledger")}
-	platform.Main("ledger", &cfg, setup(&cfg, nil))
+	cfg := newConfig()
+	platform.Main("ledger", cfg, setup(cfg))
 }
 
-func setup(cfg *config, clk clock.Clock) platform.Setup {
+func newConfig() *config {
+	return &config{Config: platform.Defaults("127.0.0.1:8082", "tuijin_ledger")}
+}
+
+func setup(cfg *config) platform.Setup {
 	return func(ctx context.Context, app *platform.App) error {
 		o, err := org.Load(cfg.OrgFile)
 		if err != nil {
@@ -46,7 +49,7 @@ func setup(cfg *config, clk clock.Clock) platform.Setup {
 		if err := cat.CheckWorkGroups(o); err != nil {
 			return fmt.Errorf("organisation against the catalog: %w", err)
 		}
-		clk := app.ClockOr(clk)
+		clk := app.Clock
 		cal, _, err := official.Load(app.Log, app.Registry, "tuijin_ledger", cfg.Calendar.Dir, clk)
 		if err != nil {
 			return err

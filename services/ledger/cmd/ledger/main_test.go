@@ -26,15 +26,14 @@ import (
 	"github.com/tuijin/tuijin/pkg/event"
 	intakev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/intake/v1"
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
-	"github.com/tuijin/tuijin/pkg/platform"
 	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/ledger/internal/ledger"
 )
 
 // start runs the ledger as main does, on clock clk, until the test ends.
 func start(t *testing.T, clk *clock.Manual, args ...string) string {
-	cfg := config{Config: platform.Defaults("127.0.0.1:0", "tuijin_ledger")}
-	return testenv.Service(t, "ledger", &cfg, setup(&cfg, clk), args...)
+	cfg := newConfig()
+	return testenv.ServiceAt(t, clk, "ledger", cfg, setup(cfg), args...)
 }
 
 type errorBody struct {
