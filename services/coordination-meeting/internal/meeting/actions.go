@@ -83,7 +83,7 @@ type Actions interface {
 }
 
 // NewActions returns the action items' use case over store.
-func NewActions(store Store, c clock.Clock) Actions { return &service{store: store, clock: c} }
+func NewActions(store Store, c clock.Clock) Actions { return &Service{store: store, clock: c} }
 
 func (c ActionChange) validate() error {
 	if _, ok := actionTransitions[c.Change]; !ok {
@@ -152,7 +152,7 @@ func findAction(m *Meeting, ref string) int {
 	return -1
 }
 
-func (s *service) ChangeAction(ctx context.Context, c ActionChange) (ActionResult, error) {
+func (s *Service) ChangeAction(ctx context.Context, c ActionChange) (ActionResult, error) {
 	if err := c.validate(); err != nil {
 		return ActionResult{}, err
 	}

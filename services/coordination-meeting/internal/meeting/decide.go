@@ -13,7 +13,7 @@ import (
 	meetingv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/meeting/v1"
 )
 
-func (s *service) RecordMinutes(ctx context.Context, id, summary string, drafts []DecisionDraft) (Meeting, error) {
+func (s *Service) RecordMinutes(ctx context.Context, id, summary string, drafts []DecisionDraft) (Meeting, error) {
 	m, err := s.Get(ctx, id)
 	if err != nil {
 		return Meeting{}, err
@@ -77,7 +77,7 @@ func (s *service) RecordMinutes(ctx context.Context, id, summary string, drafts 
 
 // scheduleNext schedules a recurring meeting's next occurrence under an id
 // derived from this one, so that it exists once.
-func (s *service) scheduleNext(ctx context.Context, m Meeting) error {
+func (s *Service) scheduleNext(ctx context.Context, m Meeting) error {
 	next := Meeting{ID: uuid.NewSHA1(agendaNS, []byte("next\x00"+m.ID)).String(), Kind: m.Kind, Title: m.Title,
 		StartsAt: Next(m.Recurrence, m.StartsAt), Location: m.Location, WorkGroup: m.WorkGroup, Recurrence: m.Recurrence}
 	g := s.group(m.WorkGroup)
@@ -93,7 +93,7 @@ func (s *service) scheduleNext(ctx context.Context, m Meeting) error {
 	return err
 }
 
-func (s *service) Invitation(ctx context.Context, id string) (string, error) {
+func (s *Service) Invitation(ctx context.Context, id string) (string, error) {
 	m, err := s.Get(ctx, id)
 	if err != nil {
 		return "", err
@@ -110,7 +110,7 @@ func (s *service) Invitation(ctx context.Context, id string) (string, error) {
 	}), nil
 }
 
-func (s *service) MinutesExport(ctx context.Context, id string) (MinutesExport, error) {
+func (s *Service) MinutesExport(ctx context.Context, id string) (MinutesExport, error) {
 	m, err := s.Get(ctx, id)
 	if err != nil {
 		return MinutesExport{}, err
@@ -118,14 +118,14 @@ func (s *service) MinutesExport(ctx context.Context, id string) (MinutesExport, 
 	return ExportOf(m, s.deptName), nil
 }
 
-func (s *service) deptName(code string) string {
+func (s *Service) deptName(code string) string {
 	if d, ok := s.org.Department(code); ok {
 		return d.Name
 	}
 	return code
 }
 
-func (s *service) MinutesMarkdown(ctx context.Context, id string) (string, error) {
+func (s *Service) MinutesMarkdown(ctx context.Context, id string) (string, error) {
 	m, err := s.Get(ctx, id)
 	if err != nil {
 		return "", err

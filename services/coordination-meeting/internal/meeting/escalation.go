@@ -15,7 +15,7 @@ import (
 	"github.com/tuijin/tuijin/pkg/workday"
 )
 
-func (s *service) Candidates(ctx context.Context, status string, limit int) ([]Candidate, error) {
+func (s *Service) Candidates(ctx context.Context, status string, limit int) ([]Candidate, error) {
 	cs, err := s.store.Candidates(ctx, status, limit)
 	if err != nil {
 		return nil, fmt.Errorf("candidates: %w", err)
@@ -36,7 +36,7 @@ func validEscalation(e Escalation) error {
 	return nil
 }
 
-func (s *service) Escalated(ctx context.Context, e Escalation) error {
+func (s *Service) Escalated(ctx context.Context, e Escalation) error {
 	if err := validEscalation(e); err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (s *service) Escalated(ctx context.Context, e Escalation) error {
 }
 
 // upcoming returns meeting id if it is still to be held.
-func (s *service) upcoming(ctx context.Context, id string) (Meeting, bool) {
+func (s *Service) upcoming(ctx context.Context, id string) (Meeting, bool) {
 	m, err := s.store.Meeting(ctx, id)
 	if err != nil || m.Status != StatusScheduled || !m.StartsAt.After(s.now()) {
 		return Meeting{}, false
@@ -90,7 +90,7 @@ func (s *service) upcoming(ctx context.Context, id string) (Meeting, bool) {
 
 // replaceEntry makes the agenda entry of candidate old on meeting m the
 // entry of candidate c (its id stays), and old's place c's.
-func (s *service) replaceEntry(ctx context.Context, m Meeting, old, c Candidate) error {
+func (s *Service) replaceEntry(ctx context.Context, m Meeting, old, c Candidate) error {
 	oldID, changed := EntryOf(m.ID, old).ID, false
 	for i, e := range m.Agenda {
 		if e.ID == oldID && e.CandidateID == old.ID {
@@ -115,7 +115,7 @@ func (s *service) replaceEntry(ctx context.Context, m Meeting, old, c Candidate)
 // recurring meeting whose work group covers its department, inviting the
 // department if it was not: what was escalated since the last meeting is
 // on the next one. It reports whether such a meeting was found.
-func (s *service) attach(ctx context.Context, c Candidate) (bool, error) {
+func (s *Service) attach(ctx context.Context, c Candidate) (bool, error) {
 	cur, err := s.store.Candidate(ctx, c.ID)
 	if err != nil {
 		return false, fmt.Errorf("agenda candidate %s: %w", c.ID, err)
@@ -146,7 +146,7 @@ func (s *service) attach(ctx context.Context, c Candidate) (bool, error) {
 
 // saveGrown saves meeting m whose agenda grew; departments it brings in are
 // invited by a new tuijin.meeting.scheduled of the meeting.
-func (s *service) saveGrown(ctx context.Context, m Meeting) error {
+func (s *Service) saveGrown(ctx context.Context, m Meeting) error {
 	before := len(m.Attendees)
 	m.Attendees = Attendees(m.Attendees, s.group(m.WorkGroup), m.Agenda)
 	m.Version++
@@ -164,7 +164,7 @@ func (s *service) saveGrown(ctx context.Context, m Meeting) error {
 // convene schedules the ad-hoc joint meeting (联席会议) of candidate c. Its
 // id is derived from the candidate, so a redelivered escalation convenes
 // nothing new.
-func (s *service) convene(ctx context.Context, c Candidate) error {
+func (s *Service) convene(ctx context.Context, c Candidate) error {
 	day := workday.Add(s.cal, s.now(), s.cfg.JointLeadDays)
 	m := Meeting{ID: uuid.NewSHA1(agendaNS, []byte("joint\x00"+c.ID)).String(), Kind: KindJoint,
 		Title:    "联席会议：" + c.Title,
@@ -186,7 +186,7 @@ func (s *service) convene(ctx context.Context, c Candidate) error {
 
 // groupOf is the work group a department leads, else the smallest one it
 // belongs to: its standing members join the joint meeting.
-func (s *service) groupOf(dept string) *org.WorkGroup {
+func (s *Service) groupOf(dept string) *org.WorkGroup {
 	var best *org.WorkGroup
 	for i, g := range s.org.WorkGroups {
 		if g.Lead == dept {
@@ -199,7 +199,7 @@ func (s *service) groupOf(dept string) *org.WorkGroup {
 	return best
 }
 
-func (s *service) Overdue(ctx context.Context, e Escalation) error {
+func (s *Service) Overdue(ctx context.Context, e Escalation) error {
 	if err := validEscalation(e); err != nil {
 		return err
 	}
@@ -214,7 +214,7 @@ func (s *service) Overdue(ctx context.Context, e Escalation) error {
 	return err
 }
 
-func (s *service) ProblemRaised(ctx context.Context, c Candidate) error {
+func (s *Service) ProblemRaised(ctx context.Context, c Candidate) error {
 	if c.ProblemID == "" {
 		return apperr.Invalid("problem_id", "required", "the problem has no id")
 	}
@@ -228,7 +228,7 @@ func (s *service) ProblemRaised(ctx context.Context, c Candidate) error {
 	return err
 }
 
-func (s *service) ProblemSettled(ctx context.Context, problemID string) error {
+func (s *Service) ProblemSettled(ctx context.Context, problemID string) error {
 	c, err := s.store.Candidate(ctx, CandidateID(SourceProblem, problemID))
 	if errors.Is(err, ErrNotFound) || (err == nil && c.Status != CandidateOpen) {
 		return nil

@@ -53,8 +53,11 @@ type Store interface {
 	SetCandidates(ctx context.Context, ids []string, status, meetingID string) error
 }
 
-// Service is coordination-meeting's use cases.
-type Service interface {
+// The meeting use cases, split by who uses them; *Service has them all.
+
+// Meetings are the secretary's and the departments' API: schedule, agenda,
+// minutes and what is made of them.
+type Meetings interface {
 	Schedule(ctx context.Context, d Draft) (Meeting, error)
 	Get(ctx context.Context, id string) (Meeting, error)
 	List(ctx context.Context, q ListQuery) ([]Meeting, error)
@@ -68,7 +71,10 @@ type Service interface {
 	// MinutesExport lays the meeting out for a workbook export.
 	MinutesExport(ctx context.Context, id string) (MinutesExport, error)
 	Candidates(ctx context.Context, status string, limit int) ([]Candidate, error)
+}
 
+// Agenda feeds the agendas from the clocks and the problem ledger.
+type Agenda interface {
 	// Escalated takes an escalation to 约谈 onto the agenda: onto an
 	// upcoming meeting's if it is there already, else an ad-hoc joint
 	// meeting is convened for it.
@@ -79,6 +85,11 @@ type Service interface {
 	// ProblemSettled closes an open problem candidate resolved elsewhere.
 	ProblemSettled(ctx context.Context, problemID string) error
 }
+
+var (
+	_ Meetings = (*Service)(nil)
+	_ Agenda   = (*Service)(nil)
+)
 
 // Config tunes the service.
 type Config struct {
@@ -92,7 +103,8 @@ type Config struct {
 	AttendeeDomain string
 }
 
-type service struct {
+// Service is the meeting use cases (Meetings, Agenda).
+type Service struct {
 	store Store
 	org   *org.Org
 	clock clock.Clock
@@ -103,7 +115,7 @@ type service struct {
 
 // NewService returns the meeting use cases over store, checking departments
 // and work groups against o.
-func NewService(store Store, o *org.Org, c clock.Clock, cal workday.Calendar, cfg Config, log *slog.Logger) Service {
+func NewService(store Store, o *org.Org, c clock.Clock, cal workday.Calendar, cfg Config, log *slog.Logger) *Service {
 	if cfg.JointLocation == "" {
 		cfg.JointLocation = "政务服务中心会议室"
 	}
@@ -113,19 +125,19 @@ func NewService(store Store, o *org.Org, c clock.Clock, cal workday.Calendar, cf
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &service{store: store, org: o, clock: c, cal: cal, cfg: cfg, log: log}
+	return &Service{store: store, org: o, clock: c, cal: cal, cfg: cfg, log: log}
 }
 
-func (s *service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Millisecond) }
+func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Millisecond) }
 
-func (s *service) group(code string) *org.WorkGroup {
+func (s *Service) group(code string) *org.WorkGroup {
 	if g, ok := workGroup(s.org, code); ok {
 		return &g
 	}
 	return nil
 }
 
-func (s *service) Schedule(ctx context.Context, d Draft) (Meeting, error) {
+func (s *Service) Schedule(ctx context.Context, d Draft) (Meeting, error) {
 	m, err := d.Validate(s.org)
 	if err != nil {
 		return Meeting{}, err
@@ -136,7 +148,7 @@ func (s *service) Schedule(ctx context.Context, d Draft) (Meeting, error) {
 
 // create fills in a new meeting's agenda (dispatch and team report meetings
 // take the open candidates of their work group) and attendees, and saves it.
-func (s *service) create(ctx context.Context, m Meeting) (Meeting, error) {
+func (s *Service) create(ctx context.Context, m Meeting) (Meeting, error) {
 	m.Status = StatusScheduled
 	m.CreatedAt = s.now()
 	g := s.group(m.WorkGroup)
@@ -172,7 +184,7 @@ func (s *service) create(ctx context.Context, m Meeting) (Meeting, error) {
 	return m, nil
 }
 
-func (s *service) scheduledEvent(ctx context.Context, m Meeting) (event.Message, error) {
+func (s *Service) scheduledEvent(ctx context.Context, m Meeting) (event.Message, error) {
 	agenda := make([]string, len(m.Agenda))
 	for i, e := range m.Agenda {
 		agenda[i] = e.Title
@@ -185,7 +197,7 @@ func (s *service) scheduledEvent(ctx context.Context, m Meeting) (event.Message,
 		})
 }
 
-func (s *service) Get(ctx context.Context, id string) (Meeting, error) {
+func (s *Service) Get(ctx context.Context, id string) (Meeting, error) {
 	m, err := s.store.Meeting(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return Meeting{}, apperr.NotFound("meeting_not_found", "no meeting "+id)
@@ -196,7 +208,7 @@ func (s *service) Get(ctx context.Context, id string) (Meeting, error) {
 	return m, nil
 }
 
-func (s *service) List(ctx context.Context, q ListQuery) ([]Meeting, error) {
+func (s *Service) List(ctx context.Context, q ListQuery) ([]Meeting, error) {
 	ms, err := s.store.List(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("list meetings: %w", err)
@@ -207,7 +219,7 @@ func (s *service) List(ctx context.Context, q ListQuery) ([]Meeting, error) {
 	return ms, nil
 }
 
-func (s *service) EditAgenda(ctx context.Context, id string, version int, drafts []EntryDraft) (Meeting, error) {
+func (s *Service) EditAgenda(ctx context.Context, id string, version int, drafts []EntryDraft) (Meeting, error) {
 	m, err := s.Get(ctx, id)
 	if err != nil {
 		return Meeting{}, err
@@ -246,7 +258,7 @@ func (s *service) EditAgenda(ctx context.Context, id string, version int, drafts
 	return m, nil
 }
 
-func (s *service) update(ctx context.Context, m Meeting, events []event.Message) error {
+func (s *Service) update(ctx context.Context, m Meeting, events []event.Message) error {
 	err := s.store.Update(ctx, m, events)
 	if errors.Is(err, ErrConflict) {
 		return apperr.Conflict("version_mismatch", "the meeting changed meanwhile; read it again")

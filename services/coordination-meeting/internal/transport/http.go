@@ -62,7 +62,7 @@ type document struct {
 }
 
 // Routes mounts the meetings API on mux.
-func Routes(mux *http.ServeMux, svc meeting.Service, log *slog.Logger) {
+func Routes(mux *http.ServeMux, svc meeting.Meetings, log *slog.Logger) {
 	opts := []kithttp.ServerOption{kithttp.ServerErrorEncoder(httpx.ErrorEncoder(log))}
 	pathID := func(_ context.Context, r *http.Request) (any, error) { return r.PathValue("id"), nil }
 

@@ -38,7 +38,7 @@ func settle(err error) error {
 
 // OnDeadline applies tuijin.deadline.escalated|overdue.<dept>. Levels below
 // 约谈 on escalations are not meeting business and are acknowledged.
-func OnDeadline(svc meeting.Service) bus.Handler {
+func OnDeadline(svc meeting.Agenda) bus.Handler {
 	return func(ctx context.Context, d bus.Delivery) error {
 		t := d.Envelope.GetType()
 		if t != event.TypeDeadlineEscalated && t != event.TypeDeadlineOverdue {
@@ -64,7 +64,7 @@ func OnDeadline(svc meeting.Service) bus.Handler {
 var settledProblem = map[string]bool{"resolved": true, "closed": true, "solved": true, "done": true}
 
 // OnProblem applies tuijin.ledger.problem.raised|changed.<dept>.
-func OnProblem(svc meeting.Service) bus.Handler {
+func OnProblem(svc meeting.Agenda) bus.Handler {
 	return func(ctx context.Context, d bus.Delivery) error {
 		switch t := d.Envelope.GetType(); t {
 		case event.TypeProblemRaised:

@@ -164,7 +164,7 @@ func (r ActionRequest) Validate() error {
 }
 
 func illegal(it *Item, a Action, why string) error {
-	return apperr.Conflict("illegal_transition", fmt.Sprintf("cannot %s item %s: %s", a, it.ID, why))
+	return conflict(ErrIllegalTransition, "illegal_transition", fmt.Sprintf("cannot %s item %s: %s", a, it.ID, why))
 }
 
 // Apply performs req on the item with id. It either changes the project
@@ -294,7 +294,7 @@ func (p *Project) Apply(id string, req ActionRequest, cal workday.Calendar, now 
 }
 
 func staleVersion(got, current int64) error {
-	return apperr.Conflict("stale_version",
+	return conflict(ErrStale, "stale_version",
 		fmt.Sprintf("the ledger changed since version %d (now %d): reload it and decide again", got, current))
 }
 

@@ -162,7 +162,7 @@ func (p *Project) UpdateProblem(id string, u ProblemUpdate, now time.Time) (Prob
 	pr.Measures = slices.Clone(pr.Measures)
 	pr.History = slices.Clone(pr.History)
 	if u.Status == ProblemResolved && pr.Status == ProblemResolved {
-		return Problem{}, apperr.Conflict("illegal_transition", "problem "+id+" is already resolved")
+		return Problem{}, conflict(ErrIllegalTransition, "illegal_transition", "problem "+id+" is already resolved")
 	}
 	if u.Status != "" {
 		pr.Status = u.Status

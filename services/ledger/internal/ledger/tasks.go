@@ -154,7 +154,7 @@ func (p *Project) ApplyTask(id string, a TaskAction, cat *catalog.Catalog, now t
 	}
 	t := p.Tasks[i]
 	if t.Status != tr.from {
-		return Task{}, apperr.Conflict("illegal_transition",
+		return Task{}, conflict(ErrIllegalTransition, "illegal_transition",
 			fmt.Sprintf("cannot %s task %s: it is %s; %s is allowed from %s", a.Action, id, t.Status, a.Action, tr.from))
 	}
 	t.History = slices.Clone(t.History)

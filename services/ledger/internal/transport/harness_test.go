@@ -32,7 +32,7 @@ import (
 type instance struct {
 	store *store.Store
 	pub   *bus.Publisher
-	svc   ledger.Service
+	svc   *ledger.Service
 	reg   *prometheus.Registry
 	url   string
 }

@@ -85,7 +85,7 @@ func requireVersion(v *int64) (int64, error) {
 }
 
 // Routes mounts the ledger's API on mux.
-func Routes(mux *http.ServeMux, svc ledger.Service, cat *catalog.Catalog, o *org.Org, log *slog.Logger) {
+func Routes(mux *http.ServeMux, svc *ledger.Service, cat *catalog.Catalog, o *org.Org, log *slog.Logger) {
 	opts := []kithttp.ServerOption{kithttp.ServerErrorEncoder(httpx.ErrorEncoder(log))}
 
 	mux.Handle("GET /v1/projects/{code}", kithttp.NewServer(

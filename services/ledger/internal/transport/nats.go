@@ -18,7 +18,7 @@ var ProjectRegisteredConsumer = bus.ConsumerSpec{
 }
 
 // OnProjectRegistered applies tuijin.intake.project.registered.
-func OnProjectRegistered(svc ledger.Service) bus.Handler {
+func OnProjectRegistered(svc ledger.Items) bus.Handler {
 	return func(ctx context.Context, d bus.Delivery) error {
 		var ev intakev1.ProjectRegistered
 		if err := event.Payload(d.Envelope, &ev); err != nil {
@@ -45,7 +45,7 @@ var RequestReceivedConsumer = bus.ConsumerSpec{
 }
 
 // OnRequestReceived applies tuijin.intake.request.received.
-func OnRequestReceived(svc ledger.Service) bus.Handler {
+func OnRequestReceived(svc ledger.Tasks) bus.Handler {
 	return func(ctx context.Context, d bus.Delivery) error {
 		var ev intakev1.RequestReceived
 		if err := event.Payload(d.Envelope, &ev); err != nil {
@@ -73,7 +73,7 @@ var MeetingDecidedConsumer = bus.ConsumerSpec{
 // OnMeetingDecided applies tuijin.meeting.decided; decisions on agenda
 // entries that are not ledger problems (overdue items, manual entries)
 // leave the ledger alone.
-func OnMeetingDecided(svc ledger.Service) bus.Handler {
+func OnMeetingDecided(svc ledger.Problems) bus.Handler {
 	return func(ctx context.Context, d bus.Delivery) error {
 		var ev meetingv1.MeetingDecided
 		if err := event.Payload(d.Envelope, &ev); err != nil {

@@ -55,7 +55,13 @@ type tasksResponse struct {
 
 // officerRoutes mounts officer assignment, officer tasks and the monthly
 // statistics.
-func officerRoutes(mux *http.ServeMux, svc ledger.Service, opts []kithttp.ServerOption, deptName func(string) string, officerName func(string) string) {
+// officerService is what the officer's and the leaders' routes use.
+type officerService interface {
+	ledger.Tasks
+	ledger.Reports
+}
+
+func officerRoutes(mux *http.ServeMux, svc officerService, opts []kithttp.ServerOption, deptName func(string) string, officerName func(string) string) {
 	mux.Handle("PUT /v1/projects/{code}/officer", kithttp.NewServer(
 		func(ctx context.Context, req any) (any, error) {
 			r := req.(officerRequest)

@@ -42,7 +42,7 @@ func decodeExport(o *org.Org) func(context.Context, *http.Request) (any, error) 
 
 type xlsxFile []byte
 
-func ledgerXLSX(ctx context.Context, svc ledger.Service, o *org.Org, f exportFilter) (xlsxFile, error) {
+func ledgerXLSX(ctx context.Context, svc ledger.Reports, o *org.Org, f exportFilter) (xlsxFile, error) {
 	ps, err := svc.Projects(ctx, ledger.ProjectFilter{WorkGroup: f.WorkGroup, Category: f.Category})
 	if err != nil {
 		return nil, err

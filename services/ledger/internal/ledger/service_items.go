@@ -1,0 +1,216 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/tuijin/tuijin/pkg/apperr"
+	"github.com/tuijin/tuijin/pkg/event"
+	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
+	"github.com/tuijin/tuijin/services/ledger/internal/catalog"
+)
+
+func (s *Service) OpenLedger(ctx context.Context, info ProjectInfo) error {
+	now := s.clock.Now().UTC()
+	p, assigned := Open(info, s.catalog, s.calendar, now)
+	msgs := make([]event.Message, 0, len(assigned))
+	for _, it := range assigned {
+		m, err := assignedEvent(ctx, p, it)
+		if err != nil {
+			return err
+		}
+		msgs = append(msgs, m)
+	}
+	if err := s.store.Create(ctx, p, msgs); err != nil {
+		if errors.Is(err, ErrDuplicate) {
+			// A redelivered registration: the ledger and its events exist.
+			return nil
+		}
+		return fmt.Errorf("open ledger %s: %w", info.Code, err)
+	}
+	for _, it := range assigned {
+		s.observer.Assigned(it.Department)
+	}
+	return nil
+}
+
+func assignedEvent(ctx context.Context, p Project, it Item) (event.Message, error) {
+	return event.Build(ctx, event.ForDepartment(event.TypeItemAssigned, it.Department), event.TypeItemAssigned,
+		Producer, event.Ref("item", it.ID), *it.AssignedAt, &ledgerv1.ItemAssigned{
+			ItemId: it.ID, ProjectCode: p.Code, ProjectName: p.Name, ItemType: it.Type, ItemName: it.Name,
+			Department: it.Department, PromisedDays: int32(it.PromisedDays), Immediate: it.Immediate,
+			GreenChannel: p.GreenChannel, AssignedAt: timestamppb.New(*it.AssignedAt), Officer: p.Officer,
+			NormalDays: int32(it.NormalDays),
+		})
+}
+
+func changedEvent(ctx context.Context, p Project, ch Change, req ActionRequest, now time.Time) (event.Message, error) {
+	it := ch.Item
+	ev := &ledgerv1.ItemChanged{
+		ItemId: it.ID, ProjectCode: p.Code, ItemType: it.Type, Department: it.Department,
+		FromStatus: string(ch.From), ToStatus: string(it.Status), Action: string(ch.Action),
+		Note: req.Note, Actor: req.Actor, ChangedAt: timestamppb.New(now),
+		GreenChannel: p.GreenChannel, Immediate: it.Immediate, PromisedDays: int32(it.PromisedDays),
+		ProjectName: p.Name, ItemName: it.Name, Officer: p.Officer, Version: p.Version,
+		AcceptedLate: ch.Action == ActAccept && it.AcceptedLate,
+	}
+	if it.Due != nil {
+		ev.Due = timestamppb.New(*it.Due)
+	}
+	if sup := it.Supplement; sup != nil {
+		ev.Mode = catalog.ModeRongque
+		ev.SupplementDue = timestamppb.New(sup.Due)
+		ev.MissingMaterials = sup.Materials
+	}
+	if c := it.Commitment; c != nil {
+		ev.Mode = catalog.ModeGaozhi
+		ev.CheckDue = timestamppb.New(c.CheckDue)
+		ev.CheckResult = c.CheckResult
+	}
+	return event.Build(ctx, event.ForDepartment(event.TypeItemChanged, it.Department), event.TypeItemChanged,
+		Producer, event.Ref("item", it.ID), now, ev)
+}
+
+func (s *Service) Project(ctx context.Context, code string) (Project, error) {
+	p, err := s.store.Project(ctx, code)
+	if errors.Is(err, ErrNotFound) {
+		return Project{}, apperr.NotFound("project_not_found", "no ledger for project "+code)
+	}
+	return p, err
+}
+
+func (s *Service) Queue(ctx context.Context, q QueueQuery) (QueuePage, error) {
+	department := strings.TrimSpace(q.Department)
+	if department != "" && !s.departments(department) {
+		return QueuePage{}, apperr.Invalid("department", "unknown_department", "no department "+department)
+	}
+	st := Status(strings.TrimSpace(q.Status))
+	if st != "" && !st.Valid() {
+		return QueuePage{}, apperr.Invalid("status", "invalid_status", "unknown status "+q.Status)
+	}
+	switch q.Sort {
+	case "", SortAssigned, SortDue:
+	default:
+		return QueuePage{}, apperr.Invalid("sort", "invalid_sort", "sort is assigned or due")
+	}
+	if q.Limit == 0 {
+		q.Limit = DefaultLimit
+	}
+	if q.Limit < 1 || q.Limit > MaxLimit {
+		return QueuePage{}, apperr.Invalid("limit", "invalid_limit", fmt.Sprintf("limit must be 1-%d", MaxLimit))
+	}
+	if q.Offset < 0 {
+		return QueuePage{}, apperr.Invalid("offset", "invalid_offset", "offset must not be negative")
+	}
+	items, err := s.store.Queue(ctx, department, st)
+	if err != nil {
+		return QueuePage{}, err
+	}
+	SortQueue(items, q.Sort)
+	page := QueuePage{Total: len(items), Items: []QueueItem{}}
+	if q.Offset < len(items) {
+		page.Items = items[q.Offset:min(len(items), q.Offset+q.Limit)]
+	}
+	return page, nil
+}
+
+// SortQueue orders a work queue: green-channel (绿色通道) items first, then
+// by due date or by assignment time; items without one last.
+func SortQueue(q []QueueItem, by string) {
+	key := func(it QueueItem) *time.Time {
+		if by == SortDue {
+			return it.Due
+		}
+		return it.AssignedAt
+	}
+	sort.SliceStable(q, func(i, j int) bool {
+		if q[i].GreenChannel != q[j].GreenChannel {
+			return q[i].GreenChannel
+		}
+		ai, aj := key(q[i]), key(q[j])
+		switch {
+		case ai == nil || aj == nil:
+			return ai != nil && aj == nil
+		case !ai.Equal(*aj):
+			return ai.Before(*aj)
+		}
+		return q[i].ID < q[j].ID
+	})
+}
+
+// load reads the ledger a request based on version is about (0: none).
+func (s *Service) load(ctx context.Context, code string, version int64, missingCode, missing string) (Project, error) {
+	p, err := s.store.ProjectAt(ctx, code, version)
+	if errors.Is(err, ErrNotFound) {
+		return Project{}, apperr.NotFound(missingCode, missing)
+	}
+	return p, err
+}
+
+// save writes p based on version base, mapping a lost race to the same
+// stale_version conflict a stale request gets.
+func (s *Service) save(ctx context.Context, p Project, base int64, msgs []event.Message) error {
+	err := s.store.Update(ctx, p, base, msgs)
+	switch {
+	case errors.Is(err, ErrVersionConflict):
+		return conflict(ErrStale, "stale_version",
+			fmt.Sprintf("the ledger changed since version %d while saving: reload it and decide again", base))
+	case errors.Is(err, ErrNotFound):
+		return apperr.NotFound("project_not_found", "no ledger for project "+p.Code)
+	case err != nil:
+		return fmt.Errorf("save ledger %s: %w", p.Code, err)
+	}
+	return nil
+}
+
+func (s *Service) Act(ctx context.Context, itemID string, req ActionRequest) (ActionResult, error) {
+	if err := req.Validate(); err != nil {
+		return ActionResult{}, err
+	}
+	code, _, ok := SplitItemID(itemID)
+	if !ok {
+		return ActionResult{}, apperr.NotFound("item_not_found", "no item "+itemID)
+	}
+	p, err := s.load(ctx, code, req.Version, "item_not_found", "no item "+itemID)
+	if err != nil {
+		return ActionResult{}, err
+	}
+	base := p.Version
+	now := s.clock.Now().UTC()
+	ch, err := p.Apply(itemID, req, s.calendar, now)
+	if err != nil {
+		return ActionResult{}, err
+	}
+	msgs := make([]event.Message, 0, 1+len(ch.Assigned))
+	m, err := changedEvent(ctx, p, ch, req, now)
+	if err != nil {
+		return ActionResult{}, err
+	}
+	msgs = append(msgs, m)
+	for _, it := range ch.Assigned {
+		m, err := assignedEvent(ctx, p, it)
+		if err != nil {
+			return ActionResult{}, err
+		}
+		msgs = append(msgs, m)
+	}
+	if err := s.save(ctx, p, base, msgs); err != nil {
+		return ActionResult{}, err
+	}
+	for _, it := range ch.Assigned {
+		s.observer.Assigned(it.Department)
+	}
+	if ch.Completed {
+		s.observer.Completed(ch.Item.Department, ch.Item.Status, ch.HandlingDays)
+	}
+	if ch.Assigned == nil {
+		ch.Assigned = []Item{}
+	}
+	return ActionResult{Item: ch.Item, Version: p.Version, Assigned: ch.Assigned}, nil
+}
