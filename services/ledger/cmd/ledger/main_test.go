@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -9,13 +8,11 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/xuri/excelize/v2"
 	"go.opentelemetry.io/otel/trace/noop"
@@ -25,7 +22,6 @@ import (
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/event"
 	intakev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/intake/v1"
-	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
 	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/ledger/internal/ledger"
 )
@@ -38,19 +34,6 @@ func start(t *testing.T, clk *clock.Manual, args ...string) string {
 
 type errorBody struct {
 	Error struct{ Code, Message, Field string } `json:"error"`
-}
-
-func getJSON(t testing.TB, url string, into any) int {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if into != nil {
-		_ = json.NewDecoder(resp.Body).Decode(into)
-	}
-	return resp.StatusCode
 }
 
 // client is a department's system acting on the ledger: it reads the
@@ -338,105 +321,4 @@ func TestProjectThroughAllItems(t *testing.T) {
 			t.Fatalf("department sheet has %d rows, %v; want a header and the 7 departments with items", len(rows), err)
 		}
 	})
-}
-
-func send(t *testing.T, method, url string, body any, into any) int {
-	t.Helper()
-	b, _ := json.Marshal(body)
-	req, err := http.NewRequest(method, url, bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if into != nil {
-		_ = json.NewDecoder(resp.Body).Decode(into)
-	}
-	return resp.StatusCode
-}
-
-func readLedgerEvents(t *testing.T, js jetstream.JetStream) ([]*ledgerv1.ItemAssigned, []*ledgerv1.ItemChanged) {
-	t.Helper()
-	ctx := context.Background()
-	s, err := js.Stream(ctx, bus.EventsStream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var assigned []*ledgerv1.ItemAssigned
-	var changed []*ledgerv1.ItemChanged
-	for seq := info.State.FirstSeq; seq <= info.State.LastSeq; seq++ {
-		m, err := s.GetMsg(ctx, seq)
-		if err != nil {
-			t.Fatal(err)
-		}
-		env, err := event.Decode(m.Data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		switch {
-		case strings.HasPrefix(m.Subject, event.TypeItemAssigned+"."):
-			var a ledgerv1.ItemAssigned
-			if err := event.Payload(env, &a); err != nil {
-				t.Fatal(err)
-			}
-			if m.Subject != event.ForDepartment(event.TypeItemAssigned, a.GetDepartment()) {
-				t.Errorf("item.assigned of %s on %s", a.GetDepartment(), m.Subject)
-			}
-			assigned = append(assigned, &a)
-		case strings.HasPrefix(m.Subject, event.TypeItemChanged+"."):
-			var c ledgerv1.ItemChanged
-			if err := event.Payload(env, &c); err != nil {
-				t.Fatal(err)
-			}
-			if m.Subject != event.ForDepartment(event.TypeItemChanged, c.GetDepartment()) {
-				t.Errorf("item.changed of %s on %s", c.GetDepartment(), m.Subject)
-			}
-			changed = append(changed, &c)
-		}
-	}
-	return assigned, changed
-}
-
-func scrape(t *testing.T, base string) map[string]float64 {
-	t.Helper()
-	resp, err := http.Get(base + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out := map[string]float64{}
-	sc := bufio.NewScanner(resp.Body)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "#") {
-			continue
-		}
-		i := strings.LastIndexByte(line, ' ')
-		if i < 0 {
-			continue
-		}
-		v, err := strconv.ParseFloat(line[i+1:], 64)
-		if err == nil {
-			out[line[:i]] = v
-		}
-	}
-	return out
-}
-
-func sumOf(m map[string]float64, prefix string) float64 {
-	s := 0.0
-	for k, v := range m {
-		if strings.HasPrefix(k, prefix) {
-			s += v
-		}
-	}
-	return s
 }
