@@ -3,6 +3,7 @@ package meeting
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -120,7 +121,7 @@ func ApplyActionChange(m *Meeting, c ActionChange, now time.Time) (int, error) {
 	a := *m.Minutes.Decisions[idx].Action
 	from := a.State()
 	tr := actionTransitions[c.Change]
-	if !oneOf(from, tr.from) {
+	if !slices.Contains(tr.from, from) {
 		return 0, apperr.Conflict("illegal_transition", fmt.Sprintf("cannot %s action item %s: it is %s; %s is allowed from %s",
 			c.Change, a.ID, from, c.Change, strings.Join(tr.from, " or ")))
 	}

@@ -5,6 +5,7 @@ package meeting
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -105,7 +106,7 @@ func (d Draft) Validate(o *org.Org) (Meeting, error) {
 		Kind: strings.TrimSpace(d.Kind), Title: strings.TrimSpace(d.Title), Location: strings.TrimSpace(d.Location),
 		WorkGroup: strings.TrimSpace(d.WorkGroup), ProjectCode: strings.TrimSpace(d.ProjectCode),
 	}
-	if !oneOf(m.Kind, Kinds) {
+	if !slices.Contains(Kinds, m.Kind) {
 		return Meeting{}, apperr.Invalid("kind", "invalid_kind", "kind must be one of "+strings.Join(Kinds, ", "))
 	}
 	if err := requireText("title", m.Title, 100); err != nil {
@@ -226,15 +227,6 @@ func requireText(field, v string, max int) error {
 	return nil
 }
 
-func oneOf(v string, set []string) bool {
-	for _, s := range set {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 // CandidateStatuses lists every status of an agenda candidate.
 var CandidateStatuses = []string{CandidateOpen, CandidateScheduled, CandidateDecided, CandidateClosed}
 
@@ -247,7 +239,7 @@ type CandidateQuery struct {
 // ParseCandidateQuery reads a candidate query from its text form.
 func ParseCandidateQuery(status, limit string) (CandidateQuery, error) {
 	q := CandidateQuery{Status: strings.TrimSpace(status), Limit: DefaultLimit}
-	if q.Status != "" && !oneOf(q.Status, CandidateStatuses) {
+	if q.Status != "" && !slices.Contains(CandidateStatuses, q.Status) {
 		return CandidateQuery{}, apperr.Invalid("status", "invalid_status", "status must be one of "+strings.Join(CandidateStatuses, ", "))
 	}
 	if limit != "" {

@@ -2,6 +2,7 @@ package meeting
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -105,7 +106,7 @@ func ValidateMinutes(o *org.Org, m Meeting, summary string, drafts []DecisionDra
 			return Minutes{}, apperr.Invalid(field+".agenda_entry_id", "unknown_entry", fmt.Sprintf("no agenda entry %q on this meeting", id))
 		case decided[id]:
 			return Minutes{}, apperr.Invalid(field+".agenda_entry_id", "duplicate_decision", fmt.Sprintf("agenda entry %q is decided twice", id))
-		case !oneOf(d.Outcome, Outcomes):
+		case !slices.Contains(Outcomes, d.Outcome):
 			return Minutes{}, apperr.Invalid(field+".outcome", "invalid_outcome", "outcome must be one of "+strings.Join(Outcomes, ", "))
 		}
 		decided[id] = true

@@ -4,6 +4,7 @@ package intake
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -99,10 +100,10 @@ func (p Project) Validate() error {
 	if err := requireText("name", p.Name, 200); err != nil {
 		return err
 	}
-	if !oneOf(p.Category, Categories) {
+	if !slices.Contains(Categories, p.Category) {
 		return apperr.Invalid("category", "invalid_category", "category must be one of "+strings.Join(Categories, ", "))
 	}
-	if !oneOf(p.Level, Levels) {
+	if !slices.Contains(Levels, p.Level) {
 		return apperr.Invalid("level", "invalid_level", "level must be one of "+strings.Join(Levels, ", "))
 	}
 	if err := requireText("owner_organisation", p.OwnerOrganisation, 200); err != nil {
@@ -120,7 +121,7 @@ func (p Project) Validate() error {
 	if p.InvestmentWan <= 0 || p.InvestmentWan > 1e9 {
 		return apperr.Invalid("investment_wan", "invalid_investment", "investment_wan must be a positive amount in 万元")
 	}
-	if !oneOf(p.Stage, Stages) {
+	if !slices.Contains(Stages, p.Stage) {
 		return apperr.Invalid("stage", "invalid_stage", "stage must be one of "+strings.Join(Stages, ", "))
 	}
 	return nil
@@ -134,13 +135,4 @@ func requireText(field, v string, max int) error {
 		return apperr.Invalid(field, "too_long", field+" is too long")
 	}
 	return nil
-}
-
-func oneOf(v string, set []string) bool {
-	for _, s := range set {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

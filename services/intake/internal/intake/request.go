@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,7 +51,7 @@ func (r Request) Validate() error {
 	if !CodeRE.MatchString(r.ProjectCode) {
 		return apperr.Invalid("project_code", "invalid_code", "project_code must look like 2024-370481-04-01-123456")
 	}
-	if !oneOf(r.Kind, RequestKinds) {
+	if !slices.Contains(RequestKinds, r.Kind) {
 		return apperr.Invalid("kind", "invalid_kind", "kind must be one of "+strings.Join(RequestKinds, ", "))
 	}
 	if err := requireText("title", r.Title, 100); err != nil {

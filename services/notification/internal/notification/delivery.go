@@ -1,6 +1,7 @@
 package notification
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -132,23 +133,14 @@ func (q DeliveryQuery) Check() (DeliveryQuery, error) {
 	if len(q.EventID) > 64 {
 		return DeliveryQuery{}, apperr.Invalid("event", "invalid_event", "event must be an event id")
 	}
-	if q.Status != "" && !oneOf(q.Status, Statuses) {
+	if q.Status != "" && !slices.Contains(Statuses, q.Status) {
 		return DeliveryQuery{}, apperr.Invalid("status", "invalid_status", "status must be one of "+strings.Join(Statuses, ", "))
 	}
-	if q.Channel != "" && !oneOf(q.Channel, Channels) {
+	if q.Channel != "" && !slices.Contains(Channels, q.Channel) {
 		return DeliveryQuery{}, apperr.Invalid("channel", "invalid_channel", "channel must be one of "+strings.Join(Channels, ", "))
 	}
 	if q.Limit < 1 || q.Limit > MaxDeliveryLimit {
 		return DeliveryQuery{}, LimitError(MaxDeliveryLimit)
 	}
 	return q, nil
-}
-
-func oneOf(v string, set []string) bool {
-	for _, s := range set {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -53,7 +53,7 @@ func (p Preferences) Validate() error {
 	}
 	seen := map[string]bool{}
 	for _, c := range p.Channels {
-		if !oneOf(c, Channels) {
+		if !slices.Contains(Channels, c) {
 			return apperr.Invalid("channels", "invalid_channel", fmt.Sprintf("unknown channel %q; use %s", c, strings.Join(Channels, ", ")))
 		}
 		if seen[c] {
