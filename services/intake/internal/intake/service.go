@@ -36,6 +36,11 @@ type Store interface {
 	// id exists already.
 	CreateRequest(ctx context.Context, r Request, events []event.Message) (Request, error)
 	Request(ctx context.Context, id string) (Request, error)
+	// Project reads one project, or ErrNotFound.
+	Project(ctx context.Context, code string) (Project, error)
+	// Projects returns a page of the projects matching q, by code, and how
+	// many match in all.
+	Projects(ctx context.Context, q ProjectQuery) ([]Project, int, error)
 }
 
 // Service is the front door's use cases.
@@ -51,6 +56,10 @@ type Service interface {
 	// returns the first result and replayed = true.
 	SubmitRequest(ctx context.Context, r Request, idempotencyKey string) (res Request, replayed bool, err error)
 	GetRequest(ctx context.Context, id string) (Request, error)
+	// GetProject returns a registered project.
+	GetProject(ctx context.Context, code string) (Project, error)
+	// ListProjects returns a page of the registered projects.
+	ListProjects(ctx context.Context, q ProjectQuery) (ProjectPage, error)
 }
 
 type service struct {

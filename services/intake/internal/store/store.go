@@ -36,6 +36,11 @@ func (s *Store) UseRelay(r *outbox.Relay) { s.relay = r }
 
 // EnsureIndexes declares the indexes production MongoDB uses.
 func (s *Store) EnsureIndexes(ctx context.Context) error {
+	if err := mongox.EnsureIndexes(ctx, s.projects,
+		mongo.IndexModel{Keys: bson.D{{Key: "owner_organisation", Value: 1}, {Key: "_id", Value: 1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "work_group", Value: 1}, {Key: "stage", Value: 1}, {Key: "_id", Value: 1}}}); err != nil {
+		return err
+	}
 	return mongox.EnsureIndexes(ctx, s.requests,
 		mongo.IndexModel{Keys: bson.D{{Key: "project_code", Value: 1}, {Key: "received_at", Value: -1}}})
 }
@@ -123,6 +128,41 @@ func (s *Store) CreateProject(ctx context.Context, p intake.Project, msgs []even
 	}
 	s.relay.FlushOrDefer(ctx, s.projects, p.Code, out)
 	return p, nil
+}
+
+// Project reads one project by code.
+func (s *Store) Project(ctx context.Context, code string) (intake.Project, error) {
+	var d projectDoc
+	err := s.projects.FindOne(ctx, bson.D{{Key: "_id", Value: code}},
+		options.FindOne().SetProjection(bson.D{{Key: "outbox", Value: 0}})).Decode(&d)
+	switch {
+	case mongox.IsNotFound(err):
+		return intake.Project{}, fmt.Errorf("project %s: %w", code, intake.ErrNotFound)
+	case err != nil:
+		return intake.Project{}, fmt.Errorf("find project %s: %w", code, err)
+	}
+	return toDomainProject(d), nil
+}
+
+// Projects reads a page of the projects matching q, by code, and counts
+// all that match. A list, not a hot path: FerretDB scans.
+func (s *Store) Projects(ctx context.Context, q intake.ProjectQuery) ([]intake.Project, int, error) {
+	filter := bson.D{}
+	for _, f := range []struct{ key, value string }{
+		{"owner_organisation", q.Owner}, {"stage", q.Stage}, {"work_group", q.WorkGroup},
+	} {
+		if f.value != "" {
+			filter = append(filter, bson.E{Key: f.key, Value: f.value})
+		}
+	}
+	total, err := s.projects.CountDocuments(ctx, filter)
+	if err != nil {
+		return nil, 0, fmt.Errorf("count projects: %w", err)
+	}
+	ps, err := mongox.FindAll(ctx, s.projects, filter, toDomainProject, options.Find().
+		SetProjection(bson.D{{Key: "outbox", Value: 0}}).SetSort(bson.D{{Key: "_id", Value: 1}}).
+		SetSkip(int64(q.Offset)).SetLimit(int64(q.Limit)))
+	return ps, int(total), err
 }
 
 // ProjectExists reports whether code is registered (a lookup by _id).

@@ -14,6 +14,8 @@ type Endpoints struct {
 	ImportProjects  endpoint.Endpoint
 	SubmitRequest   endpoint.Endpoint
 	GetRequest      endpoint.Endpoint
+	GetProject      endpoint.Endpoint
+	ListProjects    endpoint.Endpoint
 }
 
 // MakeEndpoints binds the endpoints to svc.
@@ -23,6 +25,8 @@ func MakeEndpoints(svc intake.Service) Endpoints {
 		ImportProjects:  makeImportProjectsEndpoint(svc),
 		SubmitRequest:   makeSubmitRequestEndpoint(svc),
 		GetRequest:      makeGetRequestEndpoint(svc),
+		GetProject:      makeGetProjectEndpoint(svc),
+		ListProjects:    makeListProjectsEndpoint(svc),
 	}
 }
 
@@ -67,5 +71,19 @@ func makeSubmitRequestEndpoint(svc intake.Service) endpoint.Endpoint {
 func makeGetRequestEndpoint(svc intake.Service) endpoint.Endpoint {
 	return func(ctx context.Context, req any) (any, error) {
 		return svc.GetRequest(ctx, req.(getRequestRequest).ID)
+	}
+}
+
+type getProjectRequest struct{ Code string }
+
+func makeGetProjectEndpoint(svc intake.Service) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		return svc.GetProject(ctx, req.(getProjectRequest).Code)
+	}
+}
+
+func makeListProjectsEndpoint(svc intake.Service) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		return svc.ListProjects(ctx, req.(intake.ProjectQuery))
 	}
 }

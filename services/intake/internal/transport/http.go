@@ -5,9 +5,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	kithttp "github.com/go-kit/kit/transport/http"
 
+	"github.com/tuijin/tuijin/pkg/apperr"
 	"github.com/tuijin/tuijin/pkg/httpx"
 	"github.com/tuijin/tuijin/services/intake/internal/intake"
 )
@@ -49,6 +51,8 @@ func Routes(mux *http.ServeMux, svc intake.Service, log *slog.Logger) {
 	mux.Handle("POST /v1/projects:import", kithttp.NewServer(e.ImportProjects, decodeImport, httpx.EncodeJSON, opts...))
 	mux.Handle("POST /v1/requests", kithttp.NewServer(e.SubmitRequest, decodeSubmitRequest, encodeSubmitResponse, opts...))
 	mux.Handle("GET /v1/requests/{id}", kithttp.NewServer(e.GetRequest, decodeGetRequest, httpx.EncodeJSON, opts...))
+	mux.Handle("GET /v1/projects", kithttp.NewServer(e.ListProjects, decodeListProjects, httpx.EncodeJSON, opts...))
+	mux.Handle("GET /v1/projects/{code}", kithttp.NewServer(e.GetProject, decodeGetProject, httpx.EncodeJSON, opts...))
 }
 
 func decodeRegisterProject(_ context.Context, r *http.Request) (any, error) {
@@ -104,4 +108,29 @@ func encodeSubmitResponse(_ context.Context, w http.ResponseWriter, resp any) er
 
 func decodeGetRequest(_ context.Context, r *http.Request) (any, error) {
 	return getRequestRequest{ID: r.PathValue("id")}, nil
+}
+
+func decodeGetProject(_ context.Context, r *http.Request) (any, error) {
+	return getProjectRequest{Code: r.PathValue("code")}, nil
+}
+
+// decodeListProjects reads ?owner=&stage=&work_group=&limit=&offset=; an
+// absent limit is the default page.
+func decodeListProjects(_ context.Context, r *http.Request) (any, error) {
+	v := r.URL.Query()
+	q := intake.ProjectQuery{Owner: v.Get("owner"), Stage: v.Get("stage"), WorkGroup: v.Get("work_group"),
+		Limit: intake.DefaultProjectLimit}
+	for _, p := range []struct {
+		name string
+		dst  *int
+	}{{"limit", &q.Limit}, {"offset", &q.Offset}} {
+		if s := v.Get(p.name); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				return nil, apperr.Invalid(p.name, "invalid_"+p.name, p.name+" must be a whole number")
+			}
+			*p.dst = n
+		}
+	}
+	return q, nil
 }

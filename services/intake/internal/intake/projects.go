@@ -1,0 +1,85 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tuijin/tuijin/pkg/apperr"
+)
+
+// Limits of a page of projects.
+const (
+	DefaultProjectLimit = 50
+	MaxProjectLimit     = 200
+)
+
+// ProjectQuery selects registered projects: by the owner organisation, the
+// stage and the work group (each optional, exact), a page at Offset.
+type ProjectQuery struct {
+	Owner     string
+	Stage     string
+	WorkGroup string
+	Limit     int
+	Offset    int
+}
+
+// ProjectPage is a page of projects and how many match in all.
+type ProjectPage struct {
+	Total int       `json:"total"`
+	Items []Project `json:"items"`
+}
+
+// Check trims q and checks its stage and page.
+func (q ProjectQuery) Check() (ProjectQuery, error) {
+	q.Owner, q.Stage, q.WorkGroup = strings.TrimSpace(q.Owner), strings.TrimSpace(q.Stage), strings.TrimSpace(q.WorkGroup)
+	if code, ok := StageNames[q.Stage]; ok {
+		q.Stage = code
+	}
+	switch {
+	case q.Stage != "" && !slices.Contains(Stages, q.Stage):
+		return ProjectQuery{}, apperr.Invalid("stage", "invalid_stage", "stage must be one of "+strings.Join(Stages, ", "))
+	case q.Limit < 1 || q.Limit > MaxProjectLimit:
+		return ProjectQuery{}, apperr.Invalid("limit", "invalid_limit",
+			"limit must be a whole number from 1 to "+strconv.Itoa(MaxProjectLimit))
+	case q.Offset < 0:
+		return ProjectQuery{}, apperr.Invalid("offset", "invalid_offset", "offset must be 0 or more")
+	}
+	return q, nil
+}
+
+func (s *service) GetProject(ctx context.Context, code string) (Project, error) {
+	p, err := s.store.Project(ctx, strings.TrimSpace(code))
+	if errors.Is(err, ErrNotFound) {
+		return Project{}, apperr.NotFound("project_not_found", "no key project "+code+" is registered")
+	}
+	if err != nil {
+		return Project{}, fmt.Errorf("project %s: %w", code, err)
+	}
+	return p, nil
+}
+
+func (s *service) ListProjects(ctx context.Context, q ProjectQuery) (ProjectPage, error) {
+	q, err := q.Check()
+	if err != nil {
+		return ProjectPage{}, err
+	}
+	if q.WorkGroup != "" {
+		p := Project{WorkGroup: q.WorkGroup}
+		if err := s.ref.Resolve(&p); err != nil {
+			return ProjectPage{}, err
+		}
+		q.WorkGroup = p.WorkGroup
+	}
+	items, total, err := s.store.Projects(ctx, q)
+	if err != nil {
+		return ProjectPage{}, fmt.Errorf("list projects: %w", err)
+	}
+	if items == nil {
+		items = []Project{}
+	}
+	return ProjectPage{Total: total, Items: items}, nil
+}
