@@ -21,6 +21,7 @@ const (
 	TypeRequestReceived   = "tuijin.intake.request.received"
 	TypeItemAssigned      = "tuijin.ledger.item.assigned"
 	TypeItemChanged       = "tuijin.ledger.item.changed"
+	TypeProjectChanged    = "tuijin.ledger.project.changed"
 	TypeProblemRaised     = "tuijin.ledger.problem.raised"
 	TypeProblemChanged    = "tuijin.ledger.problem.changed"
 	TypeDeadlineWarning   = "tuijin.deadline.warning"
@@ -30,6 +31,7 @@ const (
 	TypeMeetingDecided    = "tuijin.meeting.decided"
 	TypeActionCreated     = "tuijin.meeting.action.created"
 	TypeActionChanged     = "tuijin.meeting.action.changed"
+	TypeTaskChanged       = "tuijin.ledger.task.changed"
 )
 
 // ForDepartment is the subject of a department-routed event type,

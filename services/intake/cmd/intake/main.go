@@ -37,7 +37,8 @@ func setup(cfg *config) platform.Setup {
 			return err
 		}
 		st.UseRelay(app.Outbox(st.Collections()...))
-		transport.Routes(app.HTTP.Mux, intake.NewService(st, intake.NewReference(o), app.Clock), app.Log)
-		return nil
+		svc := intake.NewService(st, intake.NewReference(o), app.Clock)
+		transport.Routes(app.HTTP.Mux, svc, app.Log)
+		return app.Consume(ctx, transport.TaskChangedConsumer, transport.OnTaskChanged(svc))
 	}
 }

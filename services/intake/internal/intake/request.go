@@ -22,6 +22,11 @@ type Request struct {
 	Phone       string    `json:"phone,omitempty"`
 	Status      string    `json:"status"`
 	ReceivedAt  time.Time `json:"received_at"`
+	// Steps are what the officer did with it, oldest first, as the ledger
+	// reported them: 承接, 办理, 办结, 回访.
+	Steps []RequestStep `json:"steps"`
+	// Satisfaction is the owner's rating (1–5) at the follow-up visit.
+	Satisfaction int `json:"satisfaction,omitempty"`
 	// Fingerprint identifies the content, to tell a retry from a reuse of
 	// the same Idempotency-Key for something else.
 	Fingerprint string `json:"-"`

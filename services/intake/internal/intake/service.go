@@ -36,6 +36,10 @@ type Store interface {
 	// id exists already.
 	CreateRequest(ctx context.Context, r Request, events []event.Message) (Request, error)
 	Request(ctx context.Context, id string) (Request, error)
+	// AdvanceRequest records step on request id and moves it to the step's
+	// status if that is later than its own (nothing otherwise), with the
+	// owner's satisfaction when given; ErrNotFound if there is none.
+	AdvanceRequest(ctx context.Context, id string, step RequestStep, satisfaction int) error
 	// Project reads one project, or ErrNotFound.
 	Project(ctx context.Context, code string) (Project, error)
 	// Projects returns a page of the projects matching q, by code, and how
@@ -56,6 +60,9 @@ type Service interface {
 	// returns the first result and replayed = true.
 	SubmitRequest(ctx context.Context, r Request, idempotencyKey string) (res Request, replayed bool, err error)
 	GetRequest(ctx context.Context, id string) (Request, error)
+	// FollowTask takes a step of the officer's task for a request from the
+	// ledger: the owner then reads it on GET /v1/requests/{id}.
+	FollowTask(ctx context.Context, st TaskStep) error
 	// GetProject returns a registered project.
 	GetProject(ctx context.Context, code string) (Project, error)
 	// ListProjects returns a page of the registered projects.
@@ -136,7 +143,7 @@ func (s *service) SubmitRequest(ctx context.Context, r Request, key string) (Req
 	} else {
 		r.ID = uuid.NewString()
 	}
-	r.Status = StatusReceived
+	r.Status, r.Steps = StatusReceived, []RequestStep{}
 	// Millisecond precision is what the store keeps, so the first answer
 	// and every idempotent replay show the same instant.
 	r.ReceivedAt = s.clock.Now().UTC().Truncate(time.Millisecond)

@@ -64,17 +64,27 @@ type projectDoc struct {
 }
 
 type requestDoc struct {
-	ID          string         `bson:"_id"`
-	ProjectCode string         `bson:"project_code"`
-	Kind        string         `bson:"kind"`
-	Title       string         `bson:"title"`
-	Description string         `bson:"description,omitempty"`
-	Contact     string         `bson:"contact"`
-	Phone       string         `bson:"phone,omitempty"`
-	Status      string         `bson:"status"`
-	ReceivedAt  time.Time      `bson:"received_at"`
-	Fingerprint string         `bson:"fingerprint"`
-	Outbox      []outbox.Entry `bson:"outbox"`
+	ID          string    `bson:"_id"`
+	ProjectCode string    `bson:"project_code"`
+	Kind        string    `bson:"kind"`
+	Title       string    `bson:"title"`
+	Description string    `bson:"description,omitempty"`
+	Contact     string    `bson:"contact"`
+	Phone       string    `bson:"phone,omitempty"`
+	Status      string    `bson:"status"`
+	ReceivedAt  time.Time `bson:"received_at"`
+	Fingerprint string    `bson:"fingerprint"`
+	Steps       []stepDoc `bson:"steps,omitempty"`
+	// Satisfaction is the owner's rating at the follow-up visit.
+	Satisfaction int            `bson:"satisfaction,omitempty"`
+	Outbox       []outbox.Entry `bson:"outbox"`
+}
+
+type stepDoc struct {
+	At     time.Time `bson:"at"`
+	Status string    `bson:"status"`
+	Actor  string    `bson:"actor,omitempty"`
+	Note   string    `bson:"note,omitempty"`
 }
 
 func toDBProject(p intake.Project, out []outbox.Entry) projectDoc {
@@ -107,8 +117,16 @@ func toDomainRequest(d requestDoc) intake.Request {
 	return intake.Request{
 		ID: d.ID, ProjectCode: d.ProjectCode, Kind: d.Kind, Title: d.Title, Description: d.Description,
 		Contact: d.Contact, Phone: d.Phone, Status: d.Status, ReceivedAt: d.ReceivedAt.UTC(),
-		Fingerprint: d.Fingerprint,
+		Fingerprint: d.Fingerprint, Steps: toDomainSteps(d.Steps), Satisfaction: d.Satisfaction,
 	}
+}
+
+func toDomainSteps(ds []stepDoc) []intake.RequestStep {
+	out := make([]intake.RequestStep, len(ds))
+	for i, d := range ds {
+		out[i] = intake.RequestStep{At: d.At.UTC(), Status: d.Status, Name: intake.StatusNames[d.Status], Actor: d.Actor, Note: d.Note}
+	}
+	return out
 }
 
 // CreateProject inserts the project with its events; on a duplicate code
@@ -163,6 +181,38 @@ func (s *Store) Projects(ctx context.Context, q intake.ProjectQuery) ([]intake.P
 		SetProjection(bson.D{{Key: "outbox", Value: 0}}).SetSort(bson.D{{Key: "_id", Value: 1}}).
 		SetSkip(int64(q.Offset)).SetLimit(int64(q.Limit)))
 	return ps, int(total), err
+}
+
+// AdvanceRequest moves request id on to step's status when that is later
+// than the stored one. The request has one writer of its steps (the
+// task-changed consumer); a step that arrives again or late is dropped by
+// the status check, and the update is filtered on the status it read.
+func (s *Store) AdvanceRequest(ctx context.Context, id string, step intake.RequestStep, satisfaction int) error {
+	var d struct {
+		Status string `bson:"status"`
+	}
+	err := s.requests.FindOne(ctx, bson.D{{Key: "_id", Value: id}},
+		options.FindOne().SetProjection(bson.D{{Key: "status", Value: 1}})).Decode(&d)
+	switch {
+	case mongox.IsNotFound(err):
+		return fmt.Errorf("request %s: %w", id, intake.ErrNotFound)
+	case err != nil:
+		return fmt.Errorf("find request %s: %w", id, err)
+	case !intake.Later(step.Status, d.Status):
+		return nil
+	}
+	set := bson.D{{Key: "status", Value: step.Status}}
+	if satisfaction > 0 {
+		set = append(set, bson.E{Key: "satisfaction", Value: satisfaction})
+	}
+	_, err = s.requests.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "status", Value: d.Status}}, bson.D{
+		{Key: "$set", Value: set},
+		{Key: "$push", Value: bson.D{{Key: "steps", Value: stepDoc{At: step.At, Status: step.Status, Actor: step.Actor, Note: step.Note}}}},
+	})
+	if err != nil {
+		return fmt.Errorf("advance request %s: %w", id, err)
+	}
+	return nil
 }
 
 // ProjectExists reports whether code is registered (a lookup by _id).

@@ -7,7 +7,11 @@ import (
 	"slices"
 	"sort"
 
+	"google.golang.org/protobuf/types/known/timestamppb"
+
 	"github.com/tuijin/tuijin/pkg/apperr"
+	"github.com/tuijin/tuijin/pkg/event"
+	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
 )
 
 func (s *Service) AssignOfficer(ctx context.Context, code string, a OfficerAssignment) (OfficerResult, error) {
@@ -49,11 +53,25 @@ func (s *Service) ActOnTask(ctx context.Context, code, id string, a TaskAction) 
 		return TaskResult{}, err
 	}
 	base := p.Version
-	t, err := p.ApplyTask(id, a, s.catalog, s.clock.Now().UTC())
+	var from TaskStatus
+	if i := slices.IndexFunc(p.Tasks, func(t Task) bool { return t.ID == id }); i >= 0 {
+		from = p.Tasks[i].Status
+	}
+	now := s.clock.Now().UTC()
+	t, err := p.ApplyTask(id, a, s.catalog, now)
 	if err != nil {
 		return TaskResult{}, err
 	}
-	if err := s.save(ctx, p, base, nil); err != nil {
+	// The owner follows the request through intake, which learns its steps
+	// from this event.
+	msg, err := event.Build(ctx, event.TypeTaskChanged, event.TypeTaskChanged, Producer, event.Ref("task", t.ID), now,
+		&ledgerv1.TaskChanged{TaskId: t.ID, ProjectCode: p.Code, Officer: t.Officer, FromStatus: string(from),
+			ToStatus: string(t.Status), Action: a.Action, Note: a.Note, Actor: a.Actor,
+			ChangedAt: timestamppb.New(now), Satisfaction: int32(a.Satisfaction)})
+	if err != nil {
+		return TaskResult{}, err
+	}
+	if err := s.save(ctx, p, base, []event.Message{msg}); err != nil {
 		return TaskResult{}, err
 	}
 	return TaskResult{Task: t, Version: p.Version}, nil
@@ -80,19 +98,4 @@ func (s *Service) Tasks(ctx context.Context, officer, status string) ([]TaskView
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Due.Before(out[j].Due) })
 	return out, nil
-}
-
-func (s *Service) UpdateProgress(ctx context.Context, code string, u ProgressUpdate) (ProgressResult, error) {
-	p, err := s.load(ctx, code, u.Version, "project_not_found", "no ledger for project "+code)
-	if err != nil {
-		return ProgressResult{}, err
-	}
-	base := p.Version
-	if err := p.UpdateProgress(u, s.clock.Now().UTC()); err != nil {
-		return ProgressResult{}, err
-	}
-	if err := s.save(ctx, p, base, nil); err != nil {
-		return ProgressResult{}, err
-	}
-	return ProgressResult{Stage: p.Stage, ImageProgress: p.ImageProgress, Version: p.Version}, nil
 }
