@@ -92,10 +92,16 @@ type Deadline struct {
 	// acceptance re-bases it.
 	Start      time.Time `json:"start"`
 	PausedDays int       `json:"paused_working_days"`
-	State      State     `json:"state"`
-	PausedAt   time.Time `json:"paused_at,omitzero"`
-	StoppedAt  time.Time `json:"stopped_at,omitzero"`
-	Outcome    string    `json:"outcome,omitempty"`
+	// Pauses are the pauses ended since the clock last counted from its
+	// start (the current one, if any, is PausedAt); their working days make
+	// up PausedDays.
+	Pauses []Pause `json:"pauses,omitempty"`
+	// PauseReason is why the current pause began (supplement, suspended).
+	PauseReason string    `json:"pause_reason,omitempty"`
+	State       State     `json:"state"`
+	PausedAt    time.Time `json:"paused_at,omitzero"`
+	StoppedAt   time.Time `json:"stopped_at,omitzero"`
+	Outcome     string    `json:"outcome,omitempty"`
 	// DueAt is the instant the limit runs out (end of the last working day).
 	DueAt time.Time `json:"due_at"`
 	// DueDate is the last working day, as the officer reads it.
@@ -130,6 +136,18 @@ type Deadline struct {
 
 	// RemainingDays is filled when read.
 	RemainingDays int `json:"remaining_working_days"`
+	// Explanation is filled when one deadline is read: why its due date.
+	Explanation *Explanation `json:"explanation,omitempty"`
+}
+
+// Pause is one ended pause of a clock: the applicant owed a supplement
+// (补正/容缺) or the item was suspended, from From's date up to, not
+// including, To's date, WorkingDays of them working days.
+type Pause struct {
+	Reason      string    `json:"reason"`
+	From        time.Time `json:"from"`
+	To          time.Time `json:"to"`
+	WorkingDays int       `json:"working_days"`
 }
 
 // ItemAssignment is what the clock needs of an assigned item.

@@ -1,6 +1,7 @@
 package deadline
 
 import (
+	"slices"
 	"time"
 
 	"github.com/tuijin/tuijin/pkg/workday"
@@ -62,6 +63,8 @@ type Change struct {
 	Kind    ChangeKind
 	At      time.Time
 	Outcome string // for stop: approved or rejected
+	// Reason, on pause: the status that paused it (supplement, suspended).
+	Reason string
 	// Late, on accept: the ledger found the acceptance outside its window
 	// (item.changed accepted_late).
 	Late bool
@@ -98,6 +101,7 @@ func (d Deadline) Apply(cal workday.Calendar, c Change) (Deadline, bool) {
 		d.Level, d.LevelAt = LevelGreen, time.Time{}
 		d.State, d.Start, d.AssignedAt, d.AcceptedAt, d.AcceptedLate = StateRunning, c.At, c.At, time.Time{}, false
 		d.PausedDays, d.PausedAt, d.StoppedAt, d.Outcome = 0, time.Time{}, time.Time{}, ""
+		d.Pauses, d.PauseReason = nil, ""
 	case ChangeReopen:
 		d.State, d.StoppedAt, d.Outcome = StateRunning, time.Time{}, ""
 	case ChangeAccept:
@@ -108,13 +112,13 @@ func (d Deadline) Apply(cal workday.Calendar, c Change) (Deadline, bool) {
 		if c.Late || d.Level.Overdue() || !c.At.Before(d.DueAt) {
 			d.AcceptedLate = true
 		} else {
-			d.Start, d.PausedDays = c.At, 0
+			d.Start, d.PausedDays, d.Pauses = c.At, 0, nil
 		}
 	case ChangePause:
 		if d.State != StateRunning {
 			return d, false
 		}
-		d.State, d.PausedAt = StatePaused, c.At
+		d.State, d.PausedAt, d.PauseReason = StatePaused, c.At, c.Reason
 	case ChangeResume, ChangeSupplied:
 		if d.State != StatePaused {
 			return d, false
@@ -122,11 +126,13 @@ func (d Deadline) Apply(cal workday.Calendar, c Change) (Deadline, bool) {
 		if c.Kind == ChangeSupplied && d.AcceptedAt.IsZero() {
 			// Complete materials before acceptance: accepted now, the
 			// promised days count from here, as the ledger counts them.
-			d.AcceptedAt, d.Start, d.PausedDays = c.At, c.At, 0
+			d.AcceptedAt, d.Start, d.PausedDays, d.Pauses = c.At, c.At, 0, nil
 		} else {
-			d.PausedDays += workday.Count(cal, d.PausedAt, c.At)
+			n := workday.Count(cal, d.PausedAt, c.At)
+			d.PausedDays += n
+			d.Pauses = append(slices.Clip(d.Pauses), Pause{Reason: d.PauseReason, From: d.PausedAt, To: c.At, WorkingDays: n})
 		}
-		d.State, d.PausedAt = StateRunning, time.Time{}
+		d.State, d.PausedAt, d.PauseReason = StateRunning, time.Time{}, ""
 	case ChangeStop:
 		d.State, d.StoppedAt, d.Outcome = StateStopped, c.At, c.Outcome
 	default:

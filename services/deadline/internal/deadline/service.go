@@ -297,7 +297,10 @@ func (s *service) Get(ctx context.Context, id string) (Deadline, error) {
 	if err != nil {
 		return Deadline{}, err
 	}
-	return s.assess(d), nil
+	d = s.assess(d)
+	why := d.Explain(s.Config.Calendar)
+	d.Explanation = &why
+	return d, nil
 }
 
 // List returns a department's deadlines at a level (all when empty).

@@ -48,41 +48,44 @@ type deadlineDoc struct {
 }
 
 type deadlineData struct {
-	Kind         string    `bson:"kind"`
-	RefID        string    `bson:"ref_id"`
-	ProjectCode  string    `bson:"project_code"`
-	ProjectName  string    `bson:"project_name"`
-	Title        string    `bson:"title"`
-	Department   string    `bson:"department"`
-	Days         int       `bson:"working_days"`
-	Immediate    bool      `bson:"immediate"`
-	GreenChannel bool      `bson:"green_channel"`
-	AssignedAt   time.Time `bson:"assigned_at"`
-	AcceptedAt   time.Time `bson:"accepted_at"`
-	AcceptedLate bool      `bson:"accepted_late,omitempty"`
-	Start        time.Time `bson:"start"`
-	PausedDays   int       `bson:"paused_working_days"`
-	State        string    `bson:"state"`
-	PausedAt     time.Time `bson:"paused_at"`
-	StoppedAt    time.Time `bson:"stopped_at"`
-	Outcome      string    `bson:"outcome"`
-	DueAt        time.Time `bson:"due_at"`
-	DueDate      string    `bson:"due_date"`
-	Provisional  bool      `bson:"provisional"`
-	Gen          int       `bson:"gen"`
-	Round        int       `bson:"round"`
-	LastChange   time.Time `bson:"last_change"`
-	Level        string    `bson:"level"`
-	LevelAt      time.Time `bson:"level_at"`
-	NextLevel    string    `bson:"next_level"`
-	NextAt       time.Time `bson:"next_at"`
+	Kind         string     `bson:"kind"`
+	RefID        string     `bson:"ref_id"`
+	ProjectCode  string     `bson:"project_code"`
+	ProjectName  string     `bson:"project_name"`
+	Title        string     `bson:"title"`
+	Department   string     `bson:"department"`
+	Days         int        `bson:"working_days"`
+	Immediate    bool       `bson:"immediate"`
+	GreenChannel bool       `bson:"green_channel"`
+	AssignedAt   time.Time  `bson:"assigned_at"`
+	AcceptedAt   time.Time  `bson:"accepted_at"`
+	AcceptedLate bool       `bson:"accepted_late,omitempty"`
+	Start        time.Time  `bson:"start"`
+	PausedDays   int        `bson:"paused_working_days"`
+	Pauses       []pauseDoc `bson:"pauses,omitempty"`
+	PauseReason  string     `bson:"pause_reason,omitempty"`
+	State        string     `bson:"state"`
+	PausedAt     time.Time  `bson:"paused_at"`
+	StoppedAt    time.Time  `bson:"stopped_at"`
+	Outcome      string     `bson:"outcome"`
+	DueAt        time.Time  `bson:"due_at"`
+	DueDate      string     `bson:"due_date"`
+	Provisional  bool       `bson:"provisional"`
+	Gen          int        `bson:"gen"`
+	Round        int        `bson:"round"`
+	LastChange   time.Time  `bson:"last_change"`
+	Level        string     `bson:"level"`
+	LevelAt      time.Time  `bson:"level_at"`
+	NextLevel    string     `bson:"next_level"`
+	NextAt       time.Time  `bson:"next_at"`
 }
 
 func toDB(d deadline.Deadline) deadlineDoc {
 	return deadlineDoc{ID: d.ID, Version: d.Version, Data: deadlineData{Kind: d.Kind, RefID: d.RefID, ProjectCode: d.ProjectCode,
 		ProjectName: d.ProjectName, Title: d.Title, Department: d.Department, Days: d.Days, Immediate: d.Immediate,
 		GreenChannel: d.GreenChannel, AssignedAt: utc(d.AssignedAt), AcceptedAt: utc(d.AcceptedAt),
-		AcceptedLate: d.AcceptedLate, Start: utc(d.Start), PausedDays: d.PausedDays, State: string(d.State), PausedAt: utc(d.PausedAt),
+		AcceptedLate: d.AcceptedLate, Start: utc(d.Start), PausedDays: d.PausedDays, Pauses: toDBPauses(d.Pauses),
+		PauseReason: d.PauseReason, State: string(d.State), PausedAt: utc(d.PausedAt),
 		StoppedAt: utc(d.StoppedAt), Outcome: d.Outcome, DueAt: utc(d.DueAt), DueDate: d.DueDate, Provisional: d.Provisional, Gen: d.Gen,
 		Round: d.Round, LastChange: utc(d.LastChange), Level: string(d.Level), LevelAt: utc(d.LevelAt),
 		NextLevel: string(d.NextLevel), NextAt: utc(d.NextAt)}}
@@ -94,10 +97,35 @@ func toDomain(doc deadlineDoc) deadline.Deadline {
 		ProjectName: x.ProjectName, Title: x.Title, Department: x.Department, Days: x.Days,
 		Immediate: x.Immediate, GreenChannel: x.GreenChannel, AssignedAt: utc(x.AssignedAt),
 		AcceptedAt: utc(x.AcceptedAt), AcceptedLate: x.AcceptedLate, Start: utc(x.Start), PausedDays: x.PausedDays,
+		Pauses: toDomainPauses(x.Pauses), PauseReason: x.PauseReason,
 		State: deadline.State(x.State), PausedAt: utc(x.PausedAt), StoppedAt: utc(x.StoppedAt),
 		Outcome: x.Outcome, DueAt: utc(x.DueAt), DueDate: x.DueDate, Provisional: x.Provisional, Gen: x.Gen, Round: x.Round,
 		LastChange: utc(x.LastChange), Level: deadline.Level(x.Level), LevelAt: utc(x.LevelAt),
 		NextLevel: deadline.Level(x.NextLevel), NextAt: utc(x.NextAt), Version: doc.Version}
+}
+
+// pauseDoc is one ended pause of a deadline.
+type pauseDoc struct {
+	Reason      string    `bson:"reason"`
+	From        time.Time `bson:"from"`
+	To          time.Time `bson:"to"`
+	WorkingDays int       `bson:"working_days"`
+}
+
+func toDBPauses(ps []deadline.Pause) []pauseDoc {
+	var out []pauseDoc
+	for _, p := range ps {
+		out = append(out, pauseDoc{Reason: p.Reason, From: utc(p.From), To: utc(p.To), WorkingDays: p.WorkingDays})
+	}
+	return out
+}
+
+func toDomainPauses(ps []pauseDoc) []deadline.Pause {
+	var out []deadline.Pause
+	for _, p := range ps {
+		out = append(out, deadline.Pause{Reason: p.Reason, From: utc(p.From), To: utc(p.To), WorkingDays: p.WorkingDays})
+	}
+	return out
 }
 
 // utc keeps zero times zero and others in UTC at the millisecond precision

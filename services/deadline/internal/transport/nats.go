@@ -162,7 +162,8 @@ func OnItemChanged(svc deadline.Service) bus.Handler {
 		// deadline.ErrNotFound is retried with backoff like any other error:
 		// the assignment is on its way.
 		_, err := svc.ChangeItem(ctx, ev.GetItemId(), deadline.Change{
-			Kind: kind, At: ev.GetChangedAt().AsTime(), Outcome: ev.GetToStatus(), Late: ev.GetAcceptedLate()})
+			Kind: kind, At: ev.GetChangedAt().AsTime(), Outcome: ev.GetToStatus(), Reason: ev.GetToStatus(),
+			Late: ev.GetAcceptedLate()})
 		return err
 	}
 }
