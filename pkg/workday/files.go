@@ -185,3 +185,18 @@ func (f *Files) fits(name string, year int, entries []Entry) error {
 	}
 	return nil
 }
+
+// KeepGood keeps, for each year file of f that was refused, the year as
+// prev had it from a file of the same name: a bad file dropped over a good
+// one while a service runs replaces nothing, as at start.
+func (f *Files) KeepGood(prev *Files) {
+	for _, r := range f.refused {
+		year, err := strconv.Atoi(strings.TrimSuffix(path.Base(r.File), ".yaml"))
+		if err != nil {
+			continue
+		}
+		if old, ok := prev.years[year]; ok && old.origin == r.File {
+			f.years[year] = old
+		}
+	}
+}

@@ -51,7 +51,7 @@ func WarnMissing(log *slog.Logger, cal *workday.Official, c clock.Clock) {
 // Register exports name{which}, e.g. tuijin_deadline_calendar_year_covered:
 // 1 when the calendar has the current (or next) year's arrangement, 0 when
 // not. It is read at scrape, so it follows the turn of the year.
-func Register(reg prometheus.Registerer, name string, cal *workday.Official, c clock.Clock) {
+func Register(reg prometheus.Registerer, name string, cal workday.Coverer, c clock.Clock) {
 	for _, which := range []string{"current", "next"} {
 		offset := 0
 		if which == "next" {
