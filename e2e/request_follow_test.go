@@ -8,10 +8,11 @@ import (
 
 // TestOwnerFollowsRequestThroughIntake: an owner posts a service request
 // and, reading intake alone, sees the officer take it on (承接), handle it
-// (办理), close it (办结) and visit (回访), with the satisfaction they gave.
+// (办理), close it (办结) and visit (回访), with the satisfaction they gave;
+// each step also reaches the owner's inbox.
 func TestOwnerFollowsRequestThroughIntake(t *testing.T) {
 	s := newSystem(t)
-	s.start("intake", "ledger")
+	s.start("intake", "ledger", "notification")
 	code := projectCode(41)
 	s.registerProject(code)
 
@@ -82,4 +83,24 @@ func TestOwnerFollowsRequestThroughIntake(t *testing.T) {
 	if names != "已承接 办理中 已办结 已回访 " || got.Steps[1].Note != "已协调住建局" || got.Satisfaction != 4 {
 		t.Fatalf("the owner reads %+v", got)
 	}
+
+	var inbox struct {
+		Items []struct {
+			Title string `json:"title"`
+		} `json:"items"`
+	}
+	want := map[string]bool{"服务申请进展：已由项目推进专员承接": true, "服务申请进展：正在办理": true,
+		"服务申请进展：已办结": true, "服务申请进展：已完成回访": true}
+	eventually(t, time.Minute, "every step in the owner's inbox", func() bool {
+		if s.getJSON(s.url("notification")+"/v1/inbox?recipient=owner:"+code, &inbox) != http.StatusOK {
+			return false
+		}
+		seen := 0
+		for _, e := range inbox.Items {
+			if want[e.Title] {
+				seen++
+			}
+		}
+		return seen == len(want)
+	})
 }

@@ -29,6 +29,8 @@ func TestTemplatesGolden(t *testing.T) {
 		TplItemChanged: ChangedNotice(ItemChange{EventID: "e", ItemID: "i", ItemType: "zrzy-yongdi-yushen", ProjectCode: code,
 			Department: "zrzy", FromStatus: "accepted", ToStatus: "approved", Note: "材料齐全，准予许可"},
 			Project{Code: code, Name: "港口物流中心"}, item.Name, testNames),
+		TplTaskChanged: TaskNotice(TaskStep{EventID: "e", RequestID: "r1", ProjectCode: code, Status: "handling",
+			Note: "已协调住建局，材料齐全后即可受理"}, Project{Code: code, Name: "港口物流中心", OwnerContact: "刘经理", OwnerPhone: "13800138000"}),
 		TplRequestReceived: RequestNotice(RequestAck{EventID: "e", RequestID: "r1", ProjectCode: code,
 			Title: "委托代办施工许可", Contact: "刘经理", Phone: "0535-7654321"}),
 		TplDeadlineWarning: DeadlineNotice(DeadlineAlert{EventID: "e", EventType: "tuijin.deadline.warning", Kind: "item",

@@ -111,6 +111,8 @@ type Notifier interface {
 	// confirmed or reopened.
 	NotifyActionChanged(ctx context.Context, c ActionChange) error
 	// RememberProject keeps what later notices need of a project.
+	// NotifyTask tells the owner of a step on their service request.
+	NotifyTask(ctx context.Context, t TaskStep) error
 	RememberProject(ctx context.Context, p Project) error
 }
 

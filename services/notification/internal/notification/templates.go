@@ -16,6 +16,7 @@ const (
 	TplItemAssigned      = "item_assigned"
 	TplItemChanged       = "item_changed"
 	TplRequestReceived   = "request_received"
+	TplTaskChanged       = "task_changed"
 	TplDeadlineWarning   = "deadline_warning"
 	TplDeadlineOverdue   = "deadline_overdue"
 	TplDeadlineEscalated = "deadline_escalated"

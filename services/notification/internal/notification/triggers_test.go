@@ -254,3 +254,29 @@ func TestRequestNoticeTextsOnlyMobiles(t *testing.T) {
 		}
 	}
 }
+
+func TestTaskNotice(t *testing.T) {
+	code := "2024-370481-04-01-123456"
+	n := TaskNotice(TaskStep{EventID: "e", RequestID: "r", ProjectCode: code, Status: "closed"},
+		Project{Code: code, Name: "城北物流园", OwnerPhone: "138 0013 8000"})
+	if err := n.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if len(n.To) != 1 || n.To[0].Recipient != "owner:"+code || n.To[0].Phone != "13800138000" || n.Data["Step"] != "已办结" {
+		t.Fatalf("notice %+v", n)
+	}
+	if n := TaskNotice(TaskStep{EventID: "e", RequestID: "r", ProjectCode: code, Status: "taken"},
+		Project{OwnerPhone: "0535-7654321"}); n.To[0].Phone != "" {
+		t.Errorf("a landline got a text: %+v", n.To[0])
+	}
+	for _, bad := range []TaskStep{
+		{RequestID: "r", ProjectCode: code, Status: "taken"},
+		{EventID: "e", ProjectCode: code, Status: "taken"},
+		{EventID: "e", RequestID: "r", ProjectCode: "x", Status: "taken"},
+		{EventID: "e", RequestID: "r", ProjectCode: code, Status: "received"},
+	} {
+		if err := bad.Validate(); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+}

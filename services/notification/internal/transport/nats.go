@@ -54,6 +54,12 @@ func Consumers(svc notification.Notifier) []Consumer {
 					return svc.RememberProject(ctx, notification.Project{Code: p.GetCode(), Name: p.GetName(),
 						OwnerContact: p.GetOwnerContact(), OwnerPhone: p.GetOwnerPhone(), Officer: p.GetOfficer()})
 				})},
+		{bus.ConsumerSpec{Durable: "notification-task-changed", Subjects: []string{event.TypeTaskChanged}},
+			handle([]string{event.TypeTaskChanged}, func() *ledgerv1.TaskChanged { return &ledgerv1.TaskChanged{} },
+				func(ctx context.Context, d bus.Delivery, ev *ledgerv1.TaskChanged) error {
+					return svc.NotifyTask(ctx, notification.TaskStep{EventID: d.Envelope.GetId(), RequestID: ev.GetTaskId(),
+						ProjectCode: ev.GetProjectCode(), Status: ev.GetToStatus(), Note: ev.GetNote()})
+				})},
 		{bus.ConsumerSpec{Durable: "notification-request-received", Subjects: []string{event.TypeRequestReceived}},
 			handle([]string{event.TypeRequestReceived}, func() *intakev1.RequestReceived { return &intakev1.RequestReceived{} },
 				func(ctx context.Context, d bus.Delivery, ev *intakev1.RequestReceived) error {
