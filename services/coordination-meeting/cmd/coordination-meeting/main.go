@@ -24,6 +24,7 @@ type config struct {
 	Joint    struct {
 		Location string `conf:"default:政务服务中心会议室,help:where auto-convened joint meetings are held"`
 		LeadDays int    `conf:"default:2,help:working days ahead an auto-convened joint meeting is held (09:00 Beijing time)"`
+		Capacity int    `conf:"default:12,help:agenda entries an auto-convened joint meeting takes before a second one that day is convened"`
 	}
 	ICS struct {
 		Organizer      string `conf:"help:organizer address on .ics invitations (empty: none)"`
@@ -57,7 +58,7 @@ func setup(cfg *config) platform.Setup {
 		}
 		st.UseRelay(app.Outbox(st.Collections()...))
 		svc := meeting.NewService(st, o, clk, cal, meeting.Config{
-			JointLocation: cfg.Joint.Location, JointLeadDays: cfg.Joint.LeadDays,
+			JointLocation: cfg.Joint.Location, JointLeadDays: cfg.Joint.LeadDays, JointCapacity: cfg.Joint.Capacity,
 			Organizer: cfg.ICS.Organizer, AttendeeDomain: cfg.ICS.AttendeeDomain,
 		}, app.Log)
 		transport.Routes(app.HTTP.Mux, svc, app.Log)

@@ -161,24 +161,76 @@ func (s *Service) saveGrown(ctx context.Context, m Meeting) error {
 	return s.update(ctx, m, events)
 }
 
-// convene schedules the ad-hoc joint meeting (联席会议) of candidate c. Its
-// id is derived from the candidate, so a redelivered escalation convenes
-// nothing new.
+// conveneAttempts bounds how often convene reads a joint meeting again
+// after another writer changed or created it first.
+const conveneAttempts = 20
+
+// convene puts candidate c on the joint meeting (联席会议) of its work group
+// on the day JointLeadDays working days ahead: the escalations of one group
+// due for a meeting that day share it, each department invited once, up to
+// JointCapacity entries; beyond that a second meeting that day is
+// convened, and so on. Meeting ids derive from the group, the day and the
+// meeting's number, so a redelivered escalation convenes nothing new.
 func (s *Service) convene(ctx context.Context, c Candidate) error {
 	day := workday.Add(s.cal, s.now(), s.cfg.JointLeadDays)
-	m := Meeting{ID: uuid.NewSHA1(agendaNS, []byte("joint\x00"+c.ID)).String(), Kind: KindJoint,
-		Title:    "联席会议：" + c.Title,
+	group, name := "dept:"+c.Department, s.deptName(c.Department)
+	g := s.groupOf(c.Department)
+	if g != nil {
+		group, name = g.Code, g.Name
+	}
+	n := 1
+	for range conveneAttempts {
+		id := uuid.NewSHA1(agendaNS, []byte(fmt.Sprintf("joint\x00%s\x00%s\x00%d", group, day.Format(time.DateOnly), n))).String()
+		m, err := s.store.Meeting(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			err = s.conveneNew(ctx, id, c, g, name, day, n)
+			if errors.Is(err, ErrDuplicate) {
+				continue // convened meanwhile by another writer: join it
+			}
+			return err
+		}
+		if err != nil {
+			return fmt.Errorf("joint meeting %s: %w", id, err)
+		}
+		entry := EntryOf(m.ID, c)
+		if slices.ContainsFunc(m.Agenda, func(e AgendaEntry) bool { return e.ID == entry.ID }) {
+			return s.store.SetCandidates(ctx, []string{c.ID}, CandidateScheduled, m.ID)
+		}
+		if m.Status != StatusScheduled || len(m.Agenda) >= s.cfg.JointCapacity {
+			n++
+			continue
+		}
+		m.Agenda = append(m.Agenda, entry)
+		if m.ProjectCode != c.ProjectCode {
+			m.ProjectCode = "" // about more than one project
+		}
+		err = s.saveGrown(ctx, m)
+		if errors.Is(err, ErrConflict) {
+			continue // changed meanwhile: read it again
+		}
+		if err != nil {
+			return err
+		}
+		return s.store.SetCandidates(ctx, []string{c.ID}, CandidateScheduled, m.ID)
+	}
+	return fmt.Errorf("convene %s: the joint meetings kept changing", c.ID)
+}
+
+// conveneNew schedules the n-th joint meeting of the group on day with c
+// as its first entry.
+func (s *Service) conveneNew(ctx context.Context, id string, c Candidate, g *org.WorkGroup, name string, day time.Time, n int) error {
+	title := fmt.Sprintf("联席会议：%s（%d月%d日）", name, int(day.Month()), day.Day())
+	if n > 1 {
+		title = fmt.Sprintf("联席会议：%s（%d月%d日，第%d场）", name, int(day.Month()), day.Day(), n)
+	}
+	m := Meeting{ID: id, Kind: KindJoint, Title: title,
 		StartsAt: day.Add(9 * time.Hour).UTC(), Location: s.cfg.JointLocation,
 		Attendees: []string{c.Department}, ProjectCode: c.ProjectCode, AutoConvened: true}
-	if g := s.groupOf(c.Department); g != nil {
+	if g != nil {
 		m.WorkGroup = g.Code
 	}
 	m.Agenda = []AgendaEntry{EntryOf(m.ID, c)}
-	_, err := s.create(ctx, m)
-	if errors.Is(err, ErrDuplicate) {
-		err = nil
-	}
-	if err != nil {
+	if _, err := s.create(ctx, m); err != nil {
 		return err
 	}
 	return s.store.SetCandidates(ctx, []string{c.ID}, CandidateScheduled, m.ID)

@@ -98,6 +98,10 @@ type Config struct {
 	// JointLeadDays is how many working days ahead they are convened, at
 	// 09:00 Beijing time.
 	JointLeadDays int
+	// JointCapacity is how many agenda entries one auto-convened joint
+	// meeting takes; the escalations of a work group on one day beyond it
+	// go to a second meeting that day, and so on.
+	JointCapacity int
 	// Organizer and AttendeeDomain shape the .ics invitation.
 	Organizer      string
 	AttendeeDomain string
@@ -121,6 +125,9 @@ func NewService(store Store, o *org.Org, c clock.Clock, cal workday.Calendar, cf
 	}
 	if cfg.JointLeadDays == 0 {
 		cfg.JointLeadDays = 2
+	}
+	if cfg.JointCapacity == 0 {
+		cfg.JointCapacity = 12
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -261,7 +268,8 @@ func (s *Service) EditAgenda(ctx context.Context, id string, version int, drafts
 func (s *Service) update(ctx context.Context, m Meeting, events []event.Message) error {
 	err := s.store.Update(ctx, m, events)
 	if errors.Is(err, ErrConflict) {
-		return apperr.Conflict("version_mismatch", "the meeting changed meanwhile; read it again")
+		return &apperr.Error{Kind: apperr.KindConflict, Code: "version_mismatch",
+			Message: "the meeting changed meanwhile; read it again", Err: ErrConflict}
 	}
 	if err != nil {
 		return fmt.Errorf("update meeting %s: %w", m.ID, err)
