@@ -53,6 +53,9 @@ type Item struct {
 	Modes     []string `yaml:"modes"`
 	// Materials the owner must submit (申报材料), for the one-time notice.
 	Materials []string `yaml:"materials"`
+	// ConstructionPermit marks the construction permit (施工许可): a
+	// project starts (开工) only once it is approved, or on an override.
+	ConstructionPermit bool `yaml:"construction_permit" json:"construction_permit,omitempty"`
 }
 
 // GreenChannelDays is the limit of it on the green channel: GreenDays, or
@@ -152,6 +155,9 @@ func (c *Catalog) validate(departments func(string) bool) error {
 			}
 		}
 	}
+	if permits := slices.DeleteFunc(slices.Clone(c.Items), func(it Item) bool { return !it.ConstructionPermit }); len(permits) > 1 {
+		errs = append(errs, fmt.Errorf("items %s and %s: only one item is the construction_permit", permits[0].Key, permits[1].Key))
+	}
 	for _, it := range c.Items {
 		for _, p := range it.Prerequisites {
 			if _, ok := c.byKey[p]; !ok {
@@ -215,6 +221,17 @@ func (c *Catalog) Item(key string) (Item, bool) {
 		return Item{}, false
 	}
 	return c.Items[i], true
+}
+
+// Permit is the key of the construction permit (施工许可), or "" when the
+// catalog marks none.
+func (c *Catalog) Permit() string {
+	for _, it := range c.Items {
+		if it.ConstructionPermit {
+			return it.Key
+		}
+	}
+	return ""
 }
 
 // CheckWorkGroups reports every item type a work group (专班) of o claims

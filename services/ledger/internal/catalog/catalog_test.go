@@ -18,8 +18,8 @@ func TestDemoCatalog(t *testing.T) {
 		t.Fatalf("demo has %d items, want 11", len(c.Items))
 	}
 	it, ok := c.Item("shigong-xuke")
-	if !ok || len(it.Prerequisites) != 2 {
-		t.Fatalf("施工许可 = %+v, want two prerequisites", it)
+	if !ok || len(it.Prerequisites) != 2 || !it.ConstructionPermit || c.Permit() != "shigong-xuke" {
+		t.Fatalf("施工许可 = %+v (permit %q), want two prerequisites and the construction permit", it, c.Permit())
 	}
 }
 
@@ -37,6 +37,8 @@ func TestParseRefusesBadCatalogs(t *testing.T) {
 		"unknown prerequisite": {"items:\n" + item("aa", ", prerequisites: [zz]"), `unknown prerequisite "zz"`, anyDept},
 		"unknown department":   {"items:\n" + item("aa", ""), `unknown department "d"`, func(string) bool { return false }},
 		"duplicate key":        {"items:\n" + item("aa", "") + item("aa", ""), "duplicate key", anyDept},
+		"two permits": {"items:\n" + item("aa", ", construction_permit: true") + item("bb", ", construction_permit: true"),
+			"only one item is the construction_permit", anyDept},
 		"unknown field":        {"items:\n" + item("aa", ", colour: red"), "colour", anyDept},
 		"unknown mode":         {"items:\n" + item("aa", ", modes: [fast]"), `unknown mode "fast"`, anyDept},
 		"no days":              {"items:\n  - {key: aa, name: n, department: d}\n", "promised_days", anyDept},

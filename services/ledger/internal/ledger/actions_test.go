@@ -130,6 +130,8 @@ func TestStateMachineTransitions(t *testing.T) {
 			key := "yongdi-yushen"
 			if tt.from == StatusWaiting {
 				key = "yongdi-guihua"
+			} else if tt.from == StatusPlanned {
+				p = projectIn(t, StageReserve)
 			} else {
 				setStatus(t, &p, key, tt.from)
 			}

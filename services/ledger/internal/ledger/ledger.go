@@ -14,10 +14,12 @@ import (
 // Status of an approval item.
 type Status string
 
-// Item statuses. Waiting items have open prerequisites; assigned, accepted,
+// Item statuses. Planned items belong to a 谋划/储备 project and are
+// dispatched to no one; waiting items have open prerequisites; assigned, accepted,
 // supplement and suspended items are pending at their department; approved
 // and rejected are finished.
 const (
+	StatusPlanned    Status = "planned"
 	StatusWaiting    Status = "waiting"
 	StatusAssigned   Status = "assigned"
 	StatusAccepted   Status = "accepted"
@@ -31,7 +33,7 @@ const (
 )
 
 // Statuses lists every status, for validation of filters.
-var Statuses = []Status{StatusWaiting, StatusAssigned, StatusAccepted, StatusSupplement,
+var Statuses = []Status{StatusPlanned, StatusWaiting, StatusAssigned, StatusAccepted, StatusSupplement,
 	StatusSuspended, StatusApproved, StatusRejected, StatusWithdrawn}
 
 // Pending reports whether an item with s sits in its department's queue.
@@ -111,20 +113,22 @@ type Commitment struct {
 
 // Item is one approval item of a project.
 type Item struct {
-	ID            string     `json:"id"`
-	Type          string     `json:"type"`
-	Name          string     `json:"name"`
-	Department    string     `json:"department"`
-	Stage         int        `json:"stage"`
-	StageName     string     `json:"stage_name"`
-	Prerequisites []string   `json:"prerequisites,omitempty"`
-	PromisedDays  int        `json:"promised_days"`
-	AcceptDays    int        `json:"accept_days,omitempty"`   // acceptance window from the catalog (0: statutory)
-	GreenChannel  bool       `json:"green_channel,omitempty"` // the project's green channel shortened PromisedDays…
-	NormalDays    int        `json:"normal_days,omitempty"`   // …from the catalog's promised days
-	Immediate     bool       `json:"immediate,omitempty"`
-	Modes         []string   `json:"modes,omitempty"`
-	Status        Status     `json:"status"`
+	ID            string   `json:"id"`
+	Type          string   `json:"type"`
+	Name          string   `json:"name"`
+	Department    string   `json:"department"`
+	Stage         int      `json:"stage"`
+	StageName     string   `json:"stage_name"`
+	Prerequisites []string `json:"prerequisites,omitempty"`
+	PromisedDays  int      `json:"promised_days"`
+	AcceptDays    int      `json:"accept_days,omitempty"`   // acceptance window from the catalog (0: statutory)
+	GreenChannel  bool     `json:"green_channel,omitempty"` // the project's green channel shortened PromisedDays…
+	NormalDays    int      `json:"normal_days,omitempty"`   // …from the catalog's promised days
+	Immediate     bool     `json:"immediate,omitempty"`
+	Modes         []string `json:"modes,omitempty"`
+	Status        Status   `json:"status"`
+	// PlannedReason says why a planned item is not dispatched yet.
+	PlannedReason string     `json:"planned_reason,omitempty"`
 	AssignedAt    *time.Time `json:"assigned_at,omitempty"`
 	// Due is the end of the promised time limit, counted in working days
 	// from the assignment, a timely acceptance or the last supplement
@@ -176,8 +180,9 @@ func SplitItemID(id string) (code, key string, ok bool) {
 }
 
 // Open builds a project's ledger from the catalog: every item of the
-// catalog, those without open prerequisites assigned at once (并联审批).
-// It returns the ledger and the items just assigned.
+// catalog, those without open prerequisites assigned at once (并联审批),
+// unless the project is in 谋划 or 储备, whose items are held as planned
+// (see UpdateProgress). It returns the ledger and the items just assigned.
 func Open(info ProjectInfo, cat *catalog.Catalog, cal workday.Calendar, now time.Time) (Project, []Item) {
 	p := Project{ProjectInfo: info, OpenedAt: now, Version: 1, Problems: []Problem{}, Tasks: []Task{}}
 	for _, ct := range cat.Items {
@@ -193,6 +198,10 @@ func Open(info ProjectInfo, cat *catalog.Catalog, cal workday.Calendar, now time
 			it.GreenChannel, it.NormalDays, it.PromisedDays = true, ct.PromisedDays, green
 		}
 		p.Items = append(p.Items, it)
+	}
+	if Holds(info.Stage) {
+		p.hold(now)
+		return p, nil
 	}
 	return p, p.assignReady(cal, now)
 }

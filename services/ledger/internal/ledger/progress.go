@@ -1,62 +1,11 @@
 package ledger
 
 import (
-	"fmt"
-	"slices"
 	"sort"
-	"strings"
 	"time"
 
-	"github.com/tuijin/tuijin/pkg/apperr"
 	"github.com/tuijin/tuijin/pkg/workday"
 )
-
-// Stages of a project's life (seed 003: 谋划一批、储备一批、审批一批、开工一批),
-// plus 在建 and 竣工.
-var Stages = []string{"planning", "reserve", "approving", "started", "building", "completed"}
-
-// ProgressEntry records an update of a project's stage or 形象进度.
-type ProgressEntry struct {
-	At            time.Time `json:"at"`
-	Actor         string    `json:"actor"`
-	Stage         string    `json:"stage"`
-	ImageProgress string    `json:"image_progress,omitempty"`
-}
-
-// ProgressUpdate changes a project's stage and/or its 形象进度 (a short
-// description of the visible construction progress).
-type ProgressUpdate struct {
-	Stage, ImageProgress, Actor string
-	Version                     int64
-}
-
-// UpdateProgress applies u.
-func (p *Project) UpdateProgress(u ProgressUpdate, now time.Time) error {
-	if err := checkActor(u.Actor); err != nil {
-		return err
-	}
-	if u.Stage == "" && strings.TrimSpace(u.ImageProgress) == "" {
-		return apperr.Invalid("stage", "nothing_to_change", "give a stage, an image_progress or both")
-	}
-	if u.Stage != "" && !slices.Contains(Stages, u.Stage) {
-		return apperr.Invalid("stage", "invalid_stage", "stage is one of "+strings.Join(Stages, ", "))
-	}
-	if len(u.ImageProgress) > maxNote {
-		return apperr.Invalid("image_progress", "too_long", fmt.Sprintf("image_progress exceeds %d bytes", maxNote))
-	}
-	if u.Version != p.Version {
-		return staleVersion(u.Version, p.Version)
-	}
-	if u.Stage != "" {
-		p.Stage = u.Stage
-	}
-	if ip := strings.TrimSpace(u.ImageProgress); ip != "" {
-		p.ImageProgress = ip
-	}
-	p.Progress = append(slices.Clone(p.Progress), ProgressEntry{At: now, Actor: u.Actor, Stage: p.Stage, ImageProgress: p.ImageProgress})
-	p.Version++
-	return nil
-}
 
 // WeeklyProject is one project's week in the weekly update (周报).
 type WeeklyProject struct {

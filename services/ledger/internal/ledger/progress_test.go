@@ -8,34 +8,6 @@ import (
 	"github.com/tuijin/tuijin/pkg/workday"
 )
 
-func TestUpdateProgress(t *testing.T) {
-	p := demoProject(t)
-	for _, bad := range []struct {
-		u     ProgressUpdate
-		field string
-	}{
-		{ProgressUpdate{Actor: "a", Version: p.Version}, "stage"},
-		{ProgressUpdate{Stage: "dreaming", Actor: "a", Version: p.Version}, "stage"},
-		{ProgressUpdate{Stage: "started", Version: p.Version}, "actor"},
-	} {
-		if err := p.UpdateProgress(bad.u, monday); !isInvalid(err, bad.field) {
-			t.Errorf("%+v: %v", bad.u, err)
-		}
-	}
-	if err := p.UpdateProgress(ProgressUpdate{Stage: "started", Actor: "a", Version: p.Version - 1}, monday); !isConflict(err, "stale_version") {
-		t.Fatalf("stale: %v", err)
-	}
-	if err := p.UpdateProgress(ProgressUpdate{Stage: "started", ImageProgress: "完成土方开挖", Actor: "王芳", Version: p.Version}, monday); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.UpdateProgress(ProgressUpdate{ImageProgress: "主体结构施工至3层", Actor: "王芳", Version: p.Version}, monday); err != nil {
-		t.Fatal(err)
-	}
-	if p.Stage != "started" || p.ImageProgress != "主体结构施工至3层" || len(p.Progress) != 2 || p.Progress[1].Stage != "started" {
-		t.Fatalf("progress %s %s %+v", p.Stage, p.ImageProgress, p.Progress)
-	}
-}
-
 func TestWeeklySnapshot(t *testing.T) {
 	cal := workday.Weekends{}
 	p := demoProject(t) // opened Monday 2026-11-23

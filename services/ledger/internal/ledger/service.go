@@ -143,7 +143,8 @@ type Tasks interface {
 	ActOnTask(ctx context.Context, code, id string, a TaskAction) (TaskResult, error)
 	// Tasks lists tasks by officer and status (all when empty).
 	Tasks(ctx context.Context, officer, status string) ([]TaskView, error)
-	// UpdateProgress changes a project's stage and 形象进度.
+	// UpdateProgress changes a project's stage and 形象进度: leaving
+	// 谋划/储备 dispatches the ready items, 开工 needs the construction permit.
 	UpdateProgress(ctx context.Context, code string, u ProgressUpdate) (ProgressResult, error)
 }
 
@@ -165,11 +166,14 @@ var (
 	_ Reports  = (*Service)(nil)
 )
 
-// ProgressResult is a project's stage and 形象进度 after an update.
+// ProgressResult is a project's stage and 形象进度 after an update, the
+// stage it came from, and the items the update dispatched.
 type ProgressResult struct {
+	From          string `json:"from"`
 	Stage         string `json:"stage"`
 	ImageProgress string `json:"image_progress"`
 	Version       int64  `json:"version"`
+	Assigned      []Item `json:"assigned"`
 }
 
 // OfficerAssignment names the new officer of a project.

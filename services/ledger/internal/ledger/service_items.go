@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -94,6 +95,10 @@ func (s *Service) Queue(ctx context.Context, q QueueQuery) (QueuePage, error) {
 	if st != "" && !st.Valid() {
 		return QueuePage{}, apperr.Invalid("status", "invalid_status", "unknown status "+q.Status)
 	}
+	if st == StatusPlanned {
+		return QueuePage{}, apperr.Invalid("status", "not_dispatched",
+			"planned items (of 谋划/储备 projects) are in no work queue until their project moves to approving; see GET /v1/projects/{code}")
+	}
 	switch q.Sort {
 	case "", SortAssigned, SortDue:
 	default:
@@ -112,6 +117,8 @@ func (s *Service) Queue(ctx context.Context, q QueueQuery) (QueuePage, error) {
 	if err != nil {
 		return QueuePage{}, err
 	}
+	// No department sees the items of a project still on the 谋划/储备 list.
+	items = slices.DeleteFunc(items, func(it QueueItem) bool { return it.Status == StatusPlanned })
 	SortQueue(items, q.Sort)
 	page := QueuePage{Total: len(items), Items: []QueueItem{}}
 	if q.Offset < len(items) {

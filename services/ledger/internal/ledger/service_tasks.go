@@ -99,18 +99,3 @@ func (s *Service) Tasks(ctx context.Context, officer, status string) ([]TaskView
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Due.Before(out[j].Due) })
 	return out, nil
 }
-
-func (s *Service) UpdateProgress(ctx context.Context, code string, u ProgressUpdate) (ProgressResult, error) {
-	p, err := s.load(ctx, code, u.Version, "project_not_found", "no ledger for project "+code)
-	if err != nil {
-		return ProgressResult{}, err
-	}
-	base := p.Version
-	if err := p.UpdateProgress(u, s.clock.Now().UTC()); err != nil {
-		return ProgressResult{}, err
-	}
-	if err := s.save(ctx, p, base, nil); err != nil {
-		return ProgressResult{}, err
-	}
-	return ProgressResult{Stage: p.Stage, ImageProgress: p.ImageProgress, Version: p.Version}, nil
-}

@@ -98,8 +98,11 @@ type taskDoc struct {
 type progressDoc struct {
 	At            time.Time `bson:"at"`
 	Actor         string    `bson:"actor"`
+	From          string    `bson:"from,omitempty"`
 	Stage         string    `bson:"stage"`
 	ImageProgress string    `bson:"image_progress,omitempty"`
+	Override      string    `bson:"override_reason,omitempty"`
+	Assigned      []string  `bson:"assigned,omitempty"`
 }
 
 type officerChangeDoc struct {
@@ -151,6 +154,7 @@ type itemDoc struct {
 	Immediate     bool           `bson:"immediate,omitempty"`
 	Modes         []string       `bson:"modes,omitempty"`
 	Status        string         `bson:"status"`
+	PlannedReason string         `bson:"planned_reason,omitempty"`
 	AssignedAt    *time.Time     `bson:"assigned_at,omitempty"`
 	Due           *time.Time     `bson:"due,omitempty"`
 	AcceptDays    int            `bson:"accept_days,omitempty"`
@@ -217,7 +221,8 @@ func toDBProject(p ledger.Project, out []outbox.Entry) projectDoc {
 	}
 	d.ImageProgress = p.ImageProgress
 	for _, e := range p.Progress {
-		d.Progress = append(d.Progress, progressDoc{At: e.At, Actor: e.Actor, Stage: e.Stage, ImageProgress: e.ImageProgress})
+		d.Progress = append(d.Progress, progressDoc{At: e.At, Actor: e.Actor, From: e.From, Stage: e.Stage,
+			ImageProgress: e.ImageProgress, Override: e.Override, Assigned: e.Assigned})
 	}
 	return d
 }
@@ -225,7 +230,7 @@ func toDBProject(p ledger.Project, out []outbox.Entry) projectDoc {
 func toDBItem(it ledger.Item) itemDoc {
 	id := itemDoc{ID: it.ID, Type: it.Type, Name: it.Name, Department: it.Department, Stage: it.Stage,
 		StageName: it.StageName, Prerequisites: it.Prerequisites, PromisedDays: it.PromisedDays,
-		Immediate: it.Immediate, Modes: it.Modes, Status: string(it.Status), AssignedAt: it.AssignedAt,
+		Immediate: it.Immediate, Modes: it.Modes, Status: string(it.Status), PlannedReason: it.PlannedReason, AssignedAt: it.AssignedAt,
 		Due: it.Due, CompletedAt: it.CompletedAt, BlockedBy: it.BlockedBy, SuspendedFrom: string(it.SuspendedFrom),
 		SuspendedAt: it.SuspendedAt, Resubmissions: it.Resubmissions, AcceptDays: it.AcceptDays,
 		GreenChannel: it.GreenChannel, NormalDays: it.NormalDays, AcceptedAt: it.AcceptedAt, AcceptedLate: it.AcceptedLate}
@@ -305,7 +310,8 @@ func toDomainProject(d projectDoc) ledger.Project {
 	}
 	p.ImageProgress = d.ImageProgress
 	for _, e := range d.Progress {
-		p.Progress = append(p.Progress, ledger.ProgressEntry{At: e.At.UTC(), Actor: e.Actor, Stage: e.Stage, ImageProgress: e.ImageProgress})
+		p.Progress = append(p.Progress, ledger.ProgressEntry{At: e.At.UTC(), Actor: e.Actor, From: e.From, Stage: e.Stage,
+			ImageProgress: e.ImageProgress, Override: e.Override, Assigned: e.Assigned})
 	}
 	return p
 }
@@ -313,7 +319,7 @@ func toDomainProject(d projectDoc) ledger.Project {
 func toDomainItem(id itemDoc) ledger.Item {
 	it := ledger.Item{ID: id.ID, Type: id.Type, Name: id.Name, Department: id.Department, Stage: id.Stage,
 		StageName: id.StageName, Prerequisites: id.Prerequisites, PromisedDays: id.PromisedDays,
-		Immediate: id.Immediate, Modes: id.Modes, Status: ledger.Status(id.Status), AssignedAt: utc(id.AssignedAt),
+		Immediate: id.Immediate, Modes: id.Modes, Status: ledger.Status(id.Status), PlannedReason: id.PlannedReason, AssignedAt: utc(id.AssignedAt),
 		Due: utc(id.Due), CompletedAt: utc(id.CompletedAt), BlockedBy: id.BlockedBy,
 		SuspendedFrom: ledger.Status(id.SuspendedFrom), SuspendedAt: utc(id.SuspendedAt), Resubmissions: id.Resubmissions,
 		AcceptDays: id.AcceptDays, GreenChannel: id.GreenChannel, NormalDays: id.NormalDays, AcceptedAt: utc(id.AcceptedAt), AcceptedLate: id.AcceptedLate}

@@ -296,7 +296,8 @@ func TestProgressAndWeeklySnapshot(t *testing.T) {
 	e.open(in, code)
 	var res ledger.ProgressResult
 	if st := call(t, "POST", in.url+"/v1/projects/"+code+"/progress", jsonType,
-		map[string]any{"stage": "started", "image_progress": "完成土方开挖", "actor": "王芳", "version": 1}, &res); st != 200 ||
+		map[string]any{"stage": "started", "image_progress": "完成土方开挖", "actor": "王芳", "version": 1,
+			"override_reason": "县政府专题会议同意先行开工"}, &res); st != 200 ||
 		res.Stage != "started" || res.Version != 2 {
 		t.Fatalf("progress: %d %+v", st, res)
 	}

@@ -36,18 +36,6 @@ type taskActionRequest struct {
 	A        ledger.TaskAction
 }
 
-type progressBody struct {
-	Stage         string `json:"stage"`
-	ImageProgress string `json:"image_progress"`
-	Actor         string `json:"actor"`
-	Version       *int64 `json:"version"`
-}
-
-type progressRequest struct {
-	Code string
-	U    ledger.ProgressUpdate
-}
-
 type tasksResponse struct {
 	Count int               `json:"count"`
 	Tasks []ledger.TaskView `json:"tasks"`
@@ -114,24 +102,7 @@ func officerRoutes(mux *http.ServeMux, svc officerService, opts []kithttp.Server
 		},
 		encodeOK, opts...))
 
-	mux.Handle("POST /v1/projects/{code}/progress", kithttp.NewServer(
-		func(ctx context.Context, req any) (any, error) {
-			r := req.(progressRequest)
-			return svc.UpdateProgress(ctx, r.Code, r.U)
-		},
-		func(_ context.Context, r *http.Request) (any, error) {
-			var b progressBody
-			if err := httpx.DecodeJSON(r, &b, httpx.DefaultMaxBody); err != nil {
-				return nil, err
-			}
-			v, err := requireVersion(b.Version)
-			if err != nil {
-				return nil, err
-			}
-			return progressRequest{Code: r.PathValue("code"), U: ledger.ProgressUpdate{
-				Stage: b.Stage, ImageProgress: b.ImageProgress, Actor: b.Actor, Version: v}}, nil
-		},
-		encodeOK, opts...))
+	lifecycleRoutes(mux, svc, opts)
 
 	mux.Handle("GET /v1/snapshots/weekly", kithttp.NewServer(
 		func(ctx context.Context, req any) (any, error) {
