@@ -6,8 +6,10 @@
 package deadline
 
 import (
+	"fmt"
 	"time"
 
+	"github.com/tuijin/tuijin/pkg/apperr"
 	"github.com/tuijin/tuijin/pkg/workday"
 )
 
@@ -156,6 +158,20 @@ type ItemAssignment struct {
 	AssignedAt                                             time.Time
 	PromisedDays                                           int
 	Immediate, GreenChannel                                bool
+}
+
+// MaxPromisedDays bounds an item's promised working days (about a year):
+// statutory limits are weeks, and a count far beyond the calendar's years
+// is an error or a forgery, never a clock to run.
+const MaxPromisedDays = 250
+
+// Validate refuses an assignment no clock can run.
+func (a ItemAssignment) Validate() error {
+	if a.PromisedDays < 0 || a.PromisedDays > MaxPromisedDays {
+		return apperr.Invalid("promised_days", "invalid_promised_days",
+			fmt.Sprintf("promised_days must be 0 to %d working days, not %d", MaxPromisedDays, a.PromisedDays))
+	}
+	return nil
 }
 
 // ForItem returns the running deadline of an assigned approval item: N

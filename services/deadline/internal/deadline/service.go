@@ -124,6 +124,9 @@ func NewService(cfg Config) Service { return &service{Config: cfg} }
 func (s *service) Calendar() workday.Calendar { return s.Config.Calendar }
 
 func (s *service) StartItem(ctx context.Context, a ItemAssignment) (Deadline, error) {
+	if err := a.Validate(); err != nil {
+		return Deadline{}, err
+	}
 	return s.start(ctx, ForItem(s.Config.Calendar, a))
 }
 

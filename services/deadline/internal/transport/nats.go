@@ -3,6 +3,7 @@ package transport
 import (
 	"context"
 
+	"github.com/tuijin/tuijin/pkg/apperr"
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/event"
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
@@ -139,6 +140,9 @@ func OnItemAssigned(svc deadline.Service) bus.Handler {
 			AssignedAt: ev.GetAssignedAt().AsTime(), PromisedDays: int(ev.GetPromisedDays()),
 			Immediate: ev.GetImmediate(), GreenChannel: ev.GetGreenChannel(),
 		})
+		if apperr.KindOf(err) == apperr.KindInvalid {
+			return bus.Permanent(err) // no redelivery makes it runnable
+		}
 		return err
 	}
 }
