@@ -185,8 +185,9 @@ func (s *Store) Projects(ctx context.Context, q intake.ProjectQuery) ([]intake.P
 
 // AdvanceRequest moves request id on to step's status when that is later
 // than the stored one. The request has one writer of its steps (the
-// task-changed consumer); a step that arrives again or late is dropped by
-// the status check, and the update is filtered on the status it read.
+// task-changed consumer, one message at a time); a step that arrives again
+// or late is dropped by the status check. The update is by _id, the one
+// filter FerretDB resolves without a scan.
 func (s *Store) AdvanceRequest(ctx context.Context, id string, step intake.RequestStep, satisfaction int) error {
 	var d struct {
 		Status string `bson:"status"`
@@ -205,7 +206,7 @@ func (s *Store) AdvanceRequest(ctx context.Context, id string, step intake.Reque
 	if satisfaction > 0 {
 		set = append(set, bson.E{Key: "satisfaction", Value: satisfaction})
 	}
-	_, err = s.requests.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "status", Value: d.Status}}, bson.D{
+	_, err = s.requests.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{
 		{Key: "$set", Value: set},
 		{Key: "$push", Value: bson.D{{Key: "steps", Value: stepDoc{At: step.At, Status: step.Status, Actor: step.Actor, Note: step.Note}}}},
 	})
