@@ -10,16 +10,30 @@ import (
 
 // ExportHeaders are the columns of the ledger export, in the familiar
 // layout of a county's 重点项目工作台账.
-var ExportHeaders = []string{"项目名称", "项目代码", "事项", "承办部门", "承诺时限", "办理进度", "存在问题", "解决举措", "专员"}
+// The days (办结时限, 办结日期) have columns of their own so that a
+// spreadsheet can sort and filter on them.
+var ExportHeaders = []string{"项目名称", "项目代码", "事项", "承办部门", "承诺时限", "办结时限", "办理进度", "办结日期", "存在问题", "解决举措", "专员"}
 
 // ExportRow is one project-item of the ledger export.
 type ExportRow struct {
 	ProjectName, ProjectCode, Item, Department, TimeLimit, Progress, Problems, Measures, Officer string
+	// LastDay is the last day of the time limit and Completed the day the
+	// item was decided, both instants to be read in workday.Zone; zero
+	// when there is none (yet).
+	LastDay, Completed time.Time
 }
 
-// Cells returns the row in the order of ExportHeaders.
-func (r ExportRow) Cells() []string {
-	return []string{r.ProjectName, r.ProjectCode, r.Item, r.Department, r.TimeLimit, r.Progress, r.Problems, r.Measures, r.Officer}
+// Values returns the row in the order of ExportHeaders: text as strings,
+// the days as time.Time (nil when there is none).
+func (r ExportRow) Values() []any {
+	day := func(t time.Time) any {
+		if t.IsZero() {
+			return nil
+		}
+		return t
+	}
+	return []any{r.ProjectName, r.ProjectCode, r.Item, r.Department, r.TimeLimit, day(r.LastDay), r.Progress,
+		day(r.Completed), r.Problems, r.Measures, r.Officer}
 }
 
 var progressNames = map[Status]string{
@@ -41,11 +55,19 @@ func ExportRows(ps []Project, department string, deptName func(string) string) [
 				continue
 			}
 			problems, measures := itemProblems(p, it)
-			rows = append(rows, ExportRow{
+			row := ExportRow{
 				ProjectName: p.Name, ProjectCode: p.Code, Item: it.Name, Department: deptName(it.Department),
 				TimeLimit: timeLimit(it), Progress: progress(p, it), Problems: problems, Measures: measures,
 				Officer: p.Officer,
-			})
+			}
+			if it.Due != nil && it.Status != StatusWaiting {
+				// Due is the instant the limit runs out: midnight after the last day.
+				row.LastDay = it.Due.Add(-time.Second)
+			}
+			if it.CompletedAt != nil {
+				row.Completed = *it.CompletedAt
+			}
+			rows = append(rows, row)
 		}
 	}
 	return rows
@@ -58,10 +80,6 @@ func timeLimit(it Item) string {
 	}
 	if it.Immediate {
 		s = "即办"
-	}
-	if it.Due != nil && it.Status != StatusWaiting {
-		// Due is the instant the limit runs out: midnight after the last day.
-		s += "（" + date(it.Due.Add(-time.Second)) + "前）"
 	}
 	return s
 }
@@ -77,8 +95,6 @@ func progress(p Project, it Item) string {
 			}
 		}
 		s = "受阻：" + strings.Join(names, "、") + "未获许可"
-	case it.CompletedAt != nil:
-		s += "（" + date(*it.CompletedAt) + "）"
 	}
 	if it.AcceptedLate {
 		// 行政许可法 §32: not decided within the window, it counted as

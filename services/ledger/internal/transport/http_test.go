@@ -1,13 +1,9 @@
 package transport
 
 import (
-	"bytes"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/xuri/excelize/v2"
 
 	"github.com/tuijin/tuijin/services/ledger/internal/ledger"
 )
@@ -216,77 +212,6 @@ func TestProblemsRaiseUpdateAndEvents(t *testing.T) {
 	}
 	if p := in.project(t, code); len(p.Problems) != 1 || len(p.Problems[0].History) != 3 {
 		t.Fatalf("ledger problems %+v", p.Problems)
-	}
-}
-
-func TestLedgerXLSXReadsBack(t *testing.T) {
-	e := newEnv(t)
-	in := e.start()
-	e.open(in, code)
-	other := "2026-370481-04-01-100002"
-	e.open(in, other, func(p *ledger.ProjectInfo) { p.WorkGroup, p.Category = "huanbao", "城市建设" })
-	if st, _, eb := in.act(t, ledger.ItemID(code, "yongdi-yushen"), ledger.ActAccept, 1, map[string]any{
-		"missing_materials": []string{"权籍调查报告"}, "supplement_days": 5}); st != 200 {
-		t.Fatalf("%d %+v", st, eb)
-	}
-	if st := call(t, "POST", in.url+"/v1/projects/"+code+"/problems", jsonType, map[string]any{
-		"title": "征地拆迁未完成", "department": "zrzy", "item_id": ledger.ItemID(code, "yongdi-yushen"),
-		"actor": "王专员", "version": 2}, nil); st != 201 {
-		t.Fatal(st)
-	}
-	if st := call(t, "POST", in.url+"/v1/problems/"+code+".p1/updates", jsonType, map[string]any{
-		"measure": "召开专题协调会", "actor": "王专员", "version": 3}, nil); st != 200 {
-		t.Fatal(st)
-	}
-
-	read := func(query string) [][]string {
-		t.Helper()
-		resp, err := http.Get(in.url + "/v1/ledger.xlsx" + query)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != XLSXContentType {
-			t.Fatalf("%s: %d %s", query, resp.StatusCode, resp.Header.Get("Content-Type"))
-		}
-		x, err := excelize.OpenReader(bytes.NewReader(b))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer x.Close()
-		rows, err := x.GetRows(SheetName)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return rows
-	}
-	rows := read("")
-	if strings.Join(rows[0], ",") != "项目名称,项目代码,事项,承办部门,承诺时限,办理进度,存在问题,解决举措,专员" {
-		t.Fatalf("headers %v", rows[0])
-	}
-	if len(rows) != 1+2*11 {
-		t.Fatalf("%d rows, want a header and one per project-item (22)", len(rows))
-	}
-	var yushen []string
-	for _, r := range rows[1:] {
-		if r[1] == code && r[2] == "用地预审与选址意见书" {
-			yushen = r
-		}
-	}
-	if yushen == nil || yushen[3] != "自然资源和规划局" || !strings.HasPrefix(yushen[4], "10个工作日（") ||
-		!strings.Contains(yushen[5], "容缺受理，待补：权籍调查报告") || yushen[6] != "1. 征地拆迁未完成（待解决）" ||
-		!strings.Contains(yushen[7], "召开专题协调会") || yushen[8] != "王专员" {
-		t.Fatalf("row of 用地预审 %q", yushen)
-	}
-	if rows := read("?work_group=huanbao"); len(rows) != 12 || rows[1][1] != other {
-		t.Fatalf("work group filter: %d rows", len(rows))
-	}
-	if rows := read("?category=社会投资&department=zrzy"); len(rows) != 4 {
-		t.Fatalf("category and department filter: %d rows, want 1+3", len(rows))
-	}
-	if rows := read("?category=工业四改"); len(rows) != 1 {
-		t.Fatalf("empty export: %d rows, want the header only", len(rows))
 	}
 }
 

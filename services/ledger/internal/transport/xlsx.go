@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
 	"github.com/tuijin/tuijin/pkg/org"
+	"github.com/tuijin/tuijin/pkg/workday"
 	"github.com/tuijin/tuijin/services/ledger/internal/ledger"
 )
 
@@ -57,12 +59,22 @@ func ledgerXLSX(ctx context.Context, svc ledger.Reports, o *org.Org, f exportFil
 	return xlsxFile(b), err
 }
 
-// WriteXLSX renders export rows as a workbook with a header row.
+// WriteXLSX renders export rows as a workbook with a header row; the days
+// are date cells.
 func WriteXLSX(rows []ledger.ExportRow) ([]byte, error) {
 	x := excelize.NewFile()
 	defer x.Close()
 	if err := x.SetSheetName("Sheet1", SheetName); err != nil {
 		return nil, fmt.Errorf("xlsx: %w", err)
+	}
+	day, err := x.NewStyle(&excelize.Style{CustomNumFmt: &dayFormat})
+	if err != nil {
+		return nil, fmt.Errorf("xlsx: %w", err)
+	}
+	// The stream writer writes <dimension> when it starts, and excelize
+	// leaves it at A1 unless told: declare the used range first.
+	if err := setUsedRange(x, SheetName, len(ledger.ExportHeaders), len(rows)+1); err != nil {
+		return nil, err
 	}
 	sw, err := x.NewStreamWriter(SheetName)
 	if err != nil {
@@ -71,22 +83,28 @@ func WriteXLSX(rows []ledger.ExportRow) ([]byte, error) {
 	if err := sw.SetColWidth(1, len(ledger.ExportHeaders), 18); err != nil {
 		return nil, fmt.Errorf("xlsx: %w", err)
 	}
-	row := func(n int, cells []string) error {
-		vals := make([]any, len(cells))
-		for i, c := range cells {
-			vals[i] = c
-		}
+	row := func(n int, vals []any) error {
 		cell, err := excelize.CoordinatesToCellName(1, n)
 		if err != nil {
 			return err
 		}
 		return sw.SetRow(cell, vals)
 	}
-	if err := row(1, ledger.ExportHeaders); err != nil {
+	headers := make([]any, len(ledger.ExportHeaders))
+	for i, h := range ledger.ExportHeaders {
+		headers[i] = h
+	}
+	if err := row(1, headers); err != nil {
 		return nil, fmt.Errorf("xlsx: %w", err)
 	}
 	for i, r := range rows {
-		if err := row(i+2, r.Cells()); err != nil {
+		vals := r.Values()
+		for j, v := range vals {
+			if t, ok := v.(time.Time); ok {
+				vals[j] = excelize.Cell{StyleID: day, Value: excelDay(t)}
+			}
+		}
+		if err := row(i+2, vals); err != nil {
 			return nil, fmt.Errorf("xlsx: %w", err)
 		}
 	}
@@ -98,6 +116,29 @@ func WriteXLSX(rows []ledger.ExportRow) ([]byte, error) {
 		return nil, fmt.Errorf("xlsx: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// dayFormat shows a date cell as the day, the way the 台账 writes it.
+var dayFormat = "yyyy-mm-dd"
+
+// excelDay is the day of t in Beijing as excelize takes a date: the
+// calendar day at midnight UTC, so that no zone shifts it by a day.
+func excelDay(t time.Time) time.Time {
+	y, m, d := t.In(workday.Zone).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// setUsedRange declares a sheet's used range (<dimension ref>), which
+// excelize leaves at A1 whatever is written and some readers trust.
+func setUsedRange(x *excelize.File, sheet string, cols, rows int) error {
+	last, err := excelize.CoordinatesToCellName(max(cols, 1), max(rows, 1))
+	if err == nil {
+		err = x.SetSheetDimension(sheet, "A1:"+last)
+	}
+	if err != nil {
+		return fmt.Errorf("xlsx: %s: %w", sheet, err)
+	}
+	return nil
 }
 
 func encodeXLSX(_ context.Context, w http.ResponseWriter, resp any) error {
@@ -116,7 +157,8 @@ const (
 )
 
 // StatsXLSX renders monthly statistics: one sheet per officer figures, one
-// per department figures.
+// per department figures. Counts and means are number cells, rates number
+// cells shown as percentages, the month a date cell shown as 2026-11.
 func StatsXLSX(st ledger.MonthlyStats, deptName, officerName func(string) string) ([]byte, error) {
 	x := excelize.NewFile()
 	defer x.Close()
@@ -126,30 +168,74 @@ func StatsXLSX(st ledger.MonthlyStats, deptName, officerName func(string) string
 	if _, err := x.NewSheet(DepartmentSheet); err != nil {
 		return nil, fmt.Errorf("xlsx: %w", err)
 	}
+	month, err := time.Parse("2006-01", st.Month)
+	if err != nil {
+		return nil, fmt.Errorf("xlsx: month %q: %w", st.Month, err)
+	}
+	monthFmt := "yyyy-mm"
+	monthStyle, err := x.NewStyle(&excelize.Style{CustomNumFmt: &monthFmt})
+	if err != nil {
+		return nil, fmt.Errorf("xlsx: %w", err)
+	}
+	// 0.0%: Excel's built-in 10 is 0.00%; the export has always shown one decimal.
+	rateFmt := "0.0%"
+	rateStyle, err := x.NewStyle(&excelize.Style{CustomNumFmt: &rateFmt})
+	if err != nil {
+		return nil, fmt.Errorf("xlsx: %w", err)
+	}
+	monthCell := excelize.Cell{StyleID: monthStyle, Value: month}
+	rate := func(r float64) excelize.Cell { return excelize.Cell{StyleID: rateStyle, Value: r} }
 	set := func(sheet string, row int, cells ...any) error {
 		cell, err := excelize.CoordinatesToCellName(1, row)
 		if err != nil {
 			return err
 		}
-		return x.SetSheetRow(sheet, cell, &cells)
+		// SetSheetRow takes plain values; a styled cell is styled after.
+		vals := make([]any, len(cells))
+		for i, c := range cells {
+			vals[i] = c
+			if v, ok := c.(excelize.Cell); ok {
+				vals[i] = v.Value
+			}
+		}
+		if err := x.SetSheetRow(sheet, cell, &vals); err != nil {
+			return err
+		}
+		for i, c := range cells {
+			if v, ok := c.(excelize.Cell); ok {
+				name, _ := excelize.CoordinatesToCellName(i+1, row)
+				if err := x.SetCellStyle(sheet, name, name, v.StyleID); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
 	}
-	if err := set(OfficerSheet, 1, "月份", "专员", "受理诉求", "办结", "按时办结", "按时办结率", "回访", "平均满意度"); err != nil {
+	officerHeaders := []any{"月份", "专员", "受理诉求", "办结", "按时办结", "按时办结率", "回访", "平均满意度"}
+	if err := set(OfficerSheet, 1, officerHeaders...); err != nil {
 		return nil, fmt.Errorf("xlsx: %w", err)
 	}
 	for i, o := range st.Officers {
-		if err := set(OfficerSheet, i+2, st.Month, officerName(o.Officer), o.Received, o.Closed, o.ClosedOnTime,
-			ledger.Percent(o.OnTimeRate), o.Visits, o.SatisfactionMean); err != nil {
+		if err := set(OfficerSheet, i+2, monthCell, officerName(o.Officer), o.Received, o.Closed, o.ClosedOnTime,
+			rate(o.OnTimeRate), o.Visits, o.SatisfactionMean); err != nil {
 			return nil, fmt.Errorf("xlsx: %w", err)
 		}
 	}
-	if err := set(DepartmentSheet, 1, "月份", "部门", "交办事项", "办结事项", "按时办结", "按时办结率", "平均办理工作日", "在办事项"); err != nil {
+	deptHeaders := []any{"月份", "部门", "交办事项", "办结事项", "按时办结", "按时办结率", "平均办理工作日", "在办事项"}
+	if err := set(DepartmentSheet, 1, deptHeaders...); err != nil {
 		return nil, fmt.Errorf("xlsx: %w", err)
 	}
 	for i, d := range st.Departments {
-		if err := set(DepartmentSheet, i+2, st.Month, deptName(d.Department), d.Assigned, d.Completed, d.CompletedOnTime,
-			ledger.Percent(d.OnTimeRate), d.MeanHandlingDays, d.PendingNow); err != nil {
+		if err := set(DepartmentSheet, i+2, monthCell, deptName(d.Department), d.Assigned, d.Completed, d.CompletedOnTime,
+			rate(d.OnTimeRate), d.MeanHandlingDays, d.PendingNow); err != nil {
 			return nil, fmt.Errorf("xlsx: %w", err)
 		}
+	}
+	if err := setUsedRange(x, OfficerSheet, len(officerHeaders), len(st.Officers)+1); err != nil {
+		return nil, err
+	}
+	if err := setUsedRange(x, DepartmentSheet, len(deptHeaders), len(st.Departments)+1); err != nil {
+		return nil, err
 	}
 	var buf bytes.Buffer
 	if _, err := x.WriteTo(&buf); err != nil {
