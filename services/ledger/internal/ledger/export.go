@@ -37,7 +37,7 @@ func (r ExportRow) Values() []any {
 }
 
 var progressNames = map[Status]string{
-	StatusWaiting: "待前置事项办结", StatusAssigned: "已交办待受理", StatusAccepted: "已受理审查中",
+	StatusPlanned: "谋划储备中，未交办", StatusWaiting: "待前置事项办结", StatusAssigned: "已交办待受理", StatusAccepted: "已受理审查中",
 	StatusSupplement: "补正材料中", StatusSuspended: "已中止", StatusApproved: "已办结",
 	StatusRejected: "不予许可", StatusWithdrawn: "申请人撤回",
 }

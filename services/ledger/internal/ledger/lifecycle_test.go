@@ -191,3 +191,15 @@ func TestPlannedItemsCountNowhere(t *testing.T) {
 		t.Fatalf("weekly of a held project %+v", w)
 	}
 }
+
+func TestExportShowsPlannedItems(t *testing.T) {
+	rows := ExportRows([]Project{projectIn(t, StageReserve)}, "", func(c string) string { return c })
+	if len(rows) != 11 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	for _, r := range rows {
+		if r.Progress != "谋划储备中，未交办" || !r.LastDay.IsZero() {
+			t.Fatalf("row of a planned item %+v", r)
+		}
+	}
+}
