@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -361,7 +362,9 @@ func TestEscalationToDecision(t *testing.T) {
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != transport.XLSXContentType {
 			t.Fatalf("status %d, %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
-		x, err := excelize.OpenReader(resp.Body)
+		b, _ := io.ReadAll(resp.Body)
+		testenv.CheckSheetRanges(t, b)
+		x, err := excelize.OpenReader(bytes.NewReader(b))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -99,7 +99,7 @@ func TestActionChanges(t *testing.T) {
 // The minutes exports show how far each action item got.
 func TestExportShowsActionState(t *testing.T) {
 	m := decidedMeeting(t)
-	due := func() string { return ExportOf(m, func(c string) string { return c }).Rows[0][5] }
+	due := func() string { return ExportOf(m, func(c string) string { return c }).Rows[0].DueText() }
 	if got := due(); got != "2026-03-11" {
 		t.Fatalf("open action's due cell %q", got)
 	}

@@ -176,7 +176,7 @@ var outcomeNames = map[string]string{OutcomeResolved: "已解决", OutcomeAction
 
 // actionStateNames follow an action's due date in the exports (nothing while
 // it is open).
-var actionStateNames = map[string]string{ActionDone: "（已报办结，待确认）", ActionConfirmed: "（已确认办结）"}
+var actionStateNames = map[string]string{ActionDone: "已报办结，待确认", ActionConfirmed: "已确认办结"}
 
 // KindNames are the meeting kinds as people call them.
 var KindNames = map[string]string{KindDispatch: "调度会", KindTeamReport: "专班工作汇报会", KindJoint: "联席会议", KindOnSite: "现场会"}
@@ -188,15 +188,54 @@ var MinutesHeaders = []string{"序号", "议题", "责任单位", "结论", "决
 type MinutesExport struct {
 	Title string
 	// Facts are label/value lines: kind, time, place, attendees, project.
-	Facts [][2]string
+	Facts []Fact
 	// Summary is the minutes' summary; Decided is false before the minutes.
 	Summary string
 	Decided bool
 	// Rows follow MinutesHeaders: one per agenda entry (before the minutes,
 	// with the decision columns empty).
-	Rows [][]string
+	Rows []MinutesRow
 	// Reports are the special reports (专题报告) of escalations: title, text.
 	Reports [][2]string
+}
+
+// Fact is one line of the minutes' head. At is set when the value is an
+// instant (the meeting's time); Text is then its Beijing reading.
+type Fact struct {
+	Label, Text string
+	At          time.Time
+}
+
+// MinutesRow is one agenda entry of the minutes table.
+type MinutesRow struct {
+	No                                   int
+	Title, Department, Outcome, Decision string
+	// Decided is whether the minutes decided the entry.
+	Decided bool
+	// Due is the day the action is due (an instant read in Beijing time),
+	// zero without an action; State is how far it got (已报办结，待确认 or
+	// 已确认办结), empty while it is open.
+	Due   time.Time
+	State string
+}
+
+// DueText is the 办结时限 cell as text: the day with the action's state, "—"
+// for an entry decided without an action, empty before the decision.
+func (r MinutesRow) DueText() string {
+	switch {
+	case !r.Due.IsZero() && r.State != "":
+		return r.Due.In(workZone).Format(time.DateOnly) + "（" + r.State + "）"
+	case !r.Due.IsZero():
+		return r.Due.In(workZone).Format(time.DateOnly)
+	case r.Decided:
+		return "—"
+	}
+	return ""
+}
+
+// Cells returns the row as text, in the order of MinutesHeaders.
+func (r MinutesRow) Cells() []string {
+	return []string{strconv.Itoa(r.No), r.Title, r.Department, r.Outcome, r.Decision, r.DueText()}
 }
 
 // ExportOf lays meeting m out for the exports.
@@ -205,12 +244,13 @@ func ExportOf(m Meeting, deptName func(string) string) MinutesExport {
 	for i, a := range m.Attendees {
 		names[i] = deptName(a)
 	}
-	x := MinutesExport{Title: m.Title + "会议纪要", Facts: [][2]string{
-		{"会议类型", KindNames[m.Kind]}, {"时间", m.StartsAt.In(workZone).Format("2006-01-02 15:04")},
-		{"地点", m.Location}, {"参会单位", strings.Join(names, "、")},
+	x := MinutesExport{Title: m.Title + "会议纪要", Facts: []Fact{
+		{Label: "会议类型", Text: KindNames[m.Kind]},
+		{Label: "时间", Text: m.StartsAt.In(workZone).Format("2006-01-02 15:04"), At: m.StartsAt},
+		{Label: "地点", Text: m.Location}, {Label: "参会单位", Text: strings.Join(names, "、")},
 	}}
 	if m.ProjectCode != "" {
-		x.Facts = append(x.Facts, [2]string{"项目代码", m.ProjectCode})
+		x.Facts = append(x.Facts, Fact{Label: "项目代码", Text: m.ProjectCode})
 	}
 	decisions := map[string]Decision{}
 	if m.Minutes != nil {
@@ -221,15 +261,13 @@ func ExportOf(m Meeting, deptName func(string) string) MinutesExport {
 	}
 	for i, e := range m.Agenda {
 		d, ok := decisions[e.ID]
-		dept, due, text := deptName(e.Department), "—", d.Text
+		r := MinutesRow{No: i + 1, Title: e.Title, Department: deptName(e.Department), Outcome: outcomeNames[d.Outcome],
+			Decision: d.Text, Decided: ok}
 		if d.Action != nil {
-			dept, due = deptName(d.Action.Department), d.Action.DueAt.In(workZone).Format("2006-01-02")+actionStateNames[d.Action.State()]
-			text += "：" + d.Action.Description
+			r.Department, r.Due, r.State = deptName(d.Action.Department), d.Action.DueAt, actionStateNames[d.Action.State()]
+			r.Decision += "：" + d.Action.Description
 		}
-		if !ok {
-			due = ""
-		}
-		x.Rows = append(x.Rows, []string{strconv.Itoa(i + 1), e.Title, dept, outcomeNames[d.Outcome], text, due})
+		x.Rows = append(x.Rows, r)
 		if d.Outcome == OutcomeEscalate {
 			x.Reports = append(x.Reports, [2]string{e.Title, d.Report})
 		}
@@ -243,12 +281,12 @@ func MinutesMarkdown(m Meeting, deptName func(string) string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n", x.Title)
 	for _, f := range x.Facts {
-		fmt.Fprintf(&b, "- %s：%s\n", f[0], f[1])
+		fmt.Fprintf(&b, "- %s：%s\n", f.Label, f.Text)
 	}
 	if !x.Decided {
 		b.WriteString("\n> 会议尚未形成纪要。\n\n## 议题\n\n")
 		for _, r := range x.Rows {
-			fmt.Fprintf(&b, "%s. %s（%s）\n", r[0], mdEscape(r[1]), r[2])
+			fmt.Fprintf(&b, "%d. %s（%s）\n", r.No, mdEscape(r.Title), r.Department)
 		}
 		return b.String()
 	}
@@ -257,8 +295,8 @@ func MinutesMarkdown(m Meeting, deptName func(string) string) string {
 	}
 	b.WriteString("\n## 议定事项\n\n| " + strings.Join(MinutesHeaders, " | ") + " |\n|---|---|---|---|---|---|\n")
 	for _, r := range x.Rows {
-		cells := make([]string, len(r))
-		for i, c := range r {
+		cells := r.Cells()
+		for i, c := range cells {
 			cells[i] = mdEscape(c)
 		}
 		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
