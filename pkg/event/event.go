@@ -27,11 +27,14 @@ const (
 	TypeDeadlineWarning   = "tuijin.deadline.warning"
 	TypeDeadlineOverdue   = "tuijin.deadline.overdue"
 	TypeDeadlineEscalated = "tuijin.deadline.escalated"
-	TypeMeetingScheduled  = "tuijin.meeting.scheduled"
-	TypeMeetingDecided    = "tuijin.meeting.decided"
-	TypeActionCreated     = "tuijin.meeting.action.created"
-	TypeActionChanged     = "tuijin.meeting.action.changed"
-	TypeTaskChanged       = "tuijin.ledger.task.changed"
+	// TypeDeadlineRecomputed: a provisional due date recomputed when its
+	// year's official arrangement arrived.
+	TypeDeadlineRecomputed = "tuijin.deadline.recomputed"
+	TypeMeetingScheduled   = "tuijin.meeting.scheduled"
+	TypeMeetingDecided     = "tuijin.meeting.decided"
+	TypeActionCreated      = "tuijin.meeting.action.created"
+	TypeActionChanged      = "tuijin.meeting.action.changed"
+	TypeTaskChanged        = "tuijin.ledger.task.changed"
 )
 
 // ForDepartment is the subject of a department-routed event type,

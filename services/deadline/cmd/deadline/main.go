@@ -26,6 +26,7 @@ type config struct {
 	ProblemDays   int    `conf:"default:5,help:working days a department has to solve a raised problem"`
 	OrgFile       string `conf:"help:organisation YAML (empty: the demo organisation)"`
 	Calendar      workday.Config
+	CalendarPoll  time.Duration `conf:"default:1m,help:how often the calendar dir is checked for year files dropped or replaced while the service runs"`
 	Timer         struct {
 		Workers int           `conf:"default:16,help:fired timers handled at once by this replica"`
 		Sweep   time.Duration `conf:"default:10m,help:how often the timers that should be pending are checked against the scheduler (and at start)"`
@@ -45,10 +46,11 @@ func newConfig() *config {
 func setup(cfg *config) platform.Setup {
 	return func(ctx context.Context, app *platform.App) error {
 		clk := app.Clock
-		cal, files, err := official.Load(app.Log, app.Registry, "tuijin_deadline", cfg.Calendar.Dir, clk)
+		calendar, err := official.LoadLive(app.Log, app.Registry, "tuijin_deadline", cfg.Calendar.Dir, clk)
 		if err != nil {
 			return err
 		}
+		cal := calendar.Calendar()
 		o, err := org.Load(cfg.OrgFile)
 		if err != nil {
 			return err
@@ -79,7 +81,11 @@ func setup(cfg *config) platform.Setup {
 		app.Go(func(ctx context.Context) error { return transport.RunSweep(ctx, svc, cfg.Timer.Sweep, app.Log) })
 
 		transport.Routes(app.HTTP.Mux, svc, app.Log)
-		transport.CalendarRoutes(app.HTTP.Mux, cal, files, app.Log)
+		transport.CalendarRoutes(app.HTTP.Mux, calendar, app.Log)
+		recompute := deadline.NewRecomputer(clockCfg, deadlines)
+		app.Go(func(ctx context.Context) error {
+			return calendar.Run(ctx, cfg.CalendarPoll, transport.RecomputeOnChange(recompute, app.Log))
+		})
 		if err := app.Consume(ctx, transport.ItemAssignedConsumer, transport.OnItemAssigned(svc)); err != nil {
 			return err
 		}

@@ -67,7 +67,7 @@ func StepEvent(ctx context.Context, cal workday.Calendar, d Deadline, s Step, no
 		TimerId: d.ID, Kind: d.Kind, RefId: d.RefID, ProjectCode: d.ProjectCode, Department: d.Department,
 		Level: protoLevels[s.Level], DueAt: timestamppb.New(d.DueAt), FiredAt: timestamppb.New(now),
 		StepDueAt: timestamppb.New(s.At), Title: d.Title, ProjectName: d.ProjectName,
-		OverdueWorkingDays: int32(d.OverdueDays(cal, s.At)), DueDate: d.DueDate,
+		OverdueWorkingDays: int32(d.OverdueDays(cal, s.At)), DueDate: d.DueDate, Provisional: d.Provisional,
 	}
 	env, err := event.New(EventType(s.Level), Producer, event.Ref("deadline", d.ID), now, payload)
 	if err != nil {

@@ -254,6 +254,14 @@ func (s *Store) Provisional(ctx context.Context) (int, error) {
 	return int(n), nil
 }
 
+// Provisionals implements deadline.ProvisionalStore: the deadlines not
+// decided marked provisional, by the provisional+state index on MongoDB.
+func (s *Store) Provisionals(ctx context.Context) ([]deadline.Deadline, error) {
+	return mongox.FindAll(ctx, s.coll, bson.D{{Key: "provisional", Value: true},
+		{Key: "state", Value: bson.D{{Key: "$ne", Value: string(deadline.StateStopped)}}}}, toDomain,
+		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+}
+
 // Running implements deadline.Store: a scan on FerretDB, an index range on
 // MongoDB; the reconciliation sweep runs it at start and at a low rate.
 func (s *Store) Running(ctx context.Context, fn func(deadline.Deadline) error) error {

@@ -56,18 +56,39 @@ type calendarYearsResponse struct {
 
 type calendarYearRequest struct{ Year int }
 
-// CalendarRoutes mounts the calendar's data: which years it has, where each
-// comes from, and the year files it refused.
-func CalendarRoutes(mux *http.ServeMux, cal *workday.Official, files *workday.Files, log *slog.Logger) {
-	opts := []kithttp.ServerOption{kithttp.ServerErrorEncoder(httpx.ErrorEncoder(log))}
-	mux.Handle("GET /v1/calendar/years", kithttp.NewServer(
-		makeCalendarYearsEndpoint(cal, files), decodeCalendarYearsRequest, httpx.EncodeJSON, opts...))
-	mux.Handle("GET /v1/calendar/years/{year}", kithttp.NewServer(
-		makeCalendarYearEndpoint(cal, files), decodeCalendarYearRequest, httpx.EncodeJSON, opts...))
+// CalendarData is the calendar in use and the year files it was loaded
+// from, read at every request: they change when a year file arrives (an
+// official.Reloader).
+type CalendarData interface {
+	Official() *workday.Official
+	Files() *workday.Files
 }
 
-func makeCalendarYearsEndpoint(cal *workday.Official, files *workday.Files) endpoint.Endpoint {
+// StaticCalendar is calendar data that does not change.
+type StaticCalendar struct {
+	Cal       *workday.Official
+	YearFiles *workday.Files
+}
+
+// Official implements CalendarData.
+func (s StaticCalendar) Official() *workday.Official { return s.Cal }
+
+// Files implements CalendarData.
+func (s StaticCalendar) Files() *workday.Files { return s.YearFiles }
+
+// CalendarRoutes mounts the calendar's data: which years it has, where each
+// comes from, and the year files it refused.
+func CalendarRoutes(mux *http.ServeMux, data CalendarData, log *slog.Logger) {
+	opts := []kithttp.ServerOption{kithttp.ServerErrorEncoder(httpx.ErrorEncoder(log))}
+	mux.Handle("GET /v1/calendar/years", kithttp.NewServer(
+		makeCalendarYearsEndpoint(data), decodeCalendarYearsRequest, httpx.EncodeJSON, opts...))
+	mux.Handle("GET /v1/calendar/years/{year}", kithttp.NewServer(
+		makeCalendarYearEndpoint(data), decodeCalendarYearRequest, httpx.EncodeJSON, opts...))
+}
+
+func makeCalendarYearsEndpoint(data CalendarData) endpoint.Endpoint {
 	return func(context.Context, any) (any, error) {
+		cal, files := data.Official(), data.Files()
 		resp := calendarYearsResponse{Years: []calendarYear{}, Refused: []refusedFile{}}
 		for _, y := range cal.Years() {
 			resp.Years = append(resp.Years, yearOf(cal, files, y))
@@ -79,9 +100,10 @@ func makeCalendarYearsEndpoint(cal *workday.Official, files *workday.Files) endp
 	}
 }
 
-func makeCalendarYearEndpoint(cal *workday.Official, files *workday.Files) endpoint.Endpoint {
+func makeCalendarYearEndpoint(data CalendarData) endpoint.Endpoint {
 	return func(_ context.Context, req any) (any, error) {
 		y := req.(calendarYearRequest).Year
+		cal, files := data.Official(), data.Files()
 		resp := calendarYearResponse{calendarYear: yearOf(cal, files, y), Days: []calendarDay{}}
 		for _, e := range cal.Entries(y) {
 			resp.Days = append(resp.Days, calendarDay{Date: e.Date.Format(time.DateOnly), Name: e.Name, Work: e.Work})

@@ -34,7 +34,7 @@ func TestCalendarYearsShowSourcesAndRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	CalendarRoutes(mux, cal, files, testenv.Logger())
+	CalendarRoutes(mux, StaticCalendar{Cal: cal, YearFiles: files}, testenv.Logger())
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	get := func(path string, out any) int {

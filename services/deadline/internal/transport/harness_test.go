@@ -36,6 +36,11 @@ type env struct {
 	svc   deadline.Service
 	reg   *prometheus.Registry
 	url   string
+	// cal is the calendar the clock counts on, replaceable as a reloaded
+	// calendar dir replaces it; cfg and store are what svc is made of.
+	cal   *workday.Live
+	cfg   deadline.Config
+	store *store.Store
 }
 
 // newEnv runs the clock's consumers over a real JetStream and FerretDB, and
@@ -48,15 +53,15 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cal := workday.NewOfficial(files)
-	e := &env{t: t, js: js, clock: clock.NewManual(sh(2026, 11, 23, 9), 0), reg: prometheus.NewRegistry()}
+	cal := workday.NewLive(workday.NewOfficial(files))
+	e := &env{t: t, js: js, clock: clock.NewManual(sh(2026, 11, 23, 9), 0), reg: prometheus.NewRegistry(), cal: cal}
 	tracer := noop.NewTracerProvider().Tracer("test")
 	bm := bus.NewMetrics(e.reg)
 	e.pub = bus.NewPublisher(js, tracer, bm)
 	deadlines := store.New(db)
 	cfg := deadline.Config{Store: deadlines, Timers: NewTimers(bus.NewScheduler(js), e.clock, 0),
 		Publisher: e.pub, Calendar: cal, Clock: e.clock, Policy: deadline.DefaultPolicy}
-	e.svc = deadline.NewService(cfg)
+	e.svc, e.cfg, e.store = deadline.NewService(cfg), cfg, deadlines
 	fm := NewFiringMetrics(e.reg)
 	e.reg.MustRegister(NewLevelCollector(deadlines, []string{"sthj", "zrzy"}, testenv.Logger()))
 

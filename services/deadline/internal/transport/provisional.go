@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
 )
 
 // ProvisionalCounter counts the deadlines not decided whose due date runs
@@ -46,4 +48,17 @@ func (c *ProvisionalCollector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n))
+}
+
+// RecomputeOnChange is what the service does when its calendar changed (a
+// year file arrived in the calendar dir, or at start): the provisional
+// deadlines are recounted on it (see deadline.Recomputer).
+func RecomputeOnChange(r deadline.Recomputer, log *slog.Logger) func(ctx context.Context, years []int) error {
+	return func(ctx context.Context, years []int) error {
+		n, err := r.Recompute(ctx, years)
+		if n > 0 || len(years) > 0 {
+			log.Info("provisional deadlines recomputed on the calendar in use", "years_changed", years, "recomputed", n)
+		}
+		return err
+	}
 }

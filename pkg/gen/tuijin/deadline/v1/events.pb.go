@@ -84,7 +84,9 @@ func (Level) EnumDescriptor() ([]byte, []int) {
 	return file_tuijin_deadline_v1_events_proto_rawDescGZIP(), []int{0}
 }
 
-// DeadlineEvent: tuijin.deadline.warning|overdue|escalated.<dept>.
+// DeadlineEvent: tuijin.deadline.warning|overdue|escalated.<dept>, and
+// tuijin.deadline.recomputed.<dept> when a year's official arrangement
+// arrived and moved (or confirmed) a provisional due date.
 type DeadlineEvent struct {
 	state   protoimpl.MessageState `protogen:"open.v1"`
 	TimerId string                 `protobuf:"bytes,1,opt,name=timer_id,json=timerId,proto3" json:"timer_id,omitempty"`
@@ -104,7 +106,14 @@ type DeadlineEvent struct {
 	// Working days past due_at at step_due_at (0 for yellow and red).
 	OverdueWorkingDays int32 `protobuf:"varint,12,opt,name=overdue_working_days,json=overdueWorkingDays,proto3" json:"overdue_working_days,omitempty"`
 	// Last working day of the limit (YYYY-MM-DD in Asia/Shanghai).
-	DueDate       string `protobuf:"bytes,13,opt,name=due_date,json=dueDate,proto3" json:"due_date,omitempty"`
+	DueDate string `protobuf:"bytes,13,opt,name=due_date,json=dueDate,proto3" json:"due_date,omitempty"`
+	// The limit runs into a year whose official arrangement is not published:
+	// counted on weekends only there, so the due date may still move.
+	Provisional bool `protobuf:"varint,14,opt,name=provisional,proto3" json:"provisional,omitempty"`
+	// recomputed: the due date before the calendar changed (YYYY-MM-DD).
+	PreviousDueDate string `protobuf:"bytes,15,opt,name=previous_due_date,json=previousDueDate,proto3" json:"previous_due_date,omitempty"`
+	// recomputed: a note for the item's timeline, in Chinese.
+	Note          string `protobuf:"bytes,16,opt,name=note,proto3" json:"note,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -230,6 +239,27 @@ func (x *DeadlineEvent) GetDueDate() string {
 	return ""
 }
 
+func (x *DeadlineEvent) GetProvisional() bool {
+	if x != nil {
+		return x.Provisional
+	}
+	return false
+}
+
+func (x *DeadlineEvent) GetPreviousDueDate() string {
+	if x != nil {
+		return x.PreviousDueDate
+	}
+	return ""
+}
+
+func (x *DeadlineEvent) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
 // Timer: internal to the deadline service, not part of the public contract.
 // It is the body of a schedule in the timers stream, published back by the
 // JetStream message scheduler on tuijin.timers.fired when one ladder step of
@@ -317,7 +347,7 @@ var File_tuijin_deadline_v1_events_proto protoreflect.FileDescriptor
 
 const file_tuijin_deadline_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1ftuijin/deadline/v1/events.proto\x12\x12tuijin.deadline.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf5\x03\n" +
+	"\x1ftuijin/deadline/v1/events.proto\x12\x12tuijin.deadline.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd7\x04\n" +
 	"\rDeadlineEvent\x12\x19\n" +
 	"\btimer_id\x18\x01 \x01(\tR\atimerId\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x15\n" +
@@ -334,7 +364,10 @@ const file_tuijin_deadline_v1_events_proto_rawDesc = "" +
 	" \x01(\tR\x05title\x12!\n" +
 	"\fproject_name\x18\v \x01(\tR\vprojectName\x120\n" +
 	"\x14overdue_working_days\x18\f \x01(\x05R\x12overdueWorkingDays\x12\x19\n" +
-	"\bdue_date\x18\r \x01(\tR\adueDate\"\xc5\x01\n" +
+	"\bdue_date\x18\r \x01(\tR\adueDate\x12 \n" +
+	"\vprovisional\x18\x0e \x01(\bR\vprovisional\x12*\n" +
+	"\x11previous_due_date\x18\x0f \x01(\tR\x0fpreviousDueDate\x12\x12\n" +
+	"\x04note\x18\x10 \x01(\tR\x04note\"\xc5\x01\n" +
 	"\x05Timer\x12\x1f\n" +
 	"\vdeadline_id\x18\x01 \x01(\tR\n" +
 	"deadlineId\x12\x18\n" +
