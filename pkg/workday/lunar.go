@@ -37,10 +37,12 @@ func (Lunar) Year(year int) ([]Entry, bool) {
 	return out, true
 }
 
-// Config is how every service finds the official calendar: one setting,
-// TUIJIN_CALENDAR_DIR, read the same way by each.
+// Config is how every service finds the official calendar: the same
+// settings, TUIJIN_CALENDAR_DIR and TUIJIN_CALENDAR_POLL, read the same way
+// by each.
 type Config struct {
-	Dir string `conf:"help:directory of per-year holiday arrangement files (YYYY.yaml) laid over the shipped ones"`
+	Dir  string        `conf:"help:directory of per-year holiday arrangement files (YYYY.yaml) laid over the shipped ones"`
+	Poll time.Duration `conf:"default:1m,help:how often the calendar dir is checked for year files dropped or replaced while the service runs"`
 }
 
 // Load returns the official calendar every service counts on: the

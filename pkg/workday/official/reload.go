@@ -96,8 +96,12 @@ func (r *Reloader) Check() ([]int, error) {
 // Run checks the dir every interval until ctx ends. changed is called at
 // start (a file may have arrived while the service was down) and after
 // every reload, with the years that changed (nil at start); when it fails,
-// it is called again at the next check until it succeeds.
+// it is called again at the next check until it succeeds. A nil changed
+// only reloads.
 func (r *Reloader) Run(ctx context.Context, every time.Duration, changed func(ctx context.Context, years []int) error) error {
+	if changed == nil {
+		changed = func(context.Context, []int) error { return nil }
+	}
 	var pending []int
 	retry := true
 	t := time.NewTicker(every)

@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/tuijin/tuijin/pkg/org"
 	"github.com/tuijin/tuijin/pkg/platform"
@@ -27,8 +28,10 @@ type config struct {
 		Capacity int    `conf:"default:12,help:agenda entries an auto-convened joint meeting takes before a second one that day is convened"`
 	}
 	ICS struct {
-		Organizer      string `conf:"help:organizer address on .ics invitations (empty: none)"`
-		AttendeeDomain string `conf:"help:mail domain of department attendees on .ics invitations (empty: urn:tuijin:dept:<code>)"`
+		// Organizer is required: an invitation is an iTIP REQUEST, which must
+		// name who answers go to (RFC 5546 §3.2.2).
+		Organizer      string `conf:"help:organizer mail address of .ics invitations (required)"`
+		AttendeeDomain string `conf:"help:mail domain of departments without a mail in the organisation file (empty: urn:tuijin:dept:<code>)"`
 	}
 }
 
@@ -43,15 +46,24 @@ func newConfig() *config {
 
 func setup(cfg *config) platform.Setup {
 	return func(ctx context.Context, app *platform.App) error {
+		organizer, err := meeting.Organizer(cfg.ICS.Organizer)
+		if err != nil {
+			return fmt.Errorf("TUIJIN_ICS_ORGANIZER: %w", err)
+		}
 		o, err := org.Load(cfg.OrgFile)
 		if err != nil {
 			return err
 		}
 		clk := app.Clock
-		cal, _, err := official.Load(app.Log, app.Registry, "tuijin_meeting", cfg.Calendar.Dir, clk)
+		// The calendar follows its dir while the service runs, as the
+		// deadline service's does, so that both count new limits alike
+		// once a year file arrives.
+		calendar, err := official.LoadLive(app.Log, app.Registry, "tuijin_meeting", cfg.Calendar.Dir, clk)
 		if err != nil {
 			return err
 		}
+		cal := calendar.Calendar()
+		app.Go(func(ctx context.Context) error { return calendar.Run(ctx, cfg.Calendar.Poll, nil) })
 		st := store.New(app.DB, app.Log)
 		if err := st.EnsureIndexes(ctx); err != nil {
 			return err
@@ -59,7 +71,7 @@ func setup(cfg *config) platform.Setup {
 		st.UseRelay(app.Outbox(st.Collections()...))
 		svc := meeting.NewService(st, o, clk, cal, meeting.Config{
 			JointLocation: cfg.Joint.Location, JointLeadDays: cfg.Joint.LeadDays, JointCapacity: cfg.Joint.Capacity,
-			Organizer: cfg.ICS.Organizer, AttendeeDomain: cfg.ICS.AttendeeDomain,
+			Organizer: organizer, AttendeeDomain: cfg.ICS.AttendeeDomain,
 		}, app.Log)
 		transport.Routes(app.HTTP.Mux, svc, app.Log)
 		transport.ActionRoutes(app.HTTP.Mux, meeting.NewActions(st, clk), app.Log)

@@ -26,7 +26,6 @@ type config struct {
 	ProblemDays   int    `conf:"default:5,help:working days a department has to solve a raised problem"`
 	OrgFile       string `conf:"help:organisation YAML (empty: the demo organisation)"`
 	Calendar      workday.Config
-	CalendarPoll  time.Duration `conf:"default:1m,help:how often the calendar dir is checked for year files dropped or replaced while the service runs"`
 	Timer         struct {
 		Workers int           `conf:"default:16,help:fired timers handled at once by this replica"`
 		Sweep   time.Duration `conf:"default:10m,help:how often the timers that should be pending are checked against the scheduler (and at start)"`
@@ -84,7 +83,7 @@ func setup(cfg *config) platform.Setup {
 		transport.CalendarRoutes(app.HTTP.Mux, calendar, app.Log)
 		recompute := deadline.NewRecomputer(clockCfg, deadlines)
 		app.Go(func(ctx context.Context) error {
-			return calendar.Run(ctx, cfg.CalendarPoll, transport.RecomputeOnChange(recompute, app.Log))
+			return calendar.Run(ctx, cfg.Calendar.Poll, transport.RecomputeOnChange(recompute, app.Log))
 		})
 		if err := app.Consume(ctx, transport.ItemAssignedConsumer, transport.OnItemAssigned(svc)); err != nil {
 			return err
