@@ -159,4 +159,11 @@ func TestReserveProjectWaitsForApproving(t *testing.T) {
 	if n := s.metric("ledger", "tuijin_ledger_pending_items", map[string]string{"department": "fgw", "state": "assigned"}); n != 1 {
 		t.Fatalf("fgw pending %v after the move, want 1", n)
 	}
+	// The owner's registration in intake follows the stage.
+	var reg struct {
+		Stage string `json:"stage"`
+	}
+	eventually(t, time.Minute, "intake to show the project in 审批", func() bool {
+		return s.getJSON(s.url("intake")+"/v1/projects/"+code, &reg) == http.StatusOK && reg.Stage == "approving"
+	})
 }

@@ -39,6 +39,9 @@ func setup(cfg *config) platform.Setup {
 		st.UseRelay(app.Outbox(st.Collections()...))
 		svc := intake.NewService(st, intake.NewReference(o), app.Clock)
 		transport.Routes(app.HTTP.Mux, svc, app.Log)
-		return app.Consume(ctx, transport.TaskChangedConsumer, transport.OnTaskChanged(svc))
+		if err := app.Consume(ctx, transport.TaskChangedConsumer, transport.OnTaskChanged(svc)); err != nil {
+			return err
+		}
+		return app.Consume(ctx, transport.ProjectChangedConsumer, transport.OnProjectChanged(svc))
 	}
 }

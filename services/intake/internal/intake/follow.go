@@ -70,3 +70,18 @@ func (s *service) FollowTask(ctx context.Context, st TaskStep) error {
 	}
 	return err
 }
+
+// FollowStage takes the project's stage from the ledger, which moves it
+// only forward (tuijin.ledger.project.changed): the registration then shows
+// where the project stands. A stage not later than the stored one (a
+// repeat, a late arrival) changes nothing.
+func (s *service) FollowStage(ctx context.Context, code, stage string) error {
+	if !slices.Contains(Stages, stage) {
+		return fmt.Errorf("stage %q of project %s: %w", stage, code, ErrUnknownStatus)
+	}
+	err := s.store.AdvanceStage(ctx, code, stage)
+	if errors.Is(err, ErrNotFound) {
+		return apperr.NotFound("project_not_found", "no key project "+code+" is registered")
+	}
+	return err
+}

@@ -37,9 +37,11 @@ type Project struct {
 var (
 	Categories = []string{"社会投资", "城市建设", "工业四改", "政府投资", "招商引资"}
 	Levels     = []string{"国家", "省", "市", "县"}
-	Stages     = []string{"planning", "reserve", "approving", "started", "completed"}
+	// Stages in the order a project passes them (the ledger's too).
+	Stages = []string{"planning", "reserve", "approving", "started", "building", "completed"}
 	// StageNames are the stages as the seeds and the spreadsheets name them.
-	StageNames = map[string]string{"谋划": "planning", "储备": "reserve", "审批": "approving", "开工": "started", "竣工": "completed"}
+	StageNames = map[string]string{"谋划": "planning", "储备": "reserve", "审批": "approving", "开工": "started",
+		"在建": "building", "竣工": "completed"}
 )
 
 // CodeRE is the national investment project code (项目代码):

@@ -40,6 +40,9 @@ type Store interface {
 	// status if that is later than its own (nothing otherwise), with the
 	// owner's satisfaction when given; ErrNotFound if there is none.
 	AdvanceRequest(ctx context.Context, id string, step RequestStep, satisfaction int) error
+	// AdvanceStage moves project code on to stage if that comes later in
+	// Stages than its own (nothing otherwise); ErrNotFound if there is none.
+	AdvanceStage(ctx context.Context, code, stage string) error
 	// Project reads one project, or ErrNotFound.
 	Project(ctx context.Context, code string) (Project, error)
 	// Projects returns a page of the projects matching q, by code, and how
@@ -63,6 +66,8 @@ type Service interface {
 	// FollowTask takes a step of the officer's task for a request from the
 	// ledger: the owner then reads it on GET /v1/requests/{id}.
 	FollowTask(ctx context.Context, st TaskStep) error
+	// FollowStage takes a project's stage change from the ledger.
+	FollowStage(ctx context.Context, code, stage string) error
 	// GetProject returns a registered project.
 	GetProject(ctx context.Context, code string) (Project, error)
 	// ListProjects returns a page of the registered projects.

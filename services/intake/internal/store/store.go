@@ -4,6 +4,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -212,6 +213,24 @@ func (s *Store) AdvanceRequest(ctx context.Context, id string, step intake.Reque
 	})
 	if err != nil {
 		return fmt.Errorf("advance request %s: %w", id, err)
+	}
+	return nil
+}
+
+// AdvanceStage moves project code on to stage when that is later than the
+// stored one; the stage consumer is its only writer, and the write is by
+// _id.
+func (s *Store) AdvanceStage(ctx context.Context, code, stage string) error {
+	p, err := s.Project(ctx, code)
+	if err != nil {
+		return err
+	}
+	if slices.Index(intake.Stages, stage) <= slices.Index(intake.Stages, p.Stage) {
+		return nil
+	}
+	if _, err := s.projects.UpdateOne(ctx, bson.D{{Key: "_id", Value: code}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "stage", Value: stage}}}}); err != nil {
+		return fmt.Errorf("advance stage of %s: %w", code, err)
 	}
 	return nil
 }

@@ -35,3 +35,28 @@ func OnTaskChanged(svc intake.Service) bus.Handler {
 		return err
 	}
 }
+
+// ProjectChangedConsumer follows the projects' stages as the ledger moves
+// them (谋划 → 储备 → 审批 → 开工 …).
+var ProjectChangedConsumer = bus.ConsumerSpec{
+	Durable:  "intake-project-changed",
+	Subjects: []string{event.TypeProjectChanged},
+}
+
+// OnProjectChanged applies tuijin.ledger.project.changed.
+func OnProjectChanged(svc intake.Service) bus.Handler {
+	return func(ctx context.Context, d bus.Delivery) error {
+		var ev ledgerv1.ProjectChanged
+		if err := event.Payload(d.Envelope, &ev); err != nil {
+			return err
+		}
+		if ev.GetToStage() == "" || ev.GetToStage() == ev.GetFromStage() {
+			return nil // only the 形象进度 changed
+		}
+		err := svc.FollowStage(ctx, ev.GetProjectCode(), ev.GetToStage())
+		if errors.Is(err, intake.ErrUnknownStatus) || apperr.KindOf(err) == apperr.KindNotFound {
+			return bus.Permanent(err)
+		}
+		return err
+	}
+}
