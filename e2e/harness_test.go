@@ -101,6 +101,8 @@ func newSystem(t testing.TB) *system {
 			"TUIJIN_LOG_LEVEL=info",
 			// The chat-robot sink listens on loopback.
 			"TUIJIN_WEBHOOK_ALLOW_PRIVATE=true",
+			// coordination-meeting does not start without an organizer.
+			"TUIJIN_ICS_ORGANIZER=duban@xzsp.example",
 		},
 	}
 	// The test's own client connects to the same FerretDB as the services.

@@ -8,6 +8,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"net/mail"
 	"os"
 	"regexp"
 
@@ -24,6 +25,9 @@ type Department struct {
 	Name string `yaml:"name"`
 	// Leader is who is interviewed (约谈) when the department falls behind.
 	Leader string `yaml:"leader"`
+	// Mail is the department's mail address (bare, e.g. zrzy@county.gov.cn),
+	// where meeting invitations reach it; optional.
+	Mail string `yaml:"mail"`
 }
 
 // WorkGroup is a 专班 leading some item types or project categories.
@@ -104,6 +108,11 @@ func (o *Org) validate() error {
 		seen[d.Code] = true
 		if d.Name == "" {
 			errs = append(errs, fmt.Errorf("departments[%d] %s: name is required", i, d.Code))
+		}
+		if d.Mail != "" {
+			if a, err := mail.ParseAddress(d.Mail); err != nil || a.Address != d.Mail {
+				errs = append(errs, fmt.Errorf("departments[%d] %s: mail %q must be a bare address like office@county.gov.cn", i, d.Code, d.Mail))
+			}
 		}
 	}
 	groups := map[string]bool{}

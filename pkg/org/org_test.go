@@ -38,6 +38,8 @@ func TestParseRefusesBadData(t *testing.T) {
 		"duplicate officer":        {"departments: [{code: ab, name: x}]\nofficers: [{code: wf, name: a}, {code: wf, name: b}]", `duplicate code "wf"`},
 		"officer without name":     {"departments: [{code: ab, name: x}]\nofficers: [{code: wf}]", "officers[0] wf: name is required"},
 		"officer in unknown group": {"departments: [{code: ab, name: x}]\nofficers: [{code: wf, name: a, work_groups: [gg]}]", `unknown work group "gg"`},
+		"mail with a name":         {"departments: [{code: ab, name: x, mail: '局办 <ab@x.example>'}]", `mail "局办 <ab@x.example>" must be a bare address`},
+		"mail not an address":      {"departments: [{code: ab, name: x, mail: ab}]", `mail "ab"`},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

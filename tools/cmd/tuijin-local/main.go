@@ -77,6 +77,11 @@ func run(ctx context.Context, log *slog.Logger) error {
 	log.Info("ferretdb ready", "uri", ferret.URI(), "data", filepath.Join(*dataDir, "ferretdb"))
 
 	env := []string{"TUIJIN_NATS_URL=" + nats.URL(), "TUIJIN_MONGO_URI=" + ferret.URI()}
+	if os.Getenv("TUIJIN_ICS_ORGANIZER") == "" {
+		// coordination-meeting does not start without an organizer; a local
+		// run gets a loopback one unless the caller names theirs.
+		env = append(env, "TUIJIN_ICS_ORGANIZER=tuijin-local@localhost")
+	}
 	var sups []*stack.Supervisor
 	// Deferred after the servers' Stop, so it runs before them: the services
 	// stop first, consumers before the producers they feed.

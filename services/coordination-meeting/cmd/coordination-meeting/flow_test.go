@@ -208,7 +208,7 @@ func TestEscalationToDecision(t *testing.T) {
 			t.Fatalf("status %d, %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
 		s := string(b)
-		for _, want := range []string{"BEGIN:VCALENDAR\r\n", "METHOD:REQUEST\r\n", "UID:" + m.ID + "@tuijin\r\n", "DTSTART:20260304T010000Z\r\n", "ATTENDEE;CN=发展和改革局;"} {
+		for _, want := range []string{"BEGIN:VCALENDAR\r\n", "METHOD:REQUEST\r\n", "UID:" + m.ID + "@tuijin\r\n", "DTSTART:20260304T010000Z\r\n", "ATTENDEE;CN=发展和改革局;", "ORGANIZER:mailto:" + organizer + "\r\n"} {
 			if !strings.Contains(s, want) {
 				t.Errorf("invitation lacks %q:\n%s", want, s)
 			}

@@ -146,10 +146,14 @@ type listBody struct {
 	Items []meeting.Meeting `json:"items"`
 }
 
+// organizer is the tests' TUIJIN_ICS_ORGANIZER, without which the service
+// does not start.
+const organizer = "duban@xzsp.example"
+
 // start runs the service as main does, on clock clk, until the test ends.
 func start(t *testing.T, clk *clock.Manual, args ...string) string {
 	cfg := newConfig()
-	return testenv.ServiceAt(t, clk, "coordination-meeting", cfg, setup(cfg), args...)
+	return testenv.ServiceAt(t, clk, "coordination-meeting", cfg, setup(cfg), append([]string{"--ics-organizer=" + organizer}, args...)...)
 }
 
 func newClock() *clock.Manual {

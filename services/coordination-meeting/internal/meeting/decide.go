@@ -100,8 +100,12 @@ func (s *Service) Invitation(ctx context.Context, id string) (string, error) {
 	}
 	return Invitation(m, s.now(), s.cfg.Organizer, func(code string) (string, string) {
 		name := code
-		if d, ok := s.org.Department(code); ok {
+		d, ok := s.org.Department(code)
+		if ok {
 			name = d.Name
+		}
+		if d.Mail != "" {
+			return name, "mailto:" + d.Mail
 		}
 		if s.cfg.AttendeeDomain != "" {
 			return name, "mailto:" + code + "@" + s.cfg.AttendeeDomain

@@ -1,15 +1,39 @@
 package meeting
 
 import (
+	"errors"
+	"fmt"
+	"net/mail"
 	"strings"
 	"time"
 
 	ics "github.com/arran4/golang-ical"
 )
 
-// Invitation returns the meeting's iCalendar invitation (RFC 5545, CRLF
-// line ends, lines folded at 75 octets). attendee gives each department's
-// name and calendar address (a mailto: or urn: URI).
+// ErrNoOrganizer refuses invitations without an organizer: an iTIP REQUEST
+// must name one (RFC 5546 §3.2.2), and so must a PUBLISH, so there is no
+// method to fall back to.
+var ErrNoOrganizer = errors.New("ics: an organizer is required: invitations are iTIP REQUESTs (RFC 5546 §3.2.2)")
+
+// Organizer reads the configured organizer (a bare mail address or a
+// mailto: URI) as the mailto: URI invitations carry.
+func Organizer(s string) (string, error) {
+	if s == "" {
+		return "", ErrNoOrganizer
+	}
+	bare := strings.TrimPrefix(s, "mailto:")
+	if a, err := mail.ParseAddress(bare); err != nil || a.Address != bare {
+		return "", fmt.Errorf("ics: organizer %q must be a mail address like duban@county.gov.cn", s)
+	}
+	return "mailto:" + bare, nil
+}
+
+// Invitation returns the meeting's iTIP invitation (METHOD:REQUEST, RFC 5546
+// §3.2.2; RFC 5545 with CRLF line ends, lines folded at 75 octets) from
+// organizer, a mailto: URI (see Organizer). attendee gives each department's
+// name and calendar address: a mailto: URI, whose owner is asked to answer
+// (RSVP=TRUE), or a urn:, which no client can answer from, so nothing is
+// asked of it.
 func Invitation(m Meeting, stamp time.Time, organizer string, attendee func(code string) (name, address string)) string {
 	cal := ics.NewCalendarFor("Tuijin")
 	cal.SetMethod(ics.MethodRequest)
@@ -34,12 +58,16 @@ func Invitation(m Meeting, stamp time.Time, organizer string, attendee func(code
 		}
 	}
 	ev.SetDescription(desc.String())
-	if organizer != "" {
-		ev.SetOrganizer(organizer)
-	}
+	ev.SetOrganizer(organizer)
 	for _, a := range m.Attendees {
 		name, addr := attendee(a)
-		ev.AddProperty(ics.ComponentPropertyAttendee, addr, ics.WithCN(name), ics.ParticipationRoleReqParticipant, ics.WithRSVP(true))
+		params := []ics.PropertyParameter{ics.WithCN(name), ics.ParticipationRoleReqParticipant, ics.CalendarUserTypeGroup}
+		if strings.HasPrefix(addr, "mailto:") {
+			// ics.WithRSVP writes "true"; RFC 5545 spells the BOOLEAN TRUE,
+			// which every client reads.
+			params = append(params, &ics.KeyValues{Key: string(ics.ParameterRsvp), Value: []string{"TRUE"}})
+		}
+		ev.AddProperty(ics.ComponentPropertyAttendee, addr, params...)
 	}
 	return cal.Serialize(ics.WithNewLineWindows)
 }

@@ -1,6 +1,7 @@
 package meeting
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -170,8 +171,13 @@ func TestAgendaBuilding(t *testing.T) {
 func TestInvitationIsRFC5545(t *testing.T) {
 	m := sampleMeeting()
 	m.Title = "关于城北物流园项目用地预审、环评批复与生态红线冲突问题的联席会议（第一次）"
-	out := Invitation(m, start.AddDate(0, 0, -1), "ban@xzsp.example", func(code string) (string, string) {
-		return map[string]string{"zrzy": "自然资源和规划局", "sthj": "生态环境局"}[code], "urn:tuijin:dept:" + code
+	organizer, err := Organizer("ban@xzsp.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := Invitation(m, start.AddDate(0, 0, -1), organizer, func(code string) (string, string) {
+		return map[string]string{"zrzy": "自然资源和规划局", "sthj": "生态环境局"}[code],
+			map[string]string{"zrzy": "mailto:zrzy@county.example", "sthj": "urn:tuijin:dept:sthj"}[code]
 	})
 	if !strings.HasSuffix(out, "END:VCALENDAR\r\n") || strings.Contains(strings.ReplaceAll(out, "\r\n", ""), "\n") {
 		t.Fatalf("lines must end in CRLF:\n%q", out)
@@ -201,9 +207,40 @@ func TestInvitationIsRFC5545(t *testing.T) {
 	if s := evs[0].GetProperty(ics.ComponentPropertySummary); s == nil || s.Value != m.Title {
 		t.Fatalf("summary does not round-trip: %+v", s)
 	}
+	if m := cal.CalendarProperties; !slices.ContainsFunc(m, func(p ics.CalendarProperty) bool {
+		return p.IANAToken == string(ics.PropertyMethod) && p.Value == "REQUEST"
+	}) {
+		t.Fatalf("calendar properties %+v, want METHOD:REQUEST", m)
+	}
+	if o := evs[0].GetProperty(ics.ComponentPropertyOrganizer); o == nil || o.Value != "mailto:ban@xzsp.example" {
+		t.Fatalf("organizer %+v", o)
+	}
 	atts := evs[0].Attendees()
-	if len(atts) != 2 || atts[0].Email() != "urn:tuijin:dept:zrzy" || atts[0].ICalParameters["CN"][0] != "自然资源和规划局" {
+	if len(atts) != 2 {
 		t.Fatalf("attendees %+v", atts)
+	}
+	for i, want := range []struct {
+		addr, cn string
+		rsvp     []string
+	}{{"zrzy@county.example", "自然资源和规划局", []string{"TRUE"}}, {"urn:tuijin:dept:sthj", "生态环境局", nil}} {
+		a := atts[i]
+		if a.Email() != want.addr || a.ICalParameters["CN"][0] != want.cn || a.ICalParameters["ROLE"][0] != "REQ-PARTICIPANT" ||
+			!slices.Equal(a.ICalParameters["RSVP"], want.rsvp) {
+			t.Errorf("attendee %d: %s %v, want %s with RSVP %v", i, a.Value, a.ICalParameters, want.addr, want.rsvp)
+		}
+	}
+}
+
+func TestOrganizerIsAMailAddress(t *testing.T) {
+	for in, want := range map[string]string{"ban@xzsp.example": "mailto:ban@xzsp.example", "mailto:ban@xzsp.example": "mailto:ban@xzsp.example"} {
+		if got, err := Organizer(in); err != nil || got != want {
+			t.Errorf("Organizer(%q) = %q, %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"", "ban", "Ban <ban@xzsp.example>", "mailto:"} {
+		if _, err := Organizer(in); err == nil {
+			t.Errorf("Organizer(%q) accepted", in)
+		}
 	}
 }
 

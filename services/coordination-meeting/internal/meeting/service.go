@@ -102,7 +102,10 @@ type Config struct {
 	// meeting takes; the escalations of a work group on one day beyond it
 	// go to a second meeting that day, and so on.
 	JointCapacity int
-	// Organizer and AttendeeDomain shape the .ics invitation.
+	// Organizer is the invitations' ORGANIZER, a mailto: URI (see
+	// Organizer). AttendeeDomain gives a department without a mail address
+	// in the organisation file the address <code>@<domain>; without either
+	// it is urn:tuijin:dept:<code>.
 	Organizer      string
 	AttendeeDomain string
 }
