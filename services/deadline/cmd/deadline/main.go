@@ -83,7 +83,7 @@ func setup(cfg *config) platform.Setup {
 		transport.CalendarRoutes(app.HTTP.Mux, calendar, app.Log)
 		recompute := deadline.NewRecomputer(clockCfg, deadlines)
 		app.Go(func(ctx context.Context) error {
-			return calendar.Run(ctx, cfg.Calendar.Poll, transport.RecomputeOnChange(recompute, app.Log))
+			return calendar.Run(ctx, cfg.Calendar.Poll, transport.RecomputeOnChange(recompute, app.Registry, app.Log))
 		})
 		if err := app.Consume(ctx, transport.ItemAssignedConsumer, transport.OnItemAssigned(svc)); err != nil {
 			return err

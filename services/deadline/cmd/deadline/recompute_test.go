@@ -131,6 +131,10 @@ func TestYearFileDroppedWhileRunningRecomputesProvisionalDeadlines(t *testing.T)
 	testenv.WaitFor(t, 30*time.Second, "no provisional deadline left", func() bool {
 		return strings.Contains(scrape(t, base), "\ntuijin_deadline_provisional_items 0\n")
 	})
+	// Counted once the recount returns, just after the write the gauge reads.
+	testenv.WaitFor(t, 30*time.Second, "the recomputation counted", func() bool {
+		return strings.Contains(scrape(t, base), "\ntuijin_deadline_recomputed_total 1\n")
+	})
 	if !strings.Contains(scrape(t, base), "\ntuijin_deadline_calendar_files_refused 1\n") {
 		t.Error("the refused 2028.yaml is not counted")
 	}

@@ -52,10 +52,15 @@ func (c *ProvisionalCollector) Collect(ch chan<- prometheus.Metric) {
 
 // RecomputeOnChange is what the service does when its calendar changed (a
 // year file arrived in the calendar dir, or at start): the provisional
-// deadlines are recounted on it (see deadline.Recomputer).
-func RecomputeOnChange(r deadline.Recomputer, log *slog.Logger) func(ctx context.Context, years []int) error {
+// deadlines are recounted on it (see deadline.Recomputer), counted in
+// tuijin_deadline_recomputed_total.
+func RecomputeOnChange(r deadline.Recomputer, reg prometheus.Registerer, log *slog.Logger) func(ctx context.Context, years []int) error {
+	recomputed := prometheus.NewCounter(prometheus.CounterOpts{Name: "tuijin_deadline_recomputed_total",
+		Help: "Provisional deadlines recounted (new due date, or no longer provisional) when a year's arrangement arrived."})
+	reg.MustRegister(recomputed)
 	return func(ctx context.Context, years []int) error {
 		n, err := r.Recompute(ctx, years)
+		recomputed.Add(float64(n))
 		if n > 0 || len(years) > 0 {
 			log.Info("provisional deadlines recomputed on the calendar in use", "years_changed", years, "recomputed", n)
 		}
