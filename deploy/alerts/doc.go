@@ -3,4 +3,5 @@
 // build promtool from the module proxy, run `promtool check rules` and
 // `promtool test rules`, check that every metric a rule reads is exported
 // by a service, and keep k8s/monitoring's PrometheusRule equal to the rules.
+// Promtool builds the promtool they use, for the e2e metrics lint too.
 package alerts
