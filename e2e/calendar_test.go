@@ -12,8 +12,8 @@ import (
 
 	deadlinev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/deadline/v1"
 
+	"github.com/tuijin/tuijin/pkg/domain/workday"
 	"github.com/tuijin/tuijin/pkg/event"
-	"github.com/tuijin/tuijin/pkg/workday"
 )
 
 // TestOneCalendarAcrossServices runs ledger, deadline and

@@ -12,8 +12,8 @@ import (
 
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
 
+	"github.com/tuijin/tuijin/pkg/domain/workday"
 	"github.com/tuijin/tuijin/pkg/event"
-	"github.com/tuijin/tuijin/pkg/workday"
 )
 
 // readyItems are the catalog's items without prerequisites, by department:

@@ -7,10 +7,10 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/tuijin/tuijin/pkg/org"
+	"github.com/tuijin/tuijin/pkg/domain/org"
+	"github.com/tuijin/tuijin/pkg/domain/workday"
+	"github.com/tuijin/tuijin/pkg/domain/workday/official"
 	"github.com/tuijin/tuijin/pkg/platform"
-	"github.com/tuijin/tuijin/pkg/workday"
-	"github.com/tuijin/tuijin/pkg/workday/official"
 	"github.com/tuijin/tuijin/services/coordination-meeting/internal/meeting"
 	"github.com/tuijin/tuijin/services/coordination-meeting/internal/store"
 	"github.com/tuijin/tuijin/services/coordination-meeting/internal/transport"

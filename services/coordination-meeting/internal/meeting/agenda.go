@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
-	"github.com/tuijin/tuijin/pkg/org"
+	"github.com/tuijin/tuijin/pkg/domain/org"
 )
 
 // Sources of agenda entries.

@@ -10,9 +10,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
+	"github.com/tuijin/tuijin/pkg/domain/org"
+	"github.com/tuijin/tuijin/pkg/domain/workday"
 	"github.com/tuijin/tuijin/pkg/event"
-	"github.com/tuijin/tuijin/pkg/org"
-	"github.com/tuijin/tuijin/pkg/workday"
 )
 
 func (s *Service) Candidates(ctx context.Context, status string, limit int) ([]Candidate, error) {

@@ -12,7 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
-	"github.com/tuijin/tuijin/pkg/org"
+	"github.com/tuijin/tuijin/pkg/domain/org"
 )
 
 // Meeting is a scheduled coordination meeting.

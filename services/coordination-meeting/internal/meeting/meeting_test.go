@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
-	"github.com/tuijin/tuijin/pkg/org"
+	"github.com/tuijin/tuijin/pkg/domain/org"
 )
 
 func TestDraftValidate(t *testing.T) {

@@ -10,8 +10,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
-	"github.com/tuijin/tuijin/pkg/org"
-	"github.com/tuijin/tuijin/pkg/workday"
+	"github.com/tuijin/tuijin/pkg/domain/org"
+	"github.com/tuijin/tuijin/pkg/domain/workday"
 )
 
 // workZone is the zone meeting times are written in.

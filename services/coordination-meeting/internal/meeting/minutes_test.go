@@ -10,7 +10,7 @@ import (
 	ics "github.com/arran4/golang-ical"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
-	"github.com/tuijin/tuijin/pkg/org"
+	"github.com/tuijin/tuijin/pkg/domain/org"
 )
 
 func demoOrg(t *testing.T) *org.Org {

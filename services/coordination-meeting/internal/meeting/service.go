@@ -13,10 +13,10 @@ import (
 
 	"github.com/tuijin/tuijin/pkg/apperr"
 	"github.com/tuijin/tuijin/pkg/clock"
+	"github.com/tuijin/tuijin/pkg/domain/org"
+	"github.com/tuijin/tuijin/pkg/domain/workday"
 	"github.com/tuijin/tuijin/pkg/event"
 	meetingv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/meeting/v1"
-	"github.com/tuijin/tuijin/pkg/org"
-	"github.com/tuijin/tuijin/pkg/workday"
 )
 
 // Producer is this service's name on its events.

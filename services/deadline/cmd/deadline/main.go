@@ -7,10 +7,10 @@ import (
 	"time"
 
 	"github.com/tuijin/tuijin/pkg/bus"
-	"github.com/tuijin/tuijin/pkg/org"
+	"github.com/tuijin/tuijin/pkg/domain/org"
+	"github.com/tuijin/tuijin/pkg/domain/workday"
+	"github.com/tuijin/tuijin/pkg/domain/workday/official"
 	"github.com/tuijin/tuijin/pkg/platform"
-	"github.com/tuijin/tuijin/pkg/workday"
-	"github.com/tuijin/tuijin/pkg/workday/official"
 	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
 	"github.com/tuijin/tuijin/services/deadline/internal/store"
 	"github.com/tuijin/tuijin/services/deadline/internal/transport"

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
-	"github.com/tuijin/tuijin/pkg/workday"
+	"github.com/tuijin/tuijin/pkg/domain/workday"
 )
 
 // Level is how far a deadline has climbed the ladder: the highest step

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tuijin/tuijin/pkg/workday"
+	"github.com/tuijin/tuijin/pkg/domain/workday"
 )
 
 // Explanation is why a deadline is due when it is, as data and as one

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tuijin/tuijin/pkg/workday"
+	"github.com/tuijin/tuijin/pkg/domain/workday"
 )
 
 // The explanation of a due date must let a department recount it by hand:

@@ -3,7 +3,7 @@ package deadline
 import (
 	"time"
 
-	"github.com/tuijin/tuijin/pkg/workday"
+	"github.com/tuijin/tuijin/pkg/domain/workday"
 )
 
 // Step is one rung of the ladder a running deadline will reach: its level

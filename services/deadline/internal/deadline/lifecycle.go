@@ -4,7 +4,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/tuijin/tuijin/pkg/workday"
+	"github.com/tuijin/tuijin/pkg/domain/workday"
 )
 
 // ChangeKind is what an item's status change means to its clock.

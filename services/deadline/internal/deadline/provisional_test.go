@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tuijin/tuijin/pkg/workday"
+	"github.com/tuijin/tuijin/pkg/domain/workday"
 )
 
 // A due date that runs into a year without official data is provisional and

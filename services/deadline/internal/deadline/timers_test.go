@@ -11,8 +11,8 @@ import (
 
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/clock"
+	"github.com/tuijin/tuijin/pkg/domain/workday"
 	"github.com/tuijin/tuijin/pkg/testenv"
-	"github.com/tuijin/tuijin/pkg/workday"
 	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
 )
 

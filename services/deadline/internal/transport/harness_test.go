@@ -18,10 +18,10 @@ import (
 
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/clock"
+	"github.com/tuijin/tuijin/pkg/domain/workday"
 	"github.com/tuijin/tuijin/pkg/event"
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
 	"github.com/tuijin/tuijin/pkg/testenv"
-	"github.com/tuijin/tuijin/pkg/workday"
 	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
 	"github.com/tuijin/tuijin/services/deadline/internal/store"
 )

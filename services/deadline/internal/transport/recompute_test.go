@@ -12,11 +12,11 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tuijin/tuijin/pkg/bus"
+	"github.com/tuijin/tuijin/pkg/domain/workday/official"
 	"github.com/tuijin/tuijin/pkg/event"
 	deadlinev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/deadline/v1"
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
 	"github.com/tuijin/tuijin/pkg/testenv"
-	"github.com/tuijin/tuijin/pkg/workday/official"
 	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
 )
 

@@ -5,7 +5,7 @@ package main
 import (
 	"context"
 
-	"github.com/tuijin/tuijin/pkg/org"
+	"github.com/tuijin/tuijin/pkg/domain/org"
 	"github.com/tuijin/tuijin/pkg/platform"
 	"github.com/tuijin/tuijin/services/intake/internal/intake"
 	"github.com/tuijin/tuijin/services/intake/internal/store"

@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
-	"github.com/tuijin/tuijin/pkg/phone"
+	"github.com/tuijin/tuijin/pkg/domain/phone"
 )
 
 // Project is a key investment project registered at the front door.

@@ -4,7 +4,7 @@ import (
 	"strings"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
-	"github.com/tuijin/tuijin/pkg/org"
+	"github.com/tuijin/tuijin/pkg/domain/org"
 )
 
 // Reference is the organisation file's officers and work groups. A

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
-	"github.com/tuijin/tuijin/pkg/org"
+	"github.com/tuijin/tuijin/pkg/domain/org"
 )
 
 func TestReferenceResolve(t *testing.T) {

@@ -7,10 +7,10 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/tuijin/tuijin/pkg/org"
+	"github.com/tuijin/tuijin/pkg/domain/org"
+	"github.com/tuijin/tuijin/pkg/domain/workday"
+	"github.com/tuijin/tuijin/pkg/domain/workday/official"
 	"github.com/tuijin/tuijin/pkg/platform"
-	"github.com/tuijin/tuijin/pkg/workday"
-	"github.com/tuijin/tuijin/pkg/workday/official"
 	"github.com/tuijin/tuijin/services/ledger/internal/catalog"
 	"github.com/tuijin/tuijin/services/ledger/internal/ledger"
 	"github.com/tuijin/tuijin/services/ledger/internal/store"

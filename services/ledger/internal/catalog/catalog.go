@@ -15,7 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/tuijin/tuijin/pkg/org"
+	"github.com/tuijin/tuijin/pkg/domain/org"
 )
 
 //go:embed demo.yaml

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tuijin/tuijin/pkg/workday"
+	"github.com/tuijin/tuijin/pkg/domain/workday"
 )
 
 // A timely acceptance counts the promised days from 受理; a late one (after

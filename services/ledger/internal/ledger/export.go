@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tuijin/tuijin/pkg/workday"
+	"github.com/tuijin/tuijin/pkg/domain/workday"
 )
 
 // ExportHeaders are the columns of the ledger export, in the familiar

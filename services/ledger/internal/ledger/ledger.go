@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tuijin/tuijin/pkg/workday"
+	"github.com/tuijin/tuijin/pkg/domain/workday"
 	"github.com/tuijin/tuijin/services/ledger/internal/catalog"
 )
 

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tuijin/tuijin/pkg/workday"
+	"github.com/tuijin/tuijin/pkg/domain/workday"
 	"github.com/tuijin/tuijin/services/ledger/internal/catalog"
 )
 

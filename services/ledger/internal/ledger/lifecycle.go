@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
-	"github.com/tuijin/tuijin/pkg/workday"
+	"github.com/tuijin/tuijin/pkg/domain/workday"
 )
 
 // Stages of a project's life (seed 003: 谋划一批、储备一批、审批一批、开工一批),

@@ -4,7 +4,7 @@ import (
 	"sort"
 	"time"
 
-	"github.com/tuijin/tuijin/pkg/workday"
+	"github.com/tuijin/tuijin/pkg/domain/workday"
 )
 
 // WeeklyProject is one project's week in the weekly update (周报).

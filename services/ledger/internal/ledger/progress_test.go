@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tuijin/tuijin/pkg/workday"
+	"github.com/tuijin/tuijin/pkg/domain/workday"
 )
 
 func TestWeeklySnapshot(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
-	"github.com/tuijin/tuijin/pkg/workday"
+	"github.com/tuijin/tuijin/pkg/domain/workday"
 )
 
 func (s *Service) Projects(ctx context.Context, f ProjectFilter) ([]Project, error) {

@@ -8,7 +8,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/tuijin/tuijin/pkg/org"
+	"github.com/tuijin/tuijin/pkg/domain/org"
 	"github.com/tuijin/tuijin/pkg/platform"
 	"github.com/tuijin/tuijin/services/notification/internal/channel"
 	"github.com/tuijin/tuijin/services/notification/internal/notification"

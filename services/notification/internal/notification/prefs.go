@@ -13,7 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
-	"github.com/tuijin/tuijin/pkg/phone"
+	"github.com/tuijin/tuijin/pkg/domain/phone"
 )
 
 // Preferences say how a recipient wants to be told and where it is reached.

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
-	"github.com/tuijin/tuijin/pkg/phone"
+	"github.com/tuijin/tuijin/pkg/domain/phone"
 )
 
 // Project is what notification remembers of a registered project to reach

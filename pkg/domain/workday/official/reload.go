@@ -15,7 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tuijin/tuijin/pkg/clock"
-	"github.com/tuijin/tuijin/pkg/workday"
+	"github.com/tuijin/tuijin/pkg/domain/workday"
 )
 
 // Reloader keeps a live calendar in step with the calendar dir of a running

@@ -13,7 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/tuijin/tuijin/pkg/clock"
-	"github.com/tuijin/tuijin/pkg/workday"
+	"github.com/tuijin/tuijin/pkg/domain/workday"
 )
 
 var nov2026 = clock.Func(func() time.Time { return time.Date(2026, 11, 23, 9, 0, 0, 0, workday.Zone) })
