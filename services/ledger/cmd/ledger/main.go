@@ -83,6 +83,9 @@ func setup(cfg *config) platform.Setup {
 		if err := app.Consume(ctx, transport.RequestReceivedConsumer, transport.OnRequestReceived(svc)); err != nil {
 			return err
 		}
-		return app.Consume(ctx, transport.MeetingDecidedConsumer, transport.OnMeetingDecided(svc))
+		if err := app.Consume(ctx, transport.MeetingDecidedConsumer, transport.OnMeetingDecided(svc)); err != nil {
+			return err
+		}
+		return app.Consume(ctx, transport.DeadlineRecomputedConsumer, transport.OnDeadlineRecomputed(svc))
 	}
 }

@@ -119,6 +119,9 @@ type Items interface {
 	Queue(ctx context.Context, q QueueQuery) (QueuePage, error)
 	// Act applies a department action to an item.
 	Act(ctx context.Context, itemID string, req ActionRequest) (ActionResult, error)
+	// RecountDue takes an item's due date recounted by the deadline
+	// service when a year's official arrangement arrived.
+	RecountDue(ctx context.Context, r DueRecount) error
 }
 
 // Problems are the problem ledger (问题台账).

@@ -6,6 +6,7 @@ import (
 	"github.com/tuijin/tuijin/pkg/apperr"
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/event"
+	deadlinev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/deadline/v1"
 	intakev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/intake/v1"
 	meetingv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/meeting/v1"
 	"github.com/tuijin/tuijin/services/ledger/internal/ledger"
@@ -103,3 +104,36 @@ const (
 	errEmptyProject = constError("project.registered without a project code")
 	errEmptyRequest = constError("request.received without a request id or project code")
 )
+
+// DeadlineRecomputedConsumer keeps the items' due dates in step with the
+// clock when a year's official arrangement arrives and the deadline service
+// recounts the limits that ran into it.
+var DeadlineRecomputedConsumer = bus.ConsumerSpec{
+	Durable:  "ledger-deadline-recomputed",
+	Subjects: []string{event.AllDepartments(event.TypeDeadlineRecomputed)},
+}
+
+// OnDeadlineRecomputed applies tuijin.deadline.recomputed.<dept> of items;
+// the other clocks (problems, actions) are not the ledger's.
+func OnDeadlineRecomputed(svc ledger.Items) bus.Handler {
+	return func(ctx context.Context, d bus.Delivery) error {
+		var ev deadlinev1.DeadlineEvent
+		if err := event.Payload(d.Envelope, &ev); err != nil {
+			return err
+		}
+		if ev.GetKind() != "item" {
+			return nil
+		}
+		if ev.GetRefId() == "" || ev.GetDueAt() == nil {
+			return bus.Permanent(errIncompleteRecount)
+		}
+		err := svc.RecountDue(ctx, ledger.DueRecount{ItemID: ev.GetRefId(), Due: ev.GetDueAt().AsTime(),
+			Note: ev.GetNote(), At: ev.GetFiredAt().AsTime()})
+		if k := apperr.KindOf(err); k == apperr.KindInvalid {
+			return bus.Permanent(err)
+		}
+		return err
+	}
+}
+
+const errIncompleteRecount = constError("recomputed deadline without item or due date")
