@@ -8,7 +8,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/trace/noop"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	intakev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/intake/v1"
 	meetingv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/meeting/v1"
@@ -31,17 +30,10 @@ func TestMeetingDecisionWrittenBack(t *testing.T) {
 	const code = "2026-370481-04-01-400077"
 	pub := bus.NewPublisher(js, noop.NewTracerProvider().Tracer("test"), bus.NewMetrics(prometheus.NewRegistry()))
 
-	reg, err := event.New(event.TypeProjectRegistered, "intake", event.Ref("project", code), clk.Now(),
-		&intakev1.ProjectRegistered{RegisteredAt: timestamppb.New(clk.Now()), Project: &intakev1.Project{
-			Code: code, Name: "城东污水处理厂", Category: "政府投资", Level: "县", OwnerOrganisation: "城投集团",
-			OwnerContact: "赵工", InvestmentWan: 9000, Stage: "approving",
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pub.PublishEvent(ctx, event.TypeProjectRegistered, reg); err != nil {
-		t.Fatal(err)
-	}
+	publishRegistration(t, pub, clk, &intakev1.Project{
+		Code: code, Name: "城东污水处理厂", Category: "政府投资", Level: "县", OwnerOrganisation: "城投集团",
+		OwnerContact: "赵工", InvestmentWan: 9000, Stage: "approving",
+	})
 	waitFor(t, "the ledger", func() bool { return getJSON(t, base+"/v1/projects/"+code, nil) == http.StatusOK })
 
 	var p ledger.Project

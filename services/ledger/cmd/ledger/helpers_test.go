@@ -12,9 +12,12 @@ import (
 	"testing"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tuijin/tuijin/pkg/bus"
+	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/event"
+	intakev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/intake/v1"
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
 )
 
@@ -130,4 +133,18 @@ func sumOf(m map[string]float64, prefix string) float64 {
 		}
 	}
 	return s
+}
+
+// publishRegistration publishes p's tuijin.intake.project.registered as
+// intake would, at the clock's time.
+func publishRegistration(t *testing.T, pub *bus.Publisher, clk clock.Clock, p *intakev1.Project) {
+	t.Helper()
+	reg, err := event.New(event.TypeProjectRegistered, "intake", event.Ref("project", p.GetCode()), clk.Now(),
+		&intakev1.ProjectRegistered{RegisteredAt: timestamppb.New(clk.Now()), Project: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pub.PublishEvent(context.Background(), event.TypeProjectRegistered, reg); err != nil {
+		t.Fatal(err)
+	}
 }

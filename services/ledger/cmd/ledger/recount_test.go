@@ -29,17 +29,10 @@ func TestRecomputedDueReachesTheLedger(t *testing.T) {
 	ctx := context.Background()
 	const code = "2026-370481-04-01-400099"
 	pub := bus.NewPublisher(js, noop.NewTracerProvider().Tracer("test"), bus.NewMetrics(prometheus.NewRegistry()))
-	reg, err := event.New(event.TypeProjectRegistered, "intake", event.Ref("project", code), clk.Now(),
-		&intakev1.ProjectRegistered{RegisteredAt: timestamppb.New(clk.Now()), Project: &intakev1.Project{
-			Code: code, Name: "港口物流中心", Category: "招商引资", Level: "市", OwnerOrganisation: "港务集团",
-			OwnerContact: "刘经理", InvestmentWan: 52000, Stage: "approving",
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pub.PublishEvent(ctx, event.TypeProjectRegistered, reg); err != nil {
-		t.Fatal(err)
-	}
+	publishRegistration(t, pub, clk, &intakev1.Project{
+		Code: code, Name: "港口物流中心", Category: "招商引资", Level: "市", OwnerOrganisation: "港务集团",
+		OwnerContact: "刘经理", InvestmentWan: 52000, Stage: "approving",
+	})
 	var p ledger.Project
 	waitFor(t, "the ledger", func() bool { return getJSON(t, base+"/v1/projects/"+code, &p) == http.StatusOK })
 	var item ledger.Item
