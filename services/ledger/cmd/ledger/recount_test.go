@@ -87,4 +87,22 @@ func TestRecomputedDueReachesTheLedger(t *testing.T) {
 	if notes != 1 {
 		t.Errorf("%d recount entries in the timeline, want 1: %+v", notes, item.Timeline)
 	}
+
+	// The owner's view shows the new date as the department's to meet.
+	var st ledger.ProjectStatus
+	if code := getJSON(t, base+"/v1/projects/"+code+"/status", &st); code != http.StatusOK || st.UnderWay == 0 {
+		t.Fatalf("status: %d %+v", code, st)
+	}
+	found := false
+	for _, o := range st.Owed {
+		if o.Item == item.ID && o.By == "department" && o.Due != nil && o.Due.Equal(newDue) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the owner's view %+v does not show %s owed by %s on %v", st.Owed, item.ID, item.Department, newDue)
+	}
+	if code := getJSON(t, base+"/v1/projects/2026-370481-04-01-999999/status", nil); code != http.StatusNotFound {
+		t.Errorf("status of an unknown project: %d, want 404", code)
+	}
 }

@@ -116,6 +116,8 @@ type Items interface {
 	// its ready items. Opening an existing ledger again changes nothing.
 	OpenLedger(ctx context.Context, info ProjectInfo) error
 	Project(ctx context.Context, code string) (Project, error)
+	// ProjectStatus is the project as its owner follows it.
+	ProjectStatus(ctx context.Context, code string) (ProjectStatus, error)
 	Queue(ctx context.Context, q QueueQuery) (QueuePage, error)
 	// Act applies a department action to an item.
 	Act(ctx context.Context, itemID string, req ActionRequest) (ActionResult, error)

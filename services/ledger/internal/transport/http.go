@@ -93,6 +93,11 @@ func Routes(mux *http.ServeMux, svc *ledger.Service, cat *catalog.Catalog, o *or
 		func(_ context.Context, r *http.Request) (any, error) { return r.PathValue("code"), nil },
 		encodeOK, opts...))
 
+	mux.Handle("GET /v1/projects/{code}/status", kithttp.NewServer(
+		func(ctx context.Context, req any) (any, error) { return svc.ProjectStatus(ctx, req.(string)) },
+		func(_ context.Context, r *http.Request) (any, error) { return r.PathValue("code"), nil },
+		encodeOK, opts...))
+
 	mux.Handle("GET /v1/items", kithttp.NewServer(
 		func(ctx context.Context, req any) (any, error) {
 			q := req.(ledger.QueueQuery)
