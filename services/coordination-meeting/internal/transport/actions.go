@@ -19,7 +19,7 @@ func ActionRoutes(mux *http.ServeMux, svc meeting.Actions, log *slog.Logger) {
 	opts := []kithttp.ServerOption{kithttp.ServerErrorEncoder(httpx.ErrorEncoder(log))}
 	for _, change := range meeting.ActionChanges {
 		mux.Handle("POST /v1/meetings/{id}/actions/{n}/"+change, kithttp.NewServer(
-			makeChangeActionEndpoint(svc), decodeChangeActionRequest(change), encodeOK, opts...))
+			makeChangeActionEndpoint(svc), decodeChangeActionRequest(change), httpx.EncodeJSON, opts...))
 	}
 }
 

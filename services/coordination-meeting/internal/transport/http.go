@@ -85,7 +85,7 @@ func Routes(mux *http.ServeMux, svc meeting.Meetings, log *slog.Logger) {
 
 	mux.Handle("GET /v1/meetings/{id}", kithttp.NewServer(
 		func(ctx context.Context, req any) (any, error) { return svc.Get(ctx, req.(string)) },
-		pathID, encodeOK, opts...))
+		pathID, httpx.EncodeJSON, opts...))
 
 	mux.Handle("GET /v1/meetings", kithttp.NewServer(
 		func(ctx context.Context, req any) (any, error) {
@@ -96,7 +96,7 @@ func Routes(mux *http.ServeMux, svc meeting.Meetings, log *slog.Logger) {
 			q := r.URL.Query()
 			return meeting.ParseListQuery(q.Get("work_group"), q.Get("limit"))
 		},
-		encodeOK, opts...))
+		httpx.EncodeJSON, opts...))
 
 	mux.Handle("PUT /v1/meetings/{id}/agenda", kithttp.NewServer(
 		func(ctx context.Context, req any) (any, error) {
@@ -110,7 +110,7 @@ func Routes(mux *http.ServeMux, svc meeting.Meetings, log *slog.Logger) {
 			}
 			return req, nil
 		},
-		encodeOK, opts...))
+		httpx.EncodeJSON, opts...))
 
 	mux.Handle("POST /v1/meetings/{id}/minutes", kithttp.NewServer(
 		func(ctx context.Context, req any) (any, error) {
@@ -124,7 +124,7 @@ func Routes(mux *http.ServeMux, svc meeting.Meetings, log *slog.Logger) {
 			}
 			return req, nil
 		},
-		encodeOK, opts...))
+		httpx.EncodeJSON, opts...))
 
 	mux.Handle("GET /v1/meetings/{id}/invite.ics", kithttp.NewServer(
 		func(ctx context.Context, req any) (any, error) {
@@ -161,12 +161,7 @@ func Routes(mux *http.ServeMux, svc meeting.Meetings, log *slog.Logger) {
 			q := r.URL.Query()
 			return meeting.ParseCandidateQuery(q.Get("status"), q.Get("limit"))
 		},
-		encodeOK, opts...))
-}
-
-func encodeOK(_ context.Context, w http.ResponseWriter, resp any) error {
-	httpx.WriteJSON(w, http.StatusOK, resp)
-	return nil
+		httpx.EncodeJSON, opts...))
 }
 
 func encodeDocument(_ context.Context, w http.ResponseWriter, resp any) error {

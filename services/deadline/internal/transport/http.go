@@ -51,12 +51,12 @@ func Routes(mux *http.ServeMux, svc deadline.Service, log *slog.Logger) {
 		},
 		func(_ context.Context, r *http.Request) (any, error) {
 			return listRequest{Department: r.URL.Query().Get("department"), Level: r.URL.Query().Get("level")}, nil
-		}, encodeOK, opts...))
+		}, httpx.EncodeJSON, opts...))
 
 	mux.Handle("GET /v1/deadlines/{id}", kithttp.NewServer(
 		func(ctx context.Context, req any) (any, error) { return svc.Get(ctx, req.(string)) },
 		func(_ context.Context, r *http.Request) (any, error) { return r.PathValue("id"), nil },
-		encodeOK, opts...))
+		httpx.EncodeJSON, opts...))
 
 	mux.Handle("GET /v1/calendar/workdays", kithttp.NewServer(
 		func(_ context.Context, req any) (any, error) {
@@ -78,7 +78,7 @@ func Routes(mux *http.ServeMux, svc deadline.Service, log *slog.Logger) {
 			}
 			to, err := dateParam(r, "to")
 			return [2]time.Time{from, to}, err
-		}, encodeOK, opts...))
+		}, httpx.EncodeJSON, opts...))
 
 	mux.Handle("GET /v1/calendar/add", kithttp.NewServer(
 		func(_ context.Context, req any) (any, error) {
@@ -100,7 +100,7 @@ func Routes(mux *http.ServeMux, svc deadline.Service, log *slog.Logger) {
 					"days must be a whole number from -3650 to 3650 (negative counts back)")
 			}
 			return addResponse{Date: d.Format(time.DateOnly), Days: n}, nil
-		}, encodeOK, opts...))
+		}, httpx.EncodeJSON, opts...))
 }
 
 // dateParam reads a YYYY-MM-DD query parameter in the calendar's zone.
@@ -111,9 +111,4 @@ func dateParam(r *http.Request, name string) (time.Time, error) {
 		return time.Time{}, apperr.Invalid(name, "invalid_date", name+" must be a date like 2026-10-08")
 	}
 	return d, nil
-}
-
-func encodeOK(_ context.Context, w http.ResponseWriter, resp any) error {
-	httpx.WriteJSON(w, http.StatusOK, resp)
-	return nil
 }

@@ -91,12 +91,12 @@ func Routes(mux *http.ServeMux, svc *ledger.Service, cat *catalog.Catalog, o *or
 	mux.Handle("GET /v1/projects/{code}", kithttp.NewServer(
 		func(ctx context.Context, req any) (any, error) { return svc.Project(ctx, req.(string)) },
 		func(_ context.Context, r *http.Request) (any, error) { return r.PathValue("code"), nil },
-		encodeOK, opts...))
+		httpx.EncodeJSON, opts...))
 
 	mux.Handle("GET /v1/projects/{code}/status", kithttp.NewServer(
 		func(ctx context.Context, req any) (any, error) { return svc.ProjectStatus(ctx, req.(string)) },
 		func(_ context.Context, r *http.Request) (any, error) { return r.PathValue("code"), nil },
-		encodeOK, opts...))
+		httpx.EncodeJSON, opts...))
 
 	mux.Handle("GET /v1/items", kithttp.NewServer(
 		func(ctx context.Context, req any) (any, error) {
@@ -114,28 +114,28 @@ func Routes(mux *http.ServeMux, svc *ledger.Service, cat *catalog.Catalog, o *or
 			return queueResponse{Department: q.Department, Status: q.Status, Sort: q.Sort, Total: page.Total,
 				Limit: q.Limit, Offset: q.Offset, Count: len(page.Items), Items: page.Items}, nil
 		},
-		decodeQueue, encodeOK, opts...))
+		decodeQueue, httpx.EncodeJSON, opts...))
 
 	mux.Handle("POST /v1/items/{id}/actions", kithttp.NewServer(
 		func(ctx context.Context, req any) (any, error) {
 			a := req.(actionRequest)
 			return svc.Act(ctx, a.ItemID, a.Req)
 		},
-		decodeAction, encodeOK, opts...))
+		decodeAction, httpx.EncodeJSON, opts...))
 
 	mux.Handle("POST /v1/projects/{code}/problems", kithttp.NewServer(
 		func(ctx context.Context, req any) (any, error) {
 			r := req.(raiseRequest)
 			return svc.RaiseProblem(ctx, r.Code, r.New)
 		},
-		decodeRaise, encodeCreated, opts...))
+		decodeRaise, httpx.EncodeJSONStatus(http.StatusCreated), opts...))
 
 	mux.Handle("POST /v1/problems/{id}/updates", kithttp.NewServer(
 		func(ctx context.Context, req any) (any, error) {
 			r := req.(problemUpdateRequest)
 			return svc.UpdateProblem(ctx, r.ID, r.Update)
 		},
-		decodeProblemUpdate, encodeOK, opts...))
+		decodeProblemUpdate, httpx.EncodeJSON, opts...))
 
 	mux.Handle("GET /v1/ledger.xlsx", kithttp.NewServer(
 		func(ctx context.Context, req any) (any, error) { return ledgerXLSX(ctx, svc, o, req.(exportFilter)) },
@@ -226,14 +226,4 @@ func decodeProblemUpdate(_ context.Context, r *http.Request) (any, error) {
 		Status: ledger.ProblemStatus(b.Status), Escalation: b.Escalation, Measure: b.Measure,
 		Note: b.Note, Actor: b.Actor, Version: v,
 	}}, nil
-}
-
-func encodeOK(_ context.Context, w http.ResponseWriter, resp any) error {
-	httpx.WriteJSON(w, http.StatusOK, resp)
-	return nil
-}
-
-func encodeCreated(_ context.Context, w http.ResponseWriter, resp any) error {
-	httpx.WriteJSON(w, http.StatusCreated, resp)
-	return nil
 }

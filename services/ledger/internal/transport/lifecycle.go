@@ -29,7 +29,7 @@ type progressRequest struct {
 // lifecycleRoutes mounts the project's stage and 形象进度.
 func lifecycleRoutes(mux *http.ServeMux, svc ledger.Tasks, opts []kithttp.ServerOption) {
 	mux.Handle("POST /v1/projects/{code}/progress", kithttp.NewServer(
-		makeUpdateProgressEndpoint(svc), decodeUpdateProgressRequest, encodeOK, opts...))
+		makeUpdateProgressEndpoint(svc), decodeUpdateProgressRequest, httpx.EncodeJSON, opts...))
 }
 
 func makeUpdateProgressEndpoint(svc ledger.Tasks) func(context.Context, any) (any, error) {

@@ -67,7 +67,7 @@ func officerRoutes(mux *http.ServeMux, svc officerService, opts []kithttp.Server
 			return officerRequest{Code: r.PathValue("code"), A: ledger.OfficerAssignment{
 				Officer: b.Officer, Actor: b.Actor, Note: b.Note, Version: v}}, nil
 		},
-		encodeOK, opts...))
+		httpx.EncodeJSON, opts...))
 
 	mux.Handle("GET /v1/tasks", kithttp.NewServer(
 		func(ctx context.Context, req any) (any, error) {
@@ -81,7 +81,7 @@ func officerRoutes(mux *http.ServeMux, svc officerService, opts []kithttp.Server
 		func(_ context.Context, r *http.Request) (any, error) {
 			return [2]string{r.URL.Query().Get("officer"), r.URL.Query().Get("status")}, nil
 		},
-		encodeOK, opts...))
+		httpx.EncodeJSON, opts...))
 
 	mux.Handle("POST /v1/projects/{code}/tasks/{id}/actions", kithttp.NewServer(
 		func(ctx context.Context, req any) (any, error) {
@@ -100,7 +100,7 @@ func officerRoutes(mux *http.ServeMux, svc officerService, opts []kithttp.Server
 			return taskActionRequest{Code: r.PathValue("code"), ID: r.PathValue("id"), A: ledger.TaskAction{
 				Action: b.Action, Actor: b.Actor, Note: b.Note, Satisfaction: b.Satisfaction, Comment: b.Comment, Version: v}}, nil
 		},
-		encodeOK, opts...))
+		httpx.EncodeJSON, opts...))
 
 	lifecycleRoutes(mux, svc, opts)
 
@@ -113,12 +113,12 @@ func officerRoutes(mux *http.ServeMux, svc officerService, opts []kithttp.Server
 			v := r.URL.Query()
 			return [3]string{v.Get("week_of"), v.Get("work_group"), v.Get("category")}, nil
 		},
-		encodeOK, opts...))
+		httpx.EncodeJSON, opts...))
 
 	decodeMonth := func(_ context.Context, r *http.Request) (any, error) { return r.URL.Query().Get("month"), nil }
 	mux.Handle("GET /v1/stats/monthly", kithttp.NewServer(
 		func(ctx context.Context, req any) (any, error) { return svc.Monthly(ctx, req.(string)) },
-		decodeMonth, encodeOK, opts...))
+		decodeMonth, httpx.EncodeJSON, opts...))
 	mux.Handle("GET /v1/stats/monthly.xlsx", kithttp.NewServer(
 		func(ctx context.Context, req any) (any, error) {
 			st, err := svc.Monthly(ctx, req.(string))
