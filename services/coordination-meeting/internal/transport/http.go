@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/go-kit/kit/endpoint"
 	kithttp "github.com/go-kit/kit/transport/http"
 
 	"github.com/tuijin/tuijin/pkg/httpx"
@@ -63,105 +64,72 @@ type document struct {
 
 // Routes mounts the meetings API on mux.
 func Routes(mux *http.ServeMux, svc meeting.Meetings, log *slog.Logger) {
+	e := MakeEndpoints(svc)
 	opts := []kithttp.ServerOption{kithttp.ServerErrorEncoder(httpx.ErrorEncoder(log))}
-	pathID := func(_ context.Context, r *http.Request) (any, error) { return r.PathValue("id"), nil }
+	route := func(pattern string, ep endpoint.Endpoint, dec kithttp.DecodeRequestFunc, enc kithttp.EncodeResponseFunc) {
+		mux.Handle(pattern, kithttp.NewServer(ep, dec, enc, opts...))
+	}
+	route("POST /v1/meetings", e.Schedule, decodeSchedule, encodeScheduled)
+	route("GET /v1/meetings/{id}", e.Get, decodeID, httpx.EncodeJSON)
+	route("GET /v1/meetings", e.List, decodeList, httpx.EncodeJSON)
+	route("PUT /v1/meetings/{id}/agenda", e.EditAgenda, decodeAgenda, httpx.EncodeJSON)
+	route("POST /v1/meetings/{id}/minutes", e.RecordMinutes, decodeMinutes, httpx.EncodeJSON)
+	route("GET /v1/meetings/{id}/invite.ics", e.Invitation, decodeID, encodeDocument)
+	route("GET /v1/meetings/{id}/minutes.md", e.MinutesMarkdown, decodeID, encodeDocument)
+	route("GET /v1/meetings/{id}/minutes.xlsx", e.MinutesXLSX, decodeID, encodeXLSX)
+	route("GET /v1/agenda-candidates", e.Candidates, decodeCandidates, httpx.EncodeJSON)
+}
 
-	mux.Handle("POST /v1/meetings", kithttp.NewServer(
-		func(ctx context.Context, req any) (any, error) { return svc.Schedule(ctx, req.(meeting.Draft)) },
-		func(_ context.Context, r *http.Request) (any, error) {
-			var b meetingBody
-			if err := httpx.DecodeJSON(r, &b, httpx.DefaultMaxBody); err != nil {
-				return nil, err
-			}
-			return meeting.Draft{Kind: b.Kind, Title: b.Title, StartsAt: b.StartsAt, Location: b.Location,
-				WorkGroup: b.WorkGroup, Attendees: b.Attendees, ProjectCode: b.ProjectCode}, nil
-		},
-		func(_ context.Context, w http.ResponseWriter, resp any) error {
-			m := resp.(meeting.Meeting)
-			w.Header().Set("Location", "/v1/meetings/"+m.ID)
-			httpx.WriteJSON(w, http.StatusCreated, m)
-			return nil
-		}, opts...))
+type idRequest struct{ ID string }
 
-	mux.Handle("GET /v1/meetings/{id}", kithttp.NewServer(
-		func(ctx context.Context, req any) (any, error) { return svc.Get(ctx, req.(string)) },
-		pathID, httpx.EncodeJSON, opts...))
+func decodeID(_ context.Context, r *http.Request) (any, error) {
+	return idRequest{ID: r.PathValue("id")}, nil
+}
 
-	mux.Handle("GET /v1/meetings", kithttp.NewServer(
-		func(ctx context.Context, req any) (any, error) {
-			ms, err := svc.List(ctx, req.(meeting.ListQuery))
-			return listResponse{Items: ms}, err
-		},
-		func(_ context.Context, r *http.Request) (any, error) {
-			q := r.URL.Query()
-			return meeting.ParseListQuery(q.Get("work_group"), q.Get("limit"))
-		},
-		httpx.EncodeJSON, opts...))
+func decodeSchedule(_ context.Context, r *http.Request) (any, error) {
+	var b meetingBody
+	if err := httpx.DecodeJSON(r, &b, httpx.DefaultMaxBody); err != nil {
+		return nil, err
+	}
+	return meeting.Draft{Kind: b.Kind, Title: b.Title, StartsAt: b.StartsAt, Location: b.Location,
+		WorkGroup: b.WorkGroup, Attendees: b.Attendees, ProjectCode: b.ProjectCode}, nil
+}
 
-	mux.Handle("PUT /v1/meetings/{id}/agenda", kithttp.NewServer(
-		func(ctx context.Context, req any) (any, error) {
-			r := req.(agendaRequest)
-			return svc.EditAgenda(ctx, r.id, r.Version, r.Entries)
-		},
-		func(_ context.Context, r *http.Request) (any, error) {
-			req := agendaRequest{id: r.PathValue("id")}
-			if err := httpx.DecodeJSON(r, &req.agendaBody, httpx.DefaultMaxBody); err != nil {
-				return nil, err
-			}
-			return req, nil
-		},
-		httpx.EncodeJSON, opts...))
+// encodeScheduled answers 201 with the meeting's location.
+func encodeScheduled(_ context.Context, w http.ResponseWriter, resp any) error {
+	m := resp.(meeting.Meeting)
+	w.Header().Set("Location", "/v1/meetings/"+m.ID)
+	httpx.WriteJSON(w, http.StatusCreated, m)
+	return nil
+}
 
-	mux.Handle("POST /v1/meetings/{id}/minutes", kithttp.NewServer(
-		func(ctx context.Context, req any) (any, error) {
-			r := req.(minutesRequest)
-			return svc.RecordMinutes(ctx, r.id, r.Summary, r.Decisions)
-		},
-		func(_ context.Context, r *http.Request) (any, error) {
-			req := minutesRequest{id: r.PathValue("id")}
-			if err := httpx.DecodeJSON(r, &req.minutesBody, 256<<10); err != nil {
-				return nil, err
-			}
-			return req, nil
-		},
-		httpx.EncodeJSON, opts...))
+func decodeList(_ context.Context, r *http.Request) (any, error) {
+	q := r.URL.Query()
+	return meeting.ParseListQuery(q.Get("work_group"), q.Get("limit"))
+}
 
-	mux.Handle("GET /v1/meetings/{id}/invite.ics", kithttp.NewServer(
-		func(ctx context.Context, req any) (any, error) {
-			body, err := svc.Invitation(ctx, req.(string))
-			return document{"text/calendar; charset=utf-8; method=REQUEST", body}, err
-		},
-		pathID, encodeDocument, opts...))
+func decodeAgenda(_ context.Context, r *http.Request) (any, error) {
+	req := agendaRequest{id: r.PathValue("id")}
+	if err := httpx.DecodeJSON(r, &req.agendaBody, httpx.DefaultMaxBody); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
 
-	mux.Handle("GET /v1/meetings/{id}/minutes.md", kithttp.NewServer(
-		func(ctx context.Context, req any) (any, error) {
-			body, err := svc.MinutesMarkdown(ctx, req.(string))
-			return document{"text/markdown; charset=utf-8", body}, err
-		},
-		pathID, encodeDocument, opts...))
+// maxMinutesBody bounds minutes: many decisions with their texts.
+const maxMinutesBody = 256 << 10
 
-	mux.Handle("GET /v1/meetings/{id}/minutes.xlsx", kithttp.NewServer(
-		func(ctx context.Context, req any) (any, error) {
-			x, err := svc.MinutesExport(ctx, req.(string))
-			if err != nil {
-				return nil, err
-			}
-			b, err := MinutesXLSX(x)
-			return xlsxFile{name: "minutes-" + req.(string) + ".xlsx", body: b}, err
-		},
-		pathID, encodeXLSX, opts...))
+func decodeMinutes(_ context.Context, r *http.Request) (any, error) {
+	req := minutesRequest{id: r.PathValue("id")}
+	if err := httpx.DecodeJSON(r, &req.minutesBody, maxMinutesBody); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
 
-	mux.Handle("GET /v1/agenda-candidates", kithttp.NewServer(
-		func(ctx context.Context, req any) (any, error) {
-			q := req.(meeting.CandidateQuery)
-			cs, err := svc.Candidates(ctx, q.Status, q.Limit)
-			return candidatesResponse{Items: cs}, err
-		},
-		func(_ context.Context, r *http.Request) (any, error) {
-			q := r.URL.Query()
-			return meeting.ParseCandidateQuery(q.Get("status"), q.Get("limit"))
-		},
-		httpx.EncodeJSON, opts...))
+func decodeCandidates(_ context.Context, r *http.Request) (any, error) {
+	q := r.URL.Query()
+	return meeting.ParseCandidateQuery(q.Get("status"), q.Get("limit"))
 }
 
 func encodeDocument(_ context.Context, w http.ResponseWriter, resp any) error {

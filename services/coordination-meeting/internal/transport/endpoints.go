@@ -1,0 +1,58 @@
+package transport
+
+import (
+	"context"
+
+	"github.com/go-kit/kit/endpoint"
+
+	"github.com/tuijin/tuijin/services/coordination-meeting/internal/meeting"
+)
+
+// Endpoints are the meetings API as go-kit endpoints, one per route.
+type Endpoints struct {
+	Schedule, Get, List, EditAgenda, RecordMinutes endpoint.Endpoint
+	Invitation, MinutesMarkdown, MinutesXLSX       endpoint.Endpoint
+	Candidates                                     endpoint.Endpoint
+}
+
+// MakeEndpoints binds the endpoints to svc.
+func MakeEndpoints(svc meeting.Meetings) Endpoints {
+	return Endpoints{
+		Schedule: func(ctx context.Context, req any) (any, error) { return svc.Schedule(ctx, req.(meeting.Draft)) },
+		Get:      func(ctx context.Context, req any) (any, error) { return svc.Get(ctx, req.(idRequest).ID) },
+		List: func(ctx context.Context, req any) (any, error) {
+			ms, err := svc.List(ctx, req.(meeting.ListQuery))
+			return listResponse{Items: ms}, err
+		},
+		EditAgenda: func(ctx context.Context, req any) (any, error) {
+			r := req.(agendaRequest)
+			return svc.EditAgenda(ctx, r.id, r.Version, r.Entries)
+		},
+		RecordMinutes: func(ctx context.Context, req any) (any, error) {
+			r := req.(minutesRequest)
+			return svc.RecordMinutes(ctx, r.id, r.Summary, r.Decisions)
+		},
+		Invitation: func(ctx context.Context, req any) (any, error) {
+			body, err := svc.Invitation(ctx, req.(idRequest).ID)
+			return document{"text/calendar; charset=utf-8; method=REQUEST", body}, err
+		},
+		MinutesMarkdown: func(ctx context.Context, req any) (any, error) {
+			body, err := svc.MinutesMarkdown(ctx, req.(idRequest).ID)
+			return document{"text/markdown; charset=utf-8", body}, err
+		},
+		MinutesXLSX: func(ctx context.Context, req any) (any, error) {
+			id := req.(idRequest).ID
+			x, err := svc.MinutesExport(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			b, err := MinutesXLSX(x)
+			return xlsxFile{name: "minutes-" + id + ".xlsx", body: b}, err
+		},
+		Candidates: func(ctx context.Context, req any) (any, error) {
+			q := req.(meeting.CandidateQuery)
+			cs, err := svc.Candidates(ctx, q.Status, q.Limit)
+			return candidatesResponse{Items: cs}, err
+		},
+	}
+}
