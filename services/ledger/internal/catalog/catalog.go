@@ -33,26 +33,26 @@ const DefaultAcceptDays = 5
 
 // Item is one approval item type.
 type Item struct {
-	Key           string   `yaml:"key"`
-	Name          string   `yaml:"name"`
-	Department    string   `yaml:"department"`
-	Stage         int      `yaml:"stage"`
-	StageName     string   `yaml:"stage_name"`
-	Prerequisites []string `yaml:"prerequisites"`
+	Key           string   `yaml:"key" json:"key"`
+	Name          string   `yaml:"name" json:"name"`
+	Department    string   `yaml:"department" json:"department"`
+	Stage         int      `yaml:"stage" json:"stage"`
+	StageName     string   `yaml:"stage_name" json:"stage_name,omitempty"`
+	Prerequisites []string `yaml:"prerequisites" json:"prerequisites,omitempty"`
 	// PromisedDays is the limit in working days of a 承诺件.
-	PromisedDays int `yaml:"promised_days"`
+	PromisedDays int `yaml:"promised_days" json:"promised_days"`
 	// GreenDays is the limit on the green channel (绿色通道), for items that
 	// allow it (0: half the promised days, rounded up).
-	GreenDays int `yaml:"green_days"`
+	GreenDays int `yaml:"green_days" json:"green_days,omitempty"`
 	// AcceptDays is the window, in working days from receipt, the department
 	// has to decide on acceptance (行政许可法 §32: 5 days; 0 means that); an
 	// acceptance after it counts as acceptance on receipt.
-	AcceptDays int `yaml:"accept_days"`
+	AcceptDays int `yaml:"accept_days" json:"accept_days,omitempty"`
 	// Immediate marks a 即办件, due the same working day.
-	Immediate bool     `yaml:"immediate"`
-	Modes     []string `yaml:"modes"`
+	Immediate bool     `yaml:"immediate" json:"immediate,omitempty"`
+	Modes     []string `yaml:"modes" json:"modes,omitempty"`
 	// Materials the owner must submit (申报材料), for the one-time notice.
-	Materials []string `yaml:"materials"`
+	Materials []string `yaml:"materials" json:"materials,omitempty"`
 	// ConstructionPermit marks the construction permit (施工许可): a
 	// project starts (开工) only once it is approved, or on an override.
 	ConstructionPermit bool `yaml:"construction_permit" json:"construction_permit,omitempty"`
@@ -73,7 +73,7 @@ func (it Item) GreenChannelDays() int {
 
 // Catalog is the ordered list of item types.
 type Catalog struct {
-	Items []Item `yaml:"items"`
+	Items []Item `yaml:"items" json:"items"`
 	byKey map[string]int
 }
 
