@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/go-kit/kit/endpoint"
 	kithttp "github.com/go-kit/kit/transport/http"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
@@ -84,63 +85,21 @@ func requireVersion(v *int64) (int64, error) {
 	return *v, nil
 }
 
+type codeRequest struct{ Code string }
+
 // Routes mounts the ledger's API on mux.
 func Routes(mux *http.ServeMux, svc *ledger.Service, cat *catalog.Catalog, o *org.Org, log *slog.Logger) {
 	opts := []kithttp.ServerOption{kithttp.ServerErrorEncoder(httpx.ErrorEncoder(log))}
-
-	mux.Handle("GET /v1/projects/{code}", kithttp.NewServer(
-		func(ctx context.Context, req any) (any, error) { return svc.Project(ctx, req.(string)) },
-		func(_ context.Context, r *http.Request) (any, error) { return r.PathValue("code"), nil },
-		httpx.EncodeJSON, opts...))
-
-	mux.Handle("GET /v1/projects/{code}/status", kithttp.NewServer(
-		func(ctx context.Context, req any) (any, error) { return svc.ProjectStatus(ctx, req.(string)) },
-		func(_ context.Context, r *http.Request) (any, error) { return r.PathValue("code"), nil },
-		httpx.EncodeJSON, opts...))
-
-	mux.Handle("GET /v1/items", kithttp.NewServer(
-		func(ctx context.Context, req any) (any, error) {
-			q := req.(ledger.QueueQuery)
-			page, err := svc.Queue(ctx, q)
-			if err != nil {
-				return nil, err
-			}
-			if q.Sort == "" {
-				q.Sort = ledger.SortAssigned
-			}
-			if q.Limit == 0 {
-				q.Limit = ledger.DefaultLimit
-			}
-			return queueResponse{Department: q.Department, Status: q.Status, Sort: q.Sort, Total: page.Total,
-				Limit: q.Limit, Offset: q.Offset, Count: len(page.Items), Items: page.Items}, nil
-		},
-		decodeQueue, httpx.EncodeJSON, opts...))
-
-	mux.Handle("POST /v1/items/{id}/actions", kithttp.NewServer(
-		func(ctx context.Context, req any) (any, error) {
-			a := req.(actionRequest)
-			return svc.Act(ctx, a.ItemID, a.Req)
-		},
-		decodeAction, httpx.EncodeJSON, opts...))
-
-	mux.Handle("POST /v1/projects/{code}/problems", kithttp.NewServer(
-		func(ctx context.Context, req any) (any, error) {
-			r := req.(raiseRequest)
-			return svc.RaiseProblem(ctx, r.Code, r.New)
-		},
-		decodeRaise, httpx.EncodeJSONStatus(http.StatusCreated), opts...))
-
-	mux.Handle("POST /v1/problems/{id}/updates", kithttp.NewServer(
-		func(ctx context.Context, req any) (any, error) {
-			r := req.(problemUpdateRequest)
-			return svc.UpdateProblem(ctx, r.ID, r.Update)
-		},
-		decodeProblemUpdate, httpx.EncodeJSON, opts...))
-
-	mux.Handle("GET /v1/ledger.xlsx", kithttp.NewServer(
-		func(ctx context.Context, req any) (any, error) { return ledgerXLSX(ctx, svc, o, req.(exportFilter)) },
-		decodeExport(o), encodeXLSX, opts...))
-
+	route := func(pattern string, ep endpoint.Endpoint, dec kithttp.DecodeRequestFunc, enc kithttp.EncodeResponseFunc) {
+		mux.Handle(pattern, kithttp.NewServer(ep, dec, enc, opts...))
+	}
+	route("GET /v1/projects/{code}", makeProjectEndpoint(svc), decodeCode, httpx.EncodeJSON)
+	route("GET /v1/projects/{code}/status", makeProjectStatusEndpoint(svc), decodeCode, httpx.EncodeJSON)
+	route("GET /v1/items", makeQueueEndpoint(svc), decodeQueue, httpx.EncodeJSON)
+	route("POST /v1/items/{id}/actions", makeActEndpoint(svc), decodeAction, httpx.EncodeJSON)
+	route("POST /v1/projects/{code}/problems", makeRaiseProblemEndpoint(svc), decodeRaise, httpx.EncodeJSONStatus(http.StatusCreated))
+	route("POST /v1/problems/{id}/updates", makeUpdateProblemEndpoint(svc), decodeProblemUpdate, httpx.EncodeJSON)
+	route("GET /v1/ledger.xlsx", makeLedgerXLSXEndpoint(svc, o), decodeExport(o), encodeXLSX)
 	officerRoutes(mux, svc, opts, func(code string) string {
 		if d, ok := o.Department(code); ok {
 			return d.Name
@@ -152,10 +111,64 @@ func Routes(mux *http.ServeMux, svc *ledger.Service, cat *catalog.Catalog, o *or
 		}
 		return code
 	})
-
 	mux.HandleFunc("GET /v1/catalog", func(w http.ResponseWriter, _ *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, cat)
 	})
+}
+
+func makeProjectEndpoint(svc ledger.Items) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) { return svc.Project(ctx, req.(codeRequest).Code) }
+}
+
+func makeProjectStatusEndpoint(svc ledger.Items) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) { return svc.ProjectStatus(ctx, req.(codeRequest).Code) }
+}
+
+func makeQueueEndpoint(svc ledger.Items) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		q := req.(ledger.QueueQuery)
+		page, err := svc.Queue(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		if q.Sort == "" {
+			q.Sort = ledger.SortAssigned
+		}
+		if q.Limit == 0 {
+			q.Limit = ledger.DefaultLimit
+		}
+		return queueResponse{Department: q.Department, Status: q.Status, Sort: q.Sort, Total: page.Total,
+			Limit: q.Limit, Offset: q.Offset, Count: len(page.Items), Items: page.Items}, nil
+	}
+}
+
+func makeActEndpoint(svc ledger.Items) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		a := req.(actionRequest)
+		return svc.Act(ctx, a.ItemID, a.Req)
+	}
+}
+
+func makeRaiseProblemEndpoint(svc ledger.Problems) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		r := req.(raiseRequest)
+		return svc.RaiseProblem(ctx, r.Code, r.New)
+	}
+}
+
+func makeUpdateProblemEndpoint(svc ledger.Problems) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		r := req.(problemUpdateRequest)
+		return svc.UpdateProblem(ctx, r.ID, r.Update)
+	}
+}
+
+func makeLedgerXLSXEndpoint(svc ledger.Reports, o *org.Org) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) { return ledgerXLSX(ctx, svc, o, req.(exportFilter)) }
+}
+
+func decodeCode(_ context.Context, r *http.Request) (any, error) {
+	return codeRequest{Code: r.PathValue("code")}, nil
 }
 
 func decodeQueue(_ context.Context, r *http.Request) (any, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/go-kit/kit/endpoint"
 	kithttp "github.com/go-kit/kit/transport/http"
 
 	"github.com/tuijin/tuijin/pkg/httpx"
@@ -41,92 +42,119 @@ type tasksResponse struct {
 	Tasks []ledger.TaskView `json:"tasks"`
 }
 
-// officerRoutes mounts officer assignment, officer tasks and the monthly
-// statistics.
+type tasksRequest struct{ Officer, Status string }
+
+type weeklyRequest struct {
+	WeekOf string
+	Filter ledger.ProjectFilter
+}
+
+type monthRequest struct{ Month string }
+
 // officerService is what the officer's and the leaders' routes use.
 type officerService interface {
 	ledger.Tasks
 	ledger.Reports
 }
 
+// officerRoutes mounts officer assignment, the officers' tasks, the
+// project's progress and the weekly and monthly figures.
 func officerRoutes(mux *http.ServeMux, svc officerService, opts []kithttp.ServerOption, deptName func(string) string, officerName func(string) string) {
-	mux.Handle("PUT /v1/projects/{code}/officer", kithttp.NewServer(
-		func(ctx context.Context, req any) (any, error) {
-			r := req.(officerRequest)
-			return svc.AssignOfficer(ctx, r.Code, r.A)
-		},
-		func(_ context.Context, r *http.Request) (any, error) {
-			var b officerBody
-			if err := httpx.DecodeJSON(r, &b, httpx.DefaultMaxBody); err != nil {
-				return nil, err
-			}
-			v, err := requireVersion(b.Version)
-			if err != nil {
-				return nil, err
-			}
-			return officerRequest{Code: r.PathValue("code"), A: ledger.OfficerAssignment{
-				Officer: b.Officer, Actor: b.Actor, Note: b.Note, Version: v}}, nil
-		},
-		httpx.EncodeJSON, opts...))
-
-	mux.Handle("GET /v1/tasks", kithttp.NewServer(
-		func(ctx context.Context, req any) (any, error) {
-			q := req.([2]string)
-			ts, err := svc.Tasks(ctx, q[0], q[1])
-			if err != nil {
-				return nil, err
-			}
-			return tasksResponse{Count: len(ts), Tasks: ts}, nil
-		},
-		func(_ context.Context, r *http.Request) (any, error) {
-			return [2]string{r.URL.Query().Get("officer"), r.URL.Query().Get("status")}, nil
-		},
-		httpx.EncodeJSON, opts...))
-
-	mux.Handle("POST /v1/projects/{code}/tasks/{id}/actions", kithttp.NewServer(
-		func(ctx context.Context, req any) (any, error) {
-			r := req.(taskActionRequest)
-			return svc.ActOnTask(ctx, r.Code, r.ID, r.A)
-		},
-		func(_ context.Context, r *http.Request) (any, error) {
-			var b taskActionBody
-			if err := httpx.DecodeJSON(r, &b, httpx.DefaultMaxBody); err != nil {
-				return nil, err
-			}
-			v, err := requireVersion(b.Version)
-			if err != nil {
-				return nil, err
-			}
-			return taskActionRequest{Code: r.PathValue("code"), ID: r.PathValue("id"), A: ledger.TaskAction{
-				Action: b.Action, Actor: b.Actor, Note: b.Note, Satisfaction: b.Satisfaction, Comment: b.Comment, Version: v}}, nil
-		},
-		httpx.EncodeJSON, opts...))
-
+	route := func(pattern string, ep endpoint.Endpoint, dec kithttp.DecodeRequestFunc, enc kithttp.EncodeResponseFunc) {
+		mux.Handle(pattern, kithttp.NewServer(ep, dec, enc, opts...))
+	}
+	route("PUT /v1/projects/{code}/officer", makeAssignOfficerEndpoint(svc), decodeAssignOfficer, httpx.EncodeJSON)
+	route("GET /v1/tasks", makeTasksEndpoint(svc), decodeTasks, httpx.EncodeJSON)
+	route("POST /v1/projects/{code}/tasks/{id}/actions", makeActOnTaskEndpoint(svc), decodeTaskAction, httpx.EncodeJSON)
 	lifecycleRoutes(mux, svc, opts)
+	route("GET /v1/snapshots/weekly", makeWeeklyEndpoint(svc), decodeWeekly, httpx.EncodeJSON)
+	route("GET /v1/stats/monthly", makeMonthlyEndpoint(svc), decodeMonth, httpx.EncodeJSON)
+	route("GET /v1/stats/monthly.xlsx", makeMonthlyXLSXEndpoint(svc, deptName, officerName), decodeMonth, encodeXLSX)
+}
 
-	mux.Handle("GET /v1/snapshots/weekly", kithttp.NewServer(
-		func(ctx context.Context, req any) (any, error) {
-			q := req.([3]string)
-			return svc.Weekly(ctx, q[0], ledger.ProjectFilter{WorkGroup: q[1], Category: q[2]})
-		},
-		func(_ context.Context, r *http.Request) (any, error) {
-			v := r.URL.Query()
-			return [3]string{v.Get("week_of"), v.Get("work_group"), v.Get("category")}, nil
-		},
-		httpx.EncodeJSON, opts...))
+func makeAssignOfficerEndpoint(svc ledger.Tasks) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		r := req.(officerRequest)
+		return svc.AssignOfficer(ctx, r.Code, r.A)
+	}
+}
 
-	decodeMonth := func(_ context.Context, r *http.Request) (any, error) { return r.URL.Query().Get("month"), nil }
-	mux.Handle("GET /v1/stats/monthly", kithttp.NewServer(
-		func(ctx context.Context, req any) (any, error) { return svc.Monthly(ctx, req.(string)) },
-		decodeMonth, httpx.EncodeJSON, opts...))
-	mux.Handle("GET /v1/stats/monthly.xlsx", kithttp.NewServer(
-		func(ctx context.Context, req any) (any, error) {
-			st, err := svc.Monthly(ctx, req.(string))
-			if err != nil {
-				return nil, err
-			}
-			b, err := StatsXLSX(st, deptName, officerName)
-			return xlsxFile(b), err
-		},
-		decodeMonth, encodeXLSX, opts...))
+func makeTasksEndpoint(svc ledger.Tasks) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		q := req.(tasksRequest)
+		ts, err := svc.Tasks(ctx, q.Officer, q.Status)
+		if err != nil {
+			return nil, err
+		}
+		return tasksResponse{Count: len(ts), Tasks: ts}, nil
+	}
+}
+
+func makeActOnTaskEndpoint(svc ledger.Tasks) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		r := req.(taskActionRequest)
+		return svc.ActOnTask(ctx, r.Code, r.ID, r.A)
+	}
+}
+
+func makeWeeklyEndpoint(svc ledger.Reports) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		q := req.(weeklyRequest)
+		return svc.Weekly(ctx, q.WeekOf, q.Filter)
+	}
+}
+
+func makeMonthlyEndpoint(svc ledger.Reports) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) { return svc.Monthly(ctx, req.(monthRequest).Month) }
+}
+
+func makeMonthlyXLSXEndpoint(svc ledger.Reports, deptName, officerName func(string) string) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		st, err := svc.Monthly(ctx, req.(monthRequest).Month)
+		if err != nil {
+			return nil, err
+		}
+		b, err := StatsXLSX(st, deptName, officerName)
+		return xlsxFile(b), err
+	}
+}
+
+func decodeAssignOfficer(_ context.Context, r *http.Request) (any, error) {
+	var b officerBody
+	if err := httpx.DecodeJSON(r, &b, httpx.DefaultMaxBody); err != nil {
+		return nil, err
+	}
+	v, err := requireVersion(b.Version)
+	if err != nil {
+		return nil, err
+	}
+	return officerRequest{Code: r.PathValue("code"), A: ledger.OfficerAssignment{
+		Officer: b.Officer, Actor: b.Actor, Note: b.Note, Version: v}}, nil
+}
+
+func decodeTasks(_ context.Context, r *http.Request) (any, error) {
+	return tasksRequest{Officer: r.URL.Query().Get("officer"), Status: r.URL.Query().Get("status")}, nil
+}
+
+func decodeTaskAction(_ context.Context, r *http.Request) (any, error) {
+	var b taskActionBody
+	if err := httpx.DecodeJSON(r, &b, httpx.DefaultMaxBody); err != nil {
+		return nil, err
+	}
+	v, err := requireVersion(b.Version)
+	if err != nil {
+		return nil, err
+	}
+	return taskActionRequest{Code: r.PathValue("code"), ID: r.PathValue("id"), A: ledger.TaskAction{
+		Action: b.Action, Actor: b.Actor, Note: b.Note, Satisfaction: b.Satisfaction, Comment: b.Comment, Version: v}}, nil
+}
+
+func decodeWeekly(_ context.Context, r *http.Request) (any, error) {
+	v := r.URL.Query()
+	return weeklyRequest{WeekOf: v.Get("week_of"),
+		Filter: ledger.ProjectFilter{WorkGroup: v.Get("work_group"), Category: v.Get("category")}}, nil
+}
+
+func decodeMonth(_ context.Context, r *http.Request) (any, error) {
+	return monthRequest{Month: r.URL.Query().Get("month")}, nil
 }
