@@ -23,6 +23,19 @@ type ImportRow struct {
 	Problem *apperr.Error
 }
 
+// ImportKey is an import's Idempotency-Key and the fingerprint of its
+// file, to tell a retry from a reuse of the key for another file.
+type ImportKey struct {
+	Key         string
+	Fingerprint string
+}
+
+// StoredImport is the result of an import kept under its key.
+type StoredImport struct {
+	ImportKey
+	Result ImportResult
+}
+
 // ImportResult tells which codes were registered and which were already.
 type ImportResult struct {
 	Created  []string `json:"created"`
@@ -34,7 +47,44 @@ type ImportResult struct {
 // and sends it again; a project already registered is reported, not
 // refused, so sending the same file twice is harmless, and so is sending it
 // again after an interruption.
-func (s *service) ImportProjects(ctx context.Context, rows []ImportRow) (ImportResult, error) {
+func (s *service) ImportProjects(ctx context.Context, rows []ImportRow, key ImportKey) (ImportResult, bool, error) {
+	key.Key = strings.TrimSpace(key.Key)
+	if len(key.Key) > MaxIdempotencyKey {
+		return ImportResult{}, false, apperr.Invalid("Idempotency-Key", "invalid_idempotency_key", "Idempotency-Key is longer than 200 characters")
+	}
+	if key.Key != "" {
+		if res, ok, err := s.replayImport(ctx, key); ok || err != nil {
+			return res, ok, err
+		}
+	}
+	res, err := s.importRows(ctx, rows)
+	if err != nil || key.Key == "" {
+		return res, false, err
+	}
+	err = s.store.SaveImport(ctx, StoredImport{ImportKey: key, Result: res})
+	if errors.Is(err, ErrDuplicate) {
+		// A concurrent retry saved first: answer as it did.
+		return s.replayImport(ctx, key)
+	}
+	return res, false, err
+}
+
+// replayImport is the first result of an import with key, if there was one.
+func (s *service) replayImport(ctx context.Context, key ImportKey) (ImportResult, bool, error) {
+	prev, err := s.store.Import(ctx, key.Key)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return ImportResult{}, false, nil
+	case err != nil:
+		return ImportResult{}, false, fmt.Errorf("import %s: %w", key.Key, err)
+	case prev.Fingerprint != key.Fingerprint:
+		return ImportResult{}, false, apperr.Invalid("Idempotency-Key", "idempotency_key_reused",
+			"this Idempotency-Key was already used for a different file")
+	}
+	return prev.Result, true, nil
+}
+
+func (s *service) importRows(ctx context.Context, rows []ImportRow) (ImportResult, error) {
 	if len(rows) == 0 {
 		return ImportResult{}, apperr.Invalid("file", "empty", "the file has no project rows")
 	}

@@ -43,6 +43,11 @@ type Store interface {
 	// AdvanceStage moves project code on to stage if that comes later in
 	// Stages than its own (nothing otherwise); ErrNotFound if there is none.
 	AdvanceStage(ctx context.Context, code, stage string) error
+	// Import returns the result stored under an import's idempotency key,
+	// or ErrNotFound; SaveImport stores it (ErrDuplicate if the key is
+	// taken).
+	Import(ctx context.Context, key string) (StoredImport, error)
+	SaveImport(ctx context.Context, imp StoredImport) error
 	// Project reads one project, or ErrNotFound.
 	Project(ctx context.Context, code string) (Project, error)
 	// Projects returns a page of the projects matching q, by code, and how
@@ -58,7 +63,9 @@ type Service interface {
 	RegisterProject(ctx context.Context, p Project) (res Project, replayed bool, err error)
 	// ImportProjects registers the projects of an import file: all or,
 	// if any row is invalid, none.
-	ImportProjects(ctx context.Context, rows []ImportRow) (ImportResult, error)
+	// With an idempotency key, a retry of the same file returns the first
+	// result and replayed = true.
+	ImportProjects(ctx context.Context, rows []ImportRow, key ImportKey) (res ImportResult, replayed bool, err error)
 	// SubmitRequest takes in a request; with an idempotency key a retry
 	// returns the first result and replayed = true.
 	SubmitRequest(ctx context.Context, r Request, idempotencyKey string) (res Request, replayed bool, err error)

@@ -21,12 +21,13 @@ import (
 type Store struct {
 	projects *mongo.Collection
 	requests *mongo.Collection
+	imports  *mongo.Collection
 	relay    *outbox.Relay
 }
 
 // New returns a store over db. Collections is what the outbox relay sweeps.
 func New(db *mongo.Database) *Store {
-	return &Store{projects: db.Collection("projects"), requests: db.Collection("requests")}
+	return &Store{projects: db.Collection("projects"), requests: db.Collection("requests"), imports: db.Collection("imports")}
 }
 
 // Collections are the collections whose documents carry an outbox.
@@ -231,6 +232,40 @@ func (s *Store) AdvanceStage(ctx context.Context, code, stage string) error {
 	if _, err := s.projects.UpdateOne(ctx, bson.D{{Key: "_id", Value: code}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "stage", Value: stage}}}}); err != nil {
 		return fmt.Errorf("advance stage of %s: %w", code, err)
+	}
+	return nil
+}
+
+type importDoc struct {
+	Key         string              `bson:"_id"`
+	Fingerprint string              `bson:"fingerprint"`
+	Result      intake.ImportResult `bson:"result"`
+	SavedAt     time.Time           `bson:"saved_at"`
+}
+
+// Import reads the result stored under an import's idempotency key.
+func (s *Store) Import(ctx context.Context, key string) (intake.StoredImport, error) {
+	var d importDoc
+	err := s.imports.FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&d)
+	switch {
+	case mongox.IsNotFound(err):
+		return intake.StoredImport{}, fmt.Errorf("import %s: %w", key, intake.ErrNotFound)
+	case err != nil:
+		return intake.StoredImport{}, fmt.Errorf("find import %s: %w", key, err)
+	}
+	return intake.StoredImport{ImportKey: intake.ImportKey{Key: d.Key, Fingerprint: d.Fingerprint}, Result: d.Result}, nil
+}
+
+// SaveImport keeps an import's result under its key; the insert by _id has
+// one winner.
+func (s *Store) SaveImport(ctx context.Context, imp intake.StoredImport) error {
+	_, err := s.imports.InsertOne(ctx, importDoc{Key: imp.Key, Fingerprint: imp.Fingerprint, Result: imp.Result,
+		SavedAt: time.Now().UTC()})
+	if mongox.IsDuplicateKey(err) {
+		return fmt.Errorf("import %s: %w", imp.Key, intake.ErrDuplicate)
+	}
+	if err != nil {
+		return fmt.Errorf("save import %s: %w", imp.Key, err)
 	}
 	return nil
 }

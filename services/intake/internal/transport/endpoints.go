@@ -56,7 +56,9 @@ func makeRegisterProjectEndpoint(svc intake.Service) endpoint.Endpoint {
 
 func makeImportProjectsEndpoint(svc intake.Service) endpoint.Endpoint {
 	return func(ctx context.Context, req any) (any, error) {
-		return svc.ImportProjects(ctx, req.([]intake.ImportRow))
+		r := req.(importRequest)
+		res, replayed, err := svc.ImportProjects(ctx, r.Rows, r.Key)
+		return importResponse{Result: res, Replayed: replayed}, err
 	}
 }
 

@@ -48,7 +48,7 @@ func Routes(mux *http.ServeMux, svc intake.Service, log *slog.Logger) {
 	opts := []kithttp.ServerOption{kithttp.ServerErrorEncoder(httpx.ErrorEncoder(log))}
 	mux.Handle("POST /v1/projects", kithttp.NewServer(e.RegisterProject, decodeRegisterProject,
 		encodeRegisterResponse, opts...))
-	mux.Handle("POST /v1/projects:import", kithttp.NewServer(e.ImportProjects, decodeImport, httpx.EncodeJSON, opts...))
+	mux.Handle("POST /v1/projects:import", kithttp.NewServer(e.ImportProjects, decodeImport, encodeImportResponse, opts...))
 	mux.Handle("POST /v1/requests", kithttp.NewServer(e.SubmitRequest, decodeSubmitRequest, encodeSubmitResponse, opts...))
 	mux.Handle("GET /v1/requests/{id}", kithttp.NewServer(e.GetRequest, decodeGetRequest, httpx.EncodeJSON, opts...))
 	mux.Handle("GET /v1/projects", kithttp.NewServer(e.ListProjects, decodeListProjects, httpx.EncodeJSON, opts...))

@@ -3,7 +3,9 @@ package transport
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -74,7 +76,33 @@ func decodeImport(_ context.Context, r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return parseRows(records)
+	rows, err := parseRows(records)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	return importRequest{Rows: rows, Key: intake.ImportKey{Key: r.Header.Get("Idempotency-Key"),
+		Fingerprint: hex.EncodeToString(sum[:])}}, nil
+}
+
+type importRequest struct {
+	Rows []intake.ImportRow
+	Key  intake.ImportKey
+}
+
+type importResponse struct {
+	Result   intake.ImportResult
+	Replayed bool
+}
+
+// encodeImportResponse answers 200, marked as a replay to a retry.
+func encodeImportResponse(_ context.Context, w http.ResponseWriter, resp any) error {
+	ir := resp.(importResponse)
+	if ir.Replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	httpx.WriteJSON(w, http.StatusOK, ir.Result)
+	return nil
 }
 
 func readCSV(data []byte) ([][]string, error) {
