@@ -58,6 +58,19 @@ func LoadLive(log *slog.Logger, reg prometheus.Registerer, prefix, dir string, c
 	return r, nil
 }
 
+// Follow is LoadLive for a service that only counts on the calendar: it
+// loads cfg's dir and hands the loop that follows it to run (e.g.
+// platform.App.Go), checking every cfg.Poll, and returns the live calendar.
+func Follow(log *slog.Logger, reg prometheus.Registerer, prefix string, cfg workday.Config, c clock.Clock,
+	run func(func(context.Context) error)) (*workday.Live, error) {
+	r, err := LoadLive(log, reg, prefix, cfg.Dir, c)
+	if err != nil {
+		return nil, err
+	}
+	run(func(ctx context.Context) error { return r.Run(ctx, cfg.Poll, nil) })
+	return r.Calendar(), nil
+}
+
 // Calendar is the live calendar, replaced whenever the dir changes.
 func (r *Reloader) Calendar() *workday.Live { return r.cal }
 

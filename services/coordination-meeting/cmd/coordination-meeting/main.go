@@ -58,12 +58,10 @@ func setup(cfg *config) platform.Setup {
 		// The calendar follows its dir while the service runs, as the
 		// deadline service's does, so that both count new limits alike
 		// once a year file arrives.
-		calendar, err := official.LoadLive(app.Log, app.Registry, "tuijin_meeting", cfg.Calendar.Dir, clk)
+		cal, err := official.Follow(app.Log, app.Registry, "tuijin_meeting", cfg.Calendar, clk, app.Go)
 		if err != nil {
 			return err
 		}
-		cal := calendar.Calendar()
-		app.Go(func(ctx context.Context) error { return calendar.Run(ctx, cfg.Calendar.Poll, nil) })
 		st := store.New(app.DB, app.Log)
 		if err := st.EnsureIndexes(ctx); err != nil {
 			return err
