@@ -26,7 +26,6 @@ func DecodeJSON(r *http.Request, dst any, maxBytes int64) error {
 	}
 	body := http.MaxBytesReader(nil, r.Body, maxBytes)
 	dec := json.NewDecoder(body)
-	dec.DisallowUnknownFields()
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
 		return decodeError(err)

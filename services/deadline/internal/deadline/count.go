@@ -1,6 +1,7 @@
 package deadline
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
@@ -45,12 +46,18 @@ type WorkdaySum struct {
 	Provisional bool   `json:"provisional"`
 }
 
+// DaysError is the refusal of a day count that is not a whole number from
+// -3650 to 3650.
+func DaysError() error {
+	return apperr.Invalid("days", "invalid_days",
+		fmt.Sprintf("days must be a whole number from %d to %d (negative counts back)", -maxAddDays, maxAddDays))
+}
+
 // AddWorkdays adds days working days to date on cal, at most ten years'
 // worth either way.
 func AddWorkdays(cal workday.Calendar, date time.Time, days int) (WorkdaySum, error) {
 	if days < -maxAddDays || days > maxAddDays {
-		return WorkdaySum{}, apperr.Invalid("days", "invalid_days",
-			"days must be a whole number from -3650 to 3650 (negative counts back)")
+		return WorkdaySum{}, DaysError()
 	}
 	result := workday.Add(cal, date, days)
 	return WorkdaySum{Date: date.Format(time.DateOnly), Days: days, Result: result.Format(time.DateOnly),

@@ -95,8 +95,7 @@ func decodeAdd(_ context.Context, r *http.Request) (any, error) {
 	}
 	n, err := strconv.Atoi(r.URL.Query().Get("days"))
 	if err != nil {
-		return nil, apperr.Invalid("days", "invalid_days",
-			"days must be a whole number from -3650 to 3650 (negative counts back)")
+		return nil, deadline.DaysError()
 	}
 	return addRequest{Date: d, Days: n}, nil
 }
