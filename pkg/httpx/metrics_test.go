@@ -1,11 +1,9 @@
 package httpx_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -30,17 +28,7 @@ func TestRequestMetricsByRoute(t *testing.T) {
 		}
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"id": r.PathValue("id")})
 	})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx, time.Second) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
-
-	base := "http://" + srv.Addr()
+	base := serve(t, srv)
 	for _, req := range []struct{ method, path string }{
 		{"GET", "/v1/items/a"}, {"GET", "/v1/items/b"}, {"GET", "/v1/items/missing"},
 		{"GET", "/nowhere/1"}, {"GET", "/nowhere/2"}, {"BREW", "/v1/items/a"},

@@ -22,6 +22,7 @@ import (
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/event"
 	intakev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/intake/v1"
+	"github.com/tuijin/tuijin/pkg/httpx"
 	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/ledger/internal/ledger"
 )
@@ -32,9 +33,7 @@ func start(t *testing.T, clk *clock.Manual, args ...string) string {
 	return testenv.ServiceAt(t, clk, "ledger", cfg, setup(cfg), args...)
 }
 
-type errorBody struct {
-	Error struct{ Code, Message, Field string } `json:"error"`
-}
+type errorBody = httpx.ErrorBody
 
 // client is a department's system acting on the ledger: it reads the
 // current version and retries when another department wrote in between.

@@ -21,6 +21,7 @@ import (
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/domain/org"
 	"github.com/tuijin/tuijin/pkg/domain/workday"
+	"github.com/tuijin/tuijin/pkg/httpx"
 	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/ledger/internal/catalog"
 	"github.com/tuijin/tuijin/services/ledger/internal/ledger"
@@ -101,9 +102,7 @@ func (e *env) open(in *instance, code string, mod ...func(*ledger.ProjectInfo)) 
 	}
 }
 
-type errorBody struct {
-	Error struct{ Code, Message, Field string } `json:"error"`
-}
+type errorBody = httpx.ErrorBody
 
 // call sends body as JSON (a string is sent as is, with contentType) and
 // decodes the answer into into.

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tuijin/tuijin/pkg/apperr"
+	"github.com/tuijin/tuijin/pkg/testenv"
 )
 
 func TestAssignmentValidate(t *testing.T) {
@@ -116,11 +116,5 @@ func TestEntryIDIsDeterministicAndDistinct(t *testing.T) {
 
 func assertInvalid(t *testing.T, err error, field string) {
 	t.Helper()
-	e, ok := apperr.As(err)
-	if !ok {
-		t.Fatalf("error %v is not an apperr.Error", err)
-	}
-	if e.Kind != apperr.KindInvalid || e.Field != field {
-		t.Fatalf("got kind %v field %q, want invalid %q (%v)", e.Kind, e.Field, field, err)
-	}
+	testenv.Invalid(t, err, field)
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tuijin/tuijin/pkg/apperr"
+	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/notification/internal/notification"
 )
 
@@ -44,13 +44,7 @@ func deliveryQuery(recipient, event, status, channel, limit string) (notificatio
 
 func assertInvalid(t *testing.T, err error, field string) {
 	t.Helper()
-	e, ok := apperr.As(err)
-	if !ok {
-		t.Fatalf("error %v is not an apperr.Error", err)
-	}
-	if e.Kind != apperr.KindInvalid || e.Field != field {
-		t.Fatalf("got kind %v field %q, want invalid %q (%v)", e.Kind, e.Field, field, err)
-	}
+	testenv.Invalid(t, err, field)
 }
 
 func TestInboxQuery(t *testing.T) {
