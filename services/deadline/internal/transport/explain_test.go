@@ -21,6 +21,14 @@ func TestDeadlineAnswerExplainsItsDueDate(t *testing.T) {
 	ctx := context.Background()
 	e.publish(event.TypeItemAssigned, "sthj", &ledgerv1.ItemAssigned{ItemId: "p9.eia", ItemName: "环评",
 		ProjectCode: "P9", Department: "sthj", PromisedDays: 5, AssignedAt: timestamppb.New(sh(2026, 9, 24, 10))})
+	// The changes come on another consumer than the assignment: one that
+	// arrives first is retried with growing delays (1 s, 5 s, 15 s …), and a
+	// later change would overtake it. The ledger publishes them in this
+	// order; the test lets the assignment land first, as it does there.
+	eventually(t, "the assignment", func() bool {
+		_, err := e.svc.Get(ctx, "item:p9.eia")
+		return err == nil
+	})
 	e.change("p9.eia", "sthj", "assigned", "accepted", "accept", sh(2026, 9, 28, 9))
 	e.change("p9.eia", "sthj", "accepted", "supplement", "request_supplement", sh(2026, 9, 29, 10))
 	e.change("p9.eia", "sthj", "supplement", "accepted", "supplement_received", sh(2026, 10, 9, 9))
