@@ -26,6 +26,10 @@ const (
 	KindTooLarge
 	// KindUnsupportedMediaType means the body is not in an accepted format.
 	KindUnsupportedMediaType
+	// KindUnauthenticated means the caller did not prove who they are.
+	KindUnauthenticated
+	// KindForbidden means the caller is known but may not do this.
+	KindForbidden
 )
 
 // Error is a business error with a stable machine-readable code.
@@ -64,6 +68,16 @@ func Conflict(code, message string) *Error {
 // Malformed reports an unparseable request.
 func Malformed(code, message string) *Error {
 	return &Error{Kind: KindMalformed, Code: code, Message: message}
+}
+
+// Unauthenticated reports a request without a valid identity.
+func Unauthenticated(code, message string) *Error {
+	return &Error{Kind: KindUnauthenticated, Code: code, Message: message}
+}
+
+// Forbidden reports a request its caller may not make.
+func Forbidden(code, message string) *Error {
+	return &Error{Kind: KindForbidden, Code: code, Message: message}
 }
 
 // As returns the *Error in err's chain, if any.

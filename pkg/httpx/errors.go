@@ -41,6 +41,10 @@ func StatusOf(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case apperr.KindUnsupportedMediaType:
 		return http.StatusUnsupportedMediaType
+	case apperr.KindUnauthenticated:
+		return http.StatusUnauthorized
+	case apperr.KindForbidden:
+		return http.StatusForbidden
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return http.StatusServiceUnavailable
@@ -58,6 +62,10 @@ func ErrorEncoder(log *slog.Logger) func(ctx context.Context, err error, w http.
 			body.Error = ErrorDetail{Code: e.Code, Message: e.Message, Field: e.Field}
 		} else {
 			log.ErrorContext(ctx, "request failed", "err", err)
+		}
+		if status == http.StatusUnauthorized {
+			// RFC 6750 §3: tell the client which scheme to use.
+			w.Header().Set("WWW-Authenticate", `Bearer realm="tuijin"`)
 		}
 		WriteJSON(w, status, body)
 	}

@@ -38,18 +38,21 @@ func newRequestMetrics(reg prometheus.Registerer) (*requestMetrics, error) {
 	return m, nil
 }
 
-// wrap serves mux and records the request. The mux sets r.Pattern on the
-// request it is given, so the route is known once it has served.
-func (m *requestMetrics) wrap(mux *http.ServeMux) http.Handler {
+// wrap serves mux and records the request by the pattern the mux matches
+// for it. A request guard refuses is answered by the guard.
+func (m *requestMetrics) wrap(mux *http.ServeMux, guard func(http.ResponseWriter, *http.Request) (*http.Request, bool)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
-		if _, pattern := mux.Handler(r); pattern == "" {
-			serveUnmatched(mux, rec, r)
+		_, pattern := mux.Handler(r)
+		if r2, ok := guard(rec, r); !ok {
+			// answered by the guard
+		} else if pattern == "" {
+			serveUnmatched(mux, rec, r2)
 		} else {
-			mux.ServeHTTP(rec, r)
+			mux.ServeHTTP(rec, r2)
 		}
-		method, route := methodLabel(r.Method), routeLabel(r.Pattern)
+		method, route := methodLabel(r.Method), routeLabel(pattern)
 		m.requests.WithLabelValues(method, route, strconv.Itoa(rec.status())).Inc()
 		m.duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 	})

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +26,14 @@ type Server struct {
 	srv    *http.Server
 	ln     net.Listener
 	checks map[string]Check
+	auth   Authenticator
+	errs   func(context.Context, error, http.ResponseWriter)
+}
+
+// Authenticator proves who sent a request: it returns the request's context
+// carrying the caller, or an error the contract's shape answers (401).
+type Authenticator interface {
+	Authenticate(r *http.Request) (context.Context, error)
 }
 
 // NewServer listens on addr at once, so that a port clash fails start-up
@@ -39,14 +48,14 @@ func NewServer(addr, service string, reg *prometheus.Registry, log *slog.Logger)
 		_ = ln.Close()
 		return nil, err
 	}
-	s := &Server{Mux: http.NewServeMux(), log: log, ln: ln, checks: map[string]Check{}}
+	s := &Server{Mux: http.NewServeMux(), log: log, ln: ln, checks: map[string]Check{}, errs: ErrorEncoder(log)}
 	s.Mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	s.Mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	s.Mux.HandleFunc("GET /readyz", s.ready)
 	s.srv = &http.Server{
-		Handler:           otelhttp.NewHandler(metrics.wrap(s.Mux), service),
+		Handler:           otelhttp.NewHandler(metrics.wrap(s.Mux, s.guard), service),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -57,6 +66,27 @@ func NewServer(addr, service string, reg *prometheus.Registry, log *slog.Logger)
 
 // Addr is the address actually listened on (useful with port 0).
 func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Authenticate makes every request under /v1/ prove its caller (a bearer
+// token) before any route sees it; /metrics, /healthz and /readyz stay
+// open. Call it before Run.
+func (s *Server) Authenticate(a Authenticator) { s.auth = a }
+
+// APIPrefix is the path prefix of the authenticated API.
+const APIPrefix = "/v1/"
+
+func (s *Server) guard(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
+	if s.auth == nil || !strings.HasPrefix(r.URL.Path, APIPrefix) {
+		return r, true
+	}
+	ctx, err := s.auth.Authenticate(r)
+	if err != nil {
+		s.log.DebugContext(r.Context(), "unauthenticated", "path", r.URL.Path, "err", err)
+		s.errs(r.Context(), err, w)
+		return nil, false
+	}
+	return r.WithContext(ctx), true
+}
 
 // AddCheck registers a readiness check.
 func (s *Server) AddCheck(name string, c Check) { s.checks[name] = c }

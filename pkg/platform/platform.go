@@ -24,6 +24,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/httpx"
@@ -48,6 +49,15 @@ type Config struct {
 	}
 	Log struct {
 		Level string `conf:"default:info"`
+	}
+	// Auth says which bearer tokens the /v1/ API accepts (see package auth):
+	// the local run's issuer by default, the government's OIDC provider in
+	// production.
+	Auth struct {
+		Issuer   string `conf:"default:http://127.0.0.1:8086,help:the iss every bearer token must carry (the OIDC provider's issuer URL)"`
+		Audience string `conf:"default:tuijin,help:the aud every bearer token must carry"`
+		JWKSURL  string `conf:"default:http://127.0.0.1:8086/.well-known/jwks.json,env:AUTH_JWKS_URL,flag:auth-jwks-url,help:where the issuer publishes its signing keys"`
+		JWKSFile string `conf:"env:AUTH_JWKS_FILE,flag:auth-jwks-file,help:a JWKS file with the signing keys, used instead of the URL"`
 	}
 	ShutdownTimeout time.Duration `conf:"default:10s"`
 	OutboxInterval  time.Duration `conf:"default:5s,help:how often undelivered events are swept"`
@@ -177,6 +187,12 @@ func Run(ctx context.Context, name string, args []string, logw io.Writer, c Conf
 	if err != nil {
 		return err
 	}
+	verifier, err := auth.NewVerifier(ctx, auth.Config{Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience,
+		JWKSURL: cfg.Auth.JWKSURL, JWKSFile: cfg.Auth.JWKSFile})
+	if err != nil {
+		return err
+	}
+	srv.Authenticate(verifier)
 	srv.AddCheck("mongo", mongox.Ready(client))
 	srv.AddCheck("nats", bus.Ready(nc))
 

@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"testing"
+
+	"github.com/tuijin/tuijin/pkg/auth"
 )
 
 // JSONType is the content type of every JSON answer of the contract.
@@ -14,12 +16,26 @@ const JSONType = "application/json; charset=utf-8"
 // decodes the answer, which must be JSON, into into; it returns the status.
 func CallJSON(t testing.TB, method, url, contentType string, body io.Reader, into any) int {
 	t.Helper()
+	return call(t, "", method, url, contentType, body, into)
+}
+
+// CallAs is CallJSON with a bearer token for p.
+func CallAs(t testing.TB, p auth.Principal, method, url, contentType string, body io.Reader, into any) int {
+	t.Helper()
+	return call(t, Token(t, p), method, url, contentType, body, into)
+}
+
+func call(t testing.TB, token, method, url, contentType string, body io.Reader, into any) int {
+	t.Helper()
 	req, err := http.NewRequest(method, url, body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

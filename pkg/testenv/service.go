@@ -41,7 +41,7 @@ func ServiceAt(t testing.TB, clk clock.Clock, name string, cfg platform.Configur
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
-		runErr = platform.Run(ctx, name, append([]string{"--http-addr=127.0.0.1:0"}, args...), logs, cfg, wrapped)
+		runErr = platform.Run(ctx, name, append(append([]string{"--http-addr=127.0.0.1:0"}, AuthArgs(t)...), args...), logs, cfg, wrapped)
 	}()
 	t.Cleanup(func() {
 		cancel()

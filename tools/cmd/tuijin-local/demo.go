@@ -26,7 +26,7 @@ var demoProjects = []map[string]any{
 	},
 }
 
-func loadDemo(ctx context.Context, intakeURL string, log *slog.Logger) error {
+func loadDemo(ctx context.Context, intakeURL, token string, log *slog.Logger) error {
 	client := &http.Client{Timeout: 10 * time.Second}
 	for _, p := range demoProjects {
 		body, _ := json.Marshal(p)
@@ -35,6 +35,7 @@ func loadDemo(ctx context.Context, intakeURL string, log *slog.Logger) error {
 			return err
 		}
 		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := client.Do(req)
 		if err != nil {
 			return fmt.Errorf("demo project %s: %w", p["code"], err)

@@ -40,6 +40,9 @@ func run(ctx context.Context, log *slog.Logger) error {
 		natsPort  = flag.Int("nats-port", 4222, "NATS client port")
 		mongoAddr = flag.String("mongo-addr", "127.0.0.1:27017", "FerretDB listen address")
 		demo      = flag.Bool("demo", true, "register the demo projects on first start")
+		issuerAt  = flag.String("issuer-addr", "127.0.0.1:8086", "listen address of the local token issuer")
+		accounts  = flag.String("accounts", "", "accounts YAML of the local issuer (default: the demo accounts)")
+		hashPw    = flag.Bool("hash-password", false, "read a password on stdin, print its bcrypt hash for an accounts file, and exit")
 		backoff   = stack.DefaultBackoff
 		addrs     = map[string]*string{}
 	)
@@ -49,6 +52,9 @@ func run(ctx context.Context, log *slog.Logger) error {
 		addrs[s.Name] = flag.String(s.Name+"-addr", fmt.Sprintf("127.0.0.1:%d", s.Port), s.Name+" HTTP listen address")
 	}
 	flag.Parse()
+	if *hashPw {
+		return hashPassword(os.Stdin, os.Stdout)
+	}
 	// A missing binary would only be retried with back-off: say so at once.
 	for _, s := range stack.Services {
 		if _, err := os.Stat(filepath.Join(*binDir, s.Name)); err != nil {
@@ -76,7 +82,14 @@ func run(ctx context.Context, log *slog.Logger) error {
 	defer func() { ferret.Stop(); log.Info("ferretdb stopped") }()
 	log.Info("ferretdb ready", "uri", ferret.URI(), "data", filepath.Join(*dataDir, "ferretdb"))
 
-	env := []string{"TUIJIN_NATS_URL=" + nats.URL(), "TUIJIN_MONGO_URI=" + ferret.URI()}
+	iss, err := startIssuer(*issuerAt, *accounts, *dataDir, log)
+	if err != nil {
+		return err
+	}
+	defer iss.stop(context.Background())
+	log.Info("issuer ready", "url", iss.URL, "login", iss.URL+"/v1/login")
+
+	env := append([]string{"TUIJIN_NATS_URL=" + nats.URL(), "TUIJIN_MONGO_URI=" + ferret.URI()}, iss.env()...)
 	if os.Getenv("TUIJIN_ICS_ORGANIZER") == "" {
 		// coordination-meeting does not start without an organizer; a local
 		// run gets a loopback one unless the caller names theirs.
@@ -110,7 +123,11 @@ func run(ctx context.Context, log *slog.Logger) error {
 		}
 	}
 	if *demo {
-		if err := loadDemo(ctx, sups[0].URL(), log); err != nil {
+		tok, err := iss.token()
+		if err != nil {
+			return err
+		}
+		if err := loadDemo(ctx, sups[0].URL(), tok, log); err != nil {
 			return err
 		}
 	}
@@ -118,7 +135,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 	for _, s := range stack.Services {
 		up = append(up, s.Name+" "+*addrs[s.Name])
 	}
-	log.Info("Tuijin is up: " + strings.Join(up, ", ") + "; logs in " + logDir + " — Ctrl-C stops")
+	log.Info("Tuijin is up: " + strings.Join(up, ", ") + "; sign in at " + iss.URL + "/v1/login (demo accounts: tools/cmd/tuijin-local/accounts.yaml, password tuijin-demo); logs in " + logDir + " — Ctrl-C stops")
 	<-ctx.Done()
 	log.Info("stopping")
 	return nil

@@ -1,0 +1,98 @@
+package testenv
+
+import (
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tuijin/tuijin/pkg/auth"
+	"github.com/tuijin/tuijin/pkg/auth/issuer"
+)
+
+// TestIssuer is the iss of the tokens tests sign; services started by
+// Service accept them.
+const TestIssuer = "https://issuer.tuijin.test"
+
+var signing struct {
+	once sync.Once
+	key  *issuer.Key
+	jwks string
+	err  error
+}
+
+func testKey(t testing.TB) (*issuer.Key, string) {
+	t.Helper()
+	signing.once.Do(func() {
+		signing.key, signing.err = issuer.NewKey()
+		if signing.err != nil {
+			return
+		}
+		// One key for the whole test binary; its directory outlives any
+		// single test, so it is not a t.TempDir.
+		dir, err := os.MkdirTemp("", "tuijin-jwks-")
+		if err != nil {
+			signing.err = err
+			return
+		}
+		signing.jwks = filepath.Join(dir, "jwks.json")
+		signing.err = signing.key.WriteJWKS(signing.jwks)
+	})
+	if signing.err != nil {
+		t.Fatalf("test signing key: %v", signing.err)
+	}
+	return signing.key, signing.jwks
+}
+
+// AuthArgs are the flags that make a service accept the tests' tokens.
+func AuthArgs(t testing.TB) []string {
+	_, jwks := testKey(t)
+	return []string{"--auth-issuer=" + TestIssuer, "--auth-jwks-file=" + jwks}
+}
+
+// AuthEnv is AuthArgs as environment variables, for services run as
+// processes.
+func AuthEnv(t testing.TB) []string {
+	_, jwks := testKey(t)
+	return []string{"TUIJIN_AUTH_ISSUER=" + TestIssuer, "TUIJIN_AUTH_JWKS_FILE=" + jwks}
+}
+
+// Token signs a bearer token for p, valid for an hour.
+func Token(t testing.TB, p auth.Principal) string {
+	t.Helper()
+	k, _ := testKey(t)
+	tok, err := k.Sign(TestIssuer, "tuijin", auth.ClaimsOf(p), time.Now(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// The principals tests act as, one per role (departments and names from
+// the demo organisation).
+var (
+	AsOperations = auth.Principal{Subject: "ops", Name: "运维值班", Roles: []auth.Role{auth.Operations}}
+	AsSupervisor = auth.Principal{Subject: "duban", Name: "督导组", Roles: []auth.Role{auth.Supervisor}}
+	AsSecretary  = auth.Principal{Subject: "mishu", Name: "会议秘书", Roles: []auth.Role{auth.Secretary}}
+)
+
+// Clerk is a clerk of department dept.
+func Clerk(dept string) auth.Principal {
+	return auth.Principal{Subject: dept + "-clerk", Name: dept + " 经办人", Roles: []auth.Role{auth.Clerk}, Department: dept}
+}
+
+// Leader is the leader of department dept.
+func Leader(dept string) auth.Principal {
+	return auth.Principal{Subject: dept + "-leader", Name: dept + " 负责人", Roles: []auth.Role{auth.Leader}, Department: dept}
+}
+
+// Officer is the officer recorded on projects as name.
+func Officer(name string) auth.Principal {
+	return auth.Principal{Subject: "officer-" + name, Name: name, Roles: []auth.Role{auth.Officer}}
+}
+
+// OwnerOf is the contact of owner organisation org.
+func OwnerOf(org string) auth.Principal {
+	return auth.Principal{Subject: "owner-" + org, Name: org, Roles: []auth.Role{auth.Owner}, Owner: org}
+}
