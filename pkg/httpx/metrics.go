@@ -39,18 +39,27 @@ func newRequestMetrics(reg prometheus.Registerer) (*requestMetrics, error) {
 }
 
 // wrap serves mux and records the request by the pattern the mux matches
-// for it. A request guard refuses is answered by the guard.
-func (m *requestMetrics) wrap(mux *http.ServeMux, guard func(http.ResponseWriter, *http.Request) (*http.Request, bool)) http.Handler {
+// for it. A request the server's guard refuses is answered by the guard.
+func (m *requestMetrics) wrap(mux *http.ServeMux, s *Server) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		_, pattern := mux.Handler(r)
-		if r2, ok := guard(rec, r); !ok {
-			// answered by the guard
-		} else if pattern == "" {
-			serveUnmatched(mux, rec, r2)
+		served, ok := s.guard(rec, r)
+		if !ok {
+			served = r // answered by the guard
 		} else {
-			mux.ServeHTTP(rec, r2)
+			if s.audit != nil {
+				served = s.audit.Begin(served)
+			}
+			if pattern == "" {
+				serveUnmatched(mux, rec, served)
+			} else {
+				mux.ServeHTTP(rec, served)
+			}
+		}
+		if s.audit != nil {
+			s.audit.End(served, pattern, rec.status())
 		}
 		method, route := methodLabel(r.Method), routeLabel(pattern)
 		m.requests.WithLabelValues(method, route, strconv.Itoa(rec.status())).Inc()

@@ -27,6 +27,7 @@ type Server struct {
 	ln     net.Listener
 	checks map[string]Check
 	auth   Authenticator
+	audit  Auditor
 	errs   func(context.Context, error, http.ResponseWriter)
 }
 
@@ -55,7 +56,7 @@ func NewServer(addr, service string, reg *prometheus.Registry, log *slog.Logger)
 	})
 	s.Mux.HandleFunc("GET /readyz", s.ready)
 	s.srv = &http.Server{
-		Handler:           otelhttp.NewHandler(metrics.wrap(s.Mux, s.guard), service),
+		Handler:           otelhttp.NewHandler(metrics.wrap(s.Mux, s), service),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -66,6 +67,17 @@ func NewServer(addr, service string, reg *prometheus.Registry, log *slog.Logger)
 
 // Addr is the address actually listened on (useful with port 0).
 func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Auditor records requests: Begin prepares one before its route serves it,
+// End records how it was answered (see package audit).
+type Auditor interface {
+	Begin(r *http.Request) *http.Request
+	End(r *http.Request, pattern string, status int)
+}
+
+// Audit records every request with a (see package audit). Call it before
+// Run.
+func (s *Server) Audit(a Auditor) { s.audit = a }
 
 // Authenticate makes every request under /v1/ prove its caller (a bearer
 // token) before any route sees it; /metrics, /healthz and /readyz stay

@@ -24,7 +24,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/tuijin/tuijin/pkg/auth"
+	"github.com/tuijin/tuijin/pkg/auth/token"
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/httpx"
@@ -187,7 +187,7 @@ func Run(ctx context.Context, name string, args []string, logw io.Writer, c Conf
 	if err != nil {
 		return err
 	}
-	verifier, err := auth.NewVerifier(ctx, auth.Config{Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience,
+	verifier, err := token.NewVerifier(ctx, token.Config{Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience,
 		JWKSURL: cfg.Auth.JWKSURL, JWKSFile: cfg.Auth.JWKSFile})
 	if err != nil {
 		return err

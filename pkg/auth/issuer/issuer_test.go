@@ -15,6 +15,7 @@ import (
 
 	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/pkg/auth/issuer"
+	"github.com/tuijin/tuijin/pkg/auth/token"
 	"github.com/tuijin/tuijin/pkg/httpx"
 	"github.com/tuijin/tuijin/pkg/testenv"
 )
@@ -46,7 +47,7 @@ func newIssuer(t *testing.T) (*issuer.Issuer, string) {
 // through the issuer's published JWKS, as a service does.
 func api(t *testing.T, is *issuer.Issuer) string {
 	t.Helper()
-	v, err := auth.NewVerifier(context.Background(), auth.Config{Issuer: is.URL, Audience: "tuijin", JWKSURL: is.JWKSURL()})
+	v, err := token.NewVerifier(context.Background(), token.Config{Issuer: is.URL, Audience: "tuijin", JWKSURL: is.JWKSURL()})
 	if err != nil {
 		t.Fatal(err)
 	}

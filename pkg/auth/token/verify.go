@@ -1,4 +1,7 @@
-package auth
+// Package token verifies the bearer tokens of the /v1/ API: JWTs signed by
+// an OpenID Connect provider, checked with go-oidc against the provider's
+// published keys (a JWKS URL, or a JWKS file).
+package token
 
 import (
 	"context"
@@ -12,6 +15,8 @@ import (
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/go-jose/go-jose/v4"
+
+	"github.com/tuijin/tuijin/pkg/auth"
 )
 
 // Config says which tokens a service accepts: those signed by one of the
@@ -22,27 +27,6 @@ type Config struct {
 	Audience string
 	JWKSURL  string
 	JWKSFile string
-}
-
-// Claims is the payload of a Tuijin token beyond the registered claims:
-// what Principal is made of. A provider maps its users onto these names.
-type Claims struct {
-	Subject    string   `json:"sub"`
-	Name       string   `json:"name,omitempty"`
-	Roles      []string `json:"roles"`
-	Department string   `json:"department,omitempty"`
-	Owner      string   `json:"owner,omitempty"`
-}
-
-// Principal returns the principal c names; roles outside Roles are dropped.
-func (c Claims) Principal() Principal {
-	p := Principal{Subject: c.Subject, Name: c.Name, Department: c.Department, Owner: c.Owner}
-	for _, r := range c.Roles {
-		if Role(r).Valid() {
-			p.Roles = append(p.Roles, Role(r))
-		}
-	}
-	return p
 }
 
 // Verifier checks bearer tokens with OpenID Connect's rules (go-oidc).
@@ -99,19 +83,19 @@ func readJWKSFile(path string) (*oidc.StaticKeySet, error) {
 	return ks, nil
 }
 
-// Verify returns the principal raw proves, or ErrUnauthenticated (the cause
+// Verify returns the principal raw proves, or auth.ErrUnauthenticated (the cause
 // stays out of the answer: a caller learns nothing from a probe).
-func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
+func (v *Verifier) Verify(ctx context.Context, raw string) (auth.Principal, error) {
 	tok, err := v.v.Verify(ctx, raw)
 	if err != nil {
-		return Principal{}, fmt.Errorf("%w: %v", ErrUnauthenticated, err)
+		return auth.Principal{}, fmt.Errorf("%w: %v", auth.ErrUnauthenticated, err)
 	}
-	var c Claims
+	var c auth.Claims
 	if err := tok.Claims(&c); err != nil {
-		return Principal{}, fmt.Errorf("%w: claims: %v", ErrUnauthenticated, err)
+		return auth.Principal{}, fmt.Errorf("%w: claims: %v", auth.ErrUnauthenticated, err)
 	}
 	if strings.TrimSpace(c.Subject) == "" {
-		return Principal{}, fmt.Errorf("%w: token has no subject", ErrUnauthenticated)
+		return auth.Principal{}, fmt.Errorf("%w: token has no subject", auth.ErrUnauthenticated)
 	}
 	return c.Principal(), nil
 }
@@ -121,13 +105,13 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (Principal, error) {
 func (v *Verifier) Authenticate(r *http.Request) (context.Context, error) {
 	raw, ok := BearerToken(r)
 	if !ok {
-		return nil, ErrUnauthenticated
+		return nil, auth.ErrUnauthenticated
 	}
 	p, err := v.Verify(r.Context(), raw)
 	if err != nil {
 		return nil, err
 	}
-	return NewContext(r.Context(), p), nil
+	return auth.NewContext(r.Context(), p), nil
 }
 
 // BearerToken returns the token of an "Authorization: Bearer <token>" header.
@@ -139,14 +123,4 @@ func BearerToken(r *http.Request) (string, bool) {
 	}
 	tok = strings.TrimSpace(tok)
 	return tok, tok != ""
-}
-
-// ClaimsOf is the inverse of Claims.Principal: the claims a token for p
-// carries.
-func ClaimsOf(p Principal) Claims {
-	c := Claims{Subject: p.Subject, Name: p.Name, Department: p.Department, Owner: p.Owner}
-	for _, r := range p.Roles {
-		c.Roles = append(c.Roles, string(r))
-	}
-	return c
 }
