@@ -291,6 +291,8 @@ func (r *Runner) apply(ctx context.Context, msg jetstream.Msg, meta *jetstream.M
 	if err != nil {
 		return err
 	}
+	// The events the handler causes name the same actor as this one.
+	ctx = event.WithActor(ctx, env.GetActor())
 	return r.handler(ctx, Delivery{Envelope: env, Subject: msg.Subject(),
 		NumDelivered: meta.NumDelivered, StreamSeq: meta.Sequence.Stream})
 }

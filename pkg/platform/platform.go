@@ -24,6 +24,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/tuijin/tuijin/pkg/audit"
 	"github.com/tuijin/tuijin/pkg/auth/token"
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/clock"
@@ -91,6 +92,10 @@ type App struct {
 	// Clock is the time the service's domain runs on: the wall clock, or
 	// the wall clock shifted by --clock-offset for a drill.
 	Clock clock.Clock
+	// Audit is the service's audit trail; requests are recorded by the
+	// server and consumed events by Consume, a use case adds its project and
+	// what it did with audit.Note.
+	Audit *audit.Trail
 
 	outboxInterval time.Duration
 	workers        []func(context.Context) error
@@ -108,8 +113,13 @@ func (a *App) Outbox(colls ...*mongo.Collection) *outbox.Relay {
 // its context is done. An error from fn stops the service.
 func (a *App) Go(fn func(context.Context) error) { a.workers = append(a.workers, fn) }
 
-// Consume starts a durable consumer of the events stream with h.
+// Consume starts a durable consumer of the events stream with h. Domain
+// events it handles are recorded in the audit trail (a service's own timers
+// are not: they are its clock, not anyone's command).
 func (a *App) Consume(ctx context.Context, spec bus.ConsumerSpec, h bus.Handler) error {
+	if spec.Stream == "" || spec.Stream == bus.EventsStream {
+		h = a.Audit.Consumer(spec.Durable, h)
+	}
 	r, err := bus.NewRunner(ctx, a.JS, spec, h, a.Publisher, a.Registry, a.BusMetric, a.Tracer, a.Log)
 	if err != nil {
 		return err
@@ -193,6 +203,12 @@ func Run(ctx context.Context, name string, args []string, logw io.Writer, c Conf
 		return err
 	}
 	srv.Authenticate(verifier)
+	trail, err := audit.Open(ctx, client.Database(cfg.Mongo.Database), name, log)
+	if err != nil {
+		return err
+	}
+	srv.Audit(trail)
+	srv.Mux.Handle("GET /v1/audit", trail.Handler(log))
 	srv.AddCheck("mongo", mongox.Ready(client))
 	srv.AddCheck("nats", bus.Ready(nc))
 
@@ -203,6 +219,7 @@ func Run(ctx context.Context, name string, args []string, logw io.Writer, c Conf
 		Mongo: client, DB: client.Database(cfg.Mongo.Database),
 		NC: nc, JS: js, BusMetric: bm, Publisher: bus.NewPublisher(js, tracer, bm), HTTP: srv,
 		Clock:          clock.System{},
+		Audit:          trail,
 		outboxInterval: cfg.OutboxInterval,
 	}
 	if cfg.Clock.Offset != 0 {

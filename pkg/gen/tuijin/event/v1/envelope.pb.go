@@ -40,7 +40,11 @@ type Envelope struct {
 	// The entity the event is about.
 	Subject *EntityRef `protobuf:"bytes,5,opt,name=subject,proto3" json:"subject,omitempty"`
 	// The typed payload, one of the messages in tuijin.<area>.v1.
-	Payload       *anypb.Any `protobuf:"bytes,6,opt,name=payload,proto3" json:"payload,omitempty"`
+	Payload *anypb.Any `protobuf:"bytes,6,opt,name=payload,proto3" json:"payload,omitempty"`
+	// Who caused it: the token subject of the request it follows from,
+	// carried on through the events that follow; empty for the system's own
+	// (a timer, a sweep).
+	Actor         string `protobuf:"bytes,7,opt,name=actor,proto3" json:"actor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -117,6 +121,13 @@ func (x *Envelope) GetPayload() *anypb.Any {
 	return nil
 }
 
+func (x *Envelope) GetActor() string {
+	if x != nil {
+		return x.Actor
+	}
+	return ""
+}
+
 // EntityRef names a domain entity.
 type EntityRef struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -176,14 +187,15 @@ var File_tuijin_event_v1_envelope_proto protoreflect.FileDescriptor
 
 const file_tuijin_event_v1_envelope_proto_rawDesc = "" +
 	"\n" +
-	"\x1etuijin/event/v1/envelope.proto\x12\x0ftuijin.event.v1\x1a\x19google/protobuf/any.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe0\x01\n" +
+	"\x1etuijin/event/v1/envelope.proto\x12\x0ftuijin.event.v1\x1a\x19google/protobuf/any.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf6\x01\n" +
 	"\bEnvelope\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12.\n" +
 	"\x04time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x1a\n" +
 	"\bproducer\x18\x04 \x01(\tR\bproducer\x124\n" +
 	"\asubject\x18\x05 \x01(\v2\x1a.tuijin.event.v1.EntityRefR\asubject\x12.\n" +
-	"\apayload\x18\x06 \x01(\v2\x14.google.protobuf.AnyR\apayload\"/\n" +
+	"\apayload\x18\x06 \x01(\v2\x14.google.protobuf.AnyR\apayload\x12\x14\n" +
+	"\x05actor\x18\a \x01(\tR\x05actor\"/\n" +
 	"\tEntityRef\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02idB:Z8github.com/tuijin/tuijin/pkg/gen/tuijin/event/v1;eventv1b\x06proto3"
