@@ -28,6 +28,7 @@ func TestImportRetryGetsTheFirstAnswer(t *testing.T) {
 			t.Fatal(err)
 		}
 		req.Header.Set("Content-Type", "text/csv")
+		req.Header.Set("Authorization", "Bearer "+testenv.Token(t, testenv.Officer("wangfang")))
 		if key != "" {
 			req.Header.Set("Idempotency-Key", key)
 		}

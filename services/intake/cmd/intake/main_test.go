@@ -13,6 +13,7 @@ import (
 	eventv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/event/v1"
 	intakev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/intake/v1"
 
+	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/event"
 	"github.com/tuijin/tuijin/pkg/testenv"
@@ -31,7 +32,9 @@ func TestWiring(t *testing.T) {
 	natsURL, js := testenv.JetStream(t)
 	base := start(t, "--nats-url="+natsURL, "--mongo-uri="+testenv.MongoURI(t))
 
-	if st := post(t, base+"/v1/projects", projectBody, nil, nil); st != http.StatusCreated {
+	// The project's officer registers it; its owner asks for help.
+	officer, owner := testenv.Officer("wangfang"), testenv.OwnerOf("示范新材料有限公司")
+	if st := post(t, officer, base+"/v1/projects", projectBody, nil, nil); st != http.StatusCreated {
 		t.Fatalf("register: status %d", st)
 	}
 	env := next(t, js, event.TypeProjectRegistered)
@@ -51,7 +54,7 @@ func TestWiring(t *testing.T) {
 		Code         string    `json:"code"`
 		RegisteredAt time.Time `json:"registered_at"`
 	}
-	if st := post(t, base+"/v1/projects", projectBody, nil, &again); st != http.StatusOK ||
+	if st := post(t, officer, base+"/v1/projects", projectBody, nil, &again); st != http.StatusOK ||
 		again.Code != p.GetCode() || !again.RegisteredAt.Equal(reg.GetRegisteredAt().AsTime()) {
 		t.Fatalf("retried registration: status %d, %+v; want 200 with the first registration", st, again)
 	}
@@ -62,7 +65,7 @@ func TestWiring(t *testing.T) {
 		Error struct{ Code, Field string } `json:"error"`
 	}
 	other := strings.Replace(projectBody, `"investment_wan":80000`, `"investment_wan":90000`, 1)
-	if st := post(t, base+"/v1/projects", other, nil, &e); st != http.StatusConflict || e.Error.Code != "project_exists" {
+	if st := post(t, officer, base+"/v1/projects", other, nil, &e); st != http.StatusConflict || e.Error.Code != "project_exists" {
 		t.Fatalf("same code, other details: status %d, %+v; want 409 project_exists", st, e)
 	}
 
@@ -70,7 +73,7 @@ func TestWiring(t *testing.T) {
 		ID     string `json:"id"`
 		Status string `json:"status"`
 	}
-	if st := post(t, base+"/v1/requests", requestBody, map[string]string{"Idempotency-Key": "k1"}, &created); st != http.StatusCreated {
+	if st := post(t, owner, base+"/v1/requests", requestBody, map[string]string{"Idempotency-Key": "k1"}, &created); st != http.StatusCreated {
 		t.Fatalf("request: status %d", st)
 	}
 	env = next(t, js, event.TypeRequestReceived)
@@ -88,13 +91,15 @@ func TestWiring(t *testing.T) {
 	}
 }
 
-func post(t *testing.T, url, body string, header map[string]string, out any) int {
+// post sends a JSON body as p.
+func post(t *testing.T, p auth.Principal, url, body string, header map[string]string, out any) int {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+testenv.Token(t, p))
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}

@@ -23,7 +23,7 @@ func TestProjectList(t *testing.T) {
 	} {
 		body := strings.NewReplacer("2026-370481-04-01-000321", p.code, "示范新材料有限公司", p.owner,
 			`"stage":"approving"`, `"stage":"`+p.stage+`"`, `"work_group":"duban"`, `"work_group":"`+p.group+`"`).Replace(projectBody)
-		if st := post(t, base+"/v1/projects", body, nil, nil); st != http.StatusCreated {
+		if st := post(t, testenv.AsSupervisor, base+"/v1/projects", body, nil, nil); st != http.StatusCreated {
 			t.Fatalf("project %d: status %d", i, st)
 		}
 	}
@@ -37,9 +37,11 @@ func TestProjectList(t *testing.T) {
 		{"work_group=duban&stage=approving", 2, []string{"2026-370481-04-01-100001", "2026-370481-04-01-100003"}},
 		{"work_group=duban&limit=1&offset=1", 2, []string{"2026-370481-04-01-100003"}},
 		{"owner=没有这家公司", 0, nil},
+		{"officer=王芳&owner=列表测试乙公司", 1, []string{"2026-370481-04-01-100003"}},
+		{"officer=lijun", 0, nil},
 	} {
 		var page intake.ProjectPage
-		if st := testenv.CallJSON(t, http.MethodGet, base+"/v1/projects?"+tt.query, "", nil, &page); st != http.StatusOK {
+		if st := testenv.CallAs(t, testenv.AsSupervisor, http.MethodGet, base+"/v1/projects?"+tt.query, "", nil, &page); st != http.StatusOK {
 			t.Fatalf("%s: status %d", tt.query, st)
 		}
 		var codes []string
@@ -51,7 +53,7 @@ func TestProjectList(t *testing.T) {
 		}
 	}
 	var p intake.Project
-	if st := testenv.CallJSON(t, http.MethodGet, base+"/v1/projects/2026-370481-04-01-100002", "", nil, &p); st != 200 ||
+	if st := testenv.CallAs(t, testenv.AsSupervisor, http.MethodGet, base+"/v1/projects/2026-370481-04-01-100002", "", nil, &p); st != 200 ||
 		p.Stage != "reserve" || p.WorkGroup != "yongdi" || p.RegisteredAt.IsZero() {
 		t.Errorf("GET one project: %d %+v", st, p)
 	}
@@ -66,9 +68,10 @@ func TestProjectList(t *testing.T) {
 		{"/v1/projects?offset=-1", 422, "invalid_offset"},
 		{"/v1/projects?stage=dreaming", 422, "invalid_stage"},
 		{"/v1/projects?work_group=nope", 422, "unknown_work_group"},
+		{"/v1/projects?officer=nobody", 422, "unknown_officer"},
 	} {
 		var e httpx.ErrorBody
-		if st := testenv.CallJSON(t, http.MethodGet, base+tt.path, "", nil, &e); st != tt.status || e.Error.Code != tt.code {
+		if st := testenv.CallAs(t, testenv.AsSupervisor, http.MethodGet, base+tt.path, "", nil, &e); st != tt.status || e.Error.Code != tt.code {
 			t.Errorf("%s: %d %+v, want %d %s", tt.path, st, e, tt.status, tt.code)
 		}
 	}

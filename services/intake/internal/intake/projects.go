@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
+	"github.com/tuijin/tuijin/pkg/auth"
 )
 
 // Limits of a page of projects.
@@ -18,9 +19,11 @@ const (
 )
 
 // ProjectQuery selects registered projects: by the owner organisation, the
-// stage and the work group (each optional, exact), a page at Offset.
+// officer, the stage and the work group (each optional, exact), a page at
+// Offset.
 type ProjectQuery struct {
 	Owner     string
+	Officer   string
 	Stage     string
 	WorkGroup string
 	Limit     int
@@ -35,7 +38,8 @@ type ProjectPage struct {
 
 // Check trims q and checks its stage and page.
 func (q ProjectQuery) Check() (ProjectQuery, error) {
-	q.Owner, q.Stage, q.WorkGroup = strings.TrimSpace(q.Owner), strings.TrimSpace(q.Stage), strings.TrimSpace(q.WorkGroup)
+	q.Owner, q.Officer = strings.TrimSpace(q.Owner), strings.TrimSpace(q.Officer)
+	q.Stage, q.WorkGroup = strings.TrimSpace(q.Stage), strings.TrimSpace(q.WorkGroup)
 	if code, ok := StageNames[q.Stage]; ok {
 		q.Stage = code
 	}
@@ -52,6 +56,10 @@ func (q ProjectQuery) Check() (ProjectQuery, error) {
 }
 
 func (s *service) GetProject(ctx context.Context, code string) (Project, error) {
+	who, err := principal(ctx)
+	if err != nil {
+		return Project{}, err
+	}
 	p, err := s.store.Project(ctx, strings.TrimSpace(code))
 	if errors.Is(err, ErrNotFound) {
 		return Project{}, apperr.NotFound("project_not_found", "no key project "+code+" is registered")
@@ -59,20 +67,30 @@ func (s *service) GetProject(ctx context.Context, code string) (Project, error) 
 	if err != nil {
 		return Project{}, fmt.Errorf("project %s: %w", code, err)
 	}
+	if !s.mayRead(who, p, projectReaders...) {
+		return Project{}, auth.Forbidden("project " + p.Code + " is read by its owner and its officer, clerks, leaders, supervisors and secretaries")
+	}
 	return p, nil
 }
 
 func (s *service) ListProjects(ctx context.Context, q ProjectQuery) (ProjectPage, error) {
-	q, err := q.Check()
+	who, err := principal(ctx)
 	if err != nil {
 		return ProjectPage{}, err
 	}
-	if q.WorkGroup != "" {
-		p := Project{WorkGroup: q.WorkGroup}
+	q, err = q.Check()
+	if err != nil {
+		return ProjectPage{}, err
+	}
+	if q.WorkGroup != "" || q.Officer != "" {
+		p := Project{WorkGroup: q.WorkGroup, Officer: q.Officer}
 		if err := s.ref.Resolve(&p); err != nil {
 			return ProjectPage{}, err
 		}
-		q.WorkGroup = p.WorkGroup
+		q.WorkGroup, q.Officer = p.WorkGroup, p.Officer
+	}
+	if q, err = s.scopeQuery(who, q); err != nil {
+		return ProjectPage{}, err
 	}
 	items, total, err := s.store.Projects(ctx, q)
 	if err != nil {

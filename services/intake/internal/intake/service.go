@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
+	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/event"
 	intakev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/intake/v1"
@@ -31,7 +32,6 @@ type Store interface {
 	// CreateProject returns ErrDuplicate with the stored project when the
 	// code is registered already.
 	CreateProject(ctx context.Context, p Project, events []event.Message) (Project, error)
-	ProjectExists(ctx context.Context, code string) (bool, error)
 	// CreateRequest returns ErrDuplicate with the stored request when the
 	// id exists already.
 	CreateRequest(ctx context.Context, r Request, events []event.Message) (Request, error)
@@ -94,8 +94,15 @@ func NewService(store Store, ref Reference, c clock.Clock) Service {
 }
 
 func (s *service) RegisterProject(ctx context.Context, p Project) (Project, bool, error) {
+	who, err := principal(ctx)
+	if err != nil {
+		return Project{}, false, err
+	}
 	p.Normalize()
 	if err := p.Validate(); err != nil {
+		return Project{}, false, err
+	}
+	if err := checkRegistrant(who, p); err != nil {
 		return Project{}, false, err
 	}
 	if err := s.ref.Resolve(&p); err != nil {
@@ -133,6 +140,10 @@ var idempotencyNamespace = uuid.MustParse("6f1d7c1e-3b7a-5c55-9d7e-2b8a4e0c9a11"
 const MaxIdempotencyKey = 200
 
 func (s *service) SubmitRequest(ctx context.Context, r Request, key string) (Request, bool, error) {
+	who, err := principal(ctx)
+	if err != nil {
+		return Request{}, false, err
+	}
 	r.Normalize()
 	if err := r.Validate(); err != nil {
 		return Request{}, false, err
@@ -141,12 +152,15 @@ func (s *service) SubmitRequest(ctx context.Context, r Request, key string) (Req
 	if len(key) > MaxIdempotencyKey {
 		return Request{}, false, apperr.Invalid("Idempotency-Key", "invalid_idempotency_key", "Idempotency-Key is longer than 200 characters")
 	}
-	ok, err := s.store.ProjectExists(ctx, r.ProjectCode)
+	pr, err := s.store.Project(ctx, r.ProjectCode)
+	if errors.Is(err, ErrNotFound) {
+		return Request{}, false, apperr.Invalid("project_code", "unknown_project", "no key project "+r.ProjectCode+" is registered")
+	}
 	if err != nil {
 		return Request{}, false, fmt.Errorf("look up project: %w", err)
 	}
-	if !ok {
-		return Request{}, false, apperr.Invalid("project_code", "unknown_project", "no key project "+r.ProjectCode+" is registered")
+	if !s.ownsProject(who, pr) {
+		return Request{}, false, auth.Forbidden("a request for project " + pr.Code + " is submitted by its owner or its officer")
 	}
 	// The id is derived from the key, so two concurrent retries race for the
 	// same document and exactly one insert wins.
@@ -185,11 +199,28 @@ func (s *service) SubmitRequest(ctx context.Context, r Request, key string) (Req
 }
 
 func (s *service) GetRequest(ctx context.Context, id string) (Request, error) {
+	who, err := principal(ctx)
+	if err != nil {
+		return Request{}, err
+	}
 	r, err := s.store.Request(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return Request{}, apperr.NotFound("request_not_found", "no request "+id)
 	}
-	return r, err
+	if err != nil {
+		return Request{}, err
+	}
+	if who.Has(auth.Supervisor) {
+		return r, nil
+	}
+	pr, err := s.store.Project(ctx, r.ProjectCode)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return Request{}, fmt.Errorf("project of request %s: %w", id, err)
+	}
+	if err != nil || !s.ownsProject(who, pr) {
+		return Request{}, auth.Forbidden("request " + id + " is read by the owner or the officer of its project, or a supervisor")
+	}
+	return r, nil
 }
 
 func toProto(p Project) *intakev1.Project {

@@ -169,7 +169,7 @@ func (s *Store) Project(ctx context.Context, code string) (intake.Project, error
 func (s *Store) Projects(ctx context.Context, q intake.ProjectQuery) ([]intake.Project, int, error) {
 	filter := bson.D{}
 	for _, f := range []struct{ key, value string }{
-		{"owner_organisation", q.Owner}, {"stage", q.Stage}, {"work_group", q.WorkGroup},
+		{"owner_organisation", q.Owner}, {"officer", q.Officer}, {"stage", q.Stage}, {"work_group", q.WorkGroup},
 	} {
 		if f.value != "" {
 			filter = append(filter, bson.E{Key: f.key, Value: f.value})
@@ -268,20 +268,6 @@ func (s *Store) SaveImport(ctx context.Context, imp intake.StoredImport) error {
 		return fmt.Errorf("save import %s: %w", imp.Key, err)
 	}
 	return nil
-}
-
-// ProjectExists reports whether code is registered (a lookup by _id).
-func (s *Store) ProjectExists(ctx context.Context, code string) (bool, error) {
-	err := s.projects.FindOne(ctx, bson.D{{Key: "_id", Value: code}},
-		options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
-	switch {
-	case err == nil:
-		return true, nil
-	case mongox.IsNotFound(err):
-		return false, nil
-	default:
-		return false, fmt.Errorf("find project: %w", err)
-	}
 }
 
 // CreateRequest inserts r with its events; on a duplicate id it returns the

@@ -7,6 +7,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/domain/org"
 	"github.com/tuijin/tuijin/pkg/testenv"
@@ -18,7 +19,8 @@ import (
 // a system run with its clock set elsewhere (a demo, a test) stores the
 // time its events carry.
 func TestProjectRegisteredAtFollowsTheClock(t *testing.T) {
-	ctx := context.Background()
+	// Registered by a supervisor, as over HTTP.
+	ctx := auth.NewContext(context.Background(), testenv.AsSupervisor)
 	db := testenv.Mongo(t).Database("intake_store_test")
 	at := time.Date(2026, 9, 24, 9, 30, 0, 0, time.UTC)
 	o, err := org.Demo()

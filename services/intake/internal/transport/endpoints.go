@@ -5,6 +5,7 @@ import (
 
 	"github.com/go-kit/kit/endpoint"
 
+	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/services/intake/internal/intake"
 )
 
@@ -18,15 +19,31 @@ type Endpoints struct {
 	ListProjects    endpoint.Endpoint
 }
 
-// MakeEndpoints binds the endpoints to svc.
+// MakeEndpoints binds the endpoints to svc, each behind the roles that may
+// call its route (pkg/auth/ACCESS.md); which project a caller may act on
+// is checked by svc, where the project is known.
 func MakeEndpoints(svc intake.Service) Endpoints {
+	readers := requireRoles(auth.Owner, auth.Officer, auth.Clerk, auth.Leader, auth.Supervisor, auth.Secretary)
 	return Endpoints{
-		RegisterProject: makeRegisterProjectEndpoint(svc),
-		ImportProjects:  makeImportProjectsEndpoint(svc),
-		SubmitRequest:   makeSubmitRequestEndpoint(svc),
-		GetRequest:      makeGetRequestEndpoint(svc),
-		GetProject:      makeGetProjectEndpoint(svc),
-		ListProjects:    makeListProjectsEndpoint(svc),
+		RegisterProject: requireRoles(auth.Owner, auth.Officer, auth.Supervisor)(makeRegisterProjectEndpoint(svc)),
+		ImportProjects:  requireRoles(auth.Officer, auth.Supervisor)(makeImportProjectsEndpoint(svc)),
+		SubmitRequest:   requireRoles(auth.Owner, auth.Officer)(makeSubmitRequestEndpoint(svc)),
+		GetRequest:      requireRoles(auth.Owner, auth.Officer, auth.Supervisor)(makeGetRequestEndpoint(svc)),
+		GetProject:      readers(makeGetProjectEndpoint(svc)),
+		ListProjects:    readers(makeListProjectsEndpoint(svc)),
+	}
+}
+
+// requireRoles lets through a caller holding one of roles: 401 without a
+// principal, 403 naming the roles otherwise.
+func requireRoles(roles ...auth.Role) endpoint.Middleware {
+	return func(next endpoint.Endpoint) endpoint.Endpoint {
+		return func(ctx context.Context, req any) (any, error) {
+			if _, err := auth.Require(ctx, roles...); err != nil {
+				return nil, err
+			}
+			return next(ctx, req)
+		}
 	}
 }
 

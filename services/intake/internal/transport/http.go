@@ -114,12 +114,12 @@ func decodeGetProject(_ context.Context, r *http.Request) (any, error) {
 	return getProjectRequest{Code: r.PathValue("code")}, nil
 }
 
-// decodeListProjects reads ?owner=&stage=&work_group=&limit=&offset=; an
-// absent limit is the default page.
+// decodeListProjects reads ?owner=&officer=&stage=&work_group=&limit=&offset=;
+// an absent limit is the default page.
 func decodeListProjects(_ context.Context, r *http.Request) (any, error) {
 	v := r.URL.Query()
-	q := intake.ProjectQuery{Owner: v.Get("owner"), Stage: v.Get("stage"), WorkGroup: v.Get("work_group"),
-		Limit: intake.DefaultProjectLimit}
+	q := intake.ProjectQuery{Owner: v.Get("owner"), Officer: v.Get("officer"), Stage: v.Get("stage"),
+		WorkGroup: v.Get("work_group"), Limit: intake.DefaultProjectLimit}
 	for _, p := range []struct {
 		name string
 		dst  *int
