@@ -87,6 +87,11 @@ func TestAccess(t *testing.T) {
 			"owner": ok, "owner of another organisation": no, "officer": ok, "another officer": no,
 			"clerk": ok, "clerk of another department": ok, "leader": ok, "leader of another department": ok,
 			"supervisor": ok, "secretary": ok, "operations": no, "no token": anon}},
+		// Every service's audit trail (pkg/audit).
+		{"GET", "/v1/audit?project=" + code, "", "", map[string]int{
+			"owner": no, "owner of another organisation": no, "officer": no, "another officer": no,
+			"clerk": no, "clerk of another department": no, "leader": no, "leader of another department": no,
+			"supervisor": ok, "secretary": no, "operations": ok, "no token": anon}},
 	}
 	for _, rt := range routes {
 		for _, c := range callers {
