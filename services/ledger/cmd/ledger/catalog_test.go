@@ -17,7 +17,7 @@ func TestCatalogIsSnakeCase(t *testing.T) {
 	var cat struct {
 		Items []map[string]any `json:"items"`
 	}
-	if st := getJSON(t, base+"/v1/catalog", &cat); st != http.StatusOK || len(cat.Items) == 0 {
+	if st := getJSON(t, testenv.Clerk("zrzy"), base+"/v1/catalog", &cat); st != http.StatusOK || len(cat.Items) == 0 {
 		t.Fatalf("catalog: %d, %d items", st, len(cat.Items))
 	}
 	for _, it := range cat.Items {

@@ -34,13 +34,13 @@ func TestMeetingDecisionWrittenBack(t *testing.T) {
 		Code: code, Name: "城东污水处理厂", Category: "政府投资", Level: "县", OwnerOrganisation: "城投集团",
 		OwnerContact: "赵工", InvestmentWan: 9000, Stage: "approving",
 	})
-	waitFor(t, "the ledger", func() bool { return getJSON(t, base+"/v1/projects/"+code, nil) == http.StatusOK })
+	waitFor(t, "the ledger", func() bool { return getJSON(t, testenv.AsSupervisor, base+"/v1/projects/"+code, nil) == http.StatusOK })
 
 	var p ledger.Project
-	getJSON(t, base+"/v1/projects/"+code, &p)
+	getJSON(t, testenv.AsSupervisor, base+"/v1/projects/"+code, &p)
 	var raised ledger.ProblemResult
-	if st := send(t, http.MethodPost, base+"/v1/projects/"+code+"/problems", map[string]any{
-		"title": "选址涉及生态红线", "department": "sthj", "actor": "陈专员", "version": p.Version,
+	if st := send(t, testenv.AsSupervisor, http.MethodPost, base+"/v1/projects/"+code+"/problems", map[string]any{
+		"title": "选址涉及生态红线", "department": "sthj", "actor": "督导组", "version": p.Version,
 	}, &raised); st != http.StatusCreated && st != http.StatusOK {
 		t.Fatalf("raise problem: status %d", st)
 	}
@@ -64,7 +64,7 @@ func TestMeetingDecisionWrittenBack(t *testing.T) {
 	}
 	problem := func() ledger.Problem {
 		var p ledger.Project
-		getJSON(t, base+"/v1/projects/"+code, &p)
+		getJSON(t, testenv.AsSupervisor, base+"/v1/projects/"+code, &p)
 		for _, pr := range p.Problems {
 			if pr.ID == problemID {
 				return pr

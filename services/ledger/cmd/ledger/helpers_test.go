@@ -14,19 +14,21 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/clock"
+	"github.com/tuijin/tuijin/pkg/domain/org"
 	"github.com/tuijin/tuijin/pkg/event"
 	intakev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/intake/v1"
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
+	"github.com/tuijin/tuijin/pkg/testenv"
+	"github.com/tuijin/tuijin/services/ledger/internal/catalog"
 )
 
-func getJSON(t testing.TB, url string, into any) int {
+// getJSON GETs url as principal as and decodes the answer into into.
+func getJSON(t testing.TB, as auth.Principal, url string, into any) int {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp := do(t, as, http.MethodGet, url, nil)
 	defer resp.Body.Close()
 	if into != nil {
 		_ = json.NewDecoder(resp.Body).Decode(into)
@@ -34,18 +36,49 @@ func getJSON(t testing.TB, url string, into any) int {
 	return resp.StatusCode
 }
 
-func send(t *testing.T, method, url string, body any, into any) int {
+// do sends a request with body (nil: none) as principal as, with its
+// bearer token.
+func do(t testing.TB, as auth.Principal, method, url string, body []byte) *http.Response {
 	t.Helper()
-	b, _ := json.Marshal(body)
-	req, err := http.NewRequest(method, url, bytes.NewReader(b))
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Authorization", "Bearer "+testenv.Token(t, as))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return resp
+}
+
+// clerkOf is a clerk of the department the demo catalog gives the item of
+// type key.
+func clerkOf(t testing.TB, key string) auth.Principal {
+	t.Helper()
+	o, err := org.Demo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := catalog.Demo(func(c string) bool { _, ok := o.Department(c); return ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, ok := cat.Item(key)
+	if !ok {
+		t.Fatalf("no item %s in the demo catalog", key)
+	}
+	return testenv.Clerk(it.Department)
+}
+
+// send sends body as JSON as principal as and decodes the answer into into.
+func send(t *testing.T, as auth.Principal, method, url string, body any, into any) int {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	resp := do(t, as, method, url, b)
 	defer resp.Body.Close()
 	if into != nil {
 		_ = json.NewDecoder(resp.Body).Decode(into)

@@ -66,13 +66,13 @@ func setup(cfg *config) platform.Setup {
 		app.Outbox(st.Collections()...)
 		st.UsePublisher(app.Publisher)
 
-		isOfficer := func(code string) bool { _, ok := o.Officer(code); return ok }
+		officerName := func(code string) (string, bool) { of, ok := o.Officer(code); return of.Name, ok }
 		depts := make([]string, len(o.Departments))
 		for i, d := range o.Departments {
 			depts[i] = d.Code
 		}
 		svc := ledger.NewService(st, cat, isDept, clk, ledger.WithCalendar(cal),
-			ledger.WithObserver(transport.NewMetrics(app.Registry, depts)), ledger.WithOfficers(isOfficer))
+			ledger.WithObserver(transport.NewMetrics(app.Registry, depts)), ledger.WithOfficers(officerName))
 		app.Registry.MustRegister(transport.NewPendingCollector(st, depts))
 		transport.Routes(app.HTTP.Mux, svc, cat, o, app.Log)
 		if err := app.Consume(ctx, transport.ProjectRegisteredConsumer, transport.OnProjectRegistered(svc)); err != nil {

@@ -34,7 +34,7 @@ func TestRecomputedDueReachesTheLedger(t *testing.T) {
 		OwnerContact: "刘经理", InvestmentWan: 52000, Stage: "approving",
 	})
 	var p ledger.Project
-	waitFor(t, "the ledger", func() bool { return getJSON(t, base+"/v1/projects/"+code, &p) == http.StatusOK })
+	waitFor(t, "the ledger", func() bool { return getJSON(t, testenv.AsSupervisor, base+"/v1/projects/"+code, &p) == http.StatusOK })
 	var item ledger.Item
 	for _, it := range p.Items {
 		if it.Status == ledger.StatusAssigned && it.Due != nil {
@@ -61,7 +61,7 @@ func TestRecomputedDueReachesTheLedger(t *testing.T) {
 	recount()
 	recount()
 	waitFor(t, "the recounted due date", func() bool {
-		getJSON(t, base+"/v1/projects/"+code, &p)
+		getJSON(t, testenv.AsSupervisor, base+"/v1/projects/"+code, &p)
 		for _, it := range p.Items {
 			if it.ID == item.ID {
 				item = it
@@ -72,7 +72,7 @@ func TestRecomputedDueReachesTheLedger(t *testing.T) {
 	waitFor(t, "both recounts handled", func() bool {
 		return scrape(t, base)[`tuijin_bus_messages_handled_total{consumer="ledger-deadline-recomputed",outcome="ack"}`] == 2
 	})
-	getJSON(t, base+"/v1/projects/"+code, &p)
+	getJSON(t, testenv.AsSupervisor, base+"/v1/projects/"+code, &p)
 	for _, it := range p.Items {
 		if it.ID == item.ID {
 			item = it
@@ -90,7 +90,7 @@ func TestRecomputedDueReachesTheLedger(t *testing.T) {
 
 	// The owner's view shows the new date as the department's to meet.
 	var st ledger.ProjectStatus
-	if code := getJSON(t, base+"/v1/projects/"+code+"/status", &st); code != http.StatusOK || st.UnderWay == 0 {
+	if code := getJSON(t, testenv.OwnerOf("港务集团"), base+"/v1/projects/"+code+"/status", &st); code != http.StatusOK || st.UnderWay == 0 {
 		t.Fatalf("status: %d %+v", code, st)
 	}
 	found := false
@@ -102,7 +102,7 @@ func TestRecomputedDueReachesTheLedger(t *testing.T) {
 	if !found {
 		t.Errorf("the owner's view %+v does not show %s owed by %s on %v", st.Owed, item.ID, item.Department, newDue)
 	}
-	if code := getJSON(t, base+"/v1/projects/2026-370481-04-01-999999/status", nil); code != http.StatusNotFound {
+	if code := getJSON(t, testenv.OwnerOf("港务集团"), base+"/v1/projects/2026-370481-04-01-999999/status", nil); code != http.StatusNotFound {
 		t.Errorf("status of an unknown project: %d, want 404", code)
 	}
 }

@@ -69,8 +69,10 @@ const (
 
 // QueuePage is one page of a work queue and the size of the whole queue.
 type QueuePage struct {
-	Total int
-	Items []QueueItem
+	// Department is the queue's department (empty: every department's).
+	Department string
+	Total      int
+	Items      []QueueItem
 }
 
 // PendingKey is a (department, status) pair of the pending gauge.
@@ -240,7 +242,8 @@ type Service struct {
 	clock       clock.Clock
 	calendar    workday.Calendar
 	observer    Observer
-	officers    func(string) bool
+	// officerName is the name the organisation gives an officer code.
+	officerName func(code string) (string, bool)
 }
 
 // Option tunes the service.
@@ -249,8 +252,11 @@ type Option func(*Service)
 // WithObserver reports saved assignments and completions to o.
 func WithObserver(o Observer) Option { return func(s *Service) { s.observer = o } }
 
-// WithOfficers tells which officer codes exist (default: none).
-func WithOfficers(known func(string) bool) Option { return func(s *Service) { s.officers = known } }
+// WithOfficers tells which officer codes exist and their names (default:
+// none).
+func WithOfficers(name func(code string) (string, bool)) Option {
+	return func(s *Service) { s.officerName = name }
+}
 
 // WithCalendar counts working days on cal (default: the official calendar
 // shipped with the code, workday.Shipped).
@@ -259,7 +265,7 @@ func WithCalendar(cal workday.Calendar) Option { return func(s *Service) { s.cal
 // NewService returns the ledger's use cases.
 func NewService(store Store, cat *catalog.Catalog, departments func(string) bool, c clock.Clock, opts ...Option) *Service {
 	s := &Service{store: store, catalog: cat, departments: departments, clock: c,
-		observer: nopObserver{}, officers: func(string) bool { return false }}
+		observer: nopObserver{}, officerName: func(string) (string, bool) { return "", false }}
 	for _, o := range opts {
 		o(s)
 	}
@@ -272,5 +278,11 @@ func NewService(store Store, cat *catalog.Catalog, departments func(string) bool
 // fileAttempts bounds the retries of a filing that lost a race: a consumer
 // decides nothing, so it simply re-reads and files again.
 const fileAttempts = 10
+
+// officers reports whether code is an officer of the organisation.
+func (s *Service) officers(code string) bool {
+	_, ok := s.officerName(code)
+	return ok
+}
 
 var taskStatuses = []TaskStatus{TaskReceived, TaskTaken, TaskHandling, TaskClosed, TaskVisited}

@@ -79,15 +79,33 @@ func changedEvent(ctx context.Context, p Project, ch Change, req ActionRequest, 
 }
 
 func (s *Service) Project(ctx context.Context, code string) (Project, error) {
+	pr, err := caller(ctx)
+	if err != nil {
+		return Project{}, err
+	}
 	p, err := s.store.Project(ctx, code)
 	if errors.Is(err, ErrNotFound) {
 		return Project{}, apperr.NotFound("project_not_found", "no ledger for project "+code)
 	}
-	return p, err
+	if err != nil {
+		return Project{}, err
+	}
+	if err := s.mayRead(pr, &p); err != nil {
+		return Project{}, err
+	}
+	return p, nil
 }
 
 func (s *Service) Queue(ctx context.Context, q QueueQuery) (QueuePage, error) {
-	department := strings.TrimSpace(q.Department)
+	pr, err := caller(ctx)
+	if err != nil {
+		return QueuePage{}, err
+	}
+	// A clerk's queue is their department's, whatever the query names.
+	department, err := queueDepartment(pr, strings.TrimSpace(q.Department))
+	if err != nil {
+		return QueuePage{}, err
+	}
 	if department != "" && !s.departments(department) {
 		return QueuePage{}, apperr.Invalid("department", "unknown_department", "no department "+department)
 	}
@@ -120,7 +138,7 @@ func (s *Service) Queue(ctx context.Context, q QueueQuery) (QueuePage, error) {
 	// No department sees the items of a project still on the 谋划/储备 list.
 	items = slices.DeleteFunc(items, func(it QueueItem) bool { return it.Status == StatusPlanned })
 	SortQueue(items, q.Sort)
-	page := QueuePage{Total: len(items), Items: []QueueItem{}}
+	page := QueuePage{Department: department, Total: len(items), Items: []QueueItem{}}
 	if q.Offset < len(items) {
 		page.Items = items[q.Offset:min(len(items), q.Offset+q.Limit)]
 	}
@@ -177,6 +195,10 @@ func (s *Service) save(ctx context.Context, p Project, base int64, msgs []event.
 }
 
 func (s *Service) Act(ctx context.Context, itemID string, req ActionRequest) (ActionResult, error) {
+	pr, err := caller(ctx)
+	if err != nil {
+		return ActionResult{}, err
+	}
 	if err := req.Validate(); err != nil {
 		return ActionResult{}, err
 	}
@@ -188,6 +210,11 @@ func (s *Service) Act(ctx context.Context, itemID string, req ActionRequest) (Ac
 	if err != nil {
 		return ActionResult{}, err
 	}
+	if it, ok := p.Item(itemID); ok {
+		if err := mayAct(pr, it); err != nil {
+			return ActionResult{}, err
+		}
+	} // no such item: Apply answers 404
 	base := p.Version
 	now := s.clock.Now().UTC()
 	ch, err := p.Apply(itemID, req, s.calendar, now)

@@ -15,8 +15,15 @@ import (
 // project.changed event, in the same write), and 开工 waits for the
 // catalog's construction permit unless overridden.
 func (s *Service) UpdateProgress(ctx context.Context, code string, u ProgressUpdate) (ProgressResult, error) {
+	pr, err := caller(ctx)
+	if err != nil {
+		return ProgressResult{}, err
+	}
 	p, err := s.load(ctx, code, u.Version, "project_not_found", "no ledger for project "+code)
 	if err != nil {
+		return ProgressResult{}, err
+	}
+	if err := s.mayUpdateProgress(pr, &p); err != nil {
 		return ProgressResult{}, err
 	}
 	base := p.Version

@@ -14,22 +14,29 @@ import (
 )
 
 func (s *Service) RaiseProblem(ctx context.Context, code string, n NewProblem) (ProblemResult, error) {
+	pr, err := caller(ctx)
+	if err != nil {
+		return ProblemResult{}, err
+	}
 	p, err := s.load(ctx, code, n.Version, "project_not_found", "no ledger for project "+code)
 	if err != nil {
 		return ProblemResult{}, err
 	}
+	if err := s.mayRaise(pr, &p); err != nil {
+		return ProblemResult{}, err
+	}
 	base := p.Version
 	now := s.clock.Now().UTC()
-	pr, err := p.RaiseProblem(n, s.departments, now)
+	prob, err := p.RaiseProblem(n, s.departments, now)
 	if err != nil {
 		return ProblemResult{}, err
 	}
-	m, err := event.Build(ctx, event.ForDepartment(event.TypeProblemRaised, pr.Department), event.TypeProblemRaised,
-		Producer, event.Ref("problem", pr.ID), now, &ledgerv1.ProblemRaised{
-			ProblemId: pr.ID, ProjectCode: p.Code, Department: pr.Department, Title: pr.Title,
-			Description: pr.Description, RaisedAt: timestamppb.New(now), ItemId: pr.ItemID,
-			Escalation: pr.Escalation, RaisedBy: pr.RaisedBy, ProjectName: p.Name, Officer: p.Officer,
-			Status: string(pr.Status),
+	m, err := event.Build(ctx, event.ForDepartment(event.TypeProblemRaised, prob.Department), event.TypeProblemRaised,
+		Producer, event.Ref("problem", prob.ID), now, &ledgerv1.ProblemRaised{
+			ProblemId: prob.ID, ProjectCode: p.Code, Department: prob.Department, Title: prob.Title,
+			Description: prob.Description, RaisedAt: timestamppb.New(now), ItemId: prob.ItemID,
+			Escalation: prob.Escalation, RaisedBy: prob.RaisedBy, ProjectName: p.Name, Officer: p.Officer,
+			Status: string(prob.Status),
 		})
 	if err != nil {
 		return ProblemResult{}, err
@@ -37,10 +44,20 @@ func (s *Service) RaiseProblem(ctx context.Context, code string, n NewProblem) (
 	if err := s.save(ctx, p, base, []event.Message{m}); err != nil {
 		return ProblemResult{}, err
 	}
-	return ProblemResult{Problem: pr, Version: p.Version}, nil
+	return ProblemResult{Problem: prob, Version: p.Version}, nil
 }
 
 func (s *Service) UpdateProblem(ctx context.Context, problemID string, u ProblemUpdate) (ProblemResult, error) {
+	pr, err := caller(ctx)
+	if err != nil {
+		return ProblemResult{}, err
+	}
+	return s.updateProblem(ctx, problemID, u, func(p *Project) error { return s.mayUpdateProblem(pr, p, problemID) })
+}
+
+// updateProblem applies u once may (nil: the system's own update, a
+// meeting's decision) allows it on the loaded ledger.
+func (s *Service) updateProblem(ctx context.Context, problemID string, u ProblemUpdate, may func(*Project) error) (ProblemResult, error) {
 	code, _, ok := SplitItemID(problemID)
 	if !ok {
 		return ProblemResult{}, apperr.NotFound("problem_not_found", "no problem "+problemID)
@@ -48,6 +65,11 @@ func (s *Service) UpdateProblem(ctx context.Context, problemID string, u Problem
 	p, err := s.load(ctx, code, u.Version, "problem_not_found", "no problem "+problemID)
 	if err != nil {
 		return ProblemResult{}, err
+	}
+	if may != nil {
+		if err := may(&p); err != nil {
+			return ProblemResult{}, err
+		}
 	}
 	base := p.Version
 	now := s.clock.Now().UTC()
@@ -84,11 +106,11 @@ func (s *Service) RecordDecision(ctx context.Context, d MeetingDecision) error {
 		if p.HasMeasureFrom(d.ProblemID, u.Source) {
 			return nil
 		}
-		_, err = s.UpdateProblem(ctx, d.ProblemID, u)
+		_, err = s.updateProblem(ctx, d.ProblemID, u, nil)
 		if errors.Is(err, ErrIllegalTransition) && u.Status == ProblemResolved {
 			// Solved in the meantime: the decision is still a measure.
 			u.Status = ""
-			_, err = s.UpdateProblem(ctx, d.ProblemID, u)
+			_, err = s.updateProblem(ctx, d.ProblemID, u, nil)
 		}
 		if errors.Is(err, ErrStale) {
 			continue

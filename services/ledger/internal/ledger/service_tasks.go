@@ -48,8 +48,15 @@ func (s *Service) FileRequest(ctx context.Context, code string, n NewTask) error
 }
 
 func (s *Service) ActOnTask(ctx context.Context, code, id string, a TaskAction) (TaskResult, error) {
+	pr, err := caller(ctx)
+	if err != nil {
+		return TaskResult{}, err
+	}
 	p, err := s.load(ctx, code, a.Version, "project_not_found", "no ledger for project "+code)
 	if err != nil {
+		return TaskResult{}, err
+	}
+	if err := s.mayActOnTask(pr, &p); err != nil {
 		return TaskResult{}, err
 	}
 	base := p.Version
@@ -78,6 +85,15 @@ func (s *Service) ActOnTask(ctx context.Context, code, id string, a TaskAction) 
 }
 
 func (s *Service) Tasks(ctx context.Context, officer, status string) ([]TaskView, error) {
+	pr, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// An officer lists their own tasks, whatever the query names.
+	visible, err := s.taskScope(pr, officer)
+	if err != nil {
+		return nil, err
+	}
 	if status != "" && !slices.Contains(taskStatuses, TaskStatus(status)) {
 		return nil, apperr.Invalid("status", "invalid_status", "status is one of received, taken, handling, closed, visited")
 	}
@@ -91,7 +107,7 @@ func (s *Service) Tasks(ctx context.Context, officer, status string) ([]TaskView
 	out := []TaskView{}
 	for _, p := range ps {
 		for _, t := range p.Tasks {
-			if (officer == "" || t.Officer == officer) && (status == "" || string(t.Status) == status) {
+			if (officer == "" || t.Officer == officer) && (status == "" || string(t.Status) == status) && visible(t.Officer) {
 				out = append(out, TaskView{Task: t, ProjectCode: p.Code, ProjectName: p.Name, ProjectVersion: p.Version})
 			}
 		}

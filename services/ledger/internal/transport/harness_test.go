@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +17,8 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/tuijin/tuijin/pkg/auth"
+	"github.com/tuijin/tuijin/pkg/auth/token"
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/domain/org"
@@ -36,6 +38,7 @@ type instance struct {
 	svc   *ledger.Service
 	reg   *prometheus.Registry
 	url   string
+	cat   *catalog.Catalog
 }
 
 type env struct {
@@ -75,25 +78,55 @@ func (e *env) start() *instance {
 	pub := bus.NewPublisher(e.js, noop.NewTracerProvider().Tracer("test"), bus.NewMetrics(reg))
 	st.UsePublisher(pub)
 	isDept := func(c string) bool { _, ok := e.org.Department(c); return ok }
-	isOfficer := func(c string) bool { _, ok := e.org.Officer(c); return ok }
+	officerName := func(c string) (string, bool) { of, ok := e.org.Officer(c); return of.Name, ok }
 	var depts []string
 	for _, d := range e.org.Departments {
 		depts = append(depts, d.Code)
 	}
 	svc := ledger.NewService(st, e.cat, isDept, e.clock, ledger.WithCalendar(workday.Weekends{}),
-		ledger.WithObserver(NewMetrics(reg, depts)), ledger.WithOfficers(isOfficer))
+		ledger.WithObserver(NewMetrics(reg, depts)), ledger.WithOfficers(officerName))
 	reg.MustRegister(NewPendingCollector(st, depts))
-	mux := http.NewServeMux()
-	Routes(mux, svc, e.cat, e.org, testenv.Logger())
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return &instance{store: st, pub: pub, svc: svc, reg: reg, url: srv.URL}
+	// The API is served as main serves it: by httpx.Server, which verifies
+	// every /v1/ request's bearer token (the tests sign them, testenv.Token).
+	srv, err := httpx.NewServer("127.0.0.1:0", "ledger", reg, testenv.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Authenticate(testVerifier(t))
+	Routes(srv.Mux, svc, e.cat, e.org, testenv.Logger())
+	runCtx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(runCtx, 5*time.Second) }()
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("ledger API: %v", err)
+		}
+	})
+	return &instance{store: st, pub: pub, svc: svc, reg: reg, url: "http://" + srv.Addr(), cat: e.cat}
+}
+
+// testVerifier accepts the tokens testenv signs, as a service started
+// with testenv.AuthArgs does.
+func testVerifier(t testing.TB) *token.Verifier {
+	t.Helper()
+	var jwks string
+	for _, a := range testenv.AuthArgs(t) {
+		if f, ok := strings.CutPrefix(a, "--auth-jwks-file="); ok {
+			jwks = f
+		}
+	}
+	v, err := token.NewVerifier(context.Background(), token.Config{Issuer: testenv.TestIssuer, Audience: "tuijin", JWKSFile: jwks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 func (e *env) open(in *instance, code string, mod ...func(*ledger.ProjectInfo)) {
 	e.t.Helper()
 	info := ledger.ProjectInfo{Code: code, Name: "项目" + code[len(code)-6:], Category: "社会投资",
-		WorkGroup: "yongdi", Officer: "王专员"}
+		WorkGroup: "yongdi", Officer: testOfficer}
 	for _, m := range mod {
 		m(&info)
 	}
@@ -104,9 +137,13 @@ func (e *env) open(in *instance, code string, mod ...func(*ledger.ProjectInfo)) 
 
 type errorBody = httpx.ErrorBody
 
-// call sends body as JSON (a string is sent as is, with contentType) and
-// decodes the answer into into.
-func call(t *testing.T, method, url, contentType string, body any, into any) int {
+// anonymous is the caller without a token.
+var anonymous = auth.Principal{}
+
+// call sends body as JSON (a string is sent as is, with contentType) as
+// principal as (with its bearer token; anonymous: none) and decodes the
+// answer into into.
+func call(t *testing.T, as auth.Principal, method, url, contentType string, body any, into any) int {
 	t.Helper()
 	var r io.Reader
 	switch b := body.(type) {
@@ -127,6 +164,9 @@ func call(t *testing.T, method, url, contentType string, body any, into any) int
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	if as.Subject != "" {
+		req.Header.Set("Authorization", "Bearer "+testenv.Token(t, as))
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -146,25 +186,84 @@ func call(t *testing.T, method, url, contentType string, body any, into any) int
 
 const jsonType = "application/json"
 
+// get fetches url as principal as and returns the status, the content type
+// and the body.
+func get(t *testing.T, as auth.Principal, url string) (int, string, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if as.Subject != "" {
+		req.Header.Set("Authorization", "Bearer "+testenv.Token(t, as))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header.Get("Content-Type"), b
+}
+
+// rightCaller is who a real user making the request to url would be: the
+// clerk of the item's department for an item's action, the project's
+// officer (the tests' 王专员) for a task's step, a supervisor otherwise.
+func (in *instance) rightCaller(method, url string) auth.Principal {
+	path := strings.TrimPrefix(url, in.url)
+	switch {
+	case method == http.MethodPost && strings.HasPrefix(path, "/v1/items/"):
+		id := strings.TrimSuffix(strings.TrimPrefix(path, "/v1/items/"), "/actions")
+		return in.clerkOf(id)
+	case method == http.MethodPost && strings.Contains(path, "/tasks/"):
+		return testenv.Officer(testOfficer)
+	}
+	return testenv.AsSupervisor
+}
+
+// testOfficer is the officer of the projects env.open opens.
+const testOfficer = "王专员"
+
 func (in *instance) project(t *testing.T, code string) ledger.Project {
 	t.Helper()
 	var p ledger.Project
-	if st := call(t, http.MethodGet, in.url+"/v1/projects/"+code, "", nil, &p); st != http.StatusOK {
+	if st := call(t, testenv.AsSupervisor, http.MethodGet, in.url+"/v1/projects/"+code, "", nil, &p); st != http.StatusOK {
 		t.Fatalf("GET project %s: %d", code, st)
 	}
 	return p
 }
 
-// act posts an action; body fields beyond action/actor/note/version come
-// from extra.
+// clerkOf is a clerk of the department that handles the item with id (as
+// the catalog assigns it).
+func (in *instance) clerkOf(itemID string) auth.Principal {
+	_, key, _ := ledger.SplitItemID(itemID)
+	it, ok := in.cat.Item(key)
+	if !ok {
+		// An unknown item is nobody's: a clerk of some department asks.
+		return testenv.Clerk("fgw")
+	}
+	return testenv.Clerk(it.Department)
+}
+
+// act posts an action as a clerk of the item's department; body fields
+// beyond action/actor/note/version come from extra.
 func (in *instance) act(t *testing.T, itemID string, action ledger.Action, version int64, extra map[string]any) (int, ledger.ActionResult, errorBody) {
+	t.Helper()
+	return in.actAs(t, in.clerkOf(itemID), itemID, action, version, extra)
+}
+
+// actAs is act as principal as.
+func (in *instance) actAs(t *testing.T, as auth.Principal, itemID string, action ledger.Action, version int64, extra map[string]any) (int, ledger.ActionResult, errorBody) {
 	t.Helper()
 	body := map[string]any{"action": action, "actor": "科员甲", "note": "审查意见", "version": version}
 	for k, v := range extra {
 		body[k] = v
 	}
 	var raw json.RawMessage
-	st := call(t, http.MethodPost, in.url+"/v1/items/"+itemID+"/actions", jsonType, body, &raw)
+	st := call(t, as, http.MethodPost, in.url+"/v1/items/"+itemID+"/actions", jsonType, body, &raw)
 	var res ledger.ActionResult
 	var eb errorBody
 	if st == http.StatusOK {

@@ -11,6 +11,7 @@ import (
 	kithttp "github.com/go-kit/kit/transport/http"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
+	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/pkg/domain/org"
 	"github.com/tuijin/tuijin/pkg/httpx"
 	"github.com/tuijin/tuijin/services/ledger/internal/catalog"
@@ -89,18 +90,16 @@ type codeRequest struct{ Code string }
 
 // Routes mounts the ledger's API on mux.
 func Routes(mux *http.ServeMux, svc *ledger.Service, cat *catalog.Catalog, o *org.Org, log *slog.Logger) {
-	opts := []kithttp.ServerOption{kithttp.ServerErrorEncoder(httpx.ErrorEncoder(log))}
-	route := func(pattern string, ep endpoint.Endpoint, dec kithttp.DecodeRequestFunc, enc kithttp.EncodeResponseFunc) {
-		mux.Handle(pattern, kithttp.NewServer(ep, dec, enc, opts...))
-	}
-	route("GET /v1/projects/{code}", makeProjectEndpoint(svc), decodeCode, httpx.EncodeJSON)
-	route("GET /v1/projects/{code}/status", makeProjectStatusEndpoint(svc), decodeCode, httpx.EncodeJSON)
-	route("GET /v1/items", makeQueueEndpoint(svc), decodeQueue, httpx.EncodeJSON)
-	route("POST /v1/items/{id}/actions", makeActEndpoint(svc), decodeAction, httpx.EncodeJSON)
-	route("POST /v1/projects/{code}/problems", makeRaiseProblemEndpoint(svc), decodeRaise, httpx.EncodeJSONStatus(http.StatusCreated))
-	route("POST /v1/problems/{id}/updates", makeUpdateProblemEndpoint(svc), decodeProblemUpdate, httpx.EncodeJSON)
-	route("GET /v1/ledger.xlsx", makeLedgerXLSXEndpoint(svc, o), decodeExport(o), encodeXLSX)
-	officerRoutes(mux, svc, opts, func(code string) string {
+	route := router(mux, log)
+	route("GET /v1/catalog", signedIn, makeCatalogEndpoint(cat), decodeNothing, httpx.EncodeJSON)
+	route("GET /v1/projects/{code}", projectReaders, makeProjectEndpoint(svc), decodeCode, httpx.EncodeJSON)
+	route("GET /v1/projects/{code}/status", projectReaders, makeProjectStatusEndpoint(svc), decodeCode, httpx.EncodeJSON)
+	route("GET /v1/items", queueReaders, makeQueueEndpoint(svc), decodeQueue, httpx.EncodeJSON)
+	route("POST /v1/items/{id}/actions", itemActors, makeActEndpoint(svc), decodeAction, httpx.EncodeJSON)
+	route("POST /v1/projects/{code}/problems", problemRaisers, makeRaiseProblemEndpoint(svc), decodeRaise, httpx.EncodeJSONStatus(http.StatusCreated))
+	route("POST /v1/problems/{id}/updates", problemUpdaters, makeUpdateProblemEndpoint(svc), decodeProblemUpdate, httpx.EncodeJSON)
+	route("GET /v1/ledger.xlsx", reportReaders, makeLedgerXLSXEndpoint(svc, o), decodeExport(o), encodeXLSX)
+	officerRoutes(route, svc, func(code string) string {
 		if d, ok := o.Department(code); ok {
 			return d.Name
 		}
@@ -111,10 +110,23 @@ func Routes(mux *http.ServeMux, svc *ledger.Service, cat *catalog.Catalog, o *or
 		}
 		return code
 	})
-	mux.HandleFunc("GET /v1/catalog", func(w http.ResponseWriter, _ *http.Request) {
-		httpx.WriteJSON(w, http.StatusOK, cat)
-	})
 }
+
+// routeFunc mounts a route that the roles may call.
+type routeFunc func(pattern string, roles []auth.Role, ep endpoint.Endpoint, dec kithttp.DecodeRequestFunc, enc kithttp.EncodeResponseFunc)
+
+func router(mux *http.ServeMux, log *slog.Logger) routeFunc {
+	opts := []kithttp.ServerOption{kithttp.ServerErrorEncoder(httpx.ErrorEncoder(log))}
+	return func(pattern string, roles []auth.Role, ep endpoint.Endpoint, dec kithttp.DecodeRequestFunc, enc kithttp.EncodeResponseFunc) {
+		mux.Handle(pattern, kithttp.NewServer(allow(roles...)(ep), dec, enc, opts...))
+	}
+}
+
+func makeCatalogEndpoint(cat *catalog.Catalog) endpoint.Endpoint {
+	return func(context.Context, any) (any, error) { return cat, nil }
+}
+
+func decodeNothing(context.Context, *http.Request) (any, error) { return nil, nil }
 
 func makeProjectEndpoint(svc ledger.Items) endpoint.Endpoint {
 	return func(ctx context.Context, req any) (any, error) { return svc.Project(ctx, req.(codeRequest).Code) }
@@ -137,7 +149,7 @@ func makeQueueEndpoint(svc ledger.Items) endpoint.Endpoint {
 		if q.Limit == 0 {
 			q.Limit = ledger.DefaultLimit
 		}
-		return queueResponse{Department: q.Department, Status: q.Status, Sort: q.Sort, Total: page.Total,
+		return queueResponse{Department: page.Department, Status: q.Status, Sort: q.Sort, Total: page.Total,
 			Limit: q.Limit, Offset: q.Offset, Count: len(page.Items), Items: page.Items}, nil
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/ledger/internal/ledger"
 )
 
@@ -111,7 +112,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			before := e.snapshot()
 			var eb errorBody
-			st := call(t, tt.method, tt.url, tt.ctype, tt.body, &eb)
+			st := call(t, in.rightCaller(tt.method, tt.url), tt.method, tt.url, tt.ctype, tt.body, &eb)
 			if st != tt.status || eb.Error.Code != tt.code || eb.Error.Field != tt.field || eb.Error.Message == "" {
 				t.Fatalf("status %d, error %+v; want %d %s (field %q)", st, eb.Error, tt.status, tt.code, tt.field)
 			}
@@ -155,7 +156,7 @@ func TestWorkQueuePagingAndSortByDue(t *testing.T) {
 		t.Fatalf("resume: %d %+v", st, eb)
 	}
 	var page queueResponse
-	if st := call(t, "GET", in.url+"/v1/items?department=zrzy&status=assigned&sort=due&limit=2", "", nil, &page); st != 200 {
+	if st := call(t, testenv.Clerk("zrzy"), "GET", in.url+"/v1/items?department=zrzy&status=assigned&sort=due&limit=2", "", nil, &page); st != 200 {
 		t.Fatal(st)
 	}
 	// Green channel first, then by due date: the suspended one comes last.
@@ -165,20 +166,20 @@ func TestWorkQueuePagingAndSortByDue(t *testing.T) {
 	if !page.Items[0].GreenChannel || page.Items[0].ProjectVersion != 1 || page.Items[0].Due == nil {
 		t.Fatalf("queue item %+v", page.Items[0])
 	}
-	if st := call(t, "GET", in.url+"/v1/items?department=zrzy&status=assigned&sort=due&limit=2&offset=2", "", nil, &page); st != 200 {
+	if st := call(t, testenv.Clerk("zrzy"), "GET", in.url+"/v1/items?department=zrzy&status=assigned&sort=due&limit=2&offset=2", "", nil, &page); st != 200 {
 		t.Fatal(st)
 	}
 	if page.Total != 3 || page.Count != 1 || page.Items[0].ProjectCode != codes[0] {
 		t.Fatalf("second page %+v", page)
 	}
 	// By assignment: green channel first, then the oldest.
-	if st := call(t, "GET", in.url+"/v1/items?department=zrzy&status=assigned", "", nil, &page); st != 200 {
+	if st := call(t, testenv.Clerk("zrzy"), "GET", in.url+"/v1/items?department=zrzy&status=assigned", "", nil, &page); st != 200 {
 		t.Fatal(st)
 	}
 	if page.Items[0].ProjectCode != codes[2] || page.Items[1].ProjectCode != codes[0] || page.Sort != "assigned" || page.Limit != 50 {
 		t.Fatalf("by assignment %+v", page)
 	}
-	if st := call(t, "GET", in.url+"/v1/items?department=zrzy&offset=99", "", nil, &page); st != 200 || page.Count != 0 || page.Items == nil {
+	if st := call(t, testenv.Clerk("zrzy"), "GET", in.url+"/v1/items?department=zrzy&offset=99", "", nil, &page); st != 200 || page.Count != 0 || page.Items == nil {
 		t.Fatalf("beyond the end: %d %+v", st, page)
 	}
 }
@@ -188,18 +189,18 @@ func TestProblemsRaiseUpdateAndEvents(t *testing.T) {
 	in := e.start()
 	e.open(in, code)
 	var res ledger.ProblemResult
-	st := call(t, "POST", in.url+"/v1/projects/"+code+"/problems", jsonType, map[string]any{
+	st := call(t, testenv.Officer("王专员"), "POST", in.url+"/v1/projects/"+code+"/problems", jsonType, map[string]any{
 		"title": "用地指标不足", "description": "需市级统筹", "department": "zrzy",
 		"item_id": ledger.ItemID(code, "yongdi-yushen"), "actor": "王专员", "version": 1}, &res)
 	if st != http.StatusCreated || res.Problem.ID != code+".p1" || res.Problem.Status != ledger.ProblemOpen || res.Version != 2 {
 		t.Fatalf("raise: %d %+v", st, res)
 	}
-	st = call(t, "POST", in.url+"/v1/problems/"+code+".p1/updates", jsonType, map[string]any{
+	st = call(t, testenv.Officer("王专员"), "POST", in.url+"/v1/problems/"+code+".p1/updates", jsonType, map[string]any{
 		"measure": "提请市自然资源局调剂指标", "status": "in_progress", "escalation": "supervise", "actor": "王专员", "version": 2}, &res)
 	if st != 200 || len(res.Problem.Measures) != 1 || res.Problem.Escalation != "supervise" || res.Version != 3 {
 		t.Fatalf("update: %d %+v", st, res)
 	}
-	st = call(t, "POST", in.url+"/v1/problems/"+code+".p1/updates", jsonType, map[string]any{
+	st = call(t, testenv.Officer("王专员"), "POST", in.url+"/v1/problems/"+code+".p1/updates", jsonType, map[string]any{
 		"status": "resolved", "actor": "王专员", "version": 3}, &res)
 	if st != 200 || res.Problem.ResolvedAt == nil {
 		t.Fatalf("resolve: %d %+v", st, res)
@@ -220,7 +221,7 @@ func TestProgressAndWeeklySnapshot(t *testing.T) {
 	in := e.start()
 	e.open(in, code)
 	var res ledger.ProgressResult
-	if st := call(t, "POST", in.url+"/v1/projects/"+code+"/progress", jsonType,
+	if st := call(t, testenv.Officer("王专员"), "POST", in.url+"/v1/projects/"+code+"/progress", jsonType,
 		map[string]any{"stage": "started", "image_progress": "完成土方开挖", "actor": "王芳", "version": 1,
 			"override_reason": "县政府专题会议同意先行开工"}, &res); st != 200 ||
 		res.Stage != "started" || res.Version != 2 {
@@ -233,14 +234,14 @@ func TestProgressAndWeeklySnapshot(t *testing.T) {
 		t.Fatalf("%d %+v", st, eb)
 	}
 	var snap ledger.WeeklySnapshot
-	if st := call(t, "GET", in.url+"/v1/snapshots/weekly?week_of=2026-11-25", "", nil, &snap); st != 200 || len(snap.Projects) != 1 {
+	if st := call(t, testenv.AsSupervisor, "GET", in.url+"/v1/snapshots/weekly?week_of=2026-11-25", "", nil, &snap); st != 200 || len(snap.Projects) != 1 {
 		t.Fatalf("weekly: %d %+v", st, snap)
 	}
 	w := snap.Projects[0]
 	if w.ImageProgress != "完成土方开挖" || len(w.Approved) != 1 || len(w.Assigned) != 6 {
 		t.Fatalf("weekly project %+v", w)
 	}
-	if st := call(t, "GET", in.url+"/v1/snapshots/weekly?week_of=2026-11-25&work_group=huanbao", "", nil, &snap); st != 200 || len(snap.Projects) != 0 {
+	if st := call(t, testenv.AsSupervisor, "GET", in.url+"/v1/snapshots/weekly?week_of=2026-11-25&work_group=huanbao", "", nil, &snap); st != 200 || len(snap.Projects) != 0 {
 		t.Fatalf("weekly of another work group: %d %+v", st, snap)
 	}
 }

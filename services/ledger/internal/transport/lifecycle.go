@@ -4,7 +4,7 @@ import (
 	"context"
 	"net/http"
 
-	kithttp "github.com/go-kit/kit/transport/http"
+	"github.com/go-kit/kit/endpoint"
 
 	"github.com/tuijin/tuijin/pkg/httpx"
 	"github.com/tuijin/tuijin/services/ledger/internal/ledger"
@@ -27,12 +27,11 @@ type progressRequest struct {
 }
 
 // lifecycleRoutes mounts the project's stage and 形象进度.
-func lifecycleRoutes(mux *http.ServeMux, svc ledger.Tasks, opts []kithttp.ServerOption) {
-	mux.Handle("POST /v1/projects/{code}/progress", kithttp.NewServer(
-		makeUpdateProgressEndpoint(svc), decodeUpdateProgressRequest, httpx.EncodeJSON, opts...))
+func lifecycleRoutes(route routeFunc, svc ledger.Tasks) {
+	route("POST /v1/projects/{code}/progress", progressUpdaters, makeUpdateProgressEndpoint(svc), decodeUpdateProgressRequest, httpx.EncodeJSON)
 }
 
-func makeUpdateProgressEndpoint(svc ledger.Tasks) func(context.Context, any) (any, error) {
+func makeUpdateProgressEndpoint(svc ledger.Tasks) endpoint.Endpoint {
 	return func(ctx context.Context, req any) (any, error) {
 		r := req.(progressRequest)
 		return svc.UpdateProgress(ctx, r.Code, r.U)

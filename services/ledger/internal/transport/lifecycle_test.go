@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tuijin/tuijin/pkg/event"
+	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/ledger/internal/ledger"
 )
 
@@ -27,7 +28,7 @@ func TestReserveProjectDispatchesOnApproving(t *testing.T) {
 		t.Fatalf("%d item.assigned events for a reserve project", n)
 	}
 	var q queueResponse
-	if st := call(t, "GET", in.url+"/v1/items?department=fgw", "", nil, &q); st != 200 || q.Total != 0 {
+	if st := call(t, testenv.Clerk("fgw"), "GET", in.url+"/v1/items?department=fgw", "", nil, &q); st != 200 || q.Total != 0 {
 		t.Fatalf("fgw's queue: %d, %d items", st, q.Total)
 	}
 	pending := func() float64 {
@@ -60,7 +61,7 @@ func TestReserveProjectDispatchesOnApproving(t *testing.T) {
 		t.Run(bad.name, func(t *testing.T) {
 			before := e.snapshot()
 			var eb errorBody
-			if st := call(t, "POST", progress, jsonType, bad.body, &eb); st != bad.status || eb.Error.Code != bad.code ||
+			if st := call(t, testenv.Officer("王专员"), "POST", progress, jsonType, bad.body, &eb); st != bad.status || eb.Error.Code != bad.code ||
 				eb.Error.Field != bad.field || eb.Error.Message == "" {
 				t.Fatalf("%d %+v; want %d %s (field %q)", st, eb.Error, bad.status, bad.code, bad.field)
 			}
@@ -70,12 +71,12 @@ func TestReserveProjectDispatchesOnApproving(t *testing.T) {
 		})
 	}
 	var eb errorBody
-	if call(t, "GET", in.url+"/v1/items?status=planned", "", nil, &eb); eb.Error.Code != "not_dispatched" || eb.Error.Field != "status" {
+	if call(t, testenv.AsSupervisor, "GET", in.url+"/v1/items?status=planned", "", nil, &eb); eb.Error.Code != "not_dispatched" || eb.Error.Field != "status" {
 		t.Fatalf("queue of planned items: %+v", eb.Error)
 	}
 
 	var res ledger.ProgressResult
-	if st := call(t, "POST", progress, jsonType, map[string]any{"stage": "审批", "actor": "王芳", "version": v}, &res); st != 200 ||
+	if st := call(t, testenv.Officer("王专员"), "POST", progress, jsonType, map[string]any{"stage": "审批", "actor": "王芳", "version": v}, &res); st != 200 ||
 		res.From != ledger.StageReserve || res.Stage != ledger.StageApproving || res.Version != v+1 {
 		t.Fatalf("move to approving: %d %+v", st, res)
 	}
@@ -96,7 +97,7 @@ func TestReserveProjectDispatchesOnApproving(t *testing.T) {
 	if n := pending(); n != 5 {
 		t.Fatalf("pending gauge %v after the move, want 5", n)
 	}
-	if st := call(t, "GET", in.url+"/v1/items?department=fgw", "", nil, &q); st != 200 || q.Total != 2 {
+	if st := call(t, testenv.Clerk("fgw"), "GET", in.url+"/v1/items?department=fgw", "", nil, &q); st != 200 || q.Total != 2 {
 		t.Fatalf("fgw's queue after the move: %d, %d items (立项 assigned, 节能 waiting)", st, q.Total)
 	}
 	p = in.project(t, held)

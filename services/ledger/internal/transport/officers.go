@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/go-kit/kit/endpoint"
-	kithttp "github.com/go-kit/kit/transport/http"
 
 	"github.com/tuijin/tuijin/pkg/httpx"
 	"github.com/tuijin/tuijin/services/ledger/internal/ledger"
@@ -59,17 +58,14 @@ type officerService interface {
 
 // officerRoutes mounts officer assignment, the officers' tasks, the
 // project's progress and the weekly and monthly figures.
-func officerRoutes(mux *http.ServeMux, svc officerService, opts []kithttp.ServerOption, deptName func(string) string, officerName func(string) string) {
-	route := func(pattern string, ep endpoint.Endpoint, dec kithttp.DecodeRequestFunc, enc kithttp.EncodeResponseFunc) {
-		mux.Handle(pattern, kithttp.NewServer(ep, dec, enc, opts...))
-	}
-	route("PUT /v1/projects/{code}/officer", makeAssignOfficerEndpoint(svc), decodeAssignOfficer, httpx.EncodeJSON)
-	route("GET /v1/tasks", makeTasksEndpoint(svc), decodeTasks, httpx.EncodeJSON)
-	route("POST /v1/projects/{code}/tasks/{id}/actions", makeActOnTaskEndpoint(svc), decodeTaskAction, httpx.EncodeJSON)
-	lifecycleRoutes(mux, svc, opts)
-	route("GET /v1/snapshots/weekly", makeWeeklyEndpoint(svc), decodeWeekly, httpx.EncodeJSON)
-	route("GET /v1/stats/monthly", makeMonthlyEndpoint(svc), decodeMonth, httpx.EncodeJSON)
-	route("GET /v1/stats/monthly.xlsx", makeMonthlyXLSXEndpoint(svc, deptName, officerName), decodeMonth, encodeXLSX)
+func officerRoutes(route routeFunc, svc officerService, deptName func(string) string, officerName func(string) string) {
+	route("PUT /v1/projects/{code}/officer", officerAssigners, makeAssignOfficerEndpoint(svc), decodeAssignOfficer, httpx.EncodeJSON)
+	route("GET /v1/tasks", taskReaders, makeTasksEndpoint(svc), decodeTasks, httpx.EncodeJSON)
+	route("POST /v1/projects/{code}/tasks/{id}/actions", taskActors, makeActOnTaskEndpoint(svc), decodeTaskAction, httpx.EncodeJSON)
+	lifecycleRoutes(route, svc)
+	route("GET /v1/snapshots/weekly", reportReaders, makeWeeklyEndpoint(svc), decodeWeekly, httpx.EncodeJSON)
+	route("GET /v1/stats/monthly", reportReaders, makeMonthlyEndpoint(svc), decodeMonth, httpx.EncodeJSON)
+	route("GET /v1/stats/monthly.xlsx", reportReaders, makeMonthlyXLSXEndpoint(svc, deptName, officerName), decodeMonth, encodeXLSX)
 }
 
 func makeAssignOfficerEndpoint(svc ledger.Tasks) endpoint.Endpoint {

@@ -3,8 +3,6 @@ package transport
 import (
 	"bytes"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -50,26 +48,21 @@ func TestLedgerXLSXReadsBack(t *testing.T) {
 		"missing_materials": []string{"权籍调查报告"}, "supplement_days": 5}); st != 200 {
 		t.Fatalf("%d %+v", st, eb)
 	}
-	if st := call(t, "POST", in.url+"/v1/projects/"+code+"/problems", jsonType, map[string]any{
+	if st := call(t, testenv.Officer("王专员"), "POST", in.url+"/v1/projects/"+code+"/problems", jsonType, map[string]any{
 		"title": "征地拆迁未完成", "department": "zrzy", "item_id": ledger.ItemID(code, "yongdi-yushen"),
 		"actor": "王专员", "version": 2}, nil); st != 201 {
 		t.Fatal(st)
 	}
-	if st := call(t, "POST", in.url+"/v1/problems/"+code+".p1/updates", jsonType, map[string]any{
+	if st := call(t, testenv.Officer("王专员"), "POST", in.url+"/v1/problems/"+code+".p1/updates", jsonType, map[string]any{
 		"measure": "召开专题协调会", "actor": "王专员", "version": 3}, nil); st != 200 {
 		t.Fatal(st)
 	}
 
 	read := func(query string) (*excelize.File, [][]string) {
 		t.Helper()
-		resp, err := http.Get(in.url + "/v1/ledger.xlsx" + query)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != XLSXContentType {
-			t.Fatalf("%s: %d %s", query, resp.StatusCode, resp.Header.Get("Content-Type"))
+		st, ctype, b := get(t, testenv.Leader("zrzy"), in.url+"/v1/ledger.xlsx"+query)
+		if st != 200 || ctype != XLSXContentType {
+			t.Fatalf("%s: %d %s", query, st, ctype)
 		}
 		testenv.CheckSheetRanges(t, b)
 		x, err := excelize.OpenReader(bytes.NewReader(b))
