@@ -32,7 +32,7 @@ func TestLateAcceptanceKeepsTheClock(t *testing.T) {
 	supervised := map[string]string{"department": "fgw", "level": "supervise"}
 	var before deadlineView
 	testenv.WaitFor(t, 60*time.Second, "督办 of 立项", func() bool {
-		s.getJSON(s.url("deadline")+"/v1/deadlines/item:"+lixiang, &before)
+		s.getJSON(supervisor, s.url("deadline")+"/v1/deadlines/item:"+lixiang, &before)
 		return before.Level == "supervise" && s.metric("deadline", "tuijin_deadline_overdue_items", supervised) == 1
 	})
 	item := s.ledgerItem(code, lixiang)
@@ -47,7 +47,7 @@ func TestLateAcceptanceKeepsTheClock(t *testing.T) {
 		Item    ledgerItemView `json:"item"`
 		Version int64          `json:"version"`
 	}
-	resp := s.postJSON(s.url("ledger")+"/v1/items/"+lixiang+"/actions",
+	resp := s.postJSON(clerkOf(t, lixiang), s.url("ledger")+"/v1/items/"+lixiang+"/actions",
 		map[string]any{"action": "accept", "actor": "发改局审批科", "version": s.ledgerVersion(code)}, nil, &res)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("accept: status %d", resp.StatusCode)
@@ -79,7 +79,7 @@ func TestLateAcceptanceKeepsTheClock(t *testing.T) {
 	}
 	var after deadlineView
 	testenv.WaitFor(t, 20*time.Second, "the clock records the acceptance", func() bool {
-		s.getJSON(s.url("deadline")+"/v1/deadlines/item:"+lixiang, &after)
+		s.getJSON(supervisor, s.url("deadline")+"/v1/deadlines/item:"+lixiang, &after)
 		return !after.AcceptedAt.IsZero()
 	})
 	if !after.AcceptedLate || after.Level != "supervise" || !after.DueAt.Equal(before.DueAt) ||
@@ -124,7 +124,7 @@ func (s *system) ledgerItem(code, id string) ledgerItemView {
 	var p struct {
 		Items []ledgerItemView `json:"items"`
 	}
-	if st := s.getJSON(s.url("ledger")+"/v1/projects/"+code, &p); st != http.StatusOK {
+	if st := s.getJSON(supervisor, s.url("ledger")+"/v1/projects/"+code, &p); st != http.StatusOK {
 		s.t.Fatalf("ledger %s: status %d", code, st)
 	}
 	for _, it := range p.Items {
@@ -142,6 +142,6 @@ func (s *system) ledgerVersion(code string) int64 {
 	var p struct {
 		Version int64 `json:"version"`
 	}
-	s.getJSON(s.url("ledger")+"/v1/projects/"+code, &p)
+	s.getJSON(supervisor, s.url("ledger")+"/v1/projects/"+code, &p)
 	return p.Version
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tuijin/tuijin/pkg/auth"
 	deadlinev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/deadline/v1"
 	meetingv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/meeting/v1"
 
@@ -34,7 +35,7 @@ func TestActionDoneStopsItsClock(t *testing.T) {
 			ID string `json:"id"`
 		} `json:"agenda"`
 	}
-	if resp := s.postJSON(meetings, map[string]any{"kind": "joint", "title": "立项推进联席会议",
+	if resp := s.postJSON(secretary, meetings, map[string]any{"kind": "joint", "title": "立项推进联席会议",
 		"starts_at": time.Now().Add(time.Hour).Format(time.RFC3339), "location": "政务服务中心 301",
 		"attendees": []string{"fgw"}}, nil, &m); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("schedule: status %d", resp.StatusCode)
@@ -47,7 +48,7 @@ func TestActionDoneStopsItsClock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st := s.do(http.MethodPut, meetings+"/"+m.ID+"/agenda", "application/json", agenda, nil, &m).StatusCode; st != http.StatusOK || len(m.Agenda) != 2 {
+	if st := s.do(secretary, http.MethodPut, meetings+"/"+m.ID+"/agenda", "application/json", agenda, nil, &m).StatusCode; st != http.StatusOK || len(m.Agenda) != 2 {
 		t.Fatalf("agenda: status %d, %d entries", st, len(m.Agenda))
 	}
 	due := time.Now().Add(48 * time.Hour).Format(time.RFC3339)
@@ -56,7 +57,7 @@ func TestActionDoneStopsItsClock(t *testing.T) {
 		decisions = append(decisions, map[string]any{"agenda_entry_id": e.ID, "outcome": "action", "text": "限期办结",
 			"action": map[string]any{"department": "fgw", "description": []string{"完成立项审批", "完成节能审查"}[i], "due_at": due}})
 	}
-	if resp := s.postJSON(meetings+"/"+m.ID+"/minutes", map[string]any{"summary": "会议议定如下。", "decisions": decisions},
+	if resp := s.postJSON(secretary, meetings+"/"+m.ID+"/minutes", map[string]any{"summary": "会议议定如下。", "decisions": decisions},
 		nil, nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("minutes: status %d", resp.StatusCode)
 	}
@@ -79,17 +80,19 @@ func TestActionDoneStopsItsClock(t *testing.T) {
 
 	actions := meetings + "/" + m.ID + "/actions/"
 	for _, bad := range []struct {
+		as   auth.Principal
 		path string
 		body map[string]any
 		want int
 	}{
-		{"1/confirm", map[string]any{"actor": "会议秘书"}, http.StatusConflict},            // not done yet
-		{"9/done", map[string]any{"actor": "发改局"}, http.StatusNotFound},                // no such action
-		{"1/done", map[string]any{}, http.StatusUnprocessableEntity},                   // no actor
-		{"1/done", map[string]any{"actor": "发改局", "colour": 1}, http.StatusBadRequest}, // unknown field
+		{secretary, "1/confirm", map[string]any{"actor": "会议秘书"}, http.StatusConflict},                       // not done yet
+		{testenv.Clerk("fgw"), "9/done", map[string]any{"actor": "发改局"}, http.StatusNotFound},                // no such action
+		{testenv.Clerk("fgw"), "1/done", map[string]any{}, http.StatusUnprocessableEntity},                   // no actor
+		{testenv.Clerk("fgw"), "1/done", map[string]any{"actor": "发改局", "colour": 1}, http.StatusBadRequest}, // unknown field
+		{testenv.Clerk("zrzy"), "1/done", map[string]any{"actor": "自然资源局"}, http.StatusForbidden},            // another department's
 	} {
 		var e apiError
-		if resp := s.postJSON(actions+bad.path, bad.body, nil, &e); resp.StatusCode != bad.want || e.Error.Code == "" {
+		if resp := s.postJSON(bad.as, actions+bad.path, bad.body, nil, &e); resp.StatusCode != bad.want || e.Error.Code == "" {
 			t.Errorf("POST %s %v: status %d %+v, want %d with an error body", bad.path, bad.body, resp.StatusCode, e, bad.want)
 		}
 	}
@@ -104,7 +107,7 @@ func TestActionDoneStopsItsClock(t *testing.T) {
 			Status string `json:"status"`
 		} `json:"action"`
 	}
-	if resp := s.postJSON(actions+"1/done", map[string]any{"actor": "发改局 张科长", "note": "已批复"}, nil, &res); resp.StatusCode != http.StatusOK ||
+	if resp := s.postJSON(testenv.Clerk("fgw"), actions+"1/done", map[string]any{"actor": "发改局 张科长", "note": "已批复"}, nil, &res); resp.StatusCode != http.StatusOK ||
 		res.Action.Status != "done" || res.Action.ID != done.GetActionId() {
 		t.Fatalf("done: status %d %+v", resp.StatusCode, res)
 	}
@@ -118,7 +121,7 @@ func TestActionDoneStopsItsClock(t *testing.T) {
 	}
 	var clock deadlineView
 	testenv.WaitFor(t, 20*time.Second, "the done action's clock stopped", func() bool {
-		s.getJSON(s.url("deadline")+"/v1/deadlines/action:"+done.GetActionId(), &clock)
+		s.getJSON(supervisor, s.url("deadline")+"/v1/deadlines/action:"+done.GetActionId(), &clock)
 		return clock.State == "stopped"
 	})
 	steps := s.deadlineLevels(done.GetActionId())
@@ -133,13 +136,13 @@ func TestActionDoneStopsItsClock(t *testing.T) {
 	if got := s.deadlineLevels(done.GetActionId()); !slices.Equal(got, steps) {
 		t.Errorf("the done action emitted %v, want only its steps from before it was done, %v", got, steps)
 	}
-	s.getJSON(s.url("deadline")+"/v1/deadlines/action:"+done.GetActionId(), &clock)
+	s.getJSON(supervisor, s.url("deadline")+"/v1/deadlines/action:"+done.GetActionId(), &clock)
 	if clock.State != "stopped" || clock.Level != "red" {
 		t.Errorf("done action's clock %+v, want stopped at red", clock)
 	}
 
 	// The secretary confirms it; the department hears of that.
-	if resp := s.postJSON(actions+done.GetActionId()+"/confirm", map[string]any{"actor": "督导服务专班 会议秘书"}, nil, &res); resp.StatusCode != http.StatusOK ||
+	if resp := s.postJSON(secretary, actions+done.GetActionId()+"/confirm", map[string]any{"actor": "督导服务专班 会议秘书"}, nil, &res); resp.StatusCode != http.StatusOK ||
 		res.Action.Status != "confirmed" {
 		t.Fatalf("confirm: status %d %+v", resp.StatusCode, res)
 	}
@@ -149,7 +152,7 @@ func TestActionDoneStopsItsClock(t *testing.T) {
 		var list struct {
 			Items []delivery `json:"items"`
 		}
-		s.getJSON(s.url("notification")+"/v1/deliveries?recipient=dept:fgw&event="+confirmed.GetId(), &list)
+		s.getJSON(operations, s.url("notification")+"/v1/deliveries?recipient=dept:fgw&event="+confirmed.GetId(), &list)
 		return slices.ContainsFunc(list.Items, func(d delivery) bool { return d.Status == "sent" })
 	})
 }

@@ -98,7 +98,7 @@ func TestOneCalendarAcrossServices(t *testing.T) {
 					Provisional bool   `json:"provisional"`
 				}
 				eventually(t, 60*time.Second, "deadline of "+key, func() bool {
-					return s.getJSON(s.url("deadline")+"/v1/deadlines/"+url.PathEscape("item:"+id), &d) == http.StatusOK
+					return s.getJSON(supervisor, s.url("deadline")+"/v1/deadlines/"+url.PathEscape("item:"+id), &d) == http.StatusOK
 				})
 				if d.DueDate != want || d.Provisional != p.provisional[key] {
 					t.Errorf("deadline: %s due %s provisional %v, want %s %v", key, d.DueDate, d.Provisional, want, p.provisional[key])
@@ -111,7 +111,7 @@ func TestOneCalendarAcrossServices(t *testing.T) {
 			var add struct {
 				Result string `json:"result"`
 			}
-			if st := s.getJSON(s.url("deadline")+"/v1/calendar/add?date="+p.escalated+"&days=2", &add); st != http.StatusOK {
+			if st := s.getJSON(supervisor, s.url("deadline")+"/v1/calendar/add?date="+p.escalated+"&days=2", &add); st != http.StatusOK {
 				t.Fatalf("calendar add: status %d", st)
 			}
 			if add.Result != p.joint {
@@ -124,7 +124,7 @@ func TestOneCalendarAcrossServices(t *testing.T) {
 				var list struct {
 					Items []listedMeeting `json:"items"`
 				}
-				s.getJSON(s.url("coordination-meeting")+"/v1/meetings?limit=50", &list)
+				s.getJSON(supervisor, s.url("coordination-meeting")+"/v1/meetings?limit=50", &list)
 				for _, c := range list.Items {
 					if c.Kind == "joint" && c.AutoConvened && c.ProjectCode == code {
 						m = c
@@ -170,7 +170,7 @@ func (s *system) ledgerDueDate(code, id string) string {
 				Due *time.Time `json:"due"`
 			} `json:"items"`
 		}
-		if s.getJSON(s.url("ledger")+"/v1/projects/"+code, &p) != http.StatusOK {
+		if s.getJSON(supervisor, s.url("ledger")+"/v1/projects/"+code, &p) != http.StatusOK {
 			return false
 		}
 		for _, it := range p.Items {

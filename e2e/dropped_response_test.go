@@ -106,7 +106,7 @@ func TestRetriedRegistrationAfterDroppedResponse(t *testing.T) {
 	var stored struct {
 		RegisteredAt time.Time `json:"registered_at"`
 	}
-	if st := s.getJSON(s.url("intake")+"/v1/projects/"+code, &stored); st != http.StatusOK || !stored.RegisteredAt.Equal(got.RegisteredAt) {
+	if st := s.getJSON(supervisor, s.url("intake")+"/v1/projects/"+code, &stored); st != http.StatusOK || !stored.RegisteredAt.Equal(got.RegisteredAt) {
 		t.Fatalf("stored registration %d %+v; the retry answered %v", st, stored, got.RegisteredAt)
 	}
 	if n := s.streamCount("TUIJIN_EVENTS", event.TypeProjectRegistered); n != 1 {

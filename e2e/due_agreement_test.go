@@ -51,7 +51,7 @@ func TestLedgerAndClockAgreeOnDue(t *testing.T) {
 				body["note"] = st.note
 			}
 			var e apiError
-			if resp := s.postJSON(s.url("ledger")+"/v1/items/"+st.id+"/actions", body, nil, &e); resp.StatusCode != http.StatusOK {
+			if resp := s.postJSON(clerkOf(t, st.id), s.url("ledger")+"/v1/items/"+st.id+"/actions", body, nil, &e); resp.StatusCode != http.StatusOK {
 				t.Fatalf("phase %d: %s %s: status %d %+v", i, st.action, st.id, resp.StatusCode, e)
 			}
 		}
@@ -73,7 +73,7 @@ func (s *system) waitAgreed(code, id, state string, late bool) {
 	var clock deadlineView
 	testenv.WaitFor(s.t, 20*time.Second, id+" "+state+" with the ledger's due date", func() bool {
 		ledgerDue = s.ledgerItem(code, id).Due
-		s.getJSON(s.url("deadline")+"/v1/deadlines/item:"+id, &clock)
+		s.getJSON(supervisor, s.url("deadline")+"/v1/deadlines/item:"+id, &clock)
 		return clock.State == state && ledgerDue != nil && ledgerDue.Equal(clock.DueAt) && clock.AcceptedLate == late
 	})
 }

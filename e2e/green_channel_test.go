@@ -21,7 +21,7 @@ func TestGreenChannelShortensTheLimit(t *testing.T) {
 	code := projectCode(841)
 	p := project(code)
 	p["green_channel"] = true
-	if resp := s.postJSON(s.url("intake")+"/v1/projects", p, nil, nil); resp.StatusCode != http.StatusCreated {
+	if resp := s.postJSON(owner, s.url("intake")+"/v1/projects", p, nil, nil); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("register: status %d", resp.StatusCode)
 	}
 	lixiang := code + ".lixiang"
@@ -31,7 +31,7 @@ func TestGreenChannelShortensTheLimit(t *testing.T) {
 		GreenChannel bool `json:"green_channel"`
 	}
 	testenv.WaitFor(t, 20*time.Second, "the clock of 立项", func() bool {
-		return s.getJSON(s.url("deadline")+"/v1/deadlines/item:"+lixiang, &clock) == http.StatusOK
+		return s.getJSON(supervisor, s.url("deadline")+"/v1/deadlines/item:"+lixiang, &clock) == http.StatusOK
 	})
 	var ledger struct {
 		Items []struct {
@@ -46,7 +46,7 @@ func TestGreenChannelShortensTheLimit(t *testing.T) {
 			} `json:"timeline"`
 		} `json:"items"`
 	}
-	s.getJSON(s.url("ledger")+"/v1/projects/"+code, &ledger)
+	s.getJSON(supervisor, s.url("ledger")+"/v1/projects/"+code, &ledger)
 	found := false
 	for _, it := range ledger.Items {
 		if it.ID != lixiang {

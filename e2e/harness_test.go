@@ -22,6 +22,7 @@ import (
 
 	eventv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/event/v1"
 
+	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/event"
 	"github.com/tuijin/tuijin/pkg/mongox"
@@ -101,6 +102,8 @@ func newSystem(t testing.TB) *system {
 			"TUIJIN_ICS_ORGANIZER=duban@xzsp.example",
 		},
 	}
+	// The services accept the tests' tokens (testenv.Token).
+	s.env = append(s.env, testenv.AuthEnv(t)...)
 	// The test's own client connects to the same FerretDB as the services.
 	s.db = connectMongo(t, mongoURI)
 	t.Cleanup(func() {
@@ -170,8 +173,19 @@ func (s *system) stop(name string) {
 
 func (s *system) url(name string) string { return "http://" + s.addrs[name] }
 
-// do sends a request and decodes a JSON answer into out (if not nil).
-func (s *system) do(method, url, contentType string, body []byte, header map[string]string, out any) *http.Response {
+// The people the flows act as (the demo organisation's).
+var (
+	owner      = testenv.OwnerOf("示范智能装备有限公司")
+	officer    = testenv.Officer("王芳")
+	supervisor = testenv.AsSupervisor
+	secretary  = testenv.AsSecretary
+	operations = testenv.AsOperations
+	anonymous  = auth.Principal{}
+)
+
+// do sends a request as p (anonymous: no token) and decodes a JSON answer
+// into out (if not nil).
+func (s *system) do(p auth.Principal, method, url, contentType string, body []byte, header map[string]string, out any) *http.Response {
 	s.t.Helper()
 	req, err := http.NewRequest(method, url, bytes.NewReader(body))
 	if err != nil {
@@ -179,6 +193,9 @@ func (s *system) do(method, url, contentType string, body []byte, header map[str
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if p.Subject != "" {
+		req.Header.Set("Authorization", "Bearer "+testenv.Token(s.t, p))
 	}
 	for k, v := range header {
 		req.Header.Set(k, v)
@@ -200,24 +217,24 @@ func (s *system) do(method, url, contentType string, body []byte, header map[str
 	return resp
 }
 
-func (s *system) postJSON(url string, v any, header map[string]string, out any) *http.Response {
+func (s *system) postJSON(p auth.Principal, url string, v any, header map[string]string, out any) *http.Response {
 	s.t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	return s.do(http.MethodPost, url, "application/json", b, header, out)
+	return s.do(p, http.MethodPost, url, "application/json", b, header, out)
 }
 
-func (s *system) getJSON(url string, out any) int {
+func (s *system) getJSON(p auth.Principal, url string, out any) int {
 	s.t.Helper()
-	return s.do(http.MethodGet, url, "", nil, nil, out).StatusCode
+	return s.do(p, http.MethodGet, url, "", nil, nil, out).StatusCode
 }
 
 // registerProject posts a valid project with the given code.
 func (s *system) registerProject(code string) {
 	s.t.Helper()
-	resp := s.postJSON(s.url("intake")+"/v1/projects", project(code), nil, nil)
+	resp := s.postJSON(owner, s.url("intake")+"/v1/projects", project(code), nil, nil)
 	if resp.StatusCode != http.StatusCreated {
 		s.t.Fatalf("register %s: status %d", code, resp.StatusCode)
 	}
@@ -349,4 +366,24 @@ func (b *lockedBuffer) tail(lines int) string {
 		all = all[len(all)-lines:]
 	}
 	return strings.Join(all, "\n")
+}
+
+// itemDepartment is the department of each item of the demo catalog
+// (services/ledger/internal/catalog/demo.yaml).
+var itemDepartment = map[string]string{
+	"lixiang": "fgw", "yongdi-yushen": "zrzy", "yongdi-guihua": "zrzy", "jieneng": "fgw", "huanping": "sthj",
+	"gongcheng-guihua": "zrzy", "wenwu": "wlj", "shuibao": "slj", "renfang": "rfb", "shigongtu": "zjj",
+	"shigong-xuke": "zjj",
+}
+
+// clerkOf is a clerk of the department an item (<project code>.<catalog
+// key>) is assigned to: the one who acts on it.
+func clerkOf(t testing.TB, itemID string) auth.Principal {
+	t.Helper()
+	i := strings.LastIndexByte(itemID, '.')
+	dept, ok := itemDepartment[itemID[i+1:]]
+	if !ok {
+		t.Fatalf("no department for item %q", itemID)
+	}
+	return testenv.Clerk(dept)
 }

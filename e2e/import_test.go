@@ -72,7 +72,7 @@ func TestProjectImport(t *testing.T) {
 	bad := importRow(2, projectCode(502))
 	bad[8] = "五千" // investment is not a number
 	var e apiError
-	resp := s.do(http.MethodPost, importURL, "text/csv", csvOf(importHeader, importRow(1, projectCode(501)), bad), nil, &e)
+	resp := s.do(supervisor, http.MethodPost, importURL, "text/csv", csvOf(importHeader, importRow(1, projectCode(501)), bad), nil, &e)
 	if resp.StatusCode != http.StatusUnprocessableEntity || e.Error.Code != "invalid_rows" ||
 		e.Error.Field != "investment_wan" || !strings.Contains(e.Error.Message, "row 3") {
 		t.Fatalf("bad sheet: status %d, %+v; want 422 invalid_rows naming row 3", resp.StatusCode, e)
@@ -83,13 +83,13 @@ func TestProjectImport(t *testing.T) {
 
 	var res importResult
 	csvFile := csvOf(importHeader, importRow(1, projectCode(501)), importRow(2, projectCode(502)))
-	if resp := s.do(http.MethodPost, importURL, "text/csv", csvFile, nil, &res); resp.StatusCode != http.StatusOK ||
+	if resp := s.do(supervisor, http.MethodPost, importURL, "text/csv", csvFile, nil, &res); resp.StatusCode != http.StatusOK ||
 		len(res.Created) != 2 || len(res.Existing) != 0 {
 		t.Fatalf("csv import: status %d, %+v", resp.StatusCode, res)
 	}
 	xlsxFile := xlsxOf(t, importHeader, importRow(1, projectCode(502)), importRow(3, projectCode(503)))
 	res = importResult{}
-	if resp := s.do(http.MethodPost, importURL, xlsxType, xlsxFile, nil, &res); resp.StatusCode != http.StatusOK ||
+	if resp := s.do(supervisor, http.MethodPost, importURL, xlsxType, xlsxFile, nil, &res); resp.StatusCode != http.StatusOK ||
 		len(res.Created) != 1 || res.Created[0] != projectCode(503) || len(res.Existing) != 1 || res.Existing[0] != projectCode(502) {
 		t.Fatalf("xlsx import: status %d, %+v; want 503 created and 502 existing", resp.StatusCode, res)
 	}
@@ -103,7 +103,7 @@ func TestProjectImport(t *testing.T) {
 		WorkGroup string `json:"work_group"`
 		Officer   string `json:"officer"`
 	}
-	if st := s.getJSON(s.url("ledger")+"/v1/projects/"+projectCode(503), &p); st != http.StatusOK ||
+	if st := s.getJSON(supervisor, s.url("ledger")+"/v1/projects/"+projectCode(503), &p); st != http.StatusOK ||
 		p.WorkGroup != "zhujian" || p.Officer != "zhangwei" {
 		t.Fatalf("ledger of an imported project: status %d, %+v", st, p)
 	}
@@ -120,7 +120,7 @@ func TestProjectImport(t *testing.T) {
 		"broken csv quote": {"text/csv", []byte("项目代码,\"项目名称\n"), 400},
 	} {
 		var e apiError
-		if resp := s.do(http.MethodPost, importURL, c.contentType, c.body, nil, &e); resp.StatusCode != c.status || e.Error.Code == "" {
+		if resp := s.do(supervisor, http.MethodPost, importURL, c.contentType, c.body, nil, &e); resp.StatusCode != c.status || e.Error.Code == "" {
 			t.Errorf("%s: status %d, %+v; want %d", name, resp.StatusCode, e, c.status)
 		}
 	}

@@ -31,11 +31,11 @@ func TestServiceRequestIdempotency(t *testing.T) {
 		Status     string `json:"status"`
 		ReceivedAt string `json:"received_at"`
 	}
-	resp := s.postJSON(s.url("intake")+"/v1/requests", serviceRequest(code), key, &first)
+	resp := s.postJSON(owner, s.url("intake")+"/v1/requests", serviceRequest(code), key, &first)
 	if resp.StatusCode != http.StatusCreated || first.ID == "" {
 		t.Fatalf("first submit: status %d, id %q", resp.StatusCode, first.ID)
 	}
-	resp = s.postJSON(s.url("intake")+"/v1/requests", serviceRequest(code), key, &again)
+	resp = s.postJSON(owner, s.url("intake")+"/v1/requests", serviceRequest(code), key, &again)
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Idempotent-Replayed") != "true" || again != first {
 		t.Fatalf("retry: status %d, replayed %q, %+v; want 200, true, %+v",
 			resp.StatusCode, resp.Header.Get("Idempotent-Replayed"), again, first)
@@ -44,7 +44,7 @@ func TestServiceRequestIdempotency(t *testing.T) {
 	other := serviceRequest(code)
 	other["title"] = "另一个问题"
 	var e apiError
-	resp = s.postJSON(s.url("intake")+"/v1/requests", other, key, &e)
+	resp = s.postJSON(owner, s.url("intake")+"/v1/requests", other, key, &e)
 	if resp.StatusCode != http.StatusUnprocessableEntity || e.Error.Code == "" {
 		t.Fatalf("same key, other body: status %d, error %+v; want 422", resp.StatusCode, e)
 	}
@@ -54,10 +54,10 @@ func TestServiceRequestIdempotency(t *testing.T) {
 		ProjectCode string `json:"project_code"`
 		Title       string `json:"title"`
 	}
-	if st := s.getJSON(s.url("intake")+"/v1/requests/"+first.ID, &got); st != http.StatusOK || got.ProjectCode != code || got.Title != "用地预审需要哪些材料" {
+	if st := s.getJSON(supervisor, s.url("intake")+"/v1/requests/"+first.ID, &got); st != http.StatusOK || got.ProjectCode != code || got.Title != "用地预审需要哪些材料" {
 		t.Fatalf("get request: status %d, %+v", st, got)
 	}
-	if st := s.getJSON(s.url("intake")+"/v1/requests/nope", &e); st != http.StatusNotFound || e.Error.Code == "" {
+	if st := s.getJSON(supervisor, s.url("intake")+"/v1/requests/nope", &e); st != http.StatusNotFound || e.Error.Code == "" {
 		t.Fatalf("unknown request: status %d, %+v", st, e)
 	}
 	if n := s.count("tuijin_intake", "requests"); n != 1 {
@@ -131,7 +131,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var e apiError
-			resp := s.do(http.MethodPost, s.url("intake")+c.path, c.contentType, c.body,
+			resp := s.do(owner, http.MethodPost, s.url("intake")+c.path, c.contentType, c.body,
 				map[string]string{"Idempotency-Key": "k-" + c.name}, &e)
 			if resp.StatusCode != c.status {
 				t.Fatalf("status %d, want %d (%+v)", resp.StatusCode, c.status, e)

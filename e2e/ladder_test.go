@@ -70,7 +70,7 @@ func TestEscalationToMeetingToMessage(t *testing.T) {
 		var list struct {
 			Items []meetingView `json:"items"`
 		}
-		s.getJSON(s.url("coordination-meeting")+"/v1/meetings?limit=50", &list)
+		s.getJSON(supervisor, s.url("coordination-meeting")+"/v1/meetings?limit=50", &list)
 		for _, c := range list.Items {
 			if c.Kind == "joint" && c.AutoConvened && c.entryFor(lixiang) != "" {
 				m = c
@@ -96,7 +96,7 @@ func TestEscalationToMeetingToMessage(t *testing.T) {
 		decisions = append(decisions, d)
 	}
 	var e apiError
-	if resp := s.postJSON(s.url("coordination-meeting")+"/v1/meetings/"+m.ID+"/minutes",
+	if resp := s.postJSON(secretary, s.url("coordination-meeting")+"/v1/meetings/"+m.ID+"/minutes",
 		map[string]any{"summary": "会议议定如下。", "decisions": decisions}, nil, &e); resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
 		t.Fatalf("minutes: status %d, %+v", resp.StatusCode, e)
 	}
@@ -120,7 +120,7 @@ func TestEscalationToMeetingToMessage(t *testing.T) {
 					DueAt time.Time `json:"due_at"`
 				} `json:"deadlines"`
 			}
-			s.getJSON(s.url("deadline")+"/v1/deadlines?department=fgw", &list)
+			s.getJSON(supervisor, s.url("deadline")+"/v1/deadlines?department=fgw", &list)
 			for _, d := range list.Deadlines {
 				if d.Kind == "action" && d.RefID == action.GetActionId() {
 					return true
@@ -136,7 +136,7 @@ func TestEscalationToMeetingToMessage(t *testing.T) {
 			var list struct {
 				Items []delivery `json:"items"`
 			}
-			s.getJSON(s.url("notification")+"/v1/deliveries?recipient=dept:fgw&event="+actionEnv.GetId(), &list)
+			s.getJSON(operations, s.url("notification")+"/v1/deliveries?recipient=dept:fgw&event="+actionEnv.GetId(), &list)
 			sent = nil
 			for _, d := range list.Items {
 				if d.Status == "sent" {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
+	"github.com/tuijin/tuijin/pkg/testenv"
 
 	"github.com/tuijin/tuijin/pkg/event"
 )
@@ -25,7 +26,7 @@ func TestReserveProjectWaitsForApproving(t *testing.T) {
 	code := projectCode(61)
 	p := project(code)
 	p["stage"] = "储备"
-	if resp := s.postJSON(s.url("intake")+"/v1/projects", p, nil, nil); resp.StatusCode != http.StatusCreated {
+	if resp := s.postJSON(owner, s.url("intake")+"/v1/projects", p, nil, nil); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("register: status %d", resp.StatusCode)
 	}
 
@@ -45,7 +46,7 @@ func TestReserveProjectWaitsForApproving(t *testing.T) {
 	}
 	var l ledgerView
 	eventually(t, 30*time.Second, "the ledger of the reserve project", func() bool {
-		return s.getJSON(s.url("ledger")+"/v1/projects/"+code, &l) == http.StatusOK
+		return s.getJSON(supervisor, s.url("ledger")+"/v1/projects/"+code, &l) == http.StatusOK
 	})
 	if l.Stage != "reserve" || len(l.Items) != 11 {
 		t.Fatalf("ledger: stage %s, %d items", l.Stage, len(l.Items))
@@ -65,7 +66,7 @@ func TestReserveProjectWaitsForApproving(t *testing.T) {
 		Total int `json:"total"`
 	}
 	for _, dept := range readyItems {
-		if st := s.getJSON(s.url("ledger")+"/v1/items?department="+dept, &queue); st != http.StatusOK || queue.Total != 0 {
+		if st := s.getJSON(supervisor, s.url("ledger")+"/v1/items?department="+dept, &queue); st != http.StatusOK || queue.Total != 0 {
 			t.Fatalf("work queue of %s: status %d, %d items", dept, st, queue.Total)
 		}
 	}
@@ -73,7 +74,7 @@ func TestReserveProjectWaitsForApproving(t *testing.T) {
 		t.Fatalf("fgw pending %v for a reserve project", n)
 	}
 
-	if st := s.getJSON(s.url("deadline")+"/v1/deadlines/"+url.PathEscape("item:"+code+".lixiang"), nil); st != http.StatusNotFound {
+	if st := s.getJSON(supervisor, s.url("deadline")+"/v1/deadlines/"+url.PathEscape("item:"+code+".lixiang"), nil); st != http.StatusNotFound {
 		t.Fatalf("deadline of a planned item: status %d, want 404", st)
 	}
 
@@ -81,7 +82,7 @@ func TestReserveProjectWaitsForApproving(t *testing.T) {
 	var eb struct {
 		Error struct{ Code, Message, Field string } `json:"error"`
 	}
-	if resp := s.postJSON(progress, map[string]any{"stage": "开工", "actor": "王芳", "version": l.Version}, nil, &eb); resp.StatusCode != http.StatusConflict ||
+	if resp := s.postJSON(officer, progress, map[string]any{"stage": "开工", "actor": "王芳", "version": l.Version}, nil, &eb); resp.StatusCode != http.StatusConflict ||
 		eb.Error.Code != "permit_required" || !strings.Contains(eb.Error.Message, "override_reason") {
 		t.Fatalf("开工 of a reserve project without the permit: %d %+v", resp.StatusCode, eb.Error)
 	}
@@ -94,7 +95,7 @@ func TestReserveProjectWaitsForApproving(t *testing.T) {
 			Type string `json:"type"`
 		} `json:"assigned"`
 	}
-	if resp := s.postJSON(progress, map[string]any{"stage": "审批", "actor": "王芳", "version": l.Version}, nil, &moved); resp.StatusCode != http.StatusOK ||
+	if resp := s.postJSON(officer, progress, map[string]any{"stage": "审批", "actor": "王芳", "version": l.Version}, nil, &moved); resp.StatusCode != http.StatusOK ||
 		moved.From != "reserve" || moved.Stage != "approving" || len(moved.Assigned) != len(readyItems) {
 		t.Fatalf("move to 审批: status %d, %+v", resp.StatusCode, moved)
 	}
@@ -134,7 +135,7 @@ func TestReserveProjectWaitsForApproving(t *testing.T) {
 	for key, dept := range readyItems {
 		id := url.PathEscape("item:" + code + "." + key)
 		eventually(t, 20*time.Second, "deadline of "+key, func() bool {
-			return s.getJSON(s.url("deadline")+"/v1/deadlines/"+id, nil) == http.StatusOK
+			return s.getJSON(supervisor, s.url("deadline")+"/v1/deadlines/"+id, nil) == http.StatusOK
 		})
 		var inbox struct {
 			Items []struct {
@@ -142,17 +143,17 @@ func TestReserveProjectWaitsForApproving(t *testing.T) {
 			} `json:"items"`
 		}
 		eventually(t, 20*time.Second, "inbox of "+dept, func() bool {
-			s.getJSON(s.url("notification")+"/v1/inbox?recipient=dept:"+dept, &inbox)
+			s.getJSON(testenv.Clerk(dept), s.url("notification")+"/v1/inbox?recipient=dept:"+dept, &inbox)
 			return len(inbox.Items) > 0
 		})
 		if len(inbox.Items) != 1 || inbox.Items[0].ItemID != code+"."+key {
 			t.Errorf("inbox of %s = %+v, want one entry for %s", dept, inbox.Items, key)
 		}
 	}
-	if st := s.getJSON(s.url("deadline")+"/v1/deadlines/"+url.PathEscape("item:"+code+".jieneng"), nil); st != http.StatusNotFound {
+	if st := s.getJSON(supervisor, s.url("deadline")+"/v1/deadlines/"+url.PathEscape("item:"+code+".jieneng"), nil); st != http.StatusNotFound {
 		t.Errorf("deadline of 节能审查, which waits for 立项: status %d, want 404", st)
 	}
-	if s.getJSON(s.url("ledger")+"/v1/projects/"+code, &l); len(l.Progress) != 1 || l.Progress[0].From != "reserve" ||
+	if s.getJSON(supervisor, s.url("ledger")+"/v1/projects/"+code, &l); len(l.Progress) != 1 || l.Progress[0].From != "reserve" ||
 		l.Progress[0].Stage != "approving" || len(l.Progress[0].Assigned) != len(readyItems) {
 		t.Fatalf("the project's timeline %+v", l.Progress)
 	}
@@ -164,6 +165,6 @@ func TestReserveProjectWaitsForApproving(t *testing.T) {
 		Stage string `json:"stage"`
 	}
 	eventually(t, time.Minute, "intake to show the project in 审批", func() bool {
-		return s.getJSON(s.url("intake")+"/v1/projects/"+code, &reg) == http.StatusOK && reg.Stage == "approving"
+		return s.getJSON(supervisor, s.url("intake")+"/v1/projects/"+code, &reg) == http.StatusOK && reg.Stage == "approving"
 	})
 }

@@ -20,7 +20,7 @@ func TestOwnerFollowsRequestThroughIntake(t *testing.T) {
 		ID     string `json:"id"`
 		Status string `json:"status"`
 	}
-	if resp := s.postJSON(s.url("intake")+"/v1/requests", serviceRequest(code), nil, &req); resp.StatusCode != http.StatusCreated {
+	if resp := s.postJSON(owner, s.url("intake")+"/v1/requests", serviceRequest(code), nil, &req); resp.StatusCode != http.StatusCreated {
 		t.Fatalf("submit: status %d", resp.StatusCode)
 	}
 	type step struct {
@@ -36,10 +36,10 @@ func TestOwnerFollowsRequestThroughIntake(t *testing.T) {
 	follow := func(want string) {
 		t.Helper()
 		eventually(t, time.Minute, "the request to be "+want+" in intake", func() bool {
-			return s.getJSON(s.url("intake")+"/v1/requests/"+req.ID, &got) == http.StatusOK && got.Status == want
+			return s.getJSON(supervisor, s.url("intake")+"/v1/requests/"+req.ID, &got) == http.StatusOK && got.Status == want
 		})
 	}
-	if s.getJSON(s.url("intake")+"/v1/requests/"+req.ID, &got); got.Status != "received" || len(got.Steps) != 0 {
+	if s.getJSON(supervisor, s.url("intake")+"/v1/requests/"+req.ID, &got); got.Status != "received" || len(got.Steps) != 0 {
 		t.Fatalf("just received: %+v", got)
 	}
 
@@ -51,7 +51,7 @@ func TestOwnerFollowsRequestThroughIntake(t *testing.T) {
 		} `json:"tasks"`
 	}
 	eventually(t, time.Minute, "the request to become the officer's task", func() bool {
-		return s.getJSON(s.url("ledger")+"/v1/tasks?officer=wangfang", &tasks) == http.StatusOK && len(tasks.Tasks) == 1
+		return s.getJSON(officer, s.url("ledger")+"/v1/tasks?officer=wangfang", &tasks) == http.StatusOK && len(tasks.Tasks) == 1
 	})
 	if tasks.Tasks[0].ID != req.ID {
 		t.Fatalf("task %s, want the request's id %s", tasks.Tasks[0].ID, req.ID)
@@ -70,7 +70,7 @@ func TestOwnerFollowsRequestThroughIntake(t *testing.T) {
 		var res struct {
 			Version int64 `json:"version"`
 		}
-		if resp := s.postJSON(s.url("ledger")+"/v1/projects/"+code+"/tasks/"+req.ID+"/actions", a.body, nil, &res); resp.StatusCode != http.StatusOK {
+		if resp := s.postJSON(officer, s.url("ledger")+"/v1/projects/"+code+"/tasks/"+req.ID+"/actions", a.body, nil, &res); resp.StatusCode != http.StatusOK {
 			t.Fatalf("%v: status %d", a.body["action"], resp.StatusCode)
 		}
 		version = res.Version
@@ -92,7 +92,7 @@ func TestOwnerFollowsRequestThroughIntake(t *testing.T) {
 	want := map[string]bool{"服务申请进展：已由项目推进专员承接": true, "服务申请进展：正在办理": true,
 		"服务申请进展：已办结": true, "服务申请进展：已完成回访": true}
 	eventually(t, time.Minute, "every step in the owner's inbox", func() bool {
-		if s.getJSON(s.url("notification")+"/v1/inbox?recipient=owner:"+code, &inbox) != http.StatusOK {
+		if s.getJSON(owner, s.url("notification")+"/v1/inbox?recipient=owner:"+code, &inbox) != http.StatusOK {
 			return false
 		}
 		seen := 0

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
+	"github.com/tuijin/tuijin/pkg/testenv"
 
 	"github.com/tuijin/tuijin/pkg/domain/workday"
 	"github.com/tuijin/tuijin/pkg/event"
@@ -77,7 +78,7 @@ func TestWalkingSkeleton(t *testing.T) {
 				Status     string `json:"status"`
 			} `json:"items"`
 		}
-		if st := s.getJSON(s.url("ledger")+"/v1/projects/"+code, &p); st != http.StatusOK {
+		if st := s.getJSON(supervisor, s.url("ledger")+"/v1/projects/"+code, &p); st != http.StatusOK {
 			t.Fatalf("status %d", st)
 		}
 		if len(p.Items) != 11 {
@@ -104,7 +105,7 @@ func TestWalkingSkeleton(t *testing.T) {
 			}
 			id := url.PathEscape("item:" + code + "." + key)
 			eventually(t, 20*time.Second, "deadline of "+key, func() bool {
-				return s.getJSON(s.url("deadline")+"/v1/deadlines/"+id, &d) == http.StatusOK
+				return s.getJSON(supervisor, s.url("deadline")+"/v1/deadlines/"+id, &d) == http.StatusOK
 			})
 			if d.Days <= 0 {
 				t.Fatalf("%s: %d working days", key, d.Days)
@@ -114,7 +115,7 @@ func TestWalkingSkeleton(t *testing.T) {
 			}
 			start := d.Start.In(workday.Zone).Format(time.DateOnly)
 			q := url.Values{"date": {start}, "days": {fmt.Sprint(d.Days)}}
-			if st := s.getJSON(s.url("deadline")+"/v1/calendar/add?"+q.Encode(), &add); st != http.StatusOK {
+			if st := s.getJSON(supervisor, s.url("deadline")+"/v1/calendar/add?"+q.Encode(), &add); st != http.StatusOK {
 				t.Fatalf("calendar add: status %d", st)
 			}
 			if d.DueDate != add.Result {
@@ -132,7 +133,7 @@ func TestWalkingSkeleton(t *testing.T) {
 				} `json:"items"`
 			}
 			eventually(t, 20*time.Second, "inbox of "+dept, func() bool {
-				s.getJSON(s.url("notification")+"/v1/inbox?recipient=dept:"+dept, &inbox)
+				s.getJSON(testenv.Clerk(dept), s.url("notification")+"/v1/inbox?recipient=dept:"+dept, &inbox)
 				return len(inbox.Items) > 0
 			})
 			if len(inbox.Items) != 1 || inbox.Items[0].ItemID != code+"."+key {

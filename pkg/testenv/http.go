@@ -16,16 +16,18 @@ const JSONType = "application/json; charset=utf-8"
 // decodes the answer, which must be JSON, into into; it returns the status.
 func CallJSON(t testing.TB, method, url, contentType string, body io.Reader, into any) int {
 	t.Helper()
-	return call(t, "", method, url, contentType, body, into)
+	return CallToken(t, "", method, url, contentType, body, into)
 }
 
 // CallAs is CallJSON with a bearer token for p.
 func CallAs(t testing.TB, p auth.Principal, method, url, contentType string, body io.Reader, into any) int {
 	t.Helper()
-	return call(t, Token(t, p), method, url, contentType, body, into)
+	return CallToken(t, Token(t, p), method, url, contentType, body, into)
 }
 
-func call(t testing.TB, token, method, url, contentType string, body io.Reader, into any) int {
+// CallToken is CallJSON with a bearer token (none if empty), e.g. one a
+// real issuer signed.
+func CallToken(t testing.TB, token, method, url, contentType string, body io.Reader, into any) int {
 	t.Helper()
 	req, err := http.NewRequest(method, url, body)
 	if err != nil {

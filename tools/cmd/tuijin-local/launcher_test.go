@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/tools/stack"
 )
 
@@ -65,7 +67,7 @@ func startLauncher(t *testing.T) *launcher {
 	l.mongo = "mongodb://" + mongoAddr + "/"
 	_, natsPort, _ := net.SplitHostPort(freeAddr(t))
 	args := []string{"--data", l.data, "--bin", binDir, "--nats-port", natsPort, "--mongo-addr", mongoAddr,
-		"--demo=false", "--restart-min", "200ms"}
+		"--demo=false", "--restart-min", "200ms", "--issuer-addr", freeAddr(t)}
 	for _, s := range stack.Services {
 		l.addrs[s.Name] = freeAddr(t)
 		args = append(args, "--"+s.Name+"-addr", l.addrs[s.Name])
@@ -90,6 +92,24 @@ func startLauncher(t *testing.T) *launcher {
 }
 
 func (l *launcher) url(name string) string { return "http://" + l.addrs[name] }
+
+// login signs in at the launcher's issuer as a demo account, as a user of
+// the local run does, and returns the bearer token.
+func (l *launcher) login(user string) string {
+	l.t.Helper()
+	m := regexp.MustCompile(`issuer ready.* url=(\S+)`).FindStringSubmatch(l.out.String())
+	if m == nil {
+		l.t.Fatalf("no issuer in the launcher's log:\n%s", l.out.tail(20))
+	}
+	var resp struct {
+		AccessToken string `json:"access_token"`
+	}
+	body := strings.NewReader(`{"username":"` + user + `","password":"tuijin-demo"}`)
+	if st := testenv.CallJSON(l.t, http.MethodPost, m[1]+"/v1/login", "application/json", body, &resp); st != http.StatusOK {
+		l.t.Fatalf("login %s: %d", user, st)
+	}
+	return resp.AccessToken
+}
 
 func (l *launcher) ready(name string) bool {
 	select {

@@ -28,6 +28,7 @@ const projectCode = "2026-370481-04-01-700001"
 // a 5xx.
 type load struct {
 	url      string
+	token    string
 	mu       sync.Mutex
 	accepted map[string]string // Idempotency-Key → request id
 	refused  atomic.Int64      // attempts refused or cut off
@@ -36,8 +37,8 @@ type load struct {
 	wg       sync.WaitGroup
 }
 
-func startLoad(url string, clients int) *load {
-	ld := &load{url: url, accepted: map[string]string{}, stop: make(chan struct{})}
+func startLoad(url, token string, clients int) *load {
+	ld := &load{url: url, token: token, accepted: map[string]string{}, stop: make(chan struct{})}
 	for c := range clients {
 		ld.wg.Add(1)
 		go func() {
@@ -73,6 +74,7 @@ func (ld *load) submit(client *http.Client, key string) string {
 		req, _ := http.NewRequest(http.MethodPost, ld.url+"/v1/requests", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Idempotency-Key", key)
+		req.Header.Set("Authorization", "Bearer "+ld.token)
 		resp, err := client.Do(req)
 		if err == nil {
 			var out struct {
@@ -115,11 +117,13 @@ func TestKilledServiceIsRestartedUnderLoad(t *testing.T) {
 	}
 	project := map[string]any{
 		"code": projectCode, "name": "监督测试项目", "category": "招商引资", "level": "市",
-		"owner_organisation": "示范有限公司", "owner_contact": "王经理", "owner_phone": "0535-1234567",
+		"owner_organisation": "示范智能装备有限公司", "owner_contact": "王经理", "owner_phone": "0535-1234567",
 		"location": "高新区", "investment_wan": 1000, "stage": "approving", "officer": "王芳", "work_group": "duban",
 	}
 	raw, _ := json.Marshal(project)
-	if st := testenv.CallJSON(t, http.MethodPost, l.url("intake")+"/v1/projects", "application/json", bytes.NewReader(raw), &created); st != http.StatusCreated {
+	// The owner signs in with the demo account of 示范智能装备有限公司.
+	token := l.login("zhineng")
+	if st := testenv.CallToken(t, token, http.MethodPost, l.url("intake")+"/v1/projects", "application/json", bytes.NewReader(raw), &created); st != http.StatusCreated {
 		t.Fatalf("register project: status %d", st)
 	}
 	others := map[string]int{}
@@ -127,7 +131,7 @@ func TestKilledServiceIsRestartedUnderLoad(t *testing.T) {
 		others[s.Name] = l.pid(s.Name)
 	}
 
-	ld := startLoad(l.url("intake"), 4)
+	ld := startLoad(l.url("intake"), token, 4)
 	testenv.WaitProgress(t, time.Minute, "requests accepted before the kill", ld.count, 50)
 	old := l.pid("intake")
 	if err := syscall.Kill(old, syscall.SIGKILL); err != nil {
@@ -168,7 +172,7 @@ func TestKilledServiceIsRestartedUnderLoad(t *testing.T) {
 		var got struct {
 			ID string `json:"id"`
 		}
-		if st := testenv.CallJSON(t, http.MethodGet, l.url("intake")+"/v1/requests/"+id, "", nil, &got); st != http.StatusOK || got.ID != id {
+		if st := testenv.CallToken(t, token, http.MethodGet, l.url("intake")+"/v1/requests/"+id, "", nil, &got); st != http.StatusOK || got.ID != id {
 			t.Fatalf("GET accepted request %s: status %d, id %q", id, st, got.ID)
 		}
 	}
