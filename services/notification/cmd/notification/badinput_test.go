@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/notification/internal/notification"
 )
@@ -16,7 +17,7 @@ func TestBadInputOnEveryEndpoint(t *testing.T) {
 	base := e.start(t)
 
 	var before notification.Preferences
-	if status := request(t, http.MethodPut, base+"/v1/preferences/dept:sthj", "application/json",
+	if status := request(t, testenv.Leader("sthj"), http.MethodPut, base+"/v1/preferences/dept:sthj", "application/json",
 		[]byte(`{"channels":["inbox","email"],"email":"ban@sthj.example","digest":false}`), &before); status != http.StatusOK {
 		t.Fatalf("setting preferences: %d", status)
 	}
@@ -63,7 +64,7 @@ func TestBadInputOnEveryEndpoint(t *testing.T) {
 				body = []byte(tt.body)
 			}
 			var got errorBody
-			status := request(t, tt.method, base+tt.path, tt.contentType, body, &got)
+			status := request(t, caller(tt.path), tt.method, base+tt.path, tt.contentType, body, &got)
 			if status != tt.status || got.Error.Code != tt.code || got.Error.Field != tt.field || got.Error.Message == "" {
 				t.Fatalf("status %d, error %+v; want %d %s field %q", status, got.Error, tt.status, tt.code, tt.field)
 			}
@@ -71,7 +72,7 @@ func TestBadInputOnEveryEndpoint(t *testing.T) {
 	}
 
 	var after notification.Preferences
-	if status := do(t, http.MethodGet, base+"/v1/preferences/dept:sthj", &after); status != http.StatusOK ||
+	if status := do(t, testenv.Clerk("sthj"), http.MethodGet, base+"/v1/preferences/dept:sthj", &after); status != http.StatusOK ||
 		after.Email != "ban@sthj.example" || len(after.Channels) != 2 || after.QuietHours != nil {
 		t.Fatalf("bad requests changed the preferences: %d %+v", status, after)
 	}
@@ -79,10 +80,23 @@ func TestBadInputOnEveryEndpoint(t *testing.T) {
 		t.Fatalf("bad requests created deliveries: %+v", ds)
 	}
 	var def notification.Preferences
-	if status := do(t, http.MethodGet, base+"/v1/preferences/officer:nobody", &def); status != http.StatusOK ||
+	if status := do(t, testenv.Officer("nobody"), http.MethodGet, base+"/v1/preferences/officer:nobody", &def); status != http.StatusOK ||
 		len(def.Channels) != 1 || def.Channels[0] != "inbox" {
 		t.Fatalf("unconfigured recipient: %d %+v", status, def)
 	}
+}
+
+// caller is who a real user sending the bad request would be: a zrzy
+// clerk for the inbox, operations for the delivery log, sthj's leader for
+// its preferences; the checks of the input come first for each.
+func caller(path string) auth.Principal {
+	switch {
+	case strings.HasPrefix(path, "/v1/inbox"):
+		return testenv.Clerk("zrzy")
+	case strings.HasPrefix(path, "/v1/deliveries"):
+		return testenv.AsOperations
+	}
+	return testenv.Leader("sthj")
 }
 
 // TestWebhookOnPrivateAddressRefused: without --webhook-allow-private, a
@@ -93,17 +107,17 @@ func TestWebhookOnPrivateAddressRefused(t *testing.T) {
 	for _, url := range []string{"http://169.254.169.254/latest/meta-data", "http://127.0.0.1:8085/v1/inbox", "http://localhost/x"} {
 		var e errorBody
 		body := `{"channels":["webhook"],"webhook":"` + url + `"}`
-		if st := request(t, http.MethodPut, base+"/v1/preferences/dept:zrzy", "application/json", []byte(body), &e); st != 422 ||
+		if st := request(t, testenv.Leader("zrzy"), http.MethodPut, base+"/v1/preferences/dept:zrzy", "application/json", []byte(body), &e); st != 422 ||
 			e.Error.Code != "webhook_not_allowed" || e.Error.Field != "webhook" {
 			t.Errorf("%s: %d %+v, want 422 webhook_not_allowed", url, st, e)
 		}
 	}
 	var p notification.Preferences
-	if st := request(t, http.MethodGet, base+"/v1/preferences/dept:zrzy", "", nil, &p); st != 200 || p.Webhook != "" {
+	if st := request(t, testenv.Clerk("zrzy"), http.MethodGet, base+"/v1/preferences/dept:zrzy", "", nil, &p); st != 200 || p.Webhook != "" {
 		t.Fatalf("after the refusals: %d %+v, want no webhook stored", st, p)
 	}
 	body := `{"channels":["webhook"],"webhook":"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"}`
-	if st := request(t, http.MethodPut, base+"/v1/preferences/dept:zrzy", "application/json", []byte(body), &p); st != 200 {
+	if st := request(t, testenv.Leader("zrzy"), http.MethodPut, base+"/v1/preferences/dept:zrzy", "application/json", []byte(body), &p); st != 200 {
 		t.Fatalf("public webhook: %d", st)
 	}
 }

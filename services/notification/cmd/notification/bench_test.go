@@ -10,6 +10,7 @@ import (
 
 	"github.com/tuijin/tuijin/pkg/event"
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
+	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/notification/internal/notification"
 )
 
@@ -21,7 +22,7 @@ func benchDelivery(b *testing.B, dept, channel string, prefs func(*env) string) 
 	base := e.start(b)
 	if prefs != nil {
 		var p notification.Preferences
-		if status := request(b, http.MethodPut, base+"/v1/preferences/dept:"+dept, "application/json", []byte(prefs(e)), &p); status != http.StatusOK {
+		if status := request(b, testenv.Leader(dept), http.MethodPut, base+"/v1/preferences/dept:"+dept, "application/json", []byte(prefs(e)), &p); status != http.StatusOK {
 			b.Fatalf("preferences: %d", status)
 		}
 	}

@@ -98,7 +98,7 @@ func escalated(t testing.TB, dept string, level deadlinev1.Level) *eventv1.Envel
 func deliveries(t testing.TB, base, query string) []notification.Delivery {
 	t.Helper()
 	var body struct{ Items []notification.Delivery }
-	if status := do(t, http.MethodGet, base+"/v1/deliveries?"+query, &body); status != http.StatusOK {
+	if status := do(t, testenv.AsOperations, http.MethodGet, base+"/v1/deliveries?"+query, &body); status != http.StatusOK {
 		t.Fatalf("GET deliveries?%s: status %d", query, status)
 	}
 	return body.Items
@@ -174,7 +174,7 @@ func TestTriggersReachEveryChannel(t *testing.T) {
 
 	t.Run("item changed reaches owner and officer through the project projection", func(t *testing.T) {
 		e.publish(t, event.TypeProjectRegistered, newEvent(t, event.TypeProjectRegistered, &intakev1.ProjectRegistered{
-			Project: &intakev1.Project{Code: projectCode, Name: "城北物流园", OwnerContact: "张经理", OwnerPhone: "13800000001", Officer: "wang"}}))
+			Project: &intakev1.Project{Code: projectCode, Name: "城北物流园", OwnerOrganisation: ownerOrg, OwnerContact: "张经理", OwnerPhone: "13800000001", Officer: "wang"}}))
 		waitMetric(t, base, `tuijin_bus_messages_handled_total{consumer="notification-project-registered",outcome="ack"}`, 1)
 		ev := newEvent(t, event.TypeItemChanged, &ledgerv1.ItemChanged{ItemId: projectCode + ".yongdi-yushen", ProjectCode: projectCode,
 			ItemType: "用地预审与选址意见书", Department: "zrzy", FromStatus: "accepted", ToStatus: "approved", Action: "approve"})
@@ -205,7 +205,7 @@ func TestTriggersReachEveryChannel(t *testing.T) {
 
 	t.Run("preferences set through the API take effect", func(t *testing.T) {
 		var p notification.Preferences
-		status := request(t, http.MethodPut, base+"/v1/preferences/dept:fgw", "application/json",
+		status := request(t, testenv.Leader("fgw"), http.MethodPut, base+"/v1/preferences/dept:fgw", "application/json",
 			[]byte(`{"channels":["inbox","webhook"],"webhook":"`+e.robot.srv.URL+`/robot/fgw"}`), &p)
 		if status != http.StatusOK || p.Email != "ban@fgw.example" || !p.Wants("webhook") || p.Wants("email") {
 			t.Fatalf("status %d, preferences %+v", status, p)
@@ -230,7 +230,7 @@ func TestQuietHoursHoldSMS(t *testing.T) {
 	e.clock.Set(time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC))
 	base := e.start(t)
 	var p notification.Preferences
-	if status := request(t, http.MethodPut, base+"/v1/preferences/leader:zrzy", "application/json",
+	if status := request(t, testenv.Leader("zrzy"), http.MethodPut, base+"/v1/preferences/leader:zrzy", "application/json",
 		[]byte(`{"channels":["inbox","sms"],"quiet_hours":{"start":"22:00","end":"07:00"}}`), &p); status != http.StatusOK || p.Phone != "13900000000" {
 		t.Fatalf("status %d, %+v", status, p)
 	}

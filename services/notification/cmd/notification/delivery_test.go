@@ -13,6 +13,7 @@ import (
 	deadlinev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/deadline/v1"
 	eventv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/event/v1"
 	"github.com/tuijin/tuijin/pkg/mongox"
+	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/notification/internal/notification"
 	"github.com/tuijin/tuijin/services/notification/internal/store"
 )
@@ -245,15 +246,15 @@ func TestDeadLetters(t *testing.T) {
 	e.robot.setFail(0)
 	var body errorBody
 	sent := deliveries(t, base, "event="+flaky.GetId()+"&status=sent")[0]
-	if status := do(t, http.MethodPost, base+"/v1/deliveries/"+sent.ID+"/redeliver", &body); status != http.StatusConflict || body.Error.Code != "not_dead" {
+	if status := do(t, testenv.AsOperations, http.MethodPost, base+"/v1/deliveries/"+sent.ID+"/redeliver", &body); status != http.StatusConflict || body.Error.Code != "not_dead" {
 		t.Fatalf("redeliver a sent delivery: %d %+v", status, body)
 	}
-	if status := do(t, http.MethodPost, base+"/v1/deliveries/nope/redeliver", &body); status != http.StatusNotFound || body.Error.Code != "delivery_not_found" {
+	if status := do(t, testenv.AsOperations, http.MethodPost, base+"/v1/deliveries/nope/redeliver", &body); status != http.StatusNotFound || body.Error.Code != "delivery_not_found" {
 		t.Fatalf("redeliver unknown: %d %+v", status, body)
 	}
 	for _, d := range deliveries(t, base, "status=dead") {
 		var got notification.Delivery
-		if status := do(t, http.MethodPost, base+"/v1/deliveries/"+d.ID+"/redeliver", &got); status != http.StatusOK ||
+		if status := do(t, testenv.AsOperations, http.MethodPost, base+"/v1/deliveries/"+d.ID+"/redeliver", &got); status != http.StatusOK ||
 			got.Status != notification.StatusRetry || got.AttemptsBase != d.Attempts || got.DeadAt != nil {
 			t.Fatalf("redeliver: %d %+v", status, got)
 		}
@@ -262,7 +263,7 @@ func TestDeadLetters(t *testing.T) {
 		return len(e.robot.calls()) == 2 && len(deliveries(t, base, "status=sent&channel=webhook")) == 2
 	})
 	var one notification.Delivery
-	if status := do(t, http.MethodGet, base+"/v1/deliveries/"+dead.ID, &one); status != http.StatusOK ||
+	if status := do(t, testenv.AsOperations, http.MethodGet, base+"/v1/deliveries/"+dead.ID, &one); status != http.StatusOK ||
 		one.Status != notification.StatusSent || one.Attempts != 2 || one.AttemptsBase != 1 || one.DeadAt != nil {
 		t.Fatalf("after redelivery: %d %+v", status, one)
 	}
@@ -305,12 +306,12 @@ func TestSlowSendIsTakenOver(t *testing.T) {
 	id := notification.DeliveryID(ev.GetId(), "dept:zrzy", notification.ChannelWebhook)
 	eventually(t, "the worker's takeover", func() bool {
 		var d notification.Delivery
-		return do(t, http.MethodGet, base+"/v1/deliveries/"+id, &d) == http.StatusOK && d.Status == notification.StatusSent && d.Attempts == 2
+		return do(t, testenv.AsOperations, http.MethodGet, base+"/v1/deliveries/"+id, &d) == http.StatusOK && d.Status == notification.StatusSent && d.Attempts == 2
 	})
 	release()
 	waitMetric(t, base, `tuijin_bus_messages_handled_total{consumer="notification-deadline",outcome="ack"}`, 1)
 	var d notification.Delivery
-	if do(t, http.MethodGet, base+"/v1/deliveries/"+id, &d); d.Status != notification.StatusSent || d.Attempts != 2 {
+	if do(t, testenv.AsOperations, http.MethodGet, base+"/v1/deliveries/"+id, &d); d.Status != notification.StatusSent || d.Attempts != 2 {
 		t.Fatalf("the late outcome overwrote the takeover's: %+v", d)
 	}
 	calls := e.robot.calls()

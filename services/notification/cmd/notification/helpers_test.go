@@ -19,6 +19,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/httpx"
 	"github.com/tuijin/tuijin/pkg/testenv"
@@ -210,20 +211,39 @@ func start(t testing.TB, clk *clock.Manual, args ...string) string {
 
 type errorBody = httpx.ErrorBody
 
-// request sends body (if not nil) with contentType and decodes the JSON
-// answer into into.
-func request(t testing.TB, method, url, contentType string, body []byte, into any) int {
+// request sends body (if not nil) with contentType as p, and decodes the
+// JSON answer into into.
+func request(t testing.TB, p auth.Principal, method, url, contentType string, body []byte, into any) int {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	return testenv.CallJSON(t, method, url, contentType, rd, into)
+	return testenv.CallAs(t, p, method, url, contentType, rd, into)
 }
 
-func do(t testing.TB, method, url string, into any) int {
+func do(t testing.TB, p auth.Principal, method, url string, into any) int {
 	t.Helper()
-	return request(t, method, url, "", nil, into)
+	return request(t, p, method, url, "", nil, into)
+}
+
+// ownerOrg is the owner organisation of projectCode, as the tests'
+// project.registered events name it.
+const ownerOrg = "城北物流园开发有限公司"
+
+// recipientPrincipal is the person who reads recipient's inbox: a clerk of
+// a department, its leader, the officer, the project's owner.
+func recipientPrincipal(recipient string) auth.Principal {
+	kind, id, _ := strings.Cut(recipient, ":")
+	switch kind {
+	case "dept":
+		return testenv.Clerk(id)
+	case "leader":
+		return testenv.Leader(id)
+	case "officer":
+		return testenv.Officer(id)
+	}
+	return testenv.OwnerOf(ownerOrg)
 }
 
 // metric reads one series from /metrics in the text format.

@@ -120,6 +120,7 @@ func setup(cfg *config) platform.Setup {
 		names := notification.Names{
 			Department: func(code string) (string, bool) { d, ok := o.Department(code); return d.Name, ok },
 			Leader:     func(code string) (string, bool) { d, ok := o.Department(code); return d.Leader, ok },
+			Officer:    officerCode(o),
 		}
 		svc := notification.NewService(notification.Deps{
 			Entries: st, Queue: st, Prefs: st, Projects: st, Stats: st, Templates: tpl, Names: names, Directory: dir, Senders: senders, CheckWebhook: guard.CheckURL, Clock: clk, Log: app.Log,
@@ -139,5 +140,17 @@ func setup(cfg *config) platform.Setup {
 			return notification.RunWorker(ctx, svc, cfg.Retry.Interval, app.Log)
 		})
 		return nil
+	}
+}
+
+// officerCode finds the officer a token names by code or by name.
+func officerCode(o *org.Org) func(string) (string, bool) {
+	return func(s string) (string, bool) {
+		for _, of := range o.Officers {
+			if of.Code == s || of.Name == s {
+				return of.Code, true
+			}
+		}
+		return "", false
 	}
 }

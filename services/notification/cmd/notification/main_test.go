@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,9 @@ import (
 )
 
 const consumer = "notification-item-assigned"
+
+// zrzyClerk reads dept:zrzy's inbox, where the assignments land.
+var zrzyClerk = testenv.Clerk("zrzy")
 
 // TestWiring runs the whole service on a real NATS and FerretDB, feeds it
 // ledger events through the bus and reads the result through its HTTP API.
@@ -105,12 +109,12 @@ func TestWiring(t *testing.T) {
 		id := inbox.Items[1].ID
 		for range 2 { // idempotent
 			var got notification.Entry
-			if status := do(t, http.MethodPost, base+"/v1/inbox/"+id+"/read", &got); status != http.StatusOK || !got.Read || got.ReadAt == nil {
+			if status := do(t, zrzyClerk, http.MethodPost, base+"/v1/inbox/"+id+"/read", &got); status != http.StatusOK || !got.Read || got.ReadAt == nil {
 				t.Fatalf("status %d, entry %+v", status, got)
 			}
 		}
 		var count notification.UnreadCount
-		if status := do(t, http.MethodGet, base+"/v1/inbox/unread?recipient=dept:zrzy", &count); status != http.StatusOK || count.Unread != 1 {
+		if status := do(t, zrzyClerk, http.MethodGet, base+"/v1/inbox/unread?recipient=dept:zrzy", &count); status != http.StatusOK || count.Unread != 1 {
 			t.Fatalf("unread count: status %d, %+v", status, count)
 		}
 		unread := getInbox(t, base, "recipient=dept:zrzy&unread=true&limit=50")
@@ -118,7 +122,7 @@ func TestWiring(t *testing.T) {
 			t.Fatalf("unread page %+v", unread)
 		}
 		var body errorBody
-		if status := do(t, http.MethodPost, base+"/v1/inbox/no-such-id/read", &body); status != http.StatusNotFound || body.Error.Code != "entry_not_found" {
+		if status := do(t, zrzyClerk, http.MethodPost, base+"/v1/inbox/no-such-id/read", &body); status != http.StatusNotFound || body.Error.Code != "entry_not_found" {
 			t.Fatalf("unknown id: status %d, body %+v", status, body)
 		}
 	})
@@ -132,7 +136,7 @@ func TestWiring(t *testing.T) {
 			{"recipient=dept:zrzy&unread=maybe", "unread"},
 		} {
 			var body errorBody
-			status := do(t, http.MethodGet, base+"/v1/inbox?"+tt.query, &body)
+			status := do(t, zrzyClerk, http.MethodGet, base+"/v1/inbox?"+tt.query, &body)
 			if status != http.StatusUnprocessableEntity || body.Error.Field != tt.field || body.Error.Code == "" {
 				t.Errorf("%q: status %d, body %+v", tt.query, status, body)
 			}
@@ -153,10 +157,15 @@ func assigned(t testing.TB, itemType, itemName string, days int32, immediate boo
 	return env
 }
 
+// getInbox reads a page of the inbox its query names, as that recipient.
 func getInbox(t testing.TB, base, query string) notification.Inbox {
 	t.Helper()
+	v, err := url.ParseQuery(query)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var in notification.Inbox
-	if status := do(t, http.MethodGet, base+"/v1/inbox?"+query, &in); status != http.StatusOK {
+	if status := do(t, recipientPrincipal(v.Get("recipient")), http.MethodGet, base+"/v1/inbox?"+query, &in); status != http.StatusOK {
 		t.Fatalf("GET inbox?%s: status %d", query, status)
 	}
 	return in

@@ -12,6 +12,7 @@ import (
 	"github.com/tuijin/tuijin/pkg/event"
 	deadlinev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/deadline/v1"
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
+	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/notification/internal/notification"
 )
 
@@ -29,7 +30,7 @@ func TestDigestAndBulletin(t *testing.T) {
 	e.clock.Set(time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)) // Monday 08:00 Beijing time
 	base := e.start(t, "--digest-at=18:00", "--bulletin-at=09:00")
 	var p notification.Preferences
-	if status := request(t, http.MethodPut, base+"/v1/preferences/dept:wlj", "application/json",
+	if status := request(t, testenv.Leader("wlj"), http.MethodPut, base+"/v1/preferences/dept:wlj", "application/json",
 		[]byte(`{"channels":["inbox","email"],"email":"ban@wlj.example","digest":true}`), &p); status != http.StatusOK {
 		t.Fatalf("preferences: %d", status)
 	}

@@ -67,6 +67,9 @@ func (n Notice) Validate() error {
 type Names struct {
 	Department func(code string) (string, bool)
 	Leader     func(code string) (string, bool)
+	// Officer is the code of the officer a token names by code or by name
+	// (wangfang or 王芳): officer:<code> recipients are by code.
+	Officer func(codeOrName string) (string, bool)
 }
 
 // Dept is a department's name, or its code.

@@ -40,8 +40,15 @@ func (s *Service) effective(ctx context.Context, a Addressee) (Preferences, erro
 }
 
 func (s *Service) Inbox(ctx context.Context, q InboxQuery) (Inbox, error) {
-	q, err := q.Check()
+	who, err := principal(ctx)
 	if err != nil {
+		return Inbox{}, err
+	}
+	q, err = q.Check()
+	if err != nil {
+		return Inbox{}, err
+	}
+	if err := s.checkOwn(ctx, who, q.Recipient); err != nil {
 		return Inbox{}, err
 	}
 	items, unread, err := s.Entries.Inbox(ctx, q)
@@ -55,8 +62,15 @@ func (s *Service) Inbox(ctx context.Context, q InboxQuery) (Inbox, error) {
 }
 
 func (s *Service) Unread(ctx context.Context, recipient string) (UnreadCount, error) {
-	recipient, err := ParseRecipient("recipient", recipient)
+	who, err := principal(ctx)
 	if err != nil {
+		return UnreadCount{}, err
+	}
+	recipient, err = ParseRecipient("recipient", recipient)
+	if err != nil {
+		return UnreadCount{}, err
+	}
+	if err := s.checkOwn(ctx, who, recipient); err != nil {
 		return UnreadCount{}, err
 	}
 	n, err := s.Entries.Unread(ctx, recipient)
@@ -67,7 +81,21 @@ func (s *Service) Unread(ctx context.Context, recipient string) (UnreadCount, er
 }
 
 func (s *Service) MarkRead(ctx context.Context, id string) (Entry, error) {
-	e, err := s.Entries.MarkRead(ctx, id, s.now())
+	who, err := principal(ctx)
+	if err != nil {
+		return Entry{}, err
+	}
+	e, err := s.Entries.Entry(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return Entry{}, apperr.NotFound("entry_not_found", "no inbox entry "+id)
+	}
+	if err != nil {
+		return Entry{}, fmt.Errorf("inbox entry %s: %w", id, err)
+	}
+	if err := s.checkOwn(ctx, who, e.Recipient); err != nil {
+		return Entry{}, err
+	}
+	e, err = s.Entries.MarkRead(ctx, id, s.now())
 	if errors.Is(err, ErrNotFound) {
 		return Entry{}, apperr.NotFound("entry_not_found", "no inbox entry "+id)
 	}
@@ -78,6 +106,9 @@ func (s *Service) MarkRead(ctx context.Context, id string) (Entry, error) {
 }
 
 func (s *Service) Deliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, error) {
+	if err := requireOperations(ctx); err != nil {
+		return nil, err
+	}
 	q, err := q.Check()
 	if err != nil {
 		return nil, err
@@ -93,6 +124,9 @@ func (s *Service) Deliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, 
 }
 
 func (s *Service) Delivery(ctx context.Context, id string) (Delivery, error) {
+	if err := requireOperations(ctx); err != nil {
+		return Delivery{}, err
+	}
 	d, err := s.Queue.Delivery(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return Delivery{}, apperr.NotFound("delivery_not_found", "no delivery "+id)
@@ -107,7 +141,7 @@ func (s *Service) Delivery(ctx context.Context, id string) (Delivery, error) {
 // sends it on its next round. Only a dead delivery can be redelivered: any
 // other is still owed or was sent.
 func (s *Service) Redeliver(ctx context.Context, id string) (Delivery, error) {
-	d, err := s.Delivery(ctx, id)
+	d, err := s.Delivery(ctx, id) // operations only, as the log
 	if err != nil {
 		return Delivery{}, err
 	}
@@ -130,16 +164,30 @@ func (s *Service) Redeliver(ctx context.Context, id string) (Delivery, error) {
 }
 
 func (s *Service) Preferences(ctx context.Context, recipient string) (Preferences, error) {
-	recipient, err := ParseRecipient("recipient", recipient)
+	who, err := principal(ctx)
 	if err != nil {
+		return Preferences{}, err
+	}
+	recipient, err = ParseRecipient("recipient", recipient)
+	if err != nil {
+		return Preferences{}, err
+	}
+	if err := s.checkReadPreferences(ctx, who, recipient); err != nil {
 		return Preferences{}, err
 	}
 	return s.effective(ctx, Addressee{Recipient: recipient})
 }
 
 func (s *Service) SetPreferences(ctx context.Context, p Preferences) (Preferences, error) {
+	who, err := principal(ctx)
+	if err != nil {
+		return Preferences{}, err
+	}
 	recipient, err := ParseRecipient("recipient", p.Recipient)
 	if err != nil {
+		return Preferences{}, err
+	}
+	if err := s.checkSetPreferences(ctx, who, recipient); err != nil {
 		return Preferences{}, err
 	}
 	p.Recipient = recipient

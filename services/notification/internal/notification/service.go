@@ -31,6 +31,8 @@ type EntryStore interface {
 	// Inbox returns a page of q.Recipient's entries, newest first, and how
 	// many of all its entries are unread.
 	Inbox(ctx context.Context, q InboxQuery) (items []Entry, unread int, err error)
+	// Entry reads entry id, or ErrNotFound.
+	Entry(ctx context.Context, id string) (Entry, error)
 	// Unread counts the recipient's unread entries.
 	Unread(ctx context.Context, recipient string) (int, error)
 	// MarkRead marks entry id read, keeping the first read time; it returns

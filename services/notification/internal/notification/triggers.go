@@ -9,13 +9,15 @@ import (
 )
 
 // Project is what notification remembers of a registered project to reach
-// its owner and officer (tuijin.intake.project.registered).
+// its owner and officer (tuijin.intake.project.registered). The owner
+// organisation says whose the owner:<code> inbox is.
 type Project struct {
-	Code         string
-	Name         string
-	OwnerContact string
-	OwnerPhone   string
-	Officer      string
+	Code              string
+	Name              string
+	OwnerOrganisation string
+	OwnerContact      string
+	OwnerPhone        string
+	Officer           string
 }
 
 // ItemChange is an item's status change (tuijin.ledger.item.changed.<dept>).

@@ -214,7 +214,8 @@ func TestDeliveriesAgainstFerretDB(t *testing.T) {
 		if err != nil || got.Email != p.Email || len(got.Channels) != 2 || !got.Digest || got.QuietHours == nil || got.QuietHours.End != "07:00" {
 			t.Fatalf("got %+v, %v", got, err)
 		}
-		pr := notification.Project{Code: "2024-370481-04-01-123456", Name: "城北物流园", OwnerPhone: "13800000000", Officer: "wang"}
+		pr := notification.Project{Code: "2024-370481-04-01-123456", Name: "城北物流园", OwnerOrganisation: "城北物流园开发有限公司",
+			OwnerPhone: "13800000000", Officer: "wang"}
 		if err := st.PutProject(ctx, pr); err != nil {
 			t.Fatal(err)
 		}
@@ -228,7 +229,8 @@ func TestDeliveriesAgainstFerretDB(t *testing.T) {
 		if err := st.PutProject(ctx, notification.Project{Code: pr.Code, Name: "城北物流园二期"}); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := st.Project(ctx, pr.Code); err != nil || got.Officer != "li" || got.Name != "城北物流园二期" || got.OwnerPhone != pr.OwnerPhone {
+		if got, err := st.Project(ctx, pr.Code); err != nil || got.Officer != "li" || got.Name != "城北物流园二期" || got.OwnerPhone != pr.OwnerPhone ||
+			got.OwnerOrganisation != pr.OwnerOrganisation {
 			t.Fatalf("merged projection %+v, %v", got, err)
 		}
 		if _, err := st.Project(ctx, "2024-370481-04-01-000000"); !errors.Is(err, notification.ErrNotFound) {

@@ -61,11 +61,12 @@ func (s *Store) PutPreferences(ctx context.Context, p notification.Preferences) 
 }
 
 type projectDoc struct {
-	ID           string `bson:"_id"`
-	Name         string `bson:"name"`
-	OwnerContact string `bson:"owner_contact,omitempty"`
-	OwnerPhone   string `bson:"owner_phone,omitempty"`
-	Officer      string `bson:"officer,omitempty"`
+	ID                string `bson:"_id"`
+	Name              string `bson:"name"`
+	OwnerOrganisation string `bson:"owner_organisation,omitempty"`
+	OwnerContact      string `bson:"owner_contact,omitempty"`
+	OwnerPhone        string `bson:"owner_phone,omitempty"`
+	Officer           string `bson:"officer,omitempty"`
 }
 
 // PutProject upserts the projection of a registered project.
@@ -74,7 +75,8 @@ type projectDoc struct {
 func (s *Store) PutProject(ctx context.Context, p notification.Project) error {
 	set := bson.D{}
 	for _, f := range []struct{ key, value string }{
-		{"name", p.Name}, {"owner_contact", p.OwnerContact}, {"owner_phone", p.OwnerPhone}, {"officer", p.Officer},
+		{"name", p.Name}, {"owner_organisation", p.OwnerOrganisation}, {"owner_contact", p.OwnerContact},
+		{"owner_phone", p.OwnerPhone}, {"officer", p.Officer},
 	} {
 		if f.value != "" {
 			set = append(set, bson.E{Key: f.key, Value: f.value})
@@ -99,5 +101,6 @@ func (s *Store) Project(ctx context.Context, code string) (notification.Project,
 	if err != nil {
 		return notification.Project{}, fmt.Errorf("find project %s: %w", code, err)
 	}
-	return notification.Project{Code: d.ID, Name: d.Name, OwnerContact: d.OwnerContact, OwnerPhone: d.OwnerPhone, Officer: d.Officer}, nil
+	return notification.Project{Code: d.ID, Name: d.Name, OwnerOrganisation: d.OwnerOrganisation,
+		OwnerContact: d.OwnerContact, OwnerPhone: d.OwnerPhone, Officer: d.Officer}, nil
 }

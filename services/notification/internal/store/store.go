@@ -145,6 +145,19 @@ func (s *Store) Unread(ctx context.Context, recipient string) (int, error) {
 // marking at the same moment.
 const markReadAttempts = 10
 
+// Entry reads inbox entry id (by _id).
+func (s *Store) Entry(ctx context.Context, id string) (notification.Entry, error) {
+	var d entryDoc
+	err := s.inbox.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
+	if mongox.IsNotFound(err) {
+		return notification.Entry{}, fmt.Errorf("inbox entry %s: %w", id, notification.ErrNotFound)
+	}
+	if err != nil {
+		return notification.Entry{}, fmt.Errorf("find inbox entry %s: %w", id, err)
+	}
+	return toDomainEntry(d), nil
+}
+
 // MarkRead sets read on entry id, keeping the first read time: of readers
 // marking it at once, the versioned write lets one win and the others
 // find it read. It addresses the entry by _id alone (FerretDB scans on

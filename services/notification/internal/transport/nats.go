@@ -52,7 +52,8 @@ func Consumers(svc notification.Notifier) []Consumer {
 				func(ctx context.Context, _ bus.Delivery, ev *intakev1.ProjectRegistered) error {
 					p := ev.GetProject()
 					return svc.RememberProject(ctx, notification.Project{Code: p.GetCode(), Name: p.GetName(),
-						OwnerContact: p.GetOwnerContact(), OwnerPhone: p.GetOwnerPhone(), Officer: p.GetOfficer()})
+						OwnerOrganisation: p.GetOwnerOrganisation(), OwnerContact: p.GetOwnerContact(),
+						OwnerPhone: p.GetOwnerPhone(), Officer: p.GetOfficer()})
 				})},
 		{bus.ConsumerSpec{Durable: "notification-task-changed", Subjects: []string{event.TypeTaskChanged}},
 			handle([]string{event.TypeTaskChanged}, func() *ledgerv1.TaskChanged { return &ledgerv1.TaskChanged{} },
