@@ -116,6 +116,13 @@ func TestAccess(t *testing.T) {
 			}
 		}
 	}
+	// An import is refused before its file is read: a clerk's broken file
+	// is 403, not a complaint about the file.
+	var e httpx.ErrorBody
+	if st := testenv.CallAs(t, testenv.Clerk("zrzy"), "POST", base+"/v1/projects:import", "text/csv",
+		strings.NewReader("\"unterminated\n"), &e); st != no || e.Error.Code != "forbidden" {
+		t.Errorf("a clerk's broken import: %d %+v, want 403", st, e)
+	}
 }
 
 // TestListScope: an owner lists only their organisation's projects and an

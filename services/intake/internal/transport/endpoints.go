@@ -26,13 +26,16 @@ func MakeEndpoints(svc intake.Service) Endpoints {
 	readers := requireRoles(auth.Owner, auth.Officer, auth.Clerk, auth.Leader, auth.Supervisor, auth.Secretary)
 	return Endpoints{
 		RegisterProject: requireRoles(auth.Owner, auth.Officer, auth.Supervisor)(makeRegisterProjectEndpoint(svc)),
-		ImportProjects:  requireRoles(auth.Officer, auth.Supervisor)(makeImportProjectsEndpoint(svc)),
+		ImportProjects:  requireRoles(importRoles...)(makeImportProjectsEndpoint(svc)),
 		SubmitRequest:   requireRoles(auth.Owner, auth.Officer)(makeSubmitRequestEndpoint(svc)),
 		GetRequest:      requireRoles(auth.Owner, auth.Officer, auth.Supervisor)(makeGetRequestEndpoint(svc)),
 		GetProject:      readers(makeGetProjectEndpoint(svc)),
 		ListProjects:    readers(makeListProjectsEndpoint(svc)),
 	}
 }
+
+// importRoles may import a project list.
+var importRoles = []auth.Role{auth.Officer, auth.Supervisor}
 
 // requireRoles lets through a caller holding one of roles: 401 without a
 // principal, 403 naming the roles otherwise.

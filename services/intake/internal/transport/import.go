@@ -17,6 +17,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
+	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/pkg/httpx"
 	"github.com/tuijin/tuijin/services/intake/internal/intake"
 )
@@ -53,7 +54,12 @@ var ignored = map[string]bool{"序号": true, "备注": true}
 
 var required = []string{"code", "name", "category", "level", "owner_organisation", "owner_contact", "investment_wan"}
 
-func decodeImport(_ context.Context, r *http.Request) (any, error) {
+func decodeImport(ctx context.Context, r *http.Request) (any, error) {
+	// A file is read only for a caller who may import it: opening an XLSX
+	// of 8 MiB is real work, not to be done for anyone who asks.
+	if _, err := auth.Require(ctx, importRoles...); err != nil {
+		return nil, err
+	}
 	if err := httpx.RequireMediaType(r, mediaCSV, mediaXLSX); err != nil {
 		return nil, err
 	}
