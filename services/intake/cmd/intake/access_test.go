@@ -189,3 +189,24 @@ func TestListScope(t *testing.T) {
 		t.Errorf("officer by name reading their project: %d", st)
 	}
 }
+
+// TestIdempotencyKeyIsTheCallers: the same Idempotency-Key from two callers
+// is two requests; from the same caller, a retry.
+func TestIdempotencyKeyIsTheCallers(t *testing.T) {
+	natsURL, _ := testenv.JetStream(t)
+	base := start(t, "--nats-url="+natsURL, "--mongo-uri="+testenv.MongoURI(t), "--mongo-database=intake_key_test")
+	if st := post(t, testenv.AsSupervisor, base+"/v1/projects", projectBody, nil, nil); st != http.StatusCreated {
+		t.Fatalf("register: %d", st)
+	}
+	key := map[string]string{"Idempotency-Key": "same-key"}
+	var first, other, retry intake.Request
+	if st := post(t, ownerA, base+"/v1/requests", requestBody, key, &first); st != http.StatusCreated {
+		t.Fatalf("owner: %d", st)
+	}
+	if st := post(t, officerA, base+"/v1/requests", requestBody, key, &other); st != http.StatusCreated || other.ID == first.ID {
+		t.Fatalf("officer with the owner's key: %d %s, want 201 and a request of its own (not %s)", st, other.ID, first.ID)
+	}
+	if st := post(t, ownerA, base+"/v1/requests", requestBody, key, &retry); st != http.StatusOK || retry.ID != first.ID {
+		t.Fatalf("owner's retry: %d %s, want 200 and %s", st, retry.ID, first.ID)
+	}
+}

@@ -163,9 +163,11 @@ func (s *service) SubmitRequest(ctx context.Context, r Request, key string) (Req
 		return Request{}, false, auth.Forbidden("a request for project " + pr.Code + " is submitted by its owner or its officer")
 	}
 	// The id is derived from the key, so two concurrent retries race for the
-	// same document and exactly one insert wins.
+	// same document and exactly one insert wins. A key is its caller's: with
+	// the token's subject in the id, another owner sending the same key
+	// neither collides with nor blocks this one's request.
 	if key != "" {
-		r.ID = uuid.NewSHA1(idempotencyNamespace, []byte(key)).String()
+		r.ID = uuid.NewSHA1(idempotencyNamespace, []byte(who.Subject+"\x00"+key)).String()
 	} else {
 		r.ID = uuid.NewString()
 	}
