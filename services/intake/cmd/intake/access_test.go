@@ -209,4 +209,32 @@ func TestIdempotencyKeyIsTheCallers(t *testing.T) {
 	if st := post(t, ownerA, base+"/v1/requests", requestBody, key, &retry); st != http.StatusOK || retry.ID != first.ID {
 		t.Fatalf("owner's retry: %d %s, want 200 and %s", st, retry.ID, first.ID)
 	}
+
+	// Imports too: another officer's import under the same key is no replay.
+	file := "项目代码,项目名称,项目类别,项目级别,建设单位,联系人,总投资（万元）\n" +
+		"2026-370481-04-01-000988,导入测试项目,城市建设,县,城投集团,赵工,9000\n"
+	send := func(p auth.Principal) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, base+"/v1/projects:import", strings.NewReader(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "text/csv")
+		req.Header.Set("Idempotency-Key", "same-key")
+		req.Header.Set("Authorization", "Bearer "+testenv.Token(t, p))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get("Idempotent-Replayed")
+	}
+	for _, tt := range []struct {
+		p        auth.Principal
+		replayed string
+	}{{officerA, ""}, {officerB, ""}, {officerA, "true"}} {
+		if st, replayed := send(tt.p); st != http.StatusOK || replayed != tt.replayed {
+			t.Errorf("import as %s: %d replayed %q, want 200 replayed %q", tt.p.Name, st, replayed, tt.replayed)
+		}
+	}
 }

@@ -48,9 +48,18 @@ type ImportResult struct {
 // refused, so sending the same file twice is harmless, and so is sending it
 // again after an interruption.
 func (s *service) ImportProjects(ctx context.Context, rows []ImportRow, key ImportKey) (ImportResult, bool, error) {
+	who, err := principal(ctx)
+	if err != nil {
+		return ImportResult{}, false, err
+	}
 	key.Key = strings.TrimSpace(key.Key)
 	if len(key.Key) > MaxIdempotencyKey {
 		return ImportResult{}, false, apperr.Invalid("Idempotency-Key", "invalid_idempotency_key", "Idempotency-Key is longer than 200 characters")
+	}
+	if key.Key != "" {
+		// A key is its caller's: another's import under the same key is
+		// neither replayed to them nor in their way.
+		key.Key = who.Subject + "\x00" + key.Key
 	}
 	if key.Key != "" {
 		if res, ok, err := s.replayImport(ctx, key); ok || err != nil {
