@@ -60,6 +60,11 @@ func checkService(t *testing.T, s *stack, svc service, want expect) {
 	}) {
 		t.Errorf("no envFrom ConfigMap %s", commonConfigMap)
 	}
+	if !slices.ContainsFunc(c.EnvFrom, func(e corev1.EnvFromSource) bool {
+		return e.ConfigMapRef != nil && e.ConfigMapRef.Name == authConfigMap && (e.ConfigMapRef.Optional == nil || !*e.ConfigMapRef.Optional)
+	}) {
+		t.Errorf("no required envFrom ConfigMap %s: the service would accept no token", authConfigMap)
+	}
 	for _, name := range []string{"TUIJIN_NATS_URL", "TUIJIN_NATS_REPLICAS", "TUIJIN_LOG_LEVEL"} {
 		if _, ok := env[name]; ok {
 			t.Errorf("%s is set in the Deployment; it belongs in %s", name, commonConfigMap)
@@ -154,10 +159,15 @@ func checkCommonConfig(t *testing.T, s *stack, want expect) {
 			t.Errorf("%s must not be in %s", k, commonConfigMap)
 		}
 	}
-	// Every referenced ConfigMap exists.
+	// Every referenced ConfigMap exists, but the one each installation
+	// creates for its OIDC provider (README, "Deploying"), which every
+	// service must read.
 	for _, p := range s.pods() {
 		for _, c := range allContainers(p.template) {
 			for _, e := range c.EnvFrom {
+				if e.ConfigMapRef != nil && e.ConfigMapRef.Name == authConfigMap {
+					continue
+				}
 				if e.ConfigMapRef != nil && s.configMaps[e.ConfigMapRef.Name] == nil {
 					t.Errorf("%s: envFrom ConfigMap %q does not exist", p.owner, e.ConfigMapRef.Name)
 				}

@@ -36,6 +36,9 @@ var services = []service{
 
 const (
 	commonConfigMap = "tuijin-common"
+	// authConfigMap is created per installation: the OIDC provider's
+	// TUIJIN_AUTH_ISSUER and TUIJIN_AUTH_JWKS_URL, hosts the repo never names.
+	authConfigMap = "tuijin-auth"
 	mongoSecret     = "tuijin-mongo"
 	natsURL         = "nats://nats:4222"
 )
