@@ -12,6 +12,7 @@ import (
 	deadlinev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/deadline/v1"
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
 	meetingv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/meeting/v1"
+	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/coordination-meeting/internal/meeting"
 )
 
@@ -33,7 +34,7 @@ func TestDispatchMeetingAgendaAndRecurrence(t *testing.T) {
 
 	var m meeting.Meeting
 	body := `{"kind":"dispatch","title":"用地专班周调度会","starts_at":"2026-03-06T09:00:00+08:00","location":"自然资源和规划局 2 楼会议室","work_group":"yongdi"}`
-	if status := do(t, http.MethodPost, f.base+"/v1/meetings", "application/json", body, &m); status != http.StatusCreated {
+	if status := do(t, testenv.AsSecretary, http.MethodPost, f.base+"/v1/meetings", "application/json", body, &m); status != http.StatusCreated {
 		t.Fatalf("POST: %d", status)
 	}
 	if m.Recurrence != meeting.RecurWeekly || strings.Join(m.Attendees, ",") != "zrzy,fgw" || len(m.Agenda) != 1 ||
@@ -45,7 +46,7 @@ func TestDispatchMeetingAgendaAndRecurrence(t *testing.T) {
 	}
 	minutes := `{"decisions":[{"agenda_entry_id":"` + m.Agenda[0].ID + `","outcome":"resolved","text":"当场协调解决"}]}`
 	var decided meeting.Meeting
-	if status := do(t, http.MethodPost, f.base+"/v1/meetings/"+m.ID+"/minutes", "application/json", minutes, &decided); status != http.StatusOK {
+	if status := do(t, testenv.AsSecretary, http.MethodPost, f.base+"/v1/meetings/"+m.ID+"/minutes", "application/json", minutes, &decided); status != http.StatusOK {
 		t.Fatalf("minutes: %d", status)
 	}
 	ms := f.meetings(t, "work_group=yongdi")
@@ -67,13 +68,13 @@ func TestDispatchMeetingAgendaAndRecurrence(t *testing.T) {
 	f.publish(t, event.ForDepartment(event.TypeDeadlineOverdue, "zrzy"), deadlineEvent(t, event.TypeDeadlineOverdue, "zrzy", ref, deadlinev1.Level_LEVEL_RED))
 	eventually(t, "the red item on next week's agenda", func() bool {
 		var got meeting.Meeting
-		do(t, http.MethodGet, f.base+"/v1/meetings/"+next.ID, "", "", &got)
+		do(t, testenv.Clerk("zrzy"), http.MethodGet, f.base+"/v1/meetings/"+next.ID, "", "", &got)
 		return len(got.Agenda) == 1 && got.Agenda[0].CandidateID == "red:"+ref
 	})
 	f.publish(t, event.ForDepartment(event.TypeDeadlineEscalated, "zrzy"), deadlineEvent(t, event.TypeDeadlineEscalated, "zrzy", ref, deadlinev1.Level_LEVEL_INTERVIEW))
 	eventually(t, "the interview taking over the entry", func() bool {
 		var got meeting.Meeting
-		do(t, http.MethodGet, f.base+"/v1/meetings/"+next.ID, "", "", &got)
+		do(t, testenv.Clerk("zrzy"), http.MethodGet, f.base+"/v1/meetings/"+next.ID, "", "", &got)
 		return len(got.Agenda) == 1 && got.Agenda[0].CandidateID == "interview:"+ref && got.Agenda[0].Source == meeting.SourceInterview
 	})
 	if ms := f.meetings(t, ""); len(ms) != 2 {
@@ -87,10 +88,10 @@ func TestDispatchMeetingAgendaAndRecurrence(t *testing.T) {
 
 	// A department added by hand is invited by a re-issued meeting.scheduled.
 	var cur meeting.Meeting
-	do(t, http.MethodGet, f.base+"/v1/meetings/"+next.ID, "", "", &cur)
+	do(t, testenv.Clerk("zrzy"), http.MethodGet, f.base+"/v1/meetings/"+next.ID, "", "", &cur)
 	edit := `{"entries":[{"id":"` + cur.Agenda[0].ID + `","title":"` + cur.Agenda[0].Title + `"},{"title":"文物勘探进度","department":"wlj"}]}`
 	var edited meeting.Meeting
-	if status := do(t, http.MethodPut, f.base+"/v1/meetings/"+next.ID+"/agenda", "application/json", edit, &edited); status != http.StatusOK ||
+	if status := do(t, testenv.AsSupervisor, http.MethodPut, f.base+"/v1/meetings/"+next.ID+"/agenda", "application/json", edit, &edited); status != http.StatusOK ||
 		strings.Join(edited.Attendees, ",") != "zrzy,fgw,wlj" {
 		t.Fatalf("edit: %d %+v", status, edited)
 	}
@@ -106,16 +107,16 @@ func TestDispatchMeetingAgendaAndRecurrence(t *testing.T) {
 		{"/v1/agenda-candidates?status=lost", "invalid_status", "status"},
 		{"/v1/agenda-candidates?limit=0", "invalid_limit", "limit"},
 	} {
-		if status := do(t, http.MethodGet, f.base+tt.path, "", "", &errBody); status != 422 || errBody.Error.Code != tt.code || errBody.Error.Field != tt.field {
+		if status := do(t, testenv.Clerk("zrzy"), http.MethodGet, f.base+tt.path, "", "", &errBody); status != 422 || errBody.Error.Code != tt.code || errBody.Error.Field != tt.field {
 			t.Errorf("%s: %d %+v", tt.path, status, errBody)
 		}
 	}
 	for _, p := range []string{"/v1/meetings/nope/invite.ics", "/v1/meetings/nope/minutes.md"} {
-		if status := do(t, http.MethodGet, f.base+p, "", "", &errBody); status != 404 || errBody.Error.Code != "meeting_not_found" {
+		if status := do(t, testenv.Clerk("zrzy"), http.MethodGet, f.base+p, "", "", &errBody); status != 404 || errBody.Error.Code != "meeting_not_found" {
 			t.Errorf("%s: %d %+v", p, status, errBody)
 		}
 	}
-	if status := do(t, http.MethodPost, f.base+"/v1/meetings/nope/minutes", "application/json", minutes, &errBody); status != 404 {
+	if status := do(t, testenv.AsSecretary, http.MethodPost, f.base+"/v1/meetings/nope/minutes", "application/json", minutes, &errBody); status != 404 {
 		t.Errorf("minutes of unknown meeting: %d", status)
 	}
 }

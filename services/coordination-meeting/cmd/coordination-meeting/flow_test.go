@@ -89,7 +89,7 @@ func deadlineEvent(t *testing.T, typ, dept, ref string, level deadlinev1.Level) 
 func (f *flowEnv) meetings(t *testing.T, query string) []meeting.Meeting {
 	t.Helper()
 	var l listBody
-	if status := do(t, http.MethodGet, f.base+"/v1/meetings?"+query, "", "", &l); status != http.StatusOK {
+	if status := do(t, testenv.AsSupervisor, http.MethodGet, f.base+"/v1/meetings?"+query, "", "", &l); status != http.StatusOK {
 		t.Fatalf("list: %d", status)
 	}
 	return l.Items
@@ -98,7 +98,7 @@ func (f *flowEnv) meetings(t *testing.T, query string) []meeting.Meeting {
 func (f *flowEnv) candidates(t *testing.T, status string) []meeting.Candidate {
 	t.Helper()
 	var l struct{ Items []meeting.Candidate }
-	if s := do(t, http.MethodGet, f.base+"/v1/agenda-candidates?status="+status, "", "", &l); s != http.StatusOK {
+	if s := do(t, testenv.AsSupervisor, http.MethodGet, f.base+"/v1/agenda-candidates?status="+status, "", "", &l); s != http.StatusOK {
 		t.Fatalf("candidates: %d", s)
 	}
 	return l.Items
@@ -198,7 +198,7 @@ func TestEscalationToDecision(t *testing.T) {
 	}
 
 	t.Run("invitation", func(t *testing.T) {
-		resp, err := http.Get(f.base + "/v1/meetings/" + m.ID + "/invite.ics")
+		resp, err := getAs(t, testenv.Clerk("fgw"), f.base+"/v1/meetings/"+m.ID+"/invite.ics")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -225,7 +225,7 @@ func TestEscalationToDecision(t *testing.T) {
 	var edited meeting.Meeting
 	agenda := `{"version":1,"entries":[{"id":"` + entry.ID + `","title":"用地预审超期（约谈）","text":"请自然资源和规划局说明原因"},
 		{"title":"选址涉及生态红线","department":"sthj","project_code":"` + code + `"}]}`
-	if status := do(t, http.MethodPut, f.base+"/v1/meetings/"+m.ID+"/agenda", "application/json", agenda, &edited); status != http.StatusOK {
+	if status := do(t, testenv.AsSecretary, http.MethodPut, f.base+"/v1/meetings/"+m.ID+"/agenda", "application/json", agenda, &edited); status != http.StatusOK {
 		t.Fatalf("agenda edit: %d", status)
 	}
 	if len(edited.Agenda) != 2 || edited.Agenda[0].Title != "用地预审超期（约谈）" || edited.Version != 2 ||
@@ -246,17 +246,17 @@ func TestEscalationToDecision(t *testing.T) {
 			{"wrong content type", "text/plain", `{"entries":[]}`, 415, "unsupported_media_type", ""},
 		} {
 			var body errorBody
-			status := do(t, http.MethodPut, f.base+"/v1/meetings/"+m.ID+"/agenda", tt.contentType, tt.body, &body)
+			status := do(t, testenv.AsSecretary, http.MethodPut, f.base+"/v1/meetings/"+m.ID+"/agenda", tt.contentType, tt.body, &body)
 			if status != tt.status || body.Error.Code != tt.code || body.Error.Field != tt.field {
 				t.Errorf("%s: %d %+v", tt.name, status, body.Error)
 			}
 		}
 		var body errorBody
-		if status := do(t, http.MethodPut, f.base+"/v1/meetings/nope/agenda", "application/json", `{"entries":[]}`, &body); status != 404 {
+		if status := do(t, testenv.AsSecretary, http.MethodPut, f.base+"/v1/meetings/nope/agenda", "application/json", `{"entries":[]}`, &body); status != 404 {
 			t.Errorf("unknown meeting: %d %+v", status, body)
 		}
 		var got meeting.Meeting
-		do(t, http.MethodGet, f.base+"/v1/meetings/"+m.ID, "", "", &got)
+		do(t, testenv.AsSupervisor, http.MethodGet, f.base+"/v1/meetings/"+m.ID, "", "", &got)
 		if got.Version != 2 || len(got.Agenda) != 2 {
 			t.Fatalf("bad edits changed the meeting: %+v", got)
 		}
@@ -289,24 +289,24 @@ func TestEscalationToDecision(t *testing.T) {
 			if tt.code == "unsupported_media_type" {
 				contentType, tt.body = "text/plain", minutes
 			}
-			status := do(t, http.MethodPost, f.base+"/v1/meetings/"+m.ID+"/minutes", contentType, tt.body, &body)
+			status := do(t, testenv.AsSecretary, http.MethodPost, f.base+"/v1/meetings/"+m.ID+"/minutes", contentType, tt.body, &body)
 			if status != tt.status || body.Error.Code != tt.code || body.Error.Field != tt.field {
 				t.Errorf("%s: %d %+v", tt.name, status, body.Error)
 			}
 		}
 	})
 	var decided meeting.Meeting
-	if status := do(t, http.MethodPost, f.base+"/v1/meetings/"+m.ID+"/minutes", "application/json", minutes, &decided); status != http.StatusOK {
+	if status := do(t, testenv.AsSecretary, http.MethodPost, f.base+"/v1/meetings/"+m.ID+"/minutes", "application/json", minutes, &decided); status != http.StatusOK {
 		t.Fatalf("minutes: %d", status)
 	}
 	if decided.Status != meeting.StatusDecided || decided.Minutes == nil || len(decided.Minutes.Decisions) != 2 {
 		t.Fatalf("decided %+v", decided)
 	}
 	var body errorBody
-	if status := do(t, http.MethodPost, f.base+"/v1/meetings/"+m.ID+"/minutes", "application/json", minutes, &body); status != 409 || body.Error.Code != "minutes_recorded" {
+	if status := do(t, testenv.AsSecretary, http.MethodPost, f.base+"/v1/meetings/"+m.ID+"/minutes", "application/json", minutes, &body); status != 409 || body.Error.Code != "minutes_recorded" {
 		t.Fatalf("minutes twice: %d %+v", status, body)
 	}
-	if status := do(t, http.MethodPut, f.base+"/v1/meetings/"+m.ID+"/agenda", "application/json", `{"entries":[]}`, &body); status != 409 || body.Error.Code != "meeting_started" {
+	if status := do(t, testenv.AsSecretary, http.MethodPut, f.base+"/v1/meetings/"+m.ID+"/agenda", "application/json", `{"entries":[]}`, &body); status != 409 || body.Error.Code != "meeting_started" {
 		t.Fatalf("agenda after the meeting: %d %+v", status, body)
 	}
 
@@ -340,7 +340,7 @@ func TestEscalationToDecision(t *testing.T) {
 	}
 
 	t.Run("minutes export", func(t *testing.T) {
-		resp, err := http.Get(f.base + "/v1/meetings/" + m.ID + "/minutes.md")
+		resp, err := getAs(t, testenv.Leader("zrzy"), f.base+"/v1/meetings/"+m.ID+"/minutes.md")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -354,7 +354,7 @@ func TestEscalationToDecision(t *testing.T) {
 	})
 
 	t.Run("minutes workbook", func(t *testing.T) {
-		resp, err := http.Get(f.base + "/v1/meetings/" + m.ID + "/minutes.xlsx")
+		resp, err := getAs(t, testenv.Officer("wangfang"), f.base+"/v1/meetings/"+m.ID+"/minutes.xlsx")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -49,10 +49,10 @@ work_groups:
 	natsURL, _ := testenv.JetStream(t)
 	base := start(t, newClock(), "--nats-url="+natsURL, "--mongo-uri="+testenv.MongoURI(t), "--org-file="+file)
 	var m meeting.Meeting
-	if status := do(t, http.MethodPost, base+"/v1/meetings", "application/json", validBody, &m); status != http.StatusCreated {
+	if status := do(t, testenv.AsSupervisor, http.MethodPost, base+"/v1/meetings", "application/json", validBody, &m); status != http.StatusCreated {
 		t.Fatalf("POST: status %d", status)
 	}
-	resp, err := http.Get(base + "/v1/meetings/" + m.ID + "/invite.ics")
+	resp, err := getAs(t, testenv.Clerk("zrzy"), base+"/v1/meetings/"+m.ID+"/invite.ics")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/event"
@@ -29,7 +30,7 @@ func TestWiring(t *testing.T) {
 	events := scheduledEvents(t, js)
 
 	var first meeting.Meeting
-	if status := do(t, http.MethodPost, base+"/v1/meetings", "application/json", validBody, &first); status != http.StatusCreated {
+	if status := do(t, testenv.AsSecretary, http.MethodPost, base+"/v1/meetings", "application/json", validBody, &first); status != http.StatusCreated {
 		t.Fatalf("POST: status %d", status)
 	}
 	if first.ID == "" || first.Status != meeting.StatusScheduled || first.WorkGroup != "yongdi" ||
@@ -57,7 +58,7 @@ func TestWiring(t *testing.T) {
 			{"on site without project", "application/json", strings.Replace(validBody, `"dispatch"`, `"on_site"`, 1), 422, "required", "project_code"},
 		} {
 			var body errorBody
-			status := do(t, http.MethodPost, base+"/v1/meetings", tt.contentType, tt.body, &body)
+			status := do(t, testenv.AsSecretary, http.MethodPost, base+"/v1/meetings", tt.contentType, tt.body, &body)
 			if status != tt.status || body.Error.Code != tt.code || body.Error.Field != tt.field {
 				t.Errorf("%s: status %d, error %+v; want %d %s %q", tt.name, status, body.Error, tt.status, tt.code, tt.field)
 			}
@@ -68,14 +69,14 @@ func TestWiring(t *testing.T) {
 		body := strings.Replace(validBody, `"dispatch"`, `"on_site","project_code":"2024-370481-04-01-123456"`, 1)
 		body = strings.Replace(body, `"yongdi"`, `"huanbao"`, 1)
 		body = strings.Replace(body, "2026-03-02", "2026-03-09", 1)
-		if status := do(t, http.MethodPost, base+"/v1/meetings", "application/json", body, &second); status != http.StatusCreated {
+		if status := do(t, testenv.AsSecretary, http.MethodPost, base+"/v1/meetings", "application/json", body, &second); status != http.StatusCreated {
 			t.Fatalf("second POST: status %d", status)
 		}
 		if ev := events.next(t); ev.GetMeetingId() != second.ID {
 			t.Fatalf("next event is for meeting %s, want %s", ev.GetMeetingId(), second.ID)
 		}
 		var list listBody
-		if status := do(t, http.MethodGet, base+"/v1/meetings", "", "", &list); status != http.StatusOK || len(list.Items) != 2 {
+		if status := do(t, testenv.AsSecretary, http.MethodGet, base+"/v1/meetings", "", "", &list); status != http.StatusOK || len(list.Items) != 2 {
 			t.Fatalf("list: status %d, %d meetings stored, want 2", status, len(list.Items))
 		}
 		if list.Items[0].ID != second.ID || list.Items[1].ID != first.ID {
@@ -85,20 +86,20 @@ func TestWiring(t *testing.T) {
 
 	t.Run("get and list", func(t *testing.T) {
 		var got meeting.Meeting
-		if status := do(t, http.MethodGet, base+"/v1/meetings/"+first.ID, "", "", &got); status != http.StatusOK ||
+		if status := do(t, testenv.AsSecretary, http.MethodGet, base+"/v1/meetings/"+first.ID, "", "", &got); status != http.StatusOK ||
 			got.ID != first.ID || !got.StartsAt.Equal(first.StartsAt) || !got.CreatedAt.Equal(first.CreatedAt) {
 			t.Fatalf("GET: status %d, %+v, want %+v", status, got, first)
 		}
 		var body errorBody
-		if status := do(t, http.MethodGet, base+"/v1/meetings/nope", "", "", &body); status != http.StatusNotFound || body.Error.Code != "meeting_not_found" {
+		if status := do(t, testenv.AsSecretary, http.MethodGet, base+"/v1/meetings/nope", "", "", &body); status != http.StatusNotFound || body.Error.Code != "meeting_not_found" {
 			t.Fatalf("GET unknown: status %d, %+v", status, body)
 		}
 		var list listBody
-		if status := do(t, http.MethodGet, base+"/v1/meetings?work_group=yongdi&limit=10", "", "", &list); status != http.StatusOK ||
+		if status := do(t, testenv.AsSecretary, http.MethodGet, base+"/v1/meetings?work_group=yongdi&limit=10", "", "", &list); status != http.StatusOK ||
 			len(list.Items) != 1 || list.Items[0].ID != first.ID {
 			t.Fatalf("list by work group: status %d, %+v", status, list.Items)
 		}
-		if status := do(t, http.MethodGet, base+"/v1/meetings?limit=0", "", "", &body); status != http.StatusUnprocessableEntity || body.Error.Field != "limit" {
+		if status := do(t, testenv.AsSecretary, http.MethodGet, base+"/v1/meetings?limit=0", "", "", &body); status != http.StatusUnprocessableEntity || body.Error.Field != "limit" {
 			t.Fatalf("bad limit: status %d, %+v", status, body)
 		}
 	})
@@ -160,7 +161,19 @@ func newClock() *clock.Manual {
 	return clock.NewManual(time.Now().UTC().Truncate(time.Millisecond), time.Millisecond)
 }
 
-func do(t *testing.T, method, url, contentType, body string, into any) int {
+// do sends body to url as p would, and decodes the JSON answer into into.
+func do(t *testing.T, p auth.Principal, method, url, contentType, body string, into any) int {
 	t.Helper()
-	return testenv.CallJSON(t, method, url, contentType, strings.NewReader(body), into)
+	return testenv.CallAs(t, p, method, url, contentType, strings.NewReader(body), into)
+}
+
+// getAs sends GET url as p would (for answers that are not JSON).
+func getAs(t *testing.T, p auth.Principal, url string) (*http.Response, error) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+testenv.Token(t, p))
+	return http.DefaultClient.Do(req)
 }

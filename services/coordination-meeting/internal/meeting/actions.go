@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
+	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/event"
 	meetingv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/meeting/v1"
@@ -56,16 +57,17 @@ type ActionEntry struct {
 	Note   string    `json:"note,omitempty"`
 }
 
-// ActionChange is a change of one action item as a caller asks for it. No
-// authentication exists yet: the actor names who acts, as on the ledger.
+// ActionChange is a change of one action item as a caller asks for it.
 type ActionChange struct {
 	MeetingID string `json:"-"`
 	// Ref is the action's 1-based position among the meeting's action items,
 	// or its id.
 	Ref    string `json:"-"`
 	Change string `json:"-"`
-	Actor  string `json:"actor"`
-	Note   string `json:"note"`
+	// Actor is who acts: ChangeAction takes it from the caller's principal
+	// (auth.Principal.Actor); one sent in the request is not believed.
+	Actor string `json:"actor"`
+	Note  string `json:"note"`
 	// Version, when given, must be the meeting's current version.
 	Version int `json:"version"`
 }
@@ -153,12 +155,28 @@ func findAction(m *Meeting, ref string) int {
 	return -1
 }
 
+// ChangeAction implements Actions. It is the API's only (no consumer
+// changes an action item): a call without a principal is unauthenticated,
+// one whose role may not make the change is refused, and the actor recorded
+// is the principal.
 func (s *Service) ChangeAction(ctx context.Context, c ActionChange) (ActionResult, error) {
+	roles, ok := actionRoles[c.Change]
+	if !ok {
+		return ActionResult{}, c.validate()
+	}
+	p, err := auth.Require(ctx, roles...)
+	if err != nil {
+		return ActionResult{}, err
+	}
+	c.Actor = p.Actor()
 	if err := c.validate(); err != nil {
 		return ActionResult{}, err
 	}
 	m, err := s.Get(ctx, c.MeetingID)
 	if err != nil {
+		return ActionResult{}, err
+	}
+	if err := authorizeActionChange(p, &m, c); err != nil {
 		return ActionResult{}, err
 	}
 	// Work on a copy of the minutes so that a refused change leaves the

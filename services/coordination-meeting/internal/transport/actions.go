@@ -12,9 +12,11 @@ import (
 )
 
 // ActionRoutes mounts the action items' progress on mux:
-// POST /v1/meetings/{id}/actions/{n}/done (the department), …/confirm and
-// …/reopen (the meeting's secretary or a supervisor), {n} being the action's
-// 1-based position among the meeting's action items, or its id.
+// POST /v1/meetings/{id}/actions/{n}/done (a clerk or leader of the action's
+// department), …/confirm and …/reopen (the secretary or a supervisor), {n}
+// being the action's 1-based position among the meeting's action items, or
+// its id. The use case checks the roles: they depend on the change, the
+// department on the action item it loads.
 func ActionRoutes(mux *http.ServeMux, svc meeting.Actions, log *slog.Logger) {
 	opts := []kithttp.ServerOption{kithttp.ServerErrorEncoder(httpx.ErrorEncoder(log))}
 	for _, change := range meeting.ActionChanges {

@@ -5,6 +5,8 @@ import (
 
 	"github.com/go-kit/kit/endpoint"
 
+	"github.com/tuijin/tuijin/pkg/auth"
+
 	"github.com/tuijin/tuijin/services/coordination-meeting/internal/meeting"
 )
 
@@ -15,8 +17,41 @@ type Endpoints struct {
 	Candidates                                     endpoint.Endpoint
 }
 
-// MakeEndpoints binds the endpoints to svc.
+// MakeEndpoints binds the endpoints to svc, each behind the roles that may
+// call it (pkg/auth/ACCESS.md): reads for the service room's staff,
+// scheduling and agendas for the secretary and supervisors, minutes for the
+// secretary.
 func MakeEndpoints(svc meeting.Meetings) Endpoints {
+	e := makeEndpoints(svc)
+	read, convene := requireRole(meeting.Readers...), requireRole(meeting.Conveners...)
+	return Endpoints{
+		Schedule:        convene(e.Schedule),
+		EditAgenda:      convene(e.EditAgenda),
+		RecordMinutes:   requireRole(meeting.MinuteTakers...)(e.RecordMinutes),
+		Get:             read(e.Get),
+		List:            read(e.List),
+		Invitation:      read(e.Invitation),
+		MinutesMarkdown: read(e.MinutesMarkdown),
+		MinutesXLSX:     read(e.MinutesXLSX),
+		Candidates:      read(e.Candidates),
+	}
+}
+
+// requireRole lets through only the calls whose principal holds one of
+// roles: without a principal a call is unauthenticated (401), with none of
+// the roles forbidden (403).
+func requireRole(roles ...auth.Role) endpoint.Middleware {
+	return func(next endpoint.Endpoint) endpoint.Endpoint {
+		return func(ctx context.Context, req any) (any, error) {
+			if _, err := auth.Require(ctx, roles...); err != nil {
+				return nil, err
+			}
+			return next(ctx, req)
+		}
+	}
+}
+
+func makeEndpoints(svc meeting.Meetings) Endpoints {
 	return Endpoints{
 		Schedule: func(ctx context.Context, req any) (any, error) { return svc.Schedule(ctx, req.(meeting.Draft)) },
 		Get:      func(ctx context.Context, req any) (any, error) { return svc.Get(ctx, req.(idRequest).ID) },
