@@ -3,27 +3,14 @@
 // client address and outcome) and every consumed event (the service that
 // produced it and the person who caused it). Each service keeps its own
 // trail in its database and answers GET /v1/audit for supervisors and
-// operations.
+// operations (package trail). This package is what use cases need, free of
+// any driver: the entry and Note.
 package audit
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
-	"net"
-	"net/http"
-	"strings"
 	"sync"
 	"time"
-
-	"github.com/google/uuid"
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
-	"go.opentelemetry.io/otel/trace"
-
-	"github.com/tuijin/tuijin/pkg/auth"
-	"github.com/tuijin/tuijin/pkg/mongox"
 )
 
 // Outcomes of an audited action.
@@ -58,64 +45,6 @@ type Entry struct {
 	TraceID string `bson:"trace_id,omitempty" json:"trace_id,omitempty"`
 }
 
-// Trail writes and reads a service's audit entries.
-type Trail struct {
-	coll    *mongo.Collection
-	service string
-	log     *slog.Logger
-	now     func() time.Time
-}
-
-// Open returns the trail of service in db, creating its indexes.
-func Open(ctx context.Context, db *mongo.Database, service string, log *slog.Logger) (*Trail, error) {
-	coll := db.Collection("audit")
-	err := mongox.EnsureIndexes(ctx, coll,
-		mongo.IndexModel{Keys: bson.D{{Key: "project", Value: 1}, {Key: "at", Value: -1}}},
-		mongo.IndexModel{Keys: bson.D{{Key: "actor", Value: 1}, {Key: "at", Value: -1}}},
-		mongo.IndexModel{Keys: bson.D{{Key: "at", Value: -1}}},
-	)
-	if err != nil {
-		return nil, fmt.Errorf("audit indexes: %w", err)
-	}
-	return &Trail{coll: coll, service: service, log: log, now: time.Now}, nil
-}
-
-// Record appends e, stamping id, time and service. A trail that cannot be
-// written is logged as an error: the action has happened by then.
-func (t *Trail) Record(ctx context.Context, e Entry) {
-	e.ID, e.At, e.Service = uuid.NewString(), t.now().UTC(), t.service
-	if sc := trace.SpanContextFromContext(ctx); sc.HasTraceID() {
-		e.TraceID = sc.TraceID().String()
-	}
-	if _, err := t.coll.InsertOne(context.WithoutCancel(ctx), e); err != nil {
-		t.log.ErrorContext(ctx, "audit entry not written", "err", err, "actor", e.Actor, "action", e.Action, "target", e.Target)
-	}
-}
-
-// Query selects entries; empty fields select all.
-type Query struct {
-	Project string
-	Actor   string
-	Since   time.Time
-	Limit   int
-}
-
-// Find returns the entries q selects, newest first.
-func (t *Trail) Find(ctx context.Context, q Query) ([]Entry, error) {
-	f := bson.D{}
-	if q.Project != "" {
-		f = append(f, bson.E{Key: "project", Value: q.Project})
-	}
-	if q.Actor != "" {
-		f = append(f, bson.E{Key: "actor", Value: q.Actor})
-	}
-	if !q.Since.IsZero() {
-		f = append(f, bson.E{Key: "at", Value: bson.D{{Key: "$gte", Value: q.Since}}})
-	}
-	opts := options.Find().SetSort(bson.D{{Key: "at", Value: -1}}).SetLimit(int64(q.Limit))
-	return mongox.FindAll(ctx, t.coll, f, func(e Entry) Entry { return e }, opts)
-}
-
 // note is what a handler adds to the entry of the request it serves.
 type note struct {
 	mu      sync.Mutex
@@ -143,80 +72,19 @@ func Note(ctx context.Context, project, detail string) {
 	}
 }
 
-func withNote(ctx context.Context) (context.Context, *note) {
-	n := &note{}
-	return context.WithValue(ctx, noteKey{}, n), n
+// WithNotes returns ctx ready to collect what Note says (the trail calls
+// it before each request and event).
+func WithNotes(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noteKey{}, &note{})
 }
 
-func (n *note) get() (string, string) {
+// Notes returns what Note said under ctx.
+func Notes(ctx context.Context) (project, detail string) {
+	n, ok := ctx.Value(noteKey{}).(*note)
+	if !ok {
+		return "", ""
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.project, n.detail
-}
-
-// Audited reports whether a request changes state and is recorded.
-func Audited(r *http.Request) bool {
-	switch r.Method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions:
-		return false
-	}
-	return strings.HasPrefix(r.URL.Path, "/v1/")
-}
-
-// Begin returns r prepared for Note (httpx.Server calls it before routing).
-func (t *Trail) Begin(r *http.Request) *http.Request {
-	if !Audited(r) {
-		return r
-	}
-	ctx, _ := withNote(r.Context())
-	return r.WithContext(ctx)
-}
-
-// End records the request r was answered with status (httpx.Server calls
-// it after serving). r is the request as the route saw it, pattern the
-// route that matched it ("" for none).
-func (t *Trail) End(r *http.Request, pattern string, status int) {
-	if !Audited(r) {
-		return
-	}
-	e := Entry{Action: pattern, Target: r.URL.Path, Remote: remoteHost(r), Status: status, Outcome: outcomeOf(status)}
-	if e.Action == "" {
-		e.Action = r.Method + " (no route)"
-	}
-	if p, ok := auth.FromContext(r.Context()); ok {
-		e.Actor, e.Name = p.Subject, p.Name
-		for _, role := range p.Roles {
-			e.Roles = append(e.Roles, string(role))
-		}
-	} else {
-		e.Actor = "anonymous"
-	}
-	e.Project = r.PathValue("code")
-	if n, ok := r.Context().Value(noteKey{}).(*note); ok {
-		if project, detail := n.get(); project != "" || detail != "" {
-			e.Detail = detail
-			if project != "" {
-				e.Project = project
-			}
-		}
-	}
-	t.Record(r.Context(), e)
-}
-
-func outcomeOf(status int) string {
-	switch {
-	case status < 400:
-		return OK
-	case status < 500:
-		return Refused
-	}
-	return Failed
-}
-
-func remoteHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

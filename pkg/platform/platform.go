@@ -24,7 +24,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/tuijin/tuijin/pkg/audit"
+	"github.com/tuijin/tuijin/pkg/audit/trail"
 	"github.com/tuijin/tuijin/pkg/auth/token"
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/clock"
@@ -95,7 +95,7 @@ type App struct {
 	// Audit is the service's audit trail; requests are recorded by the
 	// server and consumed events by Consume, a use case adds its project and
 	// what it did with audit.Note.
-	Audit *audit.Trail
+	Audit *trail.Trail
 
 	outboxInterval time.Duration
 	workers        []func(context.Context) error
@@ -203,7 +203,7 @@ func Run(ctx context.Context, name string, args []string, logw io.Writer, c Conf
 		return err
 	}
 	srv.Authenticate(verifier)
-	trail, err := audit.Open(ctx, client.Database(cfg.Mongo.Database), name, log)
+	trail, err := trail.Open(ctx, client.Database(cfg.Mongo.Database), name, log)
 	if err != nil {
 		return err
 	}

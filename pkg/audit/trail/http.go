@@ -1,4 +1,4 @@
-package audit
+package trail
 
 import (
 	"log/slog"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
+	"github.com/tuijin/tuijin/pkg/audit"
 	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/pkg/httpx"
 )
@@ -17,7 +18,7 @@ const MaxLimit = 1000
 
 // Page answers GET /v1/audit.
 type Page struct {
-	Entries []Entry `json:"entries"`
+	Entries []audit.Entry `json:"entries"`
 }
 
 // Handler serves GET /v1/audit?project=&actor=&since=&limit= to
@@ -40,7 +41,7 @@ func (t *Trail) Handler(log *slog.Logger) http.Handler {
 			return
 		}
 		if entries == nil {
-			entries = []Entry{}
+			entries = []audit.Entry{}
 		}
 		httpx.WriteJSON(w, http.StatusOK, Page{Entries: entries})
 	})

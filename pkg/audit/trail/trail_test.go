@@ -1,4 +1,4 @@
-package audit_test
+package trail_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tuijin/tuijin/pkg/audit"
+	"github.com/tuijin/tuijin/pkg/audit/trail"
 	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/event"
@@ -40,7 +41,7 @@ func start(t *testing.T, natsURL, mongoURI string) string {
 
 func entries(t *testing.T, base string, as auth.Principal, query string) []audit.Entry {
 	t.Helper()
-	var page audit.Page
+	var page trail.Page
 	if st := testenv.CallAs(t, as, "GET", base+"/v1/audit?"+query, "", nil, &page); st != 200 {
 		t.Fatalf("GET /v1/audit?%s: %d", query, st)
 	}

@@ -1,8 +1,9 @@
-package audit
+package trail
 
 import (
 	"context"
 
+	"github.com/tuijin/tuijin/pkg/audit"
 	"github.com/tuijin/tuijin/pkg/bus"
 )
 
@@ -12,10 +13,10 @@ import (
 // failed for a retry.
 func (t *Trail) Consumer(durable string, h bus.Handler) bus.Handler {
 	return func(ctx context.Context, d bus.Delivery) error {
-		ctx, n := withNote(ctx)
+		ctx = audit.WithNotes(ctx)
 		err := h(ctx, d)
 		env := d.Envelope
-		e := Entry{Action: "consume " + env.GetType(), Detail: durable, Event: env.GetId(), Outcome: OK}
+		e := audit.Entry{Action: "consume " + env.GetType(), Detail: durable, Event: env.GetId(), Outcome: audit.OK}
 		e.Actor = env.GetActor()
 		if e.Actor == "" {
 			e.Actor = "service:" + env.GetProducer()
@@ -26,7 +27,7 @@ func (t *Trail) Consumer(durable string, h bus.Handler) bus.Handler {
 				e.Project = ref.GetId()
 			}
 		}
-		if project, detail := n.get(); project != "" || detail != "" {
+		if project, detail := audit.Notes(ctx); project != "" || detail != "" {
 			if project != "" {
 				e.Project = project
 			}
@@ -37,10 +38,10 @@ func (t *Trail) Consumer(durable string, h bus.Handler) bus.Handler {
 		switch {
 		case err == nil:
 		case bus.IsPermanent(err):
-			e.Outcome = Refused
+			e.Outcome = audit.Refused
 			e.Detail += ": " + err.Error()
 		default:
-			e.Outcome = Failed
+			e.Outcome = audit.Failed
 		}
 		t.Record(ctx, e)
 		return err
