@@ -10,10 +10,10 @@ PROTOC_GEN_GO := $(TOOLS)/protoc-gen-go
 BUF_VERSION := v1.75.0
 PROTOC_GEN_GO_VERSION := v1.36.12
 
-SERVICES := intake ledger deadline coordination-meeting notification
+SERVICES := intake ledger deadline coordination-meeting notification portal
 # Every module of the workspace: go vet and go test run over all of them.
 MODULES := ./pkg/... ./services/intake/... ./services/ledger/... ./services/deadline/... \
-	./services/coordination-meeting/... ./services/notification/... ./tools/... ./e2e/... ./deploy/...
+	./services/coordination-meeting/... ./services/notification/... ./services/portal/... ./tools/... ./e2e/... ./deploy/...
 
 .PHONY: run build test vet bench bench-deadline bench-ledger proto proto-check dashboards tools clean
 
@@ -21,7 +21,7 @@ MODULES := ./pkg/... ./services/intake/... ./services/ledger/... ./services/dead
 run: build
 	$(BIN)/tuijin-local --data .tuijin --bin $(BIN)
 
-## build: compile the five services and the local launcher into bin/
+## build: compile the five services, the portal and the local launcher into bin/
 build:
 	go build -o $(BIN)/ $(foreach s,$(SERVICES),./services/$(s)/cmd/$(s)) ./tools/cmd/tuijin-local
 

@@ -23,16 +23,18 @@ type Service struct {
 	Port int
 }
 
-// Services in start order, with the ports of the public contract.
+// Services in start order, with the ports of the public contract. The
+// portal comes last: it serves pages from the others' APIs.
 var Services = []Service{
 	{"intake", 8081},
 	{"ledger", 8082},
 	{"deadline", 8083},
 	{"coordination-meeting", 8084},
 	{"notification", 8085},
+	{"portal", 8080},
 }
 
-// Build compiles every service into dir. root is the repository root (with
+// Build compiles every service (the portal too) into dir. root is the repository root (with
 // go.work).
 func Build(ctx context.Context, root, dir string) error {
 	args := []string{"build", "-o", dir + string(filepath.Separator)}

@@ -1,0 +1,258 @@
+package acceptance
+
+import (
+	"context"
+	"encoding/base64"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// browser starts a headless Chromium for the test and returns its context.
+// Every step waits on what the page shows (chromedp waits on selectors);
+// the deadline only fails a hung run.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := os.Getenv("TUIJIN_CHROMIUM")
+	if path == "" {
+		path = "/usr/bin/chromium"
+	}
+	if _, err := exec.LookPath(path); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("no Chromium at %s (.ci/run installs Debian's chromium): %v", path, err)
+		}
+		t.Skipf("no Chromium at %s (apt-get install -y chromium): %v", path, err)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox, // the tests run as root in CI
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("lang", "zh-CN"),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil { // starts the browser
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+func run(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// value runs an action that reads something off the page.
+func value[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return v
+}
+
+// signIn fills the sign-in form as a person would.
+func signIn(t *testing.T, ctx context.Context, portal, user, waitFor string) {
+	t.Helper()
+	run(t, ctx, "sign in as "+user,
+		chromedp.Navigate(portal+"/"),
+		chromedp.WaitVisible(chromedp.ID("username")),
+		chromedp.SendKeys(chromedp.ID("username"), user),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.Click(chromedp.ID("login-submit")),
+		chromedp.WaitVisible(chromedp.CSS(waitFor)),
+	)
+}
+
+// screenshot saves the viewport as name.png in TUIJIN_SCREENSHOT_DIR (or
+// the system's temp folder) for the README and for a failed run.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("TUIJIN_SCREENSHOT_DIR")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "tuijin-portal-screenshots")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	png := value(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100))
+	path := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s", path)
+}
+
+// noOverflow checks that the page is no wider than the viewport.
+func noOverflow(t *testing.T, ctx context.Context, what string) {
+	t.Helper()
+	widths := value(t, ctx, "measure "+what, chromedp.Evaluate[[]int](
+		`[document.documentElement.scrollWidth, document.documentElement.clientWidth]`))
+	if len(widths) != 2 || widths[0] > widths[1] {
+		t.Errorf("%s overflows horizontally: scroll width %v > client width", what, widths)
+	}
+}
+
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	return strings.TrimSpace(value(t, ctx, "read "+sel, chromedp.Text(chromedp.CSS(sel))))
+}
+
+// TestPortal runs one system for the portal's browser tests.
+func TestPortal(t *testing.T) {
+	s := newSystem(t)
+	portal := s.url("portal")
+	first := s.registerProject("2026-370481-04-01-700001", "智能装备产业园一期")
+
+	t.Run("clerk accepts an item from the queue", func(t *testing.T) {
+		ctx := browser(t)
+		signIn(t, ctx, portal, "zrzy-clerk", `#queue`)
+		if got := text(t, ctx, `#who`); !strings.Contains(got, "自然资源和规划局") {
+			t.Errorf("header names %q, not the clerk's department", got)
+		}
+		row := `tr[id="row-` + first + `"]`
+		if got := text(t, ctx, row); !strings.Contains(got, "用地预审与选址意见书") || !strings.Contains(got, "待受理") {
+			t.Fatalf("queue row: %q", got)
+		}
+		// The default view is the work pending at the department: items still
+		// waiting for their prerequisites are behind a filter of their own.
+		if got := text(t, ctx, `#queue`); strings.Contains(got, "建设用地规划许可证") || strings.Contains(got, "等待前置事项") {
+			t.Errorf("the pending queue lists waiting items: %q", got)
+		}
+		screenshot(t, ctx, "clerk-queue")
+		run(t, ctx, "open the item",
+			chromedp.Click(chromedp.CSS(row+` a`)),
+			chromedp.WaitVisible(chromedp.ID("do-accept")),
+		)
+		run(t, ctx, "accept it",
+			chromedp.SendKeys(chromedp.ID("note"), "材料齐全，予以受理"),
+			chromedp.Click(chromedp.ID("do-accept")),
+			chromedp.WaitVisible(chromedp.ID("done")),
+		)
+		if got := text(t, ctx, `#item-status`); got != "已受理" {
+			t.Fatalf("status after accept: %q", got)
+		}
+		if got := text(t, ctx, `#timeline`); !strings.Contains(got, "受理") || !strings.Contains(got, "材料齐全，予以受理") ||
+			!strings.Contains(got, "自然资源和规划局经办人") {
+			t.Fatalf("timeline does not show the acceptance: %q", got)
+		}
+		screenshot(t, ctx, "clerk-item-accepted")
+		run(t, ctx, "back to the queue",
+			chromedp.Navigate(portal+"/queue"), chromedp.WaitVisible(chromedp.CSS(row)))
+		if got := text(t, ctx, row); !strings.Contains(got, "已受理") {
+			t.Fatalf("queue row after accept: %q", got)
+		}
+	})
+
+	t.Run("refusals are shown in words next to the form", func(t *testing.T) {
+		ctx := browser(t)
+		signIn(t, ctx, portal, "zrzy-clerk", `#queue`)
+		run(t, ctx, "open the item",
+			chromedp.Navigate(portal+"/items/"+first), chromedp.WaitVisible(chromedp.ID("do-reject")))
+		// 不予许可 without a reason: the ledger refuses, the page says why
+		// next to the note and nothing changes.
+		run(t, ctx, "reject without a note",
+			chromedp.Click(chromedp.ID("do-reject")), chromedp.WaitVisible(chromedp.ID("note-error")))
+		if got := text(t, ctx, `#note-error`); !strings.Contains(got, "「不予许可」需要填写说明") {
+			t.Fatalf("note error: %q", got)
+		}
+		if got := text(t, ctx, `#item-status`); got != "已受理" {
+			t.Fatalf("status after a refused action: %q", got)
+		}
+		// Someone else acts meanwhile: this page's version is stale.
+		clerk := s.login("zrzy-clerk")
+		var l struct {
+			Version int64 `json:"version"`
+		}
+		s.call(clerk, http.MethodGet, s.url("ledger")+"/v1/projects/2026-370481-04-01-700001", nil, &l)
+		if st := s.call(clerk, http.MethodPost, s.url("ledger")+"/v1/items/"+first+"/actions",
+			map[string]any{"action": "suspend", "note": "等待规划调整", "actor": "另一位经办人", "version": l.Version}, nil); st != http.StatusOK {
+			t.Fatalf("suspend through the API: %d", st)
+		}
+		run(t, ctx, "approve on the stale page",
+			chromedp.Click(chromedp.ID("do-approve")), chromedp.WaitVisible(chromedp.ID("problem")))
+		if got := text(t, ctx, `#problem`); !strings.Contains(got, "刚被他人更新过") {
+			t.Fatalf("stale version message: %q", got)
+		}
+		if got := text(t, ctx, `#item-status`); got != "已中止" {
+			t.Fatalf("page after the stale refusal shows %q, not the item as it is now", got)
+		}
+		run(t, ctx, "resume", chromedp.Click(chromedp.ID("do-resume")), chromedp.WaitVisible(chromedp.ID("done")))
+		if got := text(t, ctx, `#item-status`); got != "已受理" {
+			t.Fatalf("status after resume: %q", got)
+		}
+	})
+
+	t.Run("the queue fits a 360 px phone, in large type too", func(t *testing.T) {
+		ctx := browser(t)
+		run(t, ctx, "phone viewport", chromedp.EmulateViewport(360, 740))
+		signIn(t, ctx, portal, "zrzy-clerk", `#queue`)
+		noOverflow(t, ctx, "queue at 360 px")
+		screenshot(t, ctx, "clerk-queue-360")
+		run(t, ctx, "large type", chromedp.Click(chromedp.ID("display-toggle")), chromedp.WaitVisible(chromedp.CSS(`html.large #queue`)))
+		noOverflow(t, ctx, "queue at 360 px in large type")
+		run(t, ctx, "item page", chromedp.Navigate(portal+"/items/"+first), chromedp.WaitVisible(chromedp.ID("timeline")))
+		noOverflow(t, ctx, "item page at 360 px in large type")
+		screenshot(t, ctx, "clerk-item-360-large")
+		run(t, ctx, "inbox", chromedp.Navigate(portal+"/inbox"), chromedp.WaitVisible(chromedp.ID("unread")))
+		noOverflow(t, ctx, "inbox at 360 px in large type")
+	})
+
+	t.Run("owner follows their project", func(t *testing.T) {
+		ctx := browser(t)
+		signIn(t, ctx, portal, "zhineng", `#projects`)
+		if got := text(t, ctx, `#projects`); !strings.Contains(got, "智能装备产业园一期") || !strings.Contains(got, "2026-370481-04-01-700001") {
+			t.Fatalf("my projects: %q", got)
+		}
+		run(t, ctx, "open the project",
+			chromedp.Click(chromedp.CSS(`#projects a`)), chromedp.WaitVisible(chromedp.ID("counts")))
+		if got := text(t, ctx, `#project-name`); got != "智能装备产业园一期" {
+			t.Fatalf("project page of %q", got)
+		}
+		if got := text(t, ctx, `#counts`); !strings.Contains(got, "办理中") || !strings.Contains(got, "等待前置事项") {
+			t.Fatalf("counts: %q", got)
+		}
+		if got := text(t, ctx, `#owed`); !strings.Contains(got, "自然资源和规划局") || !strings.Contains(got, "用地预审与选址意见书") {
+			t.Fatalf("who owes what: %q", got)
+		}
+		screenshot(t, ctx, "owner-project")
+		run(t, ctx, "phone viewport", chromedp.EmulateViewport(360, 740), chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("counts")))
+		noOverflow(t, ctx, "project page at 360 px")
+	})
+
+	t.Run("a token the services refuse sends the user to sign in", func(t *testing.T) {
+		// A well-formed token no service accepts (signed by no known key).
+		payload := base64.RawURLEncoding.EncodeToString([]byte(
+			`{"sub":"zrzy-clerk","name":"冒名","roles":["clerk"],"department":"zrzy","exp":4102444800}`))
+		forged := "eyJhbGciOiJFZERTQSJ9." + payload + ".c2lnbmF0dXJl"
+		req, _ := http.NewRequest(http.MethodGet, portal+"/queue", nil)
+		req.AddCookie(&http.Cookie{Name: "tuijin_session", Value: forged})
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login?next=%2Fqueue" {
+			t.Fatalf("forged token: %d → %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		cleared := false
+		for _, c := range resp.Cookies() {
+			cleared = cleared || (c.Name == "tuijin_session" && c.MaxAge < 0)
+		}
+		if !cleared {
+			t.Fatalf("session cookie not cleared: %v", resp.Cookies())
+		}
+	})
+}

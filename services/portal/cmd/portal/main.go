@@ -1,0 +1,155 @@
+// Command portal serves Tuijin's web pages (门户): owners follow their
+// projects, department clerks work their queue. Every page is made from the
+// five services' APIs with the signed-in user's token; the portal holds no
+// business state, needs neither NATS nor MongoDB, and scales by running
+// more of it.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ardanlabs/conf/v3"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/tuijin/tuijin/pkg/domain/org"
+	"github.com/tuijin/tuijin/pkg/domain/workday"
+	"github.com/tuijin/tuijin/pkg/httpx"
+	"github.com/tuijin/tuijin/pkg/telemetry"
+	"github.com/tuijin/tuijin/services/portal/internal/api"
+	"github.com/tuijin/tuijin/services/portal/internal/web"
+)
+
+// config is the portal's configuration: env TUIJIN_<SECTION>_<FIELD>,
+// flags --<section>-<field>.
+type config struct {
+	HTTP struct {
+		Addr string `conf:"default:127.0.0.1:8080,help:listen address of the pages and /metrics"`
+	}
+	Log struct {
+		Level string `conf:"default:info"`
+	}
+	Auth struct {
+		Issuer   string `conf:"default:http://127.0.0.1:8086,help:the token issuer (the local run's); sign-in posts to its /v1/login"`
+		LoginURL string `conf:"help:the sign-in endpoint, if not <issuer>/v1/login"`
+	}
+	Intake struct {
+		URL string `conf:"default:http://127.0.0.1:8081"`
+	}
+	Ledger struct {
+		URL string `conf:"default:http://127.0.0.1:8082"`
+	}
+	Deadline struct {
+		URL string `conf:"default:http://127.0.0.1:8083"`
+	}
+	Meeting struct {
+		URL string `conf:"default:http://127.0.0.1:8084,help:coordination-meeting"`
+	}
+	Notification struct {
+		URL string `conf:"default:http://127.0.0.1:8085"`
+	}
+	Cookie struct {
+		Secure bool `conf:"help:mark cookies Secure on plain HTTP too (behind a TLS-terminating proxy); over TLS they always are"`
+	}
+	CSRF struct {
+		Secret string `conf:"mask,help:key of the forms' CSRF tokens, 32 bytes or more, the same on every replica (empty: random at start, so forms open across a restart must be sent again)"`
+	}
+	OrgFile  string `conf:"help:organisation YAML naming departments and officers (empty: the demo organisation)"`
+	Calendar struct {
+		Dir string `conf:"help:per-year holiday files laid over the shipped ones, as the services read them; due dates in years without data are marked provisional"`
+	}
+	UpstreamTimeout time.Duration `conf:"default:15s,help:longest wait for a service's answer"`
+	ShutdownTimeout time.Duration `conf:"default:10s"`
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr); err != nil {
+		if errors.Is(err, conf.ErrHelpWanted) {
+			os.Exit(0)
+		}
+		fmt.Fprintf(os.Stderr, "portal: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, logw io.Writer) error {
+	var cfg config
+	if err := parseConfig(args, &cfg, logw); err != nil {
+		return err
+	}
+	log, err := telemetry.NewLogger(logw, cfg.Log.Level, "portal")
+	if err != nil {
+		return err
+	}
+	if out, err := conf.String(&cfg); err == nil {
+		log.Info("starting", "config", out)
+	}
+	secret := []byte(cfg.CSRF.Secret)
+	if len(secret) == 0 {
+		secret = make([]byte, 32)
+		_, _ = rand.Read(secret) // never fails (crypto/rand)
+		log.Warn("no TUIJIN_CSRF_SECRET: a random one for this run; replicas need a shared one")
+	}
+	o, err := org.Load(cfg.OrgFile)
+	if err != nil {
+		return err
+	}
+	cal, _, err := workday.Load(cfg.Calendar.Dir)
+	if err != nil {
+		return err
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	login := cfg.Auth.LoginURL
+	if login == "" {
+		login = strings.TrimSuffix(cfg.Auth.Issuer, "/") + "/v1/login"
+	}
+	client, err := api.New(&http.Client{Timeout: cfg.UpstreamTimeout}, api.Endpoints{
+		Login: login, Intake: cfg.Intake.URL, Ledger: cfg.Ledger.URL, Deadline: cfg.Deadline.URL,
+		Meeting: cfg.Meeting.URL, Notification: cfg.Notification.URL,
+	}, reg)
+	if err != nil {
+		return err
+	}
+	site, err := web.New(web.Deps{Backend: client, Org: o, Calendar: cal, Secret: secret,
+		SecureCookies: cfg.Cookie.Secure, Log: log})
+	if err != nil {
+		return err
+	}
+	srv, err := httpx.NewServer(cfg.HTTP.Addr, "portal", reg, log)
+	if err != nil {
+		return err
+	}
+	site.Routes(srv.Mux)
+
+	log.Info("ready", "addr", srv.Addr())
+	err = srv.Run(ctx, cfg.ShutdownTimeout)
+	log.Info("stopped", "err", err)
+	return err
+}
+
+func parseConfig(args []string, cfg any, out io.Writer) error {
+	// conf reads os.Args; hand it ours so that run does not depend on the
+	// process it happens to run in.
+	saved := os.Args
+	os.Args = append([]string{saved[0]}, args...)
+	defer func() { os.Args = saved }()
+	help, err := conf.Parse("TUIJIN", cfg)
+	if errors.Is(err, conf.ErrHelpWanted) {
+		fmt.Fprintln(out, help)
+	}
+	return err
+}

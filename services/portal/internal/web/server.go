@@ -1,0 +1,215 @@
+// Package web is the portal's pages: server-rendered HTML in Chinese for
+// the people of the key-project service, each page made from the
+// services' APIs with the signed-in user's token. It keeps no business
+// state; the only things it remembers are in the browser's cookies (the
+// token and the large-type choice).
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/tuijin/tuijin/pkg/domain/org"
+	"github.com/tuijin/tuijin/pkg/domain/workday"
+	"github.com/tuijin/tuijin/services/portal/internal/api"
+)
+
+// Backend is what the pages need of the services.
+type Backend interface {
+	Login(ctx context.Context, username, password string) (api.Session, error)
+	Projects(ctx context.Context, token string, limit, offset int) (api.ProjectList, error)
+	ProjectStatus(ctx context.Context, token, code string) (api.ProjectStatus, error)
+	Ledger(ctx context.Context, token, code string) (api.Ledger, error)
+	Queue(ctx context.Context, token string, q api.QueueQuery) (api.Queue, error)
+	Act(ctx context.Context, token, id string, a api.Action) (api.ActionResult, error)
+	Warnings(ctx context.Context, token, department string) ([]api.Deadline, error)
+	Inbox(ctx context.Context, token, recipient string, limit int) (api.Inbox, error)
+	MarkRead(ctx context.Context, token, id string) error
+}
+
+// Deps are what a Server is built from.
+type Deps struct {
+	Backend Backend
+	// Org names departments and officers.
+	Org *org.Org
+	// Calendar marks due dates that run into a year without official data
+	// as provisional (暂定).
+	Calendar workday.Calendar
+	// Secret keys the CSRF tokens; at least 32 bytes.
+	Secret []byte
+	// SecureCookies marks cookies Secure even on plain HTTP (the portal
+	// behind a TLS-terminating proxy).
+	SecureCookies bool
+	Log           *slog.Logger
+	Now           func() time.Time
+}
+
+// Server serves the portal's pages.
+type Server struct {
+	api     Backend
+	org     *org.Org
+	cal     workday.Calendar
+	csrf    csrf
+	cookies cookies
+	cop     *http.CrossOriginProtection
+	pages   *pages
+	log     *slog.Logger
+	now     func() time.Time
+}
+
+// New returns the portal's server.
+func New(d Deps) (*Server, error) {
+	if len(d.Secret) < 32 {
+		return nil, errors.New("portal: the CSRF secret needs at least 32 bytes")
+	}
+	p, err := loadPages()
+	if err != nil {
+		return nil, err
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	s := &Server{api: d.Backend, org: d.Org, cal: d.Calendar, csrf: csrf{secret: d.Secret},
+		cookies: cookies{secure: d.SecureCookies}, cop: http.NewCrossOriginProtection(), pages: p, log: d.Log, now: d.Now}
+	s.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.errorPage(w, r, problem{Status: http.StatusForbidden, Message: "请求来自其他网站，已被拒绝。请从本站页面重新提交。"})
+	}))
+	return s, nil
+}
+
+// Routes mounts the pages on mux (which also serves /metrics, /healthz and
+// /readyz).
+func (s *Server) Routes(mux *http.ServeMux) {
+	mux.Handle("GET /static/", staticFiles())
+	mux.HandleFunc("GET /{$}", s.home)
+	mux.HandleFunc("GET /login", s.loginForm)
+	mux.Handle("POST /login", s.post(s.login))
+	mux.Handle("POST /logout", s.post(s.logout))
+	mux.HandleFunc("GET /display", s.display)
+	mux.HandleFunc("GET /projects", s.signedIn(s.projects))
+	mux.HandleFunc("GET /projects/{code}", s.signedIn(s.project))
+	mux.HandleFunc("GET /queue", s.signedIn(s.queue))
+	mux.HandleFunc("GET /items/{id}", s.signedIn(s.item))
+	mux.Handle("POST /items/{id}/actions", s.post(s.signedIn(s.act)))
+	mux.HandleFunc("GET /inbox", s.signedIn(s.inbox))
+	mux.Handle("POST /inbox/{id}/read", s.post(s.signedIn(s.markRead)))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.errorPage(w, r, problem{Status: http.StatusNotFound, Message: "没有这个页面。"})
+	})
+}
+
+// post guards a form's target: no cross-origin request reaches it, and
+// the form must carry the CSRF token of the browser's session (checked by
+// the handler, which knows which session).
+func (s *Server) post(h http.HandlerFunc) http.Handler {
+	return s.cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		if err := r.ParseForm(); err != nil {
+			s.errorPage(w, r, problem{Status: http.StatusBadRequest, Message: "提交的内容过长或格式有误。"})
+			return
+		}
+		h(w, r)
+	}))
+}
+
+type signedInHandler func(w http.ResponseWriter, r *http.Request, se session) error
+
+// signedIn serves h to a signed-in user and sends anyone else to sign in,
+// back to this page afterwards. A POST must carry the session's CSRF token.
+// An upstream's 401 (the token expired or was revoked) also means signing
+// in again.
+func (s *Server) signedIn(h signedInHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		se, ok := readSession(r, s.now())
+		if !ok {
+			s.toLogin(w, r)
+			return
+		}
+		if r.Method == http.MethodPost && !s.csrf.valid("session", se.Token, r.PostFormValue(csrfField)) {
+			s.errorPage(w, r, problem{Status: http.StatusForbidden, Message: "页面已过期或来源不明，请返回刷新后重新提交。"})
+			return
+		}
+		if err := h(w, r, se); err != nil {
+			if api.StatusOf(err) == http.StatusUnauthorized {
+				s.cookies.clear(w, r, sessionCookie)
+				s.toLogin(w, r)
+				return
+			}
+			s.fail(w, r, err)
+		}
+	}
+}
+
+func (s *Server) toLogin(w http.ResponseWriter, r *http.Request) {
+	next := r.URL.RequestURI()
+	if r.Method != http.MethodGet {
+		next = r.Referer()
+		if u, err := url.Parse(next); err == nil {
+			next = u.RequestURI()
+		}
+	}
+	http.Redirect(w, r, "/login?next="+url.QueryEscape(localPath(next)), http.StatusSeeOther)
+}
+
+// fail answers a page that could not be made with the error in words; the
+// details go to the log only.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	p := explain(err, "")
+	if p.Status >= 500 || api.StatusOf(err) >= 500 {
+		s.log.ErrorContext(r.Context(), "page failed", "path", r.URL.Path, "err", err)
+	} else {
+		s.log.InfoContext(r.Context(), "page refused", "path", r.URL.Path, "err", err)
+	}
+	s.errorPage(w, r, p)
+}
+
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, p problem) {
+	if p.Status == 0 {
+		p.Status = http.StatusInternalServerError
+	}
+	s.render(w, r, p.Status, "error", "出错了", errorData{Problem: p})
+}
+
+type errorData struct{ Problem problem }
+
+// home sends each role to its own start page.
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	se, ok := readSession(r, s.now())
+	if !ok {
+		s.toLogin(w, r)
+		return
+	}
+	switch {
+	case has(se.User, "clerk", "leader") && se.User.Department != "":
+		http.Redirect(w, r, "/queue", http.StatusSeeOther)
+	case has(se.User, "owner", "officer"):
+		http.Redirect(w, r, "/projects", http.StatusSeeOther)
+	default:
+		s.render(w, r, http.StatusOK, "home", "工作台", nil)
+	}
+}
+
+func has(u api.User, roles ...string) bool {
+	for _, have := range u.Roles {
+		for _, want := range roles {
+			if have == want {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// display switches large type (大字版) on or off and goes back.
+func (s *Server) display(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("size") == "large" {
+		s.cookies.set(w, r, displayCookie, "large", 365*24*time.Hour)
+	} else {
+		s.cookies.clear(w, r, displayCookie)
+	}
+	http.Redirect(w, r, localPath(r.URL.Query().Get("back")), http.StatusSeeOther)
+}
