@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
+	"github.com/tuijin/tuijin/pkg/audit"
 	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/event"
@@ -99,6 +100,7 @@ func (s *service) RegisterProject(ctx context.Context, p Project) (Project, bool
 		return Project{}, false, err
 	}
 	p.Normalize()
+	audit.Note(ctx, p.Code, "register "+p.Name)
 	if err := p.Validate(); err != nil {
 		return Project{}, false, err
 	}
@@ -145,6 +147,7 @@ func (s *service) SubmitRequest(ctx context.Context, r Request, key string) (Req
 		return Request{}, false, err
 	}
 	r.Normalize()
+	audit.Note(ctx, r.ProjectCode, r.Kind)
 	if err := r.Validate(); err != nil {
 		return Request{}, false, err
 	}

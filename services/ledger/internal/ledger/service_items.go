@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
+	"github.com/tuijin/tuijin/pkg/audit"
 	"github.com/tuijin/tuijin/pkg/event"
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
 	"github.com/tuijin/tuijin/services/ledger/internal/catalog"
@@ -206,6 +207,7 @@ func (s *Service) Act(ctx context.Context, itemID string, req ActionRequest) (Ac
 	if !ok {
 		return ActionResult{}, apperr.NotFound("item_not_found", "no item "+itemID)
 	}
+	audit.Note(ctx, code, string(req.Action))
 	p, err := s.load(ctx, code, req.Version, "item_not_found", "no item "+itemID)
 	if err != nil {
 		return ActionResult{}, err

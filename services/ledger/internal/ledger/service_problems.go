@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
+	"github.com/tuijin/tuijin/pkg/audit"
 	"github.com/tuijin/tuijin/pkg/event"
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
 )
@@ -62,6 +63,7 @@ func (s *Service) updateProblem(ctx context.Context, problemID string, u Problem
 	if !ok {
 		return ProblemResult{}, apperr.NotFound("problem_not_found", "no problem "+problemID)
 	}
+	audit.Note(ctx, code, string(u.Status))
 	p, err := s.load(ctx, code, u.Version, "problem_not_found", "no problem "+problemID)
 	if err != nil {
 		return ProblemResult{}, err
