@@ -7,11 +7,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/tuijin/tuijin/pkg/testenv"
 )
 
 // browser starts a headless Chromium for the test and returns its context.
@@ -195,6 +198,46 @@ func TestPortal(t *testing.T) {
 		}
 	})
 
+	t.Run("approving assigns the dependent item to the queue", func(t *testing.T) {
+		ctx := browser(t)
+		signIn(t, ctx, portal, "zrzy-clerk", `#queue`)
+		run(t, ctx, "approve",
+			chromedp.Navigate(portal+"/items/"+first), chromedp.WaitVisible(chromedp.ID("do-approve")),
+			chromedp.SendKeys(chromedp.ID("note"), "同意出具用地预审与选址意见书"),
+			chromedp.Click(chromedp.ID("do-approve")), chromedp.WaitVisible(chromedp.ID("done")))
+		if got := text(t, ctx, `#item-status`); got != "已办结" {
+			t.Fatalf("status after approve: %q", got)
+		}
+		// 建设用地规划许可证 waited for 用地预审: the same write assigned it.
+		next := `tr[id="row-2026-370481-04-01-700001.yongdi-guihua"]`
+		run(t, ctx, "the queue", chromedp.Navigate(portal+"/queue"), chromedp.WaitVisible(chromedp.CSS(next)))
+		if got := text(t, ctx, next); !strings.Contains(got, "建设用地规划许可证") || !strings.Contains(got, "待受理") {
+			t.Fatalf("dependent item row: %q", got)
+		}
+	})
+
+	t.Run("department inbox", func(t *testing.T) {
+		clerk := s.login("zrzy-clerk")
+		testenv.WaitFor(t, 3*time.Minute, "zrzy's message of the new item", func() bool {
+			var in struct {
+				Unread int `json:"unread"`
+			}
+			return s.call(clerk, http.MethodGet, s.url("notification")+"/v1/inbox?recipient=dept:zrzy", nil, &in) == http.StatusOK && in.Unread > 0
+		})
+		ctx := browser(t)
+		signIn(t, ctx, portal, "zrzy-clerk", `#queue`)
+		run(t, ctx, "inbox", chromedp.Click(chromedp.CSS(`nav a[href="/inbox"]`)), chromedp.WaitVisible(chromedp.ID("inbox")))
+		if got := text(t, ctx, `#inbox`); !strings.Contains(got, "新办理事项：智能装备产业园一期") {
+			t.Fatalf("inbox: %q", got)
+		}
+		before := text(t, ctx, `#unread`)
+		run(t, ctx, "mark one read",
+			chromedp.Click(chromedp.CSS(`#inbox form button`)), chromedp.WaitVisible(chromedp.ID("read-done")))
+		if after := text(t, ctx, `#unread`); after == before {
+			t.Fatalf("unread count stays %s after marking one read", after)
+		}
+	})
+
 	t.Run("the queue fits a 360 px phone, in large type too", func(t *testing.T) {
 		ctx := browser(t)
 		run(t, ctx, "phone viewport", chromedp.EmulateViewport(360, 740))
@@ -221,10 +264,12 @@ func TestPortal(t *testing.T) {
 		if got := text(t, ctx, `#project-name`); got != "智能装备产业园一期" {
 			t.Fatalf("project page of %q", got)
 		}
-		if got := text(t, ctx, `#counts`); !strings.Contains(got, "办理中") || !strings.Contains(got, "等待前置事项") {
+		if got := text(t, ctx, `#counts`); !regexp.MustCompile(`1\s*已办结`).MatchString(got) || !strings.Contains(got, "办理中") || !strings.Contains(got, "等待前置事项") {
 			t.Fatalf("counts: %q", got)
 		}
-		if got := text(t, ctx, `#owed`); !strings.Contains(got, "自然资源和规划局") || !strings.Contains(got, "用地预审与选址意见书") {
+		// 用地预审 is approved; the item it held back is zrzy's to do now.
+		if got := text(t, ctx, `#owed`); !strings.Contains(got, "自然资源和规划局") || !strings.Contains(got, "建设用地规划许可证") ||
+			strings.Contains(got, "用地预审与选址意见书") {
 			t.Fatalf("who owes what: %q", got)
 		}
 		screenshot(t, ctx, "owner-project")

@@ -241,6 +241,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, se session) error {
 type inboxData struct {
 	Department string
 	Inbox      api.Inbox
+	MarkedRead bool
 }
 
 // inbox is the department's messages, newest first.
@@ -253,7 +254,8 @@ func (s *Server) inbox(w http.ResponseWriter, r *http.Request, se session) error
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "inbox", "部门消息", inboxData{Department: s.departmentName(dept), Inbox: in})
+	s.render(w, r, http.StatusOK, "inbox", "部门消息", inboxData{Department: s.departmentName(dept), Inbox: in,
+		MarkedRead: r.URL.Query().Has("read")})
 	return nil
 }
 
@@ -261,6 +263,6 @@ func (s *Server) markRead(w http.ResponseWriter, r *http.Request, se session) er
 	if err := s.api.MarkRead(r.Context(), se.Token, r.PathValue("id")); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/inbox", http.StatusSeeOther)
+	http.Redirect(w, r, "/inbox?read=1", http.StatusSeeOther)
 	return nil
 }
