@@ -205,6 +205,7 @@ func TestAccess(t *testing.T) {
 		{"POST", "/v1/items/" + item + "/actions", "action", only("clerk", "leader")},
 		{"GET", "/v1/projects/" + projectA, "", refuse("owner of another organisation", "another officer", "operations")},
 		{"GET", "/v1/projects/" + projectA + "/status", "", refuse("owner of another organisation", "another officer", "operations")},
+		{"GET", "/v1/projects/" + projectA + "/forecast", "", refuse("owner of another organisation", "another officer", "operations")},
 		{"POST", "/v1/projects/" + projectA + "/problems", "problem", only("owner", "officer", "officer by name", "supervisor")},
 		{"POST", "/v1/problems/" + problem + "/updates", "update", only("officer", "officer by name", "clerk", "leader", "supervisor")},
 		{"POST", "/v1/projects/" + projectA + "/progress", "progress", only("officer", "officer by name", "supervisor")},

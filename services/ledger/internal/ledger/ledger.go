@@ -76,6 +76,10 @@ type ProjectInfo struct {
 	GreenChannel      bool    `json:"green_channel,omitempty"`
 	// ImageProgress is the 形象进度: the visible progress on site.
 	ImageProgress string `json:"image_progress,omitempty"`
+	// PlannedStart is the day the project plans to start (计划开工), set
+	// with its progress; a start-date forecast past it turns the project
+	// yellow.
+	PlannedStart *Date `json:"planned_start,omitempty"`
 }
 
 // TimelineEntry records who did what to an item, when.

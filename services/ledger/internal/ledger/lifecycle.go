@@ -95,6 +95,8 @@ type ProgressEntry struct {
 	Override string `json:"override_reason,omitempty"`
 	// Assigned are the items the move to 审批 dispatched.
 	Assigned []string `json:"assigned,omitempty"`
+	// PlannedStart is the planned start (计划开工) the update set.
+	PlannedStart *Date `json:"planned_start,omitempty"`
 }
 
 // ProgressUpdate changes a project's stage and/or its 形象进度 (a short
@@ -104,7 +106,10 @@ type ProgressUpdate struct {
 	// OverrideReason lets the project start (开工) before the
 	// construction permit is approved, and says why.
 	OverrideReason string
-	Version        int64
+	// PlannedStart sets the day the project plans to start (计划开工),
+	// like 2027-03-01; empty leaves it as it is.
+	PlannedStart string
+	Version      int64
 }
 
 // StageChange is what an update did: the stage before and after, and the
@@ -138,6 +143,14 @@ func (p *Project) UpdateProgress(u ProgressUpdate, permit string, cal workday.Ca
 	if len(override) > maxNote {
 		return StageChange{}, apperr.Invalid("override_reason", "too_long", fmt.Sprintf("override_reason exceeds %d bytes", maxNote))
 	}
+	var plan *Date
+	if strings.TrimSpace(u.PlannedStart) != "" {
+		d, err := ParseDate("planned_start", u.PlannedStart)
+		if err != nil {
+			return StageChange{}, err
+		}
+		plan = &d
+	}
 	if u.Version != p.Version {
 		return StageChange{}, staleVersion(u.Version, p.Version)
 	}
@@ -145,9 +158,12 @@ func (p *Project) UpdateProgress(u ProgressUpdate, permit string, cal workday.Ca
 	if to == from {
 		to = ""
 	}
-	if to == "" && image == "" {
+	if plan != nil && p.PlannedStart != nil && plan.Equal(p.PlannedStart.Time) {
+		plan = nil
+	}
+	if to == "" && image == "" && plan == nil {
 		return StageChange{}, apperr.Invalid("stage", "nothing_to_change",
-			fmt.Sprintf("give a new stage (the project is %s), an image_progress or both", from))
+			fmt.Sprintf("give a new stage (the project is %s), an image_progress, a planned_start or more", from))
 	}
 	starts := to != "" && stageRank(from) < stageRank(StageStarted) && stageRank(to) >= stageRank(StageStarted)
 	if override != "" && !starts {
@@ -175,6 +191,9 @@ func (p *Project) UpdateProgress(u ProgressUpdate, permit string, cal workday.Ca
 	}
 	if image != "" {
 		p.ImageProgress = image
+	}
+	if plan != nil {
+		p.PlannedStart, entry.PlannedStart = plan, plan
 	}
 	entry.Stage, entry.ImageProgress = p.Stage, p.ImageProgress
 	p.Progress = append(slices.Clip(p.Progress), entry)

@@ -131,6 +131,9 @@ func TestStageChangeRefusals(t *testing.T) {
 		{"completed without the permit", StageApproving, ProgressUpdate{Stage: StageCompleted}, ErrPermitRequired, ""},
 		{"reserve to started without the permit", StageReserve, ProgressUpdate{Stage: StageStarted}, ErrPermitRequired, ""},
 		{"stale", StageReserve, ProgressUpdate{Stage: StageApproving, Version: -1}, ErrStale, ""},
+		{"planned start not a day", StageApproving, ProgressUpdate{PlannedStart: "2027-3"}, nil, "planned_start"},
+		{"planned start out of range", StageApproving, ProgressUpdate{PlannedStart: "1927-03-01"}, nil, "planned_start"},
+		{"bad planned start with a good stage", StageReserve, ProgressUpdate{Stage: StageApproving, PlannedStart: "soon"}, nil, "planned_start"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -250,11 +250,3 @@ func (s *Service) Act(ctx context.Context, itemID string, req ActionRequest) (Ac
 	}
 	return ActionResult{Item: ch.Item, Version: p.Version, Assigned: ch.Assigned}, nil
 }
-
-func (s *Service) ProjectStatus(ctx context.Context, code string) (ProjectStatus, error) {
-	p, err := s.Project(ctx, code)
-	if err != nil {
-		return ProjectStatus{}, err
-	}
-	return p.Status(s.clock.Now()), nil
-}

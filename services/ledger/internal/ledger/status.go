@@ -19,7 +19,10 @@ type ProjectStatus struct {
 	Refused  int        `json:"refused"`
 	Owed     []Owed     `json:"owed"`
 	NextDue  *time.Time `json:"next_due,omitempty"`
-	Version  int64      `json:"version"`
+	// Forecast is the start-date forecast (预计开工日), when the ledger has
+	// a construction permit.
+	Forecast *StatusForecast `json:"forecast,omitempty"`
+	Version  int64           `json:"version"`
 }
 
 // Owed is one thing someone owes on a project: a department its decision

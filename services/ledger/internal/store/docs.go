@@ -103,6 +103,8 @@ type progressDoc struct {
 	ImageProgress string    `bson:"image_progress,omitempty"`
 	Override      string    `bson:"override_reason,omitempty"`
 	Assigned      []string  `bson:"assigned,omitempty"`
+	// PlannedStart is midnight of the planned day in Beijing.
+	PlannedStart *time.Time `bson:"planned_start,omitempty"`
 }
 
 type officerChangeDoc struct {
@@ -192,6 +194,7 @@ type projectDoc struct {
 	OfficerHistory    []officerChangeDoc `bson:"officer_history,omitempty"`
 	ImageProgress     string             `bson:"image_progress,omitempty"`
 	Progress          []progressDoc      `bson:"progress,omitempty"`
+	PlannedStart      *time.Time         `bson:"planned_start,omitempty"`
 	OpenedAt          time.Time          `bson:"opened_at"`
 	Version           int64              `bson:"version"`
 	Outbox            []outbox.Entry     `bson:"outbox,omitempty"`
@@ -222,8 +225,9 @@ func toDBProject(p ledger.Project, out []outbox.Entry) projectDoc {
 	d.ImageProgress = p.ImageProgress
 	for _, e := range p.Progress {
 		d.Progress = append(d.Progress, progressDoc{At: e.At, Actor: e.Actor, From: e.From, Stage: e.Stage,
-			ImageProgress: e.ImageProgress, Override: e.Override, Assigned: e.Assigned})
+			ImageProgress: e.ImageProgress, Override: e.Override, Assigned: e.Assigned, PlannedStart: toDBDate(e.PlannedStart)})
 	}
+	d.PlannedStart = toDBDate(p.PlannedStart)
 	return d
 }
 
@@ -311,8 +315,9 @@ func toDomainProject(d projectDoc) ledger.Project {
 	p.ImageProgress = d.ImageProgress
 	for _, e := range d.Progress {
 		p.Progress = append(p.Progress, ledger.ProgressEntry{At: e.At.UTC(), Actor: e.Actor, From: e.From, Stage: e.Stage,
-			ImageProgress: e.ImageProgress, Override: e.Override, Assigned: e.Assigned})
+			ImageProgress: e.ImageProgress, Override: e.Override, Assigned: e.Assigned, PlannedStart: toDomainDate(e.PlannedStart)})
 	}
+	p.PlannedStart = toDomainDate(d.PlannedStart)
 	return p
 }
 
@@ -335,4 +340,22 @@ func toDomainItem(id itemDoc) ledger.Item {
 			From: ledger.Status(e.From), Status: ledger.Status(e.Status), Note: e.Note, Late: e.Late})
 	}
 	return it
+}
+
+// toDBDate stores a day as its midnight in Beijing (an instant, which
+// MongoDB keeps to the millisecond).
+func toDBDate(d *ledger.Date) *time.Time {
+	if d == nil {
+		return nil
+	}
+	t := d.UTC()
+	return &t
+}
+
+func toDomainDate(t *time.Time) *ledger.Date {
+	if t == nil {
+		return nil
+	}
+	d := ledger.DateOf(*t)
+	return &d
 }

@@ -106,7 +106,7 @@ func stateFields(d projectDoc) bson.D {
 		{Key: "green_channel", Value: d.GreenChannel},
 		{Key: "items", Value: d.Items}, {Key: "problems", Value: d.Problems}, {Key: "tasks", Value: d.Tasks},
 		{Key: "officer_history", Value: d.OfficerHistory}, {Key: "image_progress", Value: d.ImageProgress},
-		{Key: "progress", Value: d.Progress},
+		{Key: "progress", Value: d.Progress}, {Key: "planned_start", Value: d.PlannedStart},
 	}
 }
 

@@ -94,6 +94,7 @@ func Routes(mux *http.ServeMux, svc *ledger.Service, cat *catalog.Catalog, o *or
 	route("GET /v1/catalog", signedIn, makeCatalogEndpoint(cat), decodeNothing, httpx.EncodeJSON)
 	route("GET /v1/projects/{code}", projectReaders, makeProjectEndpoint(svc), decodeCode, httpx.EncodeJSON)
 	route("GET /v1/projects/{code}/status", projectReaders, makeProjectStatusEndpoint(svc), decodeCode, httpx.EncodeJSON)
+	route("GET /v1/projects/{code}/forecast", projectReaders, makeForecastEndpoint(svc), decodeCode, httpx.EncodeJSON)
 	route("GET /v1/items", queueReaders, makeQueueEndpoint(svc), decodeQueue, httpx.EncodeJSON)
 	route("POST /v1/items/{id}/actions", itemActors, makeActEndpoint(svc), decodeAction, httpx.EncodeJSON)
 	route("POST /v1/projects/{code}/problems", problemRaisers, makeRaiseProblemEndpoint(svc), decodeRaise, httpx.EncodeJSONStatus(http.StatusCreated))
@@ -134,6 +135,10 @@ func makeProjectEndpoint(svc ledger.Items) endpoint.Endpoint {
 
 func makeProjectStatusEndpoint(svc ledger.Items) endpoint.Endpoint {
 	return func(ctx context.Context, req any) (any, error) { return svc.ProjectStatus(ctx, req.(codeRequest).Code) }
+}
+
+func makeForecastEndpoint(svc ledger.Forecasts) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) { return svc.Forecast(ctx, req.(codeRequest).Code) }
 }
 
 func makeQueueEndpoint(svc ledger.Items) endpoint.Endpoint {

@@ -17,8 +17,10 @@ type progressBody struct {
 	// OverrideReason lets a project start (开工) before its construction
 	// permit is approved, and says why.
 	OverrideReason string `json:"override_reason"`
-	Actor          string `json:"actor"`
-	Version        *int64 `json:"version"`
+	// PlannedStart is the planned start (计划开工), like 2027-03-01.
+	PlannedStart string `json:"planned_start"`
+	Actor        string `json:"actor"`
+	Version      *int64 `json:"version"`
 }
 
 type progressRequest struct {
@@ -48,5 +50,6 @@ func decodeUpdateProgressRequest(_ context.Context, r *http.Request) (any, error
 		return nil, err
 	}
 	return progressRequest{Code: r.PathValue("code"), U: ledger.ProgressUpdate{
-		Stage: b.Stage, ImageProgress: b.ImageProgress, OverrideReason: b.OverrideReason, Actor: b.Actor, Version: v}}, nil
+		Stage: b.Stage, ImageProgress: b.ImageProgress, OverrideReason: b.OverrideReason, PlannedStart: b.PlannedStart,
+		Actor: b.Actor, Version: v}}, nil
 }

@@ -1,0 +1,83 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Forecasts are the start-date forecasts (预计开工日).
+type Forecasts interface {
+	// Forecast forecasts when the project's construction permit is
+	// approved, with the critical path and each department's handling time.
+	Forecast(ctx context.Context, code string) (Forecast, error)
+}
+
+var _ Forecasts = (*Service)(nil)
+
+// StatusForecast is the start-date forecast as the project's status shows
+// it: the median forecast's day and path, the p80 day, and the light.
+type StatusForecast struct {
+	PermitDate    Date   `json:"permit_date"`
+	PermitDateP80 Date   `json:"permit_date_p80"`
+	Done          bool   `json:"done,omitempty"`
+	CriticalPath  []Step `json:"critical_path"`
+	PlannedStart  *Date  `json:"planned_start,omitempty"`
+	Late          bool   `json:"late"`
+	LateDays      int    `json:"late_days,omitempty"`
+	Light         string `json:"light"`
+}
+
+// Summary is f as the project's status shows it.
+func (f Forecast) Summary() *StatusForecast {
+	return &StatusForecast{PermitDate: f.Median.Date, PermitDateP80: f.P80.Date, Done: f.Done,
+		CriticalPath: f.Median.CriticalPath, PlannedStart: f.PlannedStart, Late: f.Late, LateDays: f.LateDays, Light: f.Light}
+}
+
+func (s *Service) Forecast(ctx context.Context, code string) (Forecast, error) {
+	p, err := s.Project(ctx, code)
+	if err != nil {
+		return Forecast{}, err
+	}
+	ps, err := s.store.Projects(ctx, ProjectFilter{})
+	if err != nil {
+		return Forecast{}, err
+	}
+	f, err := ForecastPermit(p, s.catalog.Permit(), MeasureHandling(ps, s.calendar), s.calendar, s.clock.Now())
+	if errors.Is(err, ErrForecast) {
+		return Forecast{}, conflict(ErrForecast, "no_forecast", err.Error())
+	}
+	return f, err
+}
+
+func (s *Service) ProjectStatus(ctx context.Context, code string) (ProjectStatus, error) {
+	p, err := s.Project(ctx, code)
+	if err != nil {
+		return ProjectStatus{}, err
+	}
+	now := s.clock.Now()
+	st := p.Status(now)
+	ps, err := s.store.Projects(ctx, ProjectFilter{})
+	if err != nil {
+		return ProjectStatus{}, err
+	}
+	// A ledger the forecast cannot read (no permit in its catalog) still
+	// has a status, without a forecast.
+	if f, err := ForecastPermit(p, s.catalog.Permit(), MeasureHandling(ps, s.calendar), s.calendar, now); err == nil {
+		st.Forecast = f.Summary()
+	}
+	return st, nil
+}
+
+// forecasts forecasts every project of ps as of now, on the handling times
+// measured over all of them; ledgers without a forecast are left out.
+func (s *Service) forecasts(ps []Project, now time.Time) []Forecast {
+	h := MeasureHandling(ps, s.calendar)
+	out := make([]Forecast, 0, len(ps))
+	for _, p := range ps {
+		if f, err := ForecastPermit(p, s.catalog.Permit(), h, s.calendar, now); err == nil {
+			out = append(out, f)
+		}
+	}
+	return out
+}
