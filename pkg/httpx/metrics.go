@@ -1,6 +1,8 @@
 package httpx
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -38,19 +40,30 @@ func newRequestMetrics(reg prometheus.Registerer) (*requestMetrics, error) {
 	return m, nil
 }
 
-// wrap serves mux and records the request. The mux sets r.Pattern on the
-// request it is given, so the route is known once it has served.
-func (m *requestMetrics) wrap(mux *http.ServeMux) http.Handler {
+// wrap serves mux to the requests adm admits and records every request by
+// the route pattern that matches it, refused ones included.
+func (m *requestMetrics) wrap(mux *http.ServeMux, adm *admission) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
-		if _, pattern := mux.Handler(r); pattern == "" {
-			serveUnmatched(mux, rec, r)
-		} else {
-			mux.ServeHTTP(rec, r)
+		_, pattern := mux.Handler(r)
+		route := routeLabel(pattern)
+		if req, done, ok := adm.admit(rec, r, route); ok {
+			if pattern == "" {
+				serveUnmatched(mux, rec, req)
+			} else {
+				mux.ServeHTTP(rec, req)
+			}
+			done()
 		}
-		method, route := methodLabel(r.Method), routeLabel(r.Pattern)
-		m.requests.WithLabelValues(method, route, strconv.Itoa(rec.status())).Inc()
+		code := rec.status()
+		// A client that hung up got no answer; whatever failed after it
+		// left is not the service's fault and must not page anyone as a 5xx.
+		if code >= 500 && errors.Is(r.Context().Err(), context.Canceled) {
+			code = StatusClientClosedRequest
+		}
+		method := methodLabel(r.Method)
+		m.requests.WithLabelValues(method, route, strconv.Itoa(code)).Inc()
 		m.duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 	})
 }

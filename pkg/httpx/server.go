@@ -28,16 +28,24 @@ type Server struct {
 }
 
 // NewServer listens on addr at once, so that a port clash fails start-up
-// rather than surfacing later.
-func NewServer(addr, service string, reg *prometheus.Registry, log *slog.Logger) (*Server, error) {
-	ln, err := net.Listen("tcp", addr)
+// rather than surfacing later. Without options it has the default limits
+// and no rate limit.
+func NewServer(addr, service string, reg *prometheus.Registry, log *slog.Logger, opts ...Option) (*Server, error) {
+	o, err := newOptions(opts)
 	if err != nil {
-		return nil, fmt.Errorf("listen %s: %w", addr, err)
+		return nil, err
 	}
 	metrics, err := newRequestMetrics(reg)
 	if err != nil {
-		_ = ln.Close()
 		return nil, err
+	}
+	limiter, err := newRateLimiter(o.rate, reg, o.now)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", addr, err)
 	}
 	s := &Server{Mux: http.NewServeMux(), log: log, ln: ln, checks: map[string]Check{}}
 	s.Mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
@@ -46,11 +54,14 @@ func NewServer(addr, service string, reg *prometheus.Registry, log *slog.Logger)
 	})
 	s.Mux.HandleFunc("GET /readyz", s.ready)
 	s.srv = &http.Server{
-		Handler:           otelhttp.NewHandler(metrics.wrap(s.Mux), service),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		Handler: otelhttp.NewHandler(metrics.wrap(s.Mux, &admission{maxHeaderBytes: o.maxHeaderBytes,
+			handlerTimeout: o.handlerTimeout, limiter: limiter}), service),
+		// The reasons for each limit and their order: admission.go.
+		ReadHeaderTimeout: DefaultReadHeaderTimeout,
+		ReadTimeout:       DefaultReadTimeout,
+		WriteTimeout:      o.writeTimeout(),
+		IdleTimeout:       DefaultIdleTimeout,
+		MaxHeaderBytes:    netMaxHeaderBytes,
 	}
 	return s, nil
 }
