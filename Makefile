@@ -15,7 +15,7 @@ SERVICES := intake ledger deadline coordination-meeting notification portal
 MODULES := ./pkg/... ./services/intake/... ./services/ledger/... ./services/deadline/... \
 	./services/coordination-meeting/... ./services/notification/... ./services/portal/... ./tools/... ./e2e/... ./deploy/...
 
-.PHONY: run build test vet bench bench-deadline bench-ledger proto proto-check dashboards tools clean
+.PHONY: run build test vet fuzz bench bench-deadline bench-ledger proto proto-check dashboards tools clean
 
 ## run: start the whole system locally (embedded NATS + FerretDB + demo data). Ctrl-C stops it.
 run: build
@@ -32,6 +32,11 @@ test: vet
 vet:
 	@test -z "$$(gofmt -l pkg services tools e2e deploy)" || { gofmt -l pkg services tools e2e deploy; echo "gofmt needed"; exit 1; }
 	go vet $(MODULES)
+
+## fuzz: run every fuzz target (HTTP decoders, importer, event decoder, calendar) for FUZZTIME each (default 10s)
+FUZZTIME ?= 10s
+fuzz:
+	FUZZTIME=$(FUZZTIME) tools/fuzz.sh
 
 ## bench: publisher, consumer runner and end-to-end benchmarks
 bench:

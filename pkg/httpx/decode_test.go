@@ -77,3 +77,56 @@ func FuzzDecodeJSON(f *testing.F) {
 		}
 	})
 }
+
+type decision struct {
+	Text       string `json:"text"`
+	Department string `json:"department"`
+	Days       int    `json:"days"`
+}
+
+type minutes struct {
+	Summary   string            `json:"summary"`
+	Version   *int64            `json:"version"`
+	Decisions []decision        `json:"decisions"`
+	Labels    map[string]string `json:"labels"`
+}
+
+// A null or a wrong type anywhere in the body is refused naming the very
+// field, array index included: 422 for null, 400 for a wrong type.
+func TestDecodeJSONNamesTheField(t *testing.T) {
+	for _, tt := range []struct {
+		in, code, field string
+		kind            apperr.Kind
+	}{
+		{`{"summary":null}`, "null_value", "summary", apperr.KindInvalid},
+		{`{"version":null}`, "null_value", "version", apperr.KindInvalid},
+		{`{"decisions":null}`, "null_value", "decisions", apperr.KindInvalid},
+		{`{"decisions":[{"text":"a","department":"zrzy"},{"text":"b","department":null}]}`, "null_value", "decisions[1].department", apperr.KindInvalid},
+		{`{"decisions":[null]}`, "null_value", "decisions[0]", apperr.KindInvalid},
+		{`{"labels":{"a":"x","b":null}}`, "null_value", "labels.b", apperr.KindInvalid},
+		{`{"decisions":[{"days":1},{"days":"two"}]}`, "wrong_type", "decisions[1].days", apperr.KindMalformed},
+		{`{"decisions":[{"days":1},{"days":{}}]}`, "wrong_type", "decisions[1].days", apperr.KindMalformed},
+		{`{"decisions":[{"days":1},{"days":1e400}]}`, "wrong_type", "decisions[1].days", apperr.KindMalformed},
+		{`{"summary":"s","decisions":[{"text":["x"]}]}`, "wrong_type", "decisions[0].text", apperr.KindMalformed},
+		{`{"decisions":{"text":"x"}}`, "wrong_type", "decisions", apperr.KindMalformed},
+		{`{"summary":"x","version":"7"}`, "wrong_type", "version", apperr.KindMalformed},
+		{`{"labels":{"a":1}}`, "wrong_type", "labels.a", apperr.KindMalformed},
+		{` { "decisions" : [ { "days" : 1 } , { "days" : true } ] } `, "wrong_type", "decisions[1].days", apperr.KindMalformed},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tt.in))
+		r.Header.Set("Content-Type", "application/json")
+		var m minutes
+		err := httpx.DecodeJSON(r, &m, httpx.DefaultMaxBody)
+		e, ok := apperr.As(err)
+		if !ok || e.Code != tt.code || e.Field != tt.field || e.Kind != tt.kind {
+			t.Errorf("%s: %v, want %s on %q", tt.in, err, tt.code, tt.field)
+		}
+	}
+	// What is not null decodes as before.
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{"summary":"null","version":0,"decisions":[],"labels":{}}`))
+	r.Header.Set("Content-Type", "application/json")
+	var m minutes
+	if err := httpx.DecodeJSON(r, &m, httpx.DefaultMaxBody); err != nil || m.Summary != "null" || m.Version == nil {
+		t.Errorf("valid body: %v %+v", err, m)
+	}
+}

@@ -49,8 +49,17 @@ func StatusOf(err error) int {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return http.StatusServiceUnavailable
 	}
+	// A request's context is cancelled when its client hangs up (the
+	// server's shutdown lets requests finish): nobody is left to answer.
+	if errors.Is(err, context.Canceled) {
+		return StatusClientClosedRequest
+	}
 	return http.StatusInternalServerError
 }
+
+// StatusClientClosedRequest is recorded for a request whose client went
+// away before the answer (nginx's 499): not the service's failure.
+const StatusClientClosedRequest = 499
 
 // ErrorEncoder writes err in the contract's shape. Internal errors are logged
 // and their text is not leaked to the caller.
@@ -58,9 +67,17 @@ func ErrorEncoder(log *slog.Logger) func(ctx context.Context, err error, w http.
 	return func(ctx context.Context, err error, w http.ResponseWriter) {
 		status := StatusOf(err)
 		body := ErrorBody{Error: ErrorDetail{Code: "internal", Message: "internal error"}}
-		if e, ok := apperr.As(err); ok && status < 500 {
+		e, isApp := apperr.As(err)
+		switch {
+		case isApp && status < 500:
 			body.Error = ErrorDetail{Code: e.Code, Message: e.Message, Field: e.Field}
-		} else {
+		case status == StatusClientClosedRequest:
+			log.DebugContext(ctx, "client went away before the answer", "err", err)
+			body.Error = ErrorDetail{Code: "client_closed_request", Message: "the client closed the request"}
+		case status == http.StatusServiceUnavailable:
+			log.WarnContext(ctx, "request ran out of time", "err", err)
+			body.Error = ErrorDetail{Code: "timeout", Message: "the request took too long; retry later"}
+		default:
 			log.ErrorContext(ctx, "request failed", "err", err)
 		}
 		if status == http.StatusUnauthorized {

@@ -1,6 +1,8 @@
 package httpx
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -38,31 +40,41 @@ func newRequestMetrics(reg prometheus.Registerer) (*requestMetrics, error) {
 	return m, nil
 }
 
-// wrap serves mux and records the request by the pattern the mux matches
-// for it. A request the server's guard refuses is answered by the guard.
+// wrap serves mux to the requests the server's admission lets in and its
+// guard authenticates, and records every request by the route pattern that
+// matches it, refused ones included.
 func (m *requestMetrics) wrap(mux *http.ServeMux, s *Server) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		_, pattern := mux.Handler(r)
-		served, ok := s.guard(rec, r)
-		if !ok {
-			served = r // answered by the guard
-		} else {
-			if s.audit != nil {
-				served = s.audit.Begin(served)
+		route := routeLabel(pattern)
+		served := r
+		if req, done, ok := s.adm.admit(rec, r, route); ok {
+			if authed, ok := s.guard(rec, req); ok {
+				served = authed
+				if s.audit != nil {
+					served = s.audit.Begin(served)
+				}
+				if pattern == "" {
+					serveUnmatched(mux, rec, served)
+				} else {
+					mux.ServeHTTP(rec, served)
+				}
 			}
-			if pattern == "" {
-				serveUnmatched(mux, rec, served)
-			} else {
-				mux.ServeHTTP(rec, served)
-			}
+			done()
 		}
+		code := rec.status()
 		if s.audit != nil {
-			s.audit.End(served, pattern, rec.status())
+			s.audit.End(served, pattern, code)
 		}
-		method, route := methodLabel(r.Method), routeLabel(pattern)
-		m.requests.WithLabelValues(method, route, strconv.Itoa(rec.status())).Inc()
+		// A client that hung up got no answer; whatever failed after it
+		// left is not the service's fault and must not page anyone as a 5xx.
+		if code >= 500 && errors.Is(r.Context().Err(), context.Canceled) {
+			code = StatusClientClosedRequest
+		}
+		method := methodLabel(r.Method)
+		m.requests.WithLabelValues(method, route, strconv.Itoa(code)).Inc()
 		m.duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 	})
 }

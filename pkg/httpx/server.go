@@ -26,6 +26,7 @@ type Server struct {
 	srv    *http.Server
 	ln     net.Listener
 	checks map[string]Check
+	adm    *admission
 	auth   Authenticator
 	audit  Auditor
 	errs   func(context.Context, error, http.ResponseWriter)
@@ -38,29 +39,40 @@ type Authenticator interface {
 }
 
 // NewServer listens on addr at once, so that a port clash fails start-up
-// rather than surfacing later.
-func NewServer(addr, service string, reg *prometheus.Registry, log *slog.Logger) (*Server, error) {
+// rather than surfacing later. Without options it has the default limits
+// and no rate limit.
+func NewServer(addr, service string, reg *prometheus.Registry, log *slog.Logger, opts ...Option) (*Server, error) {
+	o, err := newOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	metrics, err := newRequestMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	limiter, err := newRateLimiter(o.rate, reg, o.now)
+	if err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen %s: %w", addr, err)
 	}
-	metrics, err := newRequestMetrics(reg)
-	if err != nil {
-		_ = ln.Close()
-		return nil, err
-	}
-	s := &Server{Mux: http.NewServeMux(), log: log, ln: ln, checks: map[string]Check{}, errs: ErrorEncoder(log)}
+	s := &Server{Mux: http.NewServeMux(), log: log, ln: ln, checks: map[string]Check{}, errs: ErrorEncoder(log),
+		adm: &admission{maxHeaderBytes: o.maxHeaderBytes, handlerTimeout: o.handlerTimeout, limiter: limiter}}
 	s.Mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	s.Mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	s.Mux.HandleFunc("GET /readyz", s.ready)
 	s.srv = &http.Server{
-		Handler:           otelhttp.NewHandler(metrics.wrap(s.Mux, s), service),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		Handler: otelhttp.NewHandler(metrics.wrap(s.Mux, s), service),
+		// The reasons for each limit and their order: admission.go.
+		ReadHeaderTimeout: DefaultReadHeaderTimeout,
+		ReadTimeout:       DefaultReadTimeout,
+		WriteTimeout:      o.writeTimeout(),
+		IdleTimeout:       DefaultIdleTimeout,
+		MaxHeaderBytes:    netMaxHeaderBytes,
 	}
 	return s, nil
 }

@@ -39,6 +39,12 @@ import (
 type Config struct {
 	HTTP struct {
 		Addr string `conf:"help:listen address of the API and /metrics"`
+		// Rate and Burst are per client address and route; see httpx.RateLimit.
+		Rate           float64       `conf:"default:100,help:requests per second a client may make on one route on average (0: no limit)"`
+		Burst          int           `conf:"default:200,help:requests a client may make on one route at once"`
+		TrustedProxies []string      `conf:"help:addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For is believed (separated by ;)"`
+		MaxHeaderBytes int           `conf:"default:32768,help:request line and headers above this answer 431"`
+		HandlerTimeout time.Duration `conf:"default:30s,help:deadline of every request (the write timeout is 10s more)"`
 	}
 	NATS struct {
 		URL      string `conf:"default:nats://127.0.0.1:4222,mask"`
@@ -193,7 +199,7 @@ func Run(ctx context.Context, name string, args []string, logw io.Writer, c Conf
 		return err
 	}
 
-	srv, err := httpx.NewServer(cfg.HTTP.Addr, name, reg, log)
+	srv, err := newHTTPServer(cfg, name, reg, log)
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,9 @@ var demoProjects = []map[string]any{
 }
 
 func loadDemo(ctx context.Context, intakeURL, token string, log *slog.Logger) error {
-	client := &http.Client{Timeout: 10 * time.Second}
+	// Longer than the services' handler deadline and write timeout (40 s):
+	// a slow start answers 503, which says more than a client timeout.
+	client := &http.Client{Timeout: 45 * time.Second}
 	for _, p := range demoProjects {
 		body, _ := json.Marshal(p)
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, intakeURL+"/v1/projects", bytes.NewReader(body))

@@ -1,6 +1,7 @@
 package transport
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -122,8 +123,25 @@ func readCSV(data []byte) ([][]string, error) {
 	return records, nil
 }
 
+// maxImportUnzipped bounds what an import workbook may expand to: an 8 MiB
+// zip can declare gigabytes (a zip bomb), and excelize would by default
+// unpack up to 16 GB into memory.
+const maxImportUnzipped = 64 << 20
+
 func readXLSX(data []byte) ([][]string, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(data))
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, apperr.Malformed("malformed_xlsx", "the file is not a readable XLSX workbook")
+	}
+	var unzipped uint64
+	for _, zf := range zr.File {
+		unzipped += zf.UncompressedSize64
+		if unzipped > maxImportUnzipped {
+			return nil, &apperr.Error{Kind: apperr.KindTooLarge, Code: "body_too_large",
+				Message: fmt.Sprintf("the workbook unpacks to more than %d bytes", maxImportUnzipped)}
+		}
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: maxImportUnzipped})
 	if err != nil {
 		return nil, apperr.Malformed("malformed_xlsx", "the file is not a readable XLSX workbook")
 	}
