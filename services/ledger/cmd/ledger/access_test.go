@@ -68,7 +68,10 @@ func startAccess(t *testing.T, database string) accessEnv {
 	t.Helper()
 	natsURL, js := testenv.JetStream(t)
 	clk := clock.NewManual(time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC), time.Millisecond)
-	base := start(t, clk, "--nats-url="+natsURL, "--mongo-uri="+testenv.MongoURI(t), "--mongo-database="+database)
+	// Every route × every caller, each call between two reads of the
+	// ledgers, is more than one client's rate limit on the ledger's route
+	// allows (--http-rate): the limit is not what this test is about.
+	base := start(t, clk, "--nats-url="+natsURL, "--mongo-uri="+testenv.MongoURI(t), "--mongo-database="+database, "--http-rate=0")
 	pub := bus.NewPublisher(js, noop.NewTracerProvider().Tracer("test"), bus.NewMetrics(prometheus.NewRegistry()))
 	for _, p := range []*intakev1.Project{
 		{Code: projectA, Name: "智能装备产业园", Category: "社会投资", Level: "市", OwnerOrganisation: ownerA,
@@ -217,6 +220,12 @@ func TestAccess(t *testing.T) {
 		{"GET", "/v1/stats/monthly?month=2026-11", "", reports},
 		{"GET", "/v1/stats/monthly.xlsx?month=2026-11", "", reports},
 		{"GET", "/v1/snapshots/weekly?week_of=2026-11-23", "", reports},
+		{"GET", "/v1/briefings/weekly?day=2026-11-23", "", reports},
+		{"GET", "/v1/briefings/weekly.md", "", reports},
+		{"GET", "/v1/briefings/weekly.xlsx", "", reports},
+		{"GET", "/v1/briefings/monthly?month=2026-11", "", reports},
+		{"GET", "/v1/briefings/monthly.md?month=2026-11", "", reports},
+		{"GET", "/v1/briefings/monthly.xlsx", "", reports},
 		// Every service's audit trail (pkg/audit).
 		{"GET", "/v1/audit?project=" + projectA, "", only("supervisor", "operations")},
 	}

@@ -22,7 +22,8 @@ import (
 // project is forecast on the catalog's promised days; its planned start
 // before the forecast turns it yellow; once 自然资源和规划局 has taken 20
 // working days on five other projects' 用地预审, its own items on the
-// critical path are forecast at that pace, on the ledger's status too.
+// critical path are forecast at that pace, on the ledger's status and in
+// the leaders' briefings too.
 func TestStartDateForecast(t *testing.T) {
 	natsURL, js := testenv.JetStream(t)
 	monday := time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC) // 09:00 in Beijing
@@ -148,4 +149,8 @@ func TestStartDateForecast(t *testing.T) {
 	if code := getJSON(t, testenv.AsSupervisor, base+"/v1/projects/2026-370481-04-01-799999/forecast", &eb); code != http.StatusNotFound {
 		t.Errorf("an unknown project: %d %+v", code, eb)
 	}
+
+	// The leaders' briefings rank the late project and the department
+	// that delays it.
+	checkBriefing(t, base, code, ledger.DateOf(later).String(), ledger.DateOf(later).Format("2006-01"))
 }

@@ -3,8 +3,6 @@ package ledger
 import (
 	"sort"
 	"time"
-
-	"github.com/tuijin/tuijin/pkg/domain/workday"
 )
 
 // WeeklyProject is one project's week in the weekly update (周报).
@@ -34,9 +32,7 @@ type WeeklySnapshot struct {
 // in Zone). An item is overdue when it is pending past its due date at the
 // week's end (or now, for the current week).
 func Weekly(ps []Project, day, now time.Time) WeeklySnapshot {
-	d := workday.Day(day)
-	from := d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
-	to := from.AddDate(0, 0, 7)
+	from, to := WeekOf(day)
 	cut := to
 	if now.Before(cut) {
 		cut = now

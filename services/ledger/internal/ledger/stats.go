@@ -70,14 +70,47 @@ func Monthly(ps []Project, month string, cal workday.Calendar) (MonthlyStats, er
 	}
 	offs := map[string]*OfficerStats{}
 	sat := map[string]int{}
-	depts := map[string]*DepartmentStats{}
-	days := map[string]int{}
 	off := func(code string) *OfficerStats {
 		if offs[code] == nil {
 			offs[code] = &OfficerStats{Officer: code}
 		}
 		return offs[code]
 	}
+	for _, p := range ps {
+		for _, t := range p.Tasks {
+			o := off(t.Officer)
+			received := t.ReceivedAt
+			if within(&received, from, to) {
+				o.Received++
+			}
+			if within(t.ClosedAt, from, to) {
+				o.Closed++
+				if t.OnTime() {
+					o.ClosedOnTime++
+				}
+			}
+			if within(t.VisitedAt, from, to) {
+				o.Visits++
+				sat[t.Officer] += t.Satisfaction
+			}
+		}
+	}
+	st := MonthlyStats{Month: month, Officers: []OfficerStats{}, Departments: departmentStats(ps, from, to, cal)}
+	for code, o := range offs {
+		o.OnTimeRate = rate(o.ClosedOnTime, o.Closed)
+		o.SatisfactionMean = rate(sat[code], o.Visits)
+		st.Officers = append(st.Officers, *o)
+	}
+	sort.Slice(st.Officers, func(i, j int) bool { return st.Officers[i].Officer < st.Officers[j].Officer })
+	return st, nil
+}
+
+// departmentStats are the departments' figures for [from, to): items
+// assigned and decided in it, decided on time (by the due date), their
+// mean handling working days, and what is pending now; by department code.
+func departmentStats(ps []Project, from, to time.Time, cal workday.Calendar) []DepartmentStats {
+	depts := map[string]*DepartmentStats{}
+	days := map[string]int{}
 	dept := func(code string) *DepartmentStats {
 		if depts[code] == nil {
 			depts[code] = &DepartmentStats{Department: code}
@@ -103,38 +136,15 @@ func Monthly(ps []Project, month string, cal workday.Calendar) (MonthlyStats, er
 				}
 			}
 		}
-		for _, t := range p.Tasks {
-			o := off(t.Officer)
-			received := t.ReceivedAt
-			if within(&received, from, to) {
-				o.Received++
-			}
-			if within(t.ClosedAt, from, to) {
-				o.Closed++
-				if t.OnTime() {
-					o.ClosedOnTime++
-				}
-			}
-			if within(t.VisitedAt, from, to) {
-				o.Visits++
-				sat[t.Officer] += t.Satisfaction
-			}
-		}
 	}
-	st := MonthlyStats{Month: month, Officers: []OfficerStats{}, Departments: []DepartmentStats{}}
-	for code, o := range offs {
-		o.OnTimeRate = rate(o.ClosedOnTime, o.Closed)
-		o.SatisfactionMean = rate(sat[code], o.Visits)
-		st.Officers = append(st.Officers, *o)
-	}
+	out := make([]DepartmentStats, 0, len(depts))
 	for code, d := range depts {
 		d.OnTimeRate = rate(d.CompletedOnTime, d.Completed)
 		d.MeanHandlingDays = rate(days[code], d.Completed)
-		st.Departments = append(st.Departments, *d)
+		out = append(out, *d)
 	}
-	sort.Slice(st.Officers, func(i, j int) bool { return st.Officers[i].Officer < st.Officers[j].Officer })
-	sort.Slice(st.Departments, func(i, j int) bool { return st.Departments[i].Department < st.Departments[j].Department })
-	return st, nil
+	sort.Slice(out, func(i, j int) bool { return out[i].Department < out[j].Department })
+	return out
 }
 
 // Percent formats a rate for people.

@@ -24,6 +24,7 @@ var (
 	taskActors       = []auth.Role{auth.Officer}
 	officerAssigners = []auth.Role{auth.Supervisor}
 	reportReaders    = []auth.Role{auth.Officer, auth.Leader, auth.Supervisor}
+	briefingReaders  = []auth.Role{auth.Leader, auth.Supervisor, auth.Officer}
 )
 
 // allow is the endpoint middleware of a route's roles: 401 when the

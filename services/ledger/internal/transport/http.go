@@ -100,12 +100,14 @@ func Routes(mux *http.ServeMux, svc *ledger.Service, cat *catalog.Catalog, o *or
 	route("POST /v1/projects/{code}/problems", problemRaisers, makeRaiseProblemEndpoint(svc), decodeRaise, httpx.EncodeJSONStatus(http.StatusCreated))
 	route("POST /v1/problems/{id}/updates", problemUpdaters, makeUpdateProblemEndpoint(svc), decodeProblemUpdate, httpx.EncodeJSON)
 	route("GET /v1/ledger.xlsx", reportReaders, makeLedgerXLSXEndpoint(svc, o), decodeExport(o), encodeXLSX)
-	officerRoutes(route, svc, func(code string) string {
+	deptName := func(code string) string {
 		if d, ok := o.Department(code); ok {
 			return d.Name
 		}
 		return code
-	}, func(code string) string {
+	}
+	briefingRoutes(route, svc, deptName)
+	officerRoutes(route, svc, deptName, func(code string) string {
 		if of, ok := o.Officer(code); ok {
 			return of.Name
 		}
