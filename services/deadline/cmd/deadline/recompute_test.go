@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/domain/workday"
@@ -34,9 +35,15 @@ holidays:
     off: ["2027-01-01..2027-01-03"]
 `
 
-func getJSON(t *testing.T, url string, into any) int {
+// getJSON sends GET url as p would.
+func getJSON(t *testing.T, p auth.Principal, url string, into any) int {
 	t.Helper()
-	resp, err := http.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+testenv.Token(t, p))
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +92,7 @@ func TestYearFileDroppedWhileRunningRecomputesProvisionalDeadlines(t *testing.T)
 	}
 	var d deadlineAnswer
 	testenv.WaitFor(t, 30*time.Second, "the clock started", func() bool {
-		return getJSON(t, base+"/v1/deadlines/item:rc.eia", &d) == http.StatusOK
+		return getJSON(t, testenv.Clerk("sthj"), base+"/v1/deadlines/item:rc.eia", &d) == http.StatusOK
 	})
 	if !d.Provisional || d.DueDate != "2027-01-05" {
 		t.Fatalf("before the file: %+v", d)
@@ -103,7 +110,7 @@ func TestYearFileDroppedWhileRunningRecomputesProvisionalDeadlines(t *testing.T)
 		t.Fatal(err)
 	}
 	testenv.WaitFor(t, 30*time.Second, "the deadline recomputed on 2027's file", func() bool {
-		return getJSON(t, base+"/v1/deadlines/item:rc.eia", &d) == http.StatusOK && !d.Provisional
+		return getJSON(t, testenv.Leader("sthj"), base+"/v1/deadlines/item:rc.eia", &d) == http.StatusOK && !d.Provisional
 	})
 	if d.DueDate != "2027-01-06" || !strings.Contains(d.Explanation.Sentence, "元旦2027年1月1日至1月3日（3天）") {
 		t.Errorf("after the file: %+v", d)
@@ -120,7 +127,7 @@ func TestYearFileDroppedWhileRunningRecomputesProvisionalDeadlines(t *testing.T)
 			File string `json:"file"`
 		} `json:"refused"`
 	}
-	getJSON(t, base+"/v1/calendar/years", &years)
+	getJSON(t, testenv.AsOperations, base+"/v1/calendar/years", &years)
 	found := false
 	for _, y := range years.Years {
 		found = found || (y.Year == 2027 && y.Covered && strings.Contains(y.Source.Title, "2027"))

@@ -77,13 +77,13 @@ func (s StaticCalendar) Official() *workday.Official { return s.Cal }
 func (s StaticCalendar) Files() *workday.Files { return s.YearFiles }
 
 // CalendarRoutes mounts the calendar's data: which years it has, where each
-// comes from, and the year files it refused.
+// comes from, and the year files it refused; any signed-in caller reads it.
 func CalendarRoutes(mux *http.ServeMux, data CalendarData, log *slog.Logger) {
 	opts := []kithttp.ServerOption{kithttp.ServerErrorEncoder(httpx.ErrorEncoder(log))}
 	mux.Handle("GET /v1/calendar/years", kithttp.NewServer(
-		makeCalendarYearsEndpoint(data), decodeCalendarYearsRequest, httpx.EncodeJSON, opts...))
+		signedIn(makeCalendarYearsEndpoint(data)), decodeCalendarYearsRequest, httpx.EncodeJSON, opts...))
 	mux.Handle("GET /v1/calendar/years/{year}", kithttp.NewServer(
-		makeCalendarYearEndpoint(data), decodeCalendarYearRequest, httpx.EncodeJSON, opts...))
+		signedIn(makeCalendarYearEndpoint(data)), decodeCalendarYearRequest, httpx.EncodeJSON, opts...))
 }
 
 func makeCalendarYearsEndpoint(data CalendarData) endpoint.Endpoint {

@@ -1,10 +1,8 @@
 package transport
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,19 +33,10 @@ func TestCalendarYearsShowSourcesAndRefusals(t *testing.T) {
 	}
 	mux := http.NewServeMux()
 	CalendarRoutes(mux, StaticCalendar{Cal: cal, YearFiles: files}, testenv.Logger())
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
+	url := serve(t, mux)
 	get := func(path string, out any) int {
 		t.Helper()
-		resp, err := http.Get(srv.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-			t.Fatal(err)
-		}
-		return resp.StatusCode
+		return testenv.CallAs(t, testenv.Clerk("zrzy"), http.MethodGet, url+path, "", nil, out)
 	}
 
 	var years calendarYearsResponse
@@ -110,8 +99,7 @@ func TestCalendarArithmeticMarksProvisionalYears(t *testing.T) {
 	}
 	mux := http.NewServeMux()
 	Routes(mux, deadline.NewService(deadline.Config{Calendar: workday.NewOfficial(files)}), testenv.Logger())
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
+	url := serve(t, mux)
 	tests := []struct {
 		path, field, want string
 		provisional       bool
@@ -123,15 +111,9 @@ func TestCalendarArithmeticMarksProvisionalYears(t *testing.T) {
 		{"/v1/calendar/workdays?from=2026-09-28&to=2026-10-12", "working_days", "6", false},
 	}
 	for _, tt := range tests {
-		resp, err := http.Get(srv.URL + tt.path)
-		if err != nil {
-			t.Fatal(err)
-		}
 		var body map[string]any
-		err = json.NewDecoder(resp.Body).Decode(&body)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK {
-			t.Fatalf("%s: %d %v", tt.path, resp.StatusCode, err)
+		if code := testenv.CallAs(t, testenv.Officer("lijun"), http.MethodGet, url+tt.path, "", nil, &body); code != http.StatusOK {
+			t.Fatalf("%s: %d %v", tt.path, code, body)
 		}
 		if got := fmt.Sprint(body[tt.field]); got != tt.want || body["provisional"] != tt.provisional {
 			t.Errorf("%s: %s %v provisional %v, want %s %v", tt.path, tt.field, got, body["provisional"], tt.want, tt.provisional)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tuijin/tuijin/pkg/event"
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
+	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
 )
 
@@ -36,7 +37,7 @@ func TestDeadlineAnswerExplainsItsDueDate(t *testing.T) {
 		d, err := e.svc.Get(ctx, "item:p9.eia")
 		return err == nil && d.State == deadline.StateRunning && d.PausedDays > 0
 	})
-	status, body := e.get("/v1/deadlines/item:p9.eia")
+	status, body := e.get(testenv.Clerk("sthj"), "/v1/deadlines/item:p9.eia")
 	if status != 200 {
 		t.Fatalf("status %d: %v", status, body)
 	}
@@ -65,7 +66,7 @@ func TestDeadlineAnswerExplainsItsDueDate(t *testing.T) {
 		t.Errorf("explanation\n got %s\nwant %s", gotJSON, wantJSON)
 	}
 	// Lists stay light: no explanation per deadline.
-	_, list := e.get("/v1/deadlines?department=sthj")
+	_, list := e.get(testenv.Clerk("sthj"), "/v1/deadlines?department=sthj")
 	for _, d := range list["deadlines"].([]any) {
 		if _, ok := d.(map[string]any)["explanation"]; ok {
 			t.Error("a listed deadline carries an explanation")

@@ -2,10 +2,9 @@ package transport
 
 import (
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,11 +15,14 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/tuijin/tuijin/pkg/auth"
+	"github.com/tuijin/tuijin/pkg/auth/token"
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/domain/workday"
 	"github.com/tuijin/tuijin/pkg/event"
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
+	"github.com/tuijin/tuijin/pkg/httpx"
 	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
 	"github.com/tuijin/tuijin/services/deadline/internal/store"
@@ -87,10 +89,36 @@ func newEnv(t *testing.T) *env {
 
 	mux := http.NewServeMux()
 	Routes(mux, e.svc, testenv.Logger())
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	e.url = srv.URL
+	e.url = serve(t, mux)
 	return e
+}
+
+// serve serves mux through httptest as httpx.Server does: a /v1/ request
+// carries the principal its bearer token proves (tokens of testenv.Token),
+// or is answered 401.
+func serve(t *testing.T, mux *http.ServeMux) string {
+	t.Helper()
+	var jwks string
+	for _, a := range testenv.AuthArgs(t) {
+		if f, ok := strings.CutPrefix(a, "--auth-jwks-file="); ok {
+			jwks = f
+		}
+	}
+	v, err := token.NewVerifier(context.Background(), token.Config{Issuer: testenv.TestIssuer, Audience: "tuijin", JWKSFile: jwks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fail := httpx.ErrorEncoder(testenv.Logger())
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, err := v.Authenticate(r)
+		if err != nil {
+			fail(r.Context(), err, w)
+			return
+		}
+		mux.ServeHTTP(w, r.WithContext(ctx))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
 
 func (e *env) publish(eventType, dept string, payload proto.Message) {
@@ -142,17 +170,9 @@ func (e *env) fireDue() {
 	}
 }
 
-func (e *env) get(path string) (int, map[string]any) {
+// get sends GET path as p would.
+func (e *env) get(p auth.Principal, path string) (int, map[string]any) {
 	e.t.Helper()
-	resp, err := http.Get(e.url + path)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
 	var body map[string]any
-	if err := json.Unmarshal(b, &body); err != nil {
-		e.t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
-	}
-	return resp.StatusCode, body
+	return testenv.CallAs(e.t, p, http.MethodGet, e.url+path, "", nil, &body), body
 }

@@ -33,19 +33,23 @@ type addRequest struct {
 	Days int
 }
 
-// Routes mounts the clock's API on mux.
+// Routes mounts the clock's API on mux. Every route needs a principal with
+// a role that may call it (pkg/auth/ACCESS.md); the deadlines are read
+// through deadline.ScopedReads, so a clerk or leader sees only their
+// department's.
 func Routes(mux *http.ServeMux, svc deadline.Service, log *slog.Logger) {
 	opts := []kithttp.ServerOption{kithttp.ServerErrorEncoder(httpx.ErrorEncoder(log))}
 	route := func(pattern string, ep endpoint.Endpoint, dec kithttp.DecodeRequestFunc) {
 		mux.Handle(pattern, kithttp.NewServer(ep, dec, httpx.EncodeJSON, opts...))
 	}
-	route("GET /v1/deadlines", makeListEndpoint(svc), decodeList)
-	route("GET /v1/deadlines/{id}", makeGetEndpoint(svc), decodeGet)
-	route("GET /v1/calendar/workdays", makeWorkdaysEndpoint(svc), decodeWorkdays)
-	route("GET /v1/calendar/add", makeAddEndpoint(svc), decodeAdd)
+	reads := deadline.ScopedReads(svc)
+	route("GET /v1/deadlines", requireRole(deadline.Readers...)(makeListEndpoint(reads)), decodeList)
+	route("GET /v1/deadlines/{id}", requireRole(deadline.Readers...)(makeGetEndpoint(reads)), decodeGet)
+	route("GET /v1/calendar/workdays", signedIn(makeWorkdaysEndpoint(svc)), decodeWorkdays)
+	route("GET /v1/calendar/add", signedIn(makeAddEndpoint(svc)), decodeAdd)
 }
 
-func makeListEndpoint(svc deadline.Service) endpoint.Endpoint {
+func makeListEndpoint(svc deadline.Reads) endpoint.Endpoint {
 	return func(ctx context.Context, req any) (any, error) {
 		r := req.(listRequest)
 		ds, err := svc.List(ctx, r.Department, r.Level)
@@ -53,7 +57,7 @@ func makeListEndpoint(svc deadline.Service) endpoint.Endpoint {
 	}
 }
 
-func makeGetEndpoint(svc deadline.Service) endpoint.Endpoint {
+func makeGetEndpoint(svc deadline.Reads) endpoint.Endpoint {
 	return func(ctx context.Context, req any) (any, error) { return svc.Get(ctx, req.(getRequest).ID) }
 }
 

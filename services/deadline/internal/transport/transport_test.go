@@ -12,6 +12,7 @@ import (
 	"github.com/tuijin/tuijin/pkg/event"
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
 	meetingv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/meeting/v1"
+	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
 )
 
@@ -72,18 +73,18 @@ func TestListsAndGaugesFollowTheLadder(t *testing.T) {
 	// Thu 26 Nov: the 3-day items (due end of Thu) are past yellow; then red.
 	e.clock.Set(sh(2026, 11, 27, 1))
 	e.fireDue()
-	code, body := e.get("/v1/deadlines?department=sthj&level=red")
+	code, body := e.get(testenv.Clerk("sthj"), "/v1/deadlines?department=sthj&level=red")
 	if code != 200 || body["count"].(float64) != 1 {
 		t.Fatalf("red sthj: %d %v", code, body)
 	}
 	if ds := body["deadlines"].([]any); ds[0].(map[string]any)["id"] != "item:a.1" {
 		t.Errorf("red sthj lists %v", ds)
 	}
-	_, body = e.get("/v1/deadlines?level=red")
+	_, body = e.get(testenv.AsSupervisor, "/v1/deadlines?level=red")
 	if body["count"].(float64) != 2 {
 		t.Errorf("red everywhere: %v", body["count"])
 	}
-	_, body = e.get("/v1/deadlines?department=sthj&level=green")
+	_, body = e.get(testenv.Leader("sthj"), "/v1/deadlines?department=sthj&level=green")
 	if body["count"].(float64) != 1 {
 		t.Errorf("green sthj: %v", body["count"])
 	}
@@ -183,7 +184,7 @@ func TestBadInputIsRejectedWithTheContractShape(t *testing.T) {
 		{"/v1/calendar/add?date=yesterday&days=1", 422, "date"},
 	}
 	for _, tt := range tests {
-		code, body := e.get(tt.path)
+		code, body := e.get(testenv.AsSupervisor, tt.path)
 		errObj, ok := body["error"].(map[string]any)
 		if code != tt.code || !ok || errObj["code"] == "" || errObj["message"] == "" {
 			t.Errorf("%s: %d %v", tt.path, code, body)
@@ -197,16 +198,16 @@ func TestBadInputIsRejectedWithTheContractShape(t *testing.T) {
 
 func TestCalendarEndpointsUseTheOfficialCalendar(t *testing.T) {
 	e := newEnv(t)
-	code, body := e.get("/v1/calendar/workdays?from=2026-09-28&to=2026-10-12")
+	code, body := e.get(testenv.Officer("wangfang"), "/v1/calendar/workdays?from=2026-09-28&to=2026-10-12")
 	// 28 29 30 Sep, 8 9 Oct, the make-up Saturday 10 Oct.
 	if code != 200 || body["working_days"].(float64) != 6 {
 		t.Errorf("workdays over National Day: %d %v", code, body)
 	}
-	code, body = e.get("/v1/calendar/add?date=2026-02-13&days=2")
+	code, body = e.get(testenv.OwnerOf("zhineng"), "/v1/calendar/add?date=2026-02-13&days=2")
 	if code != 200 || body["result"] != "2026-02-24" {
 		t.Errorf("add over Spring Festival: %d %v", code, body)
 	}
-	code, body = e.get("/v1/calendar/add?date=2026-10-08&days=-1")
+	code, body = e.get(testenv.Clerk("zjj"), "/v1/calendar/add?date=2026-10-08&days=-1")
 	if code != 200 || body["result"] != "2026-09-30" {
 		t.Errorf("subtract over National Day: %d %v", code, body)
 	}
