@@ -244,6 +244,8 @@ type Service struct {
 	observer    Observer
 	// officerName is the name the organisation gives an officer code.
 	officerName func(code string) (string, bool)
+	// measured is the last measure of the departments' handling times.
+	measured handlingCache
 }
 
 // Option tunes the service.

@@ -3,8 +3,43 @@ package ledger
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 )
+
+// HandlingTTL is how long the departments' measured handling times are
+// reused: a forecast or a status reads one ledger, measuring reads them
+// all, and a minute-old measure of months of history forecasts the same.
+const HandlingTTL = time.Minute
+
+// handlingCache holds the last measure of the handling times.
+type handlingCache struct {
+	mu sync.Mutex
+	at time.Time
+	h  HandlingTimes
+}
+
+// handling is the departments' handling times, measured at most
+// HandlingTTL ago.
+func (s *Service) handling(ctx context.Context) (HandlingTimes, error) {
+	now := s.clock.Now()
+	c := &s.measured
+	c.mu.Lock()
+	h, at := c.h, c.at
+	c.mu.Unlock()
+	if age := now.Sub(at); h != nil && age >= 0 && age < HandlingTTL {
+		return h, nil
+	}
+	ps, err := s.store.Projects(ctx, ProjectFilter{})
+	if err != nil {
+		return nil, err
+	}
+	h = MeasureHandling(ps, s.calendar)
+	c.mu.Lock()
+	c.h, c.at = h, now
+	c.mu.Unlock()
+	return h, nil
+}
 
 // Forecasts are the start-date forecasts (预计开工日).
 type Forecasts interface {
@@ -39,11 +74,11 @@ func (s *Service) Forecast(ctx context.Context, code string) (Forecast, error) {
 	if err != nil {
 		return Forecast{}, err
 	}
-	ps, err := s.store.Projects(ctx, ProjectFilter{})
+	h, err := s.handling(ctx)
 	if err != nil {
 		return Forecast{}, err
 	}
-	f, err := ForecastPermit(p, s.catalog.Permit(), MeasureHandling(ps, s.calendar), s.calendar, s.clock.Now())
+	f, err := ForecastPermit(p, s.catalog.Permit(), h, s.calendar, s.clock.Now())
 	if errors.Is(err, ErrForecast) {
 		return Forecast{}, conflict(ErrForecast, "no_forecast", err.Error())
 	}
@@ -57,13 +92,13 @@ func (s *Service) ProjectStatus(ctx context.Context, code string) (ProjectStatus
 	}
 	now := s.clock.Now()
 	st := p.Status(now)
-	ps, err := s.store.Projects(ctx, ProjectFilter{})
+	h, err := s.handling(ctx)
 	if err != nil {
 		return ProjectStatus{}, err
 	}
 	// A ledger the forecast cannot read (no permit in its catalog) still
 	// has a status, without a forecast.
-	if f, err := ForecastPermit(p, s.catalog.Permit(), MeasureHandling(ps, s.calendar), s.calendar, now); err == nil {
+	if f, err := ForecastPermit(p, s.catalog.Permit(), h, s.calendar, now); err == nil {
 		st.Forecast = f.Summary()
 	}
 	return st, nil
