@@ -178,7 +178,7 @@ func Brief(kind, period string, from, to time.Time, ps []Project, fs []Forecast,
 	}
 	delays := criticalDelays(fs)
 	for _, f := range fs {
-		if !f.Late || f.PlannedStart == nil {
+		if !f.Late || f.PlannedStart == nil || f.Done { // a permit granted late is history, not a forecast
 			continue
 		}
 		b.LateProjects = append(b.LateProjects, LateProject{Code: f.Project, Name: names[f.Project], PlannedStart: *f.PlannedStart,

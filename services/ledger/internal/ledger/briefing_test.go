@@ -48,7 +48,7 @@ func briefForecasts() []Forecast {
 		{Project: "P2", PlannedStart: &plan, Late: true, LateDays: 8, Light: LightYellow, Median: Run{Date: DateOf(briefAt(40)),
 			CriticalPath: []Step{step("d1", 5), step("d2", 1), step("d2", 2), step("d3", 0)}}, P80: Run{Date: DateOf(briefAt(45))}},
 		{Project: "P1", Median: Run{CriticalPath: []Step{step("d2", 4)}}},
-		{Project: "P3", Done: true, Median: Run{CriticalPath: []Step{step("d1", 9)}}},
+		{Project: "P3", Done: true, PlannedStart: &plan, Late: true, LateDays: 2, Median: Run{CriticalPath: []Step{step("d1", 9)}}},
 	}
 }
 
