@@ -137,16 +137,23 @@ func NewRunner(ctx context.Context, js jetstream.JetStream, spec ConsumerSpec, h
 	if err != nil {
 		return nil, fmt.Errorf("stream %s: %w", spec.Stream, err)
 	}
-	cons, err := events.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
-		Durable:        spec.Durable,
-		Description:    "tuijin consumer " + spec.Durable,
-		FilterSubjects: spec.Subjects,
-		AckPolicy:      jetstream.AckExplicitPolicy,
-		AckWait:        spec.AckWait,
-		MaxDeliver:     spec.Retry.MaxDeliver,
-		DeliverPolicy:  jetstream.DeliverAllPolicy,
-		MaxAckPending:  max(1000, spec.Workers+spec.Batch),
-	})
+	cfg := jetstream.ConsumerConfig{
+		Durable:       spec.Durable,
+		Description:   "tuijin consumer " + spec.Durable,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       spec.AckWait,
+		MaxDeliver:    spec.Retry.MaxDeliver,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		MaxAckPending: max(1000, spec.Workers+spec.Batch),
+	}
+	// One filter goes in the create request's subject, where the service's
+	// NATS permissions pin it (see Grants).
+	if len(spec.Subjects) == 1 {
+		cfg.FilterSubject = spec.Subjects[0]
+	} else {
+		cfg.FilterSubjects = spec.Subjects
+	}
+	cons, err := events.CreateOrUpdateConsumer(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("consumer %s: %w", spec.Durable, err)
 	}

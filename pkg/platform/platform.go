@@ -41,6 +41,10 @@ type Config struct {
 	NATS struct {
 		URL      string `conf:"default:nats://127.0.0.1:4222,mask"`
 		Replicas int    `conf:"default:1,help:replicas of the JetStream streams"`
+		// The service's own NATS user (bus.Grants), from the environment.
+		User      string `conf:"help:NATS user of this service"`
+		Password  string `conf:"mask,help:password of the NATS user"`
+		CredsFile string `conf:"help:NATS .creds file (JWT and nkey) instead of a password"`
 	}
 	Mongo struct {
 		URI      string `conf:"default:mongodb://127.0.0.1:27017/,mask"`
@@ -164,12 +168,13 @@ func Run(ctx context.Context, name string, args []string, logw io.Writer, c Conf
 	}
 	defer func() { _ = client.Disconnect(context.Background()) }()
 
-	nc, js, err := bus.Connect(cfg.NATS.URL, "tuijin-"+name, log)
+	natsAuth := bus.Auth{User: cfg.NATS.User, Password: cfg.NATS.Password, CredsFile: cfg.NATS.CredsFile}
+	nc, js, err := bus.Connect(cfg.NATS.URL, "tuijin-"+name, log, natsAuth.Options()...)
 	if err != nil {
 		return err
 	}
 	defer nc.Close()
-	if err := bus.EnsureStreams(ctx, js, cfg.NATS.Replicas); err != nil {
+	if err := bus.CreateStreams(ctx, js, cfg.NATS.Replicas, log); err != nil {
 		return err
 	}
 
