@@ -86,6 +86,11 @@ type App struct {
 	// the wall clock shifted by --clock-offset for a drill.
 	Clock clock.Clock
 
+	// Departments are the organisation's department codes, which the
+	// service's consumers accept in events (see bus.ConsumerSpec); set by
+	// Setup before Consume.
+	Departments []string
+
 	outboxInterval time.Duration
 	workers        []func(context.Context) error
 }
@@ -104,6 +109,9 @@ func (a *App) Go(fn func(context.Context) error) { a.workers = append(a.workers,
 
 // Consume starts a durable consumer of the events stream with h.
 func (a *App) Consume(ctx context.Context, spec bus.ConsumerSpec, h bus.Handler) error {
+	if spec.Departments == nil {
+		spec.Departments = a.Departments
+	}
 	r, err := bus.NewRunner(ctx, a.JS, spec, h, a.Publisher, a.Registry, a.BusMetric, a.Tracer, a.Log)
 	if err != nil {
 		return err
