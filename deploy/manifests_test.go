@@ -37,6 +37,7 @@ var services = []service{
 const (
 	commonConfigMap = "tuijin-common"
 	mongoSecret     = "tuijin-mongo"
+	natsSecret      = "tuijin-nats"
 	natsURL         = "nats://nats:4222"
 )
 

@@ -2,7 +2,7 @@ package embedded
 
 import (
 	"crypto/rand"
-	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -70,11 +70,14 @@ func NATSUsers(depts []string, passwords map[string]string) ([]NATSUser, error) 
 	return users, nil
 }
 
-// NewPassword is a random password of 32 bytes.
+// NewPassword is a random password of 32 bytes. It starts with a letter
+// and holds no '-': nats-server parses a password given as an environment
+// variable (bus.AuthorizationConf) as a config value, where a leading
+// digit makes a number.
 func NewPassword() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b) // never fails (crypto/rand panics instead)
-	return base64.RawURLEncoding.EncodeToString(b)
+	return "t" + hex.EncodeToString(b)
 }
 
 // LoadPasswords reads each user's password from dir/<user>, making a random
