@@ -52,6 +52,7 @@ type launcher struct {
 	cmd   *exec.Cmd
 	data  string
 	mongo string
+	nats  string
 	addrs map[string]string
 	out   *lockedBuffer
 	done  chan struct{}
@@ -63,7 +64,9 @@ func startLauncher(t *testing.T) *launcher {
 	l := &launcher{t: t, data: t.TempDir(), addrs: map[string]string{}, out: &lockedBuffer{}, done: make(chan struct{})}
 	mongoAddr := freeAddr(t)
 	l.mongo = "mongodb://" + mongoAddr + "/"
-	_, natsPort, _ := net.SplitHostPort(freeAddr(t))
+	natsAddr := freeAddr(t)
+	l.nats = "nats://" + natsAddr
+	_, natsPort, _ := net.SplitHostPort(natsAddr)
 	args := []string{"--data", l.data, "--bin", binDir, "--nats-port", natsPort, "--mongo-addr", mongoAddr,
 		"--demo=false", "--restart-min", "200ms"}
 	for _, s := range stack.Services {
