@@ -2,6 +2,8 @@ package bus_test
 
 import (
 	"context"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -255,5 +257,54 @@ func TestDepartmentPullsOnlyFromItsDurable(t *testing.T) {
 	}
 	if info.NumAckPending != 0 || info.NumPending != 0 {
 		t.Fatalf("zrzy's durable: %d pending, %d unacked", info.NumPending, info.NumAckPending)
+	}
+}
+
+// A service creates the streams it finds missing, leaves those operations
+// made alone, and reports (but cannot apply) a config that differs from
+// the release's.
+func TestCreateStreamsCreatesMissingAndReportsDrift(t *testing.T) {
+	url := testenv.NATS(t)
+	ops := testenv.ConnectAs(t, url, bus.OperationsUser)
+	ledger := testenv.ConnectAs(t, url, bus.UserLedger)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	if err := bus.CreateStreams(ctx, ledger.JS, 1, log); err != nil {
+		t.Fatal(err)
+	}
+	for _, cfg := range bus.StreamConfigs(1) {
+		if _, err := ops.JS.Stream(ctx, cfg.Name); err != nil {
+			t.Fatalf("%s not created: %v", cfg.Name, err)
+		}
+	}
+	if err := bus.CreateStreams(ctx, ledger.JS, 1, log); err != nil || logs.Len() != 0 {
+		t.Fatalf("second start: %v, logged %q", err, logs.String())
+	}
+	st, err := ops.JS.Stream(ctx, bus.EventsStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drifted := st.CachedInfo().Config
+	drifted.MaxAge = time.Hour
+	if _, err := ops.JS.UpdateStream(ctx, drifted); err != nil {
+		t.Fatal(err)
+	}
+	if err := bus.CreateStreams(ctx, ledger.JS, 1, log); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "stream config differs") || !strings.Contains(logs.String(), bus.EventsStream) {
+		t.Fatalf("drift not reported: %q", logs.String())
+	}
+	if err := ledger.NC.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if v := ledger.Violations(); len(v) > 0 {
+		t.Fatalf("violations: %v", v)
+	}
+	info, err := st.Info(ctx)
+	if err != nil || info.Config.MaxAge != time.Hour {
+		t.Fatalf("the service changed the stream: %v %v", info.Config.MaxAge, err)
 	}
 }

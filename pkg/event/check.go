@@ -152,6 +152,10 @@ func isRef(field string) bool {
 	return field == "id" || field == "code" || strings.HasSuffix(field, "_id") || strings.HasSuffix(field, "_code")
 }
 
+// maxProblems bounds what one refusal names: its text travels in a header
+// of the dead letter.
+const maxProblems = 10
+
 type problems []string
 
 func (p *problems) add(format string, args ...any) { *p = append(*p, fmt.Sprintf(format, args...)) }
@@ -181,12 +185,16 @@ func (p problems) err() error {
 	if len(p) == 0 {
 		return nil
 	}
+	if len(p) > maxProblems {
+		p = append(p[:maxProblems:maxProblems], fmt.Sprintf("and %d more", len(p)-maxProblems))
+	}
 	return fmt.Errorf("%w: %s", ErrInvalid, strings.Join(p, "; "))
 }
 
+// truncate shortens s to 40 runes for a message.
 func truncate(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:40]) + "…"
 	}
 	return s
 }

@@ -82,6 +82,13 @@ func TestCheckerRefusesOutOfBoundsEvents(t *testing.T) {
 		{"a nested project name too long", event.TypeProjectRegistered, func(t *testing.T) *eventv1.Envelope {
 			return envelope(t, event.TypeProjectRegistered, &intakev1.ProjectRegistered{Project: &intakev1.Project{Code: "c", Name: strings.Repeat("名", 3000)}})
 		}, "project.name: 9000 bytes"},
+		{"twenty attendees too long, ten named", event.TypeMeetingScheduled, func(t *testing.T) *eventv1.Envelope {
+			long := make([]string, 20)
+			for i := range long {
+				long[i] = strings.Repeat("x", 9000)
+			}
+			return envelope(t, event.TypeMeetingScheduled, &meetingv1.MeetingScheduled{MeetingId: "m1", Attendees: long})
+		}, "attendees[9]: 9000 bytes, at most 8192; and 10 more"},
 		{"ten thousand attendees", event.TypeMeetingScheduled, func(t *testing.T) *eventv1.Envelope {
 			return envelope(t, event.TypeMeetingScheduled, &meetingv1.MeetingScheduled{MeetingId: "m1", Attendees: make([]string, 10000)})
 		}, "attendees: 10000 entries"},
