@@ -55,6 +55,15 @@ func checkService(t *testing.T, s *stack, svc service, want expect) {
 		uri.ValueFrom.SecretKeyRef.Name != mongoSecret || uri.ValueFrom.SecretKeyRef.Key != "uri" {
 		t.Errorf("TUIJIN_MONGO_URI must come from secret %s key uri, is %+v", mongoSecret, uri)
 	}
+	// Its own NATS user, its password from tuijin-nats.
+	pw := env["TUIJIN_NATS_PASSWORD"]
+	if pw.Value != "" || pw.ValueFrom == nil || pw.ValueFrom.SecretKeyRef == nil ||
+		pw.ValueFrom.SecretKeyRef.Name != natsSecret || pw.ValueFrom.SecretKeyRef.Key != natsPasswordKey(svc.name) {
+		t.Errorf("TUIJIN_NATS_PASSWORD must come from secret %s key %s, is %+v", natsSecret, natsPasswordKey(svc.name), pw)
+	}
+	if !slices.Contains(c.Args, "--nats-user="+svc.name) {
+		t.Errorf("args %q do not log in as NATS user %s", c.Args, svc.name)
+	}
 	if !slices.ContainsFunc(c.EnvFrom, func(e corev1.EnvFromSource) bool {
 		return e.ConfigMapRef != nil && e.ConfigMapRef.Name == commonConfigMap
 	}) {
@@ -212,6 +221,11 @@ func checkPods(t *testing.T, s *stack) {
 			}
 			for _, e := range c.Env {
 				checkEnvVar(t, where, e)
+			}
+			for _, e := range c.EnvFrom {
+				if e.SecretRef != nil {
+					checkSecretRef(t, where+" envFrom", e.SecretRef.Name)
+				}
 			}
 		}
 		for _, v := range spec.Volumes {

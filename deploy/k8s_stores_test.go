@@ -74,6 +74,32 @@ func checkNATS(t *testing.T, s *stack, want expect) {
 		t.Errorf("a single NATS server must run without a cluster block:\n%s", conf)
 	}
 
+	// Users and subject permissions: the generated authorization.conf,
+	// included by nats.conf, every password a variable from tuijin-nats.
+	authCM := ""
+	for _, v := range sts.Spec.Template.Spec.Volumes {
+		if v.ConfigMap != nil && strings.HasPrefix(v.ConfigMap.Name, "nats-authorization") {
+			authCM = v.ConfigMap.Name
+		}
+	}
+	if authCM == "" || !mountsConfigMap(&sts.Spec.Template, c, authCM, "/etc/nats/auth") {
+		t.Errorf("nats does not mount ConfigMap nats-authorization at /etc/nats/auth")
+	}
+	if !strings.Contains(conf, "include ./auth/authorization.conf") {
+		t.Errorf("nats.conf does not include ./auth/authorization.conf:\n%s", conf)
+	}
+	auth := s.configMaps[authCM].Data["authorization.conf"]
+	for _, svc := range services {
+		if !strings.Contains(auth, fmt.Sprintf("user: %q\n      password: $%s\n", svc.name, natsPasswordKey(svc.name))) {
+			t.Errorf("authorization.conf has no user %s with password $%s", svc.name, natsPasswordKey(svc.name))
+		}
+	}
+	if !slices.ContainsFunc(c.EnvFrom, func(e corev1.EnvFromSource) bool {
+		return e.SecretRef != nil && e.SecretRef.Name == natsSecret
+	}) {
+		t.Errorf("nats takes no passwords from Secret %s", natsSecret)
+	}
+
 	// The client Service the services use.
 	client, ok := s.services["nats"]
 	if !ok || client.Spec.ClusterIP == corev1.ClusterIPNone || !selects(client.Spec.Selector, sts.Spec.Template.Labels) ||

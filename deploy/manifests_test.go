@@ -40,6 +40,7 @@ const (
 	// TUIJIN_AUTH_ISSUER and TUIJIN_AUTH_JWKS_URL, hosts the repo never names.
 	authConfigMap = "tuijin-auth"
 	mongoSecret     = "tuijin-mongo"
+	natsSecret      = "tuijin-nats"
 	natsURL         = "nats://nats:4222"
 )
 

@@ -3,6 +3,7 @@ package deploy
 import (
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -29,14 +30,32 @@ func checkEnvVar(t *testing.T, where string, e corev1.EnvVar) {
 
 func checkSecretRef(t *testing.T, where, name string, keys ...string) {
 	t.Helper()
-	if name != mongoSecret {
-		t.Errorf("%s: Secret %q is not the documented %q", where, name, mongoSecret)
-	}
-	for _, k := range keys {
-		if !slices.Contains(mongoSecretKeys, k) {
-			t.Errorf("%s: key %q of Secret %s is not one of the documented %v", where, k, name, mongoSecretKeys)
+	switch name {
+	case mongoSecret:
+		for _, k := range keys {
+			if !slices.Contains(mongoSecretKeys, k) {
+				t.Errorf("%s: key %q of Secret %s is not one of the documented %v", where, k, name, mongoSecretKeys)
+			}
 		}
+	case natsSecret:
+		for _, k := range keys {
+			if !natsSecretKey.MatchString(k) {
+				t.Errorf("%s: key %q of Secret %s is not a documented %s", where, k, name, natsSecretKey)
+			}
+		}
+	default:
+		t.Errorf("%s: Secret %q is not one of the documented %q, %q", where, name, mongoSecret, natsSecret)
 	}
+}
+
+// natsSecretKey are the keys of the tuijin-nats Secret documented in
+// k8s/base/nats.yaml: one password per NATS user.
+var natsSecretKey = regexp.MustCompile(`^TUIJIN_NATS_PASSWORD_[A-Z0-9_]+$`)
+
+// natsPasswordKey is the key of service's password in tuijin-nats (as
+// pkg/bus.PasswordVar names it).
+func natsPasswordKey(service string) string {
+	return "TUIJIN_NATS_PASSWORD_" + strings.ToUpper(strings.ReplaceAll(service, "-", "_"))
 }
 
 func secretItemKeys(items []corev1.KeyToPath) []string {
@@ -52,7 +71,8 @@ var credentialURL = regexp.MustCompile(`://[^/\s@:'"]+:[^/\s@'"]*@`)
 
 // literalSecret matches YAML keys whose value would be a secret.
 // (a scalar on the same line: a "secret:" volume source is a mapping).
-var literalSecret = regexp.MustCompile(`(?im)^[ \t]*-?[ \t]*(password|passwd|secret|token|api_?key)[ \t]*:[ \t]*[^\s{\[]`)
+// A $VARIABLE (nats-server's reference to its environment) is no literal.
+var literalSecret = regexp.MustCompile(`(?im)^[ \t]*-?[ \t]*(password|passwd|secret|token|api_?key)[ \t]*:[ \t]*[^\s{\[$]`)
 
 // checkNoLiteralSecrets scans the rendered text itself, whatever the kind.
 func checkNoLiteralSecrets(t *testing.T, rendered []byte) {

@@ -75,7 +75,9 @@ func newSystem(t testing.TB) *system {
 	t.Helper()
 	natsURL := testenv.NATS(t)
 	mongoURI := testenv.MongoURI(t)
-	nc, js, err := bus.Connect(natsURL, "e2e", testenv.Logger())
+	// The test's own connection is operations'; each service logs in as
+	// itself (start).
+	nc, js, err := bus.Connect(natsURL, "e2e", testenv.Logger(), testenv.NATSAuth(bus.OperationsUser).Options()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +136,7 @@ func (s *system) start(names ...string) {
 			addr = freeAddr(s.t)
 			s.addrs[name] = addr
 		}
-		env := append(slices.Clone(s.env), s.envFor[name]...)
+		env := append(append(slices.Clone(s.env), testenv.NATSEnv(name)...), s.envFor[name]...)
 		p, err := stack.Start(filepath.Join(binDir, name), name, addr, env, s.logs)
 		if err != nil {
 			s.mu.Unlock()

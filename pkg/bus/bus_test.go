@@ -3,6 +3,7 @@ package bus_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -280,5 +281,50 @@ func TestPermanentErrorDeadLettersAtOnce(t *testing.T) {
 	})
 	if calls.Load() != 1 {
 		t.Errorf("handler called %d times, want 1", calls.Load())
+	}
+}
+
+// An event out of bounds (here promised days of int32 max, and a
+// department the consumer does not know) never reaches the handler: it is
+// dead-lettered at once with reason invalid and what was wrong.
+func TestInvalidEventDeadLettersBeforeTheHandler(t *testing.T) {
+	h := newHarness(t)
+	var called atomic.Int32
+	h.run(t, bus.ConsumerSpec{Durable: "invalid-test", Subjects: []string{event.AllDepartments(event.TypeItemAssigned)},
+		Departments: []string{"zrzy"}},
+		func(context.Context, bus.Delivery) error { called.Add(1); return nil })
+	forged := func(dept string, days int32) event.Message {
+		m, err := event.Build(context.Background(), event.ForDepartment(event.TypeItemAssigned, dept), event.TypeItemAssigned,
+			"ledger", event.Ref("item", "p.x"), time.Now(), &ledgerv1.ItemAssigned{ItemId: "p.x", Department: dept,
+				PromisedDays: days, AssignedAt: timestamppb.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	for _, m := range []event.Message{forged("zrzy", 2147483647), forged("sthj", 5), forged("zrzy", 5)} {
+		if err := h.pub.Publish(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "two dead letters and one handled", func() bool {
+		return streamCount(t, h.js, bus.DeadLetterStream, bus.DeadLetterPrefix+"invalid-test") == 2 && called.Load() == 1
+	})
+	dlq, err := h.js.Stream(context.Background(), bus.DeadLetterStream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for seq, want := range map[uint64]string{1: "promised_days: 2147483647, must be 0 to 3650", 2: `unknown department "sthj"`} {
+		msg, err := dlq.GetMsg(context.Background(), seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if msg.Header.Get(bus.HeaderDLQReason) != bus.ReasonInvalid || !strings.Contains(msg.Header.Get(bus.HeaderDLQError), want) {
+			t.Errorf("dead letter %d: reason %q, error %q; want invalid with %q", seq,
+				msg.Header.Get(bus.HeaderDLQReason), msg.Header.Get(bus.HeaderDLQError), want)
+		}
+	}
+	if n := counter(t, h.reg, "tuijin_bus_dead_letters_total", map[string]string{"consumer": "invalid-test", "reason": "invalid"}); n != 2 {
+		t.Errorf("dead letters counted %v, want 2", n)
 	}
 }

@@ -24,6 +24,7 @@ import (
 // metric's reason label.
 const (
 	ReasonUndecodable   = "undecodable"    // not an event envelope
+	ReasonInvalid       = "invalid"        // out of bounds (event.Checker)
 	ReasonPermanent     = "permanent"      // the handler refused it for good
 	ReasonMaxDeliveries = "max_deliveries" // every retry failed
 )
@@ -52,7 +53,7 @@ func Permanent(err error) error { return permanentError{err} }
 // IsPermanent reports whether err was marked Permanent or is undecodable.
 func IsPermanent(err error) bool {
 	var p permanentError
-	return errors.As(err, &p) || errors.Is(err, event.ErrUndecodable)
+	return errors.As(err, &p) || errors.Is(err, event.ErrUndecodable) || errors.Is(err, event.ErrInvalid)
 }
 
 // RetryPolicy bounds deliveries and spaces them out. The delay depends on the
@@ -100,6 +101,10 @@ type ConsumerSpec struct {
 	// Workers is how many messages are handled at once (1 when zero: in
 	// stream order).
 	Workers int
+	// Departments are the known department codes: an event naming
+	// another is dead-lettered before the handler sees it (nil: any
+	// well-formed code). platform.App.Consume fills in the service's.
+	Departments []string
 }
 
 // Runner consumes one durable consumer with a Handler.
@@ -111,6 +116,7 @@ type Runner struct {
 	metrics  *Metrics
 	tracer   trace.Tracer
 	pub      *Publisher
+	check    event.Checker
 	events   jetstream.Stream
 	consumer jetstream.Consumer
 	mover    jetstream.Consumer
@@ -137,16 +143,23 @@ func NewRunner(ctx context.Context, js jetstream.JetStream, spec ConsumerSpec, h
 	if err != nil {
 		return nil, fmt.Errorf("stream %s: %w", spec.Stream, err)
 	}
-	cons, err := events.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
-		Durable:        spec.Durable,
-		Description:    "tuijin consumer " + spec.Durable,
-		FilterSubjects: spec.Subjects,
-		AckPolicy:      jetstream.AckExplicitPolicy,
-		AckWait:        spec.AckWait,
-		MaxDeliver:     spec.Retry.MaxDeliver,
-		DeliverPolicy:  jetstream.DeliverAllPolicy,
-		MaxAckPending:  max(1000, spec.Workers+spec.Batch),
-	})
+	cfg := jetstream.ConsumerConfig{
+		Durable:       spec.Durable,
+		Description:   "tuijin consumer " + spec.Durable,
+		AckPolicy:     jetstream.AckExplicitPolicy,
+		AckWait:       spec.AckWait,
+		MaxDeliver:    spec.Retry.MaxDeliver,
+		DeliverPolicy: jetstream.DeliverAllPolicy,
+		MaxAckPending: max(1000, spec.Workers+spec.Batch),
+	}
+	// One filter goes in the create request's subject, where the service's
+	// NATS permissions pin it (see Grants).
+	if len(spec.Subjects) == 1 {
+		cfg.FilterSubject = spec.Subjects[0]
+	} else {
+		cfg.FilterSubjects = spec.Subjects
+	}
+	cons, err := events.CreateOrUpdateConsumer(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("consumer %s: %w", spec.Durable, err)
 	}
@@ -162,10 +175,10 @@ func NewRunner(ctx context.Context, js jetstream.JetStream, spec ConsumerSpec, h
 		return nil, fmt.Errorf("dead-letter consumer of %s: %w", spec.Durable, err)
 	}
 	r := &Runner{spec: spec, js: js, handler: h, log: log.With("consumer", spec.Durable), metrics: m,
-		tracer: tracer, pub: pub, events: events, consumer: cons, mover: mover}
+		tracer: tracer, pub: pub, check: event.NewChecker(spec.Departments), events: events, consumer: cons, mover: mover}
 	// A zero series per reason, so that the first dead letter shows as an
 	// increase rather than as a series appearing.
-	for _, reason := range []string{ReasonUndecodable, ReasonPermanent, ReasonMaxDeliveries} {
+	for _, reason := range []string{ReasonUndecodable, ReasonInvalid, ReasonPermanent, ReasonMaxDeliveries} {
 		m.deadLetters.WithLabelValues(spec.Durable, reason)
 	}
 	if reg != nil {
@@ -268,8 +281,11 @@ func (r *Runner) handle(ctx context.Context, msg jetstream.Msg) {
 		span.RecordError(err)
 		r.log.Warn("dead-lettering message", "subject", msg.Subject(), "seq", meta.Sequence.Stream, "err", err)
 		reason := ReasonPermanent
-		if errors.Is(err, event.ErrUndecodable) {
+		switch {
+		case errors.Is(err, event.ErrUndecodable):
 			reason = ReasonUndecodable
+		case errors.Is(err, event.ErrInvalid):
+			reason = ReasonInvalid
 		}
 		if derr := r.deadLetter(ctx, msg.Subject(), msg.Data(), meta.Sequence.Stream, reason, err); derr != nil {
 			// Not settled: it comes back after AckWait and we try again.
@@ -289,6 +305,10 @@ func (r *Runner) handle(ctx context.Context, msg jetstream.Msg) {
 func (r *Runner) apply(ctx context.Context, msg jetstream.Msg, meta *jetstream.MsgMetadata) error {
 	env, err := event.Decode(msg.Data())
 	if err != nil {
+		return err
+	}
+	// Whoever published it, an event out of bounds reaches no handler.
+	if err := r.check.Check(msg.Subject(), env, time.Now()); err != nil {
 		return err
 	}
 	// The events the handler causes name the same actor as this one.

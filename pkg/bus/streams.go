@@ -2,7 +2,9 @@ package bus
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -84,13 +86,44 @@ func StreamConfigs(replicas int) []jetstream.StreamConfig {
 	}
 }
 
-// EnsureStreams creates or updates Tuijin's streams. Every service calls it
-// at start, so any start order works; the configs are identical, so the
-// calls are idempotent.
+// EnsureStreams creates or updates Tuijin's streams: operations' step (the
+// local launcher, the tests' environment, a production job), run with the
+// operations user. The configs are fixed, so it is idempotent.
 func EnsureStreams(ctx context.Context, js jetstream.JetStream, replicas int) error {
 	for _, cfg := range StreamConfigs(replicas) {
 		if _, err := js.CreateOrUpdateStream(ctx, cfg); err != nil {
 			return fmt.Errorf("ensure stream %s: %w", cfg.Name, err)
+		}
+	}
+	return nil
+}
+
+// CreateStreams creates those of Tuijin's streams that are missing. Every
+// service calls it at start, so any start order works on a fresh server; a
+// service may not update a stream (its NATS user lacks the right), so a
+// stream whose config differs from this release's is reported, not changed:
+// operations apply it with EnsureStreams.
+func CreateStreams(ctx context.Context, js jetstream.JetStream, replicas int, log *slog.Logger) error {
+	for _, cfg := range StreamConfigs(replicas) {
+		_, err := js.CreateStream(ctx, cfg)
+		switch {
+		case err == nil:
+		case errors.Is(err, jetstream.ErrStreamNameAlreadyInUse):
+			log.Warn("stream config differs from this release's; operations must update it", "stream", cfg.Name)
+		default:
+			return fmt.Errorf("create stream %s: %w", cfg.Name, err)
+		}
+	}
+	return nil
+}
+
+// EnsureDepartmentConsumers creates or updates the durable consumer of each
+// department's assignments. Operations run it: a department's user may
+// only pull from its consumer, so it cannot pick another filter.
+func EnsureDepartmentConsumers(ctx context.Context, js jetstream.JetStream, depts []string) error {
+	for _, d := range depts {
+		if _, err := js.CreateOrUpdateConsumer(ctx, EventsStream, DepartmentConsumer(d)); err != nil {
+			return fmt.Errorf("consumer of department %s: %w", d, err)
 		}
 	}
 	return nil

@@ -22,8 +22,10 @@ type NATS struct {
 }
 
 // StartNATS starts nats-server with JetStream on host:port (port -1 picks a
-// free one), storing streams under dir.
-func StartNATS(host string, port int, dir string) (*NATS, error) {
+// free one), storing streams under dir. With users, a client must log in as
+// one of them and is held to its permissions (see NATSUsers); without, the
+// server is open.
+func StartNATS(host string, port int, dir string, users ...NATSUser) (*NATS, error) {
 	opts := &server.Options{
 		ServerName: "tuijin-local",
 		Host:       host,
@@ -34,6 +36,9 @@ func StartNATS(host string, port int, dir string) (*NATS, error) {
 		NoLog:      true,
 		// The local default has one server; keep JetStream's memory modest.
 		JetStreamMaxMemory: 256 << 20,
+	}
+	for _, u := range users {
+		opts.Users = append(opts.Users, u.server())
 	}
 	srv, err := server.NewServer(opts)
 	if err != nil {

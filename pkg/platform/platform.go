@@ -49,6 +49,10 @@ type Config struct {
 	NATS struct {
 		URL      string `conf:"default:nats://127.0.0.1:4222,mask"`
 		Replicas int    `conf:"default:1,help:replicas of the JetStream streams"`
+		// The service's own NATS user (bus.Grants), from the environment.
+		User      string `conf:"help:NATS user of this service"`
+		Password  string `conf:"mask,help:password of the NATS user"`
+		CredsFile string `conf:"help:NATS .creds file (JWT and nkey) instead of a password"`
 	}
 	Mongo struct {
 		URI      string `conf:"default:mongodb://127.0.0.1:27017/,mask"`
@@ -103,6 +107,11 @@ type App struct {
 	// what it did with audit.Note.
 	Audit *trail.Trail
 
+	// Departments are the organisation's department codes, which the
+	// service's consumers accept in events (see bus.ConsumerSpec); set by
+	// Setup before Consume.
+	Departments []string
+
 	outboxInterval time.Duration
 	workers        []func(context.Context) error
 }
@@ -125,6 +134,9 @@ func (a *App) Go(fn func(context.Context) error) { a.workers = append(a.workers,
 func (a *App) Consume(ctx context.Context, spec bus.ConsumerSpec, h bus.Handler) error {
 	if spec.Stream == "" || spec.Stream == bus.EventsStream {
 		h = a.Audit.Consumer(spec.Durable, h)
+	}
+	if spec.Departments == nil {
+		spec.Departments = a.Departments
 	}
 	r, err := bus.NewRunner(ctx, a.JS, spec, h, a.Publisher, a.Registry, a.BusMetric, a.Tracer, a.Log)
 	if err != nil {
@@ -190,12 +202,13 @@ func Run(ctx context.Context, name string, args []string, logw io.Writer, c Conf
 	}
 	defer func() { _ = client.Disconnect(context.Background()) }()
 
-	nc, js, err := bus.Connect(cfg.NATS.URL, "tuijin-"+name, log)
+	natsAuth := bus.Auth{User: cfg.NATS.User, Password: cfg.NATS.Password, CredsFile: cfg.NATS.CredsFile}
+	nc, js, err := bus.Connect(cfg.NATS.URL, "tuijin-"+name, log, natsAuth.Options()...)
 	if err != nil {
 		return err
 	}
 	defer nc.Close()
-	if err := bus.EnsureStreams(ctx, js, cfg.NATS.Replicas); err != nil {
+	if err := bus.CreateStreams(ctx, js, cfg.NATS.Replicas, log); err != nil {
 		return err
 	}
 

@@ -41,7 +41,8 @@ func ServiceAt(t testing.TB, clk clock.Clock, name string, cfg platform.Configur
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
-		runErr = platform.Run(ctx, name, append(append([]string{"--http-addr=127.0.0.1:0"}, AuthArgs(t)...), args...), logs, cfg, wrapped)
+		// The service's own NATS user first: a test's args may override.
+		runErr = platform.Run(ctx, name, append(append(append([]string{"--http-addr=127.0.0.1:0"}, AuthArgs(t)...), NATSArgs(name)...), args...), logs, cfg, wrapped)
 	}()
 	t.Cleanup(func() {
 		cancel()

@@ -183,3 +183,12 @@ func (o *Org) Department(code string) (Department, bool) {
 	}
 	return Department{}, false
 }
+
+// DepartmentCodes are the codes of every department, in file order.
+func (o *Org) DepartmentCodes() []string {
+	codes := make([]string, len(o.Departments))
+	for i, d := range o.Departments {
+		codes[i] = d.Code
+	}
+	return codes
+}

@@ -54,6 +54,7 @@ type launcher struct {
 	cmd   *exec.Cmd
 	data  string
 	mongo string
+	nats  string
 	addrs map[string]string
 	out   *lockedBuffer
 	done  chan struct{}
@@ -65,7 +66,9 @@ func startLauncher(t *testing.T) *launcher {
 	l := &launcher{t: t, data: t.TempDir(), addrs: map[string]string{}, out: &lockedBuffer{}, done: make(chan struct{})}
 	mongoAddr := freeAddr(t)
 	l.mongo = "mongodb://" + mongoAddr + "/"
-	_, natsPort, _ := net.SplitHostPort(freeAddr(t))
+	natsAddr := freeAddr(t)
+	l.nats = "nats://" + natsAddr
+	_, natsPort, _ := net.SplitHostPort(natsAddr)
 	args := []string{"--data", l.data, "--bin", binDir, "--nats-port", natsPort, "--mongo-addr", mongoAddr,
 		"--demo=false", "--restart-min", "200ms", "--issuer-addr", freeAddr(t)}
 	for _, s := range stack.Services {

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -68,7 +69,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 		}
 	}
 
-	nats, err := embedded.StartNATS("127.0.0.1", *natsPort, filepath.Join(*dataDir, "nats"))
+	nats, err := startNATS(ctx, *natsPort, filepath.Join(*dataDir, "nats"), log)
 	if err != nil {
 		return err
 	}
@@ -111,7 +112,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 	}()
 	for _, s := range stack.Services {
 		sups = append(sups, stack.Supervise(stack.Unit{
-			Name: s.Name, Bin: filepath.Join(*binDir, s.Name), Addr: *addrs[s.Name], Env: env,
+			Name: s.Name, Bin: filepath.Join(*binDir, s.Name), Addr: *addrs[s.Name], Env: append(slices.Clone(env), nats.env(s.Name)...),
 			LogPath: filepath.Join(logDir, s.Name+".log"), PidPath: filepath.Join(runDir, s.Name+".pid"),
 		}, backoff, os.Stdout, log))
 	}

@@ -54,6 +54,8 @@ func setup(cfg *config) platform.Setup {
 		if err != nil {
 			return err
 		}
+		// Events naming another department are dead-lettered unread.
+		app.Departments = o.DepartmentCodes()
 		clk := app.Clock
 		// The calendar follows its dir while the service runs, as the
 		// deadline service's does, so that both count new limits alike

@@ -74,6 +74,7 @@ func TestKilledWhileFiringEveryStepOnce(t *testing.T) {
 		cmd.Env = append(os.Environ(), "TUIJIN_HTTP_ADDR="+addr, "TUIJIN_NATS_URL="+natsURL,
 			"TUIJIN_MONGO_URI="+mongoURI, "TUIJIN_MONGO_DATABASE=tuijin_deadline",
 			"TUIJIN_LOG_LEVEL=warn")
+		cmd.Env = append(cmd.Env, testenv.NATSEnv("deadline")...)
 		var logs strings.Builder
 		cmd.Stdout, cmd.Stderr = &logs, &logs
 		if err := cmd.Start(); err != nil {

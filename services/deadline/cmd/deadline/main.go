@@ -54,10 +54,9 @@ func setup(cfg *config) platform.Setup {
 		if err != nil {
 			return err
 		}
-		depts := make([]string, len(o.Departments))
-		for i, d := range o.Departments {
-			depts[i] = d.Code
-		}
+		// Events naming another department are dead-lettered unread.
+		depts := o.DepartmentCodes()
+		app.Departments = depts
 
 		deadlines := store.New(app.DB)
 		if err := deadlines.EnsureIndexes(ctx); err != nil {

@@ -32,6 +32,8 @@ func setup(cfg *config) platform.Setup {
 		if err != nil {
 			return err
 		}
+		// Events naming another department are dead-lettered unread.
+		app.Departments = o.DepartmentCodes()
 		st := store.New(app.DB)
 		if err := st.EnsureIndexes(ctx); err != nil {
 			return err

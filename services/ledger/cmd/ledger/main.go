@@ -41,6 +41,8 @@ func setup(cfg *config) platform.Setup {
 		if err != nil {
 			return err
 		}
+		// Events naming another department are dead-lettered unread.
+		app.Departments = o.DepartmentCodes()
 		isDept := func(code string) bool { _, ok := o.Department(code); return ok }
 		cat, err := catalog.Load(cfg.CatalogFile, isDept)
 		if err != nil {

@@ -66,6 +66,8 @@ func setup(cfg *config) platform.Setup {
 		if err != nil {
 			return err
 		}
+		// Events naming another department are dead-lettered unread.
+		app.Departments = o.DepartmentCodes()
 		dir := notification.Directory{}
 		if cfg.RecipientsFile != "" {
 			b, err := os.ReadFile(cfg.RecipientsFile)
