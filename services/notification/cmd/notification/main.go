@@ -28,7 +28,8 @@ type config struct {
 		Password string `conf:"mask"`
 	}
 	Webhook struct {
-		AllowPrivate bool `conf:"help:let webhooks reach loopback and private addresses (test rigs, robots on the internal network); off, a webhook that resolves to one is refused"`
+		AllowPrivate bool     `conf:"help:let webhooks reach loopback and private addresses (test rigs, robots on the internal network); off, a webhook that resolves to one is refused"`
+		Hosts        []string `conf:"help:the hosts webhooks may call, comma-separated (*.example.cn for a domain's hosts); empty: any public host"`
 	}
 	SMS struct {
 		Driver    string `conf:"default:log,help:SMS gateway driver (log writes messages to the log)"`
@@ -89,7 +90,10 @@ func setup(cfg *config) platform.Setup {
 		if err != nil {
 			return err
 		}
-		guard := channel.Guard{AllowPrivate: cfg.Webhook.AllowPrivate}
+		guard := channel.Guard{AllowPrivate: cfg.Webhook.AllowPrivate, Hosts: cfg.Webhook.Hosts}
+		if len(guard.Hosts) == 0 {
+			app.Log.Warn("no webhook host allow-list (TUIJIN_WEBHOOK_HOSTS): a department's leader may point webhooks at any public host")
+		}
 		senders := map[string]notification.Sender{
 			notification.ChannelWebhook: channel.NewWebhook(guard.Client(cfg.SendTimeout)),
 		}
