@@ -39,9 +39,9 @@ const (
 	// authConfigMap is created per installation: the OIDC provider's
 	// TUIJIN_AUTH_ISSUER and TUIJIN_AUTH_JWKS_URL, hosts the repo never names.
 	authConfigMap = "tuijin-auth"
-	mongoSecret     = "tuijin-mongo"
-	natsSecret      = "tuijin-nats"
-	natsURL         = "nats://nats:4222"
+	mongoSecret   = "tuijin-mongo"
+	natsSecret    = "tuijin-nats"
+	natsURL       = "nats://nats:4222"
 )
 
 // mongoSecretKeys are the keys of the tuijin-mongo Secret documented in
