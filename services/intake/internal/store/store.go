@@ -15,6 +15,7 @@ import (
 	"github.com/tuijin/tuijin/pkg/mongox"
 	"github.com/tuijin/tuijin/pkg/outbox"
 	"github.com/tuijin/tuijin/services/intake/internal/intake"
+	"github.com/tuijin/tuijin/services/intake/internal/open311"
 )
 
 // Store implements intake.Store.
@@ -44,7 +45,8 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		return err
 	}
 	return mongox.EnsureIndexes(ctx, s.requests,
-		mongo.IndexModel{Keys: bson.D{{Key: "project_code", Value: 1}, {Key: "received_at", Value: -1}}})
+		mongo.IndexModel{Keys: bson.D{{Key: "project_code", Value: 1}, {Key: "received_at", Value: -1}}},
+		mongo.IndexModel{Keys: bson.D{{Key: "received_at", Value: -1}}})
 }
 
 type projectDoc struct {
@@ -299,4 +301,24 @@ func (s *Store) Request(ctx context.Context, id string) (intake.Request, error) 
 		return intake.Request{}, fmt.Errorf("find request: %w", err)
 	}
 	return toDomainRequest(d), nil
+}
+
+// Requests reads the requests q selects, newest first, without what the
+// public view never shows (contact, phone, description).
+func (s *Store) Requests(ctx context.Context, q open311.Query) ([]intake.Request, error) {
+	filter := bson.D{}
+	if len(q.IDs) > 0 {
+		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$in", Value: q.IDs}}})
+	} else {
+		filter = append(filter, bson.E{Key: "received_at", Value: bson.D{{Key: "$gte", Value: q.From}, {Key: "$lte", Value: q.To}}})
+		if len(q.Kinds) > 0 {
+			filter = append(filter, bson.E{Key: "kind", Value: bson.D{{Key: "$in", Value: q.Kinds}}})
+		}
+		if len(q.Statuses) > 0 {
+			filter = append(filter, bson.E{Key: "status", Value: bson.D{{Key: "$in", Value: q.Statuses}}})
+		}
+	}
+	hidden := bson.D{{Key: "outbox", Value: 0}, {Key: "contact", Value: 0}, {Key: "phone", Value: 0}, {Key: "description", Value: 0}}
+	return mongox.FindAll(ctx, s.requests, filter, toDomainRequest, options.Find().SetProjection(hidden).
+		SetSort(bson.D{{Key: "received_at", Value: -1}, {Key: "_id", Value: 1}}).SetLimit(int64(q.Limit)))
 }

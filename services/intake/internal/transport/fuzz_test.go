@@ -18,6 +18,10 @@ var decoders = []testenv.Decoder{
 	{Name: "get request", Method: "GET", Decode: decodeGetRequest},
 	{Name: "get project", Method: "GET", Decode: decodeGetProject},
 	{Name: "list projects", Method: "GET", Decode: decodeListProjects},
+	{Name: "open311 post request", Method: "POST", ContentType: "application/x-www-form-urlencoded", Decode: decodePostRequest},
+	{Name: "open311 requests", Method: "GET", Decode: decodeRequests},
+	{Name: "open311 service definition", Method: "GET", Decode: decodeServiceDefinition},
+	{Name: "open311 request", Method: "GET", Decode: decodeRequest},
 }
 
 // FuzzDecoders: whatever a caller sends to any of intake's routes, the
@@ -30,6 +34,9 @@ func FuzzDecoders(f *testing.F) {
 	f.Add(uint8(3), "", "req-1", []byte{})
 	f.Add(uint8(5), "owner=x&stage=审批&limit=10&offset=-1", "", []byte{})
 	f.Add(uint8(5), "limit=99999999999999999999", "", []byte{})
+	f.Add(uint8(6), "", "", []byte("api_key=k&service_code=101&attribute[project_code]=2026-370481-04-01-000001&attribute[x]=1"))
+	f.Add(uint8(6), "", "", []byte("api_key=%zz&service_code=1&service_code=2"))
+	f.Add(uint8(7), "status=open,closed&start_date=2026-01-01T00:00:00Z&end_date=bad&service_request_id=,a,", "", []byte{})
 	f.Fuzz(func(t *testing.T, which uint8, query, pathValue string, body []byte) {
 		testenv.FuzzDecoders(t, decoders, which, query, pathValue, body)
 	})
