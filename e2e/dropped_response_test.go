@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tuijin/tuijin/pkg/event"
+	"github.com/tuijin/tuijin/pkg/testenv"
 )
 
 // dropProxy forwards each connection to target; for the first connection
@@ -81,7 +82,13 @@ func TestRetriedRegistrationAfterDroppedResponse(t *testing.T) {
 	}
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: time.Minute}
 	post := func() (*http.Response, error) {
-		return client.Post("http://"+proxy.ln.Addr().String()+"/v1/projects", "application/json", bytes.NewReader(body))
+		req, err := http.NewRequest(http.MethodPost, "http://"+proxy.ln.Addr().String()+"/v1/projects", bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+testenv.Token(t, owner))
+		return client.Do(req)
 	}
 	if resp, err := post(); err == nil {
 		resp.Body.Close()

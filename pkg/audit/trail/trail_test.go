@@ -36,7 +36,10 @@ func start(t *testing.T, natsURL, mongoURI string) string {
 		return app.Consume(ctx, bus.ConsumerSpec{Durable: "audittest-registered", Subjects: []string{event.TypeProjectRegistered}},
 			func(ctx context.Context, d bus.Delivery) error { return nil })
 	}
-	return testenv.Service(t, "audittest", cfg, setup, "--nats-url="+natsURL, "--mongo-uri="+mongoURI)
+	// Not one of the five services: it logs in to NATS as operations.
+	ops := testenv.NATSAuth(bus.OperationsUser)
+	return testenv.Service(t, "audittest", cfg, setup, "--nats-url="+natsURL, "--mongo-uri="+mongoURI,
+		"--nats-user="+ops.User, "--nats-password="+ops.Password)
 }
 
 func entries(t *testing.T, base string, as auth.Principal, query string) []audit.Entry {

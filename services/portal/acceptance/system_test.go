@@ -96,9 +96,10 @@ func newSystem(t *testing.T) *system {
 	}
 	var procs []*stack.Proc
 	for _, svc := range stack.Services {
-		e := env
+		// Each service logs in to NATS as its own user (none for the portal).
+		e := append(append([]string{}, env...), testenv.NATSEnv(svc.Name)...)
 		if svc.Name == "portal" {
-			e = append(append([]string{}, env...), portalEnv...)
+			e = append(e, portalEnv...)
 		}
 		p, err := stack.Start(filepath.Join(binDir, svc.Name), svc.Name, s.addrs[svc.Name], e, s.logs)
 		if err != nil {
