@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tuijin/tuijin/pkg/auth"
+	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/coordination-meeting/internal/meeting"
 )
@@ -41,13 +43,14 @@ var callers = []caller{
 // departments would.
 type accessFixture struct {
 	t    *testing.T
+	clk  *clock.Manual
 	base string
 }
 
-// scheduled is a new meeting tomorrow with one agenda entry for zrzy.
+// scheduled is a new meeting an hour ahead with one agenda entry for zrzy.
 func (f *accessFixture) scheduled() meeting.Meeting {
 	f.t.Helper()
-	starts := time.Now().Add(24 * time.Hour).Format(time.RFC3339)
+	starts := f.clk.Now().Add(time.Hour).Format(time.RFC3339)
 	body := `{"kind":"joint","title":"联席会议","starts_at":"` + starts +
 		`","location":"政务服务中心 301","attendees":["zrzy"]}`
 	var m meeting.Meeting
@@ -61,9 +64,16 @@ func (f *accessFixture) scheduled() meeting.Meeting {
 	return m
 }
 
+// held is m scheduled and begun: the service's clock is past its start.
+func (f *accessFixture) held() meeting.Meeting {
+	m := f.scheduled()
+	f.clk.Set(m.StartsAt.Add(time.Minute))
+	return m
+}
+
 // minutesFor decides m's one entry with an action item for zrzy.
-func minutesFor(m meeting.Meeting) string {
-	due := time.Now().Add(7 * 24 * time.Hour).Format(time.RFC3339)
+func (f *accessFixture) minutesFor(m meeting.Meeting) string {
+	due := f.clk.Now().Add(7 * 24 * time.Hour).Format(time.RFC3339)
 	return `{"summary":"会议议定如下。","decisions":[{"agenda_entry_id":"` + m.Agenda[0].ID + `","outcome":"action","text":"限期办结",
 		"action":{"department":"zrzy","description":"五个工作日内出具用地预审意见","due_at":"` + due + `"}}]}`
 }
@@ -72,8 +82,8 @@ func minutesFor(m meeting.Meeting) string {
 // zrzy's clerk has reported it done.
 func (f *accessFixture) decided(done bool) meeting.Meeting {
 	f.t.Helper()
-	m := f.scheduled()
-	if s := do(f.t, testenv.AsSecretary, http.MethodPost, f.base+"/v1/meetings/"+m.ID+"/minutes", "application/json", minutesFor(m), &m); s != http.StatusOK {
+	m := f.held()
+	if s := do(f.t, testenv.AsSecretary, http.MethodPost, f.base+"/v1/meetings/"+m.ID+"/minutes", "application/json", f.minutesFor(m), &m); s != http.StatusOK {
 		f.t.Fatalf("fixture minutes: %d", s)
 	}
 	if done {
@@ -93,11 +103,13 @@ func (f *accessFixture) decided(done bool) meeting.Meeting {
 // a clerk or leader of its department only, confirmed or reopened by the
 // secretary or a supervisor. Allowed calls succeed, each on a meeting of
 // its own where it changes one; refused ones are 403 forbidden and change
-// nothing; calls without a token are 401.
+// nothing; calls without a token are 401. Meetings are moved or cancelled
+// by the secretary or a supervisor.
 func TestAccessByRoleAndRoute(t *testing.T) {
 	natsURL, _ := testenv.JetStream(t)
-	base := start(t, newClock(), "--nats-url="+natsURL, "--mongo-uri="+testenv.MongoURI(t))
-	f := &accessFixture{t: t, base: base}
+	clk := newClock()
+	base := start(t, clk, "--nats-url="+natsURL, "--mongo-uri="+testenv.MongoURI(t))
+	f := &accessFixture{t: t, clk: clk, base: base}
 	// What refused calls aim at: they must find it as it was.
 	shared := f.decided(false)
 	sharedDone := f.decided(true)
@@ -129,9 +141,24 @@ func TestAccessByRoleAndRoute(t *testing.T) {
 		{"POST", "/v1/meetings/{id}/minutes", []string{"secretary"}, 200, func(fresh bool) target {
 			m := sharedScheduled
 			if fresh {
+				m = f.held()
+			}
+			return target{"/v1/meetings/" + m.ID + "/minutes", f.minutesFor(m)}
+		}},
+		{"POST", "/v1/meetings/{id}/move", conveners, 200, func(fresh bool) target {
+			m := sharedScheduled
+			if fresh {
 				m = f.scheduled()
 			}
-			return target{"/v1/meetings/" + m.ID + "/minutes", minutesFor(m)}
+			return target{"/v1/meetings/" + m.ID + "/move", fmt.Sprintf(`{"starts_at":%q,"reason":"改期","version":%d}`,
+				m.StartsAt.Add(24*time.Hour).Format(time.RFC3339), m.Version)}
+		}},
+		{"POST", "/v1/meetings/{id}/cancel", conveners, 200, func(fresh bool) target {
+			m := sharedScheduled
+			if fresh {
+				m = f.scheduled()
+			}
+			return target{"/v1/meetings/" + m.ID + "/cancel", fmt.Sprintf(`{"reason":"议题已解决","version":%d}`, m.Version)}
 		}},
 		{"POST", "/v1/meetings/{id}/actions/{n}/done", []string{"clerk zrzy", "leader zrzy"}, 200, func(fresh bool) target {
 			m := shared
@@ -199,8 +226,8 @@ func TestAccessByRoleAndRoute(t *testing.T) {
 	}
 	var sch meeting.Meeting
 	do(t, testenv.AsSecretary, http.MethodGet, base+"/v1/meetings/"+sharedScheduled.ID, "", "", &sch)
-	if sch.Status != meeting.StatusScheduled || sch.Minutes != nil {
-		t.Errorf("refused minutes decided the meeting: %+v", sch)
+	if sch.Status != meeting.StatusScheduled || sch.Minutes != nil || len(sch.History) != 0 || !sch.StartsAt.Equal(sharedScheduled.StartsAt) {
+		t.Errorf("refused minutes, moves or cancellations changed the meeting: %+v", sch)
 	}
 
 	// Who acted is the token's principal, never the actor a body names.

@@ -45,6 +45,7 @@ func TestDispatchMeetingAgendaAndRecurrence(t *testing.T) {
 		t.Fatalf("the other group's problem should stay open: %+v", open)
 	}
 	minutes := `{"decisions":[{"agenda_entry_id":"` + m.Agenda[0].ID + `","outcome":"resolved","text":"当场协调解决"}]}`
+	f.clk.Set(m.StartsAt.Add(time.Hour)) // the meeting is held
 	var decided meeting.Meeting
 	if status := do(t, testenv.AsSecretary, http.MethodPost, f.base+"/v1/meetings/"+m.ID+"/minutes", "application/json", minutes, &decided); status != http.StatusOK {
 		t.Fatalf("minutes: %d", status)

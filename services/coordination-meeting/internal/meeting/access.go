@@ -13,6 +13,8 @@ var (
 	Readers = []auth.Role{auth.Officer, auth.Clerk, auth.Leader, auth.Supervisor, auth.Secretary}
 	// Conveners schedule meetings and edit their agendas.
 	Conveners = []auth.Role{auth.Secretary, auth.Supervisor}
+	// Rearrangers move and cancel meetings.
+	Rearrangers = []auth.Role{auth.Secretary, auth.Supervisor}
 	// MinuteTakers record the minutes.
 	MinuteTakers = []auth.Role{auth.Secretary}
 )

@@ -93,10 +93,10 @@ func (s *Service) scheduleNext(ctx context.Context, m Meeting) error {
 	return err
 }
 
-func (s *Service) Invitation(ctx context.Context, id string) (string, error) {
+func (s *Service) Invitation(ctx context.Context, id string) (Invite, error) {
 	m, err := s.Get(ctx, id)
 	if err != nil {
-		return "", err
+		return Invite{}, err
 	}
 	return Invitation(m, s.now(), s.cfg.Organizer, func(code string) (string, string) {
 		name := code

@@ -34,9 +34,17 @@ func Organizer(s string) (string, error) {
 // name and calendar address: a mailto: URI, whose owner is asked to answer
 // (RSVP=TRUE), or a urn:, which no client can answer from, so nothing is
 // asked of it.
-func Invitation(m Meeting, stamp time.Time, organizer string, attendee func(code string) (name, address string)) string {
+//
+// A cancelled meeting's message is an iTIP CANCEL (RFC 5546 §3.2.5): same
+// UID, STATUS:CANCELLED and a SEQUENCE above the last REQUEST's, which the
+// meeting's version gives, as it gives a moved meeting's.
+func Invitation(m Meeting, stamp time.Time, organizer string, attendee func(code string) (name, address string)) Invite {
 	cal := ics.NewCalendarFor("Tuijin")
-	cal.SetMethod(ics.MethodRequest)
+	method, status := ics.MethodRequest, ics.ObjectStatusConfirmed
+	if m.Status == StatusCancelled {
+		method, status = ics.MethodCancel, ics.ObjectStatusCancelled
+	}
+	cal.SetMethod(method)
 	ev := cal.AddEvent(m.ID + "@tuijin")
 	ev.SetDtStampTime(stamp.UTC())
 	ev.SetCreatedTime(m.CreatedAt.UTC())
@@ -45,7 +53,7 @@ func Invitation(m Meeting, stamp time.Time, organizer string, attendee func(code
 	ev.SetSequence(m.Version)
 	ev.SetSummary(m.Title)
 	ev.SetLocation(m.Location)
-	ev.SetStatus(ics.ObjectStatusConfirmed)
+	ev.SetStatus(status)
 	var desc strings.Builder
 	desc.WriteString(KindNames[m.Kind])
 	if len(m.Agenda) > 0 {
@@ -69,5 +77,11 @@ func Invitation(m Meeting, stamp time.Time, organizer string, attendee func(code
 		}
 		ev.AddProperty(ics.ComponentPropertyAttendee, addr, params...)
 	}
-	return cal.Serialize(ics.WithNewLineWindows)
+	return Invite{Method: string(method), Body: cal.Serialize(ics.WithNewLineWindows)}
+}
+
+// Invite is an iTIP message: its method (REQUEST or CANCEL) and the text.
+type Invite struct {
+	Method string
+	Body   string
 }

@@ -34,6 +34,8 @@ type Meeting struct {
 	Minutes    *Minutes      `json:"minutes,omitempty"`
 	// AutoConvened marks a joint meeting convened by an escalation to 约谈.
 	AutoConvened bool `json:"auto_convened,omitempty"`
+	// History is the meeting's moves and its cancellation, oldest first.
+	History []HistoryEntry `json:"history,omitempty"`
 	// Version counts the meeting's updates; each update is conditional on it.
 	Version int `json:"version"`
 }
@@ -49,10 +51,12 @@ const (
 // Kinds lists every kind.
 var Kinds = []string{KindDispatch, KindTeamReport, KindJoint, KindOnSite}
 
-// Statuses of a meeting: scheduled until its minutes are recorded.
+// Statuses of a meeting: scheduled (also when moved) until its minutes are
+// recorded, or cancelled.
 const (
 	StatusScheduled = "scheduled"
 	StatusDecided   = "decided"
+	StatusCancelled = "cancelled"
 )
 
 // Recurrences.

@@ -85,8 +85,15 @@ type ActionDraft struct {
 // ValidateMinutes checks drafts against meeting m: every agenda entry gets
 // exactly one decision, and each decision carries what its outcome needs.
 func ValidateMinutes(o *org.Org, m Meeting, summary string, drafts []DecisionDraft, now time.Time) (Minutes, error) {
-	if m.Status != StatusScheduled {
+	switch {
+	case m.Status == StatusCancelled:
+		return Minutes{}, apperr.Conflict("meeting_cancelled", "meeting "+m.ID+" is cancelled: it has no minutes")
+	case m.Status != StatusScheduled:
 		return Minutes{}, apperr.Conflict("minutes_recorded", "the minutes of meeting "+m.ID+" are recorded already")
+	case now.Before(m.StartsAt):
+		// A meeting held earlier than planned is moved first.
+		return Minutes{}, apperr.Conflict("meeting_not_started", fmt.Sprintf("meeting %s starts at %s: minutes are recorded once it has started",
+			m.ID, m.StartsAt.In(workZone).Format("2006-01-02 15:04")))
 	}
 	summary = strings.TrimSpace(summary)
 	if len([]rune(summary)) > 5000 {
@@ -146,8 +153,7 @@ func ValidateMinutes(o *org.Org, m Meeting, summary string, drafts []DecisionDra
 }
 
 // validateAction checks an action item; its deadline must lie ahead of the
-// minutes being recorded (a meeting may be minuted before its planned start,
-// when it was brought forward).
+// minutes being recorded.
 func validateAction(o *org.Org, field string, a *ActionDraft, now time.Time) (Action, error) {
 	if a == nil {
 		return Action{}, apperr.Invalid(field, "required", "an action outcome needs an action: department, description, due_at")

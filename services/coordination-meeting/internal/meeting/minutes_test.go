@@ -101,6 +101,10 @@ func TestValidateMinutes(t *testing.T) {
 		}, "decisions[1].action", "unexpected_action", apperr.KindInvalid},
 		{"minutes recorded already", func(m *Meeting, ds []DecisionDraft) []DecisionDraft { m.Status = StatusDecided; return ds },
 			"", "minutes_recorded", apperr.KindConflict},
+		{"meeting not started", func(m *Meeting, ds []DecisionDraft) []DecisionDraft { m.StartsAt = now.Add(time.Minute); return ds },
+			"", "meeting_not_started", apperr.KindConflict},
+		{"meeting cancelled", func(m *Meeting, ds []DecisionDraft) []DecisionDraft { m.Status = StatusCancelled; return ds },
+			"", "meeting_cancelled", apperr.KindConflict},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			mm := sampleMeeting()
@@ -178,7 +182,7 @@ func TestInvitationIsRFC5545(t *testing.T) {
 	out := Invitation(m, start.AddDate(0, 0, -1), organizer, func(code string) (string, string) {
 		return map[string]string{"zrzy": "自然资源和规划局", "sthj": "生态环境局"}[code],
 			map[string]string{"zrzy": "mailto:zrzy@county.example", "sthj": "urn:tuijin:dept:sthj"}[code]
-	})
+	}).Body
 	if !strings.HasSuffix(out, "END:VCALENDAR\r\n") || strings.Contains(strings.ReplaceAll(out, "\r\n", ""), "\n") {
 		t.Fatalf("lines must end in CRLF:\n%q", out)
 	}

@@ -66,10 +66,16 @@ type Meetings interface {
 	// RecordMinutes records a decision per agenda entry, publishes them and
 	// the action items, and schedules a recurring meeting's next occurrence.
 	RecordMinutes(ctx context.Context, id, summary string, drafts []DecisionDraft) (Meeting, error)
-	Invitation(ctx context.Context, id string) (string, error)
+	// Invitation is the meeting's iTIP message: a REQUEST, or a CANCEL once
+	// it is cancelled.
+	Invitation(ctx context.Context, id string) (Invite, error)
 	MinutesMarkdown(ctx context.Context, id string) (string, error)
 	// MinutesExport lays the meeting out for a workbook export.
 	MinutesExport(ctx context.Context, id string) (MinutesExport, error)
+	// Move moves a meeting not yet decided to another time (and place).
+	Move(ctx context.Context, r MoveRequest) (Meeting, error)
+	// Cancel cancels a meeting not yet decided.
+	Cancel(ctx context.Context, r CancelRequest) (Meeting, error)
 	Candidates(ctx context.Context, status string, limit int) ([]Candidate, error)
 }
 
@@ -195,15 +201,23 @@ func (s *Service) create(ctx context.Context, m Meeting) (Meeting, error) {
 }
 
 func (s *Service) scheduledEvent(ctx context.Context, m Meeting) (event.Message, error) {
+	return s.meetingEvent(ctx, m, StatusScheduled, "", m.CreatedAt)
+}
+
+// meetingEvent is tuijin.meeting.scheduled for m as it now is: status is
+// scheduled, moved or cancelled, and its sequence the meeting's version, so
+// that a consumer takes the latest of one meeting's events.
+func (s *Service) meetingEvent(ctx context.Context, m Meeting, status, reason string, at time.Time) (event.Message, error) {
 	agenda := make([]string, len(m.Agenda))
 	for i, e := range m.Agenda {
 		agenda[i] = e.Title
 	}
 	return event.Build(ctx, event.TypeMeetingScheduled, event.TypeMeetingScheduled, Producer,
-		event.Ref("meeting", m.ID), m.CreatedAt, &meetingv1.MeetingScheduled{
+		event.Ref("meeting", m.ID), at, &meetingv1.MeetingScheduled{
 			MeetingId: m.ID, Kind: m.Kind, Title: m.Title, StartsAt: timestamppb.New(m.StartsAt),
 			Location: m.Location, Attendees: m.Attendees, WorkGroup: m.WorkGroup,
 			Agenda: agenda, ProjectCode: m.ProjectCode, AutoConvened: m.AutoConvened,
+			Sequence: int32(m.Version), Status: status, Reason: reason,
 		})
 }
 
@@ -235,6 +249,8 @@ func (s *Service) EditAgenda(ctx context.Context, id string, version int, drafts
 		return Meeting{}, err
 	}
 	switch {
+	case m.Status == StatusCancelled:
+		return Meeting{}, apperr.Conflict("meeting_cancelled", "meeting "+m.ID+" is cancelled")
 	case m.Status != StatusScheduled || !s.now().Before(m.StartsAt):
 		return Meeting{}, apperr.Conflict("meeting_started", "the agenda can be edited only before the meeting")
 	case version != 0 && version != m.Version:

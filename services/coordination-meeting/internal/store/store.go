@@ -111,6 +111,17 @@ type minutesDoc struct {
 	Decisions  []decisionDoc `bson:"decisions"`
 }
 
+type historyDoc struct {
+	At           time.Time `bson:"at"`
+	Change       string    `bson:"change"`
+	Actor        string    `bson:"actor"`
+	Reason       string    `bson:"reason"`
+	FromStartsAt time.Time `bson:"from_starts_at"`
+	FromLocation string    `bson:"from_location"`
+	StartsAt     time.Time `bson:"starts_at"`
+	Location     string    `bson:"location"`
+}
+
 type meetingDoc struct {
 	ID           string         `bson:"_id"`
 	Kind         string         `bson:"kind"`
@@ -126,6 +137,7 @@ type meetingDoc struct {
 	Agenda       []agendaDoc    `bson:"agenda"`
 	Minutes      *minutesDoc    `bson:"minutes,omitempty"`
 	AutoConvened bool           `bson:"auto_convened,omitempty"`
+	History      []historyDoc   `bson:"history,omitempty"`
 	Version      int64          `bson:"version"`
 	Outbox       []outbox.Entry `bson:"outbox"`
 }
@@ -139,6 +151,9 @@ func toDBMeeting(m meeting.Meeting, out []outbox.Entry) meetingDoc {
 	}
 	for i, e := range m.Agenda {
 		d.Agenda[i] = agendaDoc(e)
+	}
+	for _, h := range m.History {
+		d.History = append(d.History, historyDoc(h))
 	}
 	if m.Minutes != nil {
 		md := &minutesDoc{RecordedAt: m.Minutes.RecordedAt, Summary: m.Minutes.Summary, Decisions: make([]decisionDoc, len(m.Minutes.Decisions))}
@@ -163,6 +178,10 @@ func toDomainMeeting(d meetingDoc) meeting.Meeting {
 	}
 	for i, e := range d.Agenda {
 		m.Agenda[i] = meeting.AgendaEntry(e)
+	}
+	for _, h := range d.History {
+		h.At, h.FromStartsAt, h.StartsAt = h.At.UTC(), h.FromStartsAt.UTC(), h.StartsAt.UTC()
+		m.History = append(m.History, meeting.HistoryEntry(h))
 	}
 	if d.Minutes != nil {
 		mm := &meeting.Minutes{RecordedAt: d.Minutes.RecordedAt.UTC(), Summary: d.Minutes.Summary,
@@ -204,7 +223,8 @@ func (s *Store) Update(ctx context.Context, m meeting.Meeting, msgs []event.Mess
 	out := outbox.Entries(msgs)
 	update := outbox.Push(bson.D{{Key: "$set", Value: bson.D{
 		{Key: "attendees", Value: d.Attendees}, {Key: "status", Value: d.Status}, {Key: "agenda", Value: d.Agenda},
-		{Key: "minutes", Value: d.Minutes},
+		{Key: "minutes", Value: d.Minutes}, {Key: "starts_at", Value: d.StartsAt}, {Key: "location", Value: d.Location},
+		{Key: "history", Value: d.History},
 	}}}, out...)
 	err := mongox.UpdateVersioned(ctx, s.meetings, m.ID, d.Version-1, update)
 	switch {

@@ -27,6 +27,7 @@ func TestRoutesRefuseCallsWithoutAPrincipal(t *testing.T) {
 		{"GET", "/v1/meetings"}, {"GET", "/v1/meetings/m"}, {"GET", "/v1/meetings/m/invite.ics"},
 		{"GET", "/v1/meetings/m/minutes.md"}, {"GET", "/v1/meetings/m/minutes.xlsx"}, {"GET", "/v1/agenda-candidates"},
 		{"POST", "/v1/meetings"}, {"PUT", "/v1/meetings/m/agenda"}, {"POST", "/v1/meetings/m/minutes"},
+		{"POST", "/v1/meetings/m/move"}, {"POST", "/v1/meetings/m/cancel"},
 		{"POST", "/v1/meetings/m/actions/1/done"}, {"POST", "/v1/meetings/m/actions/1/confirm"},
 		{"POST", "/v1/meetings/m/actions/1/reopen"},
 	} {

@@ -15,12 +15,13 @@ type Endpoints struct {
 	Schedule, Get, List, EditAgenda, RecordMinutes endpoint.Endpoint
 	Invitation, MinutesMarkdown, MinutesXLSX       endpoint.Endpoint
 	Candidates                                     endpoint.Endpoint
+	Move, Cancel                                   endpoint.Endpoint
 }
 
 // MakeEndpoints binds the endpoints to svc, each behind the roles that may
 // call it (pkg/auth/ACCESS.md): reads for the service room's staff,
-// scheduling and agendas for the secretary and supervisors, minutes for the
-// secretary.
+// scheduling, agendas, moves and cancellations for the secretary and
+// supervisors, minutes for the secretary.
 func MakeEndpoints(svc meeting.Meetings) Endpoints {
 	e := makeEndpoints(svc)
 	read, convene := requireRole(meeting.Readers...), requireRole(meeting.Conveners...)
@@ -28,6 +29,8 @@ func MakeEndpoints(svc meeting.Meetings) Endpoints {
 		Schedule:        convene(e.Schedule),
 		EditAgenda:      convene(e.EditAgenda),
 		RecordMinutes:   requireRole(meeting.MinuteTakers...)(e.RecordMinutes),
+		Move:            requireRole(meeting.Rearrangers...)(e.Move),
+		Cancel:          requireRole(meeting.Rearrangers...)(e.Cancel),
 		Get:             read(e.Get),
 		List:            read(e.List),
 		Invitation:      read(e.Invitation),
@@ -68,8 +71,8 @@ func makeEndpoints(svc meeting.Meetings) Endpoints {
 			return svc.RecordMinutes(ctx, r.id, r.Summary, r.Decisions)
 		},
 		Invitation: func(ctx context.Context, req any) (any, error) {
-			body, err := svc.Invitation(ctx, req.(idRequest).ID)
-			return document{"text/calendar; charset=utf-8; method=REQUEST", body}, err
+			inv, err := svc.Invitation(ctx, req.(idRequest).ID)
+			return document{"text/calendar; charset=utf-8; method=" + inv.Method, inv.Body}, err
 		},
 		MinutesMarkdown: func(ctx context.Context, req any) (any, error) {
 			body, err := svc.MinutesMarkdown(ctx, req.(idRequest).ID)
@@ -83,6 +86,10 @@ func makeEndpoints(svc meeting.Meetings) Endpoints {
 			}
 			b, err := MinutesXLSX(x)
 			return xlsxFile{name: "minutes-" + id + ".xlsx", body: b}, err
+		},
+		Move: func(ctx context.Context, req any) (any, error) { return svc.Move(ctx, req.(meeting.MoveRequest)) },
+		Cancel: func(ctx context.Context, req any) (any, error) {
+			return svc.Cancel(ctx, req.(meeting.CancelRequest))
 		},
 		Candidates: func(ctx context.Context, req any) (any, error) {
 			q := req.(meeting.CandidateQuery)

@@ -74,6 +74,8 @@ func Routes(mux *http.ServeMux, svc meeting.Meetings, log *slog.Logger) {
 	route("GET /v1/meetings", e.List, decodeList, httpx.EncodeJSON)
 	route("PUT /v1/meetings/{id}/agenda", e.EditAgenda, decodeAgenda, httpx.EncodeJSON)
 	route("POST /v1/meetings/{id}/minutes", e.RecordMinutes, decodeMinutes, httpx.EncodeJSON)
+	route("POST /v1/meetings/{id}/move", e.Move, decodeMove, httpx.EncodeJSON)
+	route("POST /v1/meetings/{id}/cancel", e.Cancel, decodeCancel, httpx.EncodeJSON)
 	route("GET /v1/meetings/{id}/invite.ics", e.Invitation, decodeID, encodeDocument)
 	route("GET /v1/meetings/{id}/minutes.md", e.MinutesMarkdown, decodeID, encodeDocument)
 	route("GET /v1/meetings/{id}/minutes.xlsx", e.MinutesXLSX, decodeID, encodeXLSX)
@@ -138,4 +140,20 @@ func encodeDocument(_ context.Context, w http.ResponseWriter, resp any) error {
 	w.WriteHeader(http.StatusOK)
 	_, err := io.WriteString(w, d.body)
 	return err
+}
+
+func decodeMove(_ context.Context, r *http.Request) (any, error) {
+	req := meeting.MoveRequest{ID: r.PathValue("id")}
+	if err := httpx.DecodeJSON(r, &req, httpx.DefaultMaxBody); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+func decodeCancel(_ context.Context, r *http.Request) (any, error) {
+	req := meeting.CancelRequest{ID: r.PathValue("id")}
+	if err := httpx.DecodeJSON(r, &req, httpx.DefaultMaxBody); err != nil {
+		return nil, err
+	}
+	return req, nil
 }

@@ -38,7 +38,15 @@ type MeetingScheduled struct {
 	// The project an on-site or auto-convened joint meeting is about.
 	ProjectCode string `protobuf:"bytes,9,opt,name=project_code,json=projectCode,proto3" json:"project_code,omitempty"`
 	// Convened automatically by an escalation to 约谈.
-	AutoConvened  bool `protobuf:"varint,10,opt,name=auto_convened,json=autoConvened,proto3" json:"auto_convened,omitempty"`
+	AutoConvened bool `protobuf:"varint,10,opt,name=auto_convened,json=autoConvened,proto3" json:"auto_convened,omitempty"`
+	// The meeting's version, the invitation's SEQUENCE: a later event of the
+	// same meeting supersedes an earlier one.
+	Sequence int32 `protobuf:"varint,11,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// scheduled; moved (starts_at and location are the new ones); cancelled
+	// (the meeting will not be held).
+	Status string `protobuf:"bytes,12,opt,name=status,proto3" json:"status,omitempty"`
+	// Why it was moved or cancelled.
+	Reason        string `protobuf:"bytes,13,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -141,6 +149,27 @@ func (x *MeetingScheduled) GetAutoConvened() bool {
 		return x.AutoConvened
 	}
 	return false
+}
+
+func (x *MeetingScheduled) GetSequence() int32 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *MeetingScheduled) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *MeetingScheduled) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
 }
 
 // MeetingDecided: tuijin.meeting.decided.
@@ -472,7 +501,7 @@ var File_tuijin_meeting_v1_events_proto protoreflect.FileDescriptor
 
 const file_tuijin_meeting_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1etuijin/meeting/v1/events.proto\x12\x11tuijin.meeting.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcd\x02\n" +
+	"\x1etuijin/meeting/v1/events.proto\x12\x11tuijin.meeting.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x99\x03\n" +
 	"\x10MeetingScheduled\x12\x1d\n" +
 	"\n" +
 	"meeting_id\x18\x01 \x01(\tR\tmeetingId\x12\x12\n" +
@@ -486,7 +515,10 @@ const file_tuijin_meeting_v1_events_proto_rawDesc = "" +
 	"\x06agenda\x18\b \x03(\tR\x06agenda\x12!\n" +
 	"\fproject_code\x18\t \x01(\tR\vprojectCode\x12#\n" +
 	"\rauto_convened\x18\n" +
-	" \x01(\bR\fautoConvened\"\xc7\x01\n" +
+	" \x01(\bR\fautoConvened\x12\x1a\n" +
+	"\bsequence\x18\v \x01(\x05R\bsequence\x12\x16\n" +
+	"\x06status\x18\f \x01(\tR\x06status\x12\x16\n" +
+	"\x06reason\x18\r \x01(\tR\x06reason\"\xc7\x01\n" +
 	"\x0eMeetingDecided\x12\x1d\n" +
 	"\n" +
 	"meeting_id\x18\x01 \x01(\tR\tmeetingId\x12&\n" +
