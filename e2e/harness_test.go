@@ -389,3 +389,24 @@ func clerkOf(t testing.TB, itemID string) auth.Principal {
 	}
 	return testenv.Clerk(dept)
 }
+
+// meetingStarts moves meeting id of the meeting service at base to begin
+// in a few seconds, as a secretary brings a meeting forward, and waits
+// until it has begun: minutes are taken only once a meeting has started.
+func (s *system) meetingStarts(id string) {
+	s.t.Helper()
+	url := s.url("coordination-meeting") + "/v1/meetings/" + id
+	var m struct {
+		Version int `json:"version"`
+	}
+	if st := s.getJSON(secretary, url, &m); st != http.StatusOK {
+		s.t.Fatalf("meeting %s: status %d", id, st)
+	}
+	start := time.Now().Add(3 * time.Second).Truncate(time.Second)
+	var e apiError
+	if resp := s.postJSON(secretary, url+"/move", map[string]any{"starts_at": start.Format(time.RFC3339),
+		"reason": "提前召开", "version": m.Version}, nil, &e); resp.StatusCode != http.StatusOK {
+		s.t.Fatalf("move meeting %s: status %d %+v", id, resp.StatusCode, e)
+	}
+	testenv.WaitFor(s.t, time.Minute, "the meeting to begin", func() bool { return time.Now().After(start) })
+}

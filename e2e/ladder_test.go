@@ -83,8 +83,12 @@ func TestEscalationToMeetingToMessage(t *testing.T) {
 		t.Fatalf("meeting attendees %v lack fgw", m.Attendees)
 	}
 
-	// Minutes: an action item for 发展和改革局 on the 立项 entry, the rest
-	// resolved.
+	// Minutes, once the meeting has begun (on its agenda as it stands then):
+	// an action item for 发展和改革局 on the 立项 entry, the rest resolved.
+	s.meetingStarts(m.ID)
+	if st := s.getJSON(secretary, s.url("coordination-meeting")+"/v1/meetings/"+m.ID, &m); st != http.StatusOK {
+		t.Fatalf("meeting %s: status %d", m.ID, st)
+	}
 	due := time.Now().Add(7 * 24 * time.Hour).Truncate(time.Second)
 	var decisions []map[string]any
 	for _, e := range m.Agenda {
