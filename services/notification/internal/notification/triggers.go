@@ -218,7 +218,17 @@ type MeetingInvite struct {
 	Location  string
 	Attendees []string
 	Agenda    []string
+	// Status is "scheduled" (or empty), "moved" (StartsAt and Location are
+	// the new ones) or "cancelled"; Reason says why it changed.
+	Status string
+	Reason string
 }
+
+// Meeting statuses of tuijin.meeting.scheduled.
+const (
+	MeetingMoved     = "moved"
+	MeetingCancelled = "cancelled"
+)
 
 // Validate reports an invite no retry can make deliverable.
 func (m MeetingInvite) Validate() error {
@@ -232,6 +242,11 @@ func (m MeetingInvite) Validate() error {
 		if err := validDept(a); err != nil {
 			return err
 		}
+	}
+	switch m.Status {
+	case "", "scheduled", MeetingMoved, MeetingCancelled:
+	default:
+		return apperr.Invalid("status", "unknown_status", "unknown meeting status "+m.Status)
 	}
 	return nil
 }
@@ -250,7 +265,8 @@ func MeetingNotice(m MeetingInvite, names Names) Notice {
 		EventID: m.EventID, EventType: "tuijin.meeting.scheduled", Template: TplMeetingScheduled,
 		Data: map[string]any{"Title": orDefault(m.Title, "协调会议"), "StartsAt": formatTime(m.StartsAt),
 			"Location": orDefault(m.Location, "（地点另行通知）"), "KindName": orDefault(meetingKindNames[m.Kind], "会议"),
-			"AttendeeNames": strings.Join(attendeeNames, "、"), "Agenda": m.Agenda},
+			"AttendeeNames": strings.Join(attendeeNames, "、"), "Agenda": m.Agenda,
+			"Moved": m.Status == MeetingMoved, "Cancelled": m.Status == MeetingCancelled, "Reason": m.Reason},
 		To: to,
 	}
 }

@@ -82,7 +82,7 @@ func Consumers(svc notification.Notifier) []Consumer {
 				func(ctx context.Context, d bus.Delivery, ev *meetingv1.MeetingScheduled) error {
 					return svc.NotifyMeeting(ctx, notification.MeetingInvite{EventID: d.Envelope.GetId(), MeetingID: ev.GetMeetingId(),
 						Kind: ev.GetKind(), Title: ev.GetTitle(), StartsAt: ev.GetStartsAt().AsTime(), Location: ev.GetLocation(),
-						Attendees: ev.GetAttendees(), Agenda: ev.GetAgenda()})
+						Attendees: ev.GetAttendees(), Agenda: ev.GetAgenda(), Status: ev.GetStatus(), Reason: ev.GetReason()})
 				})},
 		{bus.ConsumerSpec{Durable: "notification-action-created", Subjects: []string{event.AllDepartments(event.TypeActionCreated)}},
 			handle([]string{event.TypeActionCreated}, func() *meetingv1.ActionCreated { return &meetingv1.ActionCreated{} },
