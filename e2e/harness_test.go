@@ -33,24 +33,7 @@ import (
 // binDir holds the service binaries built once for the whole package.
 var binDir string
 
-func TestMain(m *testing.M) {
-	os.Exit(func() int {
-		dir, err := os.MkdirTemp("", "tuijin-e2e-bin")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-		defer cancel()
-		if err := stack.Build(ctx, "..", dir); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		binDir = dir
-		return m.Run()
-	}())
-}
+func TestMain(m *testing.M) { os.Exit(stack.TestMain(m, "..", &binDir)) }
 
 // system is one private Tuijin: its own NATS, FerretDB and service
 // processes, all on loopback.

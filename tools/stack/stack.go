@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sync"
 	"syscall"
+	"testing"
 	"time"
 )
 
@@ -141,4 +142,32 @@ func (p *Proc) Stop(grace time.Duration) error {
 func (p *Proc) Kill() {
 	_ = p.cmd.Process.Kill()
 	<-p.done
+}
+
+// TestMain is the TestMain of a test package that runs the services as
+// processes: it builds them (and what more does, given the directory) into
+// a temporary directory, stores its path in *bin, runs the tests and
+// removes the binaries. Use it as os.Exit(stack.TestMain(m, root, &binDir)).
+func TestMain(m *testing.M, root string, bin *string, more ...func(ctx context.Context, dir string) error) int {
+	dir, err := os.MkdirTemp("", "tuijin-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	// Generous: on a loaded machine a cold build of everything is slow.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	if err := Build(ctx, root, dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	for _, f := range more {
+		if err := f(ctx, dir); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	*bin = dir
+	return m.Run()
 }

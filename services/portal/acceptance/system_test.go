@@ -30,24 +30,7 @@ import (
 // binDir holds the services and the portal, built once for the package.
 var binDir string
 
-func TestMain(m *testing.M) {
-	os.Exit(func() int {
-		dir, err := os.MkdirTemp("", "tuijin-portal-bin")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-		defer cancel()
-		if err := stack.Build(ctx, "../../..", dir); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		binDir = dir
-		return m.Run()
-	}())
-}
+func TestMain(m *testing.M) { os.Exit(stack.TestMain(m, "../../..", &binDir)) }
 
 // password is every test account's, as the demo accounts'.
 const password = "tuijin-demo"

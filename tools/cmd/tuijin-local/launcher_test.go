@@ -25,27 +25,13 @@ import (
 var binDir string
 
 func TestMain(m *testing.M) {
-	os.Exit(func() int {
-		dir, err := os.MkdirTemp("", "tuijin-local-bin")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-		defer cancel()
-		if err := stack.Build(ctx, "../../..", dir); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
+	os.Exit(stack.TestMain(m, "../../..", &binDir, func(ctx context.Context, dir string) error {
 		build := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(dir, "tuijin-local"), ".")
 		if out, err := build.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "build tuijin-local: %v\n%s", err, out)
-			return 1
+			return fmt.Errorf("build tuijin-local: %v\n%s", err, out)
 		}
-		binDir = dir
-		return m.Run()
-	}())
+		return nil
+	}))
 }
 
 // launcher is a running tuijin-local process on free loopback ports.
