@@ -222,12 +222,12 @@ func Run(ctx context.Context, name string, args []string, logw io.Writer, c Conf
 		return err
 	}
 	srv.Authenticate(verifier)
-	trail, err := trail.Open(ctx, client.Database(cfg.Mongo.Database), name, log)
+	audits, err := trail.Open(ctx, client.Database(cfg.Mongo.Database), name, log)
 	if err != nil {
 		return err
 	}
-	srv.Audit(trail)
-	srv.Mux.Handle("GET /v1/audit", trail.Handler(log))
+	srv.Audit(audits)
+	srv.Mux.Handle("GET /v1/audit", audits.Handler(log))
 	srv.AddCheck("mongo", mongox.Ready(client))
 	srv.AddCheck("nats", bus.Ready(nc))
 
@@ -238,7 +238,7 @@ func Run(ctx context.Context, name string, args []string, logw io.Writer, c Conf
 		Mongo: client, DB: client.Database(cfg.Mongo.Database),
 		NC: nc, JS: js, BusMetric: bm, Publisher: bus.NewPublisher(js, tracer, bm), HTTP: srv,
 		Clock:          clock.System{},
-		Audit:          trail,
+		Audit:          audits,
 		outboxInterval: cfg.OutboxInterval,
 	}
 	if cfg.Clock.Offset != 0 {
