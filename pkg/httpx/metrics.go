@@ -49,8 +49,10 @@ func (m *requestMetrics) wrap(mux *http.ServeMux, s *Server) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w}
 		_, pattern := mux.Handler(r)
 		route := routeLabel(pattern)
-		served := r
 		if req, done, ok := s.adm.admit(rec, r, route); ok {
+			// Admitted requests only are audited: a refused flood (431, 429)
+			// must not turn into as many writes.
+			served := req
 			if authed, ok := s.guard(rec, req); ok {
 				served = authed
 				if s.audit != nil {
@@ -63,11 +65,11 @@ func (m *requestMetrics) wrap(mux *http.ServeMux, s *Server) http.Handler {
 				}
 			}
 			done()
+			if s.audit != nil {
+				s.audit.End(served, pattern, rec.status())
+			}
 		}
 		code := rec.status()
-		if s.audit != nil {
-			s.audit.End(served, pattern, code)
-		}
 		// A client that hung up got no answer; whatever failed after it
 		// left is not the service's fault and must not page anyone as a 5xx.
 		if code >= 500 && errors.Is(r.Context().Err(), context.Canceled) {
