@@ -110,9 +110,17 @@ func run(ctx context.Context, log *slog.Logger) error {
 		}
 		log.Info("stopped; data and logs kept in " + *dataDir)
 	}()
+	open311, err := open311Env(*dataDir, log)
+	if err != nil {
+		return err
+	}
 	for _, s := range stack.Services {
+		unitEnv := append(slices.Clone(env), nats.env(s.Name)...)
+		if s.Name == "intake" {
+			unitEnv = append(unitEnv, open311...)
+		}
 		sups = append(sups, stack.Supervise(stack.Unit{
-			Name: s.Name, Bin: filepath.Join(*binDir, s.Name), Addr: *addrs[s.Name], Env: append(slices.Clone(env), nats.env(s.Name)...),
+			Name: s.Name, Bin: filepath.Join(*binDir, s.Name), Addr: *addrs[s.Name], Env: unitEnv,
 			LogPath: filepath.Join(logDir, s.Name+".log"), PidPath: filepath.Join(runDir, s.Name+".pid"),
 		}, backoff, os.Stdout, log))
 	}
