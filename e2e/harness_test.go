@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -46,7 +45,7 @@ type system struct {
 	env   []string
 	// envFor adds settings of one service to env.
 	envFor map[string][]string
-	logs   *lockedBuffer
+	logs   *testenv.LogBuffer
 	mu     sync.Mutex
 	procs  map[string]*stack.Proc
 	addrs  map[string]string
@@ -72,7 +71,7 @@ func newSystem(t testing.TB) *system {
 	}
 	s := &system{
 		t: t, nats: natsURL, mongo: mongoURI, js: js,
-		logs:   &lockedBuffer{},
+		logs:   &testenv.LogBuffer{},
 		procs:  map[string]*stack.Proc{},
 		envFor: map[string][]string{},
 		addrs:  map[string]string{},
@@ -100,7 +99,7 @@ func newSystem(t testing.TB) *system {
 			}
 		}
 		if t.Failed() {
-			t.Logf("service output:\n%s", s.logs.tail(200))
+			t.Logf("service output:\n%s", s.logs.Tail(200))
 		}
 	})
 	return s
@@ -116,7 +115,7 @@ func (s *system) start(names ...string) {
 		s.mu.Lock()
 		addr, ok := s.addrs[name]
 		if !ok {
-			addr = freeAddr(s.t)
+			addr = testenv.FreeAddr(s.t)
 			s.addrs[name] = addr
 		}
 		env := append(append(slices.Clone(s.env), testenv.NATSEnv(name)...), s.envFor[name]...)
@@ -128,7 +127,7 @@ func (s *system) start(names ...string) {
 		s.procs[name] = p
 		s.mu.Unlock()
 		if err := p.WaitReady(ctx); err != nil {
-			s.t.Fatalf("%v\n%s", err, s.logs.tail(50))
+			s.t.Fatalf("%v\n%s", err, s.logs.Tail(50))
 		}
 	}
 }
@@ -311,16 +310,6 @@ func eventually(t testing.TB, timeout time.Duration, what string, cond func() bo
 	testenv.WaitFor(t, timeout, what, cond)
 }
 
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 func connectMongo(t testing.TB, uri string) *mongo.Client {
 	t.Helper()
 	c, err := mongox.Connect(context.Background(), uri)
@@ -329,28 +318,6 @@ func connectMongo(t testing.TB, uri string) *mongo.Client {
 	}
 	t.Cleanup(func() { _ = c.Disconnect(context.Background()) })
 	return c
-}
-
-// lockedBuffer collects the services' output for failure reports.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) tail(lines int) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	all := strings.Split(b.buf.String(), "\n")
-	if len(all) > lines {
-		all = all[len(all)-lines:]
-	}
-	return strings.Join(all, "\n")
 }
 
 // itemDepartment is the department of each item of the demo catalog

@@ -276,7 +276,7 @@ func startDeptFeed(t *testing.T, natsURL, dept string) *deptFeed {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr lockedBuffer
+	var stderr testenv.LogBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -296,7 +296,7 @@ func startDeptFeed(t *testing.T, natsURL, dept string) *deptFeed {
 		_ = cmd.Process.Signal(os.Interrupt)
 		<-done
 		if err := cmd.Wait(); err != nil {
-			t.Errorf("dept-feed: %v\n%s", err, stderr.tail(20))
+			t.Errorf("dept-feed: %v\n%s", err, stderr.Tail(20))
 		}
 	})
 	return f

@@ -1,13 +1,11 @@
 package httpx_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -49,29 +47,11 @@ func TestHeadersTooLargeAnswerJSON(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a log sink the server and the test share.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // A client that hangs up mid-request is not the service's failure: the
 // error the cancelled work returns is neither logged as an error nor
 // counted as a 5xx, but as 499.
 func TestClientDisconnectIsNot5xx(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &testenv.LogBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	reg := prometheus.NewRegistry()
 	srv, err := httpx.NewServer("127.0.0.1:0", "test", reg, log)

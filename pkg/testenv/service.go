@@ -1,9 +1,7 @@
 package testenv
 
 import (
-	"bytes"
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -36,7 +34,7 @@ func ServiceAt(t testing.TB, clk clock.Clock, name string, cfg platform.Configur
 		addr <- app.HTTP.Addr()
 		return nil
 	}
-	logs := &syncBuffer{}
+	logs := &LogBuffer{}
 	var runErr error
 	stopped := make(chan struct{})
 	go func() {
@@ -63,21 +61,4 @@ func ServiceAt(t testing.TB, clk clock.Clock, name string, cfg platform.Configur
 		t.Fatalf("%s did not start within 60s", name)
 	}
 	return ""
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -16,7 +16,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -47,7 +46,7 @@ type system struct {
 	t      testing.TB
 	issuer string
 	addrs  map[string]string
-	logs   *lockedBuffer
+	logs   *testenv.LogBuffer
 }
 
 // newSystem starts everything and waits until every process is ready.
@@ -55,7 +54,7 @@ func newSystem(t *testing.T) *system {
 	t.Helper()
 	natsURL := testenv.NATS(t)
 	mongoURI := testenv.MongoURI(t)
-	s := &system{t: t, addrs: map[string]string{}, logs: &lockedBuffer{}}
+	s := &system{t: t, addrs: map[string]string{}, logs: &testenv.LogBuffer{}}
 	s.issuer = startIssuer(t)
 
 	env := []string{
@@ -68,7 +67,7 @@ func newSystem(t *testing.T) *system {
 		"TUIJIN_AUTH_JWKS_FILE=",
 	}
 	for _, svc := range stack.Services {
-		s.addrs[svc.Name] = freeAddr(t)
+		s.addrs[svc.Name] = testenv.FreeAddr(t)
 	}
 	portalEnv := []string{
 		"TUIJIN_INTAKE_URL=" + s.url("intake"),
@@ -97,7 +96,7 @@ func newSystem(t *testing.T) *system {
 			}
 		}
 		if t.Failed() {
-			t.Logf("service output (tail):\n%s", s.logs.tail(150))
+			t.Logf("service output (tail):\n%s", s.logs.Tail(150))
 		}
 	})
 	// A loaded machine takes its time; a hung one fails here.
@@ -105,7 +104,7 @@ func newSystem(t *testing.T) *system {
 	defer cancel()
 	for _, p := range procs {
 		if err := p.WaitReady(ctx); err != nil {
-			t.Fatalf("%v\n%s", err, s.logs.tail(80))
+			t.Fatalf("%v\n%s", err, s.logs.Tail(80))
 		}
 	}
 	return s
@@ -204,32 +203,4 @@ func (s *system) registerProject(code, name string) (itemID string) {
 		return false
 	})
 	return itemID
-}
-
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) tail(n int) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	lines := strings.Split(b.buf.String(), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -12,7 +11,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -42,23 +40,23 @@ type launcher struct {
 	mongo string
 	nats  string
 	addrs map[string]string
-	out   *lockedBuffer
+	out   *testenv.LogBuffer
 	done  chan struct{}
 	err   error
 }
 
 func startLauncher(t *testing.T) *launcher {
 	t.Helper()
-	l := &launcher{t: t, data: t.TempDir(), addrs: map[string]string{}, out: &lockedBuffer{}, done: make(chan struct{})}
-	mongoAddr := freeAddr(t)
+	l := &launcher{t: t, data: t.TempDir(), addrs: map[string]string{}, out: &testenv.LogBuffer{}, done: make(chan struct{})}
+	mongoAddr := testenv.FreeAddr(t)
 	l.mongo = "mongodb://" + mongoAddr + "/"
-	natsAddr := freeAddr(t)
+	natsAddr := testenv.FreeAddr(t)
 	l.nats = "nats://" + natsAddr
 	_, natsPort, _ := net.SplitHostPort(natsAddr)
 	args := []string{"--data", l.data, "--bin", binDir, "--nats-port", natsPort, "--mongo-addr", mongoAddr,
-		"--demo=false", "--restart-min", "200ms", "--issuer-addr", freeAddr(t)}
+		"--demo=false", "--restart-min", "200ms", "--issuer-addr", testenv.FreeAddr(t)}
 	for _, s := range stack.Services {
-		l.addrs[s.Name] = freeAddr(t)
+		l.addrs[s.Name] = testenv.FreeAddr(t)
 		args = append(args, "--"+s.Name+"-addr", l.addrs[s.Name])
 	}
 	l.cmd = exec.Command(filepath.Join(binDir, "tuijin-local"), args...)
@@ -71,7 +69,7 @@ func startLauncher(t *testing.T) *launcher {
 		_ = l.cmd.Process.Kill()
 		<-l.done
 		if t.Failed() {
-			t.Logf("launcher output (tail):\n%s", l.out.tail(80))
+			t.Logf("launcher output (tail):\n%s", l.out.Tail(80))
 		}
 	})
 	for _, s := range stack.Services {
@@ -88,7 +86,7 @@ func (l *launcher) login(user string) string {
 	l.t.Helper()
 	m := regexp.MustCompile(`issuer ready.* url=(\S+)`).FindStringSubmatch(l.out.String())
 	if m == nil {
-		l.t.Fatalf("no issuer in the launcher's log:\n%s", l.out.tail(20))
+		l.t.Fatalf("no issuer in the launcher's log:\n%s", l.out.Tail(20))
 	}
 	var resp struct {
 		AccessToken string `json:"access_token"`
@@ -103,7 +101,7 @@ func (l *launcher) login(user string) string {
 func (l *launcher) ready(name string) bool {
 	select {
 	case <-l.done:
-		l.t.Fatalf("launcher exited: %v\n%s", l.err, l.out.tail(80))
+		l.t.Fatalf("launcher exited: %v\n%s", l.err, l.out.Tail(80))
 	default:
 	}
 	resp, err := (&http.Client{Timeout: time.Second}).Get(l.url(name) + "/readyz")
@@ -144,16 +142,6 @@ func alive(pid int) bool {
 	return i >= 0 && i+2 < len(s) && s[i+2] != 'Z'
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // testWait polls cond until it holds; timeout is only the point at which a
 // hung system fails the test.
 func testWait(t *testing.T, timeout time.Duration, what string, cond func() bool) {
@@ -177,26 +165,4 @@ func signalAndWait(t *testing.T, l *launcher, sig syscall.Signal) {
 	case <-time.After(2 * time.Minute):
 		t.Fatalf("launcher did not exit within 2 minutes of %v", sig)
 	}
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func (b *lockedBuffer) tail(n int) string {
-	lines := strings.Split(b.String(), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }

@@ -202,7 +202,7 @@ func TestKilledServiceIsRestartedUnderLoad(t *testing.T) {
 	for _, s := range stack.Services {
 		i := at("service stopped", s.Name)
 		if i < 0 || natsAt < i || ferretAt < i {
-			t.Fatalf("%s not stopped before the embedded servers:\n%s", s.Name, l.out.tail(40))
+			t.Fatalf("%s not stopped before the embedded servers:\n%s", s.Name, l.out.Tail(40))
 		}
 		if log := l.log(s.Name); !strings.Contains(log, `"msg":"stopped"`) || !strings.HasSuffix(log, ": stopped\n") {
 			t.Fatalf("%s log does not end with a clean stop:\n%s", s.Name, tailOf(log, 10))

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -69,7 +68,7 @@ func TestKilledWhileFiringEveryStepOnce(t *testing.T) {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 	run := func() (*exec.Cmd, string) {
-		addr := freeAddr(t)
+		addr := testenv.FreeAddr(t)
 		cmd := exec.Command(bin)
 		cmd.Env = append(os.Environ(), "TUIJIN_HTTP_ADDR="+addr, "TUIJIN_NATS_URL="+natsURL,
 			"TUIJIN_MONGO_URI="+mongoURI, "TUIJIN_MONGO_DATABASE=tuijin_deadline",
@@ -125,16 +124,6 @@ func TestKilledWhileFiringEveryStepOnce(t *testing.T) {
 	if len(got) != len(want) {
 		t.Errorf("stream holds %d clock events, want %d", len(got), len(want))
 	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 func clockEvents(t *testing.T, js jetstream.JetStream) uint64 {
