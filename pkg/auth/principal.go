@@ -109,13 +109,23 @@ var ErrUnauthenticated = apperr.Unauthenticated("unauthenticated",
 // words a user understands.
 func Forbidden(message string) error { return apperr.Forbidden("forbidden", message) }
 
+// Caller returns the principal in ctx, ErrUnauthenticated when it carries
+// none: what a use case reached only through the API starts with.
+func Caller(ctx context.Context) (Principal, error) {
+	p, ok := FromContext(ctx)
+	if !ok {
+		return Principal{}, ErrUnauthenticated
+	}
+	return p, nil
+}
+
 // Require returns the principal in ctx when it holds one of roles:
 // ErrUnauthenticated when ctx carries none, a forbidden error naming the
 // roles when it holds none of them.
 func Require(ctx context.Context, roles ...Role) (Principal, error) {
-	p, ok := FromContext(ctx)
-	if !ok {
-		return Principal{}, ErrUnauthenticated
+	p, err := Caller(ctx)
+	if err != nil {
+		return p, err
 	}
 	if !p.Has(roles...) {
 		names := make([]string, len(roles))

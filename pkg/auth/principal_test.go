@@ -13,7 +13,13 @@ func TestRequire(t *testing.T) {
 	if _, err := auth.Require(context.Background(), auth.Clerk); apperr.KindOf(err) != apperr.KindUnauthenticated {
 		t.Errorf("no principal: %v", err)
 	}
+	if _, err := auth.Caller(context.Background()); apperr.KindOf(err) != apperr.KindUnauthenticated {
+		t.Errorf("caller without principal: %v", err)
+	}
 	ctx := auth.NewContext(context.Background(), clerk)
+	if p, err := auth.Caller(ctx); err != nil || p.Subject != "c" {
+		t.Errorf("caller: %+v %v", p, err)
+	}
 	if p, err := auth.Require(ctx, auth.Officer, auth.Clerk); err != nil || p.Subject != "c" {
 		t.Errorf("clerk as clerk: %v", err)
 	}

@@ -1,8 +1,6 @@
 package intake
 
 import (
-	"context"
-
 	"github.com/tuijin/tuijin/pkg/auth"
 )
 
@@ -12,15 +10,6 @@ import (
 // known. The use cases HTTP calls refuse a context without a principal, so
 // a route wired without authentication fails closed; the consumers' use
 // cases (FollowTask, FollowStage) are trusted system paths and check none.
-
-// principal is the caller of an HTTP use case, or ErrUnauthenticated.
-func principal(ctx context.Context) (auth.Principal, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		return auth.Principal{}, auth.ErrUnauthenticated
-	}
-	return p, nil
-}
 
 // officerCode is the officer code p stands for: projects record their
 // officer by the organisation's code (wangfang) while a token may name the

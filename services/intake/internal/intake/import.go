@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
+	"github.com/tuijin/tuijin/pkg/auth"
 )
 
 // MaxImportRows bounds one import: a county's key-project list is a few
@@ -48,7 +49,7 @@ type ImportResult struct {
 // refused, so sending the same file twice is harmless, and so is sending it
 // again after an interruption.
 func (s *service) ImportProjects(ctx context.Context, rows []ImportRow, key ImportKey) (ImportResult, bool, error) {
-	who, err := principal(ctx)
+	who, err := auth.Caller(ctx)
 	if err != nil {
 		return ImportResult{}, false, err
 	}

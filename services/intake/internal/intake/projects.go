@@ -56,7 +56,7 @@ func (q ProjectQuery) Check() (ProjectQuery, error) {
 }
 
 func (s *service) GetProject(ctx context.Context, code string) (Project, error) {
-	who, err := principal(ctx)
+	who, err := auth.Caller(ctx)
 	if err != nil {
 		return Project{}, err
 	}
@@ -74,7 +74,7 @@ func (s *service) GetProject(ctx context.Context, code string) (Project, error) 
 }
 
 func (s *service) ListProjects(ctx context.Context, q ProjectQuery) (ProjectPage, error) {
-	who, err := principal(ctx)
+	who, err := auth.Caller(ctx)
 	if err != nil {
 		return ProjectPage{}, err
 	}

@@ -95,7 +95,7 @@ func NewService(store Store, ref Reference, c clock.Clock) Service {
 }
 
 func (s *service) RegisterProject(ctx context.Context, p Project) (Project, bool, error) {
-	who, err := principal(ctx)
+	who, err := auth.Caller(ctx)
 	if err != nil {
 		return Project{}, false, err
 	}
@@ -142,7 +142,7 @@ var idempotencyNamespace = uuid.MustParse("6f1d7c1e-3b7a-5c55-9d7e-2b8a4e0c9a11"
 const MaxIdempotencyKey = 200
 
 func (s *service) SubmitRequest(ctx context.Context, r Request, key string) (Request, bool, error) {
-	who, err := principal(ctx)
+	who, err := auth.Caller(ctx)
 	if err != nil {
 		return Request{}, false, err
 	}
@@ -204,7 +204,7 @@ func (s *service) SubmitRequest(ctx context.Context, r Request, key string) (Req
 }
 
 func (s *service) GetRequest(ctx context.Context, id string) (Request, error) {
-	who, err := principal(ctx)
+	who, err := auth.Caller(ctx)
 	if err != nil {
 		return Request{}, err
 	}

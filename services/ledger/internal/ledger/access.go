@@ -1,7 +1,6 @@
 package ledger
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
@@ -14,17 +13,6 @@ import (
 // department, the project's owner organisation and officer, the problem's
 // department. The consumers' use cases (OpenLedger, FileRequest,
 // RecordDecision, RecountDue) are the system's own and check nothing.
-
-// caller is the principal a use case of the API serves. A use case of the
-// API without one is refused: the system's own paths do not go through
-// these use cases.
-func caller(ctx context.Context) (auth.Principal, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		return auth.Principal{}, auth.ErrUnauthenticated
-	}
-	return p, nil
-}
 
 // officerOf reports whether pr is the officer a project records as
 // officer. Projects record the organisation's officer code (wangfang) and a

@@ -113,7 +113,7 @@ func TestAccessRules(t *testing.T) {
 			}
 		}
 	}
-	if _, err := caller(t.Context()); !errors.Is(err, auth.ErrUnauthenticated) {
+	if _, err := auth.Caller(t.Context()); !errors.Is(err, auth.ErrUnauthenticated) {
 		t.Errorf("a context without a principal: %v, want unauthenticated", err)
 	}
 }

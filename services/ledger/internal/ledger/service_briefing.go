@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
+	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/pkg/domain/workday"
 )
 
@@ -46,7 +47,7 @@ func (s *Service) MonthlyBriefing(ctx context.Context, month string) (Briefing, 
 }
 
 func (s *Service) brief(ctx context.Context, kind, period string, from, to, now time.Time) (Briefing, error) {
-	if _, err := caller(ctx); err != nil {
+	if _, err := auth.Caller(ctx); err != nil {
 		return Briefing{}, err
 	}
 	ps, err := s.store.Projects(ctx, ProjectFilter{})

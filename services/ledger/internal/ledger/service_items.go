@@ -13,6 +13,7 @@ import (
 
 	"github.com/tuijin/tuijin/pkg/apperr"
 	"github.com/tuijin/tuijin/pkg/audit"
+	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/pkg/event"
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
 	"github.com/tuijin/tuijin/services/ledger/internal/catalog"
@@ -80,7 +81,7 @@ func changedEvent(ctx context.Context, p Project, ch Change, req ActionRequest, 
 }
 
 func (s *Service) Project(ctx context.Context, code string) (Project, error) {
-	pr, err := caller(ctx)
+	pr, err := auth.Caller(ctx)
 	if err != nil {
 		return Project{}, err
 	}
@@ -98,7 +99,7 @@ func (s *Service) Project(ctx context.Context, code string) (Project, error) {
 }
 
 func (s *Service) Queue(ctx context.Context, q QueueQuery) (QueuePage, error) {
-	pr, err := caller(ctx)
+	pr, err := auth.Caller(ctx)
 	if err != nil {
 		return QueuePage{}, err
 	}
@@ -196,7 +197,7 @@ func (s *Service) save(ctx context.Context, p Project, base int64, msgs []event.
 }
 
 func (s *Service) Act(ctx context.Context, itemID string, req ActionRequest) (ActionResult, error) {
-	pr, err := caller(ctx)
+	pr, err := auth.Caller(ctx)
 	if err != nil {
 		return ActionResult{}, err
 	}

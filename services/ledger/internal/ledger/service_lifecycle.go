@@ -6,6 +6,7 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/pkg/event"
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
 )
@@ -15,7 +16,7 @@ import (
 // project.changed event, in the same write), and 开工 waits for the
 // catalog's construction permit unless overridden.
 func (s *Service) UpdateProgress(ctx context.Context, code string, u ProgressUpdate) (ProgressResult, error) {
-	pr, err := caller(ctx)
+	pr, err := auth.Caller(ctx)
 	if err != nil {
 		return ProgressResult{}, err
 	}

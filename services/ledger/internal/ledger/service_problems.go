@@ -10,12 +10,13 @@ import (
 
 	"github.com/tuijin/tuijin/pkg/apperr"
 	"github.com/tuijin/tuijin/pkg/audit"
+	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/pkg/event"
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
 )
 
 func (s *Service) RaiseProblem(ctx context.Context, code string, n NewProblem) (ProblemResult, error) {
-	pr, err := caller(ctx)
+	pr, err := auth.Caller(ctx)
 	if err != nil {
 		return ProblemResult{}, err
 	}
@@ -49,7 +50,7 @@ func (s *Service) RaiseProblem(ctx context.Context, code string, n NewProblem) (
 }
 
 func (s *Service) UpdateProblem(ctx context.Context, problemID string, u ProblemUpdate) (ProblemResult, error) {
-	pr, err := caller(ctx)
+	pr, err := auth.Caller(ctx)
 	if err != nil {
 		return ProblemResult{}, err
 	}

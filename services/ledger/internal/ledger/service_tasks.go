@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
+	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/pkg/event"
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
 )
@@ -48,7 +49,7 @@ func (s *Service) FileRequest(ctx context.Context, code string, n NewTask) error
 }
 
 func (s *Service) ActOnTask(ctx context.Context, code, id string, a TaskAction) (TaskResult, error) {
-	pr, err := caller(ctx)
+	pr, err := auth.Caller(ctx)
 	if err != nil {
 		return TaskResult{}, err
 	}
@@ -85,7 +86,7 @@ func (s *Service) ActOnTask(ctx context.Context, code, id string, a TaskAction) 
 }
 
 func (s *Service) Tasks(ctx context.Context, officer, status string) ([]TaskView, error) {
-	pr, err := caller(ctx)
+	pr, err := auth.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -20,15 +20,6 @@ import (
 // Operations read and change every recipient's preferences and alone read
 // the delivery log, which holds phone numbers and addresses.
 
-// principal is the caller, or ErrUnauthenticated.
-func principal(ctx context.Context) (auth.Principal, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		return auth.Principal{}, auth.ErrUnauthenticated
-	}
-	return p, nil
-}
-
 // requireOperations admits operations to the delivery log.
 func requireOperations(ctx context.Context) error {
 	if _, err := auth.Require(ctx, auth.Operations); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
+	"github.com/tuijin/tuijin/pkg/auth"
 )
 
 // UnreadCount is a recipient's number of unread inbox entries.
@@ -40,7 +41,7 @@ func (s *Service) effective(ctx context.Context, a Addressee) (Preferences, erro
 }
 
 func (s *Service) Inbox(ctx context.Context, q InboxQuery) (Inbox, error) {
-	who, err := principal(ctx)
+	who, err := auth.Caller(ctx)
 	if err != nil {
 		return Inbox{}, err
 	}
@@ -62,7 +63,7 @@ func (s *Service) Inbox(ctx context.Context, q InboxQuery) (Inbox, error) {
 }
 
 func (s *Service) Unread(ctx context.Context, recipient string) (UnreadCount, error) {
-	who, err := principal(ctx)
+	who, err := auth.Caller(ctx)
 	if err != nil {
 		return UnreadCount{}, err
 	}
@@ -81,7 +82,7 @@ func (s *Service) Unread(ctx context.Context, recipient string) (UnreadCount, er
 }
 
 func (s *Service) MarkRead(ctx context.Context, id string) (Entry, error) {
-	who, err := principal(ctx)
+	who, err := auth.Caller(ctx)
 	if err != nil {
 		return Entry{}, err
 	}
@@ -164,7 +165,7 @@ func (s *Service) Redeliver(ctx context.Context, id string) (Delivery, error) {
 }
 
 func (s *Service) Preferences(ctx context.Context, recipient string) (Preferences, error) {
-	who, err := principal(ctx)
+	who, err := auth.Caller(ctx)
 	if err != nil {
 		return Preferences{}, err
 	}
@@ -179,7 +180,7 @@ func (s *Service) Preferences(ctx context.Context, recipient string) (Preference
 }
 
 func (s *Service) SetPreferences(ctx context.Context, p Preferences) (Preferences, error) {
-	who, err := principal(ctx)
+	who, err := auth.Caller(ctx)
 	if err != nil {
 		return Preferences{}, err
 	}
