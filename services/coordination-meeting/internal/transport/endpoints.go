@@ -24,33 +24,19 @@ type Endpoints struct {
 // supervisors, minutes for the secretary.
 func MakeEndpoints(svc meeting.Meetings) Endpoints {
 	e := makeEndpoints(svc)
-	read, convene := requireRole(meeting.Readers...), requireRole(meeting.Conveners...)
+	read, convene := auth.Allow(meeting.Readers...), auth.Allow(meeting.Conveners...)
 	return Endpoints{
 		Schedule:        convene(e.Schedule),
 		EditAgenda:      convene(e.EditAgenda),
-		RecordMinutes:   requireRole(meeting.MinuteTakers...)(e.RecordMinutes),
-		Move:            requireRole(meeting.Rearrangers...)(e.Move),
-		Cancel:          requireRole(meeting.Rearrangers...)(e.Cancel),
+		RecordMinutes:   auth.Allow(meeting.MinuteTakers...)(e.RecordMinutes),
+		Move:            auth.Allow(meeting.Rearrangers...)(e.Move),
+		Cancel:          auth.Allow(meeting.Rearrangers...)(e.Cancel),
 		Get:             read(e.Get),
 		List:            read(e.List),
 		Invitation:      read(e.Invitation),
 		MinutesMarkdown: read(e.MinutesMarkdown),
 		MinutesXLSX:     read(e.MinutesXLSX),
 		Candidates:      read(e.Candidates),
-	}
-}
-
-// requireRole lets through only the calls whose principal holds one of
-// roles: without a principal a call is unauthenticated (401), with none of
-// the roles forbidden (403).
-func requireRole(roles ...auth.Role) endpoint.Middleware {
-	return func(next endpoint.Endpoint) endpoint.Endpoint {
-		return func(ctx context.Context, req any) (any, error) {
-			if _, err := auth.Require(ctx, roles...); err != nil {
-				return nil, err
-			}
-			return next(ctx, req)
-		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	kithttp "github.com/go-kit/kit/transport/http"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
+	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/pkg/domain/workday"
 	"github.com/tuijin/tuijin/pkg/httpx"
 	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
@@ -43,8 +44,8 @@ func Routes(mux *http.ServeMux, svc deadline.Service, log *slog.Logger) {
 		mux.Handle(pattern, kithttp.NewServer(ep, dec, httpx.EncodeJSON, opts...))
 	}
 	reads := deadline.ScopedReads(svc)
-	route("GET /v1/deadlines", requireRole(deadline.Readers...)(makeListEndpoint(reads)), decodeList)
-	route("GET /v1/deadlines/{id}", requireRole(deadline.Readers...)(makeGetEndpoint(reads)), decodeGet)
+	route("GET /v1/deadlines", auth.Allow(deadline.Readers...)(makeListEndpoint(reads)), decodeList)
+	route("GET /v1/deadlines/{id}", auth.Allow(deadline.Readers...)(makeGetEndpoint(reads)), decodeGet)
 	route("GET /v1/calendar/workdays", signedIn(makeWorkdaysEndpoint(svc)), decodeWorkdays)
 	route("GET /v1/calendar/add", signedIn(makeAddEndpoint(svc)), decodeAdd)
 }

@@ -23,12 +23,12 @@ type Endpoints struct {
 // call its route (pkg/auth/ACCESS.md); which project a caller may act on
 // is checked by svc, where the project is known.
 func MakeEndpoints(svc intake.Service) Endpoints {
-	readers := requireRoles(auth.Owner, auth.Officer, auth.Clerk, auth.Leader, auth.Supervisor, auth.Secretary)
+	readers := auth.Allow(auth.Owner, auth.Officer, auth.Clerk, auth.Leader, auth.Supervisor, auth.Secretary)
 	return Endpoints{
-		RegisterProject: requireRoles(auth.Owner, auth.Officer, auth.Supervisor)(makeRegisterProjectEndpoint(svc)),
-		ImportProjects:  requireRoles(importRoles...)(makeImportProjectsEndpoint(svc)),
-		SubmitRequest:   requireRoles(auth.Owner, auth.Officer)(makeSubmitRequestEndpoint(svc)),
-		GetRequest:      requireRoles(auth.Owner, auth.Officer, auth.Supervisor)(makeGetRequestEndpoint(svc)),
+		RegisterProject: auth.Allow(auth.Owner, auth.Officer, auth.Supervisor)(makeRegisterProjectEndpoint(svc)),
+		ImportProjects:  auth.Allow(importRoles...)(makeImportProjectsEndpoint(svc)),
+		SubmitRequest:   auth.Allow(auth.Owner, auth.Officer)(makeSubmitRequestEndpoint(svc)),
+		GetRequest:      auth.Allow(auth.Owner, auth.Officer, auth.Supervisor)(makeGetRequestEndpoint(svc)),
 		GetProject:      readers(makeGetProjectEndpoint(svc)),
 		ListProjects:    readers(makeListProjectsEndpoint(svc)),
 	}
@@ -36,19 +36,6 @@ func MakeEndpoints(svc intake.Service) Endpoints {
 
 // importRoles may import a project list.
 var importRoles = []auth.Role{auth.Officer, auth.Supervisor}
-
-// requireRoles lets through a caller holding one of roles: 401 without a
-// principal, 403 naming the roles otherwise.
-func requireRoles(roles ...auth.Role) endpoint.Middleware {
-	return func(next endpoint.Endpoint) endpoint.Endpoint {
-		return func(ctx context.Context, req any) (any, error) {
-			if _, err := auth.Require(ctx, roles...); err != nil {
-				return nil, err
-			}
-			return next(ctx, req)
-		}
-	}
-}
 
 type submitRequest struct {
 	Request        intake.Request

@@ -1,10 +1,6 @@
 package transport
 
 import (
-	"context"
-
-	"github.com/go-kit/kit/endpoint"
-
 	"github.com/tuijin/tuijin/pkg/auth"
 )
 
@@ -26,17 +22,3 @@ var (
 	reportReaders    = []auth.Role{auth.Officer, auth.Leader, auth.Supervisor}
 	briefingReaders  = []auth.Role{auth.Leader, auth.Supervisor, auth.Officer}
 )
-
-// allow is the endpoint middleware of a route's roles: 401 when the
-// request carries no principal (httpx.Server puts one there for every
-// verified token), 403 when the principal holds none of roles.
-func allow(roles ...auth.Role) endpoint.Middleware {
-	return func(next endpoint.Endpoint) endpoint.Endpoint {
-		return func(ctx context.Context, req any) (any, error) {
-			if _, err := auth.Require(ctx, roles...); err != nil {
-				return nil, err
-			}
-			return next(ctx, req)
-		}
-	}
-}

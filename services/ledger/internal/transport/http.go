@@ -121,7 +121,7 @@ type routeFunc func(pattern string, roles []auth.Role, ep endpoint.Endpoint, dec
 func router(mux *http.ServeMux, log *slog.Logger) routeFunc {
 	opts := []kithttp.ServerOption{kithttp.ServerErrorEncoder(httpx.ErrorEncoder(log))}
 	return func(pattern string, roles []auth.Role, ep endpoint.Endpoint, dec kithttp.DecodeRequestFunc, enc kithttp.EncodeResponseFunc) {
-		mux.Handle(pattern, kithttp.NewServer(allow(roles...)(ep), dec, enc, opts...))
+		mux.Handle(pattern, kithttp.NewServer(auth.Allow(roles...)(ep), dec, enc, opts...))
 	}
 }
 
