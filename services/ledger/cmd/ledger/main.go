@@ -73,19 +73,19 @@ func setup(cfg *config) platform.Setup {
 		for i, d := range o.Departments {
 			depts[i] = d.Code
 		}
-		svc := ledger.NewService(st, cat, isDept, clk, ledger.WithCalendar(cal),
-			ledger.WithObserver(transport.NewMetrics(app.Registry, depts)), ledger.WithOfficers(officerName))
+		svc := ledger.NewService(st, cat, isDept, clk, ledger.WithCalendar(cal), ledger.WithOfficers(officerName))
+		uc := transport.Instrument(transport.UseCasesOf(svc), transport.NewMetrics(app.Registry, depts))
 		app.Registry.MustRegister(transport.NewPendingCollector(st, depts))
-		transport.Routes(app.HTTP.Mux, svc, cat, o, app.Log)
-		if err := app.Consume(ctx, transport.ProjectRegisteredConsumer, transport.OnProjectRegistered(svc)); err != nil {
+		transport.Routes(app.HTTP.Mux, uc, cat, o, app.Log)
+		if err := app.Consume(ctx, transport.ProjectRegisteredConsumer, transport.OnProjectRegistered(uc.Items)); err != nil {
 			return err
 		}
-		if err := app.Consume(ctx, transport.RequestReceivedConsumer, transport.OnRequestReceived(svc)); err != nil {
+		if err := app.Consume(ctx, transport.RequestReceivedConsumer, transport.OnRequestReceived(uc.Tasks)); err != nil {
 			return err
 		}
-		if err := app.Consume(ctx, transport.MeetingDecidedConsumer, transport.OnMeetingDecided(svc)); err != nil {
+		if err := app.Consume(ctx, transport.MeetingDecidedConsumer, transport.OnMeetingDecided(uc.Problems)); err != nil {
 			return err
 		}
-		return app.Consume(ctx, transport.DeadlineRecomputedConsumer, transport.OnDeadlineRecomputed(svc))
+		return app.Consume(ctx, transport.DeadlineRecomputedConsumer, transport.OnDeadlineRecomputed(uc.Items))
 	}
 }

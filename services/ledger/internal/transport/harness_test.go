@@ -36,6 +36,7 @@ type instance struct {
 	store *store.Store
 	pub   *bus.Publisher
 	svc   *ledger.Service
+	uc    UseCases
 	reg   *prometheus.Registry
 	url   string
 	cat   *catalog.Catalog
@@ -84,7 +85,8 @@ func (e *env) start() *instance {
 		depts = append(depts, d.Code)
 	}
 	svc := ledger.NewService(st, e.cat, isDept, e.clock, ledger.WithCalendar(workday.Weekends{}),
-		ledger.WithObserver(NewMetrics(reg, depts)), ledger.WithOfficers(officerName))
+		ledger.WithOfficers(officerName))
+	uc := Instrument(UseCasesOf(svc), NewMetrics(reg, depts))
 	reg.MustRegister(NewPendingCollector(st, depts))
 	// The API is served as main serves it: by httpx.Server, which verifies
 	// every /v1/ request's bearer token (the tests sign them, testenv.Token).
@@ -93,7 +95,7 @@ func (e *env) start() *instance {
 		t.Fatal(err)
 	}
 	srv.Authenticate(testVerifier(t))
-	Routes(srv.Mux, svc, e.cat, e.org, testenv.Logger())
+	Routes(srv.Mux, uc, e.cat, e.org, testenv.Logger())
 	runCtx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(runCtx, 5*time.Second) }()
@@ -103,7 +105,7 @@ func (e *env) start() *instance {
 			t.Errorf("ledger API: %v", err)
 		}
 	})
-	return &instance{store: st, pub: pub, svc: svc, reg: reg, url: "http://" + srv.Addr(), cat: e.cat}
+	return &instance{store: st, pub: pub, svc: svc, uc: uc, reg: reg, url: "http://" + srv.Addr(), cat: e.cat}
 }
 
 // testVerifier accepts the tokens testenv signs, as a service started
@@ -130,7 +132,7 @@ func (e *env) open(in *instance, code string, mod ...func(*ledger.ProjectInfo)) 
 	for _, m := range mod {
 		m(&info)
 	}
-	if err := in.svc.OpenLedger(context.Background(), info); err != nil {
+	if _, err := in.uc.Items.OpenLedger(context.Background(), info); err != nil {
 		e.t.Fatal(err)
 	}
 }

@@ -29,12 +29,13 @@ func OnProjectRegistered(svc ledger.Items) bus.Handler {
 		if p.GetCode() == "" {
 			return bus.Permanent(errEmptyProject)
 		}
-		return svc.OpenLedger(ctx, ledger.ProjectInfo{
+		_, err := svc.OpenLedger(ctx, ledger.ProjectInfo{
 			Code: p.GetCode(), Name: p.GetName(), Category: p.GetCategory(), Level: p.GetLevel(),
 			OwnerOrganisation: p.GetOwnerOrganisation(), OwnerContact: p.GetOwnerContact(),
 			OwnerPhone: p.GetOwnerPhone(), Location: p.GetLocation(), InvestmentWan: p.GetInvestmentWan(),
 			Stage: p.GetStage(), Officer: p.GetOfficer(), WorkGroup: p.GetWorkGroup(), GreenChannel: p.GetGreenChannel(),
 		})
+		return err
 	}
 }
 
