@@ -233,6 +233,10 @@ func (s *Service) Get(ctx context.Context, id string) (Meeting, error) {
 }
 
 func (s *Service) List(ctx context.Context, q ListQuery) ([]Meeting, error) {
+	q, err := q.Check()
+	if err != nil {
+		return nil, err
+	}
 	ms, err := s.store.List(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("list meetings: %w", err)

@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"github.com/go-kit/kit/endpoint"
 	kithttp "github.com/go-kit/kit/transport/http"
@@ -105,9 +107,25 @@ func encodeScheduled(_ context.Context, w http.ResponseWriter, resp any) error {
 	return nil
 }
 
+// decodeList reads ?work_group=&limit=; an absent limit takes the default.
 func decodeList(_ context.Context, r *http.Request) (any, error) {
-	q := r.URL.Query()
-	return meeting.ParseListQuery(q.Get("work_group"), q.Get("limit"))
+	v := r.URL.Query()
+	n, err := limit(v)
+	return meeting.ListQuery{WorkGroup: v.Get("work_group"), Limit: n}, err
+}
+
+// limit reads ?limit=, meeting.DefaultLimit when absent; the service checks
+// its range.
+func limit(v url.Values) (int, error) {
+	s := v.Get("limit")
+	if s == "" {
+		return meeting.DefaultLimit, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, meeting.LimitError(meeting.MaxLimit)
+	}
+	return n, nil
 }
 
 func decodeAgenda(_ context.Context, r *http.Request) (any, error) {
@@ -129,9 +147,12 @@ func decodeMinutes(_ context.Context, r *http.Request) (any, error) {
 	return req, nil
 }
 
+// decodeCandidates reads ?status=&limit=; an absent limit takes the
+// default.
 func decodeCandidates(_ context.Context, r *http.Request) (any, error) {
-	q := r.URL.Query()
-	return meeting.ParseCandidateQuery(q.Get("status"), q.Get("limit"))
+	v := r.URL.Query()
+	n, err := limit(v)
+	return meeting.CandidateQuery{Status: v.Get("status"), Limit: n}, err
 }
 
 func encodeDocument(_ context.Context, w http.ResponseWriter, resp any) error {
