@@ -67,21 +67,32 @@ type document struct {
 // Routes mounts the meetings API on mux.
 func Routes(mux *http.ServeMux, svc meeting.Meetings, log *slog.Logger) {
 	e := MakeEndpoints(svc)
-	opts := []kithttp.ServerOption{kithttp.ServerErrorEncoder(httpx.ErrorEncoder(log))}
-	route := func(pattern string, ep endpoint.Endpoint, dec kithttp.DecodeRequestFunc, enc kithttp.EncodeResponseFunc) {
-		mux.Handle(pattern, kithttp.NewServer(ep, dec, enc, opts...))
-	}
+	route := router(mux, log)
 	route("POST /v1/meetings", e.Schedule, decodeSchedule, encodeScheduled)
 	route("GET /v1/meetings/{id}", e.Get, decodeID, httpx.EncodeJSON)
 	route("GET /v1/meetings", e.List, decodeList, httpx.EncodeJSON)
 	route("PUT /v1/meetings/{id}/agenda", e.EditAgenda, decodeAgenda, httpx.EncodeJSON)
-	route("POST /v1/meetings/{id}/minutes", e.RecordMinutes, decodeMinutes, httpx.EncodeJSON)
 	route("POST /v1/meetings/{id}/move", e.Move, decodeMove, httpx.EncodeJSON)
 	route("POST /v1/meetings/{id}/cancel", e.Cancel, decodeCancel, httpx.EncodeJSON)
+	route("GET /v1/agenda-candidates", e.Candidates, decodeCandidates, httpx.EncodeJSON)
+}
+
+// ProceedingsRoutes mounts the minutes and a meeting's documents on mux.
+func ProceedingsRoutes(mux *http.ServeMux, svc meeting.Proceedings, log *slog.Logger) {
+	e := MakeProceedingsEndpoints(svc)
+	route := router(mux, log)
+	route("POST /v1/meetings/{id}/minutes", e.RecordMinutes, decodeMinutes, httpx.EncodeJSON)
 	route("GET /v1/meetings/{id}/invite.ics", e.Invitation, decodeID, encodeDocument)
 	route("GET /v1/meetings/{id}/minutes.md", e.MinutesMarkdown, decodeID, encodeDocument)
 	route("GET /v1/meetings/{id}/minutes.xlsx", e.MinutesXLSX, decodeID, encodeXLSX)
-	route("GET /v1/agenda-candidates", e.Candidates, decodeCandidates, httpx.EncodeJSON)
+}
+
+// router mounts go-kit servers on mux with the shared error encoder.
+func router(mux *http.ServeMux, log *slog.Logger) func(string, endpoint.Endpoint, kithttp.DecodeRequestFunc, kithttp.EncodeResponseFunc) {
+	opts := []kithttp.ServerOption{kithttp.ServerErrorEncoder(httpx.ErrorEncoder(log))}
+	return func(pattern string, ep endpoint.Endpoint, dec kithttp.DecodeRequestFunc, enc kithttp.EncodeResponseFunc) {
+		mux.Handle(pattern, kithttp.NewServer(ep, dec, enc, opts...))
+	}
 }
 
 type idRequest struct{ ID string }
