@@ -42,7 +42,8 @@ func setup(cfg *config) platform.Setup {
 			return err
 		}
 		// Events naming another department are dead-lettered unread.
-		app.Departments = o.DepartmentCodes()
+		depts := o.DepartmentCodes()
+		app.Departments = depts
 		isDept := func(code string) bool { _, ok := o.Department(code); return ok }
 		cat, err := catalog.Load(cfg.CatalogFile, isDept)
 		if err != nil {
@@ -69,10 +70,6 @@ func setup(cfg *config) platform.Setup {
 		st.UsePublisher(app.Publisher)
 
 		officerName := func(code string) (string, bool) { of, ok := o.Officer(code); return of.Name, ok }
-		depts := make([]string, len(o.Departments))
-		for i, d := range o.Departments {
-			depts[i] = d.Code
-		}
 		svc := ledger.NewService(st, cat, isDept, clk, ledger.WithCalendar(cal), ledger.WithOfficers(officerName))
 		uc := transport.Instrument(transport.UseCasesOf(svc), transport.NewMetrics(app.Registry, depts))
 		app.Registry.MustRegister(transport.NewPendingCollector(st, depts))

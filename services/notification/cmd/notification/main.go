@@ -68,7 +68,8 @@ func setup(cfg *config) platform.Setup {
 			return err
 		}
 		// Events naming another department are dead-lettered unread.
-		app.Departments = o.DepartmentCodes()
+		departments := o.DepartmentCodes()
+		app.Departments = departments
 		dir := notification.Directory{}
 		if cfg.RecipientsFile != "" {
 			b, err := os.ReadFile(cfg.RecipientsFile)
@@ -119,10 +120,6 @@ func setup(cfg *config) platform.Setup {
 			return err
 		}
 		transport.QueueGauge(app.Registry, st.QueueLength)
-		departments := make([]string, len(o.Departments))
-		for i, d := range o.Departments {
-			departments[i] = d.Code
-		}
 		names := notification.Names{
 			Department: func(code string) (string, bool) { d, ok := o.Department(code); return d.Name, ok },
 			Leader:     func(code string) (string, bool) { d, ok := o.Department(code); return d.Leader, ok },
