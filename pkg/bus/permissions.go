@@ -98,8 +98,11 @@ func Grants() []Grant {
 				{Stream: TimersStream, Durable: "deadline-timer-fired", Filters: []string{TimerFiredSubject}},
 			},
 			// Cancelling a timer purges its schedule subject; listing the
-			// pending ones reads the stream's subjects.
-			API: []string{"$JS.API.STREAM.PURGE." + TimersStream, "$JS.API.STREAM.INFO." + TimersStream},
+			// pending ones reads the stream's subjects; fired timers are
+			// checked against the versions register, which writers advance.
+			API: []string{"$JS.API.STREAM.PURGE." + TimersStream, "$JS.API.STREAM.INFO." + TimersStream,
+				"$KV." + VersionsBucket + ".>", "$JS.API.STREAM.INFO.KV_" + VersionsBucket, "$JS.API.STREAM.CREATE.KV_" + VersionsBucket,
+				"$JS.API.DIRECT.GET.KV_" + VersionsBucket + ".>"},
 		},
 		{
 			User:      UserMeeting,
