@@ -137,15 +137,18 @@ type Item struct {
 
 // Ledger is a project's 台账.
 type Ledger struct {
-	Code              string `json:"code"`
-	Name              string `json:"name"`
-	Category          string `json:"category"`
-	OwnerOrganisation string `json:"owner_organisation"`
-	Stage             string `json:"stage"`
-	Officer           string `json:"officer"`
-	GreenChannel      bool   `json:"green_channel"`
-	Items             []Item `json:"items"`
-	Version           int64  `json:"version"`
+	Code              string    `json:"code"`
+	Name              string    `json:"name"`
+	Category          string    `json:"category"`
+	OwnerOrganisation string    `json:"owner_organisation"`
+	Stage             string    `json:"stage"`
+	Officer           string    `json:"officer"`
+	WorkGroup         string    `json:"work_group"`
+	GreenChannel      bool      `json:"green_channel"`
+	Items             []Item    `json:"items"`
+	Problems          []Problem `json:"problems"`
+	Tasks             []Task    `json:"tasks"`
+	Version           int64     `json:"version"`
 }
 
 // Item returns the item id of l.
