@@ -28,15 +28,21 @@ type Clock struct {
 	Provisional   bool      `json:"provisional"`
 }
 
-// Clocks lists department's deadlines at level or worse (yellow: the
-// red/yellow list).
-func (c *Client) Clocks(ctx context.Context, token, department, level string) ([]Clock, error) {
+// Clocks lists department's running deadlines at yellow or worse: the
+// red/yellow list (read as Warnings reads it).
+func (c *Client) Clocks(ctx context.Context, token, department string) ([]Clock, error) {
 	var out struct {
 		Deadlines []Clock `json:"deadlines"`
 	}
-	v := url.Values{"department": {department}, "level": {level}}
+	v := url.Values{"department": {department}}
 	err := c.call(ctx, ServiceDeadline, token, http.MethodGet, join(c.at.Deadline, "/v1/deadlines", v), nil, &out)
-	return out.Deadlines, err
+	warned := out.Deadlines[:0]
+	for _, d := range out.Deadlines {
+		if d.State != "stopped" && d.Level != "" && d.Level != "green" {
+			warned = append(warned, d)
+		}
+	}
+	return warned, err
 }
 
 // DepartmentMonth is a department's figures of a month.
@@ -154,8 +160,24 @@ func (c *Client) Meeting(ctx context.Context, token, id string) (Meeting, error)
 
 // MinutesEntry is the secretary's record of a meeting.
 type MinutesEntry struct {
-	Summary   string     `json:"summary,omitempty"`
-	Decisions []Decision `json:"decisions"`
+	Summary   string            `json:"summary,omitempty"`
+	Decisions []DecisionEntered `json:"decisions"`
+}
+
+// DecisionEntered is a decision as the secretary enters it.
+type DecisionEntered struct {
+	AgendaEntryID string       `json:"agenda_entry_id"`
+	Outcome       string       `json:"outcome"`
+	Text          string       `json:"text"`
+	Action        *ActionGiven `json:"action,omitempty"`
+	Report        string       `json:"report,omitempty"`
+}
+
+// ActionGiven is an action item a decision gives a department.
+type ActionGiven struct {
+	Department  string    `json:"department"`
+	Description string    `json:"description"`
+	DueAt       time.Time `json:"due_at"`
 }
 
 // RecordMinutes records the minutes of meeting id.

@@ -72,7 +72,7 @@ func (s *Server) board(w http.ResponseWriter, r *http.Request, se session) error
 	}
 	d := boardData{Ladder: ladder}
 	for _, code := range depts {
-		clocks, err := s.lead.Clocks(r.Context(), se.Token, code, "yellow")
+		clocks, err := s.lead.Clocks(r.Context(), se.Token, code)
 		if err != nil {
 			if api.StatusOf(err) == http.StatusUnauthorized {
 				return err

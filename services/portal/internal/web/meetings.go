@@ -111,14 +111,14 @@ func (s *Server) recordMinutes(w http.ResponseWriter, r *http.Request, se sessio
 	for i, e := range m.Agenda {
 		p := "decisions[" + strconv.Itoa(i) + "]"
 		v := func(n string) string { return strings.TrimSpace(f.Val(p + n)) }
-		dec := api.Decision{AgendaEntryID: e.ID, Outcome: v(".outcome"), Text: v(".text")}
+		dec := api.DecisionEntered{AgendaEntryID: e.ID, Outcome: v(".outcome"), Text: v(".text")}
 		switch dec.Outcome {
 		case "action":
 			due, ok := localDateTime(v(".action.due_at"))
 			if !ok && f.Problem == nil {
 				f.refuse(problem{Status: http.StatusUnprocessableEntity, Field: p + ".action.due_at", Message: "请填写办结时限（日期和时间）。"})
 			}
-			dec.Action = &api.MeetingAction{Department: v(".action.department"), Description: v(".action.description"), DueAt: due}
+			dec.Action = &api.ActionGiven{Department: v(".action.department"), Description: v(".action.description"), DueAt: due}
 		case "escalate":
 			dec.Report = v(".report")
 		}

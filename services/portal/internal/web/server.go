@@ -52,7 +52,7 @@ type Work interface {
 
 // Lead is what the leaders', supervisors' and secretary's pages need.
 type Lead interface {
-	Clocks(ctx context.Context, token, department, level string) ([]api.Clock, error)
+	Clocks(ctx context.Context, token, department string) ([]api.Clock, error)
 	Monthly(ctx context.Context, token, month string) (api.Monthly, error)
 	Briefing(ctx context.Context, token, kind string, q url.Values) (string, error)
 	Meetings(ctx context.Context, token string, limit int) ([]api.Meeting, error)
