@@ -25,9 +25,10 @@ func itemsReachTheNextDepartment(t *testing.T, s *system, portal string) {
 		id := second + "." + key
 		s.waitQueued(id, "zrzy")
 		run(t, ctx, "accept "+key, chromedp.Navigate(portal+"/items/"+id), chromedp.WaitVisible(chromedp.ID("do-accept")),
-			chromedp.Click(chromedp.ID("do-accept")), chromedp.WaitVisible(chromedp.ID("done")))
+			chromedp.Click(chromedp.ID("do-accept")), chromedp.WaitVisible(chromedp.CSS(`#item-status.status-accepted`)))
+		// The accepted page shows #done too: wait for the approved one.
 		run(t, ctx, "approve "+key, chromedp.SendKeys(chromedp.ID("note"), "同意"),
-			chromedp.Click(chromedp.ID("do-approve")), chromedp.WaitVisible(chromedp.ID("done")))
+			chromedp.Click(chromedp.ID("do-approve")), chromedp.WaitVisible(chromedp.CSS(`#item-status.status-approved`)))
 		if got := text(t, ctx, `#item-status`); got != "已办结" {
 			t.Fatalf("%s after approve: %q", key, got)
 		}
@@ -82,15 +83,18 @@ func leaderSeesRedOnTheBoard(t *testing.T, s *system, portal string) {
 		t.Errorf("ladder: %q", got)
 	}
 	screenshot(t, ctx, "leader-board")
+	run(t, ctx, "phone viewport", chromedp.EmulateViewport(360, 740), chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("board-zrzy")))
+	noOverflow(t, ctx, "board at 360 px")
 	run(t, ctx, "the bulletin", chromedp.Click(chromedp.CSS(`nav a[href="/bulletin"]`)), chromedp.WaitVisible(chromedp.ID("bulletin")))
 	if got := text(t, ctx, `#bulletin`); !strings.Contains(got, "自然资源和规划局") {
 		t.Errorf("bulletin: %q", got)
 	}
+	noOverflow(t, ctx, "bulletin at 360 px")
 	run(t, ctx, "the briefing", chromedp.Click(chromedp.CSS(`nav a[href="/briefings"]`)), chromedp.WaitVisible(chromedp.ID("briefing")))
 	if got := text(t, ctx, `#briefing`); !strings.Contains(got, "简报") {
 		t.Errorf("briefing: %q", got)
 	}
-	noOverflow(t, ctx, "briefing")
+	noOverflow(t, ctx, "briefing at 360 px")
 }
 
 // secretaryRecordsMinutes: a meeting with a manual agenda entry has
@@ -130,6 +134,8 @@ func secretaryRecordsMinutes(t *testing.T, s *system, portal string) {
 		t.Fatalf("decisions: %q", got)
 	}
 	screenshot(t, ctx, "secretary-minutes")
+	run(t, ctx, "phone viewport", chromedp.EmulateViewport(360, 740), chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("agenda")))
+	noOverflow(t, ctx, "meeting at 360 px")
 	resp, err := s.portalClient(portal, "mishu").Get(portal + "/meetings/" + m.ID + "/invite.ics")
 	if err != nil {
 		t.Fatal(err)

@@ -75,6 +75,8 @@ func ownerRegistersAndRequests(t *testing.T, s *system, portal string) (requestI
 		t.Fatalf("one-time notice: %q", got)
 	}
 	screenshot(t, ctx, "owner-request-notice")
+	run(t, ctx, "phone viewport", chromedp.EmulateViewport(360, 740), chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("notice")))
+	noOverflow(t, ctx, "request page at 360 px")
 	loc := value(t, ctx, "the request's address", chromedp.Location())
 	m := regexp.MustCompile(`/requests/([^?]+)`).FindStringSubmatch(loc)
 	if m == nil {
@@ -100,8 +102,9 @@ func officerWorksTheRequest(t *testing.T, s *system, portal, id string) {
 	row := `tr[id="task-` + id + `"]`
 	run(t, ctx, "my tasks", chromedp.Click(chromedp.CSS(`nav a[href="/tasks"]`)), chromedp.WaitVisible(chromedp.CSS(row)))
 	run(t, ctx, "open it", chromedp.Click(chromedp.CSS(row+` a`)), chromedp.WaitVisible(chromedp.ID("do-take")))
-	for _, step := range []string{"take", "handle", "close"} {
-		run(t, ctx, step, chromedp.Click(chromedp.ID("do-"+step)), chromedp.WaitVisible(chromedp.ID("done")))
+	// Each step's page shows #done: wait for the status the step leads to.
+	for _, st := range [][2]string{{"take", "taken"}, {"handle", "handling"}, {"close", "closed"}} {
+		run(t, ctx, st[0], chromedp.Click(chromedp.ID("do-"+st[0])), chromedp.WaitVisible(chromedp.CSS(`#task-status.task-`+st[1])))
 	}
 	if got := text(t, ctx, `#notice`); !strings.Contains(got, "用地预审与选址意见书") {
 		t.Errorf("the notice recorded at 承接: %q", got)
@@ -111,11 +114,13 @@ func officerWorksTheRequest(t *testing.T, s *system, portal, id string) {
 		t.Fatalf("a refused visit changed the task: %q", got)
 	}
 	run(t, ctx, "visit", fill("f-satisfaction", "5"), fill("f-comment", "专员服务周到"),
-		chromedp.Click(chromedp.ID("do-visit")), chromedp.WaitVisible(chromedp.ID("done")))
+		chromedp.Click(chromedp.ID("do-visit")), chromedp.WaitVisible(chromedp.CSS(`#task-status.task-visited`)))
 	if got := text(t, ctx, `#task-status`); got != "已回访" {
 		t.Fatalf("task after the visit: %q", got)
 	}
 	screenshot(t, ctx, "officer-task-visited")
+	run(t, ctx, "phone viewport", chromedp.EmulateViewport(360, 740), chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("task-history")))
+	noOverflow(t, ctx, "task page at 360 px")
 
 	owner := s.login("zhineng")
 	testenv.WaitFor(t, 3*time.Minute, "intake following the visit", func() bool {
@@ -150,7 +155,8 @@ func officerRaisesAProblem(t *testing.T, s *system, portal string) {
 		t.Fatalf("problem ledger: %q", got)
 	}
 	run(t, ctx, "a measure", chromedp.SendKeys(chromedp.CSS(`#problem-list form.measure textarea`), "提请市局调剂指标"),
-		chromedp.Submit(chromedp.CSS(`#problem-list form.measure`)), chromedp.WaitVisible(chromedp.ID("done")))
+		// The page shows #done from the raise already: wait for the measure itself.
+		chromedp.Submit(chromedp.CSS(`#problem-list form.measure`)), chromedp.WaitVisible(chromedp.CSS(`#problem-list ol.timeline li`)))
 	if got := text(t, ctx, `#problem-list`); !strings.Contains(got, "提请市局调剂指标") {
 		t.Fatalf("the measure is not on the problem: %q", got)
 	}
