@@ -271,6 +271,17 @@ func (s *Store) Provisionals(ctx context.Context) ([]deadline.Deadline, error) {
 		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
 }
 
+// Crossing implements deadline.ProvisionalStore: the deadlines not
+// decided whose count runs over [from, to), by the state+due index on
+// MongoDB (a scan on FerretDB; it runs only when a year file changed).
+func (s *Store) Crossing(ctx context.Context, from, to time.Time) ([]deadline.Deadline, error) {
+	return mongox.FindAll(ctx, s.coll, bson.D{
+		{Key: "state", Value: bson.D{{Key: "$ne", Value: string(deadline.StateStopped)}}},
+		{Key: "due_at", Value: bson.D{{Key: "$gt", Value: from.UTC()}}},
+		{Key: "start", Value: bson.D{{Key: "$lt", Value: to.UTC()}}},
+	}, toDomain, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+}
+
 // Running implements deadline.Store: a scan on FerretDB, an index range on
 // MongoDB; the reconciliation sweep runs it at start and at a low rate.
 func (s *Store) Running(ctx context.Context, fn func(deadline.Deadline) error) error {
