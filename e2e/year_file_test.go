@@ -23,6 +23,16 @@ holidays:
     off: ["2027-01-01..2027-01-03"]
 `
 
+// corrected2027 is a corrected notice: 元旦 runs to Monday 01-04.
+const corrected2027 = `year: 2027
+source:
+  title: 国务院办公厅关于2027年部分节假日安排的通知（测试用，更正）
+  date: 2026-11-25
+holidays:
+  - name: 元旦
+    off: ["2027-01-01..2027-01-04"]
+`
+
 // bad2027 contradicts itself: 01-04 is both a day off and a make-up day.
 const bad2027 = `year: 2027
 source:
@@ -41,7 +51,8 @@ holidays:
 // changes nothing in either service; the good file, moved in while they
 // run, recounts the limit in both — due 2027-01-06, a recount entry in the
 // ledger's timeline, provisional cleared, the gauge down — and a bad file
-// written over the good one later replaces nothing.
+// written over the good one later replaces nothing. A corrected file
+// replacing it at last recounts the limits, no longer provisional, again.
 func TestYearFileDroppedWhileTheSystemRuns(t *testing.T) {
 	s := newSystem(t)
 	dir, staging := t.TempDir(), t.TempDir()
@@ -176,6 +187,24 @@ func TestYearFileDroppedWhileTheSystemRuns(t *testing.T) {
 	if st := s.getJSON(supervisor, s.url("deadline")+"/v1/calendar/add?date=2026-12-31&days=1", &add); st != http.StatusOK ||
 		add.Result != "2027-01-04" || add.Provisional {
 		t.Errorf("calendar add after the bad file over the good: %d %+v, want 2027-01-04", st, add)
+	}
+
+	// A corrected notice replaces the file: 元旦 runs to Monday 01-04. The
+	// limits, no longer provisional, are recounted in both services again.
+	drop(corrected2027)
+	eventually(t, 60*time.Second, "the deadline recounted on the correction", func() bool {
+		return deadlineOf(huanping).DueDate == "2027-01-07" && deadlineOf(wenwu).DueDate == "2027-01-07"
+	})
+	for _, id := range []string{huanping, wenwu} {
+		eventually(t, 60*time.Second, "the ledger's recount of "+id+" on the correction", func() bool {
+			return s.ledgerDueDate(code, id) == "2027-01-07"
+		})
+		if n := s.timelineEntries(code, id, "recount"); n != 2 {
+			t.Errorf("ledger %s: %d recount entries after the correction, want 2", id, n)
+		}
+	}
+	if n := recomputed(); n != 4 {
+		t.Errorf("%d recomputed events after the correction, want 4", n)
 	}
 }
 
