@@ -83,6 +83,7 @@ func Grants() []Grant {
 				events("ledger-request-received", event.TypeRequestReceived),
 				events("ledger-meeting-decided", event.TypeMeetingDecided),
 				events("ledger-deadline-recomputed", event.AllDepartments(event.TypeDeadlineRecomputed)),
+				events("ledger-supplement-missed", event.AllDepartments(event.TypeSupplementMissed)),
 			},
 		},
 		{
@@ -126,6 +127,8 @@ func Grants() []Grant {
 				events("notification-meeting-scheduled", event.TypeMeetingScheduled),
 				events("notification-action-created", event.AllDepartments(event.TypeActionCreated)),
 				events("notification-action-changed", event.AllDepartments(event.TypeActionChanged)),
+				events("notification-supplement", event.AllSupplementEvents),
+				events("notification-check", event.AllCheckEvents),
 			},
 		},
 	}

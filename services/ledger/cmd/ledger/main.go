@@ -86,6 +86,9 @@ func setup(cfg *config) platform.Setup {
 		if err := app.Consume(ctx, transport.MeetingDecidedConsumer, transport.OnMeetingDecided(svc)); err != nil {
 			return err
 		}
-		return app.Consume(ctx, transport.DeadlineRecomputedConsumer, transport.OnDeadlineRecomputed(svc))
+		if err := app.Consume(ctx, transport.DeadlineRecomputedConsumer, transport.OnDeadlineRecomputed(svc)); err != nil {
+			return err
+		}
+		return app.Consume(ctx, transport.SupplementMissedConsumer, transport.OnSupplementMissed(svc))
 	}
 }

@@ -56,6 +56,9 @@ func TestTemplatesGolden(t *testing.T) {
 		}, WeekStart(at)),
 		TplDailySummary: SummaryNotice([]DeptSummary{{Department: "zrzy", Open: 7, OverdueOpen: 2, AssignedDay: 3, FinishedDay: 1}}, at, testNames),
 	}
+	for name, n := range followUpGoldens(code, due, item.Name) {
+		notices[name] = n
+	}
 	digest := map[string]any{"Date": formatDay(at), "Items": []Entry{
 		{Title: "新办理事项：港口物流中心 · 用地预审与选址意见书", Body: "（正文）"},
 		{Title: "【黄灯预警】港口物流中心 · 用地预审与选址意见书即将到期", Body: "（正文）"},
