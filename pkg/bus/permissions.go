@@ -123,6 +123,7 @@ func Grants() []Grant {
 				events("notification-meeting-scheduled", event.TypeMeetingScheduled),
 				events("notification-action-created", event.AllDepartments(event.TypeActionCreated)),
 				events("notification-action-changed", event.AllDepartments(event.TypeActionChanged)),
+				events("notification-briefing-published", event.TypeBriefingPublished),
 			},
 		},
 	}
