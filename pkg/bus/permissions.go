@@ -129,6 +129,7 @@ func Grants() []Grant {
 				events("notification-action-changed", event.AllDepartments(event.TypeActionChanged)),
 				events("notification-supplement", event.AllSupplementEvents),
 				events("notification-check", event.AllCheckEvents),
+				events("notification-briefing-published", event.TypeBriefingPublished),
 			},
 		},
 	}

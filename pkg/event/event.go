@@ -35,6 +35,9 @@ const (
 	TypeActionCreated      = "tuijin.meeting.action.created"
 	TypeActionChanged      = "tuijin.meeting.action.changed"
 	TypeTaskChanged        = "tuijin.ledger.task.changed"
+	// TypeBriefingPublished: the leaders' weekly or monthly briefing of a
+	// period that ended, once per period.
+	TypeBriefingPublished = "tuijin.ledger.briefing.published"
 )
 
 // Event types of the follow-up clocks, which are not the department's

@@ -245,6 +245,7 @@ func (s *Service) Act(ctx context.Context, itemID string, req ActionRequest) (Ac
 	}
 	if ch.Completed {
 		s.observer.Completed(ch.Item.Department, ch.Item.Status, ch.HandlingDays)
+		s.measured.forget() // a decision is a new sample of the handling times
 	}
 	if ch.Assigned == nil {
 		ch.Assigned = []Item{}

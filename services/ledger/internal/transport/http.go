@@ -92,7 +92,7 @@ type codeRequest struct{ Code string }
 func Routes(mux *http.ServeMux, svc *ledger.Service, cat *catalog.Catalog, o *org.Org, log *slog.Logger) {
 	route := router(mux, log)
 	route("GET /v1/catalog", signedIn, makeCatalogEndpoint(cat), decodeNothing, httpx.EncodeJSON)
-	route("GET /v1/projects/{code}", projectReaders, makeProjectEndpoint(svc), decodeCode, httpx.EncodeJSON)
+	route("GET /v1/projects/{code}", projectReaders, makeProjectLedgerEndpoint(svc), decodeCode, httpx.EncodeJSON)
 	route("GET /v1/projects/{code}/status", projectReaders, makeProjectStatusEndpoint(svc), decodeCode, httpx.EncodeJSON)
 	route("GET /v1/projects/{code}/forecast", projectReaders, makeForecastEndpoint(svc), decodeCode, httpx.EncodeJSON)
 	route("GET /v1/items", queueReaders, makeQueueEndpoint(svc), decodeQueue, httpx.EncodeJSON)
@@ -131,8 +131,8 @@ func makeCatalogEndpoint(cat *catalog.Catalog) endpoint.Endpoint {
 
 func decodeNothing(context.Context, *http.Request) (any, error) { return nil, nil }
 
-func makeProjectEndpoint(svc ledger.Items) endpoint.Endpoint {
-	return func(ctx context.Context, req any) (any, error) { return svc.Project(ctx, req.(codeRequest).Code) }
+func makeProjectLedgerEndpoint(svc ledger.Forecasts) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) { return svc.ProjectLedger(ctx, req.(codeRequest).Code) }
 }
 
 func makeProjectStatusEndpoint(svc ledger.Items) endpoint.Endpoint {
@@ -182,7 +182,7 @@ func makeUpdateProblemEndpoint(svc ledger.Problems) endpoint.Endpoint {
 	}
 }
 
-func makeLedgerXLSXEndpoint(svc ledger.Reports, o *org.Org) endpoint.Endpoint {
+func makeLedgerXLSXEndpoint(svc ledgerExporter, o *org.Org) endpoint.Endpoint {
 	return func(ctx context.Context, req any) (any, error) { return ledgerXLSX(ctx, svc, o, req.(exportFilter)) }
 }
 

@@ -29,12 +29,22 @@ func OnProjectRegistered(svc ledger.Items) bus.Handler {
 		if p.GetCode() == "" {
 			return bus.Permanent(errEmptyProject)
 		}
-		return svc.OpenLedger(ctx, ledger.ProjectInfo{
+		info := ledger.ProjectInfo{
 			Code: p.GetCode(), Name: p.GetName(), Category: p.GetCategory(), Level: p.GetLevel(),
 			OwnerOrganisation: p.GetOwnerOrganisation(), OwnerContact: p.GetOwnerContact(),
 			OwnerPhone: p.GetOwnerPhone(), Location: p.GetLocation(), InvestmentWan: p.GetInvestmentWan(),
 			Stage: p.GetStage(), Officer: p.GetOfficer(), WorkGroup: p.GetWorkGroup(), GreenChannel: p.GetGreenChannel(),
-		})
+		}
+		// The planned start (计划开工) the owner gave at registration: the
+		// forecast is held against it from the first day.
+		if plan := p.GetPlannedStart(); plan != "" {
+			d, err := ledger.ParseDate("planned_start", plan)
+			if err != nil {
+				return bus.Permanent(err)
+			}
+			info.PlannedStart = &d
+		}
+		return svc.OpenLedger(ctx, info)
 	}
 }
 
