@@ -33,8 +33,8 @@ vet:
 	@test -z "$$(gofmt -l pkg services tools e2e deploy)" || { gofmt -l pkg services tools e2e deploy; echo "gofmt needed"; exit 1; }
 	go vet $(MODULES)
 
-## fuzz: run every fuzz target (HTTP decoders, importer, event decoder, calendar) for FUZZTIME each (default 10s)
-FUZZTIME ?= 10s
+## fuzz: run every fuzz target (HTTP decoders, importer, event decoder, calendar) for FUZZTIME each (default 20000x: executions, see tools/fuzz.sh)
+FUZZTIME ?= 20000x
 fuzz:
 	FUZZTIME=$(FUZZTIME) tools/fuzz.sh
 

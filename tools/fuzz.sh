@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 # Runs every Go fuzz target of the repository for FUZZTIME each (default
-# 10s). `go test -fuzz` takes one target per invocation, so this finds them
-# (func FuzzX(f *testing.F) in *_test.go) and runs them one by one; a
-# failing input is written under the package's testdata/fuzz/FuzzX/, to be
-# committed with its fix as a regression seed.
-#   FUZZTIME=3s tools/fuzz.sh                 every target, 3 s each
+# 20000x, that is 20,000 executions). `go test -fuzz` takes one target per
+# invocation, so this finds them (func FuzzX(f *testing.F) in *_test.go) and
+# runs them one by one; a failing input is written under the package's
+# testdata/fuzz/FuzzX/, to be committed with its fix as a regression seed.
+#
+# Prefer a count (Nx) to a duration: with a duration, Go 1.26's fuzz
+# coordinator can report its own -fuzztime deadline as a failure ("context
+# deadline exceeded", no failing input) when a loaded machine starves a
+# worker at the boundary (golang/go#75804, fixed in Go 1.27). A count has no
+# such deadline; a slow machine only takes longer.
+#   FUZZTIME=2000x tools/fuzz.sh              every target, 2,000 executions
+#   FUZZTIME=30s tools/fuzz.sh                every target, 30 s each
 #   tools/fuzz.sh ./pkg/httpx                 the targets of some packages
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=local
-fuzztime=${FUZZTIME:-10s}
+fuzztime=${FUZZTIME:-20000x}
 
 dirs=("$@")
 if [ ${#dirs[@]} -eq 0 ]; then

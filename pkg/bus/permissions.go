@@ -83,6 +83,7 @@ func Grants() []Grant {
 				events("ledger-request-received", event.TypeRequestReceived),
 				events("ledger-meeting-decided", event.TypeMeetingDecided),
 				events("ledger-deadline-recomputed", event.AllDepartments(event.TypeDeadlineRecomputed)),
+				events("ledger-supplement-missed", event.AllDepartments(event.TypeSupplementMissed)),
 			},
 		},
 		{
@@ -98,8 +99,11 @@ func Grants() []Grant {
 				{Stream: TimersStream, Durable: "deadline-timer-fired", Filters: []string{TimerFiredSubject}},
 			},
 			// Cancelling a timer purges its schedule subject; listing the
-			// pending ones reads the stream's subjects.
-			API: []string{"$JS.API.STREAM.PURGE." + TimersStream, "$JS.API.STREAM.INFO." + TimersStream},
+			// pending ones reads the stream's subjects; fired timers are
+			// checked against the versions register, which writers advance.
+			API: []string{"$JS.API.STREAM.PURGE." + TimersStream, "$JS.API.STREAM.INFO." + TimersStream,
+				"$KV." + VersionsBucket + ".>", "$JS.API.STREAM.INFO.KV_" + VersionsBucket, "$JS.API.STREAM.CREATE.KV_" + VersionsBucket,
+				"$JS.API.DIRECT.GET.KV_" + VersionsBucket + ".>"},
 		},
 		{
 			User:      UserMeeting,
@@ -123,6 +127,9 @@ func Grants() []Grant {
 				events("notification-meeting-scheduled", event.TypeMeetingScheduled),
 				events("notification-action-created", event.AllDepartments(event.TypeActionCreated)),
 				events("notification-action-changed", event.AllDepartments(event.TypeActionChanged)),
+				events("notification-supplement", event.AllSupplementEvents),
+				events("notification-check", event.AllCheckEvents),
+				events("notification-briefing-published", event.TypeBriefingPublished),
 			},
 		},
 	}

@@ -87,6 +87,16 @@ func TestEveryServiceRunsUnderItsOwnPermissions(t *testing.T) {
 				if err := s.Cancel(ctx, "item:1"); err != nil {
 					t.Fatal(err)
 				}
+				v, err := bus.NewVersions(ctx, c.JS, 1, testenv.Logger())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := v.Advance(ctx, "item:1", 2); err != nil {
+					t.Fatal(err)
+				}
+				if _, _, err := v.Get(ctx, "item:1"); err != nil {
+					t.Fatal(err)
+				}
 			}
 			if err := c.NC.Flush(); err != nil {
 				t.Fatal(err)

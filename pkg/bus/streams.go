@@ -95,6 +95,9 @@ func EnsureStreams(ctx context.Context, js jetstream.JetStream, replicas int) er
 			return fmt.Errorf("ensure stream %s: %w", cfg.Name, err)
 		}
 	}
+	if _, err := js.CreateOrUpdateKeyValue(ctx, VersionsConfig(replicas)); err != nil {
+		return fmt.Errorf("ensure bucket %s: %w", VersionsBucket, err)
+	}
 	return nil
 }
 

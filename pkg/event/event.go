@@ -35,6 +35,23 @@ const (
 	TypeActionCreated      = "tuijin.meeting.action.created"
 	TypeActionChanged      = "tuijin.meeting.action.changed"
 	TypeTaskChanged        = "tuijin.ledger.task.changed"
+	// TypeBriefingPublished: the leaders' weekly or monthly briefing of a
+	// period that ended, once per period.
+	TypeBriefingPublished = "tuijin.ledger.briefing.published"
+)
+
+// Event types of the follow-up clocks, which are not the department's
+// promised time limit: the owner's 容缺 materials falling due and missed,
+// the department's 告知承诺 check falling due and due.
+const (
+	TypeSupplementWarning = "tuijin.deadline.supplement.warning"
+	TypeSupplementMissed  = "tuijin.deadline.supplement.missed"
+	TypeCheckWarning      = "tuijin.deadline.check.warning"
+	TypeCheckDue          = "tuijin.deadline.check.due"
+	// AllSupplementEvents and AllCheckEvents are the subjects of every
+	// event of one follow-up clock, for all departments.
+	AllSupplementEvents = "tuijin.deadline.supplement.*.*"
+	AllCheckEvents      = "tuijin.deadline.check.*.*"
 )
 
 // ForDepartment is the subject of a department-routed event type,

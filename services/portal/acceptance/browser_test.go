@@ -275,6 +275,22 @@ func TestPortal(t *testing.T) {
 		noOverflow(t, ctx, "project page at 360 px")
 	})
 
+	var request string
+	t.Run("owner registers a project and posts a request", func(t *testing.T) {
+		request = ownerRegistersAndRequests(t, s, portal)
+	})
+	t.Run("officer takes the request to the follow-up visit", func(t *testing.T) {
+		if request == "" {
+			t.Fatal("no request was posted")
+		}
+		officerWorksTheRequest(t, s, portal, request)
+	})
+	t.Run("officer raises a problem and exports the ledger", func(t *testing.T) { officerRaisesAProblem(t, s, portal) })
+	t.Run("officer imports the annual list", func(t *testing.T) { officerImportsTheList(t, s, portal) })
+	t.Run("approvals reach the next department's queue", func(t *testing.T) { itemsReachTheNextDepartment(t, s, portal) })
+	t.Run("leader sees a red item on the board", func(t *testing.T) { leaderSeesRedOnTheBoard(t, s, portal) })
+	t.Run("secretary records the minutes", func(t *testing.T) { secretaryRecordsMinutes(t, s, portal) })
+
 	t.Run("a token the services refuse sends the user to sign in", func(t *testing.T) {
 		// A well-formed token no service accepts (signed by no known key).
 		payload := base64.RawURLEncoding.EncodeToString([]byte(

@@ -39,6 +39,10 @@ var accounts = `accounts:
   - {username: zrzy-clerk, name: 自然资源和规划局经办人, roles: [clerk], department: zrzy, password_hash: "%[1]s"}
   - {username: zhineng, name: 王经理, roles: [owner], owner: 示范智能装备有限公司, password_hash: "%[1]s"}
   - {username: duban, name: 督导服务专班, roles: [supervisor], password_hash: "%[1]s"}
+  - {username: wangfang, name: 王芳, roles: [officer], password_hash: "%[1]s"}
+  - {username: zrzy-leader, name: 自然资源和规划局负责人, roles: [leader], department: zrzy, password_hash: "%[1]s"}
+  - {username: rfb-clerk, name: 人防办经办人, roles: [clerk], department: rfb, password_hash: "%[1]s"}
+  - {username: mishu, name: 会议秘书, roles: [secretary], password_hash: "%[1]s"}
 `
 
 // system is one private Tuijin with its portal.
@@ -82,6 +86,11 @@ func newSystem(t *testing.T) *system {
 		e := append(append([]string{}, env...), testenv.NATSEnv(svc.Name)...)
 		if svc.Name == "portal" {
 			e = append(e, portalEnv...)
+		}
+		if svc.Name == "deadline" {
+			// The clock runs a month ahead, so that every item assigned is
+			// past its limit there: the board's red items.
+			e = append(e, "TUIJIN_CLOCK_OFFSET=720h")
 		}
 		p, err := stack.Start(filepath.Join(binDir, svc.Name), svc.Name, s.addrs[svc.Name], e, s.logs)
 		if err != nil {

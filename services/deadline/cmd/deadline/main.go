@@ -87,7 +87,7 @@ func setup(cfg *config) platform.Setup {
 		if err := app.Consume(ctx, transport.ItemAssignedConsumer, transport.OnItemAssigned(svc)); err != nil {
 			return err
 		}
-		if err := app.Consume(ctx, transport.ItemChangedConsumer, transport.OnItemChanged(svc)); err != nil {
+		if err := app.Consume(ctx, transport.ItemChangedConsumer, transport.OnItemChanged(svc, deadline.NewFollowUps(clockCfg))); err != nil {
 			return err
 		}
 		if err := app.Consume(ctx, transport.ProblemRaisedConsumer, transport.OnProblemRaised(svc, cfg.ProblemDays)); err != nil {

@@ -223,10 +223,7 @@ type ActionItem struct {
 func ForAction(cal workday.Calendar, a ActionItem) Deadline {
 	// Days is the working days after the creation's date up to and
 	// including that day, so that the counting rule lands on it.
-	days := 0
-	if last := workday.NextWorkday(cal, a.DueBy); last.After(workday.Day(a.CreatedAt)) {
-		days = workday.Count(cal, workday.Day(a.CreatedAt).AddDate(0, 0, 1), last.AddDate(0, 0, 1))
-	}
+	days := daysUntil(cal, a.CreatedAt, a.DueBy)
 	d := Deadline{
 		ID: "action:" + a.ActionID, Kind: "action", RefID: a.ActionID, ProjectCode: a.ProjectCode,
 		Title: a.Title, Department: a.Department, Days: days, AssignedAt: a.CreatedAt, AcceptedAt: a.CreatedAt,

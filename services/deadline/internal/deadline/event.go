@@ -69,7 +69,7 @@ func StepEvent(ctx context.Context, cal workday.Calendar, d Deadline, s Step, no
 		StepDueAt: timestamppb.New(s.At), Title: d.Title, ProjectName: d.ProjectName,
 		OverdueWorkingDays: int32(d.OverdueDays(cal, s.At)), DueDate: d.DueDate, Provisional: d.Provisional,
 	}
-	env, err := event.New(EventType(s.Level), Producer, event.Ref("deadline", d.ID), now, payload)
+	env, err := event.New(StepEventType(d.Kind, s.Level), Producer, event.Ref("deadline", d.ID), now, payload)
 	if err != nil {
 		return event.Message{}, err
 	}

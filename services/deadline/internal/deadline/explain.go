@@ -92,6 +92,10 @@ func (d Deadline) startedBy() string {
 		return "提出问题"
 	case d.Kind == "action":
 		return "会议布置"
+	case d.Kind == KindSupplement:
+		return "容缺受理"
+	case d.Kind == KindCheck:
+		return "告知承诺审批"
 	case !d.AcceptedAt.IsZero() && d.Start.Equal(d.AcceptedAt):
 		return "受理"
 	case d.Round > 1:

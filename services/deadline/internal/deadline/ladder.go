@@ -16,7 +16,8 @@ type Step struct {
 // Steps returns the ladder of d under p: yellow when p.YellowDays working
 // days remain (skipped when the limit is that short from the start), red at
 // the due instant, then urge, supervise, interview and escalate, each the
-// configured number of working days after the one before. All instants are
+// configured number of working days after the one before; a follow-up
+// clock (supplement, check) stops at red, its due step. All instants are
 // midnights in Asia/Shanghai.
 func (d Deadline) Steps(cal workday.Calendar, p Policy) []Step {
 	var out []Step
@@ -29,6 +30,11 @@ func (d Deadline) Steps(cal workday.Calendar, p Policy) []Step {
 	}
 	at := d.DueAt
 	out = append(out, Step{LevelRed, at})
+	if IsFollowUp(d.Kind) {
+		// A follow-up falls due and is reported; the department's ladder
+		// of urging and escalation is for its own time limit.
+		return out
+	}
 	for _, s := range []struct {
 		l Level
 		n int

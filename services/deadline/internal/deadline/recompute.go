@@ -21,17 +21,22 @@ type ProvisionalStore interface {
 	// Provisionals returns the deadlines not stopped that are marked
 	// provisional.
 	Provisionals(ctx context.Context) ([]Deadline, error)
+	// Crossing returns the deadlines not stopped whose count runs over
+	// [from, to): started before to and due after from.
+	Crossing(ctx context.Context, from, to time.Time) ([]Deadline, error)
 }
 
 // Recomputer is the use case of a calendar that changed while the service
 // runs: a year's official arrangement arrived.
 type Recomputer interface {
-	// Recompute recounts every provisional deadline not decided on the
-	// calendar now in use; years are the years that changed (for the
-	// note; nil when not known, as at start). A deadline whose due date
-	// moved or that is no longer provisional gets its new due date, its
-	// timer rescheduled and a tuijin.deadline.recomputed event. It reports
-	// how many were recomputed.
+	// Recompute recounts on the calendar now in use every provisional
+	// deadline not decided, and every one not decided whose count runs
+	// over one of years, the years whose arrangement changed (a file
+	// arrived, or replaced one with a correction; nil when not known, as
+	// at start). A deadline whose due date moved or whose provisional mark
+	// changed gets its new due date, its timer rescheduled and a
+	// tuijin.deadline.recomputed event. It reports how many were
+	// recomputed.
 	Recompute(ctx context.Context, years []int) (int, error)
 }
 
@@ -51,9 +56,22 @@ func (r *recomputer) Recompute(ctx context.Context, years []int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	for _, y := range years {
+		from := time.Date(y, time.January, 1, 0, 0, 0, 0, workday.Zone)
+		crossing, err := r.list.Crossing(ctx, from, from.AddDate(1, 0, 0))
+		if err != nil {
+			return 0, err
+		}
+		ds = append(ds, crossing...)
+	}
 	n := 0
 	var errs []error
+	seen := map[string]bool{}
 	for _, d := range ds {
+		if seen[d.ID] {
+			continue
+		}
+		seen[d.ID] = true
 		done, err := r.recompute(ctx, d.ID, years)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("recompute %s: %w", d.ID, err))
@@ -80,12 +98,12 @@ func (r *recomputer) recompute(ctx context.Context, id string, years []int) (boo
 		if err != nil {
 			return false, err
 		}
-		if !d.Provisional || d.State == StateStopped {
+		if d.State == StateStopped {
 			return false, nil
 		}
 		next := d.withDue(cal)
-		if next.DueAt.Equal(d.DueAt) && next.Provisional {
-			return false, nil // nothing of its range was published yet
+		if next.DueAt.Equal(d.DueAt) && next.Provisional == d.Provisional {
+			return false, nil // nothing of its range changed
 		}
 		next.Gen++
 		next = next.WithNext(cal, r.Policy)
@@ -126,15 +144,20 @@ func RecomputedNote(was, d Deadline, years []int) string {
 		which = strings.Join(ys, "、") + "节假日安排"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s已公布，按官方日历重新计算截止日期：", which)
+	if was.Provisional {
+		fmt.Fprintf(&b, "%s已公布，按官方日历重新计算截止日期：", which)
+	} else {
+		fmt.Fprintf(&b, "%s已更新，按官方日历重新计算截止日期：", which)
+	}
 	if was.DueDate == d.DueDate {
 		fmt.Fprintf(&b, "%s不变", cnDate(parse(d.DueDate)))
 	} else {
 		fmt.Fprintf(&b, "由%s调整为%s", cnDate(parse(was.DueDate)), cnDate(parse(d.DueDate)))
 	}
-	if d.Provisional {
+	switch {
+	case d.Provisional:
 		b.WriteString("（仍有年份未公布，仍为暂定）")
-	} else {
+	case was.Provisional:
 		b.WriteString("，不再为暂定")
 	}
 	b.WriteString("。")

@@ -29,10 +29,11 @@ type Store interface {
 	// it), else reports ErrConflict.
 	Update(ctx context.Context, d Deadline) error
 	// List returns the deadlines of department (all when empty), earliest
-	// due first; with a level, only those not stopped at that level.
+	// due first; with a level, only those not stopped at that level and
+	// not follow-ups (IsFollowUp).
 	List(ctx context.Context, department string, level Level) ([]Deadline, error)
 	// Counts counts the deadlines not stopped at yellow or worse, by
-	// department and level.
+	// department and level, follow-ups left out.
 	Counts(ctx context.Context) (map[LevelKey]int, error)
 	// Running calls fn for every running deadline with a next step.
 	Running(ctx context.Context, fn func(Deadline) error) error

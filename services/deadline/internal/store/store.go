@@ -192,8 +192,10 @@ func (s *Store) List(ctx context.Context, department string, level deadline.Leve
 		filter = append(filter, bson.E{Key: "department", Value: department})
 	}
 	if level != "" {
+		// The red and yellow lists are of the department's own limits: a
+		// follow-up (the owner's 容缺 materials, a 告知承诺 check) is not one.
 		filter = append(filter, bson.E{Key: "level", Value: string(level)},
-			bson.E{Key: "state", Value: bson.D{{Key: "$ne", Value: string(deadline.StateStopped)}}})
+			bson.E{Key: "state", Value: bson.D{{Key: "$ne", Value: string(deadline.StateStopped)}}}, notFollowUp)
 	}
 	return mongox.FindAll(ctx, s.coll, filter, toDomain, options.Find().SetSort(bson.D{{Key: "due_at", Value: 1}, {Key: "_id", Value: 1}}))
 }
@@ -207,12 +209,19 @@ var warned = func() bson.A {
 	return out
 }()
 
-// Counts implements deadline.Store with one aggregation.
+// notFollowUp leaves out the follow-up clocks, which do not charge the
+// department.
+var notFollowUp = bson.E{Key: "kind", Value: bson.D{{Key: "$nin", Value: deadline.FollowUpKinds}}}
+
+// Counts implements deadline.Store with one aggregation; the follow-up
+// clocks are not counted: an owner late with 容缺 materials is not the
+// department's overdue item.
 func (s *Store) Counts(ctx context.Context) (map[deadline.LevelKey]int, error) {
 	cur, err := s.coll.Aggregate(ctx, mongo.Pipeline{
 		{{Key: "$match", Value: bson.D{
 			{Key: "level", Value: bson.D{{Key: "$in", Value: warned}}},
 			{Key: "state", Value: bson.D{{Key: "$ne", Value: string(deadline.StateStopped)}}},
+			notFollowUp,
 		}}},
 		{{Key: "$group", Value: bson.D{
 			{Key: "_id", Value: bson.D{{Key: "department", Value: "$department"}, {Key: "level", Value: "$level"}}},
@@ -260,6 +269,17 @@ func (s *Store) Provisionals(ctx context.Context) ([]deadline.Deadline, error) {
 	return mongox.FindAll(ctx, s.coll, bson.D{{Key: "provisional", Value: true},
 		{Key: "state", Value: bson.D{{Key: "$ne", Value: string(deadline.StateStopped)}}}}, toDomain,
 		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+}
+
+// Crossing implements deadline.ProvisionalStore: the deadlines not
+// decided whose count runs over [from, to), by the state+due index on
+// MongoDB (a scan on FerretDB; it runs only when a year file changed).
+func (s *Store) Crossing(ctx context.Context, from, to time.Time) ([]deadline.Deadline, error) {
+	return mongox.FindAll(ctx, s.coll, bson.D{
+		{Key: "state", Value: bson.D{{Key: "$ne", Value: string(deadline.StateStopped)}}},
+		{Key: "due_at", Value: bson.D{{Key: "$gt", Value: from.UTC()}}},
+		{Key: "start", Value: bson.D{{Key: "$lt", Value: to.UTC()}}},
+	}, toDomain, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
 }
 
 // Running implements deadline.Store: a scan on FerretDB, an index range on

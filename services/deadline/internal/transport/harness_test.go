@@ -70,7 +70,7 @@ func newEnv(t *testing.T) *env {
 	for _, c := range []struct {
 		spec bus.ConsumerSpec
 		h    bus.Handler
-	}{{ItemAssignedConsumer, OnItemAssigned(e.svc)}, {ItemChangedConsumer, OnItemChanged(e.svc)},
+	}{{ItemAssignedConsumer, OnItemAssigned(e.svc)}, {ItemChangedConsumer, OnItemChanged(e.svc, deadline.NewFollowUps(cfg))},
 		{ProblemRaisedConsumer, OnProblemRaised(e.svc, 5)}, {ProblemChangedConsumer, OnProblemChanged(e.svc)},
 		{ActionCreatedConsumer, OnActionCreated(e.svc)}, {ActionChangedConsumer, OnActionChanged(deadline.NewActionClock(cfg))},
 		{TimerFiredConsumer, OnTimerFired(e.svc, fm)}} {

@@ -2,6 +2,9 @@ package transport
 
 import (
 	"context"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tuijin/tuijin/pkg/apperr"
 	"github.com/tuijin/tuijin/pkg/bus"
@@ -147,10 +150,11 @@ func OnItemAssigned(svc deadline.Service) bus.Handler {
 	}
 }
 
-// OnItemChanged applies tuijin.ledger.item.changed.<dept>. A change of an
-// item whose assignment has not been applied yet (the two arrive on separate
-// consumers) is retried until it has.
-func OnItemChanged(svc deadline.Service) bus.Handler {
+// OnItemChanged applies tuijin.ledger.item.changed.<dept> to the item's
+// clock and to its follow-up clocks (容缺 materials, 告知承诺 check). A
+// change of an item whose assignment has not been applied yet (the two
+// arrive on separate consumers) is retried until it has.
+func OnItemChanged(svc deadline.Service, follow deadline.FollowUps) bus.Handler {
 	return func(ctx context.Context, d bus.Delivery) error {
 		var ev ledgerv1.ItemChanged
 		if err := event.Payload(d.Envelope, &ev); err != nil {
@@ -159,17 +163,38 @@ func OnItemChanged(svc deadline.Service) bus.Handler {
 		if ev.GetItemId() == "" || ev.GetChangedAt() == nil {
 			return bus.Permanent(errIncompleteChange)
 		}
-		kind := deadline.ClassifyItemChange(ev.GetFromStatus(), ev.GetToStatus(), ev.GetAction())
-		if kind == deadline.ChangeNone {
-			return nil
+		if kind := deadline.ClassifyItemChange(ev.GetFromStatus(), ev.GetToStatus(), ev.GetAction()); kind != deadline.ChangeNone {
+			// deadline.ErrNotFound is retried with backoff like any other
+			// error: the assignment is on its way.
+			_, err := svc.ChangeItem(ctx, ev.GetItemId(), deadline.Change{
+				Kind: kind, At: ev.GetChangedAt().AsTime(), Outcome: ev.GetToStatus(), Reason: ev.GetToStatus(),
+				Late: ev.GetAcceptedLate()})
+			if err != nil {
+				return err
+			}
 		}
-		// deadline.ErrNotFound is retried with backoff like any other error:
-		// the assignment is on its way.
-		_, err := svc.ChangeItem(ctx, ev.GetItemId(), deadline.Change{
-			Kind: kind, At: ev.GetChangedAt().AsTime(), Outcome: ev.GetToStatus(), Reason: ev.GetToStatus(),
-			Late: ev.GetAcceptedLate()})
+		err := follow.FollowItem(ctx, toFollowUpChange(&ev))
+		if apperr.KindOf(err) == apperr.KindInvalid {
+			return bus.Permanent(err) // no redelivery makes it runnable
+		}
 		return err
 	}
+}
+
+func toFollowUpChange(ev *ledgerv1.ItemChanged) deadline.ItemFollowUpChange {
+	return deadline.ItemFollowUpChange{ItemID: ev.GetItemId(), ItemName: ev.GetItemName(),
+		ProjectCode: ev.GetProjectCode(), ProjectName: ev.GetProjectName(), Department: ev.GetDepartment(),
+		Action: ev.GetAction(), From: ev.GetFromStatus(), To: ev.GetToStatus(), Mode: ev.GetMode(),
+		SupplementDue: at(ev.GetSupplementDue()), CheckDue: at(ev.GetCheckDue()), CheckResult: ev.GetCheckResult(),
+		At: ev.GetChangedAt().AsTime()}
+}
+
+// at is ts, or zero when it is unset.
+func at(ts *timestamppb.Timestamp) time.Time {
+	if !ts.IsValid() {
+		return time.Time{}
+	}
+	return ts.AsTime()
 }
 
 type constError string

@@ -51,18 +51,19 @@ func (c *ProvisionalCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // RecomputeOnChange is what the service does when its calendar changed (a
-// year file arrived in the calendar dir, or at start): the provisional
-// deadlines are recounted on it (see deadline.Recomputer), counted in
+// year file arrived in the calendar dir or was corrected, or at start): the
+// provisional deadlines, and those that cross a year that changed, are
+// recounted on it (see deadline.Recomputer), counted in
 // tuijin_deadline_recomputed_total.
 func RecomputeOnChange(r deadline.Recomputer, reg prometheus.Registerer, log *slog.Logger) func(ctx context.Context, years []int) error {
 	recomputed := prometheus.NewCounter(prometheus.CounterOpts{Name: "tuijin_deadline_recomputed_total",
-		Help: "Provisional deadlines recounted (new due date, or no longer provisional) when a year's arrangement arrived."})
+		Help: "Deadlines recounted (new due date, or provisional mark changed) when a year's arrangement arrived or was corrected."})
 	reg.MustRegister(recomputed)
 	return func(ctx context.Context, years []int) error {
 		n, err := r.Recompute(ctx, years)
 		recomputed.Add(float64(n))
 		if n > 0 || len(years) > 0 {
-			log.Info("provisional deadlines recomputed on the calendar in use", "years_changed", years, "recomputed", n)
+			log.Info("deadlines recomputed on the calendar in use", "years_changed", years, "recomputed", n)
 		}
 		return err
 	}

@@ -28,6 +28,10 @@ type Project struct {
 	Officer           string  `json:"officer,omitempty"`
 	WorkGroup         string  `json:"work_group,omitempty"`
 	GreenChannel      bool    `json:"green_channel,omitempty"`
+	// PlannedStart is the day the owner plans to start building (计划开工),
+	// 2027-03-01, or empty; the ledger holds its start-date forecast
+	// against it.
+	PlannedStart string `json:"planned_start,omitempty"`
 	// RegisteredAt is set by the service from its clock; a value sent in
 	// is overwritten.
 	RegisteredAt time.Time `json:"registered_at"`
@@ -72,10 +76,11 @@ func checkPhone(field, s string) error {
 // Normalize trims text fields and fills the default stage.
 func (p *Project) Normalize() {
 	for _, f := range []*string{&p.Code, &p.Name, &p.Category, &p.Level, &p.OwnerOrganisation,
-		&p.OwnerContact, &p.OwnerPhone, &p.Location, &p.Stage, &p.Officer, &p.WorkGroup} {
+		&p.OwnerContact, &p.OwnerPhone, &p.Location, &p.Stage, &p.Officer, &p.WorkGroup, &p.PlannedStart} {
 		*f = strings.TrimSpace(*f)
 	}
 	p.OwnerPhone = normalPhone(p.OwnerPhone)
+	p.PlannedStart = normalDay(p.PlannedStart)
 	if p.Stage == "" {
 		p.Stage = "approving"
 	}
@@ -126,7 +131,7 @@ func (p Project) Validate() error {
 	if !slices.Contains(Stages, p.Stage) {
 		return apperr.Invalid("stage", "invalid_stage", "stage must be one of "+strings.Join(Stages, ", "))
 	}
-	return nil
+	return checkDay("planned_start", p.PlannedStart)
 }
 
 func requireText(field, v string, max int) error {

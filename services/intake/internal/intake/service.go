@@ -233,6 +233,6 @@ func toProto(p Project) *intakev1.Project {
 		Code: p.Code, Name: p.Name, Category: p.Category, Level: p.Level,
 		OwnerOrganisation: p.OwnerOrganisation, OwnerContact: p.OwnerContact, OwnerPhone: p.OwnerPhone,
 		Location: p.Location, InvestmentWan: p.InvestmentWan, Stage: p.Stage,
-		Officer: p.Officer, WorkGroup: p.WorkGroup, GreenChannel: p.GreenChannel,
+		Officer: p.Officer, WorkGroup: p.WorkGroup, GreenChannel: p.GreenChannel, PlannedStart: p.PlannedStart,
 	}
 }

@@ -42,6 +42,13 @@ func TestProjectValidate(t *testing.T) {
 		{"zero investment", func(p *Project) { p.InvestmentWan = 0 }, "investment_wan", "invalid_investment"},
 		{"absurd investment", func(p *Project) { p.InvestmentWan = 2e9 }, "investment_wan", "invalid_investment"},
 		{"unknown stage", func(p *Project) { p.Stage = "dreaming" }, "stage", "invalid_stage"},
+		{"a planned start", func(p *Project) { p.PlannedStart = "2027-03-01" }, "", ""},
+		{"a planned start as a sheet writes it", func(p *Project) { p.PlannedStart = "2027年3月1日" }, "", ""},
+		{"no planned start is fine", func(p *Project) { p.PlannedStart = " " }, "", ""},
+		{"a planned start that is no day", func(p *Project) { p.PlannedStart = "next spring" }, "planned_start", "invalid_date"},
+		{"a planned start of 30 February", func(p *Project) { p.PlannedStart = "2027-02-30" }, "planned_start", "invalid_date"},
+		{"a planned start centuries away", func(p *Project) { p.PlannedStart = "2270-03-01" }, "planned_start", "invalid_date"},
+		{"a planned start with a time", func(p *Project) { p.PlannedStart = "2027-03-01T08:00:00Z" }, "planned_start", "invalid_date"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -127,5 +134,21 @@ func check(t *testing.T, err error, field, reason string) {
 	e, ok := apperr.As(err)
 	if !ok || e.Kind != apperr.KindInvalid || e.Field != field || e.Code != reason {
 		t.Fatalf("got %#v, want invalid %s (%s)", err, field, reason)
+	}
+}
+
+// Planned starts are kept as data writes a day, whichever way the sheet
+// wrote it.
+func TestPlannedStartNormalised(t *testing.T) {
+	for in, want := range map[string]string{
+		"2027-03-01": "2027-03-01", "2027-3-1": "2027-03-01", "2027/3/1": "2027-03-01",
+		"2027.03.01": "2027-03-01", "2027年3月1日": "2027-03-01", " 2027-03-01 ": "2027-03-01",
+	} {
+		p := validProject()
+		p.PlannedStart = in
+		p.Normalize()
+		if p.PlannedStart != want || p.Validate() != nil {
+			t.Errorf("%q: %q (%v), want %q", in, p.PlannedStart, p.Validate(), want)
+		}
 	}
 }

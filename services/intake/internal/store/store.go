@@ -63,6 +63,7 @@ type projectDoc struct {
 	Officer           string         `bson:"officer,omitempty"`
 	WorkGroup         string         `bson:"work_group,omitempty"`
 	GreenChannel      bool           `bson:"green_channel,omitempty"`
+	PlannedStart      string         `bson:"planned_start,omitempty"`
 	RegisteredAt      time.Time      `bson:"registered_at"`
 	Outbox            []outbox.Entry `bson:"outbox"`
 }
@@ -96,7 +97,7 @@ func toDBProject(p intake.Project, out []outbox.Entry) projectDoc {
 		Code: p.Code, Name: p.Name, Category: p.Category, Level: p.Level,
 		OwnerOrganisation: p.OwnerOrganisation, OwnerContact: p.OwnerContact, OwnerPhone: p.OwnerPhone,
 		Location: p.Location, InvestmentWan: p.InvestmentWan, Stage: p.Stage, Officer: p.Officer,
-		WorkGroup: p.WorkGroup, GreenChannel: p.GreenChannel, RegisteredAt: p.RegisteredAt, Outbox: out,
+		WorkGroup: p.WorkGroup, GreenChannel: p.GreenChannel, PlannedStart: p.PlannedStart, RegisteredAt: p.RegisteredAt, Outbox: out,
 	}
 }
 
@@ -105,7 +106,7 @@ func toDomainProject(d projectDoc) intake.Project {
 		Code: d.Code, Name: d.Name, Category: d.Category, Level: d.Level,
 		OwnerOrganisation: d.OwnerOrganisation, OwnerContact: d.OwnerContact, OwnerPhone: d.OwnerPhone,
 		Location: d.Location, InvestmentWan: d.InvestmentWan, Stage: d.Stage, Officer: d.Officer,
-		WorkGroup: d.WorkGroup, GreenChannel: d.GreenChannel, RegisteredAt: d.RegisteredAt.UTC(),
+		WorkGroup: d.WorkGroup, GreenChannel: d.GreenChannel, PlannedStart: d.PlannedStart, RegisteredAt: d.RegisteredAt.UTC(),
 	}
 }
 

@@ -40,6 +40,8 @@ type projectBody struct {
 	Officer           string  `json:"officer"`
 	WorkGroup         string  `json:"work_group"`
 	GreenChannel      bool    `json:"green_channel"`
+	// PlannedStart is the planned start (计划开工), 2027-03-01.
+	PlannedStart string `json:"planned_start"`
 }
 
 // Routes mounts intake's API on mux.
@@ -63,7 +65,7 @@ func decodeRegisterProject(_ context.Context, r *http.Request) (any, error) {
 	return intake.Project{Code: b.Code, Name: b.Name, Category: b.Category, Level: b.Level,
 		OwnerOrganisation: b.OwnerOrganisation, OwnerContact: b.OwnerContact, OwnerPhone: b.OwnerPhone,
 		Location: b.Location, InvestmentWan: b.InvestmentWan, Stage: b.Stage, Officer: b.Officer,
-		WorkGroup: b.WorkGroup, GreenChannel: b.GreenChannel}, nil
+		WorkGroup: b.WorkGroup, GreenChannel: b.GreenChannel, PlannedStart: b.PlannedStart}, nil
 }
 
 // encodeRegisterResponse answers 201, or 200 marked as a replay to a retry

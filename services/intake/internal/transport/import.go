@@ -48,6 +48,7 @@ var columns = map[string]string{
 	"专员": "officer", "帮办专员": "officer", "officer": "officer",
 	"专班": "work_group", "work_group": "work_group",
 	"绿色通道": "green_channel", "green_channel": "green_channel",
+	"计划开工": "planned_start", "计划开工时间": "planned_start", "计划开工日期": "planned_start", "planned_start": "planned_start",
 }
 
 // ignored columns are common in spreadsheets and carry nothing to import.
@@ -232,6 +233,8 @@ func set(p *intake.Project, field, v string) *apperr.Error {
 		p.Officer = v
 	case "work_group":
 		p.WorkGroup = v
+	case "planned_start":
+		p.PlannedStart = v
 	case "green_channel":
 		switch strings.ToLower(v) {
 		case "是", "true", "1", "yes", "y":

@@ -142,6 +142,8 @@ func TestStartDateForecast(t *testing.T) {
 		t.Errorf("status forecast %+v, want the forecast's %s (p80 %s), yellow", st.Forecast, f.Median.Date, f.P80.Date)
 	}
 
+	checkLedgerForecast(t, base, code, f)
+
 	// Who may not read it, and what is not there.
 	if code := getJSON(t, testenv.OwnerOf("城市建设投资集团"), base+"/v1/projects/"+code+"/forecast", &eb); code != http.StatusForbidden || eb.Error.Code != "forbidden" {
 		t.Errorf("another owner: %d %+v", code, eb)

@@ -6,6 +6,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/tuijin/tuijin/pkg/domain/org"
 	"github.com/tuijin/tuijin/pkg/domain/workday"
@@ -24,6 +26,12 @@ type config struct {
 	// Calendar is the deadline service's setting too: both count the same
 	// working days.
 	Calendar workday.Config
+	// Briefing is when the leaders' briefings go out and where they are read.
+	Briefing struct {
+		At       string        `conf:"default:08:30,help:time (Beijing) on Mondays and on the 1st the weekly and monthly briefings of the period before go out to the leaders; off: never"`
+		URL      string        `conf:"default:http://127.0.0.1:8082,help:the ledger's address as leaders reach it: the briefing's links start with it"`
+		Interval time.Duration `conf:"default:1m,help:how often the schedule is checked"`
+	}
 }
 
 func main() {
@@ -66,14 +74,26 @@ func setup(cfg *config) platform.Setup {
 		}
 		// Events leave right after each write; the sweep publishes whatever a
 		// failure or a crash left behind.
-		app.Outbox(st.Collections()...)
 		st.UsePublisher(app.Publisher)
+		briefings := store.NewBriefings(app.DB, app.Publisher, app.Log)
+		app.Outbox(append(st.Collections(), briefings.Collection())...)
+		at, err := ledger.ParseBriefingAt(cfg.Briefing.At)
+		if err != nil {
+			return err
+		}
+		if cfg.Briefing.Interval <= 0 {
+			return fmt.Errorf("briefing interval %s: must be positive", cfg.Briefing.Interval)
+		}
 
 		officerName := func(code string) (string, bool) { of, ok := o.Officer(code); return of.Name, ok }
 		svc := ledger.NewService(st, cat, isDept, clk, ledger.WithCalendar(cal), ledger.WithOfficers(officerName))
 		uc := transport.Instrument(transport.UseCasesOf(svc), transport.NewMetrics(app.Registry, depts))
 		app.Registry.MustRegister(transport.NewPendingCollector(st, depts))
 		transport.Routes(app.HTTP.Mux, uc, cat, o, app.Log)
+		sch := ledger.BriefingSchedule{At: at, BaseURL: strings.TrimRight(cfg.Briefing.URL, "/")}
+		app.Go(func(ctx context.Context) error {
+			return svc.RunBriefings(ctx, briefings, sch, cfg.Briefing.Interval, app.Log)
+		})
 		if err := app.Consume(ctx, transport.ProjectRegisteredConsumer, transport.OnProjectRegistered(uc.Items)); err != nil {
 			return err
 		}
@@ -83,6 +103,9 @@ func setup(cfg *config) platform.Setup {
 		if err := app.Consume(ctx, transport.MeetingDecidedConsumer, transport.OnMeetingDecided(uc.Problems)); err != nil {
 			return err
 		}
-		return app.Consume(ctx, transport.DeadlineRecomputedConsumer, transport.OnDeadlineRecomputed(uc.Items))
+		if err := app.Consume(ctx, transport.DeadlineRecomputedConsumer, transport.OnDeadlineRecomputed(uc.Items)); err != nil {
+			return err
+		}
+		return app.Consume(ctx, transport.SupplementMissedConsumer, transport.OnSupplementMissed(uc.Items))
 	}
 }

@@ -207,7 +207,8 @@ func (p *Project) Apply(id string, req ActionRequest, cal workday.Calendar, now 
 				return Change{}, illegal(&it, req.Action, "no materials are owed (neither 补正 nor 容缺)")
 			}
 			t := now
-			it.Supplement = &Supplement{Materials: it.Supplement.Materials, Due: it.Supplement.Due, ReceivedAt: &t}
+			it.Supplement = &Supplement{Materials: it.Supplement.Materials, Due: it.Supplement.Due, ReceivedAt: &t,
+				MissedAt: it.Supplement.MissedAt}
 		} else if it.AcceptedAt != nil {
 			// 补正 during review: the owner's working days do not count
 			// against the department, as the clock (deadline) counts them.

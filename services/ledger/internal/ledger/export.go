@@ -104,6 +104,9 @@ func progress(p Project, it Item) string {
 	if sup := it.Supplement; sup != nil {
 		if sup.Open() {
 			s += "；容缺受理，待补：" + strings.Join(sup.Materials, "、") + "（" + date(sup.Due.Add(-time.Second)) + "前）"
+			if sup.MissedAt != nil {
+				s += "，建设单位已逾期未补"
+			}
 		} else {
 			s += "；容缺材料已补齐"
 		}

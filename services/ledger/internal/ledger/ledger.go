@@ -100,6 +100,9 @@ type Supplement struct {
 	Materials  []string   `json:"materials"`
 	Due        time.Time  `json:"due"`
 	ReceivedAt *time.Time `json:"received_at,omitempty"`
+	// MissedAt is when the deadline service reported the owner past Due
+	// without the materials; they may still arrive.
+	MissedAt *time.Time `json:"missed_at,omitempty"`
 }
 
 // Open reports whether the materials are still owed.

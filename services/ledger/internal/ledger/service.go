@@ -127,6 +127,9 @@ type Items interface {
 	// RecountDue takes an item's due date recounted by the deadline
 	// service when a year's official arrangement arrived.
 	RecountDue(ctx context.Context, r DueRecount) error
+	// RecordSupplementMissed takes the deadline service's report of an
+	// owner past the 容缺 deadline.
+	RecordSupplementMissed(ctx context.Context, r SupplementMiss) error
 }
 
 // Problems are the problem ledger (问题台账).

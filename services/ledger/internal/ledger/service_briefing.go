@@ -50,6 +50,12 @@ func (s *Service) brief(ctx context.Context, kind, period string, from, to, now 
 	if _, err := auth.Caller(ctx); err != nil {
 		return Briefing{}, err
 	}
+	return s.build(ctx, kind, period, from, to, now)
+}
+
+// build is the briefing of [from, to) as of now, for whoever asked: a
+// reader the route admitted, or the schedule delivering it.
+func (s *Service) build(ctx context.Context, kind, period string, from, to, now time.Time) (Briefing, error) {
 	ps, err := s.store.Projects(ctx, ProjectFilter{})
 	if err != nil {
 		return Briefing{}, err

@@ -19,6 +19,15 @@ type handlingCache struct {
 	h  HandlingTimes
 }
 
+// forget drops the measure: this replica recorded a decision, which the
+// next forecast it makes should count (other replicas count it within
+// HandlingTTL).
+func (c *handlingCache) forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.h = nil
+}
+
 // handling is the departments' handling times, measured at most
 // HandlingTTL ago.
 func (s *Service) handling(ctx context.Context) (HandlingTimes, error) {
@@ -46,6 +55,19 @@ type Forecasts interface {
 	// Forecast forecasts when the project's construction permit is
 	// approved, with the critical path and each department's handling time.
 	Forecast(ctx context.Context, code string) (Forecast, error)
+	// ProjectLedger is the project's ledger with its forecast in short.
+	ProjectLedger(ctx context.Context, code string) (ProjectLedger, error)
+	// ForecastProjects forecasts each of ps that has a construction permit,
+	// on the handling times measured over every ledger.
+	ForecastProjects(ctx context.Context, ps []Project) ([]Forecast, error)
+}
+
+// ProjectLedger is a project's ledger as GET /v1/projects/{code} shows
+// it: the ledger and, when its catalog has a construction permit, the
+// start-date forecast with its critical path.
+type ProjectLedger struct {
+	Project
+	Forecast *StatusForecast `json:"forecast,omitempty"`
 }
 
 var _ Forecasts = (*Service)(nil)
@@ -85,6 +107,37 @@ func (s *Service) Forecast(ctx context.Context, code string) (Forecast, error) {
 	return f, err
 }
 
+func (s *Service) ProjectLedger(ctx context.Context, code string) (ProjectLedger, error) {
+	p, err := s.Project(ctx, code)
+	if err != nil {
+		return ProjectLedger{}, err
+	}
+	h, err := s.handling(ctx)
+	if err != nil {
+		return ProjectLedger{}, err
+	}
+	out := ProjectLedger{Project: p}
+	if f, err := ForecastPermit(p, s.catalog.Permit(), h, s.calendar, s.clock.Now()); err == nil {
+		out.Forecast = f.Summary()
+	}
+	return out, nil
+}
+
+func (s *Service) ForecastProjects(ctx context.Context, ps []Project) ([]Forecast, error) {
+	h, err := s.handling(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	out := make([]Forecast, 0, len(ps))
+	for _, p := range ps {
+		if f, err := ForecastPermit(p, s.catalog.Permit(), h, s.calendar, now); err == nil {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
 func (s *Service) ProjectStatus(ctx context.Context, code string) (ProjectStatus, error) {
 	p, err := s.Project(ctx, code)
 	if err != nil {
@@ -116,3 +169,7 @@ func (s *Service) forecasts(ps []Project, now time.Time) []Forecast {
 	}
 	return out
 }
+
+// Delays are the working days each department puts on the run's critical
+// path beyond its promised limits, largest first.
+func (r Run) Delays() []Delay { return pathDelays(r.CriticalPath) }

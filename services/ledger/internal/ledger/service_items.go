@@ -237,6 +237,9 @@ func (s *Service) Act(ctx context.Context, itemID string, req ActionRequest) (Ac
 	if err := s.save(ctx, p, base, msgs); err != nil {
 		return ActionResult{}, err
 	}
+	if ch.Completed {
+		s.measured.forget() // a decision is a new sample of the handling times
+	}
 	if ch.Assigned == nil {
 		ch.Assigned = []Item{}
 	}

@@ -21,6 +21,7 @@ type supplementDoc struct {
 	Materials  []string   `bson:"materials"`
 	Due        time.Time  `bson:"due"`
 	ReceivedAt *time.Time `bson:"received_at,omitempty"`
+	MissedAt   *time.Time `bson:"missed_at,omitempty"`
 }
 
 type commitmentDoc struct {
@@ -239,7 +240,7 @@ func toDBItem(it ledger.Item) itemDoc {
 		SuspendedAt: it.SuspendedAt, Resubmissions: it.Resubmissions, AcceptDays: it.AcceptDays,
 		GreenChannel: it.GreenChannel, NormalDays: it.NormalDays, AcceptedAt: it.AcceptedAt, AcceptedLate: it.AcceptedLate}
 	if s := it.Supplement; s != nil {
-		id.Supplement = &supplementDoc{Materials: s.Materials, Due: s.Due, ReceivedAt: s.ReceivedAt}
+		id.Supplement = &supplementDoc{Materials: s.Materials, Due: s.Due, ReceivedAt: s.ReceivedAt, MissedAt: s.MissedAt}
 	}
 	if c := it.Commitment; c != nil {
 		id.Commitment = &commitmentDoc{Text: c.Text, CheckDue: c.CheckDue, CheckedAt: c.CheckedAt,
@@ -329,7 +330,8 @@ func toDomainItem(id itemDoc) ledger.Item {
 		SuspendedFrom: ledger.Status(id.SuspendedFrom), SuspendedAt: utc(id.SuspendedAt), Resubmissions: id.Resubmissions,
 		AcceptDays: id.AcceptDays, GreenChannel: id.GreenChannel, NormalDays: id.NormalDays, AcceptedAt: utc(id.AcceptedAt), AcceptedLate: id.AcceptedLate}
 	if s := id.Supplement; s != nil {
-		it.Supplement = &ledger.Supplement{Materials: s.Materials, Due: s.Due.UTC(), ReceivedAt: utc(s.ReceivedAt)}
+		it.Supplement = &ledger.Supplement{Materials: s.Materials, Due: s.Due.UTC(), ReceivedAt: utc(s.ReceivedAt),
+			MissedAt: utc(s.MissedAt)}
 	}
 	if c := id.Commitment; c != nil {
 		it.Commitment = &ledger.Commitment{Text: c.Text, CheckDue: c.CheckDue.UTC(), CheckedAt: utc(c.CheckedAt),

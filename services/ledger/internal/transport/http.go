@@ -92,14 +92,14 @@ type codeRequest struct{ Code string }
 func Routes(mux *http.ServeMux, uc UseCases, cat *catalog.Catalog, o *org.Org, log *slog.Logger) {
 	route := router(mux, log)
 	route("GET /v1/catalog", signedIn, makeCatalogEndpoint(cat), decodeNothing, httpx.EncodeJSON)
-	route("GET /v1/projects/{code}", projectReaders, makeProjectEndpoint(uc.Items), decodeCode, httpx.EncodeJSON)
+	route("GET /v1/projects/{code}", projectReaders, makeProjectLedgerEndpoint(uc.Forecasts), decodeCode, httpx.EncodeJSON)
 	route("GET /v1/projects/{code}/status", projectReaders, makeProjectStatusEndpoint(uc.Items), decodeCode, httpx.EncodeJSON)
 	route("GET /v1/projects/{code}/forecast", projectReaders, makeForecastEndpoint(uc.Forecasts), decodeCode, httpx.EncodeJSON)
 	route("GET /v1/items", queueReaders, makeQueueEndpoint(uc.Items), decodeQueue, httpx.EncodeJSON)
 	route("POST /v1/items/{id}/actions", itemActors, makeActEndpoint(uc.Items), decodeAction, httpx.EncodeJSON)
 	route("POST /v1/projects/{code}/problems", problemRaisers, makeRaiseProblemEndpoint(uc.Problems), decodeRaise, httpx.EncodeJSONStatus(http.StatusCreated))
 	route("POST /v1/problems/{id}/updates", problemUpdaters, makeUpdateProblemEndpoint(uc.Problems), decodeProblemUpdate, httpx.EncodeJSON)
-	route("GET /v1/ledger.xlsx", reportReaders, makeLedgerXLSXEndpoint(uc.Reports, o), decodeExport(o), encodeXLSX)
+	route("GET /v1/ledger.xlsx", reportReaders, makeLedgerXLSXEndpoint(exporter{uc.Reports, uc.Forecasts}, o), decodeExport(o), encodeXLSX)
 	deptName := func(code string) string {
 		if d, ok := o.Department(code); ok {
 			return d.Name
@@ -131,8 +131,8 @@ func makeCatalogEndpoint(cat *catalog.Catalog) endpoint.Endpoint {
 
 func decodeNothing(context.Context, *http.Request) (any, error) { return nil, nil }
 
-func makeProjectEndpoint(svc ledger.Items) endpoint.Endpoint {
-	return func(ctx context.Context, req any) (any, error) { return svc.Project(ctx, req.(codeRequest).Code) }
+func makeProjectLedgerEndpoint(svc ledger.Forecasts) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) { return svc.ProjectLedger(ctx, req.(codeRequest).Code) }
 }
 
 func makeProjectStatusEndpoint(svc ledger.Items) endpoint.Endpoint {
@@ -182,7 +182,7 @@ func makeUpdateProblemEndpoint(svc ledger.Problems) endpoint.Endpoint {
 	}
 }
 
-func makeLedgerXLSXEndpoint(svc ledger.Reports, o *org.Org) endpoint.Endpoint {
+func makeLedgerXLSXEndpoint(svc ledgerExporter, o *org.Org) endpoint.Endpoint {
 	return func(ctx context.Context, req any) (any, error) { return ledgerXLSX(ctx, svc, o, req.(exportFilter)) }
 }
 

@@ -29,12 +29,22 @@ func OnProjectRegistered(svc ledger.Items) bus.Handler {
 		if p.GetCode() == "" {
 			return bus.Permanent(errEmptyProject)
 		}
-		_, err := svc.OpenLedger(ctx, ledger.ProjectInfo{
+		info := ledger.ProjectInfo{
 			Code: p.GetCode(), Name: p.GetName(), Category: p.GetCategory(), Level: p.GetLevel(),
 			OwnerOrganisation: p.GetOwnerOrganisation(), OwnerContact: p.GetOwnerContact(),
 			OwnerPhone: p.GetOwnerPhone(), Location: p.GetLocation(), InvestmentWan: p.GetInvestmentWan(),
 			Stage: p.GetStage(), Officer: p.GetOfficer(), WorkGroup: p.GetWorkGroup(), GreenChannel: p.GetGreenChannel(),
-		})
+		}
+		// The planned start (计划开工) the owner gave at registration: the
+		// forecast is held against it from the first day.
+		if plan := p.GetPlannedStart(); plan != "" {
+			d, err := ledger.ParseDate("planned_start", plan)
+			if err != nil {
+				return bus.Permanent(err)
+			}
+			info.PlannedStart = &d
+		}
+		_, err := svc.OpenLedger(ctx, info)
 		return err
 	}
 }
@@ -138,3 +148,32 @@ func OnDeadlineRecomputed(svc ledger.Items) bus.Handler {
 }
 
 const errIncompleteRecount = constError("recomputed deadline without item or due date")
+
+// SupplementMissedConsumer records owners who missed their 容缺 deadline.
+var SupplementMissedConsumer = bus.ConsumerSpec{
+	Durable:  "ledger-supplement-missed",
+	Subjects: []string{event.AllDepartments(event.TypeSupplementMissed)},
+}
+
+// OnSupplementMissed applies tuijin.deadline.supplement.missed.<dept>: the
+// item's timeline and its supplement record the owner's lateness; its
+// status and due date stay.
+func OnSupplementMissed(svc ledger.Items) bus.Handler {
+	return func(ctx context.Context, d bus.Delivery) error {
+		var ev deadlinev1.DeadlineEvent
+		if err := event.Payload(d.Envelope, &ev); err != nil {
+			return err
+		}
+		if ev.GetKind() != "supplement" || ev.GetRefId() == "" || ev.GetDueAt() == nil || ev.GetFiredAt() == nil {
+			return bus.Permanent(errIncompleteMiss)
+		}
+		err := svc.RecordSupplementMissed(ctx, ledger.SupplementMiss{ItemID: ev.GetRefId(), Due: ev.GetDueAt().AsTime(),
+			At: ev.GetFiredAt().AsTime()})
+		if k := apperr.KindOf(err); k == apperr.KindInvalid {
+			return bus.Permanent(err)
+		}
+		return err
+	}
+}
+
+const errIncompleteMiss = constError("supplement.missed without supplement kind, item, due date or time")

@@ -44,24 +44,35 @@ func decodeExport(o *org.Org) func(context.Context, *http.Request) (any, error) 
 
 type xlsxFile []byte
 
-func ledgerXLSX(ctx context.Context, svc ledger.Reports, o *org.Org, f exportFilter) (xlsxFile, error) {
+func ledgerXLSX(ctx context.Context, svc ledgerExporter, o *org.Org, f exportFilter) (xlsxFile, error) {
 	ps, err := svc.Projects(ctx, ledger.ProjectFilter{WorkGroup: f.WorkGroup, Category: f.Category})
 	if err != nil {
 		return nil, err
 	}
-	rows := ledger.ExportRows(ps, f.Department, func(code string) string {
+	deptName := func(code string) string {
 		if d, ok := o.Department(code); ok {
 			return d.Name
 		}
 		return code
-	})
-	b, err := WriteXLSX(rows)
+	}
+	rows := ledger.ExportRows(ps, f.Department, deptName)
+	fs, err := svc.ForecastProjects(ctx, ps)
+	if err != nil {
+		return nil, err
+	}
+	b, err := WriteLedgerXLSX(rows, exportForecasts(ps, rows, fs), deptName)
 	return xlsxFile(b), err
 }
 
 // WriteXLSX renders export rows as a workbook with a header row; the days
-// are date cells.
+// are date cells. Its forecast sheet has the headers only.
 func WriteXLSX(rows []ledger.ExportRow) ([]byte, error) {
+	return WriteLedgerXLSX(rows, nil, func(code string) string { return code })
+}
+
+// WriteLedgerXLSX renders export rows as the 台账 sheet with a header row
+// (the days date cells) and the projects' forecasts as ForecastSheet.
+func WriteLedgerXLSX(rows []ledger.ExportRow, forecasts []ForecastRow, deptName func(string) string) ([]byte, error) {
 	x := excelize.NewFile()
 	defer x.Close()
 	if err := x.SetSheetName("Sheet1", SheetName); err != nil {
@@ -110,6 +121,9 @@ func WriteXLSX(rows []ledger.ExportRow) ([]byte, error) {
 	}
 	if err := sw.Flush(); err != nil {
 		return nil, fmt.Errorf("xlsx: %w", err)
+	}
+	if err := writeForecastSheet(x, forecasts, deptName, day); err != nil {
+		return nil, err
 	}
 	var buf bytes.Buffer
 	if _, err := x.WriteTo(&buf); err != nil {

@@ -242,6 +242,11 @@ func recipientPrincipal(recipient string) auth.Principal {
 		return testenv.Leader(id)
 	case "officer":
 		return testenv.Officer(id)
+	case "role":
+		if id == "secretary" {
+			return testenv.AsSecretary
+		}
+		return testenv.AsSupervisor
 	}
 	return testenv.OwnerOf(ownerOrg)
 }

@@ -126,7 +126,7 @@ func setup(cfg *config) platform.Setup {
 			Officer:    officerCode(o),
 		}
 		svc := notification.NewService(notification.Deps{
-			Entries: st, Queue: st, Prefs: st, Projects: st, Stats: st, Templates: tpl, Names: names, Directory: dir, Senders: senders, CheckWebhook: guard.CheckURL, Clock: clk, Log: app.Log,
+			Entries: st, Queue: st, Prefs: st, Projects: st, Stats: st, Delays: store.NewDelays(app.DB), Templates: tpl, Names: names, Directory: dir, Senders: senders, CheckWebhook: guard.CheckURL, Clock: clk, Log: app.Log,
 			Metrics: transport.Metrics(app.Registry),
 			Config: notification.Config{Retry: notification.RetryPolicy{MaxAttempts: cfg.Retry.MaxAttempts, Backoff: backoff},
 				Lease: cfg.Lease, SendTimeout: cfg.SendTimeout, InlineBudget: cfg.InlineBudget},
@@ -134,7 +134,7 @@ func setup(cfg *config) platform.Setup {
 			Schedule:    notification.Schedule{DigestAt: cfg.DigestAt, BulletinAt: cfg.BulletinAt, SummaryAt: cfg.SummaryAt},
 		})
 		transport.Routes(app.HTTP.Mux, svc, app.Log)
-		for _, c := range transport.Consumers(svc) {
+		for _, c := range append(transport.Consumers(svc), transport.BriefingConsumer(svc)) {
 			if err := app.Consume(ctx, c.Spec, c.Handler); err != nil {
 				return err
 			}

@@ -57,6 +57,8 @@ func (s *Service) owns(ctx context.Context, p auth.Principal, recipient string) 
 	case KindOfficer:
 		code := s.officerCode(p)
 		return code != "" && code == id, nil
+	case KindRole:
+		return p.Has(auth.Role(id)), nil
 	case KindOwner:
 		if !p.Has(auth.Owner) {
 			return false, nil
@@ -132,6 +134,8 @@ func describe(recipient string) string {
 		return "the officer " + id
 	case KindOwner:
 		return "the owner of project " + id
+	case KindRole:
+		return "a " + id
 	}
 	return recipient
 }

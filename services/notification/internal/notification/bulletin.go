@@ -115,7 +115,7 @@ func BulletinNotice(rows []BulletinRow, from time.Time) Notice {
 			worst = append(worst, r.Name)
 		}
 	}
-	data := map[string]any{"Period": period, "Rows": rows, "Worst": ""}
+	data := map[string]any{"Period": period, "Rows": rows, "Worst": "", "Delays": nil, "DelaysAsOf": ""}
 	if len(worst) > 0 {
 		sort.Strings(worst)
 		data["Worst"] = strings.Join(worst, "、")
@@ -133,4 +133,35 @@ func WeekStart(t time.Time) time.Time {
 	l := t.In(CST)
 	day := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, CST)
 	return day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
+}
+
+// delayRow is a department's line in the bulletin's critical-path ranking.
+type delayRow struct {
+	Name                              string
+	DelayDays, Projects, LateProjects int
+}
+
+// WithCriticalDelays adds to the bulletin n the departments ranked by the
+// working days beyond their promised limits they put on the critical paths
+// of the start-date forecasts, as the weekly briefing of d measured them:
+// a department that is slow where it holds up a start ranks first even
+// with few overdue items.
+func WithCriticalDelays(n Notice, d CriticalDelays, names Names) Notice {
+	var rows []delayRow
+	for _, c := range d.Rows {
+		if c.DelayDays > 0 {
+			rows = append(rows, delayRow{Name: names.Dept(c.Department), DelayDays: c.DelayDays, Projects: c.Projects,
+				LateProjects: c.LateProjects})
+		}
+	}
+	if len(rows) == 0 {
+		return n
+	}
+	data := make(map[string]any, len(n.Data))
+	for k, v := range n.Data {
+		data[k] = v
+	}
+	data["Delays"], data["DelaysAsOf"] = rows, formatDay(d.AsOf)
+	n.Data = data
+	return n
 }

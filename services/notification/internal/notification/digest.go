@@ -141,5 +141,15 @@ func (s *Service) SendBulletin(ctx context.Context, from time.Time) error {
 		return fmt.Errorf("item statistics: %w", err)
 	}
 	rows := Bulletin(stats, s.Departments, from, from.AddDate(0, 0, 7), s.Names)
-	return s.Notify(ctx, BulletinNotice(rows, from))
+	n := BulletinNotice(rows, from)
+	if s.Delays != nil {
+		d, err := s.Delays.LatestCriticalDelays(ctx)
+		switch {
+		case err == nil:
+			n = WithCriticalDelays(n, d, s.Names)
+		case !errors.Is(err, ErrNotFound):
+			return fmt.Errorf("critical delays: %w", err)
+		}
+	}
+	return s.Notify(ctx, n)
 }

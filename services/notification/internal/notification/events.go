@@ -82,10 +82,13 @@ func (s *Service) NotifyDeadline(ctx context.Context, d DeadlineAlert) error {
 		return err
 	}
 	var item ItemStat
-	if d.Kind == "item" {
+	if d.Kind == "item" || d.IsFollowUp() {
 		if item, err = s.item(ctx, d.RefID); err != nil {
 			return err
 		}
+	}
+	if d.IsFollowUp() {
+		return s.Notify(ctx, FollowUpNotice(d, s.Names, item.Name, p))
 	}
 	return s.Notify(ctx, DeadlineNotice(d, s.Names, item.Name, p.Name))
 }

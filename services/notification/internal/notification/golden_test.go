@@ -50,11 +50,23 @@ func TestTemplatesGolden(t *testing.T) {
 				Actor: "督导服务专班 会议秘书", Note: "预审意见未盖章"}, testNames)
 			return n
 		}(),
-		TplWeeklyBulletin: BulletinNotice([]BulletinRow{
+		TplWeeklyBulletin: WithCriticalDelays(BulletinNotice([]BulletinRow{
 			{Department: "fgw", Name: "发展和改革局", Completed: 4, OnTime: 4, Rate: "100.0%"},
 			{Department: "zrzy", Name: "自然资源和规划局", Completed: 5, OnTime: 3, OverdueOpen: 2, Rate: "60.0%"},
-		}, WeekStart(at)),
+		}, WeekStart(at)), CriticalDelays{Period: "2026-11-30", AsOf: at, Rows: []CriticalDelay{
+			{Department: "fgw", DelayDays: 12, Projects: 3, LateProjects: 2}, {Department: "zrzy", DelayDays: 4, Projects: 1}}}, testNames),
+		TplLeaderBriefing: BriefingNotice(LeaderBriefing{EventID: "briefing-weekly-2026-11-30", Kind: BriefingWeekly,
+			Period: "2026-11-30", First: WeekStart(at).AddDate(0, 0, -7), Last: WeekStart(at).AddDate(0, 0, -1), AsOf: at,
+			Started: 1, Finished: 9, Red: 2, Escalated: 1, Decisions: 3, Late: 1,
+			CriticalDelays: []CriticalDelay{{Department: "zrzy", DelayDays: 10, Projects: 2, LateProjects: 1}},
+			WorstLate: []LateProject{{Code: code, Name: "港口物流中心", PlannedStart: due, Forecast: due.AddDate(0, 0, 14), LateDays: 10,
+				CriticalPath: []string{"用地预审与选址意见书", "建设用地规划许可证", "建筑工程施工许可证"}}},
+			MarkdownURL: "http://127.0.0.1:8082/v1/briefings/weekly.md?day=2026-11-30",
+			XLSXURL:     "http://127.0.0.1:8082/v1/briefings/weekly.xlsx?day=2026-11-30"}, []string{"zrzy"}, testNames),
 		TplDailySummary: SummaryNotice([]DeptSummary{{Department: "zrzy", Open: 7, OverdueOpen: 2, AssignedDay: 3, FinishedDay: 1}}, at, testNames),
+	}
+	for name, n := range followUpGoldens(code, due, item.Name) {
+		notices[name] = n
 	}
 	digest := map[string]any{"Date": formatDay(at), "Items": []Entry{
 		{Title: "新办理事项：港口物流中心 · 用地预审与选址意见书", Body: "（正文）"},

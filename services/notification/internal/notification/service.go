@@ -191,6 +191,9 @@ type Deps struct {
 	// Departments are the codes of every department, for the bulletin.
 	Departments []string
 	Schedule    Schedule
+	// Delays keep the weekly briefings' critical-path rankings for the
+	// bulletin (nil: the bulletin ranks by on-time rate alone).
+	Delays DelayStore
 }
 
 // Service is notification's use cases: a Notifier, a Worker and the

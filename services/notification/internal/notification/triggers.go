@@ -147,7 +147,8 @@ var levelNames = map[int]string{
 	LevelInterview: "约谈", LevelEscalate: "提级",
 }
 
-// DeadlineAlert is a clock event (tuijin.deadline.warning|overdue|escalated).
+// DeadlineAlert is a clock event (tuijin.deadline.warning|overdue|escalated,
+// and the follow-up clocks' tuijin.deadline.supplement.*, …check.*).
 type DeadlineAlert struct {
 	EventID     string
 	EventType   string // the envelope type
@@ -157,6 +158,9 @@ type DeadlineAlert struct {
 	Department  string
 	Level       int
 	DueAt       time.Time
+	// Title and ProjectName are the names the clock carries, for when
+	// nothing else is known of the item or its project.
+	Title, ProjectName string
 }
 
 // Validate reports an alert no retry can make deliverable.

@@ -77,6 +77,9 @@ func Consumers(svc notification.Notifier) []Consumer {
 						Kind: ev.GetKind(), RefID: ev.GetRefId(), ProjectCode: ev.GetProjectCode(), Department: ev.GetDepartment(),
 						Level: int(ev.GetLevel()), DueAt: ev.GetDueAt().AsTime()})
 				})},
+		followUpConsumer("notification-supplement", event.AllSupplementEvents, svc,
+			event.TypeSupplementWarning, event.TypeSupplementMissed),
+		followUpConsumer("notification-check", event.AllCheckEvents, svc, event.TypeCheckWarning, event.TypeCheckDue),
 		{bus.ConsumerSpec{Durable: "notification-meeting-scheduled", Subjects: []string{event.TypeMeetingScheduled}},
 			handle([]string{event.TypeMeetingScheduled}, func() *meetingv1.MeetingScheduled { return &meetingv1.MeetingScheduled{} },
 				func(ctx context.Context, d bus.Delivery, ev *meetingv1.MeetingScheduled) error {
@@ -100,6 +103,18 @@ func Consumers(svc notification.Notifier) []Consumer {
 						Actor: ev.GetActor(), Note: ev.GetNote()})
 				})},
 	}
+}
+
+// followUpConsumer tells the department and the officer of a follow-up
+// clock's events (容缺 materials, 告知承诺 check) on subject.
+func followUpConsumer(durable, subject string, svc notification.Notifier, types ...string) Consumer {
+	return Consumer{bus.ConsumerSpec{Durable: durable, Subjects: []string{subject}},
+		handle(types, func() *deadlinev1.DeadlineEvent { return &deadlinev1.DeadlineEvent{} },
+			func(ctx context.Context, d bus.Delivery, ev *deadlinev1.DeadlineEvent) error {
+				return svc.NotifyDeadline(ctx, notification.DeadlineAlert{EventID: d.Envelope.GetId(), EventType: d.Envelope.GetType(),
+					Kind: ev.GetKind(), RefID: ev.GetRefId(), ProjectCode: ev.GetProjectCode(), Department: ev.GetDepartment(),
+					Level: int(ev.GetLevel()), DueAt: ev.GetDueAt().AsTime(), Title: ev.GetTitle(), ProjectName: ev.GetProjectName()})
+			})}
 }
 
 // handle decodes the payload of one of types into a fresh message and

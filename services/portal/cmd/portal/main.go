@@ -124,7 +124,7 @@ func run(ctx context.Context, args []string, logw io.Writer) error {
 	if err != nil {
 		return err
 	}
-	site, err := web.New(web.Deps{Backend: client, Org: o, Calendar: cal, Secret: secret,
+	site, err := web.New(web.Deps{Backend: client, Forms: client, Work: client, Lead: client, Org: o, Calendar: cal, Secret: secret,
 		SecureCookies: cfg.Cookie.Secure, Log: log})
 	if err != nil {
 		return err

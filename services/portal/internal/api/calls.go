@@ -137,15 +137,18 @@ type Item struct {
 
 // Ledger is a project's 台账.
 type Ledger struct {
-	Code              string `json:"code"`
-	Name              string `json:"name"`
-	Category          string `json:"category"`
-	OwnerOrganisation string `json:"owner_organisation"`
-	Stage             string `json:"stage"`
-	Officer           string `json:"officer"`
-	GreenChannel      bool   `json:"green_channel"`
-	Items             []Item `json:"items"`
-	Version           int64  `json:"version"`
+	Code              string    `json:"code"`
+	Name              string    `json:"name"`
+	Category          string    `json:"category"`
+	OwnerOrganisation string    `json:"owner_organisation"`
+	Stage             string    `json:"stage"`
+	Officer           string    `json:"officer"`
+	WorkGroup         string    `json:"work_group"`
+	GreenChannel      bool      `json:"green_channel"`
+	Items             []Item    `json:"items"`
+	Problems          []Problem `json:"problems"`
+	Tasks             []Task    `json:"tasks"`
+	Version           int64     `json:"version"`
 }
 
 // Item returns the item id of l.
@@ -229,18 +232,26 @@ type Deadline struct {
 	Kind        string `json:"kind"`
 	RefID       string `json:"ref_id"`
 	Level       string `json:"level"`
+	State       string `json:"state"`
 	Provisional bool   `json:"provisional"`
 }
 
-// Warnings lists the deadlines of department at yellow or worse: the
-// red/yellow list.
+// Warnings lists the running deadlines of department at yellow or worse:
+// the red/yellow list. The service's level filter matches one level
+// exactly, so the portal reads the department's clocks and keeps those.
 func (c *Client) Warnings(ctx context.Context, token, department string) ([]Deadline, error) {
 	var out struct {
 		Deadlines []Deadline `json:"deadlines"`
 	}
-	v := url.Values{"department": {department}, "level": {"yellow"}}
+	v := url.Values{"department": {department}}
 	err := c.call(ctx, ServiceDeadline, token, http.MethodGet, join(c.at.Deadline, "/v1/deadlines", v), nil, &out)
-	return out.Deadlines, err
+	warned := out.Deadlines[:0]
+	for _, d := range out.Deadlines {
+		if d.State != "stopped" && d.Level != "" && d.Level != "green" {
+			warned = append(warned, d)
+		}
+	}
+	return warned, err
 }
 
 // InboxEntry is a message in a recipient's inbox.

@@ -105,20 +105,32 @@ const maxAnswer = 8 << 20
 // token (when not empty) and decodes a 2xx answer into out (when not nil).
 func (c *Client) call(ctx context.Context, svc Service, token, method, u string, body, out any) error {
 	var rd io.Reader
+	h := http.Header{}
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			return err
 		}
 		rd = bytes.NewReader(b)
+		h.Set("Content-Type", "application/json")
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	resp, err := c.do(ctx, svc, token, method, u, h, rd)
 	if err != nil {
 		return err
 	}
+	defer resp.Body.Close()
+	return decodeAnswer(svc, resp, out)
+}
+
+// do sends one request to svc and counts it; no answer is Unavailable.
+func (c *Client) do(ctx context.Context, svc Service, token, method, u string, h http.Header, body io.Reader) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return nil, err
+	}
 	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	for k, v := range h {
+		req.Header[k] = v
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -127,10 +139,15 @@ func (c *Client) call(ctx context.Context, svc Service, token, method, u string,
 	resp, err := c.http.Do(req)
 	if err != nil {
 		c.metrics.observe(svc, "error", start)
-		return &Unavailable{Service: svc, Err: err}
+		return nil, &Unavailable{Service: svc, Err: err}
 	}
-	defer resp.Body.Close()
 	c.metrics.observe(svc, strconv.Itoa(resp.StatusCode), start)
+	return resp, nil
+}
+
+// decodeAnswer decodes a 2xx answer into out (when not nil), and any other
+// into Error from the contract's shape.
+func decodeAnswer(svc Service, resp *http.Response, out any) error {
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
 		return &Unavailable{Service: svc, Err: err}
@@ -153,7 +170,7 @@ func (c *Client) call(ctx context.Context, svc Service, token, method, u string,
 		return nil
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("%s %s: decode answer: %w", svc, req.URL.Path, err)
+		return fmt.Errorf("%s %s: decode answer: %w", svc, resp.Request.URL.Path, err)
 	}
 	return nil
 }

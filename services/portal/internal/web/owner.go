@@ -12,6 +12,9 @@ const projectsPerPage = 20
 type projectsData struct {
 	Projects []projectRow
 	Paging   paging
+	// Registered is the code just registered: its ledger follows shortly.
+	Registered             string
+	CanRegister, CanImport bool
 }
 
 type projectRow struct {
@@ -27,11 +30,16 @@ func (s *Server) projects(w http.ResponseWriter, r *http.Request, se session) er
 	if err != nil {
 		return err
 	}
-	d := projectsData{Paging: pg.of(l.Total, projectsPerPage, r)}
+	d := projectsData{Paging: pg.of(l.Total, projectsPerPage, r), Registered: r.URL.Query().Get("registered"),
+		CanRegister: has(se.User, "owner", "officer", "supervisor"), CanImport: has(se.User, "officer", "supervisor")}
 	for _, p := range l.Items {
 		d.Projects = append(d.Projects, projectRow{Project: p, OfficerName: s.officerName(p.Officer)})
 	}
-	s.render(w, r, http.StatusOK, "projects", "我的项目", d)
+	title := "我的项目"
+	if !has(se.User, "owner", "officer") {
+		title = "项目"
+	}
+	s.render(w, r, http.StatusOK, "projects", title, d)
 	return nil
 }
 
@@ -43,6 +51,21 @@ type projectData struct {
 	NextDue     string
 	Provisional bool
 	Groups      []itemGroup
+	Problems    []problemRow
+	Tasks       []api.Task
+	Forms       projectForms
+	Done        string
+	// What the user may do here, as the ledger's access rules say.
+	CanRaise, CanReassign, CanRequest bool
+	Departments, Officers, Items      []option
+	// The choices of the problem forms.
+	Escalations, EscalationsKeep, ProblemStatuses []option
+}
+
+type problemRow struct {
+	api.Problem
+	DepartmentName, EscalationName, StatusName string
+	CanUpdate                                  bool
 }
 
 type owedRow struct {
@@ -63,8 +86,15 @@ type itemRow struct {
 }
 
 // project is a project as its owner follows it: how many items are done,
-// under way and waiting, who owes what by when, and every item.
+// under way and waiting, who owes what by when, and every item; for its
+// officer also the ledger's problems and tasks.
 func (s *Server) project(w http.ResponseWriter, r *http.Request, se session) error {
+	return s.projectPage(w, r, se, http.StatusOK, emptyProjectForms())
+}
+
+var doneWords = map[string]string{"problem": "问题已登记到问题台账。", "measure": "已记录。", "officer": "推进专员已调整。"}
+
+func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, se session, status int, fs projectForms) error {
 	code := r.PathValue("code")
 	st, err := s.api.ProjectStatus(r.Context(), se.Token, code)
 	if err != nil {
@@ -75,7 +105,10 @@ func (s *Server) project(w http.ResponseWriter, r *http.Request, se session) err
 		return err
 	}
 	d := projectData{Status: st, Ledger: l, OfficerName: s.officerName(l.Officer), NextDue: fmtTime(st.NextDue, "2006-01-02"),
-		Provisional: s.provisional(st.NextDue)}
+		Provisional: s.provisional(st.NextDue), Tasks: l.Tasks, Forms: fs, Done: doneWords[r.URL.Query().Get("done")],
+		CanRaise: has(se.User, "owner", "officer", "supervisor"), CanReassign: has(se.User, "supervisor"),
+		CanRequest: has(se.User, "owner", "officer"), Escalations: escalations, ProblemStatuses: problemStatuses,
+		EscalationsKeep: append([]option{{Value: "", Label: "不变"}}, escalations...)}
 	for _, o := range st.Owed {
 		who := s.departmentName(o.Department)
 		if o.By == "owner" {
@@ -84,7 +117,25 @@ func (s *Server) project(w http.ResponseWriter, r *http.Request, se session) err
 		d.Owed = append(d.Owed, owedRow{Owed: o, Who: who, Provisional: s.provisional(o.Due)})
 	}
 	d.Groups = s.groupItems(l.Items)
-	s.render(w, r, http.StatusOK, "project", st.Name, d)
+	for _, p := range l.Problems {
+		d.Problems = append(d.Problems, problemRow{Problem: p, DepartmentName: s.departmentName(p.Department),
+			EscalationName: optionLabel(escalations, p.Escalation), StatusName: optionLabel(problemStatuses, p.Status),
+			CanUpdate: has(se.User, "officer", "supervisor") || (has(se.User, "clerk", "leader") && se.User.Department == p.Department)})
+	}
+	d.Departments = []option{{Value: "", Label: "请选择"}}
+	if s.org != nil {
+		for _, dep := range s.org.Departments {
+			d.Departments = append(d.Departments, option{Value: dep.Code, Label: dep.Name})
+		}
+		for _, o := range s.org.Officers {
+			d.Officers = append(d.Officers, option{Value: o.Code, Label: o.Name, Selected: o.Code == l.Officer})
+		}
+	}
+	d.Items = []option{{Value: "", Label: "（不涉及具体事项）"}}
+	for _, it := range l.Items {
+		d.Items = append(d.Items, option{Value: it.ID, Label: it.Name})
+	}
+	s.render(w, r, status, "project", st.Name, d)
 	return nil
 }
 

@@ -55,16 +55,27 @@ func loadPages() (*pages, error) {
 }
 
 var funcs = template.FuncMap{
-	"date":       func(t *time.Time) string { return fmtTime(t, "2006-01-02") },
-	"day":        func(t time.Time) string { return fmtTime(&t, "2006-01-02") },
-	"datetime":   func(t time.Time) string { return fmtTime(&t, "2006-01-02 15:04") },
-	"status":     statusName,
-	"action":     actionName,
-	"stage":      stageName,
-	"needsNote":  func(a string) bool { return needsNote[a] },
-	"add":        func(a, b int) int { return a + b },
-	"joinWords":  func(ss []string) string { return strings.Join(ss, "、") },
-	"investment": func(w float64) string { return fmt.Sprintf("%g 万元", w) },
+	"date":          func(t *time.Time) string { return fmtTime(t, "2006-01-02") },
+	"day":           func(t time.Time) string { return fmtTime(&t, "2006-01-02") },
+	"datetime":      func(t time.Time) string { return fmtTime(&t, "2006-01-02 15:04") },
+	"status":        statusName,
+	"action":        actionName,
+	"stage":         stageName,
+	"needsNote":     func(a string) bool { return needsNote[a] },
+	"add":           func(a, b int) int { return a + b },
+	"joinWords":     func(ss []string) string { return strings.Join(ss, "、") },
+	"investment":    func(w float64) string { return fmt.Sprintf("%g 万元", w) },
+	"field":         fieldOf,
+	"taskStatus":    func(s string) string { return taskStatusNames[s] },
+	"taskAction":    func(a string) string { return taskActionNames[a] },
+	"kindName":      func(k string) string { return optionLabel(requestKinds, k) },
+	"meetingKind":   func(k string) string { return meetingKinds[k] },
+	"meetingStatus": func(s string) string { return meetingStatuses[s] },
+	"outcomeName":   func(o string) string { return optionLabel(outcomes, o) },
+	"percent":       func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
+	"dec":           func(f float64) string { return fmt.Sprintf("%.1f", f) },
+	"ladderName":    ladderName,
+	"stars":         func(n int) string { return strings.Repeat("★", n) + strings.Repeat("☆", max(0, 5-n)) },
 }
 
 func fmtTime(t *time.Time, layout string) string {
@@ -163,12 +174,25 @@ func (s *Server) nav(u api.User, path string) []navLink {
 		links = append(links, navLink{Href: href, Label: label,
 			Current: path == href || strings.HasPrefix(path, href+"/")})
 	}
-	if has(u, "owner", "officer") {
-		add("/projects", "我的项目")
+	if has(u, "owner", "officer", "supervisor") {
+		add("/projects", map[bool]string{true: "我的项目", false: "项目"}[has(u, "owner", "officer")])
+	}
+	if has(u, "officer", "supervisor") {
+		add("/tasks", "服务诉求")
 	}
 	if has(u, "clerk", "leader") && u.Department != "" {
 		add("/queue", "待办事项")
 		add("/inbox", "部门消息")
+	}
+	if has(u, "leader", "supervisor", "secretary", "officer") {
+		add("/board", "红黄灯")
+	}
+	if has(u, "leader", "supervisor", "officer") {
+		add("/bulletin", "通报")
+		add("/briefings", "简报")
+	}
+	if has(u, "officer", "clerk", "leader", "supervisor", "secretary") {
+		add("/meetings", "会议")
 	}
 	return links
 }

@@ -31,9 +31,41 @@ type Backend interface {
 	MarkRead(ctx context.Context, token, id string) error
 }
 
+// Forms is what the owner's forms need of the services.
+type Forms interface {
+	RegisterProject(ctx context.Context, token string, p api.Registration) (api.Project, error)
+	ImportProjects(ctx context.Context, token, contentType, key string, file []byte) (api.ImportResult, error)
+	SubmitRequest(ctx context.Context, token, key string, r api.ServiceRequest) (api.ServiceRequest, error)
+	Request(ctx context.Context, token, id string) (api.ServiceRequest, error)
+	Catalog(ctx context.Context, token string) ([]api.CatalogItem, error)
+}
+
+// Work is what the officer's workbench needs of the services.
+type Work interface {
+	Tasks(ctx context.Context, token, officer string) ([]api.Task, error)
+	ActOnTask(ctx context.Context, token, code, id string, a api.TaskAction) error
+	RaiseProblem(ctx context.Context, token, code string, p api.NewProblem) error
+	UpdateProblem(ctx context.Context, token, id string, u api.ProblemUpdate) error
+	AssignOfficer(ctx context.Context, token, code string, o api.OfficerChange) error
+	Download(ctx context.Context, svc api.Service, token, path string, q url.Values) (api.Download, error)
+}
+
+// Lead is what the leaders', supervisors' and secretary's pages need.
+type Lead interface {
+	Clocks(ctx context.Context, token, department string) ([]api.Clock, error)
+	Monthly(ctx context.Context, token, month string) (api.Monthly, error)
+	Briefing(ctx context.Context, token, kind string, q url.Values) (string, error)
+	Meetings(ctx context.Context, token string, limit int) ([]api.Meeting, error)
+	Meeting(ctx context.Context, token, id string) (api.Meeting, error)
+	RecordMinutes(ctx context.Context, token, id string, m api.MinutesEntry) error
+}
+
 // Deps are what a Server is built from.
 type Deps struct {
 	Backend Backend
+	Forms   Forms
+	Work    Work
+	Lead    Lead
 	// Org names departments and officers.
 	Org *org.Org
 	// Calendar marks due dates that run into a year without official data
@@ -51,6 +83,9 @@ type Deps struct {
 // Server serves the portal's pages.
 type Server struct {
 	api     Backend
+	forms   Forms
+	work    Work
+	lead    Lead
 	org     *org.Org
 	cal     workday.Calendar
 	csrf    csrf
@@ -73,7 +108,7 @@ func New(d Deps) (*Server, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	s := &Server{api: d.Backend, org: d.Org, cal: d.Calendar, csrf: csrf{secret: d.Secret},
+	s := &Server{api: d.Backend, forms: d.Forms, work: d.Work, lead: d.Lead, org: d.Org, cal: d.Calendar, csrf: csrf{secret: d.Secret},
 		cookies: cookies{secure: d.SecureCookies}, cop: http.NewCrossOriginProtection(), pages: p, log: d.Log, now: d.Now}
 	s.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, problem{Status: http.StatusForbidden, Message: "请求来自其他网站，已被拒绝。请从本站页面重新提交。"})
@@ -91,7 +126,34 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /logout", s.post(s.logout))
 	mux.HandleFunc("GET /display", s.display)
 	mux.HandleFunc("GET /projects", s.signedIn(s.projects))
+	mux.HandleFunc("GET /projects/new", s.signedIn(s.registerForm))
+	mux.Handle("POST /projects/new", s.post(s.signedIn(s.register)))
+	mux.HandleFunc("GET /projects/import", s.signedIn(s.importForm))
+	mux.Handle("POST /projects/import", s.upload(s.signedIn(s.importList)))
 	mux.HandleFunc("GET /projects/{code}", s.signedIn(s.project))
+	mux.Handle("POST /projects/{code}/problems", s.post(s.signedIn(s.raiseProblem)))
+	mux.Handle("POST /projects/{code}/officer", s.post(s.signedIn(s.reassign)))
+	mux.Handle("POST /problems/{id}/updates", s.post(s.signedIn(s.updateProblem)))
+	mux.HandleFunc("GET /projects/{code}/requests/new", s.signedIn(s.requestForm))
+	mux.Handle("POST /projects/{code}/requests/new", s.post(s.signedIn(s.submitRequest)))
+	mux.HandleFunc("GET /requests/{id}", s.signedIn(s.request))
+	mux.HandleFunc("GET /tasks", s.signedIn(s.tasks))
+	mux.HandleFunc("GET /projects/{code}/tasks/{id}", s.signedIn(s.task))
+	mux.Handle("POST /projects/{code}/tasks/{id}/actions", s.post(s.signedIn(s.actOnTask)))
+	mux.HandleFunc("GET /exports/ledger.xlsx", s.signedIn(s.export(api.ServiceLedger,
+		func(*http.Request) string { return "/v1/ledger.xlsx" }, "work_group", "department", "category")))
+	mux.HandleFunc("GET /board", s.signedIn(s.board))
+	mux.HandleFunc("GET /bulletin", s.signedIn(s.bulletin))
+	mux.HandleFunc("GET /briefings", s.signedIn(s.briefing))
+	mux.HandleFunc("GET /briefings/{kind}", s.signedIn(s.export(api.ServiceLedger,
+		func(r *http.Request) string { return "/v1/briefings/" + r.PathValue("kind") }, "day", "month")))
+	mux.HandleFunc("GET /meetings", s.signedIn(s.meetings))
+	mux.HandleFunc("GET /meetings/{id}", s.signedIn(s.meeting))
+	mux.Handle("POST /meetings/{id}/minutes", s.post(s.signedIn(s.recordMinutes)))
+	mux.HandleFunc("GET /meetings/{id}/invite.ics", s.signedIn(s.export(api.ServiceMeeting,
+		func(r *http.Request) string {
+			return "/v1/meetings/" + url.PathEscape(r.PathValue("id")) + "/invite.ics"
+		})))
 	mux.HandleFunc("GET /queue", s.signedIn(s.queue))
 	mux.HandleFunc("GET /items/{id}", s.signedIn(s.item))
 	mux.Handle("POST /items/{id}/actions", s.post(s.signedIn(s.act)))
@@ -110,6 +172,18 @@ func (s *Server) post(h http.HandlerFunc) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 		if err := r.ParseForm(); err != nil {
 			s.errorPage(w, r, problem{Status: http.StatusBadRequest, Message: "提交的内容过长或格式有误。"})
+			return
+		}
+		h(w, r)
+	}))
+}
+
+// upload guards a file upload as post guards a form, with room for the file.
+func (s *Server) upload(h http.HandlerFunc) http.Handler {
+	return s.cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxUpload+64<<10)
+		if err := r.ParseMultipartForm(1 << 20); err != nil {
+			s.errorPage(w, r, problem{Status: http.StatusRequestEntityTooLarge, Message: "上传的文件过大（不超过 8 MB）或格式有误。"})
 			return
 		}
 		h(w, r)
@@ -188,6 +262,10 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/queue", http.StatusSeeOther)
 	case has(se.User, "owner", "officer"):
 		http.Redirect(w, r, "/projects", http.StatusSeeOther)
+	case has(se.User, "supervisor"):
+		http.Redirect(w, r, "/board", http.StatusSeeOther)
+	case has(se.User, "secretary"):
+		http.Redirect(w, r, "/meetings", http.StatusSeeOther)
 	default:
 		s.render(w, r, http.StatusOK, "home", "工作台", nil)
 	}

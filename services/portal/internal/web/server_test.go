@@ -69,7 +69,7 @@ func newRig(t *testing.T, secure bool) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Deps{Backend: c, Org: o, Secret: []byte(strings.Repeat("k", 32)), SecureCookies: secure,
+	s, err := New(Deps{Backend: c, Forms: c, Work: c, Lead: c, Org: o, Secret: []byte(strings.Repeat("k", 32)), SecureCookies: secure,
 		Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

@@ -45,7 +45,10 @@ type Project struct {
 	// Work group (专班) leading the project, may be empty.
 	WorkGroup string `protobuf:"bytes,12,opt,name=work_group,json=workGroup,proto3" json:"work_group,omitempty"`
 	// Green channel (绿色通道) for the whole project.
-	GreenChannel  bool `protobuf:"varint,13,opt,name=green_channel,json=greenChannel,proto3" json:"green_channel,omitempty"`
+	GreenChannel bool `protobuf:"varint,13,opt,name=green_channel,json=greenChannel,proto3" json:"green_channel,omitempty"`
+	// Planned start (计划开工), YYYY-MM-DD; empty when the owner gave none.
+	// The ledger holds the start-date forecast against it.
+	PlannedStart  string `protobuf:"bytes,14,opt,name=planned_start,json=plannedStart,proto3" json:"planned_start,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -169,6 +172,13 @@ func (x *Project) GetGreenChannel() bool {
 		return x.GreenChannel
 	}
 	return false
+}
+
+func (x *Project) GetPlannedStart() string {
+	if x != nil {
+		return x.PlannedStart
+	}
+	return ""
 }
 
 // ProjectRegistered: tuijin.intake.project.registered.
@@ -330,7 +340,7 @@ var File_tuijin_intake_v1_events_proto protoreflect.FileDescriptor
 
 const file_tuijin_intake_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1dtuijin/intake/v1/events.proto\x12\x10tuijin.intake.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8f\x03\n" +
+	"\x1dtuijin/intake/v1/events.proto\x12\x10tuijin.intake.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb4\x03\n" +
 	"\aProject\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1a\n" +
@@ -347,7 +357,8 @@ const file_tuijin_intake_v1_events_proto_rawDesc = "" +
 	"\aofficer\x18\v \x01(\tR\aofficer\x12\x1d\n" +
 	"\n" +
 	"work_group\x18\f \x01(\tR\tworkGroup\x12#\n" +
-	"\rgreen_channel\x18\r \x01(\bR\fgreenChannel\"\x89\x01\n" +
+	"\rgreen_channel\x18\r \x01(\bR\fgreenChannel\x12#\n" +
+	"\rplanned_start\x18\x0e \x01(\tR\fplannedStart\"\x89\x01\n" +
 	"\x11ProjectRegistered\x123\n" +
 	"\aproject\x18\x01 \x01(\v2\x19.tuijin.intake.v1.ProjectR\aproject\x12?\n" +
 	"\rregistered_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\fregisteredAt\"\x8c\x02\n" +

@@ -1,0 +1,132 @@
+package bus
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// VersionsBucket is the key-value bucket of the versions register.
+const VersionsBucket = "TUIJIN_VERSIONS"
+
+// versionsTTL bounds the register: a key not advanced for that long goes,
+// and a reader finds it absent, which is safe (see Versions).
+const versionsTTL = 90 * 24 * time.Hour
+
+// VersionsConfig is the register's bucket, with replicas for the cluster
+// size. EnsureStreams creates it.
+func VersionsConfig(replicas int) jetstream.KeyValueConfig {
+	return jetstream.KeyValueConfig{
+		Bucket:      VersionsBucket,
+		Description: "Tuijin: the latest version of each record whose timers fire from JetStream",
+		History:     1,
+		TTL:         versionsTTL,
+		Storage:     jetstream.FileStorage,
+		Replicas:    max(replicas, 1),
+	}
+}
+
+// Versions is a register of the latest version of records kept in the
+// database, in a JetStream key-value bucket, so that a fired timer can be
+// checked against its record without a database read.
+//
+// A writer advances a record's version here before it writes the record
+// (Advance), and versions here only grow, so whenever a key is present its
+// version is at least the record's. A timer set at version v (after v was
+// written) that finds v here therefore finds its record still at v. A
+// version above the timer's, or none (never advanced, expired, or a writer
+// that advanced and then failed to write), says nothing for certain: the
+// reader asks the database.
+type Versions struct {
+	kv jetstream.KeyValue
+	js jetstream.JetStream
+}
+
+// NewVersions binds the register, creating its bucket if it is missing
+// (as CreateStreams does the streams: a bucket whose config differs from
+// this release's is reported, not changed; EnsureStreams updates it).
+func NewVersions(ctx context.Context, js jetstream.JetStream, replicas int, log *slog.Logger) (*Versions, error) {
+	kv, err := js.KeyValue(ctx, VersionsBucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		kv, err = js.CreateKeyValue(ctx, VersionsConfig(replicas))
+		if errors.Is(err, jetstream.ErrBucketExists) {
+			log.Warn("bucket config differs from this release's; operations must update it", "bucket", VersionsBucket)
+			kv, err = js.KeyValue(ctx, VersionsBucket)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bucket %s: %w", VersionsBucket, err)
+	}
+	return &Versions{kv: kv, js: js}, nil
+}
+
+// versionKey encodes a record id (dots and colons in deadline ids) into
+// the characters a key may hold.
+func versionKey(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
+
+// Get returns id's version, false if none is registered.
+func (v *Versions) Get(ctx context.Context, id string) (int64, bool, error) {
+	n, _, ok, err := v.get(ctx, versionKey(id))
+	return n, ok, err
+}
+
+func (v *Versions) get(ctx context.Context, key string) (int64, uint64, bool, error) {
+	e, err := v.kv.Get(ctx, key)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return 0, 0, false, nil
+	}
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("version of %s: %w", key, err)
+	}
+	n, err := strconv.ParseInt(string(e.Value()), 10, 64)
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("version of %s: %q is not a version", key, e.Value())
+	}
+	return n, e.Revision(), true, nil
+}
+
+// Advance raises id's version to version, unless it is there already or
+// higher. Concurrent advances leave the highest.
+func (v *Versions) Advance(ctx context.Context, id string, version int64) error {
+	key, val := versionKey(id), []byte(strconv.FormatInt(version, 10))
+	for range 16 {
+		cur, rev, ok, err := v.get(ctx, key)
+		switch {
+		case err != nil:
+			return err
+		case ok && cur >= version:
+			return nil
+		case ok:
+			_, err = v.kv.Update(ctx, key, val, rev)
+		default:
+			_, err = v.kv.Create(ctx, key, val)
+		}
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyExists) && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			return fmt.Errorf("advance version of %s: %w", id, err)
+		}
+		// Another writer came between: read again.
+	}
+	return fmt.Errorf("advance version of %s: contended", id)
+}
+
+// SeedAsync registers id at version without waiting for the server and
+// without the compare of Advance: for bulk loads of new records only. Wait
+// on the JetStream handle's PublishAsyncComplete.
+func (v *Versions) SeedAsync(id string, version int64) error {
+	m := nats.NewMsg("$KV." + VersionsBucket + "." + versionKey(id))
+	m.Data = []byte(strconv.FormatInt(version, 10))
+	if _, err := v.js.PublishMsgAsync(m); err != nil {
+		return fmt.Errorf("seed version of %s: %w", id, err)
+	}
+	return nil
+}
