@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"sync"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/pkg/auth/issuer"
+	"github.com/tuijin/tuijin/pkg/auth/token"
 )
 
 // TestIssuer is the iss of the tokens tests sign; services started by
@@ -58,6 +60,18 @@ func AuthEnv(t testing.TB) []string {
 	return []string{"TUIJIN_AUTH_ISSUER=" + TestIssuer, "TUIJIN_AUTH_JWKS_FILE=" + jwks}
 }
 
+// Verifier accepts the tokens Token signs, as a service started with
+// AuthArgs does: for a server a test wires itself.
+func Verifier(t testing.TB) *token.Verifier {
+	t.Helper()
+	_, jwks := testKey(t)
+	v, err := token.NewVerifier(context.Background(), token.Config{Issuer: TestIssuer, Audience: "tuijin", JWKSFile: jwks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
 // Token signs a bearer token for p, valid for an hour.
 func Token(t testing.TB, p auth.Principal) string {
 	t.Helper()
@@ -95,4 +109,32 @@ func Officer(name string) auth.Principal {
 // OwnerOf is the contact of owner organisation org.
 func OwnerOf(org string) auth.Principal {
 	return auth.Principal{Subject: "owner-" + org, Name: org, Roles: []auth.Role{auth.Owner}, Owner: org}
+}
+
+// Caller is one column of an access table: a principal, or no token at
+// all (P nil).
+type Caller struct {
+	Name string
+	P    *auth.Principal
+}
+
+// As is the caller name acting as p.
+func As(name string, p auth.Principal) Caller { return Caller{name, &p} }
+
+// Callers are the columns of an access table: no token, each role with
+// its out-of-scope variants (departments zrzy and fgw, officer wangfang,
+// the owner zhineng of the demo organisation), then extra.
+func Callers(extra ...Caller) []Caller {
+	return append([]Caller{
+		{"no token", nil},
+		As("owner", OwnerOf("zhineng")),
+		As("officer", Officer("wangfang")),
+		As("clerk zrzy", Clerk("zrzy")),
+		As("clerk fgw", Clerk("fgw")),
+		As("leader zrzy", Leader("zrzy")),
+		As("leader fgw", Leader("fgw")),
+		As("supervisor", AsSupervisor),
+		As("secretary", AsSecretary),
+		As("operations", AsOperations),
+	}, extra...)
 }

@@ -52,3 +52,30 @@ func CallToken(t testing.TB, token, method, url, contentType string, body io.Rea
 	}
 	return resp.StatusCode
 }
+
+// Send sends body (nil for none) with contentType (none if empty) and a
+// bearer token (none if empty), and returns the answer, its body read and
+// closed, and that body whatever its type.
+func Send(t testing.TB, token, method, url, contentType string, body io.Reader) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, b
+}

@@ -10,34 +10,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/coordination-meeting/internal/meeting"
 )
 
-// caller is one column of the access table: a principal, or none.
-type caller struct {
-	name string
-	p    *auth.Principal
-}
-
-func as(name string, p auth.Principal) caller { return caller{name, &p} }
-
 // The callers of the table: each role, the out-of-scope variants, and no
 // token at all.
-var callers = []caller{
-	{"no token", nil},
-	as("owner", testenv.OwnerOf("zhineng")),
-	as("officer", testenv.Officer("wangfang")),
-	as("clerk zrzy", testenv.Clerk("zrzy")),
-	as("clerk fgw", testenv.Clerk("fgw")),
-	as("leader zrzy", testenv.Leader("zrzy")),
-	as("leader fgw", testenv.Leader("fgw")),
-	as("supervisor", testenv.AsSupervisor),
-	as("secretary", testenv.AsSecretary),
-	as("operations", testenv.AsOperations),
-}
+var callers = testenv.Callers()
 
 // accessFixture makes meetings over the API, as the secretary and the
 // departments would.
@@ -186,15 +166,15 @@ func TestAccessByRoleAndRoute(t *testing.T) {
 		for _, c := range callers {
 			want := http.StatusForbidden
 			switch {
-			case c.p == nil:
+			case c.P == nil:
 				want = http.StatusUnauthorized
-			case slices.Contains(r.allowed, c.name):
+			case slices.Contains(r.allowed, c.Name):
 				want = r.status
 			}
 			tg := r.aim(want == r.status && r.method != "GET")
 			got, body := send(t, c, r.method, base+tg.path, tg.body)
 			if got != want {
-				t.Errorf("%s %s as %s: %d %s, want %d", r.method, r.route, c.name, got, body, want)
+				t.Errorf("%s %s as %s: %d %s, want %d", r.method, r.route, c.Name, got, body, want)
 				continue
 			}
 			var e errorBody
@@ -202,7 +182,7 @@ func TestAccessByRoleAndRoute(t *testing.T) {
 			case http.StatusUnauthorized, http.StatusForbidden:
 				code := map[int]string{401: "unauthenticated", 403: "forbidden"}[want]
 				if err := json.Unmarshal(body, &e); err != nil || e.Error.Code != code || e.Error.Message == "" {
-					t.Errorf("%s %s as %s: error %s", r.method, r.route, c.name, body)
+					t.Errorf("%s %s as %s: error %s", r.method, r.route, c.Name, body)
 				}
 			}
 		}
@@ -256,31 +236,17 @@ func TestAccessByRoleAndRoute(t *testing.T) {
 
 // send makes one call as c (without a token when c has no principal) and
 // returns the status and the body, whatever its type.
-func send(t *testing.T, c caller, method, url, body string) (int, []byte) {
+func send(t *testing.T, c testenv.Caller, method, url, body string) (int, []byte) {
 	t.Helper()
 	var rd io.Reader
+	ct, tok := "", ""
 	if body != "" {
-		rd = strings.NewReader(body)
+		rd, ct = strings.NewReader(body), "application/json"
 	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		t.Fatal(err)
+	if c.P != nil {
+		tok = testenv.Token(t, *c.P)
 	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c.p != nil {
-		req.Header.Set("Authorization", "Bearer "+testenv.Token(t, *c.p))
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := testenv.Send(t, tok, method, url, ct, rd)
 	if resp.StatusCode >= 400 && resp.Header.Get("Content-Type") != testenv.JSONType {
 		t.Errorf("%s %s: %d answered as %q", method, url, resp.StatusCode, resp.Header.Get("Content-Type"))
 	}

@@ -74,6 +74,7 @@ func setup(cfg *config) platform.Setup {
 			Organizer: organizer, AttendeeDomain: cfg.ICS.AttendeeDomain,
 		}, app.Log)
 		transport.Routes(app.HTTP.Mux, svc, app.Log)
+		transport.ProceedingsRoutes(app.HTTP.Mux, svc, app.Log)
 		transport.ActionRoutes(app.HTTP.Mux, meeting.NewActions(st, clk), app.Log)
 		if err := app.Consume(ctx, transport.DeadlineConsumer, transport.OnDeadline(svc)); err != nil {
 			return err

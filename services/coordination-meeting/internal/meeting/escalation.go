@@ -16,7 +16,11 @@ import (
 )
 
 func (s *Service) Candidates(ctx context.Context, status string, limit int) ([]Candidate, error) {
-	cs, err := s.store.Candidates(ctx, status, limit)
+	q, err := CandidateQuery{Status: status, Limit: limit}.Check()
+	if err != nil {
+		return nil, err
+	}
+	cs, err := s.store.Candidates(ctx, q.Status, q.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("candidates: %w", err)
 	}

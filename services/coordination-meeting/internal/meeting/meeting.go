@@ -205,20 +205,22 @@ type ListQuery struct {
 	Limit     int
 }
 
-// ParseListQuery reads a list query from its text form.
-func ParseListQuery(workGroup, limit string) (ListQuery, error) {
-	q := ListQuery{WorkGroup: strings.TrimSpace(workGroup), Limit: DefaultLimit}
+// Check trims the query's work group and checks it and the page size.
+func (q ListQuery) Check() (ListQuery, error) {
+	q.WorkGroup = strings.TrimSpace(q.WorkGroup)
 	if q.WorkGroup != "" && !codeRE.MatchString(q.WorkGroup) {
 		return ListQuery{}, apperr.Invalid("work_group", "invalid_work_group", "work_group must be a work group code such as yongdi")
 	}
-	if limit != "" {
-		n, err := strconv.Atoi(limit)
-		if err != nil || n < 1 || n > MaxLimit {
-			return ListQuery{}, apperr.Invalid("limit", "invalid_limit", "limit must be a whole number from 1 to "+strconv.Itoa(MaxLimit))
-		}
-		q.Limit = n
+	if q.Limit < 1 || q.Limit > MaxLimit {
+		return ListQuery{}, LimitError(MaxLimit)
 	}
 	return q, nil
+}
+
+// LimitError is the error of a page size that is not a whole number from 1
+// to max.
+func LimitError(max int) error {
+	return apperr.Invalid("limit", "invalid_limit", "limit must be a whole number from 1 to "+strconv.Itoa(max))
 }
 
 func requireText(field, v string, max int) error {
@@ -240,18 +242,14 @@ type CandidateQuery struct {
 	Limit  int
 }
 
-// ParseCandidateQuery reads a candidate query from its text form.
-func ParseCandidateQuery(status, limit string) (CandidateQuery, error) {
-	q := CandidateQuery{Status: strings.TrimSpace(status), Limit: DefaultLimit}
+// Check trims the query's status and checks it and the page size.
+func (q CandidateQuery) Check() (CandidateQuery, error) {
+	q.Status = strings.TrimSpace(q.Status)
 	if q.Status != "" && !slices.Contains(CandidateStatuses, q.Status) {
 		return CandidateQuery{}, apperr.Invalid("status", "invalid_status", "status must be one of "+strings.Join(CandidateStatuses, ", "))
 	}
-	if limit != "" {
-		n, err := strconv.Atoi(limit)
-		if err != nil || n < 1 || n > MaxLimit {
-			return CandidateQuery{}, apperr.Invalid("limit", "invalid_limit", "limit must be a whole number from 1 to "+strconv.Itoa(MaxLimit))
-		}
-		q.Limit = n
+	if q.Limit < 1 || q.Limit > MaxLimit {
+		return CandidateQuery{}, LimitError(MaxLimit)
 	}
 	return q, nil
 }

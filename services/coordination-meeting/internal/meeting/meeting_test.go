@@ -72,22 +72,53 @@ func TestDraftValidate(t *testing.T) {
 	}
 }
 
-func TestParseListQuery(t *testing.T) {
+func TestListQueryCheck(t *testing.T) {
 	tests := []struct {
-		name, workGroup, limit string
-		want                   ListQuery
-		field                  string
+		name  string
+		q     ListQuery
+		want  ListQuery
+		field string
 	}{
-		{name: "defaults", want: ListQuery{Limit: DefaultLimit}},
-		{name: "work group and limit", workGroup: "yongdi", limit: "5", want: ListQuery{WorkGroup: "yongdi", Limit: 5}},
-		{name: "malformed work group", workGroup: "Yong Di", field: "work_group"},
-		{name: "limit not a number", limit: "x", field: "limit"},
-		{name: "limit zero", limit: "0", field: "limit"},
-		{name: "limit too large", limit: "201", field: "limit"},
+		{name: "defaults", q: ListQuery{Limit: DefaultLimit}, want: ListQuery{Limit: DefaultLimit}},
+		{name: "work group and limit", q: ListQuery{WorkGroup: " yongdi ", Limit: 5}, want: ListQuery{WorkGroup: "yongdi", Limit: 5}},
+		{name: "largest page", q: ListQuery{Limit: MaxLimit}, want: ListQuery{Limit: MaxLimit}},
+		{name: "malformed work group", q: ListQuery{WorkGroup: "Yong Di", Limit: 5}, field: "work_group"},
+		{name: "limit zero", q: ListQuery{Limit: 0}, field: "limit"},
+		{name: "limit negative", q: ListQuery{Limit: -1}, field: "limit"},
+		{name: "limit too large", q: ListQuery{Limit: 201}, field: "limit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseListQuery(tt.workGroup, tt.limit)
+			got, err := tt.q.Check()
+			if tt.field != "" {
+				if e, ok := apperr.As(err); !ok || e.Kind != apperr.KindInvalid || e.Field != tt.field {
+					t.Fatalf("got %v, want invalid %s", err, tt.field)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("got %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestCandidateQueryCheck(t *testing.T) {
+	tests := []struct {
+		name  string
+		q     CandidateQuery
+		want  CandidateQuery
+		field string
+	}{
+		{name: "any status", q: CandidateQuery{Limit: DefaultLimit}, want: CandidateQuery{Limit: DefaultLimit}},
+		{name: "status trimmed", q: CandidateQuery{Status: " open", Limit: 3}, want: CandidateQuery{Status: CandidateOpen, Limit: 3}},
+		{name: "unknown status", q: CandidateQuery{Status: "lost", Limit: 3}, field: "status"},
+		{name: "limit zero", q: CandidateQuery{Limit: 0}, field: "limit"},
+		{name: "limit too large", q: CandidateQuery{Limit: MaxLimit + 1}, field: "limit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.q.Check()
 			if tt.field != "" {
 				if e, ok := apperr.As(err); !ok || e.Kind != apperr.KindInvalid || e.Field != tt.field {
 					t.Fatalf("got %v, want invalid %s", err, tt.field)

@@ -55,14 +55,24 @@ type Store interface {
 
 // The meeting use cases, split by who uses them; *Service has them all.
 
-// Meetings are the secretary's and the departments' API: schedule, agenda,
-// minutes and what is made of them.
+// Meetings are the secretary's and the departments' API for the meetings
+// themselves: schedule, agenda, moves and cancellations, and the candidates
+// for an agenda.
 type Meetings interface {
 	Schedule(ctx context.Context, d Draft) (Meeting, error)
 	Get(ctx context.Context, id string) (Meeting, error)
 	List(ctx context.Context, q ListQuery) ([]Meeting, error)
 	// EditAgenda replaces the agenda of a meeting not yet held.
 	EditAgenda(ctx context.Context, id string, version int, drafts []EntryDraft) (Meeting, error)
+	// Move moves a meeting not yet decided to another time (and place).
+	Move(ctx context.Context, r MoveRequest) (Meeting, error)
+	// Cancel cancels a meeting not yet decided.
+	Cancel(ctx context.Context, r CancelRequest) (Meeting, error)
+	Candidates(ctx context.Context, status string, limit int) ([]Candidate, error)
+}
+
+// Proceedings are a meeting's minutes and the documents made of it.
+type Proceedings interface {
 	// RecordMinutes records a decision per agenda entry, publishes them and
 	// the action items, and schedules a recurring meeting's next occurrence.
 	RecordMinutes(ctx context.Context, id, summary string, drafts []DecisionDraft) (Meeting, error)
@@ -72,11 +82,6 @@ type Meetings interface {
 	MinutesMarkdown(ctx context.Context, id string) (string, error)
 	// MinutesExport lays the meeting out for a workbook export.
 	MinutesExport(ctx context.Context, id string) (MinutesExport, error)
-	// Move moves a meeting not yet decided to another time (and place).
-	Move(ctx context.Context, r MoveRequest) (Meeting, error)
-	// Cancel cancels a meeting not yet decided.
-	Cancel(ctx context.Context, r CancelRequest) (Meeting, error)
-	Candidates(ctx context.Context, status string, limit int) ([]Candidate, error)
 }
 
 // Agenda feeds the agendas from the clocks and the problem ledger.
@@ -93,8 +98,9 @@ type Agenda interface {
 }
 
 var (
-	_ Meetings = (*Service)(nil)
-	_ Agenda   = (*Service)(nil)
+	_ Meetings    = (*Service)(nil)
+	_ Proceedings = (*Service)(nil)
+	_ Agenda      = (*Service)(nil)
 )
 
 // Config tunes the service.
@@ -233,6 +239,10 @@ func (s *Service) Get(ctx context.Context, id string) (Meeting, error) {
 }
 
 func (s *Service) List(ctx context.Context, q ListQuery) ([]Meeting, error) {
+	q, err := q.Check()
+	if err != nil {
+		return nil, err
+	}
 	ms, err := s.store.List(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("list meetings: %w", err)

@@ -20,6 +20,7 @@ import (
 func TestRoutesRefuseCallsWithoutAPrincipal(t *testing.T) {
 	mux := http.NewServeMux()
 	Routes(mux, nil, testenv.Logger())
+	ProceedingsRoutes(mux, nil, testenv.Logger())
 	ActionRoutes(mux, meeting.NewActions(nil, clock.NewManual(time.Date(2026, 3, 4, 9, 0, 0, 0, time.UTC), 0)), testenv.Logger())
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)

@@ -12,31 +12,46 @@ import (
 
 // Endpoints are the meetings API as go-kit endpoints, one per route.
 type Endpoints struct {
-	Schedule, Get, List, EditAgenda, RecordMinutes endpoint.Endpoint
-	Invitation, MinutesMarkdown, MinutesXLSX       endpoint.Endpoint
-	Candidates                                     endpoint.Endpoint
-	Move, Cancel                                   endpoint.Endpoint
+	Schedule, Get, List, EditAgenda endpoint.Endpoint
+	Candidates                      endpoint.Endpoint
+	Move, Cancel                    endpoint.Endpoint
 }
 
 // MakeEndpoints binds the endpoints to svc, each behind the roles that may
 // call it (pkg/auth/ACCESS.md): reads for the service room's staff,
 // scheduling, agendas, moves and cancellations for the secretary and
-// supervisors, minutes for the secretary.
+// supervisors.
 func MakeEndpoints(svc meeting.Meetings) Endpoints {
 	e := makeEndpoints(svc)
 	read, convene := auth.Allow(meeting.Readers...), auth.Allow(meeting.Conveners...)
 	return Endpoints{
-		Schedule:        convene(e.Schedule),
-		EditAgenda:      convene(e.EditAgenda),
+		Schedule:   convene(e.Schedule),
+		EditAgenda: convene(e.EditAgenda),
+		Move:       auth.Allow(meeting.Rearrangers...)(e.Move),
+		Cancel:     auth.Allow(meeting.Rearrangers...)(e.Cancel),
+		Get:        read(e.Get),
+		List:       read(e.List),
+		Candidates: read(e.Candidates),
+	}
+}
+
+// ProceedingsEndpoints are the minutes and a meeting's documents as go-kit
+// endpoints, one per route.
+type ProceedingsEndpoints struct {
+	RecordMinutes                            endpoint.Endpoint
+	Invitation, MinutesMarkdown, MinutesXLSX endpoint.Endpoint
+}
+
+// MakeProceedingsEndpoints binds the endpoints to svc: minutes for the
+// secretary, the documents for the service room's staff.
+func MakeProceedingsEndpoints(svc meeting.Proceedings) ProceedingsEndpoints {
+	e := makeProceedingsEndpoints(svc)
+	read := auth.Allow(meeting.Readers...)
+	return ProceedingsEndpoints{
 		RecordMinutes:   auth.Allow(meeting.MinuteTakers...)(e.RecordMinutes),
-		Move:            auth.Allow(meeting.Rearrangers...)(e.Move),
-		Cancel:          auth.Allow(meeting.Rearrangers...)(e.Cancel),
-		Get:             read(e.Get),
-		List:            read(e.List),
 		Invitation:      read(e.Invitation),
 		MinutesMarkdown: read(e.MinutesMarkdown),
 		MinutesXLSX:     read(e.MinutesXLSX),
-		Candidates:      read(e.Candidates),
 	}
 }
 
@@ -52,6 +67,20 @@ func makeEndpoints(svc meeting.Meetings) Endpoints {
 			r := req.(agendaRequest)
 			return svc.EditAgenda(ctx, r.id, r.Version, r.Entries)
 		},
+		Move: func(ctx context.Context, req any) (any, error) { return svc.Move(ctx, req.(meeting.MoveRequest)) },
+		Cancel: func(ctx context.Context, req any) (any, error) {
+			return svc.Cancel(ctx, req.(meeting.CancelRequest))
+		},
+		Candidates: func(ctx context.Context, req any) (any, error) {
+			q := req.(meeting.CandidateQuery)
+			cs, err := svc.Candidates(ctx, q.Status, q.Limit)
+			return candidatesResponse{Items: cs}, err
+		},
+	}
+}
+
+func makeProceedingsEndpoints(svc meeting.Proceedings) ProceedingsEndpoints {
+	return ProceedingsEndpoints{
 		RecordMinutes: func(ctx context.Context, req any) (any, error) {
 			r := req.(minutesRequest)
 			return svc.RecordMinutes(ctx, r.id, r.Summary, r.Decisions)
@@ -72,15 +101,6 @@ func makeEndpoints(svc meeting.Meetings) Endpoints {
 			}
 			b, err := MinutesXLSX(x)
 			return xlsxFile{name: "minutes-" + id + ".xlsx", body: b}, err
-		},
-		Move: func(ctx context.Context, req any) (any, error) { return svc.Move(ctx, req.(meeting.MoveRequest)) },
-		Cancel: func(ctx context.Context, req any) (any, error) {
-			return svc.Cancel(ctx, req.(meeting.CancelRequest))
-		},
-		Candidates: func(ctx context.Context, req any) (any, error) {
-			q := req.(meeting.CandidateQuery)
-			cs, err := svc.Candidates(ctx, q.Status, q.Limit)
-			return candidatesResponse{Items: cs}, err
 		},
 	}
 }

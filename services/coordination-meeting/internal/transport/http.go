@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"github.com/go-kit/kit/endpoint"
 	kithttp "github.com/go-kit/kit/transport/http"
@@ -65,21 +67,32 @@ type document struct {
 // Routes mounts the meetings API on mux.
 func Routes(mux *http.ServeMux, svc meeting.Meetings, log *slog.Logger) {
 	e := MakeEndpoints(svc)
-	opts := []kithttp.ServerOption{kithttp.ServerErrorEncoder(httpx.ErrorEncoder(log))}
-	route := func(pattern string, ep endpoint.Endpoint, dec kithttp.DecodeRequestFunc, enc kithttp.EncodeResponseFunc) {
-		mux.Handle(pattern, kithttp.NewServer(ep, dec, enc, opts...))
-	}
+	route := router(mux, log)
 	route("POST /v1/meetings", e.Schedule, decodeSchedule, encodeScheduled)
 	route("GET /v1/meetings/{id}", e.Get, decodeID, httpx.EncodeJSON)
 	route("GET /v1/meetings", e.List, decodeList, httpx.EncodeJSON)
 	route("PUT /v1/meetings/{id}/agenda", e.EditAgenda, decodeAgenda, httpx.EncodeJSON)
-	route("POST /v1/meetings/{id}/minutes", e.RecordMinutes, decodeMinutes, httpx.EncodeJSON)
 	route("POST /v1/meetings/{id}/move", e.Move, decodeMove, httpx.EncodeJSON)
 	route("POST /v1/meetings/{id}/cancel", e.Cancel, decodeCancel, httpx.EncodeJSON)
+	route("GET /v1/agenda-candidates", e.Candidates, decodeCandidates, httpx.EncodeJSON)
+}
+
+// ProceedingsRoutes mounts the minutes and a meeting's documents on mux.
+func ProceedingsRoutes(mux *http.ServeMux, svc meeting.Proceedings, log *slog.Logger) {
+	e := MakeProceedingsEndpoints(svc)
+	route := router(mux, log)
+	route("POST /v1/meetings/{id}/minutes", e.RecordMinutes, decodeMinutes, httpx.EncodeJSON)
 	route("GET /v1/meetings/{id}/invite.ics", e.Invitation, decodeID, encodeDocument)
 	route("GET /v1/meetings/{id}/minutes.md", e.MinutesMarkdown, decodeID, encodeDocument)
 	route("GET /v1/meetings/{id}/minutes.xlsx", e.MinutesXLSX, decodeID, encodeXLSX)
-	route("GET /v1/agenda-candidates", e.Candidates, decodeCandidates, httpx.EncodeJSON)
+}
+
+// router mounts go-kit servers on mux with the shared error encoder.
+func router(mux *http.ServeMux, log *slog.Logger) func(string, endpoint.Endpoint, kithttp.DecodeRequestFunc, kithttp.EncodeResponseFunc) {
+	opts := []kithttp.ServerOption{kithttp.ServerErrorEncoder(httpx.ErrorEncoder(log))}
+	return func(pattern string, ep endpoint.Endpoint, dec kithttp.DecodeRequestFunc, enc kithttp.EncodeResponseFunc) {
+		mux.Handle(pattern, kithttp.NewServer(ep, dec, enc, opts...))
+	}
 }
 
 type idRequest struct{ ID string }
@@ -105,9 +118,25 @@ func encodeScheduled(_ context.Context, w http.ResponseWriter, resp any) error {
 	return nil
 }
 
+// decodeList reads ?work_group=&limit=; an absent limit takes the default.
 func decodeList(_ context.Context, r *http.Request) (any, error) {
-	q := r.URL.Query()
-	return meeting.ParseListQuery(q.Get("work_group"), q.Get("limit"))
+	v := r.URL.Query()
+	n, err := limit(v)
+	return meeting.ListQuery{WorkGroup: v.Get("work_group"), Limit: n}, err
+}
+
+// limit reads ?limit=, meeting.DefaultLimit when absent; the service checks
+// its range.
+func limit(v url.Values) (int, error) {
+	s := v.Get("limit")
+	if s == "" {
+		return meeting.DefaultLimit, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, meeting.LimitError(meeting.MaxLimit)
+	}
+	return n, nil
 }
 
 func decodeAgenda(_ context.Context, r *http.Request) (any, error) {
@@ -129,9 +158,12 @@ func decodeMinutes(_ context.Context, r *http.Request) (any, error) {
 	return req, nil
 }
 
+// decodeCandidates reads ?status=&limit=; an absent limit takes the
+// default.
 func decodeCandidates(_ context.Context, r *http.Request) (any, error) {
-	q := r.URL.Query()
-	return meeting.ParseCandidateQuery(q.Get("status"), q.Get("limit"))
+	v := r.URL.Query()
+	n, err := limit(v)
+	return meeting.CandidateQuery{Status: v.Get("status"), Limit: n}, err
 }
 
 func encodeDocument(_ context.Context, w http.ResponseWriter, resp any) error {

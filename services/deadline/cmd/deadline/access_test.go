@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tuijin/tuijin/pkg/auth"
 	"github.com/tuijin/tuijin/pkg/domain/workday"
 	"github.com/tuijin/tuijin/pkg/httpx"
 	"github.com/tuijin/tuijin/pkg/mongox"
@@ -18,29 +17,9 @@ import (
 	"github.com/tuijin/tuijin/services/deadline/internal/store"
 )
 
-// caller is one column of the access table: a principal, or none.
-type caller struct {
-	name string
-	p    *auth.Principal
-}
-
-func as(name string, p auth.Principal) caller { return caller{name, &p} }
-
 // The callers of the table: each role, the out-of-scope variants, and no
 // token at all.
-var callers = []caller{
-	{"no token", nil},
-	as("owner", testenv.OwnerOf("zhineng")),
-	as("officer", testenv.Officer("wangfang")),
-	as("clerk zrzy", testenv.Clerk("zrzy")),
-	as("clerk fgw", testenv.Clerk("fgw")),
-	as("leader zrzy", testenv.Leader("zrzy")),
-	as("leader fgw", testenv.Leader("fgw")),
-	as("clerk without department", testenv.Clerk("")),
-	as("supervisor", testenv.AsSupervisor),
-	as("secretary", testenv.AsSecretary),
-	as("operations", testenv.AsOperations),
-}
+var callers = testenv.Callers(testenv.As("clerk without department", testenv.Clerk("")))
 
 // TestAccessByRoleAndRoute runs the service as main wires it and calls
 // every route as every caller (pkg/auth/ACCESS.md, deadline): the calendar
@@ -107,8 +86,8 @@ func TestAccessByRoleAndRoute(t *testing.T) {
 	}
 	for _, r := range routes {
 		for _, c := range callers {
-			want := r.want(c.name)
-			if c.p == nil {
+			want := r.want(c.Name)
+			if c.P == nil {
 				want = http.StatusUnauthorized
 			}
 			var body struct {
@@ -117,21 +96,21 @@ func TestAccessByRoleAndRoute(t *testing.T) {
 			}
 			got := call(t, c, base+r.path, &body)
 			if got != want {
-				t.Errorf("%s as %s: %d %+v, want %d", r.path, c.name, got, body.Error, want)
+				t.Errorf("%s as %s: %d %+v, want %d", r.path, c.Name, got, body.Error, want)
 				continue
 			}
 			switch {
 			case want == http.StatusUnauthorized && body.Error.Code != "unauthenticated",
 				want == http.StatusForbidden && (body.Error.Code != "forbidden" || body.Error.Message == ""):
-				t.Errorf("%s as %s: error %+v", r.path, c.name, body.Error)
+				t.Errorf("%s as %s: error %+v", r.path, c.Name, body.Error)
 			case want == http.StatusOK && r.listed != nil:
 				var depts []string
 				for _, d := range body.Deadlines {
 					depts = append(depts, d.Department)
 				}
 				slices.Sort(depts)
-				if strings.Join(depts, ",") != strings.Join(r.listed(c.name), ",") {
-					t.Errorf("%s as %s lists departments %v, want %v", r.path, c.name, depts, r.listed(c.name))
+				if strings.Join(depts, ",") != strings.Join(r.listed(c.Name), ",") {
+					t.Errorf("%s as %s lists departments %v, want %v", r.path, c.Name, depts, r.listed(c.Name))
 				}
 			}
 		}
@@ -139,7 +118,7 @@ func TestAccessByRoleAndRoute(t *testing.T) {
 	// A clerk naming another department is refused in words that say what
 	// they may read.
 	var body httpx.ErrorBody
-	if got := call(t, as("clerk", testenv.Clerk("zrzy")), base+"/v1/deadlines?department=fgw", &body); got != http.StatusForbidden ||
+	if got := call(t, testenv.As("clerk", testenv.Clerk("zrzy")), base+"/v1/deadlines?department=fgw", &body); got != http.StatusForbidden ||
 		!strings.Contains(body.Error.Message, "zrzy") || !strings.Contains(body.Error.Message, "fgw") {
 		t.Errorf("clerk of zrzy asking for fgw: %d %+v", got, body.Error)
 	}
@@ -165,12 +144,12 @@ func TestAccessByRoleAndRoute(t *testing.T) {
 }
 
 // call sends GET url as c (without a token when c has no principal).
-func call(t *testing.T, c caller, url string, into any) int {
+func call(t *testing.T, c testenv.Caller, url string, into any) int {
 	t.Helper()
-	if c.p == nil {
+	if c.P == nil {
 		return testenv.CallJSON(t, http.MethodGet, url, "", nil, into)
 	}
-	return testenv.CallAs(t, *c.p, http.MethodGet, url, "", nil, into)
+	return testenv.CallAs(t, *c.P, http.MethodGet, url, "", nil, into)
 }
 
 // seedDeadlines stores a running 10-day item deadline per item id of

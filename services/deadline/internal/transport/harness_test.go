@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,7 +15,6 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tuijin/tuijin/pkg/auth"
-	"github.com/tuijin/tuijin/pkg/auth/token"
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/domain/workday"
@@ -98,16 +96,7 @@ func newEnv(t *testing.T) *env {
 // or is answered 401.
 func serve(t *testing.T, mux *http.ServeMux) string {
 	t.Helper()
-	var jwks string
-	for _, a := range testenv.AuthArgs(t) {
-		if f, ok := strings.CutPrefix(a, "--auth-jwks-file="); ok {
-			jwks = f
-		}
-	}
-	v, err := token.NewVerifier(context.Background(), token.Config{Issuer: testenv.TestIssuer, Audience: "tuijin", JWKSFile: jwks})
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := testenv.Verifier(t)
 	fail := httpx.ErrorEncoder(testenv.Logger())
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, err := v.Authenticate(r)

@@ -61,25 +61,11 @@ type wireErrors struct {
 func call(t *testing.T, method, url string, form url.Values) (int, []byte) {
 	t.Helper()
 	var body io.Reader
+	ct := ""
 	if form != nil {
-		body = strings.NewReader(form.Encode())
+		body, ct = strings.NewReader(form.Encode()), "application/x-www-form-urlencoded; charset=utf-8"
 	}
-	req, err := http.NewRequest(method, url, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, b := testenv.Send(t, "", method, url, ct, body)
 	want := "application/json; charset=utf-8"
 	if !isJSON(url) {
 		want = "text/xml; charset=utf-8"

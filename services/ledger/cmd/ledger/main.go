@@ -50,7 +50,8 @@ func setup(cfg *config) platform.Setup {
 			return err
 		}
 		// Events naming another department are dead-lettered unread.
-		app.Departments = o.DepartmentCodes()
+		depts := o.DepartmentCodes()
+		app.Departments = depts
 		isDept := func(code string) bool { _, ok := o.Department(code); return ok }
 		cat, err := catalog.Load(cfg.CatalogFile, isDept)
 		if err != nil {
@@ -85,30 +86,26 @@ func setup(cfg *config) platform.Setup {
 		}
 
 		officerName := func(code string) (string, bool) { of, ok := o.Officer(code); return of.Name, ok }
-		depts := make([]string, len(o.Departments))
-		for i, d := range o.Departments {
-			depts[i] = d.Code
-		}
-		svc := ledger.NewService(st, cat, isDept, clk, ledger.WithCalendar(cal),
-			ledger.WithObserver(transport.NewMetrics(app.Registry, depts)), ledger.WithOfficers(officerName))
+		svc := ledger.NewService(st, cat, isDept, clk, ledger.WithCalendar(cal), ledger.WithOfficers(officerName))
+		uc := transport.Instrument(transport.UseCasesOf(svc), transport.NewMetrics(app.Registry, depts))
 		app.Registry.MustRegister(transport.NewPendingCollector(st, depts))
-		transport.Routes(app.HTTP.Mux, svc, cat, o, app.Log)
+		transport.Routes(app.HTTP.Mux, uc, cat, o, app.Log)
 		sch := ledger.BriefingSchedule{At: at, BaseURL: strings.TrimRight(cfg.Briefing.URL, "/")}
 		app.Go(func(ctx context.Context) error {
 			return svc.RunBriefings(ctx, briefings, sch, cfg.Briefing.Interval, app.Log)
 		})
-		if err := app.Consume(ctx, transport.ProjectRegisteredConsumer, transport.OnProjectRegistered(svc)); err != nil {
+		if err := app.Consume(ctx, transport.ProjectRegisteredConsumer, transport.OnProjectRegistered(uc.Items)); err != nil {
 			return err
 		}
-		if err := app.Consume(ctx, transport.RequestReceivedConsumer, transport.OnRequestReceived(svc)); err != nil {
+		if err := app.Consume(ctx, transport.RequestReceivedConsumer, transport.OnRequestReceived(uc.Tasks)); err != nil {
 			return err
 		}
-		if err := app.Consume(ctx, transport.MeetingDecidedConsumer, transport.OnMeetingDecided(svc)); err != nil {
+		if err := app.Consume(ctx, transport.MeetingDecidedConsumer, transport.OnMeetingDecided(uc.Problems)); err != nil {
 			return err
 		}
-		if err := app.Consume(ctx, transport.DeadlineRecomputedConsumer, transport.OnDeadlineRecomputed(svc)); err != nil {
+		if err := app.Consume(ctx, transport.DeadlineRecomputedConsumer, transport.OnDeadlineRecomputed(uc.Items)); err != nil {
 			return err
 		}
-		return app.Consume(ctx, transport.SupplementMissedConsumer, transport.OnSupplementMissed(svc))
+		return app.Consume(ctx, transport.SupplementMissedConsumer, transport.OnSupplementMissed(uc.Items))
 	}
 }

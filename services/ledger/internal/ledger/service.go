@@ -115,8 +115,9 @@ type ProjectFilter struct {
 // registration, read, queued and acted on by departments.
 type Items interface {
 	// OpenLedger builds the ledger of a newly registered project and assigns
-	// its ready items. Opening an existing ledger again changes nothing.
-	OpenLedger(ctx context.Context, info ProjectInfo) error
+	// its ready items, which it returns. Opening an existing ledger again
+	// changes nothing and assigns none.
+	OpenLedger(ctx context.Context, info ProjectInfo) ([]Item, error)
 	Project(ctx context.Context, code string) (Project, error)
 	// ProjectStatus is the project as its owner follows it.
 	ProjectStatus(ctx context.Context, code string) (ProjectStatus, error)
@@ -218,6 +219,11 @@ type ActionResult struct {
 	Item     Item   `json:"item"`
 	Version  int64  `json:"version"`
 	Assigned []Item `json:"assigned"`
+	// Completed is set when the action decided the item (approved or
+	// rejected), with the working days it took since its assignment: what
+	// the metrics count, not part of the answer.
+	Completed    bool `json:"-"`
+	HandlingDays int  `json:"-"`
 }
 
 // ProblemResult is a problem after a write and the ledger's new version.
@@ -226,17 +232,6 @@ type ProblemResult struct {
 	Version int64   `json:"version"`
 }
 
-// Observer is told about saved changes, for metrics.
-type Observer interface {
-	Assigned(dept string)
-	Completed(dept string, status Status, workingDays int)
-}
-
-type nopObserver struct{}
-
-func (nopObserver) Assigned(string)               {}
-func (nopObserver) Completed(string, Status, int) {}
-
 // Service is the ledger's use cases (Items, Problems, Tasks, Reports).
 type Service struct {
 	store       Store
@@ -244,7 +239,6 @@ type Service struct {
 	departments func(string) bool
 	clock       clock.Clock
 	calendar    workday.Calendar
-	observer    Observer
 	// officerName is the name the organisation gives an officer code.
 	officerName func(code string) (string, bool)
 	// measured is the last measure of the departments' handling times.
@@ -253,9 +247,6 @@ type Service struct {
 
 // Option tunes the service.
 type Option func(*Service)
-
-// WithObserver reports saved assignments and completions to o.
-func WithObserver(o Observer) Option { return func(s *Service) { s.observer = o } }
 
 // WithOfficers tells which officer codes exist and their names (default:
 // none).
@@ -270,7 +261,7 @@ func WithCalendar(cal workday.Calendar) Option { return func(s *Service) { s.cal
 // NewService returns the ledger's use cases.
 func NewService(store Store, cat *catalog.Catalog, departments func(string) bool, c clock.Clock, opts ...Option) *Service {
 	s := &Service{store: store, catalog: cat, departments: departments, clock: c,
-		observer: nopObserver{}, officerName: func(string) (string, bool) { return "", false }}
+		officerName: func(string) (string, bool) { return "", false }}
 	for _, o := range opts {
 		o(s)
 	}

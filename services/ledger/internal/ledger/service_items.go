@@ -19,28 +19,25 @@ import (
 	"github.com/tuijin/tuijin/services/ledger/internal/catalog"
 )
 
-func (s *Service) OpenLedger(ctx context.Context, info ProjectInfo) error {
+func (s *Service) OpenLedger(ctx context.Context, info ProjectInfo) ([]Item, error) {
 	now := s.clock.Now().UTC()
 	p, assigned := Open(info, s.catalog, s.calendar, now)
 	msgs := make([]event.Message, 0, len(assigned))
 	for _, it := range assigned {
 		m, err := assignedEvent(ctx, p, it)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		msgs = append(msgs, m)
 	}
 	if err := s.store.Create(ctx, p, msgs); err != nil {
 		if errors.Is(err, ErrDuplicate) {
 			// A redelivered registration: the ledger and its events exist.
-			return nil
+			return nil, nil
 		}
-		return fmt.Errorf("open ledger %s: %w", info.Code, err)
+		return nil, fmt.Errorf("open ledger %s: %w", info.Code, err)
 	}
-	for _, it := range assigned {
-		s.observer.Assigned(it.Department)
-	}
-	return nil
+	return assigned, nil
 }
 
 func assignedEvent(ctx context.Context, p Project, it Item) (event.Message, error) {
@@ -240,15 +237,12 @@ func (s *Service) Act(ctx context.Context, itemID string, req ActionRequest) (Ac
 	if err := s.save(ctx, p, base, msgs); err != nil {
 		return ActionResult{}, err
 	}
-	for _, it := range ch.Assigned {
-		s.observer.Assigned(it.Department)
-	}
 	if ch.Completed {
-		s.observer.Completed(ch.Item.Department, ch.Item.Status, ch.HandlingDays)
 		s.measured.forget() // a decision is a new sample of the handling times
 	}
 	if ch.Assigned == nil {
 		ch.Assigned = []Item{}
 	}
-	return ActionResult{Item: ch.Item, Version: p.Version, Assigned: ch.Assigned}, nil
+	return ActionResult{Item: ch.Item, Version: p.Version, Assigned: ch.Assigned,
+		Completed: ch.Completed, HandlingDays: ch.HandlingDays}, nil
 }

@@ -49,9 +49,6 @@ func (s *Service) UpdateProgress(ctx context.Context, code string, u ProgressUpd
 	if err := s.save(ctx, p, base, msgs); err != nil {
 		return ProgressResult{}, err
 	}
-	for _, it := range ch.Assigned {
-		s.observer.Assigned(it.Department)
-	}
 	if ch.Assigned == nil {
 		ch.Assigned = []Item{}
 	}

@@ -21,7 +21,7 @@ func TestNoPrincipalIsRefused(t *testing.T) {
 	in := e.start()
 	e.open(in, code)
 	mux := http.NewServeMux()
-	Routes(mux, in.svc, e.cat, e.org, testenv.Logger())
+	Routes(mux, in.uc, e.cat, e.org, testenv.Logger())
 	bare := httptest.NewServer(mux)
 	t.Cleanup(bare.Close)
 	before := e.snapshot()

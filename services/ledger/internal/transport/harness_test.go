@@ -18,7 +18,6 @@ import (
 	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/tuijin/tuijin/pkg/auth"
-	"github.com/tuijin/tuijin/pkg/auth/token"
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/domain/org"
@@ -36,6 +35,7 @@ type instance struct {
 	store *store.Store
 	pub   *bus.Publisher
 	svc   *ledger.Service
+	uc    UseCases
 	reg   *prometheus.Registry
 	url   string
 	cat   *catalog.Catalog
@@ -84,7 +84,8 @@ func (e *env) start() *instance {
 		depts = append(depts, d.Code)
 	}
 	svc := ledger.NewService(st, e.cat, isDept, e.clock, ledger.WithCalendar(workday.Weekends{}),
-		ledger.WithObserver(NewMetrics(reg, depts)), ledger.WithOfficers(officerName))
+		ledger.WithOfficers(officerName))
+	uc := Instrument(UseCasesOf(svc), NewMetrics(reg, depts))
 	reg.MustRegister(NewPendingCollector(st, depts))
 	// The API is served as main serves it: by httpx.Server, which verifies
 	// every /v1/ request's bearer token (the tests sign them, testenv.Token).
@@ -92,8 +93,8 @@ func (e *env) start() *instance {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.Authenticate(testVerifier(t))
-	Routes(srv.Mux, svc, e.cat, e.org, testenv.Logger())
+	srv.Authenticate(testenv.Verifier(t))
+	Routes(srv.Mux, uc, e.cat, e.org, testenv.Logger())
 	runCtx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(runCtx, 5*time.Second) }()
@@ -103,24 +104,7 @@ func (e *env) start() *instance {
 			t.Errorf("ledger API: %v", err)
 		}
 	})
-	return &instance{store: st, pub: pub, svc: svc, reg: reg, url: "http://" + srv.Addr(), cat: e.cat}
-}
-
-// testVerifier accepts the tokens testenv signs, as a service started
-// with testenv.AuthArgs does.
-func testVerifier(t testing.TB) *token.Verifier {
-	t.Helper()
-	var jwks string
-	for _, a := range testenv.AuthArgs(t) {
-		if f, ok := strings.CutPrefix(a, "--auth-jwks-file="); ok {
-			jwks = f
-		}
-	}
-	v, err := token.NewVerifier(context.Background(), token.Config{Issuer: testenv.TestIssuer, Audience: "tuijin", JWKSFile: jwks})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
+	return &instance{store: st, pub: pub, svc: svc, uc: uc, reg: reg, url: "http://" + srv.Addr(), cat: e.cat}
 }
 
 func (e *env) open(in *instance, code string, mod ...func(*ledger.ProjectInfo)) {
@@ -130,7 +114,7 @@ func (e *env) open(in *instance, code string, mod ...func(*ledger.ProjectInfo)) 
 	for _, m := range mod {
 		m(&info)
 	}
-	if err := in.svc.OpenLedger(context.Background(), info); err != nil {
+	if _, err := in.uc.Items.OpenLedger(context.Background(), info); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -157,25 +141,11 @@ func call(t *testing.T, as auth.Principal, method, url, contentType string, body
 		}
 		r = bytes.NewReader(j)
 	}
-	req, err := http.NewRequest(method, url, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
+	tok := ""
 	if as.Subject != "" {
-		req.Header.Set("Authorization", "Bearer "+testenv.Token(t, as))
+		tok = testenv.Token(t, as)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, raw := testenv.Send(t, tok, method, url, contentType, r)
 	if into != nil && len(raw) > 0 {
 		if err := json.Unmarshal(raw, into); err != nil {
 			t.Fatalf("%s %s: %d %s: %v", method, url, resp.StatusCode, raw, err)

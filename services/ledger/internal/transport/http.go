@@ -89,25 +89,25 @@ func requireVersion(v *int64) (int64, error) {
 type codeRequest struct{ Code string }
 
 // Routes mounts the ledger's API on mux.
-func Routes(mux *http.ServeMux, svc *ledger.Service, cat *catalog.Catalog, o *org.Org, log *slog.Logger) {
+func Routes(mux *http.ServeMux, uc UseCases, cat *catalog.Catalog, o *org.Org, log *slog.Logger) {
 	route := router(mux, log)
 	route("GET /v1/catalog", signedIn, makeCatalogEndpoint(cat), decodeNothing, httpx.EncodeJSON)
-	route("GET /v1/projects/{code}", projectReaders, makeProjectLedgerEndpoint(svc), decodeCode, httpx.EncodeJSON)
-	route("GET /v1/projects/{code}/status", projectReaders, makeProjectStatusEndpoint(svc), decodeCode, httpx.EncodeJSON)
-	route("GET /v1/projects/{code}/forecast", projectReaders, makeForecastEndpoint(svc), decodeCode, httpx.EncodeJSON)
-	route("GET /v1/items", queueReaders, makeQueueEndpoint(svc), decodeQueue, httpx.EncodeJSON)
-	route("POST /v1/items/{id}/actions", itemActors, makeActEndpoint(svc), decodeAction, httpx.EncodeJSON)
-	route("POST /v1/projects/{code}/problems", problemRaisers, makeRaiseProblemEndpoint(svc), decodeRaise, httpx.EncodeJSONStatus(http.StatusCreated))
-	route("POST /v1/problems/{id}/updates", problemUpdaters, makeUpdateProblemEndpoint(svc), decodeProblemUpdate, httpx.EncodeJSON)
-	route("GET /v1/ledger.xlsx", reportReaders, makeLedgerXLSXEndpoint(svc, o), decodeExport(o), encodeXLSX)
+	route("GET /v1/projects/{code}", projectReaders, makeProjectLedgerEndpoint(uc.Forecasts), decodeCode, httpx.EncodeJSON)
+	route("GET /v1/projects/{code}/status", projectReaders, makeProjectStatusEndpoint(uc.Items), decodeCode, httpx.EncodeJSON)
+	route("GET /v1/projects/{code}/forecast", projectReaders, makeForecastEndpoint(uc.Forecasts), decodeCode, httpx.EncodeJSON)
+	route("GET /v1/items", queueReaders, makeQueueEndpoint(uc.Items), decodeQueue, httpx.EncodeJSON)
+	route("POST /v1/items/{id}/actions", itemActors, makeActEndpoint(uc.Items), decodeAction, httpx.EncodeJSON)
+	route("POST /v1/projects/{code}/problems", problemRaisers, makeRaiseProblemEndpoint(uc.Problems), decodeRaise, httpx.EncodeJSONStatus(http.StatusCreated))
+	route("POST /v1/problems/{id}/updates", problemUpdaters, makeUpdateProblemEndpoint(uc.Problems), decodeProblemUpdate, httpx.EncodeJSON)
+	route("GET /v1/ledger.xlsx", reportReaders, makeLedgerXLSXEndpoint(exporter{uc.Reports, uc.Forecasts}, o), decodeExport(o), encodeXLSX)
 	deptName := func(code string) string {
 		if d, ok := o.Department(code); ok {
 			return d.Name
 		}
 		return code
 	}
-	briefingRoutes(route, svc, deptName)
-	officerRoutes(route, svc, deptName, func(code string) string {
+	briefingRoutes(route, uc.Briefings, deptName)
+	officerRoutes(route, uc.Tasks, uc.Reports, deptName, func(code string) string {
 		if of, ok := o.Officer(code); ok {
 			return of.Name
 		}

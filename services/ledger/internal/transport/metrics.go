@@ -63,7 +63,7 @@ func (c *PendingCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // Metrics counts what the ledger saved: assignments, completions and the
-// working days items took. It implements ledger.Observer.
+// working days items took. Instrument decorates the use cases with it.
 type Metrics struct {
 	assignments *prometheus.CounterVec
 	completions *prometheus.CounterVec
@@ -99,11 +99,13 @@ func NewMetrics(reg prometheus.Registerer, departments []string) *Metrics {
 	return m
 }
 
-// Assigned implements ledger.Observer.
-func (m *Metrics) Assigned(dept string) { m.assignments.WithLabelValues(dept).Inc() }
+func (m *Metrics) assigned(items []ledger.Item) {
+	for _, it := range items {
+		m.assignments.WithLabelValues(it.Department).Inc()
+	}
+}
 
-// Completed implements ledger.Observer.
-func (m *Metrics) Completed(dept string, status ledger.Status, workingDays int) {
+func (m *Metrics) completed(dept string, status ledger.Status, workingDays int) {
 	m.completions.WithLabelValues(dept, string(status)).Inc()
 	m.handling.WithLabelValues(dept).Observe(float64(workingDays))
 }

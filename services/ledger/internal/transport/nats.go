@@ -44,7 +44,8 @@ func OnProjectRegistered(svc ledger.Items) bus.Handler {
 			}
 			info.PlannedStart = &d
 		}
-		return svc.OpenLedger(ctx, info)
+		_, err := svc.OpenLedger(ctx, info)
+		return err
 	}
 }
 

@@ -50,22 +50,16 @@ type weeklyRequest struct {
 
 type monthRequest struct{ Month string }
 
-// officerService is what the officer's and the leaders' routes use.
-type officerService interface {
-	ledger.Tasks
-	ledger.Reports
-}
-
 // officerRoutes mounts officer assignment, the officers' tasks, the
 // project's progress and the weekly and monthly figures.
-func officerRoutes(route routeFunc, svc officerService, deptName func(string) string, officerName func(string) string) {
-	route("PUT /v1/projects/{code}/officer", officerAssigners, makeAssignOfficerEndpoint(svc), decodeAssignOfficer, httpx.EncodeJSON)
-	route("GET /v1/tasks", taskReaders, makeTasksEndpoint(svc), decodeTasks, httpx.EncodeJSON)
-	route("POST /v1/projects/{code}/tasks/{id}/actions", taskActors, makeActOnTaskEndpoint(svc), decodeTaskAction, httpx.EncodeJSON)
-	lifecycleRoutes(route, svc)
-	route("GET /v1/snapshots/weekly", reportReaders, makeWeeklyEndpoint(svc), decodeWeekly, httpx.EncodeJSON)
-	route("GET /v1/stats/monthly", reportReaders, makeMonthlyEndpoint(svc), decodeMonth, httpx.EncodeJSON)
-	route("GET /v1/stats/monthly.xlsx", reportReaders, makeMonthlyXLSXEndpoint(svc, deptName, officerName), decodeMonth, encodeXLSX)
+func officerRoutes(route routeFunc, tasks ledger.Tasks, reports ledger.Reports, deptName func(string) string, officerName func(string) string) {
+	route("PUT /v1/projects/{code}/officer", officerAssigners, makeAssignOfficerEndpoint(tasks), decodeAssignOfficer, httpx.EncodeJSON)
+	route("GET /v1/tasks", taskReaders, makeTasksEndpoint(tasks), decodeTasks, httpx.EncodeJSON)
+	route("POST /v1/projects/{code}/tasks/{id}/actions", taskActors, makeActOnTaskEndpoint(tasks), decodeTaskAction, httpx.EncodeJSON)
+	lifecycleRoutes(route, tasks)
+	route("GET /v1/snapshots/weekly", reportReaders, makeWeeklyEndpoint(reports), decodeWeekly, httpx.EncodeJSON)
+	route("GET /v1/stats/monthly", reportReaders, makeMonthlyEndpoint(reports), decodeMonth, httpx.EncodeJSON)
+	route("GET /v1/stats/monthly.xlsx", reportReaders, makeMonthlyXLSXEndpoint(reports, deptName, officerName), decodeMonth, encodeXLSX)
 }
 
 func makeAssignOfficerEndpoint(svc ledger.Tasks) endpoint.Endpoint {

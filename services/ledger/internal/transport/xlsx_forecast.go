@@ -104,6 +104,12 @@ type ledgerExporter interface {
 	ledger.Forecasts
 }
 
+// exporter is a ledgerExporter of the two use cases Routes is given.
+type exporter struct {
+	ledger.Reports
+	ledger.Forecasts
+}
+
 // exportForecasts are the forecasts of the projects the export's rows
 // show, in the order of the rows.
 func exportForecasts(ps []ledger.Project, rows []ledger.ExportRow, fs []ledger.Forecast) []ForecastRow {

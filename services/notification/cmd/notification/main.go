@@ -68,7 +68,8 @@ func setup(cfg *config) platform.Setup {
 			return err
 		}
 		// Events naming another department are dead-lettered unread.
-		app.Departments = o.DepartmentCodes()
+		departments := o.DepartmentCodes()
+		app.Departments = departments
 		dir := notification.Directory{}
 		if cfg.RecipientsFile != "" {
 			b, err := os.ReadFile(cfg.RecipientsFile)
@@ -119,18 +120,17 @@ func setup(cfg *config) platform.Setup {
 			return err
 		}
 		transport.QueueGauge(app.Registry, st.QueueLength)
-		departments := make([]string, len(o.Departments))
-		for i, d := range o.Departments {
-			departments[i] = d.Code
-		}
 		names := notification.Names{
 			Department: func(code string) (string, bool) { d, ok := o.Department(code); return d.Name, ok },
 			Leader:     func(code string) (string, bool) { d, ok := o.Department(code); return d.Leader, ok },
 			Officer:    officerCode(o),
 		}
+		// The delivery counters count what the service writes of its
+		// deliveries: a decorator of the stores, not a dependency of the
+		// domain.
+		dl := transport.Instrument(transport.Deliveries{Entries: st, Queue: st}, transport.NewMetrics(app.Registry))
 		svc := notification.NewService(notification.Deps{
-			Entries: st, Queue: st, Prefs: st, Projects: st, Stats: st, Delays: store.NewDelays(app.DB), Templates: tpl, Names: names, Directory: dir, Senders: senders, CheckWebhook: guard.CheckURL, Clock: clk, Log: app.Log,
-			Metrics: transport.Metrics(app.Registry),
+			Entries: dl.Entries, Queue: dl.Queue, Prefs: st, Projects: st, Stats: st, Delays: store.NewDelays(app.DB), Templates: tpl, Names: names, Directory: dir, Senders: senders, CheckWebhook: guard.CheckURL, Clock: clk, Log: app.Log,
 			Config: notification.Config{Retry: notification.RetryPolicy{MaxAttempts: cfg.Retry.MaxAttempts, Backoff: backoff},
 				Lease: cfg.Lease, SendTimeout: cfg.SendTimeout, InlineBudget: cfg.InlineBudget},
 			Departments: departments,

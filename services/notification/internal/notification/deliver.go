@@ -52,12 +52,8 @@ func (s *Service) deliverInbox(ctx context.Context, n Notice, recipient, title, 
 	id := DeliveryID(n.EventID, recipient, ChannelInbox)
 	err := s.Entries.InsertEntry(ctx, Entry{ID: id, Recipient: recipient, Channel: ChannelInbox, Title: title, Body: body,
 		ProjectCode: n.ProjectCode, ItemID: n.ItemID, GreenChannel: n.GreenChannel, EventID: n.EventID, CreatedAt: now})
-	switch {
-	case errors.Is(err, ErrDuplicate):
-	case err != nil:
+	if err != nil && !errors.Is(err, ErrDuplicate) {
 		return fmt.Errorf("deliver %s to %s: %w", id, recipient, err)
-	default:
-		s.Metrics.Delivered(ChannelInbox)
 	}
 	err = s.Queue.InsertDelivery(ctx, Delivery{ID: id, EventID: n.EventID, EventType: n.EventType, Recipient: recipient,
 		Channel: ChannelInbox, Title: title, Body: body, Status: StatusSent, Attempts: 1, NotBefore: now,
@@ -190,14 +186,10 @@ func (s *Service) send(ctx context.Context, d Delivery) error {
 	}
 	switch d.Status {
 	case StatusSent:
-		s.Metrics.Delivered(d.Channel)
 	case StatusDead:
-		s.Metrics.Failed(d.Channel)
-		s.Metrics.Dead(d.Channel)
 		s.Log.Error("delivery dead-lettered", "id", d.ID, "channel", d.Channel, "recipient", d.Recipient,
 			"attempts", d.Attempts, "err", d.LastError)
 	default:
-		s.Metrics.Failed(d.Channel)
 		s.Log.Warn("delivery failed, will retry", "id", d.ID, "channel", d.Channel, "attempt", d.Attempts,
 			"retry_at", d.NotBefore, "err", d.LastError)
 	}

@@ -61,6 +61,20 @@ type Delivery struct {
 	Version int64 `json:"-"`
 }
 
+// Attempted tells whether d, as written, settles an attempt at sending it:
+// sent, failed and to be retried, or dead-lettered. A delivery claimed for
+// an attempt, held for a digest or digested does not, nor does a dead
+// letter redelivered (a retry with no attempt of its new round made yet).
+func (d Delivery) Attempted() bool {
+	switch d.Status {
+	case StatusSent, StatusDead:
+		return true
+	case StatusRetry:
+		return d.Attempts > d.AttemptsBase
+	}
+	return false
+}
+
 // DeliveryID is the id of the delivery of an event to a recipient on a
 // channel; for the inbox it is also the inbox entry's id.
 func DeliveryID(eventID, recipient, channel string) string {

@@ -143,13 +143,6 @@ type Queries interface {
 	SetPreferences(ctx context.Context, p Preferences) (Preferences, error)
 }
 
-// Metrics are the service's counters by channel.
-type Metrics struct {
-	Delivered func(channel string)
-	Failed    func(channel string)
-	Dead      func(channel string)
-}
-
 // Config tunes delivery.
 type Config struct {
 	Retry RetryPolicy
@@ -186,7 +179,6 @@ type Deps struct {
 	CheckWebhook func(url string) error
 	Clock        clock.Clock
 	Log          *slog.Logger
-	Metrics      Metrics
 	Config       Config
 	// Departments are the codes of every department, for the bulletin.
 	Departments []string
@@ -244,16 +236,6 @@ func (s *Service) setLastBulletin(week time.Time) {
 
 // NewService returns the notification use cases.
 func NewService(d Deps) *Service {
-	noop := func(string) {}
-	if d.Metrics.Delivered == nil {
-		d.Metrics.Delivered = noop
-	}
-	if d.Metrics.Failed == nil {
-		d.Metrics.Failed = noop
-	}
-	if d.Metrics.Dead == nil {
-		d.Metrics.Dead = noop
-	}
 	if d.Config.Retry.MaxAttempts == 0 {
 		d.Config.Retry = DefaultRetry
 	}
