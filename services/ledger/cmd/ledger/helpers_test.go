@@ -90,43 +90,30 @@ func send(t *testing.T, as auth.Principal, method, url string, body any, into an
 
 func readLedgerEvents(t *testing.T, js jetstream.JetStream) ([]*ledgerv1.ItemAssigned, []*ledgerv1.ItemChanged) {
 	t.Helper()
-	ctx := context.Background()
-	s, err := js.Stream(ctx, bus.EventsStream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var assigned []*ledgerv1.ItemAssigned
 	var changed []*ledgerv1.ItemChanged
-	for seq := info.State.FirstSeq; seq <= info.State.LastSeq; seq++ {
-		m, err := s.GetMsg(ctx, seq)
-		if err != nil {
-			t.Fatal(err)
-		}
-		env, err := event.Decode(m.Data)
+	for _, m := range testenv.StreamMessages(t, js, bus.EventsStream, ">") {
+		env, err := event.Decode(m.Data())
 		if err != nil {
 			t.Fatal(err)
 		}
 		switch {
-		case strings.HasPrefix(m.Subject, event.TypeItemAssigned+"."):
+		case strings.HasPrefix(m.Subject(), event.TypeItemAssigned+"."):
 			var a ledgerv1.ItemAssigned
 			if err := event.Payload(env, &a); err != nil {
 				t.Fatal(err)
 			}
-			if m.Subject != event.ForDepartment(event.TypeItemAssigned, a.GetDepartment()) {
-				t.Errorf("item.assigned of %s on %s", a.GetDepartment(), m.Subject)
+			if m.Subject() != event.ForDepartment(event.TypeItemAssigned, a.GetDepartment()) {
+				t.Errorf("item.assigned of %s on %s", a.GetDepartment(), m.Subject())
 			}
 			assigned = append(assigned, &a)
-		case strings.HasPrefix(m.Subject, event.TypeItemChanged+"."):
+		case strings.HasPrefix(m.Subject(), event.TypeItemChanged+"."):
 			var c ledgerv1.ItemChanged
 			if err := event.Payload(env, &c); err != nil {
 				t.Fatal(err)
 			}
-			if m.Subject != event.ForDepartment(event.TypeItemChanged, c.GetDepartment()) {
-				t.Errorf("item.changed of %s on %s", c.GetDepartment(), m.Subject)
+			if m.Subject() != event.ForDepartment(event.TypeItemChanged, c.GetDepartment()) {
+				t.Errorf("item.changed of %s on %s", c.GetDepartment(), m.Subject())
 			}
 			changed = append(changed, &c)
 		}
