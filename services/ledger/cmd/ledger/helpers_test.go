@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace/noop"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tuijin/tuijin/pkg/auth"
@@ -23,6 +25,7 @@ import (
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
 	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/ledger/internal/catalog"
+	"github.com/tuijin/tuijin/services/ledger/internal/ledger"
 )
 
 // getJSON GETs url as principal as and decodes the answer into into.
@@ -169,4 +172,19 @@ func publishRegistration(t *testing.T, pub *bus.Publisher, clk clock.Clock, p *i
 	if err := pub.PublishEvent(context.Background(), event.TypeProjectRegistered, reg); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// startWithProject runs the ledger on clk against a fresh JetStream (args
+// add flags), registers p through the bus as intake would and waits until
+// the ledger holds it; pub sends further events as the other services do.
+func startWithProject(t *testing.T, clk *clock.Manual, p *intakev1.Project, args ...string) (base string, pub *bus.Publisher, proj ledger.Project) {
+	t.Helper()
+	natsURL, js := testenv.JetStream(t)
+	base = start(t, clk, append([]string{"--nats-url=" + natsURL, "--mongo-uri=" + testenv.MongoURI(t)}, args...)...)
+	pub = bus.NewPublisher(js, noop.NewTracerProvider().Tracer("test"), bus.NewMetrics(prometheus.NewRegistry()))
+	publishRegistration(t, pub, clk, p)
+	waitFor(t, "the ledger of "+p.GetCode(), func() bool {
+		return getJSON(t, testenv.AsSupervisor, base+"/v1/projects/"+p.GetCode(), &proj) == http.StatusOK
+	})
+	return base, pub, proj
 }
