@@ -85,6 +85,10 @@ func Grants() []Grant {
 				events("ledger-deadline-recomputed", event.AllDepartments(event.TypeDeadlineRecomputed)),
 				events("ledger-supplement-missed", event.AllDepartments(event.TypeSupplementMissed)),
 			},
+			// The departments' durables are read (info only) to export
+			// their lag (DepartmentLag); a consumer's name is one token,
+			// and department durables share no token to narrow by.
+			API: []string{"$JS.API.CONSUMER.INFO." + EventsStream + ".*"},
 		},
 		{
 			User:      UserDeadline,

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/domain/org"
 	"github.com/tuijin/tuijin/pkg/domain/workday"
 	"github.com/tuijin/tuijin/pkg/domain/workday/official"
@@ -89,6 +90,10 @@ func setup(cfg *config) platform.Setup {
 		svc := ledger.NewService(st, cat, isDept, clk, ledger.WithCalendar(cal), ledger.WithOfficers(officerName))
 		uc := transport.Instrument(transport.UseCasesOf(svc), transport.NewMetrics(app.Registry, depts))
 		app.Registry.MustRegister(transport.NewPendingCollector(st, depts))
+		// The departments read their assignments from durables outside
+		// Tuijin; their lag is exported here, where the assignments start
+		// (by the wall clock: the server stamps the acks).
+		app.Registry.MustRegister(bus.DepartmentLag(app.JS, depts, time.Now))
 		transport.Routes(app.HTTP.Mux, uc, cat, o, app.Log)
 		sch := ledger.BriefingSchedule{At: at, BaseURL: strings.TrimRight(cfg.Briefing.URL, "/")}
 		app.Go(func(ctx context.Context) error {
