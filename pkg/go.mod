@@ -29,6 +29,7 @@ require (
 
 require (
 	github.com/kylelemons/godebug v1.1.0 // indirect
+	go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc v1.47.0 // indirect
 	golang.org/x/oauth2 v0.37.0 // indirect
 )
 

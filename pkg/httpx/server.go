@@ -12,7 +12,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 )
 
 // Check reports whether a dependency is usable; /readyz runs them all.
@@ -66,7 +65,7 @@ func NewServer(addr, service string, reg *prometheus.Registry, log *slog.Logger,
 	})
 	s.Mux.HandleFunc("GET /readyz", s.ready)
 	s.srv = &http.Server{
-		Handler: otelhttp.NewHandler(metrics.wrap(s.Mux, s), service),
+		Handler: traced(metrics.wrap(s.Mux, s), service, o.tracing),
 		// The reasons for each limit and their order: admission.go.
 		ReadHeaderTimeout: DefaultReadHeaderTimeout,
 		ReadTimeout:       DefaultReadTimeout,
