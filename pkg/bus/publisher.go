@@ -50,13 +50,16 @@ func (p *Publisher) Publish(ctx context.Context, m Message) error {
 	traceContext.Inject(ctx, headerCarrier(h))
 
 	start := time.Now()
-	_, err := p.js.PublishMsg(ctx, &nats.Msg{Subject: m.Subject, Header: h, Data: m.Data})
+	ack, err := p.js.PublishMsg(ctx, &nats.Msg{Subject: m.Subject, Header: h, Data: m.Data})
 	p.metrics.observePublish(m.Type, time.Since(start), err)
 	if err != nil {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, "publish failed")
 		return fmt.Errorf("publish %s %s: %w", m.Subject, m.ID, err)
 	}
+	// A second publish of the same event (the outbox sweep racing the
+	// relay, a retry) is dropped by the stream: say so on its span.
+	span.SetAttributes(attrDuplicate.Bool(ack.Duplicate))
 	return nil
 }
 

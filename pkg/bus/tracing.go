@@ -18,8 +18,12 @@ import (
 // context to backends that draw links.
 const messagingSystem = "nats"
 
-// attrEventType names the Tuijin event type on the bus's spans.
-const attrEventType = attribute.Key("tuijin.event.type")
+// attrEventType names the Tuijin event type on the bus's spans;
+// attrDuplicate says whether the stream dropped a publish as a duplicate.
+const (
+	attrEventType = attribute.Key("tuijin.event.type")
+	attrDuplicate = attribute.Key("tuijin.publish.duplicate")
+)
 
 var traceContext = propagation.TraceContext{}
 
