@@ -76,6 +76,18 @@ func NewServer(addr, service string, reg *prometheus.Registry, log *slog.Logger,
 	return s, nil
 }
 
+// Timeouts are the limits a Server applies to every request (their reasons
+// and order: admission.go).
+type Timeouts struct {
+	ReadHeader, Read, Handler, Write, Idle time.Duration
+}
+
+// Timeouts returns the server's limits, as its listener applies them.
+func (s *Server) Timeouts() Timeouts {
+	return Timeouts{ReadHeader: s.srv.ReadHeaderTimeout, Read: s.srv.ReadTimeout, Handler: s.adm.handlerTimeout,
+		Write: s.srv.WriteTimeout, Idle: s.srv.IdleTimeout}
+}
+
 // Addr is the address actually listened on (useful with port 0).
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
