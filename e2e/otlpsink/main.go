@@ -4,8 +4,9 @@
 // end-to-end trace test points the services' exporters at it and reads the
 // spans back as JSON from GET /spans.
 //
-// The Collector's own otlpreceiver would be the heavier choice: its cold
-// build took 6.5 minutes here, this one shares what the services build.
+// The Collector's own otlpreceiver (v0.165.0) would be the heavier choice:
+// its cold build (fresh GOCACHE) took 6.5 minutes here, this one 1m09s, and
+// in the e2e run it shares the packages the services have just built.
 package main
 
 import (
