@@ -32,7 +32,7 @@ import (
 // binDir holds the service binaries built once for the whole package.
 var binDir string
 
-func TestMain(m *testing.M) { os.Exit(stack.TestMain(m, "..", &binDir)) }
+func TestMain(m *testing.M) { os.Exit(stack.TestMain(m, "..", &binDir, buildSink)) }
 
 // system is one private Tuijin: its own NATS, FerretDB and service
 // processes, all on loopback.

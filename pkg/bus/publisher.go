@@ -8,7 +8,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
-	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tuijin/tuijin/pkg/event"
@@ -41,19 +41,25 @@ func (p *Publisher) Publish(ctx context.Context, m Message) error {
 		if m.TraceState != "" {
 			h.Set("tracestate", m.TraceState)
 		}
-		ctx = propagation.TraceContext{}.Extract(ctx, headerCarrier(h))
+		// The context stored with the event (an outbox entry relayed by the
+		// sweep long after its request) is the parent, not the caller's.
+		ctx = traceContext.Extract(ctx, headerCarrier(h))
 	}
-	ctx, span := p.tracer.Start(ctx, "publish "+m.Type, trace.WithSpanKind(trace.SpanKindProducer))
+	ctx, span := p.tracer.Start(ctx, "publish "+m.Type, publishSpanOptions(m)...)
 	defer span.End()
-	propagation.TraceContext{}.Inject(ctx, headerCarrier(h))
+	traceContext.Inject(ctx, headerCarrier(h))
 
 	start := time.Now()
-	_, err := p.js.PublishMsg(ctx, &nats.Msg{Subject: m.Subject, Header: h, Data: m.Data})
+	ack, err := p.js.PublishMsg(ctx, &nats.Msg{Subject: m.Subject, Header: h, Data: m.Data})
 	p.metrics.observePublish(m.Type, time.Since(start), err)
 	if err != nil {
 		span.RecordError(err)
+		span.SetStatus(codes.Error, "publish failed")
 		return fmt.Errorf("publish %s %s: %w", m.Subject, m.ID, err)
 	}
+	// A second publish of the same event (the outbox sweep racing the
+	// relay, a retry) is dropped by the stream: say so on its span.
+	span.SetAttributes(attrDuplicate.Bool(ack.Duplicate))
 	return nil
 }
 

@@ -12,8 +12,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tuijin/tuijin/pkg/event"
@@ -263,9 +262,9 @@ func (r *Runner) handle(ctx context.Context, msg jetstream.Msg) {
 		_ = msg.Term()
 		return
 	}
-	ctx = propagation.TraceContext{}.Extract(ctx, headerCarrier(msg.Headers()))
-	ctx, span := r.tracer.Start(ctx, "consume "+r.spec.Durable, trace.WithSpanKind(trace.SpanKindConsumer),
-		trace.WithAttributes(attribute.String("messaging.destination", msg.Subject())))
+	ctx = traceContext.Extract(ctx, headerCarrier(msg.Headers()))
+	producer := trace.SpanContextFromContext(ctx)
+	ctx, span := r.tracer.Start(ctx, "process "+r.spec.Durable, processSpanOptions(r.spec.Durable, msg, producer)...)
 	defer span.End()
 	ctx, cancel := context.WithTimeout(ctx, r.spec.AckWait)
 	defer cancel()
@@ -279,6 +278,7 @@ func (r *Runner) handle(ctx context.Context, msg jetstream.Msg) {
 		r.settle(msg.Ack(), "ack")
 	case IsPermanent(err):
 		span.RecordError(err)
+		span.SetStatus(codes.Error, "dead-lettered")
 		r.log.Warn("dead-lettering message", "subject", msg.Subject(), "seq", meta.Sequence.Stream, "err", err)
 		reason := ReasonPermanent
 		switch {
@@ -295,6 +295,7 @@ func (r *Runner) handle(ctx context.Context, msg jetstream.Msg) {
 		r.settle(msg.Term(), "dead_letter")
 	default:
 		span.RecordError(err)
+		span.SetStatus(codes.Error, "retried")
 		delay := r.spec.Retry.Delay(meta.NumDelivered)
 		r.log.Warn("handler failed, retrying", "subject", msg.Subject(), "delivery", meta.NumDelivered,
 			"retry_in", delay, "err", err)

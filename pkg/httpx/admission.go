@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Limits of a request, each with the reason for its value:
@@ -45,6 +47,7 @@ type options struct {
 	rate           RateLimit
 	maxHeaderBytes int
 	handlerTimeout time.Duration
+	tracing        trace.TracerProvider
 	now            func() time.Time
 }
 

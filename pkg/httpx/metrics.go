@@ -49,6 +49,8 @@ func (m *requestMetrics) wrap(mux *http.ServeMux, s *Server) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w}
 		_, pattern := mux.Handler(r)
 		route := routeLabel(pattern)
+		method := methodLabel(r.Method)
+		nameSpan(r, method, route)
 		if req, done, ok := s.adm.admit(rec, r, route); ok {
 			// Admitted requests only are audited: a refused flood (431, 429)
 			// must not turn into as many writes.
@@ -75,7 +77,6 @@ func (m *requestMetrics) wrap(mux *http.ServeMux, s *Server) http.Handler {
 		if code >= 500 && errors.Is(r.Context().Err(), context.Canceled) {
 			code = StatusClientClosedRequest
 		}
-		method := methodLabel(r.Method)
 		m.requests.WithLabelValues(method, route, strconv.Itoa(code)).Inc()
 		m.duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 	})

@@ -12,7 +12,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 )
 
 // Check reports whether a dependency is usable; /readyz runs them all.
@@ -66,7 +65,7 @@ func NewServer(addr, service string, reg *prometheus.Registry, log *slog.Logger,
 	})
 	s.Mux.HandleFunc("GET /readyz", s.ready)
 	s.srv = &http.Server{
-		Handler: otelhttp.NewHandler(metrics.wrap(s.Mux, s), service),
+		Handler: traced(metrics.wrap(s.Mux, s), service, o.tracing),
 		// The reasons for each limit and their order: admission.go.
 		ReadHeaderTimeout: DefaultReadHeaderTimeout,
 		ReadTimeout:       DefaultReadTimeout,
@@ -75,6 +74,18 @@ func NewServer(addr, service string, reg *prometheus.Registry, log *slog.Logger,
 		MaxHeaderBytes:    netMaxHeaderBytes,
 	}
 	return s, nil
+}
+
+// Timeouts are the limits a Server applies to every request (their reasons
+// and order: admission.go).
+type Timeouts struct {
+	ReadHeader, Read, Handler, Write, Idle time.Duration
+}
+
+// Timeouts returns the server's limits, as its listener applies them.
+func (s *Server) Timeouts() Timeouts {
+	return Timeouts{ReadHeader: s.srv.ReadHeaderTimeout, Read: s.srv.ReadTimeout, Handler: s.adm.handlerTimeout,
+		Write: s.srv.WriteTimeout, Idle: s.srv.IdleTimeout}
 }
 
 // Addr is the address actually listened on (useful with port 0).

@@ -212,7 +212,7 @@ func Run(ctx context.Context, name string, args []string, logw io.Writer, c Conf
 		return err
 	}
 
-	srv, err := newHTTPServer(cfg, name, reg, log)
+	srv, err := newHTTPServer(cfg, name, reg, tp, log)
 	if err != nil {
 		return err
 	}

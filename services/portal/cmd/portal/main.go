@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
@@ -35,6 +36,9 @@ import (
 type config struct {
 	HTTP struct {
 		Addr string `conf:"default:127.0.0.1:8080,help:listen address of the pages and /metrics"`
+		// HandlerTimeout outlasts UpstreamTimeout: a page whose service was
+		// slow still gets the time to answer with the service's error.
+		HandlerTimeout time.Duration `conf:"default:50s,help:deadline of every page (the write timeout is 10s more); longer than the upstream timeout"`
 	}
 	Log struct {
 		Level string `conf:"default:info"`
@@ -68,7 +72,11 @@ type config struct {
 	Calendar struct {
 		Dir string `conf:"help:per-year holiday files laid over the shipped ones, as the services read them; due dates in years without data are marked provisional"`
 	}
-	UpstreamTimeout time.Duration `conf:"default:15s,help:longest wait for a service's answer"`
+	// UpstreamTimeout outlasts the services' own write timeout (handler
+	// deadline 30s + 10s): the portal hears a service's answer, its 503
+	// "timeout" included, rather than giving up first and leaving the
+	// user unsure whether a write landed.
+	UpstreamTimeout time.Duration `conf:"default:45s,help:longest wait for a service's answer; longer than the services' write timeout"`
 	ShutdownTimeout time.Duration `conf:"default:10s"`
 }
 
@@ -117,7 +125,7 @@ func run(ctx context.Context, args []string, logw io.Writer) error {
 	if login == "" {
 		login = strings.TrimSuffix(cfg.Auth.Issuer, "/") + "/v1/login"
 	}
-	client, err := api.New(&http.Client{Timeout: cfg.UpstreamTimeout}, api.Endpoints{
+	client, err := api.New(upstreamClient(&cfg), api.Endpoints{
 		Login: login, Intake: cfg.Intake.URL, Ledger: cfg.Ledger.URL, Deadline: cfg.Deadline.URL,
 		Meeting: cfg.Meeting.URL, Notification: cfg.Notification.URL,
 	}, reg)
@@ -129,7 +137,7 @@ func run(ctx context.Context, args []string, logw io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv, err := httpx.NewServer(cfg.HTTP.Addr, "portal", reg, log)
+	srv, err := newServer(&cfg, reg, log)
 	if err != nil {
 		return err
 	}
@@ -139,6 +147,14 @@ func run(ctx context.Context, args []string, logw io.Writer) error {
 	err = srv.Run(ctx, cfg.ShutdownTimeout)
 	log.Info("stopped", "err", err)
 	return err
+}
+
+// upstreamClient is the client of the services' APIs.
+func upstreamClient(cfg *config) *http.Client { return &http.Client{Timeout: cfg.UpstreamTimeout} }
+
+// newServer is the portal's own HTTP server.
+func newServer(cfg *config, reg *prometheus.Registry, log *slog.Logger) (*httpx.Server, error) {
+	return httpx.NewServer(cfg.HTTP.Addr, "portal", reg, log, httpx.WithHandlerTimeout(cfg.HTTP.HandlerTimeout))
 }
 
 func parseConfig(args []string, cfg any, out io.Writer) error {
