@@ -290,6 +290,7 @@ func TestPortal(t *testing.T) {
 	t.Run("approvals reach the next department's queue", func(t *testing.T) { itemsReachTheNextDepartment(t, s, portal) })
 	t.Run("leader sees a red item on the board", func(t *testing.T) { leaderSeesRedOnTheBoard(t, s, portal) })
 	t.Run("secretary records the minutes", func(t *testing.T) { secretaryRecordsMinutes(t, s, portal) })
+	t.Run("clerks take 容缺受理 and 告知承诺", func(t *testing.T) { clerksTakeTheSpecialModes(t, s, portal) })
 
 	t.Run("a token the services refuse sends the user to sign in", func(t *testing.T) {
 		// A well-formed token no service accepts (signed by no known key).

@@ -41,6 +41,7 @@ var accounts = `accounts:
   - {username: duban, name: 督导服务专班, roles: [supervisor], password_hash: "%[1]s"}
   - {username: wangfang, name: 王芳, roles: [officer], password_hash: "%[1]s"}
   - {username: zrzy-leader, name: 自然资源和规划局负责人, roles: [leader], department: zrzy, password_hash: "%[1]s"}
+  - {username: sthj-clerk, name: 生态环境局经办人, roles: [clerk], department: sthj, password_hash: "%[1]s"}
   - {username: rfb-clerk, name: 人防办经办人, roles: [clerk], department: rfb, password_hash: "%[1]s"}
   - {username: mishu, name: 会议秘书, roles: [secretary], password_hash: "%[1]s"}
 `

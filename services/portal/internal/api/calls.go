@@ -111,6 +111,17 @@ type Supplement struct {
 	Materials  []string   `json:"materials"`
 	Due        time.Time  `json:"due"`
 	ReceivedAt *time.Time `json:"received_at"`
+	MissedAt   *time.Time `json:"missed_at"`
+}
+
+// Commitment is a 告知承诺 approval: granted on the owner's written
+// commitment, checked by CheckDue.
+type Commitment struct {
+	Text        string     `json:"text"`
+	CheckDue    time.Time  `json:"check_due"`
+	CheckedAt   *time.Time `json:"checked_at"`
+	CheckResult string     `json:"check_result"`
+	CheckNote   string     `json:"check_note"`
 }
 
 // Item is an approval item of a ledger.
@@ -123,6 +134,7 @@ type Item struct {
 	PromisedDays  int             `json:"promised_days"`
 	GreenChannel  bool            `json:"green_channel"`
 	Immediate     bool            `json:"immediate"`
+	Modes         []string        `json:"modes"`
 	Status        string          `json:"status"`
 	AssignedAt    *time.Time      `json:"assigned_at"`
 	Due           *time.Time      `json:"due"`
@@ -132,6 +144,7 @@ type Item struct {
 	BlockedBy     []string        `json:"blocked_by"`
 	SuspendedFrom string          `json:"suspended_from"`
 	Supplement    *Supplement     `json:"supplement"`
+	Commitment    *Commitment     `json:"commitment"`
 	Timeline      []TimelineEntry `json:"timeline"`
 }
 
@@ -204,12 +217,20 @@ func (c *Client) Queue(ctx context.Context, token string, q QueueQuery) (Queue, 
 	return out, err
 }
 
-// Action is a department's action on an item, as the ledger takes it.
+// Action is a department's action on an item, as the ledger takes it:
+// with missing materials and the owner's days an accept is 容缺受理, with
+// a commitment and the check's days an approve is 告知承诺, and a verify
+// records the follow-up check of one.
 type Action struct {
-	Action  string `json:"action"`
-	Note    string `json:"note,omitempty"`
-	Actor   string `json:"actor"`
-	Version int64  `json:"version"`
+	Action           string   `json:"action"`
+	Note             string   `json:"note,omitempty"`
+	Actor            string   `json:"actor"`
+	Version          int64    `json:"version"`
+	MissingMaterials []string `json:"missing_materials,omitempty"`
+	SupplementDays   int      `json:"supplement_days,omitempty"`
+	Commitment       string   `json:"commitment,omitempty"`
+	CheckDays        int      `json:"check_days,omitempty"`
+	CheckResult      string   `json:"check_result,omitempty"`
 }
 
 // ActionResult is the ledger's answer to an action.

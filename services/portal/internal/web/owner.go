@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/tuijin/tuijin/services/portal/internal/api"
 )
@@ -104,7 +105,7 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, se session,
 	if err != nil {
 		return err
 	}
-	d := projectData{Status: st, Ledger: l, OfficerName: s.officerName(l.Officer), NextDue: fmtTime(st.NextDue, "2006-01-02"),
+	d := projectData{Status: st, Ledger: l, OfficerName: s.officerName(l.Officer), NextDue: dueDayOf(st.NextDue),
 		Provisional: s.provisional(st.NextDue), Tasks: l.Tasks, Forms: fs, Done: doneWords[r.URL.Query().Get("done")],
 		CanRaise: has(se.User, "owner", "officer", "supervisor"), CanReassign: has(se.User, "supervisor"),
 		CanRequest: has(se.User, "owner", "officer"), Escalations: escalations, ProblemStatuses: problemStatuses,
@@ -201,4 +202,12 @@ func (p page) of(total, per int, r *http.Request) paging {
 		pg.Next = link(int(p) + 1)
 	}
 	return pg
+}
+
+// dueDayOf is the last day of a limit that may not be set.
+func dueDayOf(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return dueDay(*t)
 }

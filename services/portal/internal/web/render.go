@@ -58,6 +58,8 @@ var funcs = template.FuncMap{
 	"date":          func(t *time.Time) string { return fmtTime(t, "2006-01-02") },
 	"day":           func(t time.Time) string { return fmtTime(&t, "2006-01-02") },
 	"datetime":      func(t time.Time) string { return fmtTime(&t, "2006-01-02 15:04") },
+	"dueDay":        dueDay,
+	"checkResult":   checkResultName,
 	"status":        statusName,
 	"action":        actionName,
 	"stage":         stageName,
@@ -76,6 +78,17 @@ var funcs = template.FuncMap{
 	"dec":           func(f float64) string { return fmt.Sprintf("%.1f", f) },
 	"ladderName":    ladderName,
 	"stars":         func(n int) string { return strings.Repeat("★", n) + strings.Repeat("☆", max(0, 5-n)) },
+}
+
+// dueDay is the last day of a time limit: the services' due instants are
+// the end of that day (midnight, Beijing time, of the next), so the day
+// shown is the one before.
+func dueDay(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	last := t.Add(-time.Nanosecond)
+	return fmtTime(&last, "2006-01-02")
 }
 
 func fmtTime(t *time.Time, layout string) string {
