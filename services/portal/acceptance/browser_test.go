@@ -289,7 +289,14 @@ func TestPortal(t *testing.T) {
 	t.Run("officer imports the annual list", func(t *testing.T) { officerImportsTheList(t, s, portal) })
 	t.Run("approvals reach the next department's queue", func(t *testing.T) { itemsReachTheNextDepartment(t, s, portal) })
 	t.Run("leader sees a red item on the board", func(t *testing.T) { leaderSeesRedOnTheBoard(t, s, portal) })
-	t.Run("secretary records the minutes", func(t *testing.T) { secretaryRecordsMinutes(t, s, portal) })
+	var meeting string
+	t.Run("secretary records the minutes", func(t *testing.T) { meeting = secretaryRecordsMinutes(t, s, portal) })
+	t.Run("department reports the meeting's action done", func(t *testing.T) {
+		if meeting == "" {
+			t.Fatal("no minutes were recorded")
+		}
+		departmentReportsActionDone(t, s, portal, meeting)
+	})
 	t.Run("clerks take 容缺受理 and 告知承诺", func(t *testing.T) { clerksTakeTheSpecialModes(t, s, portal) })
 
 	t.Run("a token the services refuse sends the user to sign in", func(t *testing.T) {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"fmt"
 	"html/template"
@@ -60,6 +61,8 @@ var funcs = template.FuncMap{
 	"datetime":      func(t time.Time) string { return fmtTime(&t, "2006-01-02 15:04") },
 	"dueDay":        dueDay,
 	"checkResult":   checkResultName,
+	"actionStatus":  func(s string) string { return actionStatuses[s] },
+	"actionChange":  func(c string) string { return cmp.Or(actionChanges[c], c) },
 	"status":        statusName,
 	"action":        actionName,
 	"stage":         stageName,
@@ -206,6 +209,9 @@ func (s *Server) nav(u api.User, path string) []navLink {
 	}
 	if has(u, "officer", "clerk", "leader", "supervisor", "secretary") {
 		add("/meetings", "会议")
+	}
+	if has(u, "supervisor", "secretary") || (has(u, "clerk", "leader") && u.Department != "") {
+		add("/actions", "会议任务")
 	}
 	return links
 }

@@ -58,6 +58,7 @@ type Lead interface {
 	Meetings(ctx context.Context, token string, limit int) ([]api.Meeting, error)
 	Meeting(ctx context.Context, token, id string) (api.Meeting, error)
 	RecordMinutes(ctx context.Context, token, id string, m api.MinutesEntry) error
+	ChangeAction(ctx context.Context, token, id, action string, c api.ActionChange) error
 }
 
 // Deps are what a Server is built from.
@@ -154,6 +155,8 @@ func (s *Server) Routes(mux *http.ServeMux) {
 		func(r *http.Request) string {
 			return "/v1/meetings/" + url.PathEscape(r.PathValue("id")) + "/invite.ics"
 		})))
+	mux.HandleFunc("GET /actions", s.signedIn(s.actions))
+	mux.Handle("POST /meetings/{id}/actions/{action}/{change}", s.post(s.signedIn(s.changeAction)))
 	mux.HandleFunc("GET /queue", s.signedIn(s.queue))
 	mux.HandleFunc("GET /items/{id}", s.signedIn(s.item))
 	mux.Handle("POST /items/{id}/actions", s.post(s.signedIn(s.act)))
