@@ -270,6 +270,17 @@ func TestPortal(t *testing.T) {
 			strings.Contains(got, "用地预审与选址意见书") {
 			t.Fatalf("who owes what: %q", got)
 		}
+		// The start-date forecast: the permit's days, late against the
+		// planned start, and the chain of items that sets them.
+		if got := text(t, ctx, `#forecast`); !strings.Contains(got, "预计取得施工许可") || !strings.Contains(got, "2026-12-31") {
+			t.Fatalf("forecast: %q", got)
+		}
+		if got := text(t, ctx, `#forecast-light`); !strings.Contains(got, "黄灯") {
+			t.Errorf("forecast light: %q", got)
+		}
+		if got := text(t, ctx, `#critical-path`); !strings.Contains(got, "建筑工程施工许可证") || !strings.Contains(got, "自然资源和规划局") {
+			t.Errorf("critical path: %q", got)
+		}
 		screenshot(t, ctx, "owner-project")
 		run(t, ctx, "phone viewport", chromedp.EmulateViewport(360, 740), chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("counts")))
 		noOverflow(t, ctx, "project page at 360 px")

@@ -162,6 +162,41 @@ type Ledger struct {
 	Problems          []Problem `json:"problems"`
 	Tasks             []Task    `json:"tasks"`
 	Version           int64     `json:"version"`
+	PlannedStart      string    `json:"planned_start"`
+	// Forecast is the start-date forecast in short; nil when the catalog
+	// or the ledger has no construction permit.
+	Forecast *Forecast `json:"forecast"`
+}
+
+// Forecast is when the project's construction permit (施工许可) is forecast
+// to be approved: the median and 80th-percentile days (YYYY-MM-DD), the
+// chain of items that sets the median, and the light against the planned
+// start (green on plan, yellow late).
+type Forecast struct {
+	PermitDate    string         `json:"permit_date"`
+	PermitDateP80 string         `json:"permit_date_p80"`
+	Done          bool           `json:"done"`
+	CriticalPath  []ForecastStep `json:"critical_path"`
+	PlannedStart  string         `json:"planned_start"`
+	Late          bool           `json:"late"`
+	LateDays      int            `json:"late_days"`
+	Light         string         `json:"light"`
+}
+
+// ForecastStep is an item on the critical path: when it starts and is
+// forecast done, its expected working days, its promised ones and the
+// delay beyond them.
+type ForecastStep struct {
+	Item         string `json:"item"`
+	Name         string `json:"name"`
+	Department   string `json:"department"`
+	Status       string `json:"status"`
+	Start        string `json:"start"`
+	Done         string `json:"done"`
+	Days         int    `json:"days"`
+	PromisedDays int    `json:"promised_days"`
+	DelayDays    int    `json:"delay_days"`
+	Source       string `json:"source"`
 }
 
 // Item returns the item id of l.

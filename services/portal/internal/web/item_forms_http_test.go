@@ -22,17 +22,23 @@ import (
 // the ledger's wire shape, and POST /v1/items/{id}/actions with refusal
 // (or 200 when empty), keeping the bodies it was sent.
 type ledgerOf struct {
-	items   []map[string]any
-	refusal string
-	mu      sync.Mutex
-	sent    []map[string]any
+	items    []map[string]any
+	forecast map[string]any
+	refusal  string
+	mu       sync.Mutex
+	sent     []map[string]any
 }
 
 func (l *ledgerOf) serve(t *testing.T) *httptest.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/projects/{code}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		_ = json.NewEncoder(w).Encode(map[string]any{"code": r.PathValue("code"), "name": "智能装备产业园", "version": 7, "items": l.items})
+		_ = json.NewEncoder(w).Encode(map[string]any{"code": r.PathValue("code"), "name": "智能装备产业园", "version": 7, "items": l.items,
+			"forecast": l.forecast})
+	})
+	mux.HandleFunc("GET /v1/projects/{code}/status", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		_ = json.NewEncoder(w).Encode(map[string]any{"code": r.PathValue("code"), "name": "智能装备产业园", "version": 7})
 	})
 	mux.HandleFunc("POST /v1/items/{id}/actions", func(w http.ResponseWriter, r *http.Request) {
 		var body map[string]any

@@ -56,6 +56,7 @@ type projectData struct {
 	Tasks       []api.Task
 	Forms       projectForms
 	Done        string
+	Forecast    *forecastView
 	// What the user may do here, as the ledger's access rules say.
 	CanRaise, CanReassign, CanRequest bool
 	Departments, Officers, Items      []option
@@ -118,6 +119,7 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, se session,
 		d.Owed = append(d.Owed, owedRow{Owed: o, Who: who, Provisional: s.provisional(o.Due)})
 	}
 	d.Groups = s.groupItems(l.Items)
+	d.Forecast = s.forecastOf(l.Forecast)
 	for _, p := range l.Problems {
 		d.Problems = append(d.Problems, problemRow{Problem: p, DepartmentName: s.departmentName(p.Department),
 			EscalationName: optionLabel(escalations, p.Escalation), StatusName: optionLabel(problemStatuses, p.Status),
