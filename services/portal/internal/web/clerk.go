@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"net/http"
 	"strings"
 	"time"
@@ -170,7 +171,7 @@ func (s *Server) item(w http.ResponseWriter, r *http.Request, se session) error 
 		return err
 	}
 	if a := r.URL.Query().Get("done"); a != "" {
-		d.Done = "已完成「" + actionName(a) + "」，事项现为「" + statusName(d.Item.Status) + "」。"
+		d.Done = "已完成「" + cmp.Or(modeNames[a], actionName(a)) + "」，事项现为「" + statusName(d.Item.Status) + "」。"
 	}
 	s.render(w, r, http.StatusOK, "item", d.Item.Name, d)
 	return nil
@@ -222,7 +223,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, se session) error {
 	if p == nil {
 		_, actErr := s.api.Act(r.Context(), se.Token, id, a)
 		if actErr == nil {
-			http.Redirect(w, r, "/items/"+id+"?done="+a.Action, http.StatusSeeOther)
+			http.Redirect(w, r, "/items/"+id+"?done="+cmp.Or(r.PostFormValue("mode"), a.Action), http.StatusSeeOther)
 			return nil
 		}
 		if api.StatusOf(actErr) == http.StatusUnauthorized {

@@ -22,6 +22,9 @@ const (
 	modeGaozhi  = "gaozhi"
 )
 
+// modeNames are the special forms' actions in words.
+var modeNames = map[string]string{modeRongque: "容缺受理", modeGaozhi: "告知承诺办结"}
+
 // itemModes says which of the special forms an item's page offers: the
 // catalog's modes of the item and the state machine decide, as the ledger
 // will.

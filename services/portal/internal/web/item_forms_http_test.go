@@ -136,11 +136,20 @@ func TestRongqueFormOverHTTP(t *testing.T) {
 	if want := `{"action":"accept","actor":"自然资源和规划局经办人","missing_materials":["不动产权籍调查报告","地质灾害评估报告"],"version":7}`; string(got) != want {
 		t.Errorf("request %s, want %s", got, want)
 	}
+	l.refusal = ""
+	code, _ = clerkPage(t, h, http.MethodPost, "/items/"+formItem+"/actions", url.Values{"csrf": {tok}, "version": {"7"},
+		"mode": {"rongque"}, "action": {"accept"}, "missing_materials": {"不动产权籍调查报告"}, "supplement_days": {"5"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("容缺受理: %d", code)
+	}
+	if _, page := clerkPage(t, h, http.MethodGet, "/items/"+formItem+"?done=rongque", nil); !strings.Contains(page, "已完成「容缺受理」") {
+		t.Errorf("the done message does not name 容缺受理:\n%s", page)
+	}
 	// Without materials the portal refuses itself: a plain acceptance is
 	// not what the clerk asked for.
 	code, page = clerkPage(t, h, http.MethodPost, "/items/"+formItem+"/actions", url.Values{"csrf": {tok}, "version": {"7"},
 		"mode": {"rongque"}, "action": {"accept"}, "supplement_days": {"5"}})
-	if code != http.StatusUnprocessableEntity || !strings.Contains(page, `id="f-missing-materials-error"`) || len(l.sent) != 1 {
+	if code != http.StatusUnprocessableEntity || !strings.Contains(page, `id="f-missing-materials-error"`) || len(l.sent) != 2 {
 		t.Fatalf("容缺 without materials: %d, %d requests\n%s", code, len(l.sent), page)
 	}
 }
