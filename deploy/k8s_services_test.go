@@ -215,6 +215,9 @@ func checkPods(t *testing.T, s *stack) {
 			if sc != nil && (sc.Privileged != nil && *sc.Privileged) {
 				t.Errorf("%s: privileged", where)
 			}
+			if sc == nil || sc.Capabilities == nil || !slices.Contains(sc.Capabilities.Drop, "ALL") || len(sc.Capabilities.Add) != 0 {
+				t.Errorf("%s: capabilities must drop ALL and add none", where)
+			}
 			checkResources(t, where, c.Resources)
 			if c.Image == "" || strings.HasSuffix(c.Image, ":latest") || !strings.Contains(c.Image, ":") {
 				t.Errorf("%s: image %q must carry a tag other than latest", where, c.Image)

@@ -22,9 +22,7 @@ func checkNATS(t *testing.T, s *stack, want expect) {
 		t.Errorf("nats replicas = %v, want %d", ptrString(sts.Spec.Replicas), want.natsReplicas)
 	}
 	c := container(t, &sts.Spec.Template, "nats")
-	if !strings.HasPrefix(c.Image, "nats:2.11") {
-		t.Errorf("nats image %q, want nats:2.11", c.Image)
-	}
+	checkNATSImage(t, c.Image)
 	if !slices.Contains(c.Args, "/etc/nats/nats.conf") {
 		t.Errorf("nats args %v do not load /etc/nats/nats.conf", c.Args)
 	}
@@ -140,7 +138,8 @@ func checkMongo(t *testing.T, s *stack, want expect) {
 		t.Errorf("rs-init MONGO_MEMBERS = %q, want %d", got, want.mongoReplicas)
 	}
 	script := strings.Join(append(slices.Clone(jc.Command), jc.Args...), "\n")
-	for _, s := range []string{"rs.initiate", "_id: 'rs0'", "'.mongodb:27017'", "NotYetInitialized"} {
+	for _, s := range []string{"rs.initiate", "_id: 'rs0'", "'.mongodb:27017'", "NotYetInitialized",
+		"setDefaultRWConcern: 1, defaultWriteConcern: { w: 'majority' }"} {
 		if !strings.Contains(script, s) {
 			t.Errorf("rs-init script lacks %q", s)
 		}

@@ -10,8 +10,10 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -74,11 +76,16 @@ type expect struct {
 	mongoReplicas    int32
 	streamReplicas   string // TUIJIN_NATS_REPLICAS
 	storageAtMostGiB int64  // upper bound of each PVC template, 0: any
+	hpaMin, hpaMax   int32  // bounds of every service's HorizontalPodAutoscaler
+	// strictSpread: NATS and MongoDB pods must each be on their own node
+	// (whenUnsatisfiable DoNotSchedule), as a quorum of 3 needs.
+	strictSpread bool
 }
 
 func TestKustomizeBase(t *testing.T) {
 	checkRendered(t, "../k8s/base", expect{
 		serviceReplicas: 2, natsReplicas: 3, mongoReplicas: 3, streamReplicas: "3",
+		hpaMin: 2, hpaMax: 6,
 	})
 }
 
@@ -86,7 +93,15 @@ func TestKustomizeOverlayLocal(t *testing.T) {
 	checkRendered(t, "../k8s/overlays/local", expect{
 		namespace:       "tuijin-local",
 		serviceReplicas: 1, natsReplicas: 1, mongoReplicas: 1, streamReplicas: "1",
-		storageAtMostGiB: 2,
+		storageAtMostGiB: 2, hpaMin: 1, hpaMax: 2,
+	})
+}
+
+func TestKustomizeOverlayProduction(t *testing.T) {
+	checkRendered(t, "../k8s/overlays/production", expect{
+		namespace:       "tuijin",
+		serviceReplicas: 3, natsReplicas: 3, mongoReplicas: 3, streamReplicas: "3",
+		hpaMin: 3, hpaMax: 10, strictSpread: true,
 	})
 }
 
@@ -122,6 +137,10 @@ func checkRendered(t *testing.T, dir string, want expect) {
 	t.Run("mongodb", func(t *testing.T) { checkMongo(t, s, want) })
 	t.Run("statefulsets", func(t *testing.T) { checkStatefulSets(t, s, want) })
 	t.Run("disruption budgets", func(t *testing.T) { checkPDBs(t, s) })
+	t.Run("disruption budget per workload", func(t *testing.T) { checkPDBCoverage(t, s) })
+	t.Run("autoscalers", func(t *testing.T) { checkHPAs(t, s, want) })
+	t.Run("spread", func(t *testing.T) { checkSpread(t, s, want) })
+	t.Run("network policies", func(t *testing.T) { checkNetworkPolicies(t, s) })
 	t.Run("grafana dashboard", func(t *testing.T) { checkDashboard(t, s) })
 }
 
@@ -154,6 +173,8 @@ type stack struct {
 	configMaps   map[string]*corev1.ConfigMap
 	namespaces   map[string]*corev1.Namespace
 	pdbs         map[string]*policyv1.PodDisruptionBudget
+	hpas         map[string]*autoscalingv2.HorizontalPodAutoscaler
+	netpols      map[string]*networkingv1.NetworkPolicy
 }
 
 func newStack(t *testing.T, objs []object) *stack {
@@ -167,6 +188,8 @@ func newStack(t *testing.T, objs []object) *stack {
 		configMaps:   map[string]*corev1.ConfigMap{},
 		namespaces:   map[string]*corev1.Namespace{},
 		pdbs:         map[string]*policyv1.PodDisruptionBudget{},
+		hpas:         map[string]*autoscalingv2.HorizontalPodAutoscaler{},
+		netpols:      map[string]*networkingv1.NetworkPolicy{},
 	}
 	seen := map[string]bool{}
 	for _, o := range objs {
@@ -190,6 +213,10 @@ func newStack(t *testing.T, objs []object) *stack {
 			s.namespaces[o.name] = v
 		case *policyv1.PodDisruptionBudget:
 			s.pdbs[o.name] = v
+		case *autoscalingv2.HorizontalPodAutoscaler:
+			s.hpas[o.name] = v
+		case *networkingv1.NetworkPolicy:
+			s.netpols[o.name] = v
 		default:
 			t.Fatalf("no index for %T", v)
 		}

@@ -11,8 +11,10 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -39,6 +41,10 @@ var knownKinds = map[schema.GroupVersionKind]func() any{
 	{Group: "apps", Version: "v1", Kind: "StatefulSet"}:           func() any { return &appsv1.StatefulSet{} },
 	{Group: "batch", Version: "v1", Kind: "Job"}:                  func() any { return &batchv1.Job{} },
 	{Group: "policy", Version: "v1", Kind: "PodDisruptionBudget"}: func() any { return &policyv1.PodDisruptionBudget{} },
+	{Group: "autoscaling", Version: "v2", Kind: "HorizontalPodAutoscaler"}: func() any {
+		return &autoscalingv2.HorizontalPodAutoscaler{}
+	},
+	{Group: "networking.k8s.io", Version: "v1", Kind: "NetworkPolicy"}: func() any { return &networkingv1.NetworkPolicy{} },
 }
 
 // decodeStrict decodes a multi-document YAML stream into typed objects. A

@@ -122,10 +122,15 @@ func CreateStreams(ctx context.Context, js jetstream.JetStream, replicas int, lo
 
 // EnsureDepartmentConsumers creates or updates the durable consumer of each
 // department's assignments. Operations run it: a department's user may
-// only pull from its consumer, so it cannot pick another filter.
+// only pull from its consumer, so it cannot pick another filter. A durable
+// that a replay (ReplayDepartment) restarted keeps its start.
 func EnsureDepartmentConsumers(ctx context.Context, js jetstream.JetStream, depts []string) error {
 	for _, d := range depts {
-		if _, err := js.CreateOrUpdateConsumer(ctx, EventsStream, DepartmentConsumer(d)); err != nil {
+		cfg, err := keepStart(ctx, js, DepartmentConsumer(d))
+		if err != nil {
+			return fmt.Errorf("consumer of department %s: %w", d, err)
+		}
+		if _, err := js.CreateOrUpdateConsumer(ctx, EventsStream, cfg); err != nil {
 			return fmt.Errorf("consumer of department %s: %w", d, err)
 		}
 	}

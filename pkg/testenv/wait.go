@@ -57,3 +57,31 @@ func StreamCount(t testing.TB, js jetstream.JetStream, stream, filter string) ui
 	}
 	return total
 }
+
+// StreamMessages reads, in stream order, every message still in stream
+// whose subject matches filter (NATS wildcards allowed), through an ordered
+// consumer that is gone when it returns.
+func StreamMessages(t testing.TB, js jetstream.JetStream, stream, filter string) []jetstream.Msg {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{FilterSubjects: []string{filter}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending := c.CachedInfo().NumPending
+	out := make([]jetstream.Msg, 0, pending)
+	for uint64(len(out)) < pending {
+		batch, err := c.Fetch(int(min(pending-uint64(len(out)), 256)), jetstream.FetchContext(ctx))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for m := range batch.Messages() {
+			out = append(out, m)
+		}
+		if err := batch.Error(); err != nil {
+			t.Fatalf("reading %s on %s: %v", filter, stream, err)
+		}
+	}
+	return out
+}

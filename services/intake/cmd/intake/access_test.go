@@ -79,6 +79,14 @@ func TestAccess(t *testing.T) {
 			"owner": ok, "owner of another organisation": no, "officer": ok, "another officer": no,
 			"clerk": no, "clerk of another department": no, "leader": no, "leader of another department": no,
 			"supervisor": ok, "secretary": no, "operations": no, "no token": anon}},
+		{"GET", "/v1/requests", "", "", map[string]int{
+			"owner": ok, "owner of another organisation": ok, "officer": ok, "another officer": ok,
+			"clerk": no, "clerk of another department": no, "leader": no, "leader of another department": no,
+			"supervisor": ok, "secretary": no, "operations": no, "no token": anon}},
+		{"GET", "/v1/requests?project=" + code, "", "", map[string]int{
+			"owner": ok, "owner of another organisation": no, "officer": ok, "another officer": no,
+			"clerk": no, "clerk of another department": no, "leader": no, "leader of another department": no,
+			"supervisor": ok, "secretary": no, "operations": no, "no token": anon}},
 		{"GET", "/v1/projects", "", "", map[string]int{
 			"owner": ok, "owner of another organisation": ok, "officer": ok, "another officer": ok,
 			"clerk": ok, "clerk of another department": ok, "leader": ok, "leader of another department": ok,

@@ -50,8 +50,8 @@ func setup(cfg *config) platform.Setup {
 			return err
 		}
 		st.UseRelay(app.Outbox(st.Collections()...))
-		svc := intake.NewService(st, intake.NewReference(o), app.Clock)
-		transport.Routes(app.HTTP.Mux, svc, app.Log)
+		svc := intake.NewService(st, st, intake.NewReference(o), app.Clock)
+		transport.Routes(app.HTTP.Mux, transport.UseCasesOf(svc), app.Log)
 		if err := open311Routes(cfg, app, svc, st); err != nil {
 			return err
 		}
@@ -63,7 +63,7 @@ func setup(cfg *config) platform.Setup {
 }
 
 // open311Routes serves GeoReport v2 over the same use case and store.
-func open311Routes(cfg *config, app *platform.App, svc intake.Service, st *store.Store) error {
+func open311Routes(cfg *config, app *platform.App, svc intake.Requests, st *store.Store) error {
 	cat, err := open311.LoadCatalog(cfg.Open311.ServicesFile)
 	if err != nil {
 		return err

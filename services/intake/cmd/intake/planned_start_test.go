@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -66,22 +65,9 @@ func TestPlannedStartAtRegistration(t *testing.T) {
 		t.Fatalf("import: %d", st)
 	}
 	testenv.WaitFor(t, 30*time.Second, "two registrations on the stream", func() bool { return registered() == 2 })
-	ctx := context.Background()
-	s, err := js.Stream(ctx, bus.EventsStream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	got := map[string]string{}
-	for seq := info.State.FirstSeq; seq <= info.State.LastSeq; seq++ {
-		m, err := s.GetMsg(ctx, seq)
-		if err != nil || m.Subject != event.TypeProjectRegistered {
-			continue
-		}
-		env, err := event.Decode(m.Data)
+	for _, m := range testenv.StreamMessages(t, js, bus.EventsStream, event.TypeProjectRegistered) {
+		env, err := event.Decode(m.Data())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,7 +14,7 @@ import (
 // officerCode is the officer code p stands for: projects record their
 // officer by the organisation's code (wangfang) while a token may name the
 // officer by the code or by name (王芳). "" when p is no officer.
-func (s *service) officerCode(p auth.Principal) string {
+func (s *Service) officerCode(p auth.Principal) string {
 	if !p.Has(auth.Officer) || p.Name == "" {
 		return ""
 	}
@@ -25,7 +25,7 @@ func (s *service) officerCode(p auth.Principal) string {
 }
 
 // ownsProject reports whether p is the owner or the officer of pr.
-func (s *service) ownsProject(p auth.Principal, pr Project) bool {
+func (s *Service) ownsProject(p auth.Principal, pr Project) bool {
 	if p.OwnerOf(pr.OwnerOrganisation) {
 		return true
 	}
@@ -35,7 +35,7 @@ func (s *service) ownsProject(p auth.Principal, pr Project) bool {
 
 // mayRead reports whether p may read pr: a holder of one of the unscoped
 // roles reads any project, the owner and the officer read theirs.
-func (s *service) mayRead(p auth.Principal, pr Project, unscoped ...auth.Role) bool {
+func (s *Service) mayRead(p auth.Principal, pr Project, unscoped ...auth.Role) bool {
 	return p.Has(unscoped...) || s.ownsProject(p, pr)
 }
 
@@ -57,7 +57,7 @@ func checkRegistrant(p auth.Principal, pr Project) error {
 // scopeQuery forces a listing to what p may read: an owner lists only
 // their organisation's projects, an officer only those they are assigned;
 // a filter naming someone else's is refused rather than silently replaced.
-func (s *service) scopeQuery(p auth.Principal, q ProjectQuery) (ProjectQuery, error) {
+func (s *Service) scopeQuery(p auth.Principal, q ProjectQuery) (ProjectQuery, error) {
 	if p.Has(projectReaders...) {
 		return q, nil
 	}

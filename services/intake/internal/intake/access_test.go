@@ -10,13 +10,13 @@ import (
 	"github.com/tuijin/tuijin/pkg/domain/org"
 )
 
-func demoService(t *testing.T) *service {
+func demoService(t *testing.T) *Service {
 	t.Helper()
 	o, err := org.Demo()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &service{ref: NewReference(o), clock: clock.System{}}
+	return &Service{ref: NewReference(o), clock: clock.System{}}
 }
 
 // TestHTTPUseCasesNeedAPrincipal: a use case HTTP calls refuses a context

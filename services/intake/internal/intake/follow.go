@@ -58,13 +58,13 @@ func Later(status, cur string) bool {
 // FollowTask moves the request on to the step's status. Steps arrive at
 // least once and may arrive out of order: one that is not later than the
 // request's status changes nothing.
-func (s *service) FollowTask(ctx context.Context, st TaskStep) error {
+func (s *Service) FollowTask(ctx context.Context, st TaskStep) error {
 	if !slices.Contains(RequestStatuses, st.Status) || st.Status == StatusReceived {
 		return fmt.Errorf("step %q of request %s: %w", st.Status, st.RequestID, ErrUnknownStatus)
 	}
 	step := RequestStep{At: st.At.UTC().Truncate(time.Millisecond), Status: st.Status, Name: StatusNames[st.Status],
 		Actor: st.Actor, Note: st.Note}
-	err := s.store.AdvanceRequest(ctx, st.RequestID, step, st.Satisfaction)
+	err := s.requests.AdvanceRequest(ctx, st.RequestID, step, st.Satisfaction)
 	if errors.Is(err, ErrNotFound) {
 		return apperr.NotFound("request_not_found", "no request "+st.RequestID)
 	}
@@ -75,11 +75,11 @@ func (s *service) FollowTask(ctx context.Context, st TaskStep) error {
 // only forward (tuijin.ledger.project.changed): the registration then shows
 // where the project stands. A stage not later than the stored one (a
 // repeat, a late arrival) changes nothing.
-func (s *service) FollowStage(ctx context.Context, code, stage string) error {
+func (s *Service) FollowStage(ctx context.Context, code, stage string) error {
 	if !slices.Contains(Stages, stage) {
 		return fmt.Errorf("stage %q of project %s: %w", stage, code, ErrUnknownStatus)
 	}
-	err := s.store.AdvanceStage(ctx, code, stage)
+	err := s.projects.AdvanceStage(ctx, code, stage)
 	if errors.Is(err, ErrNotFound) {
 		return apperr.NotFound("project_not_found", "no key project "+code+" is registered")
 	}

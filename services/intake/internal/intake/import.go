@@ -48,7 +48,7 @@ type ImportResult struct {
 // and sends it again; a project already registered is reported, not
 // refused, so sending the same file twice is harmless, and so is sending it
 // again after an interruption.
-func (s *service) ImportProjects(ctx context.Context, rows []ImportRow, key ImportKey) (ImportResult, bool, error) {
+func (s *Service) ImportProjects(ctx context.Context, rows []ImportRow, key ImportKey) (ImportResult, bool, error) {
 	who, err := auth.Caller(ctx)
 	if err != nil {
 		return ImportResult{}, false, err
@@ -71,7 +71,7 @@ func (s *service) ImportProjects(ctx context.Context, rows []ImportRow, key Impo
 	if err != nil || key.Key == "" {
 		return res, false, err
 	}
-	err = s.store.SaveImport(ctx, StoredImport{ImportKey: key, Result: res})
+	err = s.projects.SaveImport(ctx, StoredImport{ImportKey: key, Result: res})
 	if errors.Is(err, ErrDuplicate) {
 		// A concurrent retry saved first: answer as it did.
 		return s.replayImport(ctx, key)
@@ -80,8 +80,8 @@ func (s *service) ImportProjects(ctx context.Context, rows []ImportRow, key Impo
 }
 
 // replayImport is the first result of an import with key, if there was one.
-func (s *service) replayImport(ctx context.Context, key ImportKey) (ImportResult, bool, error) {
-	prev, err := s.store.Import(ctx, key.Key)
+func (s *Service) replayImport(ctx context.Context, key ImportKey) (ImportResult, bool, error) {
+	prev, err := s.projects.Import(ctx, key.Key)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return ImportResult{}, false, nil
@@ -94,7 +94,7 @@ func (s *service) replayImport(ctx context.Context, key ImportKey) (ImportResult
 	return prev.Result, true, nil
 }
 
-func (s *service) importRows(ctx context.Context, rows []ImportRow) (ImportResult, error) {
+func (s *Service) importRows(ctx context.Context, rows []ImportRow) (ImportResult, error) {
 	if len(rows) == 0 {
 		return ImportResult{}, apperr.Invalid("file", "empty", "the file has no project rows")
 	}

@@ -55,12 +55,12 @@ func (q ProjectQuery) Check() (ProjectQuery, error) {
 	return q, nil
 }
 
-func (s *service) GetProject(ctx context.Context, code string) (Project, error) {
+func (s *Service) GetProject(ctx context.Context, code string) (Project, error) {
 	who, err := auth.Caller(ctx)
 	if err != nil {
 		return Project{}, err
 	}
-	p, err := s.store.Project(ctx, strings.TrimSpace(code))
+	p, err := s.projects.Project(ctx, strings.TrimSpace(code))
 	if errors.Is(err, ErrNotFound) {
 		return Project{}, apperr.NotFound("project_not_found", "no key project "+code+" is registered")
 	}
@@ -73,7 +73,7 @@ func (s *service) GetProject(ctx context.Context, code string) (Project, error) 
 	return p, nil
 }
 
-func (s *service) ListProjects(ctx context.Context, q ProjectQuery) (ProjectPage, error) {
+func (s *Service) ListProjects(ctx context.Context, q ProjectQuery) (ProjectPage, error) {
 	who, err := auth.Caller(ctx)
 	if err != nil {
 		return ProjectPage{}, err
@@ -92,7 +92,7 @@ func (s *service) ListProjects(ctx context.Context, q ProjectQuery) (ProjectPage
 	if q, err = s.scopeQuery(who, q); err != nil {
 		return ProjectPage{}, err
 	}
-	items, total, err := s.store.Projects(ctx, q)
+	items, total, err := s.projects.Projects(ctx, q)
 	if err != nil {
 		return ProjectPage{}, fmt.Errorf("list projects: %w", err)
 	}

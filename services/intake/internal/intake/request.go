@@ -27,6 +27,8 @@ type Request struct {
 	Steps []RequestStep `json:"steps"`
 	// Satisfaction is the owner's rating (1–5) at the follow-up visit.
 	Satisfaction int `json:"satisfaction,omitempty"`
+	// Rating is the owner's own rating, once the request is closed.
+	Rating *Rating `json:"rating,omitempty"`
 	// Fingerprint identifies the content, to tell a retry from a reuse of
 	// the same Idempotency-Key for something else.
 	Fingerprint string `json:"-"`

@@ -27,20 +27,13 @@ var (
 	ErrNotFound  = errors.New("not found")
 )
 
-// Store keeps projects and requests. Each Create saves the entity and its
-// events atomically; the events are published after the save.
-type Store interface {
+// ProjectStore keeps projects and imports. CreateProject saves the
+// project and its events atomically; the events are published after the
+// save.
+type ProjectStore interface {
 	// CreateProject returns ErrDuplicate with the stored project when the
 	// code is registered already.
 	CreateProject(ctx context.Context, p Project, events []event.Message) (Project, error)
-	// CreateRequest returns ErrDuplicate with the stored request when the
-	// id exists already.
-	CreateRequest(ctx context.Context, r Request, events []event.Message) (Request, error)
-	Request(ctx context.Context, id string) (Request, error)
-	// AdvanceRequest records step on request id and moves it to the step's
-	// status if that is later than its own (nothing otherwise), with the
-	// owner's satisfaction when given; ErrNotFound if there is none.
-	AdvanceRequest(ctx context.Context, id string, step RequestStep, satisfaction int) error
 	// AdvanceStage moves project code on to stage if that comes later in
 	// Stages than its own (nothing otherwise); ErrNotFound if there is none.
 	AdvanceStage(ctx context.Context, code, stage string) error
@@ -56,8 +49,27 @@ type Store interface {
 	Projects(ctx context.Context, q ProjectQuery) ([]Project, int, error)
 }
 
-// Service is the front door's use cases.
-type Service interface {
+// RequestStore keeps service requests and the owners' ratings of them.
+type RequestStore interface {
+	// CreateRequest saves r and its events atomically; it returns
+	// ErrDuplicate with the stored request when the id exists already.
+	CreateRequest(ctx context.Context, r Request, events []event.Message) (Request, error)
+	// Request reads one request with its rating, or ErrNotFound.
+	Request(ctx context.Context, id string) (Request, error)
+	// RequestPage returns a page of the requests q selects, newest first,
+	// with their ratings, and how many match in all.
+	RequestPage(ctx context.Context, q RequestQuery) ([]Request, int, error)
+	// AdvanceRequest records step on request id and moves it to the step's
+	// status if that is later than its own (nothing otherwise), with the
+	// owner's satisfaction when given; ErrNotFound if there is none.
+	AdvanceRequest(ctx context.Context, id string, step RequestStep, satisfaction int) error
+	// Rate keeps the owner's rating of request id; ErrDuplicate when it
+	// has one already.
+	Rate(ctx context.Context, id string, r Rating) error
+}
+
+// Projects are the use cases of registered projects.
+type Projects interface {
 	// RegisterProject registers p. The project code is its idempotency
 	// key: a retry with the same content returns the stored project and
 	// replayed = true; the same code with other content is a conflict.
@@ -67,34 +79,49 @@ type Service interface {
 	// With an idempotency key, a retry of the same file returns the first
 	// result and replayed = true.
 	ImportProjects(ctx context.Context, rows []ImportRow, key ImportKey) (res ImportResult, replayed bool, err error)
-	// SubmitRequest takes in a request; with an idempotency key a retry
-	// returns the first result and replayed = true.
-	SubmitRequest(ctx context.Context, r Request, idempotencyKey string) (res Request, replayed bool, err error)
-	GetRequest(ctx context.Context, id string) (Request, error)
-	// FollowTask takes a step of the officer's task for a request from the
-	// ledger: the owner then reads it on GET /v1/requests/{id}.
-	FollowTask(ctx context.Context, st TaskStep) error
-	// FollowStage takes a project's stage change from the ledger.
-	FollowStage(ctx context.Context, code, stage string) error
 	// GetProject returns a registered project.
 	GetProject(ctx context.Context, code string) (Project, error)
 	// ListProjects returns a page of the registered projects.
 	ListProjects(ctx context.Context, q ProjectQuery) (ProjectPage, error)
+	// FollowStage takes a project's stage change from the ledger.
+	FollowStage(ctx context.Context, code, stage string) error
 }
 
-type service struct {
-	store Store
-	ref   Reference
-	clock clock.Clock
+// Requests are the use cases of owners' service requests.
+type Requests interface {
+	// SubmitRequest takes in a request; with an idempotency key a retry
+	// returns the first result and replayed = true.
+	SubmitRequest(ctx context.Context, r Request, idempotencyKey string) (res Request, replayed bool, err error)
+	GetRequest(ctx context.Context, id string) (Request, error)
+	// ListRequests returns a page of the requests the caller may read.
+	ListRequests(ctx context.Context, q RequestQuery) (RequestPage, error)
+	// RateRequest takes the owner's rating of a closed request, once.
+	RateRequest(ctx context.Context, id string, r Rating) (Request, error)
+	// FollowTask takes a step of the officer's task for a request from the
+	// ledger: the owner then reads it on GET /v1/requests/{id}.
+	FollowTask(ctx context.Context, st TaskStep) error
 }
 
-// NewService returns the intake use cases over store, checking names
+// Service implements Projects and Requests.
+type Service struct {
+	projects ProjectStore
+	requests RequestStore
+	ref      Reference
+	clock    clock.Clock
+}
+
+var (
+	_ Projects = (*Service)(nil)
+	_ Requests = (*Service)(nil)
+)
+
+// NewService returns the intake use cases over the stores, checking names
 // against ref.
-func NewService(store Store, ref Reference, c clock.Clock) Service {
-	return &service{store: store, ref: ref, clock: c}
+func NewService(projects ProjectStore, requests RequestStore, ref Reference, c clock.Clock) *Service {
+	return &Service{projects: projects, requests: requests, ref: ref, clock: c}
 }
 
-func (s *service) RegisterProject(ctx context.Context, p Project) (Project, bool, error) {
+func (s *Service) RegisterProject(ctx context.Context, p Project) (Project, bool, error) {
 	who, err := auth.Caller(ctx)
 	if err != nil {
 		return Project{}, false, err
@@ -119,7 +146,7 @@ func (s *service) RegisterProject(ctx context.Context, p Project) (Project, bool
 	if err != nil {
 		return Project{}, false, err
 	}
-	stored, err := s.store.CreateProject(ctx, p, []event.Message{msg})
+	stored, err := s.projects.CreateProject(ctx, p, []event.Message{msg})
 	switch {
 	case err == nil:
 		return stored, false, nil
@@ -141,7 +168,7 @@ var idempotencyNamespace = uuid.MustParse("6f1d7c1e-3b7a-5c55-9d7e-2b8a4e0c9a11"
 // MaxIdempotencyKey bounds the header's length.
 const MaxIdempotencyKey = 200
 
-func (s *service) SubmitRequest(ctx context.Context, r Request, key string) (Request, bool, error) {
+func (s *Service) SubmitRequest(ctx context.Context, r Request, key string) (Request, bool, error) {
 	who, err := auth.Caller(ctx)
 	if err != nil {
 		return Request{}, false, err
@@ -155,7 +182,7 @@ func (s *service) SubmitRequest(ctx context.Context, r Request, key string) (Req
 	if len(key) > MaxIdempotencyKey {
 		return Request{}, false, apperr.Invalid("Idempotency-Key", "invalid_idempotency_key", "Idempotency-Key is longer than 200 characters")
 	}
-	pr, err := s.store.Project(ctx, r.ProjectCode)
+	pr, err := s.projects.Project(ctx, r.ProjectCode)
 	if errors.Is(err, ErrNotFound) {
 		return Request{}, false, apperr.Invalid("project_code", "unknown_project", "no key project "+r.ProjectCode+" is registered")
 	}
@@ -188,7 +215,7 @@ func (s *service) SubmitRequest(ctx context.Context, r Request, key string) (Req
 	if err != nil {
 		return Request{}, false, err
 	}
-	stored, err := s.store.CreateRequest(ctx, r, []event.Message{msg})
+	stored, err := s.requests.CreateRequest(ctx, r, []event.Message{msg})
 	switch {
 	case err == nil:
 		return stored, false, nil
@@ -203,12 +230,12 @@ func (s *service) SubmitRequest(ctx context.Context, r Request, key string) (Req
 	}
 }
 
-func (s *service) GetRequest(ctx context.Context, id string) (Request, error) {
+func (s *Service) GetRequest(ctx context.Context, id string) (Request, error) {
 	who, err := auth.Caller(ctx)
 	if err != nil {
 		return Request{}, err
 	}
-	r, err := s.store.Request(ctx, id)
+	r, err := s.requests.Request(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return Request{}, apperr.NotFound("request_not_found", "no request "+id)
 	}
@@ -218,7 +245,7 @@ func (s *service) GetRequest(ctx context.Context, id string) (Request, error) {
 	if who.Has(auth.Supervisor) {
 		return r, nil
 	}
-	pr, err := s.store.Project(ctx, r.ProjectCode)
+	pr, err := s.projects.Project(ctx, r.ProjectCode)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return Request{}, fmt.Errorf("project of request %s: %w", id, err)
 	}

@@ -18,17 +18,19 @@ import (
 	"github.com/tuijin/tuijin/services/intake/internal/open311"
 )
 
-// Store implements intake.Store.
+// Store implements intake.ProjectStore and intake.RequestStore.
 type Store struct {
 	projects *mongo.Collection
 	requests *mongo.Collection
 	imports  *mongo.Collection
+	ratings  *mongo.Collection
 	relay    *outbox.Relay
 }
 
 // New returns a store over db. Collections is what the outbox relay sweeps.
 func New(db *mongo.Database) *Store {
-	return &Store{projects: db.Collection("projects"), requests: db.Collection("requests"), imports: db.Collection("imports")}
+	return &Store{projects: db.Collection("projects"), requests: db.Collection("requests"),
+		imports: db.Collection("imports"), ratings: db.Collection("ratings")}
 }
 
 // Collections are the collections whose documents carry an outbox.
@@ -301,7 +303,11 @@ func (s *Store) Request(ctx context.Context, id string) (intake.Request, error) 
 	if err != nil {
 		return intake.Request{}, fmt.Errorf("find request: %w", err)
 	}
-	return toDomainRequest(d), nil
+	rs, err := s.withRatings(ctx, []intake.Request{toDomainRequest(d)})
+	if err != nil {
+		return intake.Request{}, err
+	}
+	return rs[0], nil
 }
 
 // Requests reads the requests q selects, newest first, without what the

@@ -27,7 +27,8 @@ func TestProjectRegisteredAtFollowsTheClock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := intake.NewService(store.New(db), intake.NewReference(o), clock.Func(func() time.Time { return at }))
+	st := store.New(db)
+	svc := intake.NewService(st, st, intake.NewReference(o), clock.Func(func() time.Time { return at }))
 	p, _, err := svc.RegisterProject(ctx, intake.Project{
 		Code: "2026-370481-04-01-000777", Name: "港口物流中心", Category: "招商引资", Level: "市",
 		OwnerOrganisation: "某物流公司", OwnerContact: "刘经理", InvestmentWan: 52000, Stage: "approving",

@@ -17,20 +17,34 @@ type Endpoints struct {
 	GetRequest      endpoint.Endpoint
 	GetProject      endpoint.Endpoint
 	ListProjects    endpoint.Endpoint
+	ListRequests    endpoint.Endpoint
+	RateRequest     endpoint.Endpoint
 }
+
+// UseCases are intake's use cases as the routes and consumers take them.
+type UseCases struct {
+	Projects intake.Projects
+	Requests intake.Requests
+}
+
+// UseCasesOf is every use case of svc.
+func UseCasesOf(svc *intake.Service) UseCases { return UseCases{Projects: svc, Requests: svc} }
 
 // MakeEndpoints binds the endpoints to svc, each behind the roles that may
 // call its route (pkg/auth/ACCESS.md); which project a caller may act on
 // is checked by svc, where the project is known.
-func MakeEndpoints(svc intake.Service) Endpoints {
+func MakeEndpoints(uc UseCases) Endpoints {
 	readers := auth.Allow(auth.Owner, auth.Officer, auth.Clerk, auth.Leader, auth.Supervisor, auth.Secretary)
+	requestReaders := auth.Allow(auth.Owner, auth.Officer, auth.Supervisor)
 	return Endpoints{
-		RegisterProject: auth.Allow(auth.Owner, auth.Officer, auth.Supervisor)(makeRegisterProjectEndpoint(svc)),
-		ImportProjects:  auth.Allow(importRoles...)(makeImportProjectsEndpoint(svc)),
-		SubmitRequest:   auth.Allow(auth.Owner, auth.Officer)(makeSubmitRequestEndpoint(svc)),
-		GetRequest:      auth.Allow(auth.Owner, auth.Officer, auth.Supervisor)(makeGetRequestEndpoint(svc)),
-		GetProject:      readers(makeGetProjectEndpoint(svc)),
-		ListProjects:    readers(makeListProjectsEndpoint(svc)),
+		RegisterProject: auth.Allow(auth.Owner, auth.Officer, auth.Supervisor)(makeRegisterProjectEndpoint(uc.Projects)),
+		ImportProjects:  auth.Allow(importRoles...)(makeImportProjectsEndpoint(uc.Projects)),
+		SubmitRequest:   auth.Allow(auth.Owner, auth.Officer)(makeSubmitRequestEndpoint(uc.Requests)),
+		GetRequest:      requestReaders(makeGetRequestEndpoint(uc.Requests)),
+		GetProject:      readers(makeGetProjectEndpoint(uc.Projects)),
+		ListProjects:    readers(makeListProjectsEndpoint(uc.Projects)),
+		ListRequests:    requestReaders(makeListRequestsEndpoint(uc.Requests)),
+		RateRequest:     auth.Allow(auth.Owner)(makeRateRequestEndpoint(uc.Requests)),
 	}
 }
 
@@ -54,14 +68,14 @@ type registerResponse struct {
 	Replayed bool
 }
 
-func makeRegisterProjectEndpoint(svc intake.Service) endpoint.Endpoint {
+func makeRegisterProjectEndpoint(svc intake.Projects) endpoint.Endpoint {
 	return func(ctx context.Context, req any) (any, error) {
 		p, replayed, err := svc.RegisterProject(ctx, req.(intake.Project))
 		return registerResponse{Project: p, Replayed: replayed}, err
 	}
 }
 
-func makeImportProjectsEndpoint(svc intake.Service) endpoint.Endpoint {
+func makeImportProjectsEndpoint(svc intake.Projects) endpoint.Endpoint {
 	return func(ctx context.Context, req any) (any, error) {
 		r := req.(importRequest)
 		res, replayed, err := svc.ImportProjects(ctx, r.Rows, r.Key)
@@ -69,7 +83,7 @@ func makeImportProjectsEndpoint(svc intake.Service) endpoint.Endpoint {
 	}
 }
 
-func makeSubmitRequestEndpoint(svc intake.Service) endpoint.Endpoint {
+func makeSubmitRequestEndpoint(svc intake.Requests) endpoint.Endpoint {
 	return func(ctx context.Context, req any) (any, error) {
 		sr := req.(submitRequest)
 		r, replayed, err := svc.SubmitRequest(ctx, sr.Request, sr.IdempotencyKey)
@@ -77,7 +91,7 @@ func makeSubmitRequestEndpoint(svc intake.Service) endpoint.Endpoint {
 	}
 }
 
-func makeGetRequestEndpoint(svc intake.Service) endpoint.Endpoint {
+func makeGetRequestEndpoint(svc intake.Requests) endpoint.Endpoint {
 	return func(ctx context.Context, req any) (any, error) {
 		return svc.GetRequest(ctx, req.(getRequestRequest).ID)
 	}
@@ -85,14 +99,32 @@ func makeGetRequestEndpoint(svc intake.Service) endpoint.Endpoint {
 
 type getProjectRequest struct{ Code string }
 
-func makeGetProjectEndpoint(svc intake.Service) endpoint.Endpoint {
+func makeGetProjectEndpoint(svc intake.Projects) endpoint.Endpoint {
 	return func(ctx context.Context, req any) (any, error) {
 		return svc.GetProject(ctx, req.(getProjectRequest).Code)
 	}
 }
 
-func makeListProjectsEndpoint(svc intake.Service) endpoint.Endpoint {
+func makeListProjectsEndpoint(svc intake.Projects) endpoint.Endpoint {
 	return func(ctx context.Context, req any) (any, error) {
 		return svc.ListProjects(ctx, req.(intake.ProjectQuery))
+	}
+}
+
+func makeListRequestsEndpoint(svc intake.Requests) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		return svc.ListRequests(ctx, req.(intake.RequestQuery))
+	}
+}
+
+type rateRequest struct {
+	ID     string
+	Rating intake.Rating
+}
+
+func makeRateRequestEndpoint(svc intake.Requests) endpoint.Endpoint {
+	return func(ctx context.Context, req any) (any, error) {
+		r := req.(rateRequest)
+		return svc.RateRequest(ctx, r.ID, r.Rating)
 	}
 }

@@ -22,6 +22,8 @@ var decoders = []testenv.Decoder{
 	{Name: "open311 requests", Method: "GET", Decode: decodeRequests},
 	{Name: "open311 service definition", Method: "GET", Decode: decodeServiceDefinition},
 	{Name: "open311 request", Method: "GET", Decode: decodeRequest},
+	{Name: "list requests", Method: "GET", Decode: decodeListRequests},
+	{Name: "rate request", Method: "POST", ContentType: "application/json", Decode: decodeRateRequest},
 }
 
 // FuzzDecoders: whatever a caller sends to any of intake's routes, the
@@ -37,6 +39,8 @@ func FuzzDecoders(f *testing.F) {
 	f.Add(uint8(6), "", "", []byte("api_key=k&service_code=101&attribute[project_code]=2026-370481-04-01-000001&attribute[x]=1"))
 	f.Add(uint8(6), "", "", []byte("api_key=%zz&service_code=1&service_code=2"))
 	f.Add(uint8(7), "status=open,closed&start_date=2026-01-01T00:00:00Z&end_date=bad&service_request_id=,a,", "", []byte{})
+	f.Add(uint8(10), "project=2026-370481-04-01-000001&status=closed&limit=1&offset=x", "", []byte{})
+	f.Add(uint8(11), "", "req-1", []byte(`{"score":5,"comment":"好"}`))
 	f.Fuzz(func(t *testing.T, which uint8, query, pathValue string, body []byte) {
 		testenv.FuzzDecoders(t, decoders, which, query, pathValue, body)
 	})

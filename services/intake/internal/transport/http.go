@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	kithttp "github.com/go-kit/kit/transport/http"
@@ -45,14 +46,16 @@ type projectBody struct {
 }
 
 // Routes mounts intake's API on mux.
-func Routes(mux *http.ServeMux, svc intake.Service, log *slog.Logger) {
-	e := MakeEndpoints(svc)
+func Routes(mux *http.ServeMux, uc UseCases, log *slog.Logger) {
+	e := MakeEndpoints(uc)
 	opts := []kithttp.ServerOption{kithttp.ServerErrorEncoder(httpx.ErrorEncoder(log))}
 	mux.Handle("POST /v1/projects", kithttp.NewServer(e.RegisterProject, decodeRegisterProject,
 		encodeRegisterResponse, opts...))
 	mux.Handle("POST /v1/projects:import", kithttp.NewServer(e.ImportProjects, decodeImport, encodeImportResponse, opts...))
 	mux.Handle("POST /v1/requests", kithttp.NewServer(e.SubmitRequest, decodeSubmitRequest, encodeSubmitResponse, opts...))
+	mux.Handle("GET /v1/requests", kithttp.NewServer(e.ListRequests, decodeListRequests, httpx.EncodeJSON, opts...))
 	mux.Handle("GET /v1/requests/{id}", kithttp.NewServer(e.GetRequest, decodeGetRequest, httpx.EncodeJSON, opts...))
+	mux.Handle("POST /v1/requests/{id}/rating", kithttp.NewServer(e.RateRequest, decodeRateRequest, httpx.EncodeJSON, opts...))
 	mux.Handle("GET /v1/projects", kithttp.NewServer(e.ListProjects, decodeListProjects, httpx.EncodeJSON, opts...))
 	mux.Handle("GET /v1/projects/{code}", kithttp.NewServer(e.GetProject, decodeGetProject, httpx.EncodeJSON, opts...))
 }
@@ -122,17 +125,44 @@ func decodeListProjects(_ context.Context, r *http.Request) (any, error) {
 	v := r.URL.Query()
 	q := intake.ProjectQuery{Owner: v.Get("owner"), Officer: v.Get("officer"), Stage: v.Get("stage"),
 		WorkGroup: v.Get("work_group"), Limit: intake.DefaultProjectLimit}
+	return q, decodePage(v, &q.Limit, &q.Offset)
+}
+
+// decodeListRequests reads ?project=&status=&limit=&offset=; an absent
+// limit is the default page.
+func decodeListRequests(_ context.Context, r *http.Request) (any, error) {
+	v := r.URL.Query()
+	q := intake.RequestQuery{Project: v.Get("project"), Status: v.Get("status"), Limit: intake.DefaultRequestLimit}
+	return q, decodePage(v, &q.Limit, &q.Offset)
+}
+
+// decodePage reads limit and offset when given.
+func decodePage(v url.Values, limit, offset *int) error {
 	for _, p := range []struct {
 		name string
 		dst  *int
-	}{{"limit", &q.Limit}, {"offset", &q.Offset}} {
+	}{{"limit", limit}, {"offset", offset}} {
 		if s := v.Get(p.name); s != "" {
 			n, err := strconv.Atoi(s)
 			if err != nil {
-				return nil, apperr.Invalid(p.name, "invalid_"+p.name, p.name+" must be a whole number")
+				return apperr.Invalid(p.name, "invalid_"+p.name, p.name+" must be a whole number")
 			}
 			*p.dst = n
 		}
 	}
-	return q, nil
+	return nil
+}
+
+// ratingBody is the owner's rating: a score of 1 to 5 and a comment.
+type ratingBody struct {
+	Score   int    `json:"score"`
+	Comment string `json:"comment"`
+}
+
+func decodeRateRequest(_ context.Context, r *http.Request) (any, error) {
+	var b ratingBody
+	if err := httpx.DecodeJSON(r, &b, httpx.DefaultMaxBody); err != nil {
+		return nil, err
+	}
+	return rateRequest{ID: r.PathValue("id"), Rating: intake.Rating{Score: b.Score, Comment: b.Comment}}, nil
 }

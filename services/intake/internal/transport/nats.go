@@ -21,7 +21,7 @@ var TaskChangedConsumer = bus.ConsumerSpec{
 // OnTaskChanged applies tuijin.ledger.task.changed. A step no retry can
 // apply (an unknown status, a request this intake never took in) is
 // permanent.
-func OnTaskChanged(svc intake.Service) bus.Handler {
+func OnTaskChanged(svc intake.Requests) bus.Handler {
 	return func(ctx context.Context, d bus.Delivery) error {
 		var ev ledgerv1.TaskChanged
 		if err := event.Payload(d.Envelope, &ev); err != nil {
@@ -44,7 +44,7 @@ var ProjectChangedConsumer = bus.ConsumerSpec{
 }
 
 // OnProjectChanged applies tuijin.ledger.project.changed.
-func OnProjectChanged(svc intake.Service) bus.Handler {
+func OnProjectChanged(svc intake.Projects) bus.Handler {
 	return func(ctx context.Context, d bus.Delivery) error {
 		var ev ledgerv1.ProjectChanged
 		if err := event.Payload(d.Envelope, &ev); err != nil {

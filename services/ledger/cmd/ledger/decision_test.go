@@ -6,13 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"go.opentelemetry.io/otel/trace/noop"
-
 	intakev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/intake/v1"
 	meetingv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/meeting/v1"
 
-	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/event"
 	"github.com/tuijin/tuijin/pkg/testenv"
@@ -23,21 +19,13 @@ import (
 // problem becomes a measure taken (解决举措) in the problem ledger, once,
 // however often the event is delivered, and moves the problem on.
 func TestMeetingDecisionWrittenBack(t *testing.T) {
-	natsURL, js := testenv.JetStream(t)
 	clk := clock.NewManual(time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC), time.Millisecond)
-	base := start(t, clk, "--nats-url="+natsURL, "--mongo-uri="+testenv.MongoURI(t), "--outbox-interval=200ms")
 	ctx := context.Background()
 	const code = "2026-370481-04-01-400077"
-	pub := bus.NewPublisher(js, noop.NewTracerProvider().Tracer("test"), bus.NewMetrics(prometheus.NewRegistry()))
-
-	publishRegistration(t, pub, clk, &intakev1.Project{
+	base, pub, p := startWithProject(t, clk, &intakev1.Project{
 		Code: code, Name: "城东污水处理厂", Category: "政府投资", Level: "县", OwnerOrganisation: "城投集团",
 		OwnerContact: "赵工", InvestmentWan: 9000, Stage: "approving",
-	})
-	waitFor(t, "the ledger", func() bool { return getJSON(t, testenv.AsSupervisor, base+"/v1/projects/"+code, nil) == http.StatusOK })
-
-	var p ledger.Project
-	getJSON(t, testenv.AsSupervisor, base+"/v1/projects/"+code, &p)
+	}, "--outbox-interval=200ms")
 	var raised ledger.ProblemResult
 	if st := send(t, testenv.AsSupervisor, http.MethodPost, base+"/v1/projects/"+code+"/problems", map[string]any{
 		"title": "选址涉及生态红线", "department": "sthj", "actor": "督导组", "version": p.Version,

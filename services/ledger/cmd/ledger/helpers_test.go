@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace/noop"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/tuijin/tuijin/pkg/auth"
@@ -23,6 +25,7 @@ import (
 	ledgerv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/ledger/v1"
 	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/ledger/internal/catalog"
+	"github.com/tuijin/tuijin/services/ledger/internal/ledger"
 )
 
 // getJSON GETs url as principal as and decodes the answer into into.
@@ -90,43 +93,30 @@ func send(t *testing.T, as auth.Principal, method, url string, body any, into an
 
 func readLedgerEvents(t *testing.T, js jetstream.JetStream) ([]*ledgerv1.ItemAssigned, []*ledgerv1.ItemChanged) {
 	t.Helper()
-	ctx := context.Background()
-	s, err := js.Stream(ctx, bus.EventsStream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var assigned []*ledgerv1.ItemAssigned
 	var changed []*ledgerv1.ItemChanged
-	for seq := info.State.FirstSeq; seq <= info.State.LastSeq; seq++ {
-		m, err := s.GetMsg(ctx, seq)
-		if err != nil {
-			t.Fatal(err)
-		}
-		env, err := event.Decode(m.Data)
+	for _, m := range testenv.StreamMessages(t, js, bus.EventsStream, ">") {
+		env, err := event.Decode(m.Data())
 		if err != nil {
 			t.Fatal(err)
 		}
 		switch {
-		case strings.HasPrefix(m.Subject, event.TypeItemAssigned+"."):
+		case strings.HasPrefix(m.Subject(), event.TypeItemAssigned+"."):
 			var a ledgerv1.ItemAssigned
 			if err := event.Payload(env, &a); err != nil {
 				t.Fatal(err)
 			}
-			if m.Subject != event.ForDepartment(event.TypeItemAssigned, a.GetDepartment()) {
-				t.Errorf("item.assigned of %s on %s", a.GetDepartment(), m.Subject)
+			if m.Subject() != event.ForDepartment(event.TypeItemAssigned, a.GetDepartment()) {
+				t.Errorf("item.assigned of %s on %s", a.GetDepartment(), m.Subject())
 			}
 			assigned = append(assigned, &a)
-		case strings.HasPrefix(m.Subject, event.TypeItemChanged+"."):
+		case strings.HasPrefix(m.Subject(), event.TypeItemChanged+"."):
 			var c ledgerv1.ItemChanged
 			if err := event.Payload(env, &c); err != nil {
 				t.Fatal(err)
 			}
-			if m.Subject != event.ForDepartment(event.TypeItemChanged, c.GetDepartment()) {
-				t.Errorf("item.changed of %s on %s", c.GetDepartment(), m.Subject)
+			if m.Subject() != event.ForDepartment(event.TypeItemChanged, c.GetDepartment()) {
+				t.Errorf("item.changed of %s on %s", c.GetDepartment(), m.Subject())
 			}
 			changed = append(changed, &c)
 		}
@@ -182,4 +172,19 @@ func publishRegistration(t *testing.T, pub *bus.Publisher, clk clock.Clock, p *i
 	if err := pub.PublishEvent(context.Background(), event.TypeProjectRegistered, reg); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// startWithProject runs the ledger on clk against a fresh JetStream (args
+// add flags), registers p through the bus as intake would and waits until
+// the ledger holds it; pub sends further events as the other services do.
+func startWithProject(t *testing.T, clk *clock.Manual, p *intakev1.Project, args ...string) (base string, pub *bus.Publisher, proj ledger.Project) {
+	t.Helper()
+	natsURL, js := testenv.JetStream(t)
+	base = start(t, clk, append([]string{"--nats-url=" + natsURL, "--mongo-uri=" + testenv.MongoURI(t)}, args...)...)
+	pub = bus.NewPublisher(js, noop.NewTracerProvider().Tracer("test"), bus.NewMetrics(prometheus.NewRegistry()))
+	publishRegistration(t, pub, clk, p)
+	waitFor(t, "the ledger of "+p.GetCode(), func() bool {
+		return getJSON(t, testenv.AsSupervisor, base+"/v1/projects/"+p.GetCode(), &proj) == http.StatusOK
+	})
+	return base, pub, proj
 }

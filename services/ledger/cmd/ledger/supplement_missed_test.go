@@ -2,15 +2,11 @@ package main
 
 import (
 	"context"
-	"net/http"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"go.opentelemetry.io/otel/trace/noop"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/event"
 	deadlinev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/deadline/v1"
@@ -25,18 +21,13 @@ import (
 // the department's due date stay as they were. A report about an item
 // whose materials already arrived changes nothing.
 func TestSupplementMissedReachesTheLedger(t *testing.T) {
-	natsURL, js := testenv.JetStream(t)
 	clk := clock.NewManual(time.Date(2026, 11, 23, 1, 0, 0, 0, time.UTC), time.Millisecond)
-	base := start(t, clk, "--nats-url="+natsURL, "--mongo-uri="+testenv.MongoURI(t), "--mongo-database=ledger_missed_test")
 	ctx := context.Background()
 	const code = "2026-370481-04-01-400098"
-	pub := bus.NewPublisher(js, noop.NewTracerProvider().Tracer("test"), bus.NewMetrics(prometheus.NewRegistry()))
-	publishRegistration(t, pub, clk, &intakev1.Project{
+	base, pub, p := startWithProject(t, clk, &intakev1.Project{
 		Code: code, Name: "港口物流中心", Category: "招商引资", Level: "市", OwnerOrganisation: "港务集团",
 		OwnerContact: "刘经理", InvestmentWan: 52000, Stage: "approving",
-	})
-	var p ledger.Project
-	waitFor(t, "the ledger", func() bool { return getJSON(t, testenv.AsSupervisor, base+"/v1/projects/"+code, &p) == http.StatusOK })
+	}, "--mongo-database=ledger_missed_test")
 	c := client{t: t, base: base, code: code}
 	res := c.do("yongdi-yushen", ledger.ActAccept, map[string]any{"missing_materials": []string{"不动产权籍调查报告"}, "supplement_days": 3})
 	item := res.Item

@@ -27,22 +27,9 @@ import (
 // streamEnvelopes reads the events on subject from the events stream.
 func streamEnvelopes(t *testing.T, js jetstream.JetStream, subject string) []*eventv1.Envelope {
 	t.Helper()
-	ctx := context.Background()
-	s, err := js.Stream(ctx, bus.EventsStream)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []*eventv1.Envelope
-	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
-		m, err := s.GetMsg(ctx, seq)
-		if err != nil || m.Subject != subject {
-			continue // deleted, or another subject
-		}
-		env, err := event.Decode(m.Data)
+	for _, m := range testenv.StreamMessages(t, js, bus.EventsStream, subject) {
+		env, err := event.Decode(m.Data())
 		if err != nil {
 			t.Fatal(err)
 		}
