@@ -296,6 +296,12 @@ func TestPortal(t *testing.T) {
 		}
 		officerWorksTheRequest(t, s, portal, request)
 	})
+	t.Run("owner rates the follow-up visit", func(t *testing.T) {
+		if request == "" {
+			t.Fatal("no request was posted")
+		}
+		ownerRatesTheVisit(t, s, portal, request)
+	})
 	t.Run("officer raises a problem and exports the ledger", func(t *testing.T) { officerRaisesAProblem(t, s, portal) })
 	t.Run("officer imports the annual list", func(t *testing.T) { officerImportsTheList(t, s, portal) })
 	t.Run("approvals reach the next department's queue", func(t *testing.T) { itemsReachTheNextDepartment(t, s, portal) })

@@ -68,6 +68,25 @@ type ServiceRequest struct {
 	ReceivedAt   *time.Time    `json:"received_at,omitempty"`
 	Steps        []RequestStep `json:"steps,omitempty"`
 	Satisfaction int           `json:"satisfaction,omitempty"`
+	// Rating is the owner's own rating (好差评), once given.
+	Rating *Rating `json:"rating,omitempty"`
+}
+
+// Rating is an owner's rating of a request the officer has closed: a
+// score of 1 to 5 and a comment.
+type Rating struct {
+	Score   int       `json:"score"`
+	Comment string    `json:"comment,omitempty"`
+	At      time.Time `json:"at,omitzero"`
+	By      string    `json:"by,omitempty"`
+}
+
+// RateRequest records the owner's rating r of request id, once.
+func (c *Client) RateRequest(ctx context.Context, token, id string, r Rating) (ServiceRequest, error) {
+	var out ServiceRequest
+	err := c.call(ctx, ServiceIntake, token, http.MethodPost,
+		join(c.at.Intake, "/v1/requests/"+url.PathEscape(id)+"/rating", nil), r, &out)
+	return out, err
 }
 
 // RequestStep is a step the officer took with a request.

@@ -37,6 +37,7 @@ type Forms interface {
 	ImportProjects(ctx context.Context, token, contentType, key string, file []byte) (api.ImportResult, error)
 	SubmitRequest(ctx context.Context, token, key string, r api.ServiceRequest) (api.ServiceRequest, error)
 	Request(ctx context.Context, token, id string) (api.ServiceRequest, error)
+	RateRequest(ctx context.Context, token, id string, r api.Rating) (api.ServiceRequest, error)
 	Catalog(ctx context.Context, token string) ([]api.CatalogItem, error)
 }
 
@@ -138,6 +139,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /projects/{code}/requests/new", s.signedIn(s.requestForm))
 	mux.Handle("POST /projects/{code}/requests/new", s.post(s.signedIn(s.submitRequest)))
 	mux.HandleFunc("GET /requests/{id}", s.signedIn(s.request))
+	mux.Handle("POST /requests/{id}/rating", s.post(s.signedIn(s.rateRequest)))
 	mux.HandleFunc("GET /tasks", s.signedIn(s.tasks))
 	mux.HandleFunc("GET /projects/{code}/tasks/{id}", s.signedIn(s.task))
 	mux.Handle("POST /projects/{code}/tasks/{id}/actions", s.post(s.signedIn(s.actOnTask)))
