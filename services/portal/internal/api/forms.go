@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 )
 
@@ -79,6 +80,31 @@ type Rating struct {
 	Comment string    `json:"comment,omitempty"`
 	At      time.Time `json:"at,omitzero"`
 	By      string    `json:"by,omitempty"`
+}
+
+// RequestList is a page of intake's service requests, newest first.
+type RequestList struct {
+	Total int              `json:"total"`
+	Items []ServiceRequest `json:"items"`
+}
+
+// RequestQuery selects a page of the requests the caller may read, by
+// status (empty: all).
+type RequestQuery struct {
+	Status        string
+	Limit, Offset int
+}
+
+// Requests lists the service requests the caller may read (an owner their
+// organisation's: intake narrows the list to the token's scope).
+func (c *Client) Requests(ctx context.Context, token string, q RequestQuery) (RequestList, error) {
+	v := url.Values{"limit": {strconv.Itoa(q.Limit)}, "offset": {strconv.Itoa(q.Offset)}}
+	if q.Status != "" {
+		v.Set("status", q.Status)
+	}
+	var out RequestList
+	err := c.call(ctx, ServiceIntake, token, http.MethodGet, join(c.at.Intake, "/v1/requests", v), nil, &out)
+	return out, err
 }
 
 // RateRequest records the owner's rating r of request id, once.

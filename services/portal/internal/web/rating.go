@@ -69,3 +69,58 @@ func (s *Server) rateRequest(w http.ResponseWriter, r *http.Request, se session)
 	f.refuse(*p)
 	return s.requestView(w, r, se, p.Status, f)
 }
+
+const requestsPerPage = 20
+
+// requestStatuses are the filters of the owner's request list, in the
+// order a request goes through them.
+var requestStatuses = []string{"received", "taken", "handling", "closed", "visited"}
+
+type requestsData struct {
+	Requests []requestRow
+	Statuses []option
+	Paging   paging
+	// ToRate counts the requests of this page closed and not yet rated.
+	ToRate int
+}
+
+type requestRow struct {
+	api.ServiceRequest
+	CanRate bool
+}
+
+// requests lists the service requests the user may read, newest first
+// (an owner their organisation's: intake narrows the list), 20 a page,
+// with a filter by status; each links to its page, where a closed one is
+// rated.
+func (s *Server) requests(w http.ResponseWriter, r *http.Request, se session) error {
+	if !has(se.User, "owner", "officer", "supervisor") {
+		s.forbidden(w, r, "企业、推进专员和督导")
+		return nil
+	}
+	status := r.URL.Query().Get("status")
+	d := requestsData{Statuses: []option{{Value: "", Label: "全部", Selected: status == ""}}}
+	known := status == ""
+	for _, st := range requestStatuses {
+		d.Statuses = append(d.Statuses, option{Value: st, Label: taskStatusNames[st], Selected: st == status})
+		known = known || st == status
+	}
+	if !known {
+		status = ""
+	}
+	pg := pageOf(r)
+	l, err := s.forms.Requests(r.Context(), se.Token, api.RequestQuery{Status: status, Limit: requestsPerPage, Offset: pg.offset(requestsPerPage)})
+	if err != nil {
+		return err
+	}
+	d.Paging = pg.of(l.Total, requestsPerPage, r)
+	for _, req := range l.Items {
+		row := requestRow{ServiceRequest: req, CanRate: canRate(se.User, req)}
+		if row.CanRate {
+			d.ToRate++
+		}
+		d.Requests = append(d.Requests, row)
+	}
+	s.render(w, r, http.StatusOK, "requests", "我的诉求", d)
+	return nil
+}

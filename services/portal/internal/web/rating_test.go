@@ -62,6 +62,13 @@ func TestRatingOverHTTP(t *testing.T) {
 		_ = json.NewEncoder(w).Encode(map[string]any{"id": r.PathValue("id"), "project_code": "2026-370481-04-01-000001",
 			"kind": "agency", "title": "请协助办理用地预审", "status": "visited", "satisfaction": 5})
 	})
+	var listed string
+	mux.HandleFunc("GET /v1/requests", func(w http.ResponseWriter, r *http.Request) {
+		listed = r.URL.RawQuery
+		_ = json.NewEncoder(w).Encode(map[string]any{"total": 2, "items": []any{
+			map[string]any{"id": "r2", "project_code": "2026-370481-04-01-000001", "kind": "agency", "title": "咨询环评", "status": "handling"},
+			map[string]any{"id": "r1", "project_code": "2026-370481-04-01-000001", "kind": "agency", "title": "请协助办理用地预审", "status": "visited"}}})
+	})
 	mux.HandleFunc("POST /v1/requests/{id}/rating", func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		sent = append(sent, string(b))
@@ -105,7 +112,17 @@ func TestRatingOverHTTP(t *testing.T) {
 		h.ServeHTTP(rec, req)
 		return rec.Code, rec.Body.String(), rec.Header().Get("Location")
 	}
-	code, page, _ := do(http.MethodGet, "/requests/r1", nil)
+	code, page, _ := do(http.MethodGet, "/requests?status=bogus", nil)
+	for _, want := range []string{`href="/requests" aria-current="page">我的诉求`, `id="request-r2"`, `id="to-rate">本页有 1 件`,
+		`<a href="/requests/r1#rate-title">去评价</a>`} {
+		if code != http.StatusOK || !strings.Contains(page, want) {
+			t.Fatalf("requests page %d lacks %s:\n%s", code, want, page)
+		}
+	}
+	if listed != "limit=20&offset=0" {
+		t.Errorf("listed with %q: an unknown status is no filter", listed)
+	}
+	code, page, _ = do(http.MethodGet, "/requests/r1", nil)
 	for _, want := range []string{`id="rate"`, `<label for="f-score">满意度`, `<label for="f-comment">意见和建议`, `value="5">5 分 · 非常满意`} {
 		if code != http.StatusOK || !strings.Contains(page, want) {
 			t.Fatalf("request page %d lacks %s:\n%s", code, want, page)

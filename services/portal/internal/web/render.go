@@ -193,6 +193,9 @@ func (s *Server) nav(u api.User, path string) []navLink {
 	if has(u, "owner", "officer", "supervisor") {
 		add("/projects", map[bool]string{true: "我的项目", false: "项目"}[has(u, "owner", "officer")])
 	}
+	if has(u, "owner") {
+		add("/requests", "我的诉求")
+	}
 	if has(u, "officer", "supervisor") {
 		add("/tasks", "服务诉求")
 	}

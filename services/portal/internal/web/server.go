@@ -38,6 +38,7 @@ type Forms interface {
 	SubmitRequest(ctx context.Context, token, key string, r api.ServiceRequest) (api.ServiceRequest, error)
 	Request(ctx context.Context, token, id string) (api.ServiceRequest, error)
 	RateRequest(ctx context.Context, token, id string, r api.Rating) (api.ServiceRequest, error)
+	Requests(ctx context.Context, token string, q api.RequestQuery) (api.RequestList, error)
 	Catalog(ctx context.Context, token string) ([]api.CatalogItem, error)
 }
 
@@ -138,6 +139,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /problems/{id}/updates", s.post(s.signedIn(s.updateProblem)))
 	mux.HandleFunc("GET /projects/{code}/requests/new", s.signedIn(s.requestForm))
 	mux.Handle("POST /projects/{code}/requests/new", s.post(s.signedIn(s.submitRequest)))
+	mux.HandleFunc("GET /requests", s.signedIn(s.requests))
 	mux.HandleFunc("GET /requests/{id}", s.signedIn(s.request))
 	mux.Handle("POST /requests/{id}/rating", s.post(s.signedIn(s.rateRequest)))
 	mux.HandleFunc("GET /tasks", s.signedIn(s.tasks))
