@@ -270,6 +270,17 @@ func TestPortal(t *testing.T) {
 			strings.Contains(got, "用地预审与选址意见书") {
 			t.Fatalf("who owes what: %q", got)
 		}
+		// The start-date forecast: the permit's days, late against the
+		// planned start, and the chain of items that sets them.
+		if got := text(t, ctx, `#forecast`); !strings.Contains(got, "预计取得施工许可") || !strings.Contains(got, "2026-12-31") {
+			t.Fatalf("forecast: %q", got)
+		}
+		if got := text(t, ctx, `#forecast-light`); !strings.Contains(got, "黄灯") {
+			t.Errorf("forecast light: %q", got)
+		}
+		if got := text(t, ctx, `#critical-path`); !strings.Contains(got, "建筑工程施工许可证") || !strings.Contains(got, "自然资源和规划局") {
+			t.Errorf("critical path: %q", got)
+		}
 		screenshot(t, ctx, "owner-project")
 		run(t, ctx, "phone viewport", chromedp.EmulateViewport(360, 740), chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("counts")))
 		noOverflow(t, ctx, "project page at 360 px")
@@ -285,11 +296,25 @@ func TestPortal(t *testing.T) {
 		}
 		officerWorksTheRequest(t, s, portal, request)
 	})
+	t.Run("owner rates the follow-up visit", func(t *testing.T) {
+		if request == "" {
+			t.Fatal("no request was posted")
+		}
+		ownerRatesTheVisit(t, s, portal, request)
+	})
 	t.Run("officer raises a problem and exports the ledger", func(t *testing.T) { officerRaisesAProblem(t, s, portal) })
 	t.Run("officer imports the annual list", func(t *testing.T) { officerImportsTheList(t, s, portal) })
 	t.Run("approvals reach the next department's queue", func(t *testing.T) { itemsReachTheNextDepartment(t, s, portal) })
 	t.Run("leader sees a red item on the board", func(t *testing.T) { leaderSeesRedOnTheBoard(t, s, portal) })
-	t.Run("secretary records the minutes", func(t *testing.T) { secretaryRecordsMinutes(t, s, portal) })
+	var meeting string
+	t.Run("secretary records the minutes", func(t *testing.T) { meeting = secretaryRecordsMinutes(t, s, portal) })
+	t.Run("department reports the meeting's action done", func(t *testing.T) {
+		if meeting == "" {
+			t.Fatal("no minutes were recorded")
+		}
+		departmentReportsActionDone(t, s, portal, meeting)
+	})
+	t.Run("clerks take 容缺受理 and 告知承诺", func(t *testing.T) { clerksTakeTheSpecialModes(t, s, portal) })
 
 	t.Run("a token the services refuse sends the user to sign in", func(t *testing.T) {
 		// A well-formed token no service accepts (signed by no known key).

@@ -100,7 +100,8 @@ func leaderSeesRedOnTheBoard(t *testing.T, s *system, portal string) {
 // secretaryRecordsMinutes: a meeting with a manual agenda entry has
 // started; the secretary's minutes without the action's due date are
 // refused next to that field, then recorded; the invitation downloads.
-func secretaryRecordsMinutes(t *testing.T, s *system, portal string) {
+// It returns the meeting's id.
+func secretaryRecordsMinutes(t *testing.T, s *system, portal string) string {
 	sec := s.login("mishu")
 	var m struct {
 		ID      string `json:"id"`
@@ -144,6 +145,7 @@ func secretaryRecordsMinutes(t *testing.T, s *system, portal string) {
 		!strings.Contains(string(b), "BEGIN:VCALENDAR") || !strings.Contains(string(b), "UID:"+m.ID) {
 		t.Fatalf("invite.ics: %d %s\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
 	}
+	return m.ID
 }
 
 // waitQueued waits until item id is in dept's queue at the ledger.

@@ -41,6 +41,7 @@ var accounts = `accounts:
   - {username: duban, name: 督导服务专班, roles: [supervisor], password_hash: "%[1]s"}
   - {username: wangfang, name: 王芳, roles: [officer], password_hash: "%[1]s"}
   - {username: zrzy-leader, name: 自然资源和规划局负责人, roles: [leader], department: zrzy, password_hash: "%[1]s"}
+  - {username: sthj-clerk, name: 生态环境局经办人, roles: [clerk], department: sthj, password_hash: "%[1]s"}
   - {username: rfb-clerk, name: 人防办经办人, roles: [clerk], department: rfb, password_hash: "%[1]s"}
   - {username: mishu, name: 会议秘书, roles: [secretary], password_hash: "%[1]s"}
 `
@@ -189,6 +190,8 @@ func (s *system) registerProject(code, name string) (itemID string) {
 		"code": code, "name": name, "category": "招商引资", "level": "市",
 		"owner_organisation": "示范智能装备有限公司", "owner_contact": "王经理", "owner_phone": "0535-1234567",
 		"location": "经济开发区", "investment_wan": 120000, "stage": "approving", "officer": "王芳", "work_group": "duban",
+		// Sooner than its items can be done: the forecast is late (yellow).
+		"planned_start": "2026-12-31",
 	}
 	if st := s.call(owner, http.MethodPost, s.url("intake")+"/v1/projects", p, nil); st != http.StatusCreated {
 		s.t.Fatalf("register %s: %d", code, st)

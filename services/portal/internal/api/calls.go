@@ -111,6 +111,17 @@ type Supplement struct {
 	Materials  []string   `json:"materials"`
 	Due        time.Time  `json:"due"`
 	ReceivedAt *time.Time `json:"received_at"`
+	MissedAt   *time.Time `json:"missed_at"`
+}
+
+// Commitment is a 告知承诺 approval: granted on the owner's written
+// commitment, checked by CheckDue.
+type Commitment struct {
+	Text        string     `json:"text"`
+	CheckDue    time.Time  `json:"check_due"`
+	CheckedAt   *time.Time `json:"checked_at"`
+	CheckResult string     `json:"check_result"`
+	CheckNote   string     `json:"check_note"`
 }
 
 // Item is an approval item of a ledger.
@@ -123,6 +134,7 @@ type Item struct {
 	PromisedDays  int             `json:"promised_days"`
 	GreenChannel  bool            `json:"green_channel"`
 	Immediate     bool            `json:"immediate"`
+	Modes         []string        `json:"modes"`
 	Status        string          `json:"status"`
 	AssignedAt    *time.Time      `json:"assigned_at"`
 	Due           *time.Time      `json:"due"`
@@ -132,6 +144,7 @@ type Item struct {
 	BlockedBy     []string        `json:"blocked_by"`
 	SuspendedFrom string          `json:"suspended_from"`
 	Supplement    *Supplement     `json:"supplement"`
+	Commitment    *Commitment     `json:"commitment"`
 	Timeline      []TimelineEntry `json:"timeline"`
 }
 
@@ -149,6 +162,41 @@ type Ledger struct {
 	Problems          []Problem `json:"problems"`
 	Tasks             []Task    `json:"tasks"`
 	Version           int64     `json:"version"`
+	PlannedStart      string    `json:"planned_start"`
+	// Forecast is the start-date forecast in short; nil when the catalog
+	// or the ledger has no construction permit.
+	Forecast *Forecast `json:"forecast"`
+}
+
+// Forecast is when the project's construction permit (施工许可) is forecast
+// to be approved: the median and 80th-percentile days (YYYY-MM-DD), the
+// chain of items that sets the median, and the light against the planned
+// start (green on plan, yellow late).
+type Forecast struct {
+	PermitDate    string         `json:"permit_date"`
+	PermitDateP80 string         `json:"permit_date_p80"`
+	Done          bool           `json:"done"`
+	CriticalPath  []ForecastStep `json:"critical_path"`
+	PlannedStart  string         `json:"planned_start"`
+	Late          bool           `json:"late"`
+	LateDays      int            `json:"late_days"`
+	Light         string         `json:"light"`
+}
+
+// ForecastStep is an item on the critical path: when it starts and is
+// forecast done, its expected working days, its promised ones and the
+// delay beyond them.
+type ForecastStep struct {
+	Item         string `json:"item"`
+	Name         string `json:"name"`
+	Department   string `json:"department"`
+	Status       string `json:"status"`
+	Start        string `json:"start"`
+	Done         string `json:"done"`
+	Days         int    `json:"days"`
+	PromisedDays int    `json:"promised_days"`
+	DelayDays    int    `json:"delay_days"`
+	Source       string `json:"source"`
 }
 
 // Item returns the item id of l.
@@ -204,12 +252,20 @@ func (c *Client) Queue(ctx context.Context, token string, q QueueQuery) (Queue, 
 	return out, err
 }
 
-// Action is a department's action on an item, as the ledger takes it.
+// Action is a department's action on an item, as the ledger takes it:
+// with missing materials and the owner's days an accept is 容缺受理, with
+// a commitment and the check's days an approve is 告知承诺, and a verify
+// records the follow-up check of one.
 type Action struct {
-	Action  string `json:"action"`
-	Note    string `json:"note,omitempty"`
-	Actor   string `json:"actor"`
-	Version int64  `json:"version"`
+	Action           string   `json:"action"`
+	Note             string   `json:"note,omitempty"`
+	Actor            string   `json:"actor"`
+	Version          int64    `json:"version"`
+	MissingMaterials []string `json:"missing_materials,omitempty"`
+	SupplementDays   int      `json:"supplement_days,omitempty"`
+	Commitment       string   `json:"commitment,omitempty"`
+	CheckDays        int      `json:"check_days,omitempty"`
+	CheckResult      string   `json:"check_result,omitempty"`
 }
 
 // ActionResult is the ledger's answer to an action.

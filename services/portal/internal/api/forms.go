@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 )
 
@@ -68,6 +69,50 @@ type ServiceRequest struct {
 	ReceivedAt   *time.Time    `json:"received_at,omitempty"`
 	Steps        []RequestStep `json:"steps,omitempty"`
 	Satisfaction int           `json:"satisfaction,omitempty"`
+	// Rating is the owner's own rating (好差评), once given.
+	Rating *Rating `json:"rating,omitempty"`
+}
+
+// Rating is an owner's rating of a request the officer has closed: a
+// score of 1 to 5 and a comment.
+type Rating struct {
+	Score   int       `json:"score"`
+	Comment string    `json:"comment,omitempty"`
+	At      time.Time `json:"at,omitzero"`
+	By      string    `json:"by,omitempty"`
+}
+
+// RequestList is a page of intake's service requests, newest first.
+type RequestList struct {
+	Total int              `json:"total"`
+	Items []ServiceRequest `json:"items"`
+}
+
+// RequestQuery selects a page of the requests the caller may read, by
+// status (empty: all).
+type RequestQuery struct {
+	Status        string
+	Limit, Offset int
+}
+
+// Requests lists the service requests the caller may read (an owner their
+// organisation's: intake narrows the list to the token's scope).
+func (c *Client) Requests(ctx context.Context, token string, q RequestQuery) (RequestList, error) {
+	v := url.Values{"limit": {strconv.Itoa(q.Limit)}, "offset": {strconv.Itoa(q.Offset)}}
+	if q.Status != "" {
+		v.Set("status", q.Status)
+	}
+	var out RequestList
+	err := c.call(ctx, ServiceIntake, token, http.MethodGet, join(c.at.Intake, "/v1/requests", v), nil, &out)
+	return out, err
+}
+
+// RateRequest records the owner's rating r of request id, once.
+func (c *Client) RateRequest(ctx context.Context, token, id string, r Rating) (ServiceRequest, error) {
+	var out ServiceRequest
+	err := c.call(ctx, ServiceIntake, token, http.MethodPost,
+		join(c.at.Intake, "/v1/requests/"+url.PathEscape(id)+"/rating", nil), r, &out)
+	return out, err
 }
 
 // RequestStep is a step the officer took with a request.

@@ -99,13 +99,49 @@ type AgendaEntry struct {
 	Text        string `json:"text"`
 }
 
-// MeetingAction is an action item a meeting decided.
+// MeetingAction is an action item a meeting decided: open, done (its
+// department reported it) or confirmed (the secretary or a supervisor
+// accepted the report).
 type MeetingAction struct {
-	ID          string    `json:"id"`
-	Department  string    `json:"department"`
-	Description string    `json:"description"`
-	DueAt       time.Time `json:"due_at"`
-	Status      string    `json:"status"`
+	ID          string              `json:"id"`
+	Department  string              `json:"department"`
+	Description string              `json:"description"`
+	DueAt       time.Time           `json:"due_at"`
+	Status      string              `json:"status"`
+	History     []MeetingActionStep `json:"history"`
+}
+
+// State is the action's status; one recorded before statuses existed is
+// open.
+func (a MeetingAction) State() string {
+	if a.Status == "" {
+		return "open"
+	}
+	return a.Status
+}
+
+// MeetingActionStep is a change of an action item.
+type MeetingActionStep struct {
+	At     time.Time `json:"at"`
+	Change string    `json:"change"`
+	Actor  string    `json:"actor"`
+	From   string    `json:"from"`
+	Status string    `json:"status"`
+	Note   string    `json:"note"`
+}
+
+// ActionChange is a change of an action item: done, confirm or reopen,
+// with a note, against the meeting's version read.
+type ActionChange struct {
+	Change  string `json:"-"`
+	Note    string `json:"note,omitempty"`
+	Version int    `json:"version"`
+}
+
+// ChangeAction makes change c of action item action (its id) of meeting id.
+func (c *Client) ChangeAction(ctx context.Context, token, id, action string, ch ActionChange) error {
+	return c.call(ctx, ServiceMeeting, token, http.MethodPost,
+		join(c.at.Meeting, "/v1/meetings/"+url.PathEscape(id)+"/actions/"+url.PathEscape(action)+"/"+url.PathEscape(ch.Change), nil), ch, nil)
 }
 
 // Decision is the meeting's decision on one agenda entry.

@@ -1,8 +1,8 @@
 package web
 
 import (
+	"cmp"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -156,6 +156,11 @@ type itemData struct {
 	Note    string
 	Problem *problem
 	Version int64
+	// Modes are the special forms offered (容缺受理, 告知承诺, 承诺核查) and
+	// Form what they were filled in with when the ledger refused.
+	Modes        itemModes
+	Form         form
+	CheckResults []option
 }
 
 // item is one approval item: where it stands, its timeline and the
@@ -166,7 +171,7 @@ func (s *Server) item(w http.ResponseWriter, r *http.Request, se session) error 
 		return err
 	}
 	if a := r.URL.Query().Get("done"); a != "" {
-		d.Done = "已完成「" + actionName(a) + "」，事项现为「" + statusName(d.Item.Status) + "」。"
+		d.Done = "已完成「" + cmp.Or(modeNames[a], actionName(a)) + "」，事项现为「" + statusName(d.Item.Status) + "」。"
 	}
 	s.render(w, r, http.StatusOK, "item", d.Item.Name, d)
 	return nil
@@ -189,7 +194,9 @@ func (s *Server) itemData(r *http.Request, se session, id string) (itemData, err
 		CanAct: has(se.User, "clerk", "leader") && se.User.Department == it.Department, Version: l.Version}
 	if d.CanAct {
 		d.Actions = allowedActions(it)
+		d.Modes = modesOf(it)
 	}
+	d.Form, d.CheckResults = newForm(nil, itemFields...), checkResults
 	return d, nil
 }
 
@@ -204,36 +211,37 @@ func projectOf(id string) (string, bool) {
 
 // act takes a department action on an item. Success goes back to the item
 // page (so a reload repeats nothing); a refusal shows the item as it is now
-// with the reason in words next to the form.
+// with the reason in words, next to the field it concerns, and the forms as
+// they were filled in.
 func (s *Server) act(w http.ResponseWriter, r *http.Request, se session) error {
 	id := r.PathValue("id")
-	action := r.PostFormValue("action")
-	note := strings.TrimSpace(r.PostFormValue("note"))
-	version, err := strconv.ParseInt(r.PostFormValue("version"), 10, 64)
-	if err != nil {
-		version = 0 // the ledger explains a missing version
-	}
 	actor := se.User.Name
 	if actor == "" {
 		actor = se.User.Subject
 	}
-	_, actErr := s.api.Act(r.Context(), se.Token, id, api.Action{Action: action, Note: note, Actor: actor, Version: version})
-	if actErr == nil {
-		http.Redirect(w, r, "/items/"+id+"?done="+action, http.StatusSeeOther)
-		return nil
-	}
-	if api.StatusOf(actErr) == http.StatusUnauthorized {
-		return actErr
-	}
-	p := explain(actErr, action)
-	if p.Status >= 500 {
-		s.log.ErrorContext(r.Context(), "action failed", "item", id, "action", action, "err", actErr)
+	a, p := actionOf(r.PostForm, actor)
+	if p == nil {
+		_, actErr := s.api.Act(r.Context(), se.Token, id, a)
+		if actErr == nil {
+			http.Redirect(w, r, "/items/"+id+"?done="+cmp.Or(r.PostFormValue("mode"), a.Action), http.StatusSeeOther)
+			return nil
+		}
+		if api.StatusOf(actErr) == http.StatusUnauthorized {
+			return actErr
+		}
+		e := explainAction(actErr, a.Action)
+		if e.Status >= 500 {
+			s.log.ErrorContext(r.Context(), "action failed", "item", id, "action", a.Action, "err", actErr)
+		}
+		p = &e
 	}
 	d, err := s.itemData(r, se, id)
 	if err != nil {
 		return err
 	}
-	d.Problem, d.Note = &p, note
+	d.Problem, d.Note = p, a.Note
+	d.Form = newForm(r.PostForm, itemFields...)
+	d.Form.refuse(*p)
 	s.render(w, r, p.Status, "item", d.Item.Name, d)
 	return nil
 }

@@ -42,6 +42,10 @@ type meetingData struct {
 	Outcomes    []option
 	Departments []option
 	Done        bool
+	// Actions are the meeting's action items; Changed says which change
+	// was just made.
+	Actions actionList
+	Changed string
 }
 
 type agendaRow struct {
@@ -54,10 +58,10 @@ type agendaRow struct {
 // meeting is one meeting: when and where, who attends, the agenda, the
 // minutes, the invitation (.ics) and, for the secretary, the minutes form.
 func (s *Server) meeting(w http.ResponseWriter, r *http.Request, se session) error {
-	return s.meetingPage(w, r, se, http.StatusOK, newForm(nil))
+	return s.meetingPage(w, r, se, http.StatusOK, newForm(nil), nil)
 }
 
-func (s *Server) meetingPage(w http.ResponseWriter, r *http.Request, se session, status int, f form) error {
+func (s *Server) meetingPage(w http.ResponseWriter, r *http.Request, se session, status int, f form, refused *refusedAction) error {
 	m, err := s.lead.Meeting(r.Context(), se.Token, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -69,6 +73,12 @@ func (s *Server) meetingPage(w http.ResponseWriter, r *http.Request, se session,
 		names = append(names, s.departmentName(a))
 	}
 	d.Attendees = strings.Join(names, "、")
+	d.Actions = actionList{Rows: s.actionsFor([]api.Meeting{m}, se.User, true), CSRF: s.csrf.token("session", se.Token),
+		Back: "/meetings/" + url.PathEscape(m.ID)}
+	if refused != nil {
+		d.Actions.Rows = refuse(d.Actions.Rows, refused.id, refused.problem, r)
+	}
+	d.Changed = changedWords(r)
 	decided := map[string]*api.Decision{}
 	if m.Minutes != nil {
 		for i := range m.Minutes.Decisions {
@@ -139,5 +149,5 @@ func (s *Server) recordMinutes(w http.ResponseWriter, r *http.Request, se sessio
 			f.Problem.Message = "会议尚未开始，开始后才能登记纪要。"
 		}
 	}
-	return s.meetingPage(w, r, se, f.Problem.Status, f)
+	return s.meetingPage(w, r, se, f.Problem.Status, f, nil)
 }

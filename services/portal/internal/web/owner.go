@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/tuijin/tuijin/services/portal/internal/api"
 )
@@ -55,6 +56,7 @@ type projectData struct {
 	Tasks       []api.Task
 	Forms       projectForms
 	Done        string
+	Forecast    *forecastView
 	// What the user may do here, as the ledger's access rules say.
 	CanRaise, CanReassign, CanRequest bool
 	Departments, Officers, Items      []option
@@ -104,7 +106,7 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, se session,
 	if err != nil {
 		return err
 	}
-	d := projectData{Status: st, Ledger: l, OfficerName: s.officerName(l.Officer), NextDue: fmtTime(st.NextDue, "2006-01-02"),
+	d := projectData{Status: st, Ledger: l, OfficerName: s.officerName(l.Officer), NextDue: dueDayOf(st.NextDue),
 		Provisional: s.provisional(st.NextDue), Tasks: l.Tasks, Forms: fs, Done: doneWords[r.URL.Query().Get("done")],
 		CanRaise: has(se.User, "owner", "officer", "supervisor"), CanReassign: has(se.User, "supervisor"),
 		CanRequest: has(se.User, "owner", "officer"), Escalations: escalations, ProblemStatuses: problemStatuses,
@@ -117,6 +119,7 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request, se session,
 		d.Owed = append(d.Owed, owedRow{Owed: o, Who: who, Provisional: s.provisional(o.Due)})
 	}
 	d.Groups = s.groupItems(l.Items)
+	d.Forecast = s.forecastOf(l.Forecast)
 	for _, p := range l.Problems {
 		d.Problems = append(d.Problems, problemRow{Problem: p, DepartmentName: s.departmentName(p.Department),
 			EscalationName: optionLabel(escalations, p.Escalation), StatusName: optionLabel(problemStatuses, p.Status),
@@ -201,4 +204,12 @@ func (p page) of(total, per int, r *http.Request) paging {
 		pg.Next = link(int(p) + 1)
 	}
 	return pg
+}
+
+// dueDayOf is the last day of a limit that may not be set.
+func dueDayOf(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return dueDay(*t)
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"fmt"
 	"html/template"
@@ -58,6 +59,10 @@ var funcs = template.FuncMap{
 	"date":          func(t *time.Time) string { return fmtTime(t, "2006-01-02") },
 	"day":           func(t time.Time) string { return fmtTime(&t, "2006-01-02") },
 	"datetime":      func(t time.Time) string { return fmtTime(&t, "2006-01-02 15:04") },
+	"dueDay":        dueDay,
+	"checkResult":   checkResultName,
+	"actionStatus":  func(s string) string { return actionStatuses[s] },
+	"actionChange":  func(c string) string { return cmp.Or(actionChanges[c], c) },
 	"status":        statusName,
 	"action":        actionName,
 	"stage":         stageName,
@@ -76,6 +81,17 @@ var funcs = template.FuncMap{
 	"dec":           func(f float64) string { return fmt.Sprintf("%.1f", f) },
 	"ladderName":    ladderName,
 	"stars":         func(n int) string { return strings.Repeat("★", n) + strings.Repeat("☆", max(0, 5-n)) },
+}
+
+// dueDay is the last day of a time limit: the services' due instants are
+// the end of that day (midnight, Beijing time, of the next), so the day
+// shown is the one before.
+func dueDay(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	last := t.Add(-time.Nanosecond)
+	return fmtTime(&last, "2006-01-02")
 }
 
 func fmtTime(t *time.Time, layout string) string {
@@ -177,6 +193,9 @@ func (s *Server) nav(u api.User, path string) []navLink {
 	if has(u, "owner", "officer", "supervisor") {
 		add("/projects", map[bool]string{true: "我的项目", false: "项目"}[has(u, "owner", "officer")])
 	}
+	if has(u, "owner") {
+		add("/requests", "我的诉求")
+	}
 	if has(u, "officer", "supervisor") {
 		add("/tasks", "服务诉求")
 	}
@@ -193,6 +212,9 @@ func (s *Server) nav(u api.User, path string) []navLink {
 	}
 	if has(u, "officer", "clerk", "leader", "supervisor", "secretary") {
 		add("/meetings", "会议")
+	}
+	if has(u, "supervisor", "secretary") || (has(u, "clerk", "leader") && u.Department != "") {
+		add("/actions", "会议任务")
 	}
 	return links
 }

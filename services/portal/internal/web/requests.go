@@ -74,6 +74,13 @@ type requestData struct {
 	// notice; before that it is what the catalog says the project needs.
 	Confirmed bool
 	Officer   string
+	// CanRate: the user owns the project and the officer has closed the
+	// request, which is not rated yet; Rate is the rating form, Rated says
+	// the rating was just recorded.
+	CanRate bool
+	Rate    form
+	Scores  []option
+	Rated   bool
 }
 
 type noticeRow struct {
@@ -85,11 +92,16 @@ type noticeRow struct {
 // the officer's steps, and the one-time notice (一次性告知) of what the
 // project still needs — materials and time limits of every item.
 func (s *Server) request(w http.ResponseWriter, r *http.Request, se session) error {
+	return s.requestView(w, r, se, http.StatusOK, newForm(nil, ratingFields...))
+}
+
+func (s *Server) requestView(w http.ResponseWriter, r *http.Request, se session, status int, rate form) error {
 	req, err := s.forms.Request(r.Context(), se.Token, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	d := requestData{Request: req, Sent: r.URL.Query().Has("sent")}
+	d := requestData{Request: req, Sent: r.URL.Query().Has("sent"), Rated: r.URL.Query().Has("rated"),
+		CanRate: canRate(se.User, req), Rate: rate, Scores: scores}
 	l, err := s.api.Ledger(r.Context(), se.Token, req.ProjectCode)
 	if err != nil {
 		if api.StatusOf(err) == http.StatusUnauthorized {
@@ -107,7 +119,7 @@ func (s *Server) request(w http.ResponseWriter, r *http.Request, se session) err
 			d.Notice = append(d.Notice, noticeRow{NoticeLine: n, DepartmentName: s.departmentName(n.Department)})
 		}
 	}
-	s.render(w, r, http.StatusOK, "request", req.Title, d)
+	s.render(w, r, status, "request", req.Title, d)
 	return nil
 }
 

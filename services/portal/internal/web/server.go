@@ -37,6 +37,8 @@ type Forms interface {
 	ImportProjects(ctx context.Context, token, contentType, key string, file []byte) (api.ImportResult, error)
 	SubmitRequest(ctx context.Context, token, key string, r api.ServiceRequest) (api.ServiceRequest, error)
 	Request(ctx context.Context, token, id string) (api.ServiceRequest, error)
+	RateRequest(ctx context.Context, token, id string, r api.Rating) (api.ServiceRequest, error)
+	Requests(ctx context.Context, token string, q api.RequestQuery) (api.RequestList, error)
 	Catalog(ctx context.Context, token string) ([]api.CatalogItem, error)
 }
 
@@ -58,6 +60,7 @@ type Lead interface {
 	Meetings(ctx context.Context, token string, limit int) ([]api.Meeting, error)
 	Meeting(ctx context.Context, token, id string) (api.Meeting, error)
 	RecordMinutes(ctx context.Context, token, id string, m api.MinutesEntry) error
+	ChangeAction(ctx context.Context, token, id, action string, c api.ActionChange) error
 }
 
 // Deps are what a Server is built from.
@@ -136,7 +139,9 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /problems/{id}/updates", s.post(s.signedIn(s.updateProblem)))
 	mux.HandleFunc("GET /projects/{code}/requests/new", s.signedIn(s.requestForm))
 	mux.Handle("POST /projects/{code}/requests/new", s.post(s.signedIn(s.submitRequest)))
+	mux.HandleFunc("GET /requests", s.signedIn(s.requests))
 	mux.HandleFunc("GET /requests/{id}", s.signedIn(s.request))
+	mux.Handle("POST /requests/{id}/rating", s.post(s.signedIn(s.rateRequest)))
 	mux.HandleFunc("GET /tasks", s.signedIn(s.tasks))
 	mux.HandleFunc("GET /projects/{code}/tasks/{id}", s.signedIn(s.task))
 	mux.Handle("POST /projects/{code}/tasks/{id}/actions", s.post(s.signedIn(s.actOnTask)))
@@ -154,6 +159,8 @@ func (s *Server) Routes(mux *http.ServeMux) {
 		func(r *http.Request) string {
 			return "/v1/meetings/" + url.PathEscape(r.PathValue("id")) + "/invite.ics"
 		})))
+	mux.HandleFunc("GET /actions", s.signedIn(s.actions))
+	mux.Handle("POST /meetings/{id}/actions/{action}/{change}", s.post(s.signedIn(s.changeAction)))
 	mux.HandleFunc("GET /queue", s.signedIn(s.queue))
 	mux.HandleFunc("GET /items/{id}", s.signedIn(s.item))
 	mux.Handle("POST /items/{id}/actions", s.post(s.signedIn(s.act)))
