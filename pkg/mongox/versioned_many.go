@@ -32,7 +32,7 @@ const manyParallel = 16
 // UpdateVersioned (a bulk write reports only how many matched, not which).
 // On FerretDB the claims of all writes go in one unordered InsertMany (one
 // SQLite transaction, where each single insert is one), the versions are
-// read concurrently, the updates go in one bulk write by _id and the
+// read concurrently, the updates go by _id and the
 // claims are removed by one DeleteMany; a write whose claim was held is
 // done alone afterwards, as UpdateVersioned does it (waiting out the
 // holder, which may be another write of the same batch). Two writes of one
@@ -119,28 +119,12 @@ func updateClaimedMany(ctx context.Context, coll *mongo.Collection, ws []Version
 				errs[i] = fmt.Errorf("%s %v at version %d, not %d: %w", coll.Name(), ws[i].ID, cur, ws[i].Version, ErrConflict)
 			}
 		})
-		var models []mongo.WriteModel
-		var at []int
+		// One by _id each: FerretDB runs every statement of an update
+		// command as its own transaction anyway, and a bulk write of a few
+		// hundred ran past the client's timeout on a loaded machine.
 		for i := range ws {
 			if !held[i] && errs[i] == nil {
-				models = append(models, mongo.NewUpdateOneModel().SetFilter(bson.D{{Key: "_id", Value: ws[i].ID}}).SetUpdate(updates[i]))
-				at = append(at, i)
-			}
-		}
-		if len(models) == 0 {
-			return
-		}
-		res, err := coll.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
-		if err == nil && res.MatchedCount == int64(len(models)) {
-			return
-		}
-		// Under the claims no document can have moved; one may be gone,
-		// or the write failed: tell each what became of it.
-		for _, i := range at {
-			if _, serr := storedVersion(ctx, coll, ws[i].ID); serr != nil {
-				errs[i] = serr
-			} else if err != nil {
-				errs[i] = fmt.Errorf("update %s %v: %w", coll.Name(), ws[i].ID, err)
+				errs[i] = updateByID(ctx, coll, ws[i].ID, updates[i])
 			}
 		}
 	}()
