@@ -37,6 +37,11 @@ const (
 	HeaderScheduler = "Nats-Scheduler"
 )
 
+// bulkStallWait is how long a bulk load waits for the server when the
+// client's window of unacknowledged async publishes is full, rather than
+// failing after the client's default 200 ms (seen on a loaded machine).
+const bulkStallWait = time.Minute
+
 // Scheduler publishes, replaces and cancels timers.
 type Scheduler struct {
 	js jetstream.JetStream
@@ -91,7 +96,7 @@ func (s *Scheduler) Schedule(ctx context.Context, key string, at time.Time, msgI
 // loading many timers; wait on the returned futures (or on
 // PublishAsyncComplete of the JetStream handle).
 func (s *Scheduler) ScheduleAsync(key string, at time.Time, msgID string, data []byte) (jetstream.PubAckFuture, error) {
-	f, err := s.js.PublishMsgAsync(scheduleMsg(key, at, msgID, data))
+	f, err := s.js.PublishMsgAsync(scheduleMsg(key, at, msgID, data), jetstream.WithStallWait(bulkStallWait))
 	if err != nil {
 		return nil, fmt.Errorf("schedule %s: %w", key, err)
 	}
