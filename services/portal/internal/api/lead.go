@@ -174,7 +174,9 @@ type Meeting struct {
 	Agenda       []AgendaEntry `json:"agenda"`
 	Minutes      *Minutes      `json:"minutes"`
 	AutoConvened bool          `json:"auto_convened"`
-	Version      int           `json:"version"`
+	// History are the moves and the cancellation, oldest first.
+	History []MeetingChange `json:"history"`
+	Version int             `json:"version"`
 }
 
 // Meetings lists the meetings, at most limit.

@@ -80,6 +80,7 @@ var funcs = template.FuncMap{
 	"percent":       func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
 	"dec":           func(f float64) string { return fmt.Sprintf("%.1f", f) },
 	"ladderName":    ladderName,
+	"list":          func(v ...any) []any { return v },
 	"stars":         func(n int) string { return strings.Repeat("★", n) + strings.Repeat("☆", max(0, 5-n)) },
 }
 

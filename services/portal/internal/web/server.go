@@ -61,6 +61,9 @@ type Lead interface {
 	Meeting(ctx context.Context, token, id string) (api.Meeting, error)
 	RecordMinutes(ctx context.Context, token, id string, m api.MinutesEntry) error
 	ChangeAction(ctx context.Context, token, id, action string, c api.ActionChange) error
+	MoveMeeting(ctx context.Context, token, id string, m api.MeetingMove) (api.Meeting, error)
+	CancelMeeting(ctx context.Context, token, id string, m api.MeetingCancel) (api.Meeting, error)
+	EditAgenda(ctx context.Context, token, id string, a api.AgendaEdit) (api.Meeting, error)
 }
 
 // Deps are what a Server is built from.
@@ -155,6 +158,10 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /meetings", s.signedIn(s.meetings))
 	mux.HandleFunc("GET /meetings/{id}", s.signedIn(s.meeting))
 	mux.Handle("POST /meetings/{id}/minutes", s.post(s.signedIn(s.recordMinutes)))
+	mux.Handle("POST /meetings/{id}/move", s.post(s.signedIn(s.moveMeeting)))
+	mux.Handle("POST /meetings/{id}/cancel", s.post(s.signedIn(s.cancelMeeting)))
+	mux.Handle("POST /meetings/{id}/agenda", s.post(s.signedIn(s.addAgendaEntry)))
+	mux.Handle("POST /meetings/{id}/agenda/{entry}/remove", s.post(s.signedIn(s.removeAgendaEntry)))
 	mux.HandleFunc("GET /meetings/{id}/invite.ics", s.signedIn(s.export(api.ServiceMeeting,
 		func(r *http.Request) string {
 			return "/v1/meetings/" + url.PathEscape(r.PathValue("id")) + "/invite.ics"
