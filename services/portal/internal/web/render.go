@@ -209,6 +209,7 @@ func (s *Server) nav(u api.User, path string) []navLink {
 	}
 	if has(u, "leader", "supervisor", "officer") {
 		add("/bulletin", "通报")
+		add("/stats", "月度统计")
 		add("/briefings", "简报")
 	}
 	if has(u, "officer", "clerk", "leader", "supervisor", "secretary") {

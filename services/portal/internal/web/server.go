@@ -152,6 +152,9 @@ func (s *Server) Routes(mux *http.ServeMux) {
 		func(*http.Request) string { return "/v1/ledger.xlsx" }, "work_group", "department", "category")))
 	mux.HandleFunc("GET /board", s.signedIn(s.board))
 	mux.HandleFunc("GET /bulletin", s.signedIn(s.bulletin))
+	mux.HandleFunc("GET /stats", s.signedIn(s.stats))
+	mux.HandleFunc("GET /stats/monthly.xlsx", s.signedIn(s.export(api.ServiceLedger,
+		func(*http.Request) string { return "/v1/stats/monthly.xlsx" }, "month")))
 	mux.HandleFunc("GET /briefings", s.signedIn(s.briefing))
 	mux.HandleFunc("GET /briefings/{kind}", s.signedIn(s.export(api.ServiceLedger,
 		func(r *http.Request) string { return "/v1/briefings/" + r.PathValue("kind") }, "day", "month")))
