@@ -73,3 +73,47 @@ func (c *Client) meetingChange(ctx context.Context, token, method, id, what stri
 	err := c.call(ctx, ServiceMeeting, token, method, join(c.at.Meeting, "/v1/meetings/"+url.PathEscape(id)+what, nil), body, &out)
 	return out, err
 }
+
+// Handling is a department's measured handling time: working days from
+// assignment to approval over its approved items (median and 80th
+// percentile); below the ledger's minimum of samples a forecast uses each
+// item's promised days instead (Measured false).
+type Handling struct {
+	Department string `json:"department"`
+	Samples    int    `json:"samples"`
+	MedianDays int    `json:"median_days"`
+	P80Days    int    `json:"p80_days"`
+	Measured   bool   `json:"measured"`
+}
+
+// ForecastRun is the forecast with one estimate of the handling times:
+// the permit's day, the path that sets it and every item it depends on.
+type ForecastRun struct {
+	Date         string         `json:"date"`
+	CriticalPath []ForecastStep `json:"critical_path"`
+	Items        []ForecastStep `json:"items"`
+}
+
+// FullForecast is the ledger's start-date forecast in full.
+type FullForecast struct {
+	Project      string      `json:"project"`
+	Permit       string      `json:"permit"`
+	PermitName   string      `json:"permit_name"`
+	AsOf         string      `json:"as_of"`
+	Done         bool        `json:"done"`
+	Median       ForecastRun `json:"median"`
+	P80          ForecastRun `json:"p80"`
+	PlannedStart string      `json:"planned_start"`
+	Late         bool        `json:"late"`
+	LateDays     int         `json:"late_days"`
+	LateP80      bool        `json:"late_p80"`
+	Light        string      `json:"light"`
+	Handling     []Handling  `json:"handling"`
+}
+
+// FullForecast reads project code's start-date forecast in full.
+func (c *Client) FullForecast(ctx context.Context, token, code string) (FullForecast, error) {
+	var out FullForecast
+	err := c.call(ctx, ServiceLedger, token, http.MethodGet, join(c.at.Ledger, "/v1/projects/"+url.PathEscape(code)+"/forecast", nil), nil, &out)
+	return out, err
+}

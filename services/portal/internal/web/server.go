@@ -50,6 +50,7 @@ type Work interface {
 	UpdateProblem(ctx context.Context, token, id string, u api.ProblemUpdate) error
 	AssignOfficer(ctx context.Context, token, code string, o api.OfficerChange) error
 	Download(ctx context.Context, svc api.Service, token, path string, q url.Values) (api.Download, error)
+	FullForecast(ctx context.Context, token, code string) (api.FullForecast, error)
 }
 
 // Lead is what the leaders', supervisors' and secretary's pages need.
@@ -137,6 +138,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /projects/import", s.signedIn(s.importForm))
 	mux.Handle("POST /projects/import", s.upload(s.signedIn(s.importList)))
 	mux.HandleFunc("GET /projects/{code}", s.signedIn(s.project))
+	mux.HandleFunc("GET /projects/{code}/forecast", s.signedIn(s.fullForecast))
 	mux.Handle("POST /projects/{code}/problems", s.post(s.signedIn(s.raiseProblem)))
 	mux.Handle("POST /projects/{code}/officer", s.post(s.signedIn(s.reassign)))
 	mux.Handle("POST /problems/{id}/updates", s.post(s.signedIn(s.updateProblem)))
