@@ -55,8 +55,9 @@ func secretaryMovesAndCancels(t *testing.T, s *system, portal string) {
 	screenshot(t, ctx, "secretary-meeting-moved")
 	run(t, ctx, "phone viewport", chromedp.EmulateViewport(360, 740), chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("cancel")))
 	noOverflow(t, ctx, "moved meeting with its forms at 360 px")
+	// The moved page shows #updated too: wait for the cancellation's entry.
 	run(t, ctx, "cancel", fill("f-cancel-reason", "议题已协调解决"), chromedp.Click(chromedp.ID("cancel-submit")),
-		chromedp.WaitVisible(chromedp.ID("updated")))
+		chromedp.WaitVisible(chromedp.CSS(`#meeting-history li:nth-child(2)`)))
 	if got := text(t, ctx, `#meeting-status`); got != "已取消" {
 		t.Fatalf("status after the cancellation: %q", got)
 	}
