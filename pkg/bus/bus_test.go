@@ -210,8 +210,10 @@ func TestUndecodableMessageGoesToDeadLetterStream(t *testing.T) {
 	if _, err := h.js.Publish(context.Background(), "tuijin.ledger.item.assigned.sthj", []byte("not protobuf {")); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "dead letter", func() bool {
-		return streamCount(t, h.js, bus.DeadLetterStream, bus.DeadLetterPrefix+"poison-test") == 1
+	// The mover counts a dead letter once the stream has taken it.
+	eventually(t, "dead letter, counted", func() bool {
+		return streamCount(t, h.js, bus.DeadLetterStream, bus.DeadLetterPrefix+"poison-test") == 1 &&
+			counter(t, h.reg, "tuijin_bus_dead_letters_total", map[string]string{"consumer": "poison-test", "reason": "undecodable"}) == 1
 	})
 	dlq, err := h.js.Stream(context.Background(), bus.DeadLetterStream)
 	if err != nil {
@@ -246,8 +248,10 @@ func TestMaxDeliveriesGoesToDeadLetterStream(t *testing.T) {
 	if err := h.pub.Publish(context.Background(), *m); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "dead letter after max deliveries", func() bool {
-		return streamCount(t, h.js, bus.DeadLetterStream, bus.DeadLetterPrefix+"always-fails") == 1
+	// The mover counts a dead letter once the stream has taken it.
+	eventually(t, "dead letter after max deliveries, counted", func() bool {
+		return streamCount(t, h.js, bus.DeadLetterStream, bus.DeadLetterPrefix+"always-fails") == 1 &&
+			counter(t, h.reg, "tuijin_bus_dead_letters_total", map[string]string{"consumer": "always-fails", "reason": "max_deliveries"}) == 1
 	})
 	dlq, _ := h.js.Stream(context.Background(), bus.DeadLetterStream)
 	msg, err := dlq.GetLastMsgForSubject(context.Background(), bus.DeadLetterPrefix+"always-fails")
@@ -308,7 +312,8 @@ func TestInvalidEventDeadLettersBeforeTheHandler(t *testing.T) {
 		}
 	}
 	eventually(t, "two dead letters and one handled", func() bool {
-		return streamCount(t, h.js, bus.DeadLetterStream, bus.DeadLetterPrefix+"invalid-test") == 2 && called.Load() == 1
+		return streamCount(t, h.js, bus.DeadLetterStream, bus.DeadLetterPrefix+"invalid-test") == 2 && called.Load() == 1 &&
+			counter(t, h.reg, "tuijin_bus_dead_letters_total", map[string]string{"consumer": "invalid-test", "reason": "invalid"}) == 2
 	})
 	dlq, err := h.js.Stream(context.Background(), bus.DeadLetterStream)
 	if err != nil {

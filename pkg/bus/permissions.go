@@ -104,8 +104,9 @@ func Grants() []Grant {
 			},
 			// Cancelling a timer purges its schedule subject; listing the
 			// pending ones reads the stream's subjects; fired timers are
-			// checked against the versions register, which writers advance.
-			API: []string{"$JS.API.STREAM.PURGE." + TimersStream, "$JS.API.STREAM.INFO." + TimersStream,
+			// checked against the versions register, which writers advance
+			// (creating its bucket reads the account's info first).
+			API: []string{"$JS.API.INFO", "$JS.API.STREAM.PURGE." + TimersStream, "$JS.API.STREAM.INFO." + TimersStream,
 				"$KV." + VersionsBucket + ".>", "$JS.API.STREAM.INFO.KV_" + VersionsBucket, "$JS.API.STREAM.CREATE.KV_" + VersionsBucket,
 				"$JS.API.DIRECT.GET.KV_" + VersionsBucket + ".>"},
 		},
