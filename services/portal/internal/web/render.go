@@ -138,8 +138,6 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		v.Who = s.who(u)
 		v.CSRF = s.csrf.token("session", se.Token)
 		v.Nav = s.nav(u, r.URL.Path)
-	} else if pre, err := r.Cookie(preCookie); err == nil {
-		v.CSRF = s.csrf.token("login", pre.Value)
 	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, v); err != nil {
