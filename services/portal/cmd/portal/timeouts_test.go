@@ -49,7 +49,9 @@ func TestTimeoutsAreOrdered(t *testing.T) {
 		return httpx.NewServer("127.0.0.1:0", "service", prometheus.NewRegistry(), log,
 			httpx.WithHandlerTimeout(svc.HTTP.HandlerTimeout))
 	})
-	portal := timeoutsOf(t, func() (*httpx.Server, error) { return newServer(&cfg, prometheus.NewRegistry(), noop.NewTracerProvider(), log) })
+	portal := timeoutsOf(t, func() (*httpx.Server, error) {
+		return newServer(&cfg, prometheus.NewRegistry(), noop.NewTracerProvider(), log)
+	})
 	upstream := upstreamClient(&cfg, noop.NewTracerProvider()).Timeout
 
 	readme, err := os.ReadFile("../../../../README.md")
