@@ -1,7 +1,8 @@
 // Package issuer is the small token issuer of the local run: local accounts
 // from a YAML file (bcrypt hashes), a signing key kept on disk, and the
-// endpoints an OpenID Connect client expects (discovery, JWKS, a token
-// endpoint) plus POST /v1/login. Production points the services at the
+// endpoints an OpenID Connect relying party expects (discovery, JWKS, a
+// sign-in page for the authorization code flow with PKCE, a token
+// endpoint) plus POST /v1/login for scripts. Production points the services at the
 // government's OIDC provider instead; the services cannot tell the two apart.
 package issuer
 
