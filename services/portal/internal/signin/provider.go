@@ -183,6 +183,16 @@ func (p *Provider) EndSessionURL(ctx context.Context, back string) (string, bool
 	return u.String(), true
 }
 
+// ProviderOrigin is the scheme and host of the issuer, where sign-out may
+// send the browser (an end_session_endpoint elsewhere is not expected).
+func (p *Provider) ProviderOrigin() string {
+	u, err := url.Parse(p.cfg.Issuer)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
 // Origin is the scheme and host of the redirect URL: the portal's public
 // address, for the absolute URLs the provider is given.
 func (p *Provider) Origin() string {

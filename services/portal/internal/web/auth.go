@@ -22,6 +22,19 @@ type SignIn interface {
 	Exchange(ctx context.Context, code, verifier, nonce string) (signin.Tokens, error)
 	EndSessionURL(ctx context.Context, back string) (string, bool)
 	Origin() string
+	ProviderOrigin() string
+}
+
+// contentPolicy is the pages' Content-Security-Policy. Forms post to the
+// portal only; the provider's origin is allowed too because the browser
+// applies form-action to where the answer redirects, and sign-out's
+// answer may send it to the provider's end_session_endpoint.
+func contentPolicy(si SignIn) string {
+	forms := "'self'"
+	if si != nil && si.ProviderOrigin() != "" {
+		forms += " " + si.ProviderOrigin()
+	}
+	return "default-src 'self'; img-src 'self' data:; style-src 'self'; form-action " + forms + "; frame-ancestors 'none'; base-uri 'none'"
 }
 
 // authCookie holds one sign-in under way: its state, nonce, PKCE verifier
@@ -80,6 +93,10 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 // access token become the session.
 func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 	s.cookies.clear(w, r, authCookie) // one use, whatever happens
+	if s.signin == nil {
+		s.signedOut(w, r, http.StatusServiceUnavailable, "本门户未配置统一身份认证，暂时无法登录。")
+		return
+	}
 	q := r.URL.Query()
 	p, ok := s.openPending(r)
 	switch {

@@ -98,6 +98,7 @@ type Server struct {
 	cookies cookies
 	cop     *http.CrossOriginProtection
 	pages   *pages
+	csp     string
 	log     *slog.Logger
 	now     func() time.Time
 }
@@ -115,7 +116,8 @@ func New(d Deps) (*Server, error) {
 		d.Now = time.Now
 	}
 	s := &Server{api: d.Backend, forms: d.Forms, work: d.Work, lead: d.Lead, signin: d.SignIn, org: d.Org, cal: d.Calendar, csrf: csrf{secret: d.Secret},
-		cookies: cookies{secure: d.SecureCookies}, cop: http.NewCrossOriginProtection(), pages: p, log: d.Log, now: d.Now}
+		cookies: cookies{secure: d.SecureCookies}, cop: http.NewCrossOriginProtection(), pages: p, csp: contentPolicy(d.SignIn),
+		log: d.Log, now: d.Now}
 	s.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, problem{Status: http.StatusForbidden, Message: "请求来自其他网站，已被拒绝。请从本站页面重新提交。"})
 	}))

@@ -79,6 +79,11 @@ func TestSignInAndOut(t *testing.T) {
 	if resp, _ := r.get("/queue"); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("after logout /queue: %d", resp.StatusCode)
 	}
+	// Forms post here only; the provider is allowed as where sign-out's
+	// answer may redirect (the browser checks form-action on redirects).
+	if resp, _ := r.get("/login?out=1"); !strings.Contains(resp.Header.Get("Content-Security-Policy"), "form-action 'self' "+r.issuer+";") {
+		t.Errorf("CSP %q", resp.Header.Get("Content-Security-Policy"))
+	}
 }
 
 // Whatever is wrong with a callback, no session comes of it and the page
