@@ -43,6 +43,8 @@ bench:
 	go test -run '^$$' -bench . -benchtime 2s ./pkg/bus/... ./pkg/outbox/...
 
 ## bench-deadline: 10,000 deadline timers due at once among TUIJIN_BENCH_TIMERS (default 1,000,000)
+# measured 2026-12-03, TUIJIN_BENCH_TIMERS=100000 make bench-deadline (loaded 2-core box):
+#   deadline: 10000 due at once among 100000: lag p50=4726ms p99=7784ms max=7802ms, fired 10000 once
 bench-deadline:
 	go test -run '^$$' -bench FireDueBatch -benchtime 1x -timeout 60m ./services/deadline/internal/deadline/
 

@@ -290,7 +290,7 @@ func TestDockerfile(t *testing.T) {
 	}
 	var froms, users []string
 	var args []string
-	build := ""
+	build, pkgs := "", ""
 	for _, line := range strings.Split(string(raw), "\n") {
 		f := strings.Fields(line)
 		if len(f) == 0 || strings.HasPrefix(f[0], "#") {
@@ -307,6 +307,9 @@ func TestDockerfile(t *testing.T) {
 		if strings.Contains(line, "go build") {
 			build = line
 		}
+		if strings.Contains(line, "pkg=") {
+			pkgs += line
+		}
 	}
 	if len(froms) < 2 || froms[0] != "golang:1.26" {
 		t.Errorf("FROM %v: want a golang:1.26 build stage and a runtime stage", froms)
@@ -314,8 +317,11 @@ func TestDockerfile(t *testing.T) {
 	if !slices.Contains(args, "SERVICE") {
 		t.Errorf("no ARG SERVICE")
 	}
-	if !strings.Contains(build, `-o /out/svc`) || !strings.Contains(build, `./services/${SERVICE}/cmd/${SERVICE}`) {
-		t.Errorf("go build line %q must build ./services/${SERVICE}/cmd/${SERVICE} to /out/svc", build)
+	// The services and the portal live in ./services/<name>/cmd/<name>,
+	// tuijin-ops (the provisioning Job's) in ./tools/cmd/tuijin-ops.
+	if !strings.Contains(build, `-o /out/svc "${pkg}"`) || !strings.Contains(pkgs, `pkg="./services/${SERVICE}/cmd/${SERVICE}"`) ||
+		!strings.Contains(pkgs, `pkg="./tools/cmd/${SERVICE}"`) {
+		t.Errorf("go build line %q must build ${pkg}, ./services/${SERVICE}/cmd/${SERVICE} or ./tools/cmd/${SERVICE} (%q), to /out/svc", build, pkgs)
 	}
 	if len(users) == 0 || users[len(users)-1] == "0" || strings.HasPrefix(users[len(users)-1], "root") || strings.HasPrefix(users[len(users)-1], "0:") {
 		t.Errorf("runtime USER %v must be unprivileged", users)
@@ -325,8 +331,11 @@ func TestDockerfile(t *testing.T) {
 	}
 	// Each service the image is built for has its main package where the
 	// Dockerfile looks for it.
+	dirs := []string{filepath.Join("..", "services", portalName, "cmd", portalName), filepath.Join("..", "tools", "cmd", "tuijin-ops")}
 	for _, svc := range services {
-		dir := filepath.Join("..", "services", svc.name, "cmd", svc.name)
+		dirs = append(dirs, filepath.Join("..", "services", svc.name, "cmd", svc.name))
+	}
+	for _, dir := range dirs {
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 			t.Errorf("%s: %v", dir, err)
 		}
@@ -341,7 +350,7 @@ func TestDockerfile(t *testing.T) {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		for _, needed := range []string{"go.work", "pkg", "services", "deploy", "proto"} {
+		for _, needed := range []string{"go.work", "pkg", "services", "tools", "deploy", "proto", "e2e"} {
 			if line == needed || line == needed+"/" || line == "*" || line == "**" {
 				t.Errorf("Dockerfile.dockerignore excludes %q, which the build needs", line)
 			}

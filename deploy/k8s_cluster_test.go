@@ -38,8 +38,9 @@ func checkPDBCoverage(t *testing.T, s *stack) {
 	}
 }
 
-// checkHPAs: each service's Deployment scales on CPU within the overlay's
-// bounds; nothing else is autoscaled (NATS and MongoDB hold quorums).
+// checkHPAs: each service's Deployment and the portal's scale on CPU within
+// the overlay's bounds; nothing else is autoscaled (NATS and MongoDB hold
+// quorums).
 func checkHPAs(t *testing.T, s *stack, want expect) {
 	targets := map[string]string{}
 	for name, h := range s.hpas {
@@ -59,23 +60,23 @@ func checkHPAs(t *testing.T, s *stack, want expect) {
 			t.Errorf("HPA %s: want a Resource metric on cpu with a target utilization, have %+v", name, h.Spec.Metrics)
 		}
 	}
-	for _, svc := range services {
-		name, ok := targets[svc.name]
+	for _, dep := range scaledDeployments() {
+		name, ok := targets[dep]
 		if !ok {
-			t.Errorf("Deployment %s has no HorizontalPodAutoscaler", svc.name)
+			t.Errorf("Deployment %s has no HorizontalPodAutoscaler", dep)
 			continue
 		}
-		d := s.deployments[svc.name]
+		d := s.deployments[dep]
 		if d == nil {
 			continue
 		}
 		if r := d.Spec.Replicas; r == nil || *r < want.hpaMin || *r > want.hpaMax {
-			t.Errorf("Deployment %s: replicas %s outside HPA %s's %d..%d", svc.name, ptrString(r), name, want.hpaMin, want.hpaMax)
+			t.Errorf("Deployment %s: replicas %s outside HPA %s's %d..%d", dep, ptrString(r), name, want.hpaMin, want.hpaMax)
 		}
 		// Utilization is relative to the request: every container needs one.
 		for _, c := range d.Spec.Template.Spec.Containers {
 			if q, ok := c.Resources.Requests[corev1.ResourceCPU]; !ok || q.IsZero() {
-				t.Errorf("Deployment %s container %s: no cpu request for the HPA to measure against", svc.name, c.Name)
+				t.Errorf("Deployment %s container %s: no cpu request for the HPA to measure against", dep, c.Name)
 			}
 		}
 	}
@@ -84,6 +85,16 @@ func checkHPAs(t *testing.T, s *stack, want expect) {
 			t.Errorf("an HPA scales Deployment %s, which does not exist", name)
 		}
 	}
+}
+
+// scaledDeployments are the Deployments that scale on CPU: the five
+// services and the portal, all stateless.
+func scaledDeployments() []string {
+	names := []string{portalName}
+	for _, svc := range services {
+		names = append(names, svc.name)
+	}
+	return names
 }
 
 func scalesOnCPU(h *autoscalingv2.HorizontalPodAutoscaler) bool {

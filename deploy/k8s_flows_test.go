@@ -19,11 +19,12 @@ func designFlows(t *testing.T, s *stack) []flow {
 	nats := stackPeer(t, s, "StatefulSet/nats")
 	mongo := stackPeer(t, s, "StatefulSet/mongodb")
 	rsInit := stackPeer(t, s, "Job/mongodb-rs-init")
+	portal := stackPeer(t, s, "Deployment/"+portalName)
+	ensure := stackPeer(t, s, "Job/"+provisioningJob)
 
-	// Neighbours: the portal and operations in the stack's namespace,
-	// another application there, the ingress controller, Prometheus and
-	// DNS in theirs, and an address outside the cluster (documentation range).
-	portal := nsPeer("portal", ns, map[string]string{"app.kubernetes.io/name": "portal"})
+	// Neighbours: an operator's pod in the stack's namespace, another
+	// application there, the ingress controller, Prometheus and DNS in
+	// theirs, and an address outside the cluster (documentation range).
 	ops := nsPeer("operations pod", ns, map[string]string{"app.kubernetes.io/component": "operations"})
 	stranger := nsPeer("another app's pod", ns, map[string]string{"app.kubernetes.io/name": "wiki"})
 	ingress := nsPeer("ingress controller", "ingress-nginx", map[string]string{"app.kubernetes.io/name": "ingress-nginx"})
@@ -63,6 +64,36 @@ func designFlows(t *testing.T, s *stack) []flow {
 		f(portal, nats, tcp, 4222, false),
 		f(portal, mongo, tcp, 27017, false),
 		f(prom, mongo, tcp, 27017, false),
+		// The portal: pages through the ingress controller, /metrics to
+		// Prometheus, out to the services (below) and the OIDC provider.
+		f(ingress, portal, tcp, portalPort, true),
+		f(prom, portal, tcp, portalPort, true),
+		f(ingress, portal, tcp, portalPort+1, false),
+		f(stranger, portal, tcp, portalPort, false),
+		f(foreign, portal, tcp, portalPort, false),
+		f(outside, portal, tcp, portalPort, false),
+		f(ops, portal, tcp, portalPort, false),
+		f(nats, portal, tcp, portalPort, false),
+		f(mongo, portal, tcp, portalPort, false),
+		f(portal, portal, tcp, portalPort, false),
+		f(portal, outside, tcp, 443, true),
+		f(portal, dns, udp, 53, true),
+		f(portal, outside, tcp, 80, false),
+		f(portal, outside, tcp, 587, false),
+		f(portal, outside, tcp, 4222, false),
+		f(portal, nats, tcp, 6222, false),
+		f(portal, stranger, tcp, portalPort, false),
+		// The provisioning Job: NATS, and nothing else.
+		f(ensure, nats, tcp, 4222, true),
+		f(ensure, dns, udp, 53, true),
+		f(ensure, nats, tcp, 6222, false),
+		f(ensure, nats, tcp, 8222, false),
+		f(ensure, mongo, tcp, 27017, false),
+		f(ensure, portal, tcp, portalPort, false),
+		f(ensure, outside, tcp, 443, false),
+		f(ensure, outside, tcp, 4222, false),
+		f(ensure, stranger, tcp, 80, false),
+		f(ingress, ensure, tcp, 8080, false),
 	}
 	for _, svc := range services {
 		p := stackPeer(t, s, "Deployment/"+svc.name)
@@ -83,6 +114,8 @@ func designFlows(t *testing.T, s *stack) []flow {
 			f(outside, p, tcp, svc.port, false),
 			f(nats, p, tcp, svc.port, false),
 			f(mongo, p, tcp, svc.port, false),
+			f(ensure, p, tcp, svc.port, false),
+			f(p, portal, tcp, portalPort, false),
 		)
 		// Mail only from notification.
 		fs = append(fs, f(p, outside, tcp, 587, svc.name == "notification"),

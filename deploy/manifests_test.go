@@ -43,12 +43,18 @@ const (
 	authConfigMap = "tuijin-auth"
 	mongoSecret   = "tuijin-mongo"
 	natsSecret    = "tuijin-nats"
-	natsURL       = "nats://nats:4222"
+	// portalSecret is created per installation: the portal's keys.
+	portalSecret = "tuijin-portal"
+	natsURL      = "nats://nats:4222"
 )
 
 // mongoSecretKeys are the keys of the tuijin-mongo Secret documented in
 // k8s/base/mongodb.yaml; every reference to the Secret must use one of them.
 var mongoSecretKeys = []string{"root-username", "root-password", "keyfile", "uri"}
+
+// portalSecretKeys are the keys of the tuijin-portal Secret documented in
+// k8s/base/services/portal.yaml.
+var portalSecretKeys = []string{"TUIJIN_CSRF_SECRET", "TUIJIN_AUTH_CLIENT_SECRET"}
 
 // ---------------------------------------------------------------------------
 // Strict decoding
@@ -124,13 +130,16 @@ func checkRendered(t *testing.T, dir string, want expect) {
 		for _, svc := range services {
 			t.Run(svc.name, func(t *testing.T) { checkService(t, s, svc, want) })
 		}
-		// No other Deployment than the five services.
+		// No other Deployment than the five services and the portal.
 		for name := range s.deployments {
-			if !slices.ContainsFunc(services, func(v service) bool { return v.name == name }) {
+			if name != portalName && !slices.ContainsFunc(services, func(v service) bool { return v.name == name }) {
 				t.Errorf("unexpected Deployment %q", name)
 			}
 		}
 	})
+	t.Run("portal", func(t *testing.T) { checkPortal(t, s, want) })
+	t.Run("portal ingress", func(t *testing.T) { checkPortalIngress(t, s) })
+	t.Run("provisioning", func(t *testing.T) { checkProvisioning(t, s, want) })
 	t.Run("common config", func(t *testing.T) { checkCommonConfig(t, s, want) })
 	t.Run("pods", func(t *testing.T) { checkPods(t, s) })
 	t.Run("nats", func(t *testing.T) { checkNATS(t, s, want) })
@@ -175,6 +184,7 @@ type stack struct {
 	pdbs         map[string]*policyv1.PodDisruptionBudget
 	hpas         map[string]*autoscalingv2.HorizontalPodAutoscaler
 	netpols      map[string]*networkingv1.NetworkPolicy
+	ingresses    map[string]*networkingv1.Ingress
 }
 
 func newStack(t *testing.T, objs []object) *stack {
@@ -190,6 +200,7 @@ func newStack(t *testing.T, objs []object) *stack {
 		pdbs:         map[string]*policyv1.PodDisruptionBudget{},
 		hpas:         map[string]*autoscalingv2.HorizontalPodAutoscaler{},
 		netpols:      map[string]*networkingv1.NetworkPolicy{},
+		ingresses:    map[string]*networkingv1.Ingress{},
 	}
 	seen := map[string]bool{}
 	for _, o := range objs {
@@ -217,6 +228,8 @@ func newStack(t *testing.T, objs []object) *stack {
 			s.hpas[o.name] = v
 		case *networkingv1.NetworkPolicy:
 			s.netpols[o.name] = v
+		case *networkingv1.Ingress:
+			s.ingresses[o.name] = v
 		default:
 			t.Fatalf("no index for %T", v)
 		}

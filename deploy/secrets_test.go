@@ -43,8 +43,14 @@ func checkSecretRef(t *testing.T, where, name string, keys ...string) {
 				t.Errorf("%s: key %q of Secret %s is not a documented %s", where, k, name, natsSecretKey)
 			}
 		}
+	case portalSecret:
+		for _, k := range keys {
+			if !slices.Contains(portalSecretKeys, k) {
+				t.Errorf("%s: key %q of Secret %s is not one of the documented %v", where, k, name, portalSecretKeys)
+			}
+		}
 	default:
-		t.Errorf("%s: Secret %q is not one of the documented %q, %q", where, name, mongoSecret, natsSecret)
+		t.Errorf("%s: Secret %q is not one of the documented %q, %q, %q", where, name, mongoSecret, natsSecret, portalSecret)
 	}
 }
 
@@ -91,12 +97,13 @@ func checkNoLiteralSecrets(t *testing.T, rendered []byte) {
 // urlHost matches scheme://host in text.
 var urlHost = regexp.MustCompile(`[a-z][a-z0-9+.-]*://([^/\s:'"?,\]]+)`)
 
-// checkHosts allows only in-cluster names and wildcard/loopback binds in URLs.
+// checkHosts allows only in-cluster names (the stores' and the services'
+// Services) and wildcard/loopback binds in URLs.
 func checkHosts(t *testing.T, rendered []byte) {
 	t.Helper()
 	allowed := regexp.MustCompile(`^(nats|nats-\d+\.nats-headless|mongodb|mongodb-\d+\.mongodb|0\.0\.0\.0|127\.0\.0\.1)$`)
 	for _, m := range urlHost.FindAllSubmatch(rendered, -1) {
-		if !allowed.Match(m[1]) {
+		if !allowed.Match(m[1]) && !slices.ContainsFunc(services, func(v service) bool { return v.name == string(m[1]) }) {
 			t.Errorf("rendered manifests name host %q (%s)", m[1], m[0])
 		}
 	}

@@ -45,6 +45,7 @@ var knownKinds = map[schema.GroupVersionKind]func() any{
 		return &autoscalingv2.HorizontalPodAutoscaler{}
 	},
 	{Group: "networking.k8s.io", Version: "v1", Kind: "NetworkPolicy"}: func() any { return &networkingv1.NetworkPolicy{} },
+	{Group: "networking.k8s.io", Version: "v1", Kind: "Ingress"}:       func() any { return &networkingv1.Ingress{} },
 }
 
 // decodeStrict decodes a multi-document YAML stream into typed objects. A

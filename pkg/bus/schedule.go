@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -37,9 +38,17 @@ const (
 	HeaderScheduler = "Nats-Scheduler"
 )
 
+// bulkStallWait is how long a bulk load waits for the server when the
+// client's window of unacknowledged async publishes is full, rather than
+// failing after the client's default 200 ms (seen on a loaded machine).
+const bulkStallWait = time.Minute
+
 // Scheduler publishes, replaces and cancels timers.
 type Scheduler struct {
 	js jetstream.JetStream
+
+	mu     sync.Mutex
+	stream jetstream.Stream // bound once: a cancel is then one purge request
 }
 
 // NewScheduler returns a scheduler over the timers stream (EnsureStreams
@@ -91,7 +100,7 @@ func (s *Scheduler) Schedule(ctx context.Context, key string, at time.Time, msgI
 // loading many timers; wait on the returned futures (or on
 // PublishAsyncComplete of the JetStream handle).
 func (s *Scheduler) ScheduleAsync(key string, at time.Time, msgID string, data []byte) (jetstream.PubAckFuture, error) {
-	f, err := s.js.PublishMsgAsync(scheduleMsg(key, at, msgID, data))
+	f, err := s.js.PublishMsgAsync(scheduleMsg(key, at, msgID, data), jetstream.WithStallWait(bulkStallWait))
 	if err != nil {
 		return nil, fmt.Errorf("schedule %s: %w", key, err)
 	}
@@ -102,14 +111,29 @@ func (s *Scheduler) ScheduleAsync(key string, at time.Time, msgID string, data [
 // plain publish on it cancels in memory only, and the old schedule came
 // back after a SIGKILL and fired.
 func (s *Scheduler) Cancel(ctx context.Context, key string) error {
-	st, err := s.js.Stream(ctx, TimersStream)
+	st, err := s.timers(ctx)
 	if err != nil {
-		return fmt.Errorf("stream %s: %w", TimersStream, err)
+		return err
 	}
 	if err := st.Purge(ctx, jetstream.WithPurgeSubject(ScheduleSubject(key))); err != nil {
 		return fmt.Errorf("cancel timer %s: %w", key, err)
 	}
 	return nil
+}
+
+// timers binds the timers stream the first time it is needed; a purge
+// names the stream only, so the handle stays good while the stream lives.
+func (s *Scheduler) timers(ctx context.Context) (jetstream.Stream, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stream == nil {
+		st, err := s.js.Stream(ctx, TimersStream)
+		if err != nil {
+			return nil, fmt.Errorf("stream %s: %w", TimersStream, err)
+		}
+		s.stream = st
+	}
+	return s.stream, nil
 }
 
 // Pending returns the keys that have a pending timer.

@@ -125,7 +125,7 @@ func (v *Versions) Advance(ctx context.Context, id string, version int64) error 
 func (v *Versions) SeedAsync(id string, version int64) error {
 	m := nats.NewMsg("$KV." + VersionsBucket + "." + versionKey(id))
 	m.Data = []byte(strconv.FormatInt(version, 10))
-	if _, err := v.js.PublishMsgAsync(m); err != nil {
+	if _, err := v.js.PublishMsgAsync(m, jetstream.WithStallWait(bulkStallWait)); err != nil {
 		return fmt.Errorf("seed version of %s: %w", id, err)
 	}
 	return nil

@@ -318,6 +318,9 @@ func TestPortal(t *testing.T) {
 		departmentReportsActionDone(t, s, portal, meeting)
 	})
 	t.Run("clerks take 容缺受理 and 告知承诺", func(t *testing.T) { clerksTakeTheSpecialModes(t, s, portal) })
+	t.Run("secretary moves and cancels a meeting", func(t *testing.T) { secretaryMovesAndCancels(t, s, portal) })
+	t.Run("officer reads the monthly statistics", func(t *testing.T) { officerReadsTheMonthlyStats(t, s, portal) })
+	t.Run("owner opens the full forecast", func(t *testing.T) { ownerOpensTheFullForecast(t, s, portal) })
 
 	t.Run("a token the services refuse sends the user to sign in", func(t *testing.T) {
 		// A well-formed token no service accepts (signed by no known key).

@@ -89,22 +89,35 @@ func run(ctx context.Context, args []string, out io.Writer, now func() time.Time
 		}
 		auth.Password = strings.TrimSpace(string(b))
 	}
-	connect := func() (*nats.Conn, jetstream.JetStream, error) {
-		log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-		return bus.Connect(*natsURL, "tuijin-ops "+cmd, log, auth.Options()...)
+
+	if !slices.Contains([]string{"ensure", "lag", "replay"}, cmd) {
+		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
 	}
+	codes, err := departments(*orgFile)
+	if err != nil {
+		return err
+	}
+	var since time.Time
+	if cmd == "replay" {
+		if *dept == "" || *sinceArg == "" {
+			return fmt.Errorf("%w: replay needs --department and --since", errUsage)
+		}
+		if !slices.Contains(codes, *dept) {
+			return fmt.Errorf("department %q is not in the organisation (%s)", *dept, strings.Join(codes, ", "))
+		}
+		if since, err = parseSince(*sinceArg); err != nil {
+			return err
+		}
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	nc, js, err := bus.Connect(*natsURL, "tuijin-ops "+cmd, log, auth.Options()...)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
 
 	switch cmd {
 	case "ensure":
-		codes, err := departments(*orgFile)
-		if err != nil {
-			return err
-		}
-		nc, js, err := connect()
-		if err != nil {
-			return err
-		}
-		defer nc.Close()
 		if err := bus.EnsureStreams(ctx, js, *replicas); err != nil {
 			return err
 		}
@@ -114,44 +127,14 @@ func run(ctx context.Context, args []string, out io.Writer, now func() time.Time
 		fmt.Fprintf(out, "streams ensured with %d replica(s); durables of %s ensured\n", *replicas, strings.Join(codes, ", "))
 		return nil
 	case "lag":
-		codes, err := departments(*orgFile)
-		if err != nil {
-			return err
-		}
-		nc, js, err := connect()
-		if err != nil {
-			return err
-		}
-		defer nc.Close()
 		return printLag(ctx, js, codes, out, now())
-	case "replay":
-		if *dept == "" || *sinceArg == "" {
-			return fmt.Errorf("%w: replay needs --department and --since", errUsage)
-		}
-		codes, err := departments(*orgFile)
-		if err != nil {
-			return err
-		}
-		if !slices.Contains(codes, *dept) {
-			return fmt.Errorf("department %q is not in the organisation (%s)", *dept, strings.Join(codes, ", "))
-		}
-		since, err := parseSince(*sinceArg)
-		if err != nil {
-			return err
-		}
-		nc, js, err := connect()
-		if err != nil {
-			return err
-		}
-		defer nc.Close()
+	default: // replay
 		cfg, err := bus.ReplayDepartment(ctx, js, *dept, since, now())
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "durable %s on %s now delivers from %s\n", cfg.Durable, cfg.FilterSubject, cfg.OptStartTime.Format(time.RFC3339))
 		return nil
-	default:
-		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
 	}
 }
 

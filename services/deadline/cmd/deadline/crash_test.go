@@ -79,7 +79,13 @@ func TestKilledWhileFiringEveryStepOnce(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		t.Cleanup(func() {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			if t.Failed() {
+				t.Logf("service log:\n%s", logs.String())
+			}
+		})
 		testenv.WaitFor(t, 30*time.Second, "readiness", func() bool {
 			resp, err := http.Get("http://" + addr + "/readyz")
 			if err != nil {

@@ -27,7 +27,7 @@ type config struct {
 	OrgFile       string `conf:"help:organisation YAML (empty: the demo organisation)"`
 	Calendar      workday.Config
 	Timer         struct {
-		Workers int           `conf:"default:16,help:fired timers handled at once by this replica"`
+		Workers int           `conf:"default:1024,help:fired timers this replica has in hand at once (each waits for its step's record, written in batches)"`
 		Sweep   time.Duration `conf:"default:10m,help:how often the timers that should be pending are checked against the scheduler (and at start)"`
 		Spread  time.Duration `conf:"default:5m,help:future timers of one instant are staggered over this much time by deadline id"`
 	}
@@ -62,11 +62,15 @@ func setup(cfg *config) platform.Setup {
 		if err := deadlines.EnsureIndexes(ctx); err != nil {
 			return err
 		}
+		versions, err := bus.NewVersions(ctx, app.JS, cfg.NATS.Replicas, app.Log)
+		if err != nil {
+			return err
+		}
 		policy := deadline.Policy{YellowDays: cfg.YellowDays, UrgeDays: cfg.UrgeDays, SuperviseDays: cfg.SuperviseDays,
 			InterviewDays: cfg.InterviewDays, EscalateDays: cfg.EscalateDays}
-		clockCfg := deadline.Config{Store: deadlines, Calendar: cal, Clock: clk, Policy: policy,
+		clockCfg := deadline.Config{Store: deadline.Registered(deadlines, versions), Calendar: cal, Clock: clk, Policy: policy,
 			Timers:    transport.NewTimers(bus.NewScheduler(app.JS), clk, cfg.Timer.Spread),
-			Publisher: app.Publisher}
+			Publisher: app.Publisher, Versions: versions, Steps: store.NewStepRecorder(deadlines, 0)}
 		svc := deadline.NewService(clockCfg)
 
 		app.Registry.MustRegister(transport.NewLevelCollector(deadlines, depts, app.Log))

@@ -34,6 +34,8 @@ type rig struct {
 	database  *mongo.Database
 	deadlines *store.Store
 	timers    *transport.Timers
+	versions  *bus.Versions
+	steps     *store.StepRecorder
 	pub       *bus.Publisher
 	metrics   *bus.Metrics
 	svc       deadline.Service
@@ -57,14 +59,18 @@ func newRig(t testing.TB, clk clock.Clock, p deadline.Policy) *rig {
 	}
 	r.pub = bus.NewPublisher(js, sdktrace.NewTracerProvider().Tracer("test"), r.metrics)
 	r.timers = transport.NewTimers(bus.NewScheduler(js), clk, 0)
+	if r.versions, err = bus.NewVersions(context.Background(), js, 1, testenv.Logger()); err != nil {
+		t.Fatal(err)
+	}
+	r.steps = store.NewStepRecorder(r.deadlines, 0)
 	r.svc = r.service(r.pub)
 	return r
 }
 
 // service is one replica's service over the shared database and stream.
 func (r *rig) service(pub deadline.Publisher) deadline.Service {
-	return deadline.NewService(deadline.Config{Store: r.deadlines, Timers: r.timers, Publisher: pub,
-		Calendar: r.cal, Clock: r.clock, Policy: r.policy})
+	return deadline.NewService(deadline.Config{Store: deadline.Registered(r.deadlines, r.versions), Timers: r.timers,
+		Publisher: pub, Calendar: r.cal, Clock: r.clock, Policy: r.policy, Versions: r.versions, Steps: r.steps})
 }
 
 // replica acts on fired timers with svc (workers at once) until the test

@@ -54,6 +54,11 @@ type Timer struct {
 	Round      int
 	Level      Level
 	At         time.Time
+	// Snapshot is the deadline at Version, of which a fire uses the fields
+	// its event and its record need (Kind, RefID, ProjectCode, ProjectName,
+	// Title, Department, DueAt, DueDate, Provisional, Level); nil in a timer
+	// set by an older release.
+	Snapshot *Deadline
 }
 
 // Timers keeps the pending timers (the JetStream message scheduler).
@@ -113,6 +118,12 @@ type Config struct {
 	Calendar  workday.Calendar
 	Clock     clock.Clock
 	Policy    Policy
+	// Versions and Steps let a fire go out without a database round trip
+	// (see Fire); without them every fire reads its deadline and records
+	// its step with Store.Update. Store must then be Registered with the
+	// same Versions.
+	Versions Versions
+	Steps    StepRecorder
 }
 
 type service struct {
@@ -202,60 +213,14 @@ func (s *service) settle(ctx context.Context, d Deadline) error {
 	if d.NextLevel == "" {
 		return s.Timers.Cancel(ctx, d.ID)
 	}
-	return s.Timers.Schedule(ctx, timerOf(d))
+	return s.Timers.Schedule(ctx, TimerOf(d))
 }
 
-func timerOf(d Deadline) Timer {
-	return Timer{DeadlineID: d.ID, Version: d.Version, Round: d.Round, Level: d.NextLevel, At: d.NextAt}
-}
-
-// Fire implements Service. The event goes out before the step is recorded
-// by a versioned write from the version the timer was set at, and the next
-// timer is set last, so a crash anywhere loses nothing: a fire redelivered
-// after a crash before the record publishes again under the same event id
-// (the stream's duplicate window drops the copy, consumers know the id);
-// one redelivered after the record finds the deadline moved on and only
-// sets its timer again. Of several fires of one timer (a duplicate the
-// sweep made, another replica) exactly one wins the record and reports the
-// step.
-func (s *service) Fire(ctx context.Context, t Timer) (*Fired, error) {
-	d, err := s.Store.Get(ctx, t.DeadlineID)
-	if errors.Is(err, ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if d.Version != t.Version || d.State != StateRunning || d.Round != t.Round || d.Level.Rank() >= t.Level.Rank() {
-		// Stale: the deadline moved on since this timer was set. Its own
-		// timer is set by whoever moved it; set it again in case that one
-		// crashed before it did.
-		if d.State == StateRunning {
-			return nil, s.settle(ctx, d)
-		}
-		return nil, nil
-	}
-	now := s.Clock.Now()
-	msg, err := StepEvent(ctx, s.Config.Calendar, d, Step{Level: t.Level, At: t.At}, now)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.Publisher.Publish(ctx, msg); err != nil {
-		return nil, fmt.Errorf("publish %s %s: %w", d.ID, t.Level, err)
-	}
-	next := d
-	next.Level, next.LevelAt = t.Level, now
-	next = next.WithNext(s.Config.Calendar, s.Policy)
-	switch err := s.Store.Update(ctx, next); {
-	case errors.Is(err, ErrConflict):
-		// Another fire of this timer recorded it, or the lifecycle moved
-		// on and set the timer of what it made.
-		return nil, nil
-	case err != nil:
-		return nil, err
-	}
-	next.Version++
-	return &Fired{Deadline: d, Level: t.Level, At: now, StepAt: t.At}, s.settle(ctx, next)
+// TimerOf is the timer of d's next step, with the snapshot its fire needs.
+func TimerOf(d Deadline) Timer {
+	snap := d
+	snap.Pauses, snap.Explanation = nil, nil
+	return Timer{DeadlineID: d.ID, Version: d.Version, Round: d.Round, Level: d.NextLevel, At: d.NextAt, Snapshot: &snap}
 }
 
 // Reconcile implements Service.
@@ -273,7 +238,7 @@ func (s *service) Reconcile(ctx context.Context) (int, error) {
 			return nil
 		}
 		n++
-		return s.Timers.Schedule(ctx, timerOf(d))
+		return s.Timers.Schedule(ctx, TimerOf(d))
 	})
 	if err != nil {
 		return n, err

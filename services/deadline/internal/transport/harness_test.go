@@ -59,8 +59,13 @@ func newEnv(t *testing.T) *env {
 	bm := bus.NewMetrics(e.reg)
 	e.pub = bus.NewPublisher(js, tracer, bm)
 	deadlines := store.New(db)
-	cfg := deadline.Config{Store: deadlines, Timers: NewTimers(bus.NewScheduler(js), e.clock, 0),
-		Publisher: e.pub, Calendar: cal, Clock: e.clock, Policy: deadline.DefaultPolicy}
+	versions, err := bus.NewVersions(context.Background(), js, 1, testenv.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := deadline.Config{Store: deadline.Registered(deadlines, versions), Timers: NewTimers(bus.NewScheduler(js), e.clock, 0),
+		Publisher: e.pub, Calendar: cal, Clock: e.clock, Policy: deadline.DefaultPolicy,
+		Versions: versions, Steps: store.NewStepRecorder(deadlines, 0)}
 	e.svc, e.cfg, e.store = deadline.NewService(cfg), cfg, deadlines
 	fm := NewFiringMetrics(e.reg)
 	e.reg.MustRegister(NewLevelCollector(deadlines, []string{"sthj", "zrzy"}, testenv.Logger()))

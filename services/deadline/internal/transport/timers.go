@@ -81,9 +81,15 @@ func encodeTimer(ctx context.Context, tm deadline.Timer, now time.Time) ([]byte,
 	if !ok {
 		return nil, fmt.Errorf("timer of %s: no step %q", tm.DeadlineID, tm.Level)
 	}
-	env, err := event.New(TypeTimerFired, deadline.Producer, event.Ref("deadline", tm.DeadlineID), now,
-		&deadlinev1.Timer{DeadlineId: tm.DeadlineID, Version: tm.Version, Round: int32(tm.Round), Level: lv,
-			StepDueAt: timestamppb.New(tm.At)})
+	pb := &deadlinev1.Timer{DeadlineId: tm.DeadlineID, Version: tm.Version, Round: int32(tm.Round), Level: lv,
+		StepDueAt: timestamppb.New(tm.At)}
+	if d := tm.Snapshot; d != nil {
+		cur, _ := deadline.ProtoLevel(d.Level) // green: unspecified
+		pb.Snapshot = &deadlinev1.TimerSnapshot{Kind: d.Kind, RefId: d.RefID, ProjectCode: d.ProjectCode,
+			ProjectName: d.ProjectName, Title: d.Title, Department: d.Department, DueAt: timestamppb.New(d.DueAt),
+			DueDate: d.DueDate, Provisional: d.Provisional, Level: cur}
+	}
+	env, err := event.New(TypeTimerFired, deadline.Producer, event.Ref("deadline", tm.DeadlineID), now, pb)
 	if err != nil {
 		return nil, err
 	}
@@ -100,8 +106,15 @@ var TimerFiredConsumer = bus.ConsumerSpec{
 	Stream:   bus.TimersStream,
 	Subjects: []string{bus.TimerFiredSubject},
 	Batch:    256,
-	// Workers wait on the database's writes; a burst queued behind them
-	// must not be redelivered meanwhile.
+	// A fire is acked once its step is recorded, and records go in batches
+	// behind the database's writes: a burst queued behind them must not be
+	// redelivered meanwhile. A fire redelivered (after this wait, or after
+	// a crash) publishes its event again under the same id, which the
+	// events stream drops only within its duplicate window: the window
+	// (bus.DuplicateWindow, 1 h) must outlast the longest time from a
+	// fire's first publish to its last redelivery, MaxDeliver deliveries
+	// of at most AckWait each plus the backoff between them (5 × 2 min +
+	// about 1 min here). TestTimerWindowOutlastsRedeliveries holds them so.
 	AckWait: 2 * time.Minute,
 }
 
@@ -123,7 +136,7 @@ func OnTimerFired(svc deadline.Service, m *FiringMetrics) bus.Handler {
 			return bus.Permanent(errBadTimer)
 		}
 		fired, err := svc.Fire(ctx, deadline.Timer{DeadlineID: pb.GetDeadlineId(), Version: pb.GetVersion(),
-			Round: int(pb.GetRound()), Level: lv, At: pb.GetStepDueAt().AsTime()})
+			Round: int(pb.GetRound()), Level: lv, At: pb.GetStepDueAt().AsTime(), Snapshot: snapshotOf(pb.GetSnapshot())})
 		if err != nil {
 			return err
 		}
@@ -132,6 +145,22 @@ func OnTimerFired(svc deadline.Service, m *FiringMetrics) bus.Handler {
 		}
 		return nil
 	}
+}
+
+// snapshotOf is the deadline a timer carries; nil for one set by an older
+// release, or one without the department its event goes to (the service
+// then reads the deadline).
+func snapshotOf(pb *deadlinev1.TimerSnapshot) *deadline.Deadline {
+	if pb == nil || pb.GetDepartment() == "" || pb.GetDueAt() == nil {
+		return nil
+	}
+	lv, ok := deadline.LevelOfProto(pb.GetLevel())
+	if !ok {
+		lv = deadline.LevelGreen
+	}
+	return &deadline.Deadline{Kind: pb.GetKind(), RefID: pb.GetRefId(), ProjectCode: pb.GetProjectCode(),
+		ProjectName: pb.GetProjectName(), Title: pb.GetTitle(), Department: pb.GetDepartment(),
+		DueAt: pb.GetDueAt().AsTime(), DueDate: pb.GetDueDate(), Provisional: pb.GetProvisional(), Level: lv}
 }
 
 // RunSweep reconciles the pending timers with the deadlines at start and

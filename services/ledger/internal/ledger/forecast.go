@@ -60,6 +60,10 @@ type Step struct {
 type Run struct {
 	Date         Date   `json:"date"`
 	CriticalPath []Step `json:"critical_path"`
+	// Items are every item the date depends on (the permit and its
+	// prerequisites, transitively), each with its forecast, in the
+	// ledger's order: what a full forecast view lists beside the path.
+	Items []Step `json:"items"`
 }
 
 // Lights of a forecast: green on plan, yellow when the median forecast
@@ -202,5 +206,10 @@ func forecastRun(p Project, permit string, h HandlingTimes, p80 bool, cal workda
 		}
 	}
 	slices.Reverse(run.CriticalPath)
+	for _, it := range p.Items {
+		if n, ok := memo[it.Type]; ok {
+			run.Items = append(run.Items, n.step)
+		}
+	}
 	return run, nil
 }

@@ -188,6 +188,30 @@ func TestForecastPermit(t *testing.T) {
 			if last.Item != ItemID(fcCode, "permit") || !last.Done.Equal(f.Median.Date.Time) || f.Permit != last.Item {
 				t.Errorf("the path ends with %+v, not the permit on %s", last, f.Median.Date)
 			}
+			// Every item still to be done is listed once, in the ledger's
+			// order, and each step of the path is one of them as it is.
+			for _, run := range []Run{f.Median, f.P80} {
+				var keys, want []string
+				for _, st := range run.Items {
+					keys = append(keys, st.Type)
+				}
+				for _, it := range p.Items {
+					if it.Status != StatusApproved || slices.Contains(keys, it.Type) {
+						want = append(want, it.Type)
+					}
+				}
+				if f.Done {
+					want = []string{"permit"} // nothing is left to forecast
+				}
+				if !slices.Equal(keys, want) {
+					t.Errorf("items %v, want %v (every item not approved, in order)", keys, want)
+				}
+				for _, st := range run.CriticalPath {
+					if !slices.Contains(run.Items, st) {
+						t.Errorf("path step %+v is not among the items as listed", st)
+					}
+				}
+			}
 			for i := 1; i < len(f.Median.CriticalPath); i++ {
 				if prev, s := f.Median.CriticalPath[i-1], f.Median.CriticalPath[i]; !s.Start.Equal(prev.Done.Time) {
 					t.Errorf("step %s starts %s, not when %s is done (%s)", s.Type, s.Start, prev.Type, prev.Done)

@@ -56,9 +56,22 @@ type DepartmentMonth struct {
 	PendingNow       int     `json:"pending_now"`
 }
 
+// OfficerMonth is an officer's figures of a month: service requests
+// received, closed (on time), follow-up visits and the satisfaction noted.
+type OfficerMonth struct {
+	Officer          string  `json:"officer"`
+	Received         int     `json:"requests_received"`
+	Closed           int     `json:"requests_closed"`
+	ClosedOnTime     int     `json:"closed_on_time"`
+	OnTimeRate       float64 `json:"on_time_rate"`
+	Visits           int     `json:"visits"`
+	SatisfactionMean float64 `json:"satisfaction_mean"`
+}
+
 // Monthly is the ledger's monthly statistics.
 type Monthly struct {
 	Month       string            `json:"month"`
+	Officers    []OfficerMonth    `json:"officers"`
 	Departments []DepartmentMonth `json:"departments"`
 }
 
@@ -174,7 +187,9 @@ type Meeting struct {
 	Agenda       []AgendaEntry `json:"agenda"`
 	Minutes      *Minutes      `json:"minutes"`
 	AutoConvened bool          `json:"auto_convened"`
-	Version      int           `json:"version"`
+	// History are the moves and the cancellation, oldest first.
+	History []MeetingChange `json:"history"`
+	Version int             `json:"version"`
 }
 
 // Meetings lists the meetings, at most limit.

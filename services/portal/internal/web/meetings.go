@@ -46,6 +46,10 @@ type meetingData struct {
 	// was just made.
 	Actions actionList
 	Changed string
+	// Changes are the moves, the cancellation and the agenda's forms;
+	// StatusWords the status as the page says it (已改期).
+	Changes     meetingChanges
+	StatusWords string
 }
 
 type agendaRow struct {
@@ -62,6 +66,11 @@ func (s *Server) meeting(w http.ResponseWriter, r *http.Request, se session) err
 }
 
 func (s *Server) meetingPage(w http.ResponseWriter, r *http.Request, se session, status int, f form, refused *refusedAction) error {
+	return s.meetingPageWith(w, r, se, status, blankMeetingForms(f), refused)
+}
+
+func (s *Server) meetingPageWith(w http.ResponseWriter, r *http.Request, se session, status int, fs meetingForms, refused *refusedAction) error {
+	f := fs.Minutes
 	m, err := s.lead.Meeting(r.Context(), se.Token, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -79,6 +88,7 @@ func (s *Server) meetingPage(w http.ResponseWriter, r *http.Request, se session,
 		d.Actions.Rows = refuse(d.Actions.Rows, refused.id, refused.problem, r)
 	}
 	d.Changed = changedWords(r)
+	d.Changes, d.StatusWords = s.changesOf(m, se.User, fs, r), meetingStatusWords(m)
 	decided := map[string]*api.Decision{}
 	if m.Minutes != nil {
 		for i := range m.Minutes.Decisions {

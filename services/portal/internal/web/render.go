@@ -80,6 +80,7 @@ var funcs = template.FuncMap{
 	"percent":       func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
 	"dec":           func(f float64) string { return fmt.Sprintf("%.1f", f) },
 	"ladderName":    ladderName,
+	"list":          func(v ...any) []any { return v },
 	"stars":         func(n int) string { return strings.Repeat("★", n) + strings.Repeat("☆", max(0, 5-n)) },
 }
 
@@ -206,6 +207,7 @@ func (s *Server) nav(u api.User, path string) []navLink {
 	}
 	if has(u, "leader", "supervisor", "officer") {
 		add("/bulletin", "通报")
+		add("/stats", "月度统计")
 		add("/briefings", "简报")
 	}
 	if has(u, "officer", "clerk", "leader", "supervisor", "secretary") {

@@ -49,6 +49,7 @@ type Work interface {
 	UpdateProblem(ctx context.Context, token, id string, u api.ProblemUpdate) error
 	AssignOfficer(ctx context.Context, token, code string, o api.OfficerChange) error
 	Download(ctx context.Context, svc api.Service, token, path string, q url.Values) (api.Download, error)
+	FullForecast(ctx context.Context, token, code string) (api.FullForecast, error)
 }
 
 // Lead is what the leaders', supervisors' and secretary's pages need.
@@ -60,6 +61,9 @@ type Lead interface {
 	Meeting(ctx context.Context, token, id string) (api.Meeting, error)
 	RecordMinutes(ctx context.Context, token, id string, m api.MinutesEntry) error
 	ChangeAction(ctx context.Context, token, id, action string, c api.ActionChange) error
+	MoveMeeting(ctx context.Context, token, id string, m api.MeetingMove) (api.Meeting, error)
+	CancelMeeting(ctx context.Context, token, id string, m api.MeetingCancel) (api.Meeting, error)
+	EditAgenda(ctx context.Context, token, id string, a api.AgendaEdit) (api.Meeting, error)
 }
 
 // Deps are what a Server is built from.
@@ -139,6 +143,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /projects/import", s.signedIn(s.importForm))
 	mux.Handle("POST /projects/import", s.upload(s.signedIn(s.importList)))
 	mux.HandleFunc("GET /projects/{code}", s.signedIn(s.project))
+	mux.HandleFunc("GET /projects/{code}/forecast", s.signedIn(s.fullForecast))
 	mux.Handle("POST /projects/{code}/problems", s.post(s.signedIn(s.raiseProblem)))
 	mux.Handle("POST /projects/{code}/officer", s.post(s.signedIn(s.reassign)))
 	mux.Handle("POST /problems/{id}/updates", s.post(s.signedIn(s.updateProblem)))
@@ -154,12 +159,19 @@ func (s *Server) Routes(mux *http.ServeMux) {
 		func(*http.Request) string { return "/v1/ledger.xlsx" }, "work_group", "department", "category")))
 	mux.HandleFunc("GET /board", s.signedIn(s.board))
 	mux.HandleFunc("GET /bulletin", s.signedIn(s.bulletin))
+	mux.HandleFunc("GET /stats", s.signedIn(s.stats))
+	mux.HandleFunc("GET /stats/monthly.xlsx", s.signedIn(s.export(api.ServiceLedger,
+		func(*http.Request) string { return "/v1/stats/monthly.xlsx" }, "month")))
 	mux.HandleFunc("GET /briefings", s.signedIn(s.briefing))
 	mux.HandleFunc("GET /briefings/{kind}", s.signedIn(s.export(api.ServiceLedger,
 		func(r *http.Request) string { return "/v1/briefings/" + r.PathValue("kind") }, "day", "month")))
 	mux.HandleFunc("GET /meetings", s.signedIn(s.meetings))
 	mux.HandleFunc("GET /meetings/{id}", s.signedIn(s.meeting))
 	mux.Handle("POST /meetings/{id}/minutes", s.post(s.signedIn(s.recordMinutes)))
+	mux.Handle("POST /meetings/{id}/move", s.post(s.signedIn(s.moveMeeting)))
+	mux.Handle("POST /meetings/{id}/cancel", s.post(s.signedIn(s.cancelMeeting)))
+	mux.Handle("POST /meetings/{id}/agenda", s.post(s.signedIn(s.addAgendaEntry)))
+	mux.Handle("POST /meetings/{id}/agenda/{entry}/remove", s.post(s.signedIn(s.removeAgendaEntry)))
 	mux.HandleFunc("GET /meetings/{id}/invite.ics", s.signedIn(s.export(api.ServiceMeeting,
 		func(r *http.Request) string {
 			return "/v1/meetings/" + url.PathEscape(r.PathValue("id")) + "/invite.ics"

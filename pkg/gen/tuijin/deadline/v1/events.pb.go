@@ -273,7 +273,13 @@ type Timer struct {
 	Round   int32 `protobuf:"varint,3,opt,name=round,proto3" json:"round,omitempty"`
 	Level   Level `protobuf:"varint,4,opt,name=level,proto3,enum=tuijin.deadline.v1.Level" json:"level,omitempty"`
 	// The instant the step is due (the schedule may fire a little later).
-	StepDueAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=step_due_at,json=stepDueAt,proto3" json:"step_due_at,omitempty"`
+	StepDueAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=step_due_at,json=stepDueAt,proto3" json:"step_due_at,omitempty"`
+	// What the step's event and its record need of the deadline, as it was
+	// at that version, so that a fire emits without reading the database
+	// (the versions register says whether the deadline is still at version).
+	// Absent in timers set by an older release: those are checked against
+	// the database.
+	Snapshot      *TimerSnapshot `protobuf:"bytes,6,opt,name=snapshot,proto3" json:"snapshot,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -343,6 +349,131 @@ func (x *Timer) GetStepDueAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Timer) GetSnapshot() *TimerSnapshot {
+	if x != nil {
+		return x.Snapshot
+	}
+	return nil
+}
+
+// TimerSnapshot: the deadline's fields a fired step uses.
+type TimerSnapshot struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Kind        string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	RefId       string                 `protobuf:"bytes,2,opt,name=ref_id,json=refId,proto3" json:"ref_id,omitempty"`
+	ProjectCode string                 `protobuf:"bytes,3,opt,name=project_code,json=projectCode,proto3" json:"project_code,omitempty"`
+	ProjectName string                 `protobuf:"bytes,4,opt,name=project_name,json=projectName,proto3" json:"project_name,omitempty"`
+	Title       string                 `protobuf:"bytes,5,opt,name=title,proto3" json:"title,omitempty"`
+	Department  string                 `protobuf:"bytes,6,opt,name=department,proto3" json:"department,omitempty"`
+	DueAt       *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
+	DueDate     string                 `protobuf:"bytes,8,opt,name=due_date,json=dueDate,proto3" json:"due_date,omitempty"`
+	Provisional bool                   `protobuf:"varint,9,opt,name=provisional,proto3" json:"provisional,omitempty"`
+	// The level emitted so far (below the timer's step).
+	Level         Level `protobuf:"varint,10,opt,name=level,proto3,enum=tuijin.deadline.v1.Level" json:"level,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TimerSnapshot) Reset() {
+	*x = TimerSnapshot{}
+	mi := &file_tuijin_deadline_v1_events_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TimerSnapshot) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TimerSnapshot) ProtoMessage() {}
+
+func (x *TimerSnapshot) ProtoReflect() protoreflect.Message {
+	mi := &file_tuijin_deadline_v1_events_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TimerSnapshot.ProtoReflect.Descriptor instead.
+func (*TimerSnapshot) Descriptor() ([]byte, []int) {
+	return file_tuijin_deadline_v1_events_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *TimerSnapshot) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *TimerSnapshot) GetRefId() string {
+	if x != nil {
+		return x.RefId
+	}
+	return ""
+}
+
+func (x *TimerSnapshot) GetProjectCode() string {
+	if x != nil {
+		return x.ProjectCode
+	}
+	return ""
+}
+
+func (x *TimerSnapshot) GetProjectName() string {
+	if x != nil {
+		return x.ProjectName
+	}
+	return ""
+}
+
+func (x *TimerSnapshot) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *TimerSnapshot) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *TimerSnapshot) GetDueAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DueAt
+	}
+	return nil
+}
+
+func (x *TimerSnapshot) GetDueDate() string {
+	if x != nil {
+		return x.DueDate
+	}
+	return ""
+}
+
+func (x *TimerSnapshot) GetProvisional() bool {
+	if x != nil {
+		return x.Provisional
+	}
+	return false
+}
+
+func (x *TimerSnapshot) GetLevel() Level {
+	if x != nil {
+		return x.Level
+	}
+	return Level_LEVEL_UNSPECIFIED
+}
+
 var File_tuijin_deadline_v1_events_proto protoreflect.FileDescriptor
 
 const file_tuijin_deadline_v1_events_proto_rawDesc = "" +
@@ -367,14 +498,29 @@ const file_tuijin_deadline_v1_events_proto_rawDesc = "" +
 	"\bdue_date\x18\r \x01(\tR\adueDate\x12 \n" +
 	"\vprovisional\x18\x0e \x01(\bR\vprovisional\x12*\n" +
 	"\x11previous_due_date\x18\x0f \x01(\tR\x0fpreviousDueDate\x12\x12\n" +
-	"\x04note\x18\x10 \x01(\tR\x04note\"\xc5\x01\n" +
+	"\x04note\x18\x10 \x01(\tR\x04note\"\x84\x02\n" +
 	"\x05Timer\x12\x1f\n" +
 	"\vdeadline_id\x18\x01 \x01(\tR\n" +
 	"deadlineId\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\x03R\aversion\x12\x14\n" +
 	"\x05round\x18\x03 \x01(\x05R\x05round\x12/\n" +
 	"\x05level\x18\x04 \x01(\x0e2\x19.tuijin.deadline.v1.LevelR\x05level\x12:\n" +
-	"\vstep_due_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tstepDueAt*\x8d\x01\n" +
+	"\vstep_due_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tstepDueAt\x12=\n" +
+	"\bsnapshot\x18\x06 \x01(\v2!.tuijin.deadline.v1.TimerSnapshotR\bsnapshot\"\xd7\x02\n" +
+	"\rTimerSnapshot\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x15\n" +
+	"\x06ref_id\x18\x02 \x01(\tR\x05refId\x12!\n" +
+	"\fproject_code\x18\x03 \x01(\tR\vprojectCode\x12!\n" +
+	"\fproject_name\x18\x04 \x01(\tR\vprojectName\x12\x14\n" +
+	"\x05title\x18\x05 \x01(\tR\x05title\x12\x1e\n" +
+	"\n" +
+	"department\x18\x06 \x01(\tR\n" +
+	"department\x121\n" +
+	"\x06due_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt\x12\x19\n" +
+	"\bdue_date\x18\b \x01(\tR\adueDate\x12 \n" +
+	"\vprovisional\x18\t \x01(\bR\vprovisional\x12/\n" +
+	"\x05level\x18\n" +
+	" \x01(\x0e2\x19.tuijin.deadline.v1.LevelR\x05level*\x8d\x01\n" +
 	"\x05Level\x12\x15\n" +
 	"\x11LEVEL_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fLEVEL_YELLOW\x10\x01\x12\r\n" +
@@ -398,25 +544,29 @@ func file_tuijin_deadline_v1_events_proto_rawDescGZIP() []byte {
 }
 
 var file_tuijin_deadline_v1_events_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_tuijin_deadline_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_tuijin_deadline_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_tuijin_deadline_v1_events_proto_goTypes = []any{
 	(Level)(0),                    // 0: tuijin.deadline.v1.Level
 	(*DeadlineEvent)(nil),         // 1: tuijin.deadline.v1.DeadlineEvent
 	(*Timer)(nil),                 // 2: tuijin.deadline.v1.Timer
-	(*timestamppb.Timestamp)(nil), // 3: google.protobuf.Timestamp
+	(*TimerSnapshot)(nil),         // 3: tuijin.deadline.v1.TimerSnapshot
+	(*timestamppb.Timestamp)(nil), // 4: google.protobuf.Timestamp
 }
 var file_tuijin_deadline_v1_events_proto_depIdxs = []int32{
 	0, // 0: tuijin.deadline.v1.DeadlineEvent.level:type_name -> tuijin.deadline.v1.Level
-	3, // 1: tuijin.deadline.v1.DeadlineEvent.due_at:type_name -> google.protobuf.Timestamp
-	3, // 2: tuijin.deadline.v1.DeadlineEvent.fired_at:type_name -> google.protobuf.Timestamp
-	3, // 3: tuijin.deadline.v1.DeadlineEvent.step_due_at:type_name -> google.protobuf.Timestamp
+	4, // 1: tuijin.deadline.v1.DeadlineEvent.due_at:type_name -> google.protobuf.Timestamp
+	4, // 2: tuijin.deadline.v1.DeadlineEvent.fired_at:type_name -> google.protobuf.Timestamp
+	4, // 3: tuijin.deadline.v1.DeadlineEvent.step_due_at:type_name -> google.protobuf.Timestamp
 	0, // 4: tuijin.deadline.v1.Timer.level:type_name -> tuijin.deadline.v1.Level
-	3, // 5: tuijin.deadline.v1.Timer.step_due_at:type_name -> google.protobuf.Timestamp
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	4, // 5: tuijin.deadline.v1.Timer.step_due_at:type_name -> google.protobuf.Timestamp
+	3, // 6: tuijin.deadline.v1.Timer.snapshot:type_name -> tuijin.deadline.v1.TimerSnapshot
+	4, // 7: tuijin.deadline.v1.TimerSnapshot.due_at:type_name -> google.protobuf.Timestamp
+	0, // 8: tuijin.deadline.v1.TimerSnapshot.level:type_name -> tuijin.deadline.v1.Level
+	9, // [9:9] is the sub-list for method output_type
+	9, // [9:9] is the sub-list for method input_type
+	9, // [9:9] is the sub-list for extension type_name
+	9, // [9:9] is the sub-list for extension extendee
+	0, // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_tuijin_deadline_v1_events_proto_init() }
@@ -430,7 +580,7 @@ func file_tuijin_deadline_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tuijin_deadline_v1_events_proto_rawDesc), len(file_tuijin_deadline_v1_events_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   2,
+			NumMessages:   3,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,0 +1,85 @@
+package mongox
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+)
+
+// Batcher groups concurrent versioned writes to one collection: the writes
+// that arrive while a batch is being written wait and go together in the
+// next one (UpdateVersionedMany), so a burst of writers costs a few round
+// trips per batch instead of a versioned write each. A goroutine writes
+// batches while writes wait, started by the first write that finds none.
+type Batcher struct {
+	coll *mongo.Collection
+	max  int
+
+	mu      sync.Mutex
+	queue   []*batched
+	writing bool
+}
+
+type batched struct {
+	w    Versioned
+	done chan error
+}
+
+// batchTimeout bounds one batch's write, whoever's context it runs on.
+const batchTimeout = time.Minute
+
+// NewBatcher returns a batcher over coll writing at most max documents in
+// a batch (256 when not positive).
+func NewBatcher(coll *mongo.Collection, max int) *Batcher {
+	if max <= 0 {
+		max = 256
+	}
+	return &Batcher{coll: coll, max: max}
+}
+
+// Write applies w in the next batch and returns its outcome, as
+// UpdateVersioned would. When ctx ends first, the write may still apply.
+func (b *Batcher) Write(ctx context.Context, w Versioned) error {
+	item := &batched{w: w, done: make(chan error, 1)}
+	b.mu.Lock()
+	b.queue = append(b.queue, item)
+	if !b.writing {
+		b.writing = true
+		go b.drain()
+	}
+	b.mu.Unlock()
+	select {
+	case err := <-item.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// drain writes batches while writes wait.
+func (b *Batcher) drain() {
+	for {
+		b.mu.Lock()
+		n := min(len(b.queue), b.max)
+		if n == 0 {
+			b.writing = false
+			b.mu.Unlock()
+			return
+		}
+		batch := b.queue[:n:n]
+		b.queue = b.queue[n:]
+		b.mu.Unlock()
+		ws := make([]Versioned, n)
+		for i, item := range batch {
+			ws[i] = item.w
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+		errs := UpdateVersionedMany(ctx, b.coll, ws)
+		cancel()
+		for i, item := range batch {
+			item.done <- errs[i]
+		}
+	}
+}
