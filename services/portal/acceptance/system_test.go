@@ -57,7 +57,9 @@ type system struct {
 // newSystem starts everything and waits until every process is ready.
 func newSystem(t *testing.T) *system {
 	t.Helper()
-	natsURL := testenv.NATS(t)
+	// Operations' provisioning first, as the launcher does: the streams
+	// and the versions bucket the deadline service needs but may not create.
+	natsURL, _ := testenv.JetStream(t)
 	mongoURI := testenv.MongoURI(t)
 	s := &system{t: t, addrs: map[string]string{}, logs: &testenv.LogBuffer{}}
 	for _, svc := range stack.Services {
