@@ -21,6 +21,7 @@ require (
 	go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp v1.47.0
 	go.opentelemetry.io/otel/sdk v1.47.0
 	go.opentelemetry.io/otel/trace v1.47.0
+	golang.org/x/oauth2 v0.37.0
 	golang.org/x/sync v0.24.0
 	golang.org/x/time v0.16.0
 	google.golang.org/protobuf v1.36.12
@@ -28,10 +29,7 @@ require (
 	modernc.org/sqlite v1.32.0
 )
 
-require (
-	github.com/kylelemons/godebug v1.1.0 // indirect
-	golang.org/x/oauth2 v0.37.0 // indirect
-)
+require github.com/kylelemons/godebug v1.1.0 // indirect
 
 require (
 	filippo.io/edwards25519 v1.1.0 // indirect

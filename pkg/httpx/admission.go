@@ -48,6 +48,7 @@ type options struct {
 	maxHeaderBytes int
 	handlerTimeout time.Duration
 	tracing        trace.TracerProvider
+	tracePages     bool
 	now            func() time.Time
 }
 

@@ -65,7 +65,7 @@ func NewServer(addr, service string, reg *prometheus.Registry, log *slog.Logger,
 	})
 	s.Mux.HandleFunc("GET /readyz", s.ready)
 	s.srv = &http.Server{
-		Handler: traced(metrics.wrap(s.Mux, s), service, o.tracing),
+		Handler: traced(metrics.wrap(s.Mux, s), service, o.tracing, o.tracePages),
 		// The reasons for each limit and their order: admission.go.
 		ReadHeaderTimeout: DefaultReadHeaderTimeout,
 		ReadTimeout:       DefaultReadTimeout,

@@ -19,8 +19,16 @@ type Issuer struct {
 	TTL      time.Duration
 	Key      *Key
 	Accounts *Accounts
-	Log      *slog.Logger
-	Now      func() time.Time
+	// Clients may sign users in through the authorization code flow
+	// (GET and POST /authorize, then grant_type=authorization_code).
+	Clients []Client
+	// CodeTTL is how long an authorization code is good for
+	// (DefaultCodeTTL when zero).
+	CodeTTL time.Duration
+	Log     *slog.Logger
+	Now     func() time.Time
+
+	codes codes
 }
 
 // LoginResponse answers POST /v1/login and the token endpoint.
@@ -29,6 +37,9 @@ type LoginResponse struct {
 	TokenType   string         `json:"token_type"`
 	ExpiresIn   int            `json:"expires_in"`
 	User        auth.Principal `json:"user"`
+	// IDToken answers the authorization code grant (OpenID Connect).
+	IDToken string `json:"id_token,omitempty"`
+	Scope   string `json:"scope,omitempty"`
 }
 
 type loginRequest struct {
@@ -38,12 +49,18 @@ type loginRequest struct {
 
 // Handler serves the issuer's endpoints:
 //
-//	POST /v1/login                        {"username","password"} → LoginResponse
-//	POST /oauth/token                     grant_type=password (RFC 6749 §4.3)
+//	GET  /authorize                       the sign-in page of the code flow (PKCE S256 required)
+//	POST /authorize                       the page's form → redirect_uri?code=&state=
+//	POST /oauth/token                     grant_type=authorization_code (with code_verifier) or password
+//	POST /v1/login                        {"username","password"} → LoginResponse, for scripts
 //	GET  /.well-known/openid-configuration
 //	GET  /.well-known/jwks.json
 func (is *Issuer) Handler() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /authorize", is.authorize)
+	// The form posts to its own origin; a cross-site POST is refused
+	// before the double-submit token is even looked at.
+	mux.Handle("POST /authorize", http.NewCrossOriginProtection().Handler(http.HandlerFunc(is.signIn)))
 	mux.HandleFunc("POST /v1/login", is.login)
 	mux.HandleFunc("POST /oauth/token", is.token)
 	mux.HandleFunc("GET /.well-known/openid-configuration", is.discovery)
@@ -90,16 +107,22 @@ func (is *Issuer) issue(username, password string) (LoginResponse, error) {
 		User: c.Principal()}, nil
 }
 
-// token is the OAuth 2.0 token endpoint with the resource owner password
-// grant, which is what the local accounts can offer; errors are RFC 6749's.
+// token is the OAuth 2.0 token endpoint: the authorization code grant of
+// the sign-in page (code.go), and the resource owner password grant for
+// scripts; errors are RFC 6749's.
 func (is *Issuer) token(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	if err := r.ParseForm(); err != nil {
 		oauthError(w, http.StatusBadRequest, "invalid_request", "the body is not a form")
 		return
 	}
-	if gt := r.PostForm.Get("grant_type"); gt != "password" {
-		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "only grant_type=password is offered")
+	switch r.PostForm.Get("grant_type") {
+	case "authorization_code":
+		is.exchange(w, r)
+		return
+	case "password":
+	default:
+		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "grant_type must be authorization_code or password")
 		return
 	}
 	resp, err := is.issue(r.PostForm.Get("username"), r.PostForm.Get("password"))
@@ -126,12 +149,16 @@ func (is *Issuer) discovery(w http.ResponseWriter, _ *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{
 		"issuer":                                base,
 		"jwks_uri":                              is.JWKSURL(),
+		"authorization_endpoint":                base + "/authorize",
 		"token_endpoint":                        base + "/oauth/token",
-		"grant_types_supported":                 []string{"password"},
-		"response_types_supported":              []string{"token"},
+		"grant_types_supported":                 []string{"authorization_code", "password"},
+		"response_types_supported":              []string{"code"},
+		"code_challenge_methods_supported":      []string{"S256"},
+		"scopes_supported":                      []string{"openid", "profile"},
+		"token_endpoint_auth_methods_supported": []string{"none", "client_secret_basic", "client_secret_post"},
 		"subject_types_supported":               []string{"public"},
 		"id_token_signing_alg_values_supported": []string{"EdDSA"},
-		"claims_supported":                      []string{"sub", "name", "roles", "department", "owner"},
+		"claims_supported":                      []string{"sub", "name", "roles", "department", "owner", "nonce"},
 	})
 }
 

@@ -1,7 +1,8 @@
 // Package issuer is the small token issuer of the local run: local accounts
 // from a YAML file (bcrypt hashes), a signing key kept on disk, and the
-// endpoints an OpenID Connect client expects (discovery, JWKS, a token
-// endpoint) plus POST /v1/login. Production points the services at the
+// endpoints an OpenID Connect relying party expects (discovery, JWKS, a
+// sign-in page for the authorization code flow with PKCE, a token
+// endpoint) plus POST /v1/login for scripts. Production points the services at the
 // government's OIDC provider instead; the services cannot tell the two apart.
 package issuer
 
@@ -109,4 +110,19 @@ func (k *Key) Sign(issuer, audience string, c auth.Claims, now time.Time, ttl ti
 		Expiry: jwt.NewNumericDate(now.Add(ttl)), ID: uuid.NewString(),
 	}
 	return jwt.Signed(k.signer).Claims(reg).Claims(c).Serialize()
+}
+
+// SignID issues an OpenID Connect ID token for c to client, carrying the
+// nonce of the authorization request (when there was one).
+func (k *Key) SignID(issuer, client, nonce string, c auth.Claims, now time.Time, ttl time.Duration) (string, error) {
+	reg := jwt.Claims{
+		Issuer: issuer, Subject: c.Subject, Audience: jwt.Audience{client},
+		IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now),
+		Expiry: jwt.NewNumericDate(now.Add(ttl)), ID: uuid.NewString(),
+	}
+	extra := map[string]any{"azp": client, "auth_time": now.Unix()}
+	if nonce != "" {
+		extra["nonce"] = nonce
+	}
+	return jwt.Signed(k.signer).Claims(reg).Claims(c).Claims(extra).Serialize()
 }

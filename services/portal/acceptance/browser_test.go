@@ -64,7 +64,9 @@ func value[T any](t *testing.T, ctx context.Context, what string, a chromedp.Act
 	return v
 }
 
-// signIn fills the sign-in form as a person would.
+// signIn signs in as a person would: the portal sends the browser to the
+// issuer's sign-in page, where the user fills in the form, and the issuer
+// sends it back to the portal's page waitFor is on.
 func signIn(t *testing.T, ctx context.Context, portal, user, waitFor string) {
 	t.Helper()
 	run(t, ctx, "sign in as "+user,
@@ -116,6 +118,7 @@ func TestPortal(t *testing.T) {
 	s := newSystem(t)
 	portal := s.url("portal")
 	first := s.registerProject("2026-370481-04-01-700001", "智能装备产业园一期")
+	t.Run("a tampered state on the callback is refused", func(t *testing.T) { tamperedStateIsRefused(t, s, portal) })
 
 	t.Run("clerk accepts an item from the queue", func(t *testing.T) {
 		ctx := browser(t)

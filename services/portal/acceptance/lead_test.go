@@ -3,8 +3,6 @@ package acceptance
 import (
 	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -190,28 +188,15 @@ func (s *system) tasksOf(officer string) []string {
 }
 
 // portalClient is an HTTP client signed in to the portal as user through
-// its sign-in form, for what a browser would download.
+// the issuer's sign-in page, for what a browser would download.
 func (s *system) portalClient(portal, user string) *http.Client {
 	s.t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: time.Minute}
-	resp, err := c.Get(portal + "/login")
-	if err != nil {
-		s.t.Fatal(err)
+	c := testenv.Browser()
+	if resp := testenv.SignIn(s.t, c, portal+"/login", user, password); resp.StatusCode != http.StatusSeeOther {
+		s.t.Fatalf("sign-in of %s: %d", user, resp.StatusCode)
 	}
-	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(readAll(s.t, resp))
-	if m == nil {
-		s.t.Fatal("no CSRF token on the sign-in form")
-	}
-	req, _ := http.NewRequest(http.MethodPost, portal+"/login", strings.NewReader(url.Values{"csrf": {m[1]},
-		"username": {user}, "password": {password}, "next": {"/"}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Origin", portal)
-	resp, err = c.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	readAll(s.t, resp)
+	// Downloads follow redirects as a browser does.
+	c.CheckRedirect = nil
 	return c
 }
 

@@ -57,10 +57,16 @@ type system struct {
 // newSystem starts everything and waits until every process is ready.
 func newSystem(t *testing.T) *system {
 	t.Helper()
-	natsURL := testenv.NATS(t)
+	// Operations' provisioning first, as the launcher does: the streams
+	// and the versions bucket the deadline service needs but may not create.
+	natsURL, _ := testenv.JetStream(t)
 	mongoURI := testenv.MongoURI(t)
 	s := &system{t: t, addrs: map[string]string{}, logs: &testenv.LogBuffer{}}
-	s.issuer = startIssuer(t)
+	for _, svc := range stack.Services {
+		s.addrs[svc.Name] = testenv.FreeAddr(t)
+	}
+	callback := s.url("portal") + "/auth/callback"
+	s.issuer = startIssuer(t, callback)
 
 	env := []string{
 		"TUIJIN_NATS_URL=" + natsURL,
@@ -71,10 +77,9 @@ func newSystem(t *testing.T) *system {
 		"TUIJIN_AUTH_JWKS_URL=" + s.issuer + "/.well-known/jwks.json",
 		"TUIJIN_AUTH_JWKS_FILE=",
 	}
-	for _, svc := range stack.Services {
-		s.addrs[svc.Name] = testenv.FreeAddr(t)
-	}
 	portalEnv := []string{
+		"TUIJIN_AUTH_CLIENT_ID=tuijin-portal",
+		"TUIJIN_AUTH_REDIRECT_URL=" + callback,
 		"TUIJIN_INTAKE_URL=" + s.url("intake"),
 		"TUIJIN_LEDGER_URL=" + s.url("ledger"),
 		"TUIJIN_DEADLINE_URL=" + s.url("deadline"),
@@ -121,8 +126,9 @@ func newSystem(t *testing.T) *system {
 }
 
 // startIssuer serves a token issuer with the test accounts in process, as
-// the launcher does, and returns its URL.
-func startIssuer(t *testing.T) string {
+// the launcher does, with the portal (its callback) as the client of its
+// sign-in page, and returns its URL.
+func startIssuer(t *testing.T, callback string) string {
 	t.Helper()
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
 	if err != nil {
@@ -141,7 +147,8 @@ func startIssuer(t *testing.T) string {
 		t.Fatal(err)
 	}
 	is := &issuer.Issuer{URL: "http://" + ln.Addr().String(), Audience: "tuijin", TTL: time.Hour, Key: key,
-		Accounts: accs, Log: slog.New(slog.DiscardHandler)}
+		Accounts: accs, Log: slog.New(slog.DiscardHandler),
+		Clients: []issuer.Client{{ID: "tuijin-portal", RedirectURIs: []string{callback}}}}
 	srv := &http.Server{Handler: is.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() { _ = srv.Close() })

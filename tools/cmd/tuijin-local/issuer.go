@@ -29,13 +29,18 @@ var demoAccounts []byte
 
 // localIssuer is the token issuer of the local run, serving on addr with
 // the accounts of accountsPath (the demo accounts when empty) and a signing
-// key kept under dataDir, so tokens outlive a restart.
+// key kept under dataDir, so tokens outlive a restart. The portal at
+// portalAddr is its one client of the sign-in page (the code flow).
 type localIssuer struct {
 	*issuer.Issuer
-	srv *http.Server
+	srv      *http.Server
+	callback string
 }
 
-func startIssuer(addr, accountsPath, dataDir string, log *slog.Logger) (*localIssuer, error) {
+// portalClientID is the portal's client id at the local issuer.
+const portalClientID = "tuijin-portal"
+
+func startIssuer(addr, portalAddr, accountsPath, dataDir string, log *slog.Logger) (*localIssuer, error) {
 	src := demoAccounts
 	if accountsPath != "" {
 		b, err := os.ReadFile(accountsPath)
@@ -56,9 +61,11 @@ func startIssuer(addr, accountsPath, dataDir string, log *slog.Logger) (*localIs
 	if err != nil {
 		return nil, fmt.Errorf("issuer: listen %s: %w", addr, err)
 	}
+	callback := "http://" + portalAddr + "/auth/callback"
 	is := &issuer.Issuer{URL: "http://" + ln.Addr().String(), Audience: "tuijin", TTL: 8 * time.Hour,
-		Key: key, Accounts: accs, Log: log.With("part", "issuer")}
-	li := &localIssuer{Issuer: is, srv: &http.Server{Handler: is.Handler(), ReadHeaderTimeout: 5 * time.Second}}
+		Key: key, Accounts: accs, Log: log.With("part", "issuer"),
+		Clients: []issuer.Client{{ID: portalClientID, RedirectURIs: []string{callback}}}}
+	li := &localIssuer{Issuer: is, srv: &http.Server{Handler: is.Handler(), ReadHeaderTimeout: 5 * time.Second}, callback: callback}
 	go func() {
 		if err := li.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("issuer stopped", "err", err)
@@ -70,6 +77,11 @@ func startIssuer(addr, accountsPath, dataDir string, log *slog.Logger) (*localIs
 // env is what a service needs to accept the issuer's tokens.
 func (li *localIssuer) env() []string {
 	return []string{"TUIJIN_AUTH_ISSUER=" + li.URL, "TUIJIN_AUTH_JWKS_URL=" + li.JWKSURL()}
+}
+
+// portalEnv is what the portal needs to sign users in here.
+func (li *localIssuer) portalEnv() []string {
+	return []string{"TUIJIN_AUTH_CLIENT_ID=" + portalClientID, "TUIJIN_AUTH_REDIRECT_URL=" + li.callback}
 }
 
 // token signs a short-lived token for the launcher's own calls (the demo

@@ -83,7 +83,7 @@ func run(ctx context.Context, log *slog.Logger) error {
 	defer func() { ferret.Stop(); log.Info("ferretdb stopped") }()
 	log.Info("ferretdb ready", "uri", ferret.URI(), "data", filepath.Join(*dataDir, "ferretdb"))
 
-	iss, err := startIssuer(*issuerAt, *accounts, *dataDir, log)
+	iss, err := startIssuer(*issuerAt, *addrs["portal"], *accounts, *dataDir, log)
 	if err != nil {
 		return err
 	}
@@ -116,8 +116,11 @@ func run(ctx context.Context, log *slog.Logger) error {
 	}
 	for _, s := range stack.Services {
 		unitEnv := append(slices.Clone(env), nats.env(s.Name)...)
-		if s.Name == "intake" {
+		switch s.Name {
+		case "intake":
 			unitEnv = append(unitEnv, open311...)
+		case "portal":
+			unitEnv = append(append(unitEnv, iss.portalEnv()...), upstreamEnv(addrs)...)
 		}
 		sups = append(sups, stack.Supervise(stack.Unit{
 			Name: s.Name, Bin: filepath.Join(*binDir, s.Name), Addr: *addrs[s.Name], Env: unitEnv,
@@ -144,8 +147,22 @@ func run(ctx context.Context, log *slog.Logger) error {
 	for _, s := range stack.Services {
 		up = append(up, s.Name+" "+*addrs[s.Name])
 	}
-	log.Info("Tuijin is up: " + strings.Join(up, ", ") + "; sign in at " + iss.URL + "/v1/login (demo accounts: tools/cmd/tuijin-local/accounts.yaml, password tuijin-demo); logs in " + logDir + " — Ctrl-C stops")
+	log.Info("Tuijin is up: " + strings.Join(up, ", ") + "; sign in at http://" + *addrs["portal"] + "/ (demo accounts: tools/cmd/tuijin-local/accounts.yaml, password tuijin-demo); logs in " + logDir + " — Ctrl-C stops")
 	<-ctx.Done()
 	log.Info("stopping")
 	return nil
+}
+
+// upstreamEnv points the portal at the services where this launcher runs
+// them, whatever --<service>-addr says.
+func upstreamEnv(addrs map[string]*string) []string {
+	vars := map[string]string{"intake": "INTAKE", "ledger": "LEDGER", "deadline": "DEADLINE",
+		"coordination-meeting": "MEETING", "notification": "NOTIFICATION"}
+	var env []string
+	for _, s := range stack.Services {
+		if v, ok := vars[s.Name]; ok {
+			env = append(env, "TUIJIN_"+v+"_URL=http://"+*addrs[s.Name])
+		}
+	}
+	return env
 }

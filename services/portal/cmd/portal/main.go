@@ -15,19 +15,22 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/ardanlabs/conf/v3"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tuijin/tuijin/pkg/domain/org"
 	"github.com/tuijin/tuijin/pkg/domain/workday"
 	"github.com/tuijin/tuijin/pkg/httpx"
 	"github.com/tuijin/tuijin/pkg/telemetry"
 	"github.com/tuijin/tuijin/services/portal/internal/api"
+	"github.com/tuijin/tuijin/services/portal/internal/signin"
 	"github.com/tuijin/tuijin/services/portal/internal/web"
 )
 
@@ -43,9 +46,13 @@ type config struct {
 	Log struct {
 		Level string `conf:"default:info"`
 	}
+	// Auth is the OpenID Connect provider and the portal as its client.
+	// The client secret is read from TUIJIN_AUTH_CLIENT_SECRET only, never
+	// a flag, so that it shows in no process list.
 	Auth struct {
-		Issuer   string `conf:"default:http://127.0.0.1:8086,help:the token issuer (the local run's); sign-in posts to its /v1/login"`
-		LoginURL string `conf:"help:the sign-in endpoint, if not <issuer>/v1/login"`
+		Issuer      string `conf:"default:http://127.0.0.1:8086,help:the OpenID Connect provider (issuer identifier; discovery at <issuer>/.well-known/openid-configuration)"`
+		ClientID    string `conf:"default:tuijin-portal,help:the portal's client id at the provider (the aud of its ID tokens)"`
+		RedirectURL string `conf:"help:the portal's callback as registered at the provider (empty: http://<http-addr>/auth/callback)"`
 	}
 	Intake struct {
 		URL string `conf:"default:http://127.0.0.1:8081"`
@@ -119,25 +126,22 @@ func run(ctx context.Context, args []string, logw io.Writer) error {
 		return err
 	}
 
+	tp, shutdownTracing, err := telemetry.Tracing(ctx, "portal")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = shutdownTracing(sctx)
+	}()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	login := cfg.Auth.LoginURL
-	if login == "" {
-		login = strings.TrimSuffix(cfg.Auth.Issuer, "/") + "/v1/login"
-	}
-	client, err := api.New(upstreamClient(&cfg), api.Endpoints{
-		Login: login, Intake: cfg.Intake.URL, Ledger: cfg.Ledger.URL, Deadline: cfg.Deadline.URL,
-		Meeting: cfg.Meeting.URL, Notification: cfg.Notification.URL,
-	}, reg)
+	srv, err := newServer(&cfg, reg, tp, log)
 	if err != nil {
 		return err
 	}
-	site, err := web.New(web.Deps{Backend: client, Forms: client, Work: client, Lead: client, Org: o, Calendar: cal, Secret: secret,
-		SecureCookies: cfg.Cookie.Secure, Log: log})
-	if err != nil {
-		return err
-	}
-	srv, err := newServer(&cfg, reg, log)
+	site, err := newSite(&cfg, os.Getenv("TUIJIN_AUTH_CLIENT_SECRET"), secret, o, cal, reg, tp, log)
 	if err != nil {
 		return err
 	}
@@ -149,12 +153,47 @@ func run(ctx context.Context, args []string, logw io.Writer) error {
 	return err
 }
 
-// upstreamClient is the client of the services' APIs.
-func upstreamClient(cfg *config) *http.Client { return &http.Client{Timeout: cfg.UpstreamTimeout} }
+// newSite is the portal's pages with what they are made from: the
+// services' APIs and the sign-in provider, both over the traced upstream
+// client.
+func newSite(cfg *config, clientSecret string, csrfSecret []byte, o *org.Org, cal workday.Calendar,
+	reg prometheus.Registerer, tp trace.TracerProvider, log *slog.Logger) (*web.Server, error) {
+	hc := upstreamClient(cfg, tp)
+	client, err := api.New(hc, api.Endpoints{
+		Intake: cfg.Intake.URL, Ledger: cfg.Ledger.URL, Deadline: cfg.Deadline.URL,
+		Meeting: cfg.Meeting.URL, Notification: cfg.Notification.URL,
+	}, reg)
+	if err != nil {
+		return nil, err
+	}
+	redirect := cfg.Auth.RedirectURL
+	if redirect == "" {
+		redirect = "http://" + cfg.HTTP.Addr + "/auth/callback"
+	}
+	prov, err := signin.New(signin.Config{Issuer: cfg.Auth.Issuer, ClientID: cfg.Auth.ClientID, ClientSecret: clientSecret,
+		RedirectURL: redirect, HTTP: hc})
+	if err != nil {
+		return nil, err
+	}
+	log.Info("sign-in", "issuer", cfg.Auth.Issuer, "client_id", cfg.Auth.ClientID, "redirect_url", redirect,
+		"client_secret", clientSecret != "")
+	return web.New(web.Deps{Backend: client, Forms: client, Work: client, Lead: client, SignIn: prov, Org: o, Calendar: cal,
+		Secret: csrfSecret, SecureCookies: cfg.Cookie.Secure, Log: log})
+}
 
-// newServer is the portal's own HTTP server.
-func newServer(cfg *config, reg *prometheus.Registry, log *slog.Logger) (*httpx.Server, error) {
-	return httpx.NewServer(cfg.HTTP.Addr, "portal", reg, log, httpx.WithHandlerTimeout(cfg.HTTP.HandlerTimeout))
+// upstreamClient is the client of the services' APIs and the provider: a
+// client span of tp for every call, and its traceparent sent along, so
+// that a page and the calls it makes are one trace.
+func upstreamClient(cfg *config, tp trace.TracerProvider) *http.Client {
+	return &http.Client{Timeout: cfg.UpstreamTimeout, Transport: otelhttp.NewTransport(http.DefaultTransport,
+		otelhttp.WithTracerProvider(tp), otelhttp.WithPropagators(propagation.TraceContext{}))}
+}
+
+// newServer is the portal's own HTTP server, with a server span of tp for
+// every page.
+func newServer(cfg *config, reg *prometheus.Registry, tp trace.TracerProvider, log *slog.Logger) (*httpx.Server, error) {
+	return httpx.NewServer(cfg.HTTP.Addr, "portal", reg, log, httpx.WithHandlerTimeout(cfg.HTTP.HandlerTimeout),
+		httpx.WithPageTracing(tp))
 }
 
 func parseConfig(args []string, cfg any, out io.Writer) error {

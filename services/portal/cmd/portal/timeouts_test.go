@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/tuijin/tuijin/pkg/httpx"
 	"github.com/tuijin/tuijin/pkg/platform"
@@ -48,8 +49,10 @@ func TestTimeoutsAreOrdered(t *testing.T) {
 		return httpx.NewServer("127.0.0.1:0", "service", prometheus.NewRegistry(), log,
 			httpx.WithHandlerTimeout(svc.HTTP.HandlerTimeout))
 	})
-	portal := timeoutsOf(t, func() (*httpx.Server, error) { return newServer(&cfg, prometheus.NewRegistry(), log) })
-	upstream := upstreamClient(&cfg).Timeout
+	portal := timeoutsOf(t, func() (*httpx.Server, error) {
+		return newServer(&cfg, prometheus.NewRegistry(), noop.NewTracerProvider(), log)
+	})
+	upstream := upstreamClient(&cfg, noop.NewTracerProvider()).Timeout
 
 	readme, err := os.ReadFile("../../../../README.md")
 	if err != nil {

@@ -8,28 +8,13 @@ import (
 	"time"
 )
 
-// User is the signed-in person as the issuer describes them.
+// User is the signed-in person as their token describes them.
 type User struct {
 	Subject    string   `json:"sub"`
 	Name       string   `json:"name"`
 	Roles      []string `json:"roles"`
 	Department string   `json:"department"`
 	Owner      string   `json:"owner"`
-}
-
-// Session is the issuer's answer to a sign-in.
-type Session struct {
-	Token     string `json:"access_token"`
-	ExpiresIn int    `json:"expires_in"`
-	User      User   `json:"user"`
-}
-
-// Login signs username in at the issuer.
-func (c *Client) Login(ctx context.Context, username, password string) (Session, error) {
-	var s Session
-	err := c.call(ctx, ServiceIssuer, "", http.MethodPost, c.at.Login,
-		map[string]string{"username": username, "password": password}, &s)
-	return s, err
 }
 
 // Project is a registration as intake lists it.

@@ -1,7 +1,6 @@
-// Package api is the portal's side of the five services' HTTP APIs and the
-// issuer's sign-in: typed calls made with the signed-in user's bearer
-// token, and the contract's error shape turned into Error. It holds no
-// state of its own.
+// Package api is the portal's side of the five services' HTTP APIs:
+// typed calls made with the signed-in user's bearer token, and the
+// contract's error shape turned into Error. It holds no state of its own.
 package api
 
 import (
@@ -34,10 +33,8 @@ const (
 	ServiceNotification Service = "notification"
 )
 
-// Endpoints are the base URLs of the upstreams (scheme://host:port) and
-// the issuer's sign-in URL.
+// Endpoints are the base URLs of the upstreams (scheme://host:port).
 type Endpoints struct {
-	Login        string
 	Intake       string
 	Ledger       string
 	Deadline     string

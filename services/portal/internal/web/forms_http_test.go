@@ -7,11 +7,10 @@ import (
 	"testing"
 )
 
+// signIn signs user in through the issuer's sign-in page.
 func (r *rig) signIn(user string) {
 	r.t.Helper()
-	_, page := r.get("/login")
-	resp, _ := r.post("/login", url.Values{"username": {user}, "password": {"tuijin-demo"}, "csrf": {csrfOf(r.t, page)}}, nil)
-	if resp.StatusCode != http.StatusSeeOther {
+	if resp := r.signInTo("/", user); resp.StatusCode != http.StatusSeeOther || cookieOf(resp, sessionCookie) == nil {
 		r.t.Fatalf("sign-in of %s: %d", user, resp.StatusCode)
 	}
 }

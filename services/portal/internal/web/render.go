@@ -139,8 +139,6 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		v.Who = s.who(u)
 		v.CSRF = s.csrf.token("session", se.Token)
 		v.Nav = s.nav(u, r.URL.Path)
-	} else if pre, err := r.Cookie(preCookie); err == nil {
-		v.CSRF = s.csrf.token("login", pre.Value)
 	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, v); err != nil {
@@ -152,7 +150,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	// Pages show one person's work: never cached, never framed.
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", s.csp)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	w.WriteHeader(status)

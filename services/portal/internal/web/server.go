@@ -20,7 +20,6 @@ import (
 
 // Backend is what the pages need of the services.
 type Backend interface {
-	Login(ctx context.Context, username, password string) (api.Session, error)
 	Projects(ctx context.Context, token string, limit, offset int) (api.ProjectList, error)
 	ProjectStatus(ctx context.Context, token, code string) (api.ProjectStatus, error)
 	Ledger(ctx context.Context, token, code string) (api.Ledger, error)
@@ -73,6 +72,9 @@ type Deps struct {
 	Forms   Forms
 	Work    Work
 	Lead    Lead
+	// SignIn is the OpenID Connect provider users sign in at; without it
+	// the portal says it cannot sign anyone in.
+	SignIn SignIn
 	// Org names departments and officers.
 	Org *org.Org
 	// Calendar marks due dates that run into a year without official data
@@ -93,12 +95,14 @@ type Server struct {
 	forms   Forms
 	work    Work
 	lead    Lead
+	signin  SignIn
 	org     *org.Org
 	cal     workday.Calendar
 	csrf    csrf
 	cookies cookies
 	cop     *http.CrossOriginProtection
 	pages   *pages
+	csp     string
 	log     *slog.Logger
 	now     func() time.Time
 }
@@ -115,8 +119,9 @@ func New(d Deps) (*Server, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	s := &Server{api: d.Backend, forms: d.Forms, work: d.Work, lead: d.Lead, org: d.Org, cal: d.Calendar, csrf: csrf{secret: d.Secret},
-		cookies: cookies{secure: d.SecureCookies}, cop: http.NewCrossOriginProtection(), pages: p, log: d.Log, now: d.Now}
+	s := &Server{api: d.Backend, forms: d.Forms, work: d.Work, lead: d.Lead, signin: d.SignIn, org: d.Org, cal: d.Calendar, csrf: csrf{secret: d.Secret},
+		cookies: cookies{secure: d.SecureCookies}, cop: http.NewCrossOriginProtection(), pages: p, csp: contentPolicy(d.SignIn),
+		log: d.Log, now: d.Now}
 	s.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, problem{Status: http.StatusForbidden, Message: "请求来自其他网站，已被拒绝。请从本站页面重新提交。"})
 	}))
@@ -129,7 +134,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /static/", staticFiles())
 	mux.HandleFunc("GET /{$}", s.home)
 	mux.HandleFunc("GET /login", s.loginForm)
-	mux.Handle("POST /login", s.post(s.login))
+	mux.HandleFunc("GET /auth/callback", s.callback)
 	mux.Handle("POST /logout", s.post(s.logout))
 	mux.HandleFunc("GET /display", s.display)
 	mux.HandleFunc("GET /projects", s.signedIn(s.projects))

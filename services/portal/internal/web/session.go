@@ -18,9 +18,6 @@ import (
 // checks the token itself.
 const (
 	sessionCookie = "tuijin_session"
-	// preCookie identifies a browser before sign-in, so that the sign-in
-	// form carries a CSRF token too.
-	preCookie     = "tuijin_pre"
 	displayCookie = "tuijin_display"
 	csrfField     = "csrf"
 )
@@ -89,7 +86,8 @@ func (c cookies) clear(w http.ResponseWriter, r *http.Request, name string) {
 
 // csrf makes and checks the hidden form field that proves a POST comes
 // from a page the portal rendered for the same browser: an HMAC of the
-// session (or the pre-sign-in cookie) under the portal's secret.
+// session under the portal's secret. The same MAC seals the sign-in under
+// way (auth.go).
 type csrf struct {
 	secret []byte
 }
