@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -11,9 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/tuijin/tuijin/pkg/domain/org"
 	"github.com/tuijin/tuijin/services/portal/internal/api"
 )
 
@@ -47,20 +43,7 @@ func TestActionsPageOverHTTP(t *testing.T) {
 	})
 	up := httptest.NewServer(mux)
 	t.Cleanup(up.Close)
-	c, err := api.New(&http.Client{Timeout: 10 * time.Second}, api.Endpoints{Meeting: up.URL}, prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, err := org.Demo()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(Deps{Backend: c, Forms: c, Work: c, Lead: c, Org: o, Secret: []byte(strings.Repeat("k", 32)), Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := http.NewServeMux()
-	s.Routes(h)
+	h := portalOver(t, api.Endpoints{Meeting: up.URL}, nil)
 
 	code, page := clerkPage(t, h, http.MethodGet, "/actions", nil)
 	for _, want := range []string{`href="/actions" aria-current="page">会议任务`, `id="action-a1"`, "五个工作日内提出调剂方案",
@@ -72,7 +55,7 @@ func TestActionsPageOverHTTP(t *testing.T) {
 	if strings.Contains(page, "核实生态红线") {
 		t.Error("a zrzy clerk sees sthj's action item")
 	}
-	tok := (&csrf{secret: []byte(strings.Repeat("k", 32))}).token("session", clerkCookie().Value)
+	tok := (&csrf{secret: testSecret}).token("session", clerkCookie().Value)
 	form := url.Values{"csrf": {tok}, "version": {"4"}, "note": {"方案已报县政府"}, "back": {"/actions"}}
 	req := httptest.NewRequest(http.MethodPost, "/meetings/m1/actions/a1/done", strings.NewReader(form.Encode()))
 	req.AddCookie(clerkCookie())

@@ -3,17 +3,12 @@ package web
 import (
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/tuijin/tuijin/pkg/domain/org"
 	"github.com/tuijin/tuijin/services/portal/internal/api"
 )
 
@@ -39,20 +34,7 @@ func forecastPortal(t *testing.T, forecast string) http.Handler {
 	})
 	up := httptest.NewServer(mux)
 	t.Cleanup(up.Close)
-	c, err := api.New(&http.Client{Timeout: 10 * time.Second}, api.Endpoints{Ledger: up.URL}, prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, err := org.Demo()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(Deps{Backend: c, Forms: c, Work: c, Lead: c, Org: o, Secret: []byte(strings.Repeat("k", 32)), Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := http.NewServeMux()
-	s.Routes(h)
+	h := portalOver(t, api.Endpoints{Ledger: up.URL}, nil)
 	return h
 }
 

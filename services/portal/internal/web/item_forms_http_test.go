@@ -3,18 +3,13 @@ package web
 import (
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/tuijin/tuijin/pkg/domain/org"
 	"github.com/tuijin/tuijin/services/portal/internal/api"
 )
 
@@ -64,21 +59,7 @@ func (l *ledgerOf) serve(t *testing.T) *httptest.Server {
 func itemPortal(t *testing.T, l *ledgerOf) http.Handler {
 	t.Helper()
 	up := l.serve(t)
-	c, err := api.New(&http.Client{Timeout: 10 * time.Second}, api.Endpoints{Ledger: up.URL}, prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, err := org.Demo()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(Deps{Backend: c, Forms: c, Work: c, Lead: c, Org: o, Secret: []byte(strings.Repeat("k", 32)),
-		Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	s.Routes(mux)
+	mux := portalOver(t, api.Endpoints{Ledger: up.URL}, nil)
 	return mux
 }
 
@@ -120,7 +101,7 @@ func TestRongqueFormOverHTTP(t *testing.T) {
 	if strings.Contains(page, `id="gaozhi"`) || strings.Contains(page, `id="verify"`) {
 		t.Error("an assigned item offers 告知承诺 or 承诺核查")
 	}
-	tok := (&csrf{secret: []byte(strings.Repeat("k", 32))}).token("session", clerkCookie().Value)
+	tok := (&csrf{secret: testSecret}).token("session", clerkCookie().Value)
 	code, page = clerkPage(t, h, http.MethodPost, "/items/"+formItem+"/actions", url.Values{"csrf": {tok}, "version": {"7"},
 		"mode": {"rongque"}, "action": {"accept"}, "missing_materials": {"不动产权籍调查报告\n地质灾害评估报告"}, "supplement_days": {"0"}})
 	if code != http.StatusUnprocessableEntity || !strings.Contains(page, `id="f-supplement-days-error" role="alert">补齐期限须为 1 至 60 个工作日。`) {

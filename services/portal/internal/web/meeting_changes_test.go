@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,9 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/tuijin/tuijin/pkg/domain/org"
 	"github.com/tuijin/tuijin/services/portal/internal/api"
 )
 
@@ -67,21 +63,7 @@ func (m *meetingUpstream) portal(t *testing.T) http.Handler {
 	mux.HandleFunc("PUT /v1/meetings/{id}/agenda", change)
 	up := httptest.NewServer(mux)
 	t.Cleanup(up.Close)
-	c, err := api.New(&http.Client{Timeout: 10 * time.Second}, api.Endpoints{Meeting: up.URL}, prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, err := org.Demo()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(Deps{Backend: c, Forms: c, Work: c, Lead: c, Org: o, Secret: []byte(strings.Repeat("k", 32)),
-		Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := http.NewServeMux()
-	s.Routes(h)
+	h := portalOver(t, api.Endpoints{Meeting: up.URL}, func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) })
 	return h
 }
 
@@ -89,7 +71,7 @@ func pageAs(t *testing.T, h http.Handler, c *http.Cookie, method, path string, f
 	t.Helper()
 	var body io.Reader
 	if form != nil {
-		form.Set("csrf", (&csrf{secret: []byte(strings.Repeat("k", 32))}).token("session", c.Value))
+		form.Set("csrf", (&csrf{secret: testSecret}).token("session", c.Value))
 		body = strings.NewReader(form.Encode())
 	}
 	req := httptest.NewRequest(method, path, body)

@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -13,9 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/tuijin/tuijin/pkg/domain/org"
 	"github.com/tuijin/tuijin/services/portal/internal/api"
 )
 
@@ -87,21 +83,7 @@ func clerkCookie() *http.Cookie {
 func queuePortal(tb testing.TB, n int) http.Handler {
 	tb.Helper()
 	up := queueUpstream(tb, n)
-	c, err := api.New(&http.Client{Timeout: 10 * time.Second}, api.Endpoints{Ledger: up.URL, Deadline: up.URL}, prometheus.NewRegistry())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	o, err := org.Demo()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s, err := New(Deps{Backend: c, Forms: c, Work: c, Lead: c, Org: o, Secret: []byte(strings.Repeat("k", 32)),
-		Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	s.Routes(mux)
+	mux := portalOver(tb, api.Endpoints{Ledger: up.URL, Deadline: up.URL}, nil)
 	return mux
 }
 

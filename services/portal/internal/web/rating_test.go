@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,9 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/tuijin/tuijin/pkg/domain/org"
 	"github.com/tuijin/tuijin/services/portal/internal/api"
 )
 
@@ -81,20 +77,7 @@ func TestRatingOverHTTP(t *testing.T) {
 	})
 	up := httptest.NewServer(mux)
 	t.Cleanup(up.Close)
-	c, err := api.New(&http.Client{Timeout: 10 * time.Second}, api.Endpoints{Intake: up.URL, Ledger: up.URL}, prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, err := org.Demo()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(Deps{Backend: c, Forms: c, Work: c, Lead: c, Org: o, Secret: []byte(strings.Repeat("k", 32)), Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := http.NewServeMux()
-	s.Routes(h)
+	h := portalOver(t, api.Endpoints{Intake: up.URL, Ledger: up.URL}, nil)
 	payload, _ := json.Marshal(map[string]any{"sub": "zhineng", "name": "王经理", "roles": []string{"owner"},
 		"owner": "示范智能装备有限公司", "exp": time.Now().Add(time.Hour).Unix()})
 	cookie := &http.Cookie{Name: sessionCookie, Value: "eyJhbGciOiJFZERTQSJ9." + base64.RawURLEncoding.EncodeToString(payload) + ".c2ln"}
@@ -128,7 +111,7 @@ func TestRatingOverHTTP(t *testing.T) {
 			t.Fatalf("request page %d lacks %s:\n%s", code, want, page)
 		}
 	}
-	tok := (&csrf{secret: []byte(strings.Repeat("k", 32))}).token("session", cookie.Value)
+	tok := (&csrf{secret: testSecret}).token("session", cookie.Value)
 	code, page, _ = do(http.MethodPost, "/requests/r1/rating", url.Values{"csrf": {tok}, "score": {"7"}, "comment": {"很好"}})
 	if code != http.StatusUnprocessableEntity || !strings.Contains(page, `id="f-score-error" role="alert">请选择满意度（1 至 5 分）。`) ||
 		!strings.Contains(page, ">很好</textarea>") {

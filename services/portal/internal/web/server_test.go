@@ -81,7 +81,7 @@ func newRig(t *testing.T, secure bool) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Deps{Backend: c, Forms: c, Work: c, Lead: c, SignIn: prov, Org: o, Secret: []byte(strings.Repeat("k", 32)),
+	s, err := New(Deps{Backend: c, Forms: c, Work: c, Lead: c, SignIn: prov, Org: o, Secret: testSecret,
 		SecureCookies: secure, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

@@ -184,7 +184,7 @@ func TestProviderDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Deps{SignIn: prov, Org: o, Secret: []byte(strings.Repeat("k", 32)), Log: slog.New(slog.DiscardHandler)})
+	s, err := New(Deps{SignIn: prov, Org: o, Secret: testSecret, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

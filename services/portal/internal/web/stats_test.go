@@ -3,16 +3,12 @@ package web
 import (
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/tuijin/tuijin/pkg/domain/org"
 	"github.com/tuijin/tuijin/services/portal/internal/api"
 )
 
@@ -39,21 +35,7 @@ func TestStatsPageOverHTTP(t *testing.T) {
 	})
 	up := httptest.NewServer(mux)
 	t.Cleanup(up.Close)
-	c, err := api.New(&http.Client{Timeout: 10 * time.Second}, api.Endpoints{Ledger: up.URL}, prometheus.NewRegistry())
-	if err != nil {
-		t.Fatal(err)
-	}
-	o, err := org.Demo()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(Deps{Backend: c, Forms: c, Work: c, Lead: c, Org: o, Secret: []byte(strings.Repeat("k", 32)),
-		Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return time.Date(2026, 11, 30, 17, 0, 0, 0, time.UTC) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := http.NewServeMux()
-	s.Routes(h)
+	h := portalOver(t, api.Endpoints{Ledger: up.URL}, func() time.Time { return time.Date(2026, 11, 30, 17, 0, 0, 0, time.UTC) })
 	officer := roleCookie("wangfang", "王芳", "", "officer")
 
 	code, page, _ := pageAs(t, h, officer, http.MethodGet, "/stats?month=2026-10", nil)
