@@ -43,8 +43,9 @@ bench:
 	go test -run '^$$' -bench . -benchtime 2s ./pkg/bus/... ./pkg/outbox/...
 
 ## bench-deadline: 10,000 deadline timers due at once among TUIJIN_BENCH_TIMERS (default 1,000,000)
-# measured 2026-12-03, TUIJIN_BENCH_TIMERS=100000 make bench-deadline (loaded 2-core box):
-#   deadline: 10000 due at once among 100000: lag p50=4726ms p99=7784ms max=7802ms, fired 10000 once
+# measured 2026-12-03 on the 2-core box (figures in services/deadline/README.md):
+#   TUIJIN_BENCH_TIMERS=100000, load ~16: lag p50=4726ms p99=7784ms max=7802ms, fired 10000 once
+#   TUIJIN_BENCH_TIMERS=20000, load 0.5:  lag p50=786ms p99=1500ms max=1515ms, fired 10000 once
 bench-deadline:
 	go test -run '^$$' -bench FireDueBatch -benchtime 1x -timeout 60m ./services/deadline/internal/deadline/
 
