@@ -43,16 +43,24 @@ func (q ProjectQuery) Check() (ProjectQuery, error) {
 	if code, ok := StageNames[q.Stage]; ok {
 		q.Stage = code
 	}
-	switch {
-	case q.Stage != "" && !slices.Contains(Stages, q.Stage):
+	if q.Stage != "" && !slices.Contains(Stages, q.Stage) {
 		return ProjectQuery{}, apperr.Invalid("stage", "invalid_stage", "stage must be one of "+strings.Join(Stages, ", "))
-	case q.Limit < 1 || q.Limit > MaxProjectLimit:
-		return ProjectQuery{}, apperr.Invalid("limit", "invalid_limit",
-			"limit must be a whole number from 1 to "+strconv.Itoa(MaxProjectLimit))
-	case q.Offset < 0:
-		return ProjectQuery{}, apperr.Invalid("offset", "invalid_offset", "offset must be 0 or more")
+	}
+	if err := checkPage(q.Limit, q.Offset, MaxProjectLimit); err != nil {
+		return ProjectQuery{}, err
 	}
 	return q, nil
+}
+
+// checkPage checks a list's page: limit 1 to max, offset 0 or more.
+func checkPage(limit, offset, max int) error {
+	switch {
+	case limit < 1 || limit > max:
+		return apperr.Invalid("limit", "invalid_limit", "limit must be a whole number from 1 to "+strconv.Itoa(max))
+	case offset < 0:
+		return apperr.Invalid("offset", "invalid_offset", "offset must be 0 or more")
+	}
+	return nil
 }
 
 func (s *Service) GetProject(ctx context.Context, code string) (Project, error) {

@@ -42,14 +42,11 @@ type RequestPage struct {
 // Check trims q and checks its status and page.
 func (q RequestQuery) Check() (RequestQuery, error) {
 	q.Project, q.Status = strings.TrimSpace(q.Project), strings.TrimSpace(q.Status)
-	switch {
-	case q.Status != "" && !slices.Contains(RequestStatuses, q.Status):
+	if q.Status != "" && !slices.Contains(RequestStatuses, q.Status) {
 		return RequestQuery{}, apperr.Invalid("status", "invalid_status", "status must be one of "+strings.Join(RequestStatuses, ", "))
-	case q.Limit < 1 || q.Limit > MaxRequestLimit:
-		return RequestQuery{}, apperr.Invalid("limit", "invalid_limit",
-			"limit must be a whole number from 1 to "+strconv.Itoa(MaxRequestLimit))
-	case q.Offset < 0:
-		return RequestQuery{}, apperr.Invalid("offset", "invalid_offset", "offset must be 0 or more")
+	}
+	if err := checkPage(q.Limit, q.Offset, MaxRequestLimit); err != nil {
+		return RequestQuery{}, err
 	}
 	return q, nil
 }
