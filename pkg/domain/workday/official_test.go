@@ -15,7 +15,7 @@ func ymd(s string) time.Time {
 	return d
 }
 
-func shipped(t *testing.T) *Official {
+func shipped(t testing.TB) *Official {
 	t.Helper()
 	f, err := DefaultFiles()
 	if err != nil {
@@ -182,5 +182,45 @@ func TestAddCountRoundTripProperty(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// byDate hides an Official's own walk, so that Add and Count ask it date by
+// date: the reference the walk must agree with.
+type byDate struct{ c *Official }
+
+func (b byDate) IsWorkday(d time.Time) bool { return b.c.IsWorkday(d) }
+
+func TestWalkAgreesWithDateByDate(t *testing.T) {
+	cal := shipped(t)
+	slow := byDate{cal}
+	rng := rand.New(rand.NewPCG(1, 2))
+	start := time.Date(1989, 12, 1, 0, 0, 0, 0, Zone) // before the tables, across leap years and both ends
+	for range 20_000 {
+		from := start.AddDate(0, 0, rng.IntN(50*366)).Add(time.Duration(rng.IntN(24)) * time.Hour)
+		n := rng.IntN(601) - 300
+		if got, want := Add(cal, from, n), Add(slow, from, n); !got.Equal(want) {
+			t.Fatalf("Add(%s, %d) = %s, date by date %s", from, n, got, want)
+		}
+		to := from.AddDate(0, 0, rng.IntN(400)-50)
+		if got, want := Count(cal, from, to), Count(slow, from, to); got != want {
+			t.Fatalf("Count(%s, %s) = %d, date by date %d", from, to, got, want)
+		}
+	}
+	// The years at the edges of the tables, where the walk steps out.
+	for _, from := range []time.Time{time.Date(lastYear, 12, 20, 0, 0, 0, 0, Zone), time.Date(firstYear, 1, 10, 0, 0, 0, 0, Zone)} {
+		for _, n := range []int{-30, 30} {
+			if got, want := Add(cal, from, n), Add(slow, from, n); !got.Equal(want) {
+				t.Fatalf("Add(%s, %d) = %s, date by date %s", from, n, got, want)
+			}
+		}
+	}
+}
+
+func BenchmarkAdd250(b *testing.B) {
+	cal := NewLive(shipped(b))
+	from := time.Date(2026, 9, 24, 0, 0, 0, 0, Zone)
+	for b.Loop() {
+		Add(cal, from, 250)
 	}
 }

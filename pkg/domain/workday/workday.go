@@ -77,9 +77,12 @@ func PrevWorkday(cal Calendar, t time.Time) time.Time {
 // -1) is the last working day before t's date.
 func Add(cal Calendar, t time.Time, n int) time.Time {
 	d := Day(t)
+	w, fast := cal.(walker)
 	switch {
 	case n == 0:
 		return NextWorkday(cal, d)
+	case fast:
+		return w.walk(d, n)
 	case n > 0:
 		for i := 0; i < n; {
 			d = d.AddDate(0, 0, 1)
@@ -108,6 +111,9 @@ func Nth(cal Calendar, t time.Time, n int) time.Time {
 
 // Count returns the number of working days in [from, to) by date.
 func Count(cal Calendar, from, to time.Time) int {
+	if w, ok := cal.(walker); ok {
+		return w.count(from, to)
+	}
 	n := 0
 	for d := Day(from); d.Before(Day(to)); d = d.AddDate(0, 0, 1) {
 		if cal.IsWorkday(d) {
