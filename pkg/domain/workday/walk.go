@@ -100,4 +100,4 @@ func (o *Official) count(from, to time.Time) int {
 }
 
 func (l *Live) walk(from time.Time, n int) time.Time { return l.cur.Load().walk(from, n) }
-func (l *Live) count(from, to time.Time) int        { return l.cur.Load().count(from, to) }
+func (l *Live) count(from, to time.Time) int         { return l.cur.Load().count(from, to) }
