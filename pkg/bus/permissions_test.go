@@ -91,10 +91,11 @@ func TestEveryServiceRunsUnderItsOwnPermissions(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := v.Advance(ctx, "item:1", 2); err != nil {
+				rev, err := v.Advance(ctx, "item:1", 2)
+				if err != nil {
 					t.Fatal(err)
 				}
-				if _, _, err := v.Get(ctx, "item:1"); err != nil {
+				if _, _, err := v.Swap(ctx, "item:1", rev, 3); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -93,40 +93,77 @@ func (v *Versions) get(ctx context.Context, key string) (int64, uint64, bool, er
 }
 
 // Advance raises id's version to version, unless it is there already or
-// higher. Concurrent advances leave the highest.
-func (v *Versions) Advance(ctx context.Context, id string, version int64) error {
+// higher; concurrent advances leave the highest. It returns the register's
+// revision of id when id holds exactly version, else 0.
+func (v *Versions) Advance(ctx context.Context, id string, version int64) (uint64, error) {
 	key, val := versionKey(id), []byte(strconv.FormatInt(version, 10))
 	for range 16 {
 		cur, rev, ok, err := v.get(ctx, key)
+		var next uint64
 		switch {
 		case err != nil:
-			return err
-		case ok && cur >= version:
-			return nil
+			return 0, err
+		case ok && cur == version:
+			return rev, nil
+		case ok && cur > version:
+			return 0, nil
 		case ok:
-			_, err = v.kv.Update(ctx, key, val, rev)
+			next, err = v.kv.Update(ctx, key, val, rev)
 		default:
-			_, err = v.kv.Create(ctx, key, val)
+			next, err = v.kv.Create(ctx, key, val)
 		}
 		if err == nil {
-			return nil
+			return next, nil
 		}
 		if !errors.Is(err, jetstream.ErrKeyExists) && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-			return fmt.Errorf("advance version of %s: %w", id, err)
+			return 0, fmt.Errorf("advance version of %s: %w", id, err)
 		}
 		// Another writer came between: read again.
 	}
-	return fmt.Errorf("advance version of %s: contended", id)
+	return 0, fmt.Errorf("advance version of %s: contended", id)
+}
+
+// Revision returns the register's revision of id if id holds exactly
+// version, else 0. A revision taken after the record was written at
+// version, found unchanged later (Swap), proves the record still at
+// version: every writer advances the register before it writes.
+func (v *Versions) Revision(ctx context.Context, id string, version int64) (uint64, error) {
+	n, rev, ok, err := v.get(ctx, versionKey(id))
+	if err != nil || !ok || n != version {
+		return 0, err
+	}
+	return rev, nil
+}
+
+// Swap sets id to version if the register is still at revision rev, and
+// returns the new revision; false if id was written since (or is gone).
+// It is Advance and the check of a Revision in one round trip: the write
+// of the key is a publish expecting rev as its subject's last sequence.
+func (v *Versions) Swap(ctx context.Context, id string, rev uint64, version int64) (uint64, bool, error) {
+	ack, err := publishWait(ctx, v.js, v.message(id, version), jetstream.WithExpectLastSequencePerSubject(rev))
+	switch {
+	case err == nil:
+		return ack.Sequence, true, nil
+	case wrongLastSequence(err):
+		return 0, false, nil
+	}
+	return 0, false, fmt.Errorf("swap version of %s: %w", id, err)
+}
+
+// message is the write of id at version into the bucket's stream.
+func (v *Versions) message(id string, version int64) *nats.Msg {
+	m := nats.NewMsg("$KV." + VersionsBucket + "." + versionKey(id))
+	m.Data = []byte(strconv.FormatInt(version, 10))
+	return m
 }
 
 // SeedAsync registers id at version without waiting for the server and
-// without the compare of Advance: for bulk loads of new records only. Wait
-// on the JetStream handle's PublishAsyncComplete.
-func (v *Versions) SeedAsync(id string, version int64) error {
-	m := nats.NewMsg("$KV." + VersionsBucket + "." + versionKey(id))
-	m.Data = []byte(strconv.FormatInt(version, 10))
-	if _, err := v.js.PublishMsgAsync(m, jetstream.WithStallWait(bulkStallWait)); err != nil {
-		return fmt.Errorf("seed version of %s: %w", id, err)
+// without the compare of Advance: for bulk loads of new records only. The
+// future's acknowledgement carries the key's revision (its sequence).
+func (v *Versions) SeedAsync(id string, version int64) (jetstream.PubAckFuture, error) {
+	f, err := v.js.PublishMsgAsync(v.message(id, version), jetstream.WithStallWait(bulkStallWait))
+	if err != nil {
+		return nil, fmt.Errorf("seed version of %s: %w", id, err)
 	}
-	return nil
+	return f, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/tuijin/tuijin/pkg/bus"
@@ -34,7 +35,7 @@ func TestVersionsOnlyGrow(t *testing.T) {
 		t.Fatalf("absent key read as version %d", n)
 	}
 	for _, step := range []struct{ to, want int64 }{{1, 1}, {3, 3}, {2, 3}, {3, 3}, {4, 4}} {
-		if err := v.Advance(ctx, id, step.to); err != nil {
+		if _, err := v.Advance(ctx, id, step.to); err != nil {
 			t.Fatal(err)
 		}
 		if n, ok := read(id); !ok || n != step.want {
@@ -46,7 +47,10 @@ func TestVersionsOnlyGrow(t *testing.T) {
 		var wg sync.WaitGroup
 		errs := make(chan error, 8)
 		for w := range 8 {
-			wg.Go(func() { errs <- v.Advance(ctx, key, int64(w+1)) })
+			wg.Go(func() {
+				_, err := v.Advance(ctx, key, int64(w+1))
+				errs <- err
+			})
 		}
 		wg.Wait()
 		close(errs)
@@ -59,11 +63,83 @@ func TestVersionsOnlyGrow(t *testing.T) {
 			t.Fatalf("round %d: 8 racing writers left version %d (present %v), want 8", round, n, ok)
 		}
 	}
-	if err := v.SeedAsync("item:seeded", 1); err != nil {
+	seed, err := v.SeedAsync("item:seeded", 1)
+	if err != nil {
 		t.Fatal(err)
 	}
 	<-js.PublishAsyncComplete()
 	if n, ok := read("item:seeded"); !ok || n != 1 {
 		t.Fatalf("seeded key: version %d (present %v)", n, ok)
+	}
+	ack := <-seed.Ok()
+	if rev, err := v.Revision(ctx, "item:seeded", 1); err != nil || rev != ack.Sequence {
+		t.Fatalf("seeded key: revision %d (%v), its acknowledgement says %d", rev, err, ack.Sequence)
+	}
+}
+
+// A revision proves a version unchanged, on the real server: Advance and
+// Revision give the revision of exactly the version asked for (0 for a
+// higher one), a swap from it succeeds once and moves the revision on, a
+// swap from an old revision or of an absent key fails and changes
+// nothing, and of 8 swaps from one revision at once exactly one wins.
+func TestVersionsSwapFromARevision(t *testing.T) {
+	ctx := context.Background()
+	_, js := testenv.JetStream(t)
+	v, err := bus.NewVersions(ctx, js, 1, testenv.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const id = "deadline:item:2026-370481-04-01-123456.lixiang"
+	rev, err := v.Advance(ctx, id, 4)
+	if err != nil || rev == 0 {
+		t.Fatalf("advance to 4: revision %d, %v", rev, err)
+	}
+	if again, err := v.Advance(ctx, id, 4); err != nil || again != rev {
+		t.Fatalf("advance to the version held: revision %d (%v), want %d", again, err, rev)
+	}
+	if higher, err := v.Advance(ctx, id, 3); err != nil || higher != 0 {
+		t.Fatalf("advance below the version held: revision %d (%v), want 0", higher, err)
+	}
+	for version, want := range map[int64]uint64{4: rev, 3: 0, 5: 0} {
+		if got, err := v.Revision(ctx, id, version); err != nil || got != want {
+			t.Fatalf("revision at %d: %d (%v), want %d", version, got, err, want)
+		}
+	}
+	next, ok, err := v.Swap(ctx, id, rev, 5)
+	if err != nil || !ok || next == rev {
+		t.Fatalf("swap from the current revision: %d %v %v", next, ok, err)
+	}
+	if _, ok, err := v.Swap(ctx, id, rev, 6); err != nil || ok {
+		t.Fatalf("swap from an old revision succeeded (%v)", err)
+	}
+	if _, ok, err := v.Swap(ctx, "deadline:absent", 1, 2); err != nil || ok {
+		t.Fatalf("swap of an absent key succeeded (%v)", err)
+	}
+	if n, _, err := v.Get(ctx, id); err != nil || n != 5 {
+		t.Fatalf("after the swaps: version %d (%v), want 5", n, err)
+	}
+	for round := range 20 {
+		key := fmt.Sprintf("deadline:race.%d", round)
+		rev, err := v.Advance(ctx, key, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wins atomic.Int32
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				_, ok, err := v.Swap(ctx, key, rev, 2)
+				if err != nil {
+					t.Error(err)
+				}
+				if ok {
+					wins.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if wins.Load() != 1 {
+			t.Fatalf("round %d: %d of 8 swaps from one revision won, want 1", round, wins.Load())
+		}
 	}
 }

@@ -9,12 +9,20 @@ import (
 
 // Versions is the register of the deadlines' latest versions (bus.Versions):
 // every writer of a deadline advances its version there before it writes
-// it, and versions there only grow, so a version found there equal to a
-// timer's says the deadline is still as the timer was set. A higher one,
-// or none, says nothing for certain.
+// it, and versions there only grow. A timer carries the register's
+// revision of its deadline taken after the deadline was written at the
+// timer's version; finding that revision unchanged when it fires says the
+// deadline is still as the timer was set. A changed one, or none, says
+// nothing for certain.
 type Versions interface {
-	Get(ctx context.Context, id string) (int64, bool, error)
-	Advance(ctx context.Context, id string, version int64) error
+	// Advance raises id to version (no lower) and returns the revision at
+	// which id holds exactly version, or 0 when it holds a higher one.
+	Advance(ctx context.Context, id string, version int64) (uint64, error)
+	// Revision is id's revision if id holds exactly version, else 0.
+	Revision(ctx context.Context, id string, version int64) (uint64, error)
+	// Swap sets id to version if it is still at revision rev, returning
+	// the new revision; false if it was written since.
+	Swap(ctx context.Context, id string, rev uint64, version int64) (uint64, bool, error)
 }
 
 // StepRecord is a fired step, to be saved over the version its timer was
@@ -45,48 +53,51 @@ type registered struct {
 }
 
 func (r registered) Create(ctx context.Context, d Deadline) error {
-	if err := r.v.Advance(ctx, d.ID, d.Version); err != nil {
+	if _, err := r.v.Advance(ctx, d.ID, d.Version); err != nil {
 		return err
 	}
 	return r.Store.Create(ctx, d)
 }
 
 func (r registered) Update(ctx context.Context, d Deadline) error {
-	if err := r.v.Advance(ctx, d.ID, d.Version+1); err != nil {
+	if _, err := r.v.Advance(ctx, d.ID, d.Version+1); err != nil {
 		return err
 	}
 	return r.Store.Update(ctx, d)
 }
 
-// Fire implements Service. A timer carries a snapshot of its deadline; when
-// the versions register holds the timer's version the deadline is
-// unchanged since, and the step's event goes out with no database round
-// trip. Otherwise (no snapshot, no register entry, a higher version) the
-// deadline is read, and a timer that no longer matches it is dropped.
+// Fire implements Service. A timer carries a snapshot of its deadline and
+// the register's revision of it; when the register swaps from that
+// revision to the step's version the deadline is unchanged since, and the
+// step's event goes out with no database round trip (the swap is the
+// check and the advance of the register in one). Otherwise (no snapshot or
+// revision, a register written since) the deadline is read, and a timer
+// that no longer matches it is dropped.
 //
 // The event goes out before the step is recorded by a versioned write from
 // the version the timer was set at (batched with other fires'), and the
 // next timer is set last; the fire message is acked only after all three.
 // A crash anywhere loses nothing: a fire redelivered after a crash before
-// the record publishes again under the same event id, which the events
-// stream's duplicate window drops (see TimerFiredConsumer for how the
-// window and the ack wait relate); one redelivered after the record finds
-// a higher version, reads the deadline moved on and only sets its timer
-// again. Of several fires of one timer (a duplicate the sweep made,
-// another replica) exactly one wins the record and reports the step.
+// the record finds the register swapped, reads the deadline still at the
+// timer's version and publishes again under the same event id, which the
+// events stream's duplicate window drops (see TimerFiredConsumer for how
+// the window and the ack wait relate); one redelivered after the record
+// reads the deadline moved on and only sets its timer again. Of several
+// fires of one timer (a duplicate the sweep made, another replica) exactly
+// one wins the record and reports the step.
 func (s *service) Fire(ctx context.Context, t Timer) (*Fired, error) {
-	if t.Snapshot != nil && s.Versions != nil && s.Steps != nil {
-		v, ok, err := s.Versions.Get(ctx, t.DeadlineID)
+	if snap := t.Snapshot; snap != nil && t.Rev != 0 && s.Versions != nil && s.Steps != nil {
+		if snap.Level.Rank() >= t.Level.Rank() {
+			return nil, nil
+		}
+		rev, ok, err := s.Versions.Swap(ctx, t.DeadlineID, t.Rev, t.Version+1)
 		if err != nil {
 			return nil, err
 		}
-		if ok && v == t.Version {
-			d := *t.Snapshot
+		if ok {
+			d := *snap
 			d.ID, d.Version, d.Round, d.State = t.DeadlineID, t.Version, t.Round, StateRunning
-			if d.Level.Rank() < t.Level.Rank() {
-				return s.emit(ctx, d, t)
-			}
-			return nil, nil
+			return s.emit(ctx, d, t, rev)
 		}
 	}
 	d, err := s.Store.Get(ctx, t.DeadlineID)
@@ -101,16 +112,17 @@ func (s *service) Fire(ctx context.Context, t Timer) (*Fired, error) {
 		// timer is set by whoever moved it; set it again in case that one
 		// crashed before it did.
 		if d.State == StateRunning {
-			return nil, s.settle(ctx, d)
+			return nil, s.settle(ctx, d, 0)
 		}
 		return nil, nil
 	}
-	return s.emit(ctx, d, t)
+	return s.emit(ctx, d, t, 0)
 }
 
 // emit publishes step t of d (at t.Version), records it and sets the next
-// timer.
-func (s *service) emit(ctx context.Context, d Deadline, t Timer) (*Fired, error) {
+// timer. rev is the register's revision of d at t.Version+1 when the fire
+// has advanced it already, else 0.
+func (s *service) emit(ctx context.Context, d Deadline, t Timer, rev uint64) (*Fired, error) {
 	now := s.Clock.Now()
 	msg, err := StepEvent(ctx, s.Config.Calendar, d, Step{Level: t.Level, At: t.At}, now)
 	if err != nil {
@@ -122,7 +134,8 @@ func (s *service) emit(ctx context.Context, d Deadline, t Timer) (*Fired, error)
 	next := d
 	next.Level, next.LevelAt = t.Level, now
 	next = next.WithNext(s.Config.Calendar, s.Policy)
-	switch err := s.record(ctx, next); {
+	rev, err = s.record(ctx, next, rev)
+	switch {
 	case errors.Is(err, ErrConflict):
 		// Another fire of this timer recorded it, or the lifecycle moved
 		// on and set the timer of what it made.
@@ -131,21 +144,23 @@ func (s *service) emit(ctx context.Context, d Deadline, t Timer) (*Fired, error)
 		return nil, err
 	}
 	next.Version++
-	return &Fired{Deadline: d, Level: t.Level, At: now, StepAt: t.At}, s.settle(ctx, next)
+	return &Fired{Deadline: d, Level: t.Level, At: now, StepAt: t.At}, s.settle(ctx, next, rev)
 }
 
 // record saves the step next reached over next.Version: only the fields
 // a step changes, which is the whole change as the deadline is still at
-// that version.
-func (s *service) record(ctx context.Context, next Deadline) error {
+// that version. It returns the register's revision of the version
+// written, 0 when unknown.
+func (s *service) record(ctx context.Context, next Deadline, rev uint64) (uint64, error) {
 	if s.Steps == nil {
-		return s.Store.Update(ctx, next)
+		return 0, s.Store.Update(ctx, next)
 	}
-	if s.Versions != nil {
-		if err := s.Versions.Advance(ctx, next.ID, next.Version+1); err != nil {
-			return err
+	if rev == 0 && s.Versions != nil {
+		var err error
+		if rev, err = s.Versions.Advance(ctx, next.ID, next.Version+1); err != nil {
+			return 0, err
 		}
 	}
-	return s.Steps.RecordStep(ctx, StepRecord{ID: next.ID, Version: next.Version, Level: next.Level,
+	return rev, s.Steps.RecordStep(ctx, StepRecord{ID: next.ID, Version: next.Version, Level: next.Level,
 		LevelAt: next.LevelAt, NextLevel: next.NextLevel, NextAt: next.NextAt})
 }

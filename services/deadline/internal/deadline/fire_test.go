@@ -2,6 +2,8 @@ package deadline_test
 
 import (
 	"context"
+	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -196,5 +198,91 @@ func TestMissedStepsFireOnceAfterDowntime(t *testing.T) {
 			t.Errorf("event %s emitted twice", e.id)
 		}
 		seen[e.id] = true
+	}
+}
+
+// gets counts the deadline reads a service makes.
+type gets struct {
+	deadline.Store
+	n atomic.Int32
+}
+
+func (g *gets) Get(ctx context.Context, id string) (deadline.Deadline, error) {
+	g.n.Add(1)
+	return g.Store.Get(ctx, id)
+}
+
+// A fire whose timer's register revision still holds emits without reading
+// the deadline; a second fire of the same timer finds the register moved
+// and, reading the deadline, drops itself; a fire whose first delivery
+// swapped the register and crashed before its event still emits, from the
+// database, once.
+func TestFireChecksTheRegisterNotTheDatabase(t *testing.T) {
+	ctx := context.Background()
+	clk := clock.NewManual(sh(2026, 11, 23, 9, 0), 0)
+	r := newRig(t, clk, deadline.DefaultPolicy)
+	store := &gets{Store: deadline.Registered(r.deadlines, r.versions)}
+	svc := deadline.NewService(deadline.Config{Store: store, Timers: r.timers, Publisher: r.pub, Calendar: r.cal,
+		Clock: clk, Policy: r.policy, Versions: r.versions, Steps: r.steps})
+	timerOf := func(id string) deadline.Timer {
+		t.Helper()
+		d, err := svc.Get(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tm := deadline.TimerOf(d)
+		if tm.Rev, err = r.versions.Revision(ctx, d.ID, d.Version); err != nil || tm.Rev == 0 {
+			t.Fatalf("revision of %s at %d: %d, %v", d.ID, d.Version, tm.Rev, err)
+		}
+		return tm
+	}
+	fire := func(tm deadline.Timer) *deadline.Fired {
+		t.Helper()
+		f, err := svc.Fire(ctx, tm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	for _, id := range []string{"p9.fast", "p9.crashed"} {
+		if _, err := svc.StartItem(ctx, deadline.ItemAssignment{ItemID: id, Department: "zrzy",
+			AssignedAt: sh(2026, 11, 23, 9, 0), PromisedDays: 5}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fast := timerOf("item:p9.fast")
+	store.n.Store(0)
+	if f := fire(fast); f == nil || f.Level != fast.Level {
+		t.Fatalf("fire of a current timer: %+v", f)
+	}
+	if n := store.n.Load(); n != 0 {
+		t.Errorf("a current timer's fire read the deadline %d times", n)
+	}
+	if f := fire(fast); f != nil {
+		t.Errorf("the same timer fired twice: %+v", f)
+	}
+	if n := store.n.Load(); n != 1 {
+		t.Errorf("the duplicate fire read the deadline %d times, want once", n)
+	}
+
+	crashed := timerOf("item:p9.crashed")
+	if _, ok, err := r.versions.Swap(ctx, crashed.DeadlineID, crashed.Rev, crashed.Version+1); err != nil || !ok {
+		t.Fatalf("swap as the crashed fire did: %v %v", ok, err)
+	}
+	if f := fire(crashed); f == nil || f.Level != crashed.Level {
+		t.Fatalf("redelivered fire after a crash: %+v", f)
+	}
+	var ids []string
+	for _, e := range emittedEvents(t, r.js) {
+		ids = append(ids, e.id)
+	}
+	want := []string{deadline.StepEventID("item:p9.fast", 1, fast.Level), deadline.StepEventID("item:p9.crashed", 1, crashed.Level)}
+	if !slices.Equal(ids, want) {
+		t.Errorf("events %v, want %v", ids, want)
+	}
+	for _, id := range []string{"item:p9.fast", "item:p9.crashed"} {
+		if d, err := svc.Get(ctx, id); err != nil || d.Level != fast.Level || d.Version != 2 {
+			t.Errorf("%s after its fire: level %s version %d (%v)", id, d.Level, d.Version, err)
+		}
 	}
 }

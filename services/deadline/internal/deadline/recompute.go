@@ -122,7 +122,7 @@ func (r *recomputer) recompute(ctx context.Context, id string, years []int) (boo
 			return false, err
 		}
 		next.Version++
-		return true, r.settle(ctx, next)
+		return true, r.settle(ctx, next, 0)
 	}
 }
 

@@ -59,6 +59,10 @@ type Timer struct {
 	// Title, Department, DueAt, DueDate, Provisional, Level); nil in a timer
 	// set by an older release.
 	Snapshot *Deadline
+	// Rev is the versions register's revision of the deadline, taken
+	// after the deadline was written at Version and found holding it (see
+	// Versions); 0 when unknown, and then the fire reads the database.
+	Rev uint64
 }
 
 // Timers keeps the pending timers (the JetStream message scheduler).
@@ -170,7 +174,7 @@ func (s *service) start(ctx context.Context, d Deadline) (Deadline, error) {
 		return Deadline{}, fmt.Errorf("start clock of %s: %w", d.ID, err)
 	}
 	// Also on a repeat: a crash may have come between saving and scheduling.
-	if err := s.settle(ctx, d); err != nil {
+	if err := s.settle(ctx, d, 0); err != nil {
 		return Deadline{}, err
 	}
 	return s.assess(d), nil
@@ -200,7 +204,7 @@ func (s *service) change(ctx context.Context, id string, c Change) (Deadline, er
 		}
 		// Settle also when nothing changed: the change may be a redelivery
 		// after a crash that came before its effects.
-		if err := s.settle(ctx, next); err != nil {
+		if err := s.settle(ctx, next, 0); err != nil {
 			return Deadline{}, err
 		}
 		return s.assess(next), nil
@@ -209,11 +213,23 @@ func (s *service) change(ctx context.Context, id string, c Change) (Deadline, er
 
 // settle brings the pending timer in line with the stored d: its next
 // step scheduled, or none.
-func (s *service) settle(ctx context.Context, d Deadline) error {
+func (s *service) settle(ctx context.Context, d Deadline, rev uint64) error {
 	if d.NextLevel == "" {
 		return s.Timers.Cancel(ctx, d.ID)
 	}
-	return s.Timers.Schedule(ctx, TimerOf(d))
+	return s.Timers.Schedule(ctx, s.timerOf(ctx, d, rev))
+}
+
+// timerOf is TimerOf(d) with the register's revision of d: rev when the
+// caller has it, else looked up. A failed lookup leaves it 0, which costs
+// the fire a database read and nothing else.
+func (s *service) timerOf(ctx context.Context, d Deadline, rev uint64) Timer {
+	t := TimerOf(d)
+	if rev == 0 && s.Versions != nil {
+		rev, _ = s.Versions.Revision(ctx, d.ID, d.Version)
+	}
+	t.Rev = rev
+	return t
 }
 
 // TimerOf is the timer of d's next step, with the snapshot its fire needs.
@@ -238,7 +254,7 @@ func (s *service) Reconcile(ctx context.Context) (int, error) {
 			return nil
 		}
 		n++
-		return s.Timers.Schedule(ctx, TimerOf(d))
+		return s.Timers.Schedule(ctx, s.timerOf(ctx, d, 0))
 	})
 	if err != nil {
 		return n, err

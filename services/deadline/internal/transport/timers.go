@@ -82,7 +82,7 @@ func encodeTimer(ctx context.Context, tm deadline.Timer, now time.Time) ([]byte,
 		return nil, fmt.Errorf("timer of %s: no step %q", tm.DeadlineID, tm.Level)
 	}
 	pb := &deadlinev1.Timer{DeadlineId: tm.DeadlineID, Version: tm.Version, Round: int32(tm.Round), Level: lv,
-		StepDueAt: timestamppb.New(tm.At)}
+		StepDueAt: timestamppb.New(tm.At), RegisterRevision: tm.Rev}
 	if d := tm.Snapshot; d != nil {
 		cur, _ := deadline.ProtoLevel(d.Level) // green: unspecified
 		pb.Snapshot = &deadlinev1.TimerSnapshot{Kind: d.Kind, RefId: d.RefID, ProjectCode: d.ProjectCode,
@@ -143,7 +143,8 @@ func OnTimerFired(svc deadline.Service, m *FiringMetrics) bus.Handler {
 			return bus.Permanent(errBadTimer)
 		}
 		fired, err := svc.Fire(ctx, deadline.Timer{DeadlineID: pb.GetDeadlineId(), Version: pb.GetVersion(),
-			Round: int(pb.GetRound()), Level: lv, At: pb.GetStepDueAt().AsTime(), Snapshot: snapshotOf(pb.GetSnapshot())})
+			Round: int(pb.GetRound()), Level: lv, At: pb.GetStepDueAt().AsTime(), Snapshot: snapshotOf(pb.GetSnapshot()),
+			Rev: pb.GetRegisterRevision()})
 		if err != nil {
 			return err
 		}

@@ -279,9 +279,15 @@ type Timer struct {
 	// (the versions register says whether the deadline is still at version).
 	// Absent in timers set by an older release: those are checked against
 	// the database.
-	Snapshot      *TimerSnapshot `protobuf:"bytes,6,opt,name=snapshot,proto3" json:"snapshot,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Snapshot *TimerSnapshot `protobuf:"bytes,6,opt,name=snapshot,proto3" json:"snapshot,omitempty"`
+	// The versions register's revision of the deadline when it held version
+	// and the timer was set: a fire swaps the register from this revision to
+	// the next version in one step, and a swap that finds another revision
+	// says the deadline moved on (then the database is read). Zero when
+	// unknown: the fire reads the database.
+	RegisterRevision uint64 `protobuf:"varint,7,opt,name=register_revision,json=registerRevision,proto3" json:"register_revision,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Timer) Reset() {
@@ -354,6 +360,13 @@ func (x *Timer) GetSnapshot() *TimerSnapshot {
 		return x.Snapshot
 	}
 	return nil
+}
+
+func (x *Timer) GetRegisterRevision() uint64 {
+	if x != nil {
+		return x.RegisterRevision
+	}
+	return 0
 }
 
 // TimerSnapshot: the deadline's fields a fired step uses.
@@ -498,7 +511,7 @@ const file_tuijin_deadline_v1_events_proto_rawDesc = "" +
 	"\bdue_date\x18\r \x01(\tR\adueDate\x12 \n" +
 	"\vprovisional\x18\x0e \x01(\bR\vprovisional\x12*\n" +
 	"\x11previous_due_date\x18\x0f \x01(\tR\x0fpreviousDueDate\x12\x12\n" +
-	"\x04note\x18\x10 \x01(\tR\x04note\"\x84\x02\n" +
+	"\x04note\x18\x10 \x01(\tR\x04note\"\xb1\x02\n" +
 	"\x05Timer\x12\x1f\n" +
 	"\vdeadline_id\x18\x01 \x01(\tR\n" +
 	"deadlineId\x12\x18\n" +
@@ -506,7 +519,8 @@ const file_tuijin_deadline_v1_events_proto_rawDesc = "" +
 	"\x05round\x18\x03 \x01(\x05R\x05round\x12/\n" +
 	"\x05level\x18\x04 \x01(\x0e2\x19.tuijin.deadline.v1.LevelR\x05level\x12:\n" +
 	"\vstep_due_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tstepDueAt\x12=\n" +
-	"\bsnapshot\x18\x06 \x01(\v2!.tuijin.deadline.v1.TimerSnapshotR\bsnapshot\"\xd7\x02\n" +
+	"\bsnapshot\x18\x06 \x01(\v2!.tuijin.deadline.v1.TimerSnapshotR\bsnapshot\x12+\n" +
+	"\x11register_revision\x18\a \x01(\x04R\x10registerRevision\"\xd7\x02\n" +
 	"\rTimerSnapshot\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x15\n" +
 	"\x06ref_id\x18\x02 \x01(\tR\x05refId\x12!\n" +
