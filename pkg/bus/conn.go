@@ -71,7 +71,7 @@ func Connect(url, name string, log *slog.Logger, opts ...nats.Option) (*nats.Con
 	if err != nil {
 		return nil, nil, fmt.Errorf("connect nats: %w", err)
 	}
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(publishTimeout))
 	if err != nil {
 		nc.Close()
 		return nil, nil, fmt.Errorf("jetstream: %w", err)

@@ -50,7 +50,7 @@ func (p *Publisher) Publish(ctx context.Context, m Message) error {
 	traceContext.Inject(ctx, headerCarrier(h))
 
 	start := time.Now()
-	ack, err := p.js.PublishMsg(ctx, &nats.Msg{Subject: m.Subject, Header: h, Data: m.Data})
+	ack, err := publishWait(ctx, p.js, &nats.Msg{Subject: m.Subject, Header: h, Data: m.Data})
 	p.metrics.observePublish(m.Type, time.Since(start), err)
 	if err != nil {
 		span.RecordError(err)
