@@ -48,7 +48,13 @@ func TestDepartmentLag(t *testing.T) {
 
 	publishAssigned(t, js, "zrzy", "owed", 3)
 	now = time.Now().Add(time.Hour)
-	got := read()
+	// The server counts a consumer's pending messages as the stream's
+	// stores reach it, a moment after their acks on a busy machine.
+	var got map[string][2]float64
+	testenv.WaitProgress(t, 10*time.Second, "the durable to count what it owes", func() uint64 {
+		got = read()
+		return uint64(max(got["zrzy"][0], 0))
+	}, 3)
 	if got["zrzy"][0] != 3 || got["zrzy"][1] < 3600 {
 		t.Errorf("before the department reads: pending, idle %v; want 3 and an hour or more since creation", got["zrzy"])
 	}
