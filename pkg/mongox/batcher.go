@@ -38,8 +38,8 @@ const batchTimeout = time.Minute
 // the middle of the burst it took a tenth of the machine from them. A
 // write alone waits batchLinger.
 const (
-	batchLinger = 10 * time.Millisecond
-	batchHold   = 2 * time.Second
+	batchLinger = 50 * time.Millisecond
+	batchHold   = 5 * time.Second
 )
 
 // NewBatcher returns a batcher over coll writing at most max documents in
