@@ -34,6 +34,8 @@ type Delivery struct {
 	Subject      string
 	NumDelivered uint64
 	StreamSeq    uint64
+
+	later *later // see Later
 }
 
 // Handler applies one event. It must be idempotent: a message is delivered at
@@ -100,6 +102,10 @@ type ConsumerSpec struct {
 	// Workers is how many messages are handled at once (1 when zero: in
 	// stream order).
 	Workers int
+	// InHand is how many messages may be in hand at once, handled or
+	// settled later (Delivery.Later): the consumer's MaxAckPending, at
+	// least 1,000 and Workers + Batch.
+	InHand int
 	// Departments are the known department codes: an event naming
 	// another is dead-lettered before the handler sees it (nil: any
 	// well-formed code). platform.App.Consume fills in the service's.
@@ -119,6 +125,9 @@ type Runner struct {
 	events   jetstream.Stream
 	consumer jetstream.Consumer
 	mover    jetstream.Consumer
+	// inFlight counts the messages in hand: being handled, or settled
+	// later (Delivery.Later).
+	inFlight sync.WaitGroup
 }
 
 // NewRunner creates (or updates) the durable consumer and its dead-letter
@@ -149,7 +158,7 @@ func NewRunner(ctx context.Context, js jetstream.JetStream, spec ConsumerSpec, h
 		AckWait:       spec.AckWait,
 		MaxDeliver:    spec.Retry.MaxDeliver,
 		DeliverPolicy: jetstream.DeliverAllPolicy,
-		MaxAckPending: max(1000, spec.Workers+spec.Batch),
+		MaxAckPending: max(1000, spec.Workers+spec.Batch, spec.InHand),
 	}
 	// One filter goes in the create request's subject, where the service's
 	// NATS permissions pin it (see Grants).
@@ -195,11 +204,10 @@ func (r *Runner) Run(ctx context.Context) error {
 	// Handlers run on a context that outlives shutdown for one ack-wait, so
 	// a message in flight is finished rather than abandoned half-way.
 	hctx := context.WithoutCancel(ctx)
-	var inFlight sync.WaitGroup
 	track := func(fn func(jetstream.Msg)) jetstream.MessageHandler {
 		return func(msg jetstream.Msg) {
-			inFlight.Add(1)
-			defer inFlight.Done()
+			r.inFlight.Add(1)
+			defer r.inFlight.Done()
 			if ctx.Err() != nil {
 				_ = msg.Nak() // stopping: another consumer takes it at once
 				return
@@ -215,9 +223,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	if r.spec.Workers > 1 {
 		handle = func(msg jetstream.Msg) {
 			slots <- struct{}{}
-			inFlight.Add(1)
+			r.inFlight.Add(1)
 			go func() {
-				defer func() { <-slots; inFlight.Done() }()
+				defer func() { <-slots; r.inFlight.Done() }()
 				r.handle(hctx, msg)
 			}()
 		}
@@ -251,7 +259,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	<-ctx.Done()
 	stop()
 	done := make(chan struct{})
-	go func() { inFlight.Wait(); close(done) }()
+	go func() { r.inFlight.Wait(); close(done) }()
 	select {
 	case <-done:
 		return nil
@@ -270,14 +278,20 @@ func (r *Runner) handle(ctx context.Context, msg jetstream.Msg) {
 	ctx = traceContext.Extract(ctx, headerCarrier(msg.Headers()))
 	producer := trace.SpanContextFromContext(ctx)
 	ctx, span := r.tracer.Start(ctx, "process "+r.spec.Durable, processSpanOptions(r.spec.Durable, msg, producer)...)
-	defer span.End()
 	ctx, cancel := context.WithTimeout(ctx, r.spec.AckWait)
-	defer cancel()
-
 	start := time.Now()
-	err = r.apply(ctx, msg, meta)
-	r.metrics.handleDuration.WithLabelValues(r.spec.Durable).Observe(time.Since(start).Seconds())
+	l := &later{finish: func(err error) {
+		defer span.End()
+		defer cancel()
+		r.metrics.handleDuration.WithLabelValues(r.spec.Durable).Observe(time.Since(start).Seconds())
+		r.outcome(ctx, msg, meta, span, err)
+	}, track: &r.inFlight}
+	err = r.apply(ctx, msg, meta, l)
+	l.returned(err)
+}
 
+// outcome settles msg by what handling it came to.
+func (r *Runner) outcome(ctx context.Context, msg jetstream.Msg, meta *jetstream.MsgMetadata, span trace.Span, err error) {
 	switch {
 	case err == nil:
 		r.settle(msg.Ack(), "ack")
@@ -308,7 +322,7 @@ func (r *Runner) handle(ctx context.Context, msg jetstream.Msg) {
 	}
 }
 
-func (r *Runner) apply(ctx context.Context, msg jetstream.Msg, meta *jetstream.MsgMetadata) error {
+func (r *Runner) apply(ctx context.Context, msg jetstream.Msg, meta *jetstream.MsgMetadata, l *later) error {
 	env, err := event.Decode(msg.Data())
 	if err != nil {
 		return err
@@ -320,7 +334,7 @@ func (r *Runner) apply(ctx context.Context, msg jetstream.Msg, meta *jetstream.M
 	// The events the handler causes name the same actor as this one.
 	ctx = event.WithActor(ctx, env.GetActor())
 	return r.handler(ctx, Delivery{Envelope: env, Subject: msg.Subject(),
-		NumDelivered: meta.NumDelivered, StreamSeq: meta.Sequence.Stream})
+		NumDelivered: meta.NumDelivered, StreamSeq: meta.Sequence.Stream, later: l})
 }
 
 func (r *Runner) settle(err error, outcome string) {
