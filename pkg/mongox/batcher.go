@@ -24,7 +24,7 @@ type Batcher struct {
 
 type batched struct {
 	w    Versioned
-	done chan error
+	done func(error)
 }
 
 // batchTimeout bounds one batch's write, whoever's context it runs on.
@@ -54,20 +54,26 @@ func NewBatcher(coll *mongo.Collection, max int) *Batcher {
 // Write applies w in the next batch and returns its outcome, as
 // UpdateVersioned would. When ctx ends first, the write may still apply.
 func (b *Batcher) Write(ctx context.Context, w Versioned) error {
-	item := &batched{w: w, done: make(chan error, 1)}
+	out := make(chan error, 1)
+	b.WriteLater(w, func(err error) { out <- err })
+	select {
+	case err := <-out:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// WriteLater applies w in the next batch and calls done with its outcome,
+// on a goroutine of its own, once the batch is written.
+func (b *Batcher) WriteLater(w Versioned, done func(error)) {
 	b.mu.Lock()
-	b.queue = append(b.queue, item)
+	b.queue = append(b.queue, &batched{w: w, done: done})
 	if !b.writing {
 		b.writing = true
 		go b.drain()
 	}
 	b.mu.Unlock()
-	select {
-	case err := <-item.done:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // drain writes batches while writes wait.
@@ -92,7 +98,7 @@ func (b *Batcher) drain() {
 		errs := UpdateVersionedMany(ctx, b.coll, ws)
 		cancel()
 		for i, item := range batch {
-			item.done <- errs[i]
+			go item.done(errs[i])
 		}
 	}
 }

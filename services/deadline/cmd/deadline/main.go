@@ -27,7 +27,8 @@ type config struct {
 	OrgFile       string `conf:"help:organisation YAML (empty: the demo organisation)"`
 	Calendar      workday.Config
 	Timer         struct {
-		Workers int           `conf:"default:1024,help:fired timers this replica has in hand at once (each waits for its step's record, written in batches)"`
+		Workers int           `conf:"default:256,help:fired timers this replica works on at once (until each one's event is out)"`
+		InHand  int           `conf:"default:20000,help:fired timers this replica has in hand at once (those whose step record waits for its batch included)"`
 		Sweep   time.Duration `conf:"default:10m,help:how often the timers that should be pending are checked against the scheduler (and at start)"`
 		Spread  time.Duration `conf:"default:5m,help:future timers of one instant are staggered over this much time by deadline id"`
 	}
@@ -76,7 +77,7 @@ func setup(cfg *config) platform.Setup {
 		app.Registry.MustRegister(transport.NewLevelCollector(deadlines, depts, app.Log))
 		app.Registry.MustRegister(transport.NewProvisionalCollector(deadlines, app.Log))
 		fired := transport.TimerFiredConsumer
-		fired.Workers = cfg.Timer.Workers
+		fired.Workers, fired.InHand = cfg.Timer.Workers, cfg.Timer.InHand
 		if err := app.Consume(ctx, fired, transport.OnTimerFired(svc, transport.NewFiringMetrics(app.Registry))); err != nil {
 			return err
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
+	"github.com/tuijin/tuijin/services/deadline/internal/transport"
 )
 
 // BenchmarkFireDueBatch loads TUIJIN_BENCH_TIMERS timers (default
@@ -38,10 +39,10 @@ import (
 //	go test -run '^$' -bench FireDueBatch -benchtime 1x -timeout 60m ./services/deadline/internal/deadline/
 func BenchmarkFireDueBatch(b *testing.B) {
 	total, due := envInt("TUIJIN_BENCH_TIMERS", 1_000_000), envInt("TUIJIN_BENCH_DUE", 10_000)
-	// Each fire is in hand until its step's record, which on FerretDB comes
-	// tens of seconds behind the event in a burst: the replica holds the
-	// whole batch at once, so that no event waits for an earlier record.
-	workers := envInt("TUIJIN_BENCH_WORKERS", 12_000)
+	// As the service runs (transport.TimerFiredConsumer): a fire's worker
+	// is free once its event is out, and the fire stays in hand until its
+	// record, which on FerretDB comes seconds behind in a burst.
+	workers := envInt("TUIJIN_BENCH_WORKERS", transport.TimerFiredConsumer.Workers)
 	// The batch's next steps are put a year out, so that the benchmark
 	// measures the batch, not a catch-up behind it.
 	policy := deadline.DefaultPolicy

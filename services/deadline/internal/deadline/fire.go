@@ -39,8 +39,9 @@ type StepRecord struct {
 // StepRecorder records fired steps, many at once.
 type StepRecorder interface {
 	// RecordStep saves r if its deadline is still at r.Version (and bumps
-	// the version), returning once it is durable, or reports ErrConflict.
-	RecordStep(ctx context.Context, r StepRecord) error
+	// the version), and calls done once it is durable, or with
+	// ErrConflict.
+	RecordStep(r StepRecord, done func(error))
 }
 
 // Registered is s with every write advancing the deadline's version in v
@@ -85,82 +86,91 @@ func (r registered) Update(ctx context.Context, d Deadline) error {
 // reads the deadline moved on and only sets its timer again. Of several
 // fires of one timer (a duplicate the sweep made, another replica) exactly
 // one wins the record and reports the step.
-func (s *service) Fire(ctx context.Context, t Timer) (*Fired, error) {
+func (s *service) Fire(ctx context.Context, t Timer, done func(*Fired, error)) {
 	if snap := t.Snapshot; snap != nil && t.Rev != 0 && s.Versions != nil && s.Steps != nil {
 		if snap.Level.Rank() >= t.Level.Rank() {
-			return nil, nil
+			done(nil, nil)
+			return
 		}
 		rev, ok, err := s.Versions.Swap(ctx, t.DeadlineID, t.Rev, t.Version+1)
 		if err != nil {
-			return nil, err
+			done(nil, err)
+			return
 		}
 		if ok {
 			d := *snap
 			d.ID, d.Version, d.Round, d.State = t.DeadlineID, t.Version, t.Round, StateRunning
-			return s.emit(ctx, d, t, rev)
+			s.emit(ctx, d, t, rev, done)
+			return
 		}
 	}
 	d, err := s.Store.Get(ctx, t.DeadlineID)
-	if errors.Is(err, ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if d.Version != t.Version || d.State != StateRunning || d.Round != t.Round || d.Level.Rank() >= t.Level.Rank() {
+	switch {
+	case errors.Is(err, ErrNotFound):
+		done(nil, nil)
+	case err != nil:
+		done(nil, err)
+	case d.Version != t.Version || d.State != StateRunning || d.Round != t.Round || d.Level.Rank() >= t.Level.Rank():
 		// Stale: the deadline moved on since this timer was set. Its own
 		// timer is set by whoever moved it; set it again in case that one
 		// crashed before it did.
 		if d.State == StateRunning {
-			return nil, s.settle(ctx, d, 0)
+			err = s.settle(ctx, d, 0)
 		}
-		return nil, nil
+		done(nil, err)
+	default:
+		s.emit(ctx, d, t, 0, done)
 	}
-	return s.emit(ctx, d, t, 0)
 }
 
 // emit publishes step t of d (at t.Version), records it and sets the next
 // timer. rev is the register's revision of d at t.Version+1 when the fire
 // has advanced it already, else 0.
-func (s *service) emit(ctx context.Context, d Deadline, t Timer, rev uint64) (*Fired, error) {
+func (s *service) emit(ctx context.Context, d Deadline, t Timer, rev uint64, done func(*Fired, error)) {
 	now := s.Clock.Now()
 	msg, err := StepEvent(ctx, s.Config.Calendar, d, Step{Level: t.Level, At: t.At}, now)
 	if err != nil {
-		return nil, err
+		done(nil, err)
+		return
 	}
 	if err := s.Publisher.Publish(ctx, msg); err != nil {
-		return nil, fmt.Errorf("publish %s %s: %w", d.ID, t.Level, err)
+		done(nil, fmt.Errorf("publish %s %s: %w", d.ID, t.Level, err))
+		return
 	}
 	next := d
 	next.Level, next.LevelAt = t.Level, now
 	next = next.WithNext(s.Config.Calendar, s.Policy)
-	rev, err = s.record(ctx, next, rev)
-	switch {
-	case errors.Is(err, ErrConflict):
-		// Another fire of this timer recorded it, or the lifecycle moved
-		// on and set the timer of what it made.
-		return nil, nil
-	case err != nil:
-		return nil, err
-	}
-	next.Version++
-	return &Fired{Deadline: d, Level: t.Level, At: now, StepAt: t.At}, s.settle(ctx, next, rev)
+	s.record(ctx, next, rev, func(rev uint64, err error) {
+		switch {
+		case errors.Is(err, ErrConflict):
+			// Another fire of this timer recorded it, or the lifecycle
+			// moved on and set the timer of what it made.
+			done(nil, nil)
+		case err != nil:
+			done(nil, err)
+		default:
+			next.Version++
+			done(&Fired{Deadline: d, Level: t.Level, At: now, StepAt: t.At}, s.settle(ctx, next, rev))
+		}
+	})
 }
 
 // record saves the step next reached over next.Version: only the fields
 // a step changes, which is the whole change as the deadline is still at
-// that version. It returns the register's revision of the version
-// written, 0 when unknown.
-func (s *service) record(ctx context.Context, next Deadline, rev uint64) (uint64, error) {
+// that version. It calls done with the register's revision of the version
+// written (0 when unknown).
+func (s *service) record(ctx context.Context, next Deadline, rev uint64, done func(uint64, error)) {
 	if s.Steps == nil {
-		return 0, s.Store.Update(ctx, next)
+		done(0, s.Store.Update(ctx, next))
+		return
 	}
 	if rev == 0 && s.Versions != nil {
 		var err error
 		if rev, err = s.Versions.Advance(ctx, next.ID, next.Version+1); err != nil {
-			return 0, err
+			done(0, err)
+			return
 		}
 	}
-	return rev, s.Steps.RecordStep(ctx, StepRecord{ID: next.ID, Version: next.Version, Level: next.Level,
-		LevelAt: next.LevelAt, NextLevel: next.NextLevel, NextAt: next.NextAt})
+	s.Steps.RecordStep(StepRecord{ID: next.ID, Version: next.Version, Level: next.Level,
+		LevelAt: next.LevelAt, NextLevel: next.NextLevel, NextAt: next.NextAt}, func(err error) { done(rev, err) })
 }

@@ -238,7 +238,7 @@ func TestFireChecksTheRegisterNotTheDatabase(t *testing.T) {
 	}
 	fire := func(tm deadline.Timer) *deadline.Fired {
 		t.Helper()
-		f, err := svc.Fire(ctx, tm)
+		f, err := fireNow(ctx, svc, tm)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -98,14 +98,27 @@ type recorder struct {
 	r *rig
 }
 
-func (c recorder) Fire(ctx context.Context, t deadline.Timer) (*deadline.Fired, error) {
-	f, err := c.Service.Fire(ctx, t)
-	if f != nil {
-		c.r.mu.Lock()
-		c.r.fired = append(c.r.fired, *f)
-		c.r.mu.Unlock()
+func (c recorder) Fire(ctx context.Context, t deadline.Timer, done func(*deadline.Fired, error)) {
+	c.Service.Fire(ctx, t, func(f *deadline.Fired, err error) {
+		if f != nil {
+			c.r.mu.Lock()
+			c.r.fired = append(c.r.fired, *f)
+			c.r.mu.Unlock()
+		}
+		done(f, err)
+	})
+}
+
+// fireNow is svc.Fire waited for.
+func fireNow(ctx context.Context, svc deadline.Service, t deadline.Timer) (*deadline.Fired, error) {
+	type result struct {
+		f   *deadline.Fired
+		err error
 	}
-	return f, err
+	out := make(chan result, 1)
+	svc.Fire(ctx, t, func(f *deadline.Fired, err error) { out <- result{f, err} })
+	r := <-out
+	return r.f, r.err
 }
 
 // fireDue lets every step due by the rig's clock fire: the sweep schedules

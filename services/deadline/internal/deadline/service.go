@@ -103,8 +103,10 @@ type Service interface {
 	ChangeProblem(ctx context.Context, problemID, status string, at time.Time) (Deadline, error)
 	// Fire acts on a fired timer: if it still matches its deadline, the
 	// step's event is emitted, recorded and the next step scheduled; a
-	// stale timer is dropped. It reports the step emitted, if any.
-	Fire(ctx context.Context, t Timer) (*Fired, error)
+	// stale timer is dropped. It calls done once, with the step emitted if
+	// any, when all of that is done: possibly after it returns (the record
+	// goes in a batch), on another goroutine, while ctx still holds.
+	Fire(ctx context.Context, t Timer, done func(*Fired, error))
 	// Reconcile re-creates the timers that should be pending and are not
 	// (or whose step is due by the service's clock), cancels those of
 	// deadlines that no longer run, and reports how many it re-created.

@@ -193,12 +193,13 @@ type countingService struct {
 	fired atomic.Int64
 }
 
-func (c *countingService) Fire(ctx context.Context, t deadline.Timer) (*deadline.Fired, error) {
-	f, err := c.Service.Fire(ctx, t)
-	if f != nil {
-		c.fired.Add(1)
-	}
-	return f, err
+func (c *countingService) Fire(ctx context.Context, t deadline.Timer, done func(*deadline.Fired, error)) {
+	c.Service.Fire(ctx, t, func(f *deadline.Fired, err error) {
+		if f != nil {
+			c.fired.Add(1)
+		}
+		done(f, err)
+	})
 }
 
 func calendarOf(t *testing.T) workday.Calendar {

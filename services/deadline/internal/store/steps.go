@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"errors"
 	"fmt"
 
@@ -23,18 +22,18 @@ func NewStepRecorder(s *Store, max int) *StepRecorder {
 	return &StepRecorder{batch: mongox.NewBatcher(s.coll, max)}
 }
 
-// RecordStep implements deadline.StepRecorder. When ctx ends first the
-// write may still apply: the fire is redelivered and finds it.
-func (r *StepRecorder) RecordStep(ctx context.Context, rec deadline.StepRecord) error {
-	err := r.batch.Write(ctx, mongox.Versioned{ID: rec.ID, Version: rec.Version, Update: bson.D{{Key: "$set", Value: bson.D{
+// RecordStep implements deadline.StepRecorder.
+func (r *StepRecorder) RecordStep(rec deadline.StepRecord, done func(error)) {
+	r.batch.WriteLater(mongox.Versioned{ID: rec.ID, Version: rec.Version, Update: bson.D{{Key: "$set", Value: bson.D{
 		{Key: "level", Value: string(rec.Level)}, {Key: "level_at", Value: utc(rec.LevelAt)},
 		{Key: "next_level", Value: string(rec.NextLevel)}, {Key: "next_at", Value: utc(rec.NextAt)},
-	}}}})
-	switch {
-	case errors.Is(err, mongox.ErrConflict):
-		return fmt.Errorf("deadline %s: %w", rec.ID, deadline.ErrConflict)
-	case errors.Is(err, mongox.ErrNotFound):
-		return fmt.Errorf("deadline %s: %w", rec.ID, deadline.ErrNotFound)
-	}
-	return err
+	}}}}, func(err error) {
+		switch {
+		case errors.Is(err, mongox.ErrConflict):
+			err = fmt.Errorf("deadline %s: %w", rec.ID, deadline.ErrConflict)
+		case errors.Is(err, mongox.ErrNotFound):
+			err = fmt.Errorf("deadline %s: %w", rec.ID, deadline.ErrNotFound)
+		}
+		done(err)
+	})
 }

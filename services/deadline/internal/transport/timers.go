@@ -113,6 +113,12 @@ var TimerFiredConsumer = bus.ConsumerSpec{
 	// handed to a worker when the replica stops is redelivered after
 	// AckWait, as any other.
 	Batch: 1024,
+	// A fire's worker is free once its event is out (Delivery.Later); the
+	// fire stays in hand until its record, batched behind the database's
+	// writes, and its next timer are done. Up to this many: a burst of
+	// 10,000 at one instant is held whole.
+	Workers: 256,
+	InHand:  20_000,
 	// A fire is acked once its step is recorded, and records go in batches
 	// behind the database's writes: a burst queued behind them must not be
 	// redelivered meanwhile. A fire redelivered (after this wait, or after
@@ -142,15 +148,18 @@ func OnTimerFired(svc deadline.Service, m *FiringMetrics) bus.Handler {
 		if pb.GetDeadlineId() == "" || pb.GetVersion() < 1 || pb.GetRound() < 1 || !ok || pb.GetStepDueAt() == nil {
 			return bus.Permanent(errBadTimer)
 		}
-		fired, err := svc.Fire(ctx, deadline.Timer{DeadlineID: pb.GetDeadlineId(), Version: pb.GetVersion(),
+		// The fire's record goes in a batch behind the database's writes:
+		// the message is settled once it is written, and the worker is
+		// free for the next fire meanwhile.
+		settle := d.Later()
+		svc.Fire(ctx, deadline.Timer{DeadlineID: pb.GetDeadlineId(), Version: pb.GetVersion(),
 			Round: int(pb.GetRound()), Level: lv, At: pb.GetStepDueAt().AsTime(), Snapshot: snapshotOf(pb.GetSnapshot()),
-			Rev: pb.GetRegisterRevision()})
-		if err != nil {
-			return err
-		}
-		if fired != nil && m != nil {
-			m.Observe(*fired)
-		}
+			Rev: pb.GetRegisterRevision()}, func(fired *deadline.Fired, err error) {
+			if fired != nil && m != nil {
+				m.Observe(*fired)
+			}
+			settle(err)
+		})
 		return nil
 	}
 }
