@@ -2,12 +2,14 @@ package mongox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 // A claim "<id>#<v+1>" makes the write of document id from version v
@@ -51,7 +53,11 @@ const claimRemovalDelay = 200 * time.Millisecond
 func takeClaim(ctx context.Context, coll *mongo.Collection, id any, version int64, c claim) error {
 	claims := ClaimsOf(coll)
 	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
-		_, err := claims.InsertOne(ctx, c)
+		err := insertClaim(claims, c)
+		if err == nil && ctx.Err() != nil {
+			dropClaims(ctx, coll, c.ID)
+			return fmt.Errorf("claim %s: %w", c.ID, ctx.Err())
+		}
 		if err == nil {
 			return nil
 		}
@@ -116,21 +122,113 @@ func dropClaims(ctx context.Context, coll *mongo.Collection, ids ...string) {
 	_, _ = claims.DeleteMany(rctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}})
 }
 
+// insertClaim inserts c into claims. Inserts into one claims collection
+// that arrive while one is in flight wait and go together in one unordered
+// InsertMany, one SQLite write transaction on FerretDB where each InsertOne
+// is one: concurrent writers of a collection then queue for SQLite's one
+// writer once a batch, not once a claim. An insert in flight is not
+// abandoned when its caller's context ends (takeClaim drops the claim
+// then); it has insertTimeout of its own.
+func insertClaim(claims *mongo.Collection, c claim) error {
+	g := groupOf(claims)
+	g.mu.Lock()
+	if g.busy {
+		item := queuedClaim{c: c, done: make(chan error, 1)}
+		g.queue = append(g.queue, item)
+		g.mu.Unlock()
+		return <-item.done
+	}
+	g.busy = true
+	g.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), insertTimeout)
+	_, err := claims.InsertOne(ctx, c)
+	cancel()
+	g.handOver()
+	return err
+}
+
+// insertTimeout bounds one claim insert or batch of them.
+const insertTimeout = 10 * time.Second
+
+type queuedClaim struct {
+	c    claim
+	done chan error
+}
+
+// handOver passes the claims that queued meanwhile to a goroutine that
+// inserts them in batches while more queue, or marks g idle.
+func (g *claimGroup) handOver() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.queue) == 0 {
+		g.busy = false
+		return
+	}
+	batch := g.queue
+	g.queue = nil
+	go func() {
+		g.insertBatch(batch)
+		g.handOver()
+	}()
+}
+
+func (g *claimGroup) insertBatch(batch []queuedClaim) {
+	docs := make([]any, len(batch))
+	for i, q := range batch {
+		docs[i] = q.c
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), insertTimeout)
+	defer cancel()
+	_, err := g.claims.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+	errs := make([]error, len(batch))
+	var bulk mongo.BulkWriteException
+	switch {
+	case err == nil:
+	case errors.As(err, &bulk) && bulk.WriteConcernError == nil:
+		for _, we := range bulk.WriteErrors {
+			errs[we.Index] = we
+		}
+	default:
+		for i := range errs {
+			errs[i] = err
+		}
+	}
+	for i, q := range batch {
+		q.done <- errs[i]
+	}
+}
+
 // claimsKey names a claims collection of one client.
 type claimsKey struct {
 	client   *mongo.Client
 	db, coll string
 }
 
-// removal queues the claims of applied writes of one claims collection.
-type removal struct {
-	claims  *mongo.Collection
-	mu      sync.Mutex
-	ids     []string
-	running bool
+// claimGroup is what the writers of one claims collection share: the
+// inserts queued behind the one in flight and the claims of applied writes
+// awaiting removal.
+type claimGroup struct {
+	claims *mongo.Collection
+
+	mu    sync.Mutex
+	busy  bool // an insert is in flight
+	queue []queuedClaim
+
+	rmu     sync.Mutex
+	ids     []string // to remove
+	running bool     // a removal goroutine runs
 }
 
-var removals sync.Map // claimsKey → *removal
+var groups sync.Map // claimsKey → *claimGroup
+
+func groupOf(claims *mongo.Collection) *claimGroup {
+	key := claimsKey{client: claims.Database().Client(), db: claims.Database().Name(), coll: claims.Name()}
+	if g, ok := groups.Load(key); ok {
+		return g.(*claimGroup)
+	}
+	g, _ := groups.LoadOrStore(key, &claimGroup{claims: claims})
+	return g.(*claimGroup)
+}
 
 // removeLater queues claims ids of coll, whose writes have applied, for the
 // next removal. A goroutine removes what is queued every claimRemovalDelay
@@ -142,35 +240,32 @@ func removeLater(coll *mongo.Collection, ids ...string) {
 	if len(ids) == 0 {
 		return
 	}
-	claims := ClaimsOf(coll)
-	key := claimsKey{client: claims.Database().Client(), db: claims.Database().Name(), coll: claims.Name()}
-	v, _ := removals.LoadOrStore(key, &removal{claims: claims})
-	r := v.(*removal)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.ids = append(r.ids, ids...)
-	if !r.running {
-		r.running = true
-		go r.run()
+	g := groupOf(ClaimsOf(coll))
+	g.rmu.Lock()
+	defer g.rmu.Unlock()
+	g.ids = append(g.ids, ids...)
+	if !g.running {
+		g.running = true
+		go g.remove()
 	}
 }
 
-func (r *removal) run() {
+func (g *claimGroup) remove() {
 	for {
 		time.Sleep(claimRemovalDelay)
-		r.mu.Lock()
-		ids := r.ids
-		r.ids = nil
+		g.rmu.Lock()
+		ids := g.ids
+		g.ids = nil
 		if len(ids) == 0 {
-			r.running = false
-			r.mu.Unlock()
+			g.running = false
+			g.rmu.Unlock()
 			return
 		}
-		r.mu.Unlock()
+		g.rmu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		// A failure leaves the claims to the lease clause of a later
 		// removal: they guard nothing meanwhile.
-		_, _ = r.claims.DeleteMany(ctx, bson.D{{Key: "$or", Value: bson.A{
+		_, _ = g.claims.DeleteMany(ctx, bson.D{{Key: "$or", Value: bson.A{
 			bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: ids}}}},
 			bson.D{{Key: "expires", Value: bson.D{{Key: "$lt", Value: time.Now().UTC()}}}},
 		}}})
