@@ -49,7 +49,7 @@ bench:
 bench-deadline:
 	go test -run '^$$' -bench FireDueBatch -benchtime 1x -timeout 60m ./services/deadline/internal/deadline/
 
-## bench-ledger: department actions over HTTP with 1 and 8 clients, against the raw write rate of the same store
+## bench-ledger: department actions over HTTP with 1 and 8 clients, in rounds alternating with bare writes of the same documents in the same store (ratio goal: half)
 bench-ledger:
 	go test -run '^$$' -bench ActionPath -benchtime 400x -timeout 30m ./services/ledger/internal/transport/
 

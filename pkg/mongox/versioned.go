@@ -34,19 +34,21 @@ const ClaimLease = 10 * time.Second
 // document id of coll if the document is still at version, and bumps its
 // version, in one document write. Events to publish ride in the same write
 // (outbox.Push adds them to update). It reports ErrConflict when the
-// version moved and
-// ErrNotFound when there is no such document.
+// version moved and ErrNotFound when there is no such document.
 //
 // On MongoDB this is one atomic UpdateOne filtered on {_id, version}. On
 // FerretDB v1 a filtered update is read, filter in Go, write back, and
 // racing writers of one version all succeed (TestUpdateVersionedRace), so
 // there the write is made exclusive by a claim: an insert of
 // "<id>#<version+1>" into coll's claims collection, which exactly one
-// racer wins. The winner checks the stored version by _id, writes by _id
-// (the only filter FerretDB pushes down to its backend) and removes the
-// claim. Versions only grow, so a late writer that claims after the claim
-// is gone reads a newer version and backs off. A claim left by a writer
-// that crashed is broken after ClaimLease.
+// racer wins. The winner checks the stored version by _id and writes by
+// _id (the only filter FerretDB pushes down to its backend). Versions only
+// grow and the version is read after the claim, so a late writer of the
+// same version either meets the claim, reads a newer version and backs off
+// at once, or claims after the claim is gone and reads a newer version all
+// the same: which is why the claim of an applied write can be removed off
+// the write's path, in batches (claims.go). A claim left by a writer that
+// crashed is broken after ClaimLease.
 //
 // The choice between the two is made here, once per client.
 func UpdateVersioned(ctx context.Context, coll *mongo.Collection, id any, version int64, update bson.D) error {
@@ -59,7 +61,7 @@ func UpdateVersioned(ctx context.Context, coll *mongo.Collection, id any, versio
 	if !ferret {
 		return updateAtomic(ctx, coll, id, version, update)
 	}
-	return updateClaimed(ctx, coll, id, version, update)
+	return updateClaimed(ctx, coll, id, version, update, true)
 }
 
 // UpdateExclusive applies update to document id of coll without a version
@@ -83,7 +85,7 @@ func UpdateExclusive(ctx context.Context, coll *mongo.Collection, id any, update
 			return err
 		}
 		// Holding the claim of the next version keeps versioned writers out.
-		err = updateClaimed(ctx, coll, id, version, update)
+		err = updateClaimed(ctx, coll, id, version, update, false)
 		if !errors.Is(err, ErrConflict) || attempt == 20 {
 			return err
 		}
@@ -133,32 +135,27 @@ func storedVersion(ctx context.Context, coll *mongo.Collection, id any) (int64, 
 	return doc.Version, nil
 }
 
-type claim struct {
-	ID      string    `bson:"_id"`
-	Expires time.Time `bson:"expires"`
-}
-
-func updateClaimed(ctx context.Context, coll *mongo.Collection, id any, version int64, update bson.D) error {
-	claims := ClaimsOf(coll)
+// updateClaimed writes update to document id from version under the claim
+// of version+1 (see UpdateVersioned). bumps: update moves the version, so
+// once it has applied the claim is removed later (claims.go); otherwise it
+// goes at once.
+func updateClaimed(ctx context.Context, coll *mongo.Collection, id any, version int64, update bson.D, bumps bool) error {
 	c := claim{ID: fmt.Sprintf("%v#%d", id, version+1), Expires: time.Now().Add(ClaimLease).UTC()}
-	if err := takeClaim(ctx, claims, c); err != nil {
+	if err := takeClaim(ctx, coll, id, version, c); err != nil {
 		return err
 	}
-	release := func() {
-		// Detached: a cancelled caller must not leave the claim behind.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		_, _ = claims.DeleteOne(rctx, bson.D{{Key: "_id", Value: c.ID}})
+	err := atVersion(ctx, coll, id, version)
+	if err == nil {
+		err = updateByID(ctx, coll, id, update)
 	}
-	defer release()
-	cur, err := storedVersion(ctx, coll, id)
-	if err != nil {
-		return err
+	// The claim of a write that applied, or of one that met a newer
+	// version, guards nothing any more.
+	if bumps && (err == nil || errors.Is(err, ErrConflict)) {
+		removeLater(coll, c.ID)
+	} else {
+		dropClaims(ctx, coll, c.ID)
 	}
-	if cur != version {
-		return fmt.Errorf("%s %v at version %d, not %d: %w", coll.Name(), id, cur, version, ErrConflict)
-	}
-	return updateByID(ctx, coll, id, update)
+	return err
 }
 
 // updateByID applies update to document id, reporting ErrNotFound if there
@@ -172,52 +169,6 @@ func updateByID(ctx context.Context, coll *mongo.Collection, id any, update bson
 		return fmt.Errorf("%s %v: %w", coll.Name(), id, ErrNotFound)
 	}
 	return nil
-}
-
-// takeClaim inserts c. A claim held by a live writer is waited out, as
-// MongoDB serialises two writes of one document: the holder may be the
-// outbox relay (UpdateExclusive, which leaves the version alone) or a writer
-// that fails, and then this write may still apply; the version check after
-// the claim decides. A claim past its lease belongs to a writer that crashed
-// and is broken.
-func takeClaim(ctx context.Context, claims *mongo.Collection, c claim) error {
-	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
-		_, err := claims.InsertOne(ctx, c)
-		if err == nil {
-			return nil
-		}
-		if !IsDuplicateKey(err) {
-			return fmt.Errorf("claim %s: %w", c.ID, err)
-		}
-		var held claim
-		err = claims.FindOne(ctx, bson.D{{Key: "_id", Value: c.ID}}).Decode(&held)
-		switch {
-		case IsNotFound(err):
-			continue // released meanwhile
-		case err != nil:
-			return fmt.Errorf("read claim %s: %w", c.ID, err)
-		case time.Now().Before(held.Expires):
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("claim %s held: %w", c.ID, ctx.Err())
-			case <-time.After(wait):
-			}
-			continue
-		}
-		// The holder crashed (or stalled past the lease): break the claim.
-		// Deleting by _id has one winner; whoever wins or loses the delete
-		// races for the insert again.
-		if _, err := claims.DeleteOne(ctx, bson.D{{Key: "_id", Value: c.ID}}); err != nil {
-			return fmt.Errorf("break claim %s: %w", c.ID, err)
-		}
-	}
-}
-
-// ClaimsOf is the collection that holds the version claims of coll on
-// FerretDB: at any moment only the claims of writes in flight (and of
-// writers that crashed, until broken), so it stays small.
-func ClaimsOf(coll *mongo.Collection) *mongo.Collection {
-	return coll.Database().Collection(coll.Name() + "_claims")
 }
 
 var servers sync.Map // *mongo.Client → bool (FerretDB)

@@ -32,8 +32,8 @@ const manyParallel = 16
 // UpdateVersioned (a bulk write reports only how many matched, not which).
 // On FerretDB the claims of all writes go in one unordered InsertMany (one
 // SQLite transaction, where each single insert is one), the versions are
-// read concurrently, the updates go by _id and the
-// claims are removed by one DeleteMany; a write whose claim was held is
+// read concurrently, the updates go by _id and the claims are removed
+// together (those of applied writes a little later, see claims.go); a write whose claim was held is
 // done alone afterwards, as UpdateVersioned does it (waiting out the
 // holder, which may be another write of the same batch). Two writes of one
 // document in a batch must not depend on each other: the second sees the
@@ -90,47 +90,36 @@ func updateClaimedMany(ctx context.Context, coll *mongo.Collection, ws []Version
 		}
 		return
 	}
-	release := func() {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		mine := bson.A{}
-		for i, id := range ids {
-			if !held[i] {
-				mine = append(mine, id)
-			}
+	parallel(len(ws), func(i int) {
+		if !held[i] {
+			errs[i] = atVersion(ctx, coll, ws[i].ID, ws[i].Version)
 		}
-		if len(mine) > 0 {
-			// The claims collection holds only writes in flight: a scan on
-			// FerretDB is cheap.
-			_, _ = claims.DeleteMany(rctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: mine}}}})
+	})
+	// One by _id each: FerretDB runs every statement of an update
+	// command as its own transaction anyway, and a bulk write of a few
+	// hundred ran past the client's timeout on a loaded machine.
+	for i := range ws {
+		if !held[i] && errs[i] == nil {
+			errs[i] = updateByID(ctx, coll, ws[i].ID, updates[i])
 		}
 	}
-	func() {
-		defer release()
-		parallel(len(ws), func(i int) {
-			if held[i] {
-				return
-			}
-			cur, err := storedVersion(ctx, coll, ws[i].ID)
-			switch {
-			case err != nil:
-				errs[i] = err
-			case cur != ws[i].Version:
-				errs[i] = fmt.Errorf("%s %v at version %d, not %d: %w", coll.Name(), ws[i].ID, cur, ws[i].Version, ErrConflict)
-			}
-		})
-		// One by _id each: FerretDB runs every statement of an update
-		// command as its own transaction anyway, and a bulk write of a few
-		// hundred ran past the client's timeout on a loaded machine.
-		for i := range ws {
-			if !held[i] && errs[i] == nil {
-				errs[i] = updateByID(ctx, coll, ws[i].ID, updates[i])
-			}
+	// As in updateClaimed: the claims of writes that applied or met a
+	// newer version go later, the others at once.
+	var later, now []string
+	for i, id := range ids {
+		switch {
+		case held[i]:
+		case errs[i] == nil || errors.Is(errs[i], ErrConflict):
+			later = append(later, id.(string))
+		default:
+			now = append(now, id.(string))
 		}
-	}()
+	}
+	removeLater(coll, later...)
+	dropClaims(ctx, coll, now...)
 	for i := range ws {
 		if held[i] && errs[i] == nil {
-			errs[i] = updateClaimed(ctx, coll, ws[i].ID, ws[i].Version, updates[i])
+			errs[i] = updateClaimed(ctx, coll, ws[i].ID, ws[i].Version, updates[i], true)
 		}
 	}
 }

@@ -76,6 +76,8 @@ type Relay struct {
 	pub   Publisher
 	colls []*mongo.Collection
 	log   *slog.Logger
+	// seen are the ids of the entries the last sweep of Run found and left.
+	seen map[string]bool
 }
 
 // NewRelay relays the outboxes of the documents in colls.
@@ -83,25 +85,33 @@ func NewRelay(pub Publisher, log *slog.Logger, colls ...*mongo.Collection) *Rela
 	return &Relay{pub: pub, colls: colls, log: log}
 }
 
-// Flush publishes entries of document id in coll, in order, and pulls each
-// published one. It stops at the first failure; the sweep retries the rest.
+// Flush publishes entries of document id in coll, in order, and pulls the
+// published ones, all in one write. It stops at the first failure; the
+// sweep retries the rest.
 //
-// Entries are pulled by their exact value, not by a condition on their id:
-// FerretDB v1 evaluates $pull only as an equality match on whole elements.
-// The pull is exclusive of versioned writes of the document and leaves its
-// version alone (mongox.UpdateExclusive), so a writer holding the version
-// is not sent back to read again because its events went out.
+// Entries are pulled by their exact value ($pullAll), not by a condition
+// on their id: FerretDB v1 matches pulled elements only by equality of the
+// whole element. The pull is exclusive of versioned writes of the document
+// and leaves its version alone (mongox.UpdateExclusive), so a writer
+// holding the version is not sent back to read again because its events
+// went out. One pull for all of them: on FerretDB each exclusive write is
+// a claim, two reads and a rewrite of the whole document.
 func (r *Relay) Flush(ctx context.Context, coll *mongo.Collection, id any, entries []Entry) error {
+	sent := 0
+	var err error
 	for _, e := range entries {
-		if err := r.pub.Publish(ctx, e.Message()); err != nil {
-			return err
+		if err = r.pub.Publish(ctx, e.Message()); err != nil {
+			break
 		}
-		if err := mongox.UpdateExclusive(ctx, coll, id,
-			bson.D{{Key: "$pull", Value: bson.D{{Key: Field, Value: e}}}}); err != nil {
-			return fmt.Errorf("pull outbox entry %s: %w", e.ID, err)
+		sent++
+	}
+	if sent > 0 {
+		if perr := mongox.UpdateExclusive(ctx, coll, id,
+			bson.D{{Key: "$pullAll", Value: bson.D{{Key: Field, Value: entries[:sent]}}}}); perr != nil {
+			return fmt.Errorf("pull %d outbox entries: %w", sent, perr)
 		}
 	}
-	return nil
+	return err
 }
 
 // FlushOrDefer is Flush right after the write that stored entries, where a
@@ -125,6 +135,29 @@ type pending struct {
 // many entries it published. The filter scans on FerretDB; it runs at a low
 // rate and at start, the fast path being the Flush right after a write.
 func (r *Relay) Sweep(ctx context.Context) (int, error) {
+	return r.sweep(ctx, func(Entry) bool { return true })
+}
+
+// sweepSettled is Sweep of only the entries the previous sweepSettled found
+// already, and notes the ones it finds for the next: an entry younger than
+// one sweep is most likely being published by the write that stored it
+// (FlushOrDefer) or left on purpose for the document's next write to
+// replace (the ledger), and pulling it would cost an exclusive write of the
+// document that the next write makes unnecessary. An entry that stays is
+// published by the second sweep that finds it; one that is gone by then
+// was published by whoever removed it.
+func (r *Relay) sweepSettled(ctx context.Context) (int, error) {
+	prev := r.seen
+	r.seen = map[string]bool{}
+	return r.sweep(ctx, func(e Entry) bool {
+		r.seen[e.ID] = true
+		return prev[e.ID]
+	})
+}
+
+// sweep flushes, of every document with outbox entries, those entries
+// that due reports as due (in order), and returns how many it published.
+func (r *Relay) sweep(ctx context.Context, due func(Entry) bool) (int, error) {
 	n := 0
 	for _, coll := range r.colls {
 		cur, err := coll.Find(ctx, bson.D{{Key: Field + ".0", Value: bson.D{{Key: "$exists", Value: true}}}},
@@ -138,27 +171,43 @@ func (r *Relay) Sweep(ctx context.Context) (int, error) {
 			return n, fmt.Errorf("sweep %s: %w", coll.Name(), err)
 		}
 		for _, d := range docs {
-			if err := r.Flush(ctx, coll, d.ID, d.Outbox); err != nil {
+			var flush []Entry
+			for _, e := range d.Outbox {
+				if due(e) {
+					flush = append(flush, e)
+				}
+			}
+			if len(flush) == 0 {
+				continue
+			}
+			if err := r.Flush(ctx, coll, d.ID, flush); err != nil {
 				return n, err
 			}
-			n += len(d.Outbox)
+			n += len(flush)
 		}
 	}
 	return n, nil
 }
 
-// Run sweeps at start and then every interval until ctx is done.
+// Run sweeps at start and then every interval until ctx is done: all
+// entries at start (a crash may have left them), after that the entries
+// found by the sweep before (sweepSettled), so every entry left behind is
+// published within two intervals.
 func (r *Relay) Run(ctx context.Context, interval time.Duration) error {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	sweep := r.Sweep
 	for {
-		if n, err := r.Sweep(ctx); err != nil {
+		if n, err := sweep(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
 			r.log.Warn("outbox sweep failed", "err", err)
-		} else if n > 0 {
-			r.log.Info("outbox sweep published pending events", "count", n)
+		} else {
+			sweep = r.sweepSettled
+			if n > 0 {
+				r.log.Info("outbox sweep published pending events", "count", n)
+			}
 		}
 		select {
 		case <-ctx.Done():
