@@ -78,6 +78,13 @@ func TestActionDoneStopsItsClock(t *testing.T) {
 		return countOf(s.deadlineLevels(done.GetActionId()), deadlinev1.Level_LEVEL_RED) == 1 &&
 			countOf(s.deadlineLevels(other.GetActionId()), deadlinev1.Level_LEVEL_RED) == 1
 	})
+	// A step's event goes out before its record: the clock reads red once
+	// the record is written too.
+	var red deadlineView
+	testenv.WaitFor(t, 30*time.Second, "the red step recorded", func() bool {
+		s.getJSON(supervisor, s.url("deadline")+"/v1/deadlines/action:"+done.GetActionId(), &red)
+		return red.Level == "red"
+	})
 
 	actions := meetings + "/" + m.ID + "/actions/"
 	for _, bad := range []struct {
