@@ -44,8 +44,8 @@ bench:
 
 ## bench-deadline: 10,000 deadline timers due at once among TUIJIN_BENCH_TIMERS (default 1,000,000)
 # measured 2026-12-03 on the 2-core box (figures in services/deadline/README.md):
-#   1,000,000, load 1.5:            lag p50=565ms p99=1426ms max=1437ms, fired 10000 once (278µs of CPU a fire)
-#   TUIJIN_BENCH_TIMERS=20000, quiet: lag p50=526ms p99=925ms max=932ms, fired 10000 once (176µs of CPU a fire)
+#   TUIJIN_BENCH_TIMERS=20000, load 1.4: lag p50=792ms p99=1380ms max=1385ms, fired 10000 once (260µs of CPU a fire)
+#   1,000,000 with records held behind the burst (since taken out), load 1.5: lag p50=565ms p99=1426ms max=1437ms
 bench-deadline:
 	go test -run '^$$' -bench FireDueBatch -benchtime 1x -timeout 60m ./services/deadline/internal/deadline/
 
