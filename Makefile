@@ -45,7 +45,7 @@ bench:
 ## bench-deadline: 10,000 deadline timers due at once among TUIJIN_BENCH_TIMERS (default 1,000,000)
 # measured 2026-12-03 on the 2-core box (figures in services/deadline/README.md):
 #   TUIJIN_BENCH_TIMERS=20000, load 1.4: lag p50=792ms p99=1380ms max=1385ms, fired 10000 once (260µs of CPU a fire)
-#   1,000,000 with records held behind the burst (since taken out), load 1.5: lag p50=565ms p99=1426ms max=1437ms
+#   1,000,000, load 0.6:               lag p50=1109ms p99=1445ms max=1450ms, fired 10000 once (266µs of CPU a fire)
 bench-deadline:
 	go test -run '^$$' -bench FireDueBatch -benchtime 1x -timeout 60m ./services/deadline/internal/deadline/
 
