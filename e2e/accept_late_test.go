@@ -121,19 +121,30 @@ type ledgerItemView struct {
 // ledgerItem reads item id from the ledger of project code.
 func (s *system) ledgerItem(code, id string) ledgerItemView {
 	s.t.Helper()
+	it, st := s.findLedgerItem(code, id)
+	switch {
+	case st != http.StatusOK:
+		s.t.Fatalf("ledger %s: status %d", code, st)
+	case it == nil:
+		s.t.Fatalf("ledger %s has no item %s", code, id)
+	}
+	return *it
+}
+
+// findLedgerItem is item id of project code's ledger, nil if the ledger
+// has none, with the status of the ledger's read.
+func (s *system) findLedgerItem(code, id string) (*ledgerItemView, int) {
+	s.t.Helper()
 	var p struct {
 		Items []ledgerItemView `json:"items"`
 	}
-	if st := s.getJSON(supervisor, s.url("ledger")+"/v1/projects/"+code, &p); st != http.StatusOK {
-		s.t.Fatalf("ledger %s: status %d", code, st)
-	}
+	st := s.getJSON(supervisor, s.url("ledger")+"/v1/projects/"+code, &p)
 	for _, it := range p.Items {
 		if it.ID == id {
-			return it
+			return &it, st
 		}
 	}
-	s.t.Fatalf("ledger %s has no item %s", code, id)
-	return ledgerItemView{}
+	return nil, st
 }
 
 // ledgerVersion is the version of project code's ledger.

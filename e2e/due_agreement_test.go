@@ -72,7 +72,16 @@ func (s *system) waitAgreed(code, id, state string, late bool) {
 	var ledgerDue *time.Time
 	var clock deadlineView
 	testenv.WaitFor(s.t, 20*time.Second, id+" "+state+" with the ledger's due date", func() bool {
-		ledgerDue = s.ledgerItem(code, id).Due
+		// The ledger is opened by the registration's event: not found
+		// until that has arrived.
+		it, st := s.findLedgerItem(code, id)
+		if st == http.StatusNotFound || (st == http.StatusOK && it == nil) {
+			return false
+		}
+		if st != http.StatusOK {
+			s.t.Fatalf("ledger %s: status %d", code, st)
+		}
+		ledgerDue = it.Due
 		s.getJSON(supervisor, s.url("deadline")+"/v1/deadlines/item:"+id, &clock)
 		return clock.State == state && ledgerDue != nil && ledgerDue.Equal(clock.DueAt) && clock.AcceptedLate == late
 	})
