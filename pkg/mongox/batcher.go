@@ -39,21 +39,9 @@ func NewBatcher(coll *mongo.Collection, max int) *Batcher {
 	return &Batcher{coll: coll, max: max}
 }
 
-// Write applies w in the next batch and returns its outcome, as
-// UpdateVersioned would. When ctx ends first, the write may still apply.
-func (b *Batcher) Write(ctx context.Context, w Versioned) error {
-	out := make(chan error, 1)
-	b.WriteLater(w, func(err error) { out <- err })
-	select {
-	case err := <-out:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// WriteLater applies w in the next batch and calls done with its outcome,
-// on a goroutine of its own, once the batch is written.
+// WriteLater applies w in the next batch and calls done with its outcome
+// (as UpdateVersioned would return it), on a goroutine of its own, once
+// the batch is written.
 func (b *Batcher) WriteLater(w Versioned, done func(error)) {
 	b.mu.Lock()
 	b.queue = append(b.queue, &batched{w: w, done: done})

@@ -38,8 +38,10 @@ func TestBatcherWrites(t *testing.T) {
 			case n + 1:
 				id = "missing"
 			}
-			errs[i] = b.Write(ctx, mongox.Versioned{ID: id, Version: version,
-				Update: bson.D{{Key: "$set", Value: bson.D{{Key: "winner", Value: i}}}}})
+			out := make(chan error, 1)
+			b.WriteLater(mongox.Versioned{ID: id, Version: version,
+				Update: bson.D{{Key: "$set", Value: bson.D{{Key: "winner", Value: i}}}}}, func(err error) { out <- err })
+			errs[i] = <-out
 		})
 	}
 	wg.Wait()
