@@ -44,10 +44,23 @@ func VersionsConfig(replicas int) jetstream.KeyValueConfig {
 // version above the timer's, or none (never advanced, expired, or a writer
 // that advanced and then failed to write), says nothing for certain: the
 // reader asks the database.
+//
+// A writer that must be the only one at a version claims it (Claim): a
+// claim holds against other writers for Lease, long enough for its writer
+// to write the record (a fired step's record waits behind its burst);
+// a writer that crashed in between leaves a claim that expires.
 type Versions struct {
 	kv jetstream.KeyValue
 	js jetstream.JetStream
+	// Lease is how long a claim holds against other writers
+	// (DefaultClaimLease when zero).
+	Lease time.Duration
 }
+
+// DefaultClaimLease is a claim's lease: well above a record's wait behind
+// a burst (seconds), well below a fire's redelivery after its writer
+// crashed (the fire consumer's AckWait, minutes).
+const DefaultClaimLease = 15 * time.Second
 
 // NewVersions binds the register, creating its bucket if it is missing
 // (as CreateStreams does the streams: a bucket whose config differs from
@@ -73,54 +86,88 @@ func versionKey(id string) string { return base64.RawURLEncoding.EncodeToString(
 
 // Get returns id's version, false if none is registered.
 func (v *Versions) Get(ctx context.Context, id string) (int64, bool, error) {
-	n, _, ok, err := v.get(ctx, versionKey(id))
-	return n, ok, err
+	e, ok, err := v.get(ctx, versionKey(id))
+	return e.version, ok, err
 }
 
-func (v *Versions) get(ctx context.Context, key string) (int64, uint64, bool, error) {
+// entry is a key's version, its revision and when it was written.
+type entry struct {
+	version int64
+	rev     uint64
+	at      time.Time
+}
+
+func (v *Versions) get(ctx context.Context, key string) (entry, bool, error) {
 	e, err := v.kv.Get(ctx, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return 0, 0, false, nil
+		return entry{}, false, nil
 	}
 	if err != nil {
-		return 0, 0, false, fmt.Errorf("version of %s: %w", key, err)
+		return entry{}, false, fmt.Errorf("version of %s: %w", key, err)
 	}
 	n, err := strconv.ParseInt(string(e.Value()), 10, 64)
 	if err != nil {
-		return 0, 0, false, fmt.Errorf("version of %s: %q is not a version", key, e.Value())
+		return entry{}, false, fmt.Errorf("version of %s: %q is not a version", key, e.Value())
 	}
-	return n, e.Revision(), true, nil
+	return entry{version: n, rev: e.Revision(), at: e.Created()}, true, nil
 }
 
 // Advance raises id's version to version, unless it is there already or
 // higher; concurrent advances leave the highest. It returns the register's
 // revision of id when id holds exactly version, else 0.
 func (v *Versions) Advance(ctx context.Context, id string, version int64) (uint64, error) {
+	rev, _, err := v.raise(ctx, id, version, func(entry) bool { return true })
+	return rev, err
+}
+
+// Claim makes the caller the one writer of id at version: it raises id to
+// version when id holds less (or nothing) and returns the revision. When
+// id holds version or more already, another writer has claimed it and
+// may not have written its record yet: Claim returns false while that
+// claim is younger than Lease; an older one is of a writer that failed
+// before it wrote, and Claim takes it over as Advance would (the revision
+// when id holds exactly version, else 0).
+func (v *Versions) Claim(ctx context.Context, id string, version int64) (uint64, bool, error) {
+	lease := v.Lease
+	if lease <= 0 {
+		lease = DefaultClaimLease
+	}
+	return v.raise(ctx, id, version, func(e entry) bool { return time.Since(e.at) >= lease })
+}
+
+// raise raises id to version unless it holds version or more; then, if
+// held(e) of what it holds, it reports the revision of exactly version (or
+// 0 above it), else false.
+func (v *Versions) raise(ctx context.Context, id string, version int64, held func(entry) bool) (uint64, bool, error) {
 	key, val := versionKey(id), []byte(strconv.FormatInt(version, 10))
 	for range 16 {
-		cur, rev, ok, err := v.get(ctx, key)
+		cur, ok, err := v.get(ctx, key)
 		var next uint64
 		switch {
 		case err != nil:
-			return 0, err
-		case ok && cur == version:
-			return rev, nil
-		case ok && cur > version:
-			return 0, nil
+			return 0, false, err
+		case ok && cur.version >= version:
+			if !held(cur) {
+				return 0, false, nil
+			}
+			if cur.version == version {
+				return cur.rev, true, nil
+			}
+			return 0, true, nil
 		case ok:
-			next, err = v.kv.Update(ctx, key, val, rev)
+			next, err = v.kv.Update(ctx, key, val, cur.rev)
 		default:
 			next, err = v.kv.Create(ctx, key, val)
 		}
 		if err == nil {
-			return next, nil
+			return next, true, nil
 		}
 		if !errors.Is(err, jetstream.ErrKeyExists) && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-			return 0, fmt.Errorf("advance version of %s: %w", id, err)
+			return 0, false, fmt.Errorf("advance version of %s: %w", id, err)
 		}
 		// Another writer came between: read again.
 	}
-	return 0, fmt.Errorf("advance version of %s: contended", id)
+	return 0, false, fmt.Errorf("advance version of %s: contended", id)
 }
 
 // Revision returns the register's revision of id if id holds exactly
@@ -128,11 +175,11 @@ func (v *Versions) Advance(ctx context.Context, id string, version int64) (uint6
 // version, found unchanged later (Swap), proves the record still at
 // version: every writer advances the register before it writes.
 func (v *Versions) Revision(ctx context.Context, id string, version int64) (uint64, error) {
-	n, rev, ok, err := v.get(ctx, versionKey(id))
-	if err != nil || !ok || n != version {
+	e, ok, err := v.get(ctx, versionKey(id))
+	if err != nil || !ok || e.version != version {
 		return 0, err
 	}
-	return rev, nil
+	return e.rev, nil
 }
 
 // Swap sets id to version if the register is still at revision rev, and

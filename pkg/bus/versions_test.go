@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/testenv"
@@ -140,6 +141,72 @@ func TestVersionsSwapFromARevision(t *testing.T) {
 		wg.Wait()
 		if wins.Load() != 1 {
 			t.Fatalf("round %d: %d of 8 swaps from one revision won, want 1", round, wins.Load())
+		}
+	}
+}
+
+// A claim is exclusive, on the real server: the first claim of a version
+// wins and the register holds it; another claim of that version is refused
+// while the first is younger than the lease, and taken over after it (with
+// the revision of the version held); a claim of a version below the one
+// held is refused alike; of 8 claims of one version at once exactly one
+// wins; an advance to the version held is not refused (it is not a claim).
+func TestVersionsClaimIsExclusiveForItsLease(t *testing.T) {
+	ctx := context.Background()
+	_, js := testenv.JetStream(t)
+	v, err := bus.NewVersions(ctx, js, 1, testenv.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Long enough for the refusals below to come within it on a loaded
+	// machine.
+	v.Lease = 5 * time.Second
+	const id = "deadline:item:claimed"
+	if _, err := v.Advance(ctx, id, 1); err != nil {
+		t.Fatal(err)
+	}
+	rev, ok, err := v.Claim(ctx, id, 2)
+	if err != nil || !ok || rev == 0 {
+		t.Fatalf("first claim of 2: revision %d, %v, %v", rev, ok, err)
+	}
+	claimed := time.Now()
+	for _, version := range []int64{2, 1} {
+		if r, ok, err := v.Claim(ctx, id, version); err != nil || ok || r != 0 {
+			t.Fatalf("claim of %d while 2 is claimed: revision %d, %v, %v", version, r, ok, err)
+		}
+	}
+	if r, err := v.Advance(ctx, id, 2); err != nil || r != rev {
+		t.Fatalf("advance to the claimed version: revision %d (%v), want %d", r, err, rev)
+	}
+	time.Sleep(time.Until(claimed.Add(v.Lease + 100*time.Millisecond)))
+	if r, ok, err := v.Claim(ctx, id, 2); err != nil || !ok || r != rev {
+		t.Fatalf("claim of 2 after the lease: revision %d, %v, %v; want %d taken over", r, ok, err, rev)
+	}
+	if r, ok, err := v.Claim(ctx, id, 1); err != nil || !ok || r != 0 {
+		t.Fatalf("claim of 1 below the expired 2: revision %d, %v, %v; want 0 taken over", r, ok, err)
+	}
+	v.Lease = time.Hour
+	for round := range 20 {
+		key := fmt.Sprintf("deadline:claim.%d", round)
+		if _, err := v.Advance(ctx, key, 1); err != nil {
+			t.Fatal(err)
+		}
+		var wins atomic.Int32
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				_, ok, err := v.Claim(ctx, key, 2)
+				if err != nil {
+					t.Error(err)
+				}
+				if ok {
+					wins.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if wins.Load() != 1 {
+			t.Fatalf("round %d: %d of 8 claims of one version won, want 1", round, wins.Load())
 		}
 	}
 }
