@@ -18,6 +18,10 @@ type Versions interface {
 	// Advance raises id to version (no lower) and returns the revision at
 	// which id holds exactly version, or 0 when it holds a higher one.
 	Advance(ctx context.Context, id string, version int64) (uint64, error)
+	// Claim makes the caller the one writer of id at version: it raises
+	// id to version and returns the revision, or false while another
+	// writer's claim of version (or more) holds (see bus.Versions.Claim).
+	Claim(ctx context.Context, id string, version int64) (uint64, bool, error)
 	// Revision is id's revision if id holds exactly version, else 0.
 	Revision(ctx context.Context, id string, version int64) (uint64, error)
 	// Swap sets id to version if it is still at revision rev, returning
@@ -45,7 +49,11 @@ type StepRecorder interface {
 }
 
 // Registered is s with every write advancing the deadline's version in v
-// first, as Versions requires.
+// first, as Versions requires. An update claims its version: while
+// another writer holds the claim and has not written (most often a fire
+// whose event is out and whose record waits behind its burst), it waits
+// for that write and then reports ErrConflict, so that its caller applies
+// its change over the step instead of over the deadline before it.
 func Registered(s Store, v Versions) Store { return registered{Store: s, v: v} }
 
 type registered struct {
@@ -61,31 +69,58 @@ func (r registered) Create(ctx context.Context, d Deadline) error {
 }
 
 func (r registered) Update(ctx context.Context, d Deadline) error {
-	if _, err := r.v.Advance(ctx, d.ID, d.Version+1); err != nil {
-		return err
+	for pause := time.Millisecond; ; pause = min(2*pause, 100*time.Millisecond) {
+		_, ok, err := r.v.Claim(ctx, d.ID, d.Version+1)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return r.Store.Update(ctx, d)
+		}
+		cur, err := r.Store.Get(ctx, d.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Version != d.Version {
+			return fmt.Errorf("deadline %s: %w", d.ID, ErrConflict)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pause):
+		}
 	}
-	return r.Store.Update(ctx, d)
 }
+
+// errClaimed is a fire that found its deadline's next version claimed by
+// another writer which has not written it yet: tried again later, it finds
+// the deadline moved on (and is dropped) or the claim expired.
+var errClaimed = errors.New("next version claimed by another writer")
 
 // Fire implements Service. A timer carries a snapshot of its deadline and
 // the register's revision of it; when the register swaps from that
 // revision to the step's version the deadline is unchanged since, and the
 // step's event goes out with no database round trip (the swap is the
-// check and the advance of the register in one). Otherwise (no snapshot or
-// revision, a register written since) the deadline is read, and a timer
-// that no longer matches it is dropped.
+// check and the claim of the next version in one). Otherwise (no snapshot
+// or revision, a register written since) the deadline is read, a timer
+// that no longer matches it is dropped, and one that does claims the next
+// version before its event goes out.
 //
 // The event goes out before the step is recorded by a versioned write from
 // the version the timer was set at (batched with other fires'), and the
 // next timer is set last; the fire message is acked only after all three.
-// A crash anywhere loses nothing: a fire redelivered after a crash before
-// the record finds the register swapped, reads the deadline still at the
-// timer's version and publishes again under the same event id, which the
-// events stream's duplicate window drops (see TimerFiredConsumer for how
-// the window and the ack wait relate); one redelivered after the record
-// reads the deadline moved on and only sets its timer again. Of several
-// fires of one timer (a duplicate the sweep made, another replica) exactly
-// one wins the record and reports the step.
+// The claim keeps every other writer off the deadline from before the
+// event until the record: a lifecycle change waits for the record and
+// applies over the step (Registered), and another fire of the same timer
+// (a duplicate the sweep made, another replica) is tried again later and
+// then finds the deadline moved on. A crash anywhere loses nothing: a fire
+// redelivered after a crash before the record comes after its ack wait,
+// when its earlier delivery's claim has expired; it takes the claim over,
+// reads the deadline still at the timer's version and publishes again
+// under the same event id, which the events stream's duplicate window
+// drops (see TimerFiredConsumer for how the window and the ack wait
+// relate); one redelivered after the record reads the deadline moved on
+// and only sets its timer again.
 func (s *service) Fire(ctx context.Context, t Timer, done func(*Fired, error)) {
 	if snap := t.Snapshot; snap != nil && t.Rev != 0 && s.Versions != nil && s.Steps != nil {
 		if snap.Level.Rank() >= t.Level.Rank() {
@@ -119,13 +154,27 @@ func (s *service) Fire(ctx context.Context, t Timer, done func(*Fired, error)) {
 		}
 		done(nil, err)
 	default:
-		s.emit(ctx, d, t, 0, done)
+		// The step is claimed before its event goes out, so that no
+		// lifecycle write can come between the event and the record.
+		var rev uint64
+		if s.Versions != nil && s.Steps != nil {
+			var ok bool
+			if rev, ok, err = s.Versions.Claim(ctx, d.ID, d.Version+1); err != nil {
+				done(nil, err)
+				return
+			}
+			if !ok {
+				done(nil, fmt.Errorf("fire %s at %d: %w", d.ID, d.Version, errClaimed))
+				return
+			}
+		}
+		s.emit(ctx, d, t, rev, done)
 	}
 }
 
 // emit publishes step t of d (at t.Version), records it and sets the next
-// timer. rev is the register's revision of d at t.Version+1 when the fire
-// has advanced it already, else 0.
+// timer. The fire has claimed t.Version+1 in the register (when there is
+// one), and rev is the revision of that claim, or 0 when unknown.
 func (s *service) emit(ctx context.Context, d Deadline, t Timer, rev uint64, done func(*Fired, error)) {
 	now := s.Clock.Now()
 	msg, err := StepEvent(ctx, s.Config.Calendar, d, Step{Level: t.Level, At: t.At}, now)
@@ -143,8 +192,8 @@ func (s *service) emit(ctx context.Context, d Deadline, t Timer, rev uint64, don
 	s.record(ctx, next, rev, func(rev uint64, err error) {
 		switch {
 		case errors.Is(err, ErrConflict):
-			// Another fire of this timer recorded it, or the lifecycle
-			// moved on and set the timer of what it made.
+			// Another writer took the claim over, which it does only once
+			// it expired, and moved the deadline on; it set its timer.
 			done(nil, nil)
 		case err != nil:
 			done(nil, err)
@@ -163,13 +212,6 @@ func (s *service) record(ctx context.Context, next Deadline, rev uint64, done fu
 	if s.Steps == nil {
 		done(0, s.Store.Update(ctx, next))
 		return
-	}
-	if rev == 0 && s.Versions != nil {
-		var err error
-		if rev, err = s.Versions.Advance(ctx, next.ID, next.Version+1); err != nil {
-			done(0, err)
-			return
-		}
 	}
 	s.Steps.RecordStep(StepRecord{ID: next.ID, Version: next.Version, Level: next.Level,
 		LevelAt: next.LevelAt, NextLevel: next.NextLevel, NextAt: next.NextAt}, func(err error) { done(rev, err) })

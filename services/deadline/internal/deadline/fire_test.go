@@ -9,7 +9,9 @@ import (
 
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/domain/workday"
+	"github.com/tuijin/tuijin/pkg/bus"
 	deadlinev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/deadline/v1"
+	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
 )
 
@@ -215,15 +217,20 @@ func (g *gets) Get(ctx context.Context, id string) (deadline.Deadline, error) {
 // A fire whose timer's register revision still holds emits without reading
 // the deadline; a second fire of the same timer finds the register moved
 // and, reading the deadline, drops itself; a fire whose first delivery
-// swapped the register and crashed before its event still emits, from the
-// database, once.
+// swapped the register and crashed before its event is refused while that
+// claim holds, and once it has expired emits, from the database, once.
 func TestFireChecksTheRegisterNotTheDatabase(t *testing.T) {
 	ctx := context.Background()
 	clk := clock.NewManual(sh(2026, 11, 23, 9, 0), 0)
 	r := newRig(t, clk, deadline.DefaultPolicy)
-	store := &gets{Store: deadline.Registered(r.deadlines, r.versions)}
+	versions, err := bus.NewVersions(ctx, r.js, 1, testenv.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	versions.Lease = 2 * time.Second
+	store := &gets{Store: deadline.Registered(r.deadlines, versions)}
 	svc := deadline.NewService(deadline.Config{Store: store, Timers: r.timers, Publisher: r.pub, Calendar: r.cal,
-		Clock: clk, Policy: r.policy, Versions: r.versions, Steps: r.steps})
+		Clock: clk, Policy: r.policy, Versions: versions, Steps: r.steps})
 	timerOf := func(id string) deadline.Timer {
 		t.Helper()
 		d, err := svc.Get(ctx, id)
@@ -269,13 +276,15 @@ func TestFireChecksTheRegisterNotTheDatabase(t *testing.T) {
 	if _, ok, err := r.versions.Swap(ctx, crashed.DeadlineID, crashed.Rev, crashed.Version+1); err != nil || !ok {
 		t.Fatalf("swap as the crashed fire did: %v %v", ok, err)
 	}
+	swapped := time.Now()
+	if f, err := fireNow(ctx, svc, crashed); err == nil || f != nil {
+		t.Fatalf("a fire while its earlier delivery's claim holds: %+v, %v; want refused", f, err)
+	}
+	time.Sleep(time.Until(swapped.Add(versions.Lease)))
 	if f := fire(crashed); f == nil || f.Level != crashed.Level {
 		t.Fatalf("redelivered fire after a crash: %+v", f)
 	}
-	var ids []string
-	for _, e := range emittedEvents(t, r.js) {
-		ids = append(ids, e.id)
-	}
+	ids := eventIDs(t, r)
 	want := []string{deadline.StepEventID("item:p9.fast", 1, fast.Level), deadline.StepEventID("item:p9.crashed", 1, crashed.Level)}
 	if !slices.Equal(ids, want) {
 		t.Errorf("events %v, want %v", ids, want)
@@ -285,4 +294,85 @@ func TestFireChecksTheRegisterNotTheDatabase(t *testing.T) {
 			t.Errorf("%s after its fire: level %s version %d (%v)", id, d.Level, d.Version, err)
 		}
 	}
+}
+
+// heldSteps records steps only once released, as a batch waiting behind a
+// burst does.
+type heldSteps struct {
+	deadline.StepRecorder
+	release chan struct{}
+}
+
+func (h heldSteps) RecordStep(r deadline.StepRecord, done func(error)) {
+	go func() {
+		<-h.release
+		h.StepRecorder.RecordStep(r, done)
+	}()
+}
+
+// A lifecycle change that comes between a step's event and its record
+// waits for the record and applies over the step: an item approved right
+// after its yellow warning went out stops at yellow, not at green with the
+// warning's record lost.
+func TestChangeBetweenAStepsEventAndItsRecordKeepsTheStep(t *testing.T) {
+	ctx := context.Background()
+	clk := clock.NewManual(sh(2026, 11, 23, 9, 0), 0)
+	r := newRig(t, clk, deadline.DefaultPolicy)
+	steps := heldSteps{StepRecorder: r.steps, release: make(chan struct{})}
+	svc := deadline.NewService(deadline.Config{Store: deadline.Registered(r.deadlines, r.versions), Timers: r.timers,
+		Publisher: r.pub, Calendar: r.cal, Clock: clk, Policy: r.policy, Versions: r.versions, Steps: steps})
+	d, err := svc.StartItem(ctx, deadline.ItemAssignment{ItemID: "p9.between", Department: "zrzy",
+		AssignedAt: sh(2026, 11, 23, 9, 0), PromisedDays: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := deadline.TimerOf(d)
+	if tm.Rev, err = r.versions.Revision(ctx, d.ID, d.Version); err != nil || tm.Rev == 0 {
+		t.Fatalf("revision of %s: %d, %v", d.ID, tm.Rev, err)
+	}
+	fired := make(chan *deadline.Fired, 1)
+	svc.Fire(ctx, tm, func(f *deadline.Fired, err error) {
+		if err != nil {
+			t.Error(err)
+		}
+		fired <- f
+	})
+	if ids := eventIDs(t, r); !slices.Equal(ids, []string{deadline.StepEventID(d.ID, 1, tm.Level)}) {
+		t.Fatalf("events before the record: %v", ids)
+	}
+	changed := make(chan deadline.Deadline, 1)
+	go func() {
+		d, err := svc.ChangeItem(ctx, "p9.between", deadline.Change{Kind: deadline.ChangeStop, At: sh(2026, 11, 24, 10, 0), Outcome: "approved"})
+		if err != nil {
+			t.Error(err)
+		}
+		changed <- d
+	}()
+	// The change cannot finish before the record it waits for: if it
+	// did, it was written over the deadline as it was before the step.
+	select {
+	case d := <-changed:
+		t.Fatalf("the change finished while the step's record was held: %+v", d)
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(steps.release)
+	if f := <-fired; f == nil || f.Level != tm.Level {
+		t.Fatalf("the fire: %+v", f)
+	}
+	got := <-changed
+	if got.State != deadline.StateStopped || got.Level != tm.Level || got.Version != 3 {
+		t.Errorf("after the change: state %s level %s version %d; want stopped at %s, version 3", got.State, got.Level, got.Version, tm.Level)
+	}
+	if stored, err := svc.Get(ctx, d.ID); err != nil || stored.State != deadline.StateStopped || stored.Level != tm.Level {
+		t.Errorf("stored: state %s level %s (%v)", stored.State, stored.Level, err)
+	}
+}
+
+func eventIDs(t *testing.T, r *rig) []string {
+	t.Helper()
+	var ids []string
+	for _, e := range emittedEvents(t, r.js) {
+		ids = append(ids, e.id)
+	}
+	return ids
 }
