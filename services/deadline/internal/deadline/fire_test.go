@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/clock"
 	"github.com/tuijin/tuijin/pkg/domain/workday"
-	"github.com/tuijin/tuijin/pkg/bus"
 	deadlinev1 "github.com/tuijin/tuijin/pkg/gen/tuijin/deadline/v1"
 	"github.com/tuijin/tuijin/pkg/testenv"
 	"github.com/tuijin/tuijin/services/deadline/internal/deadline"
