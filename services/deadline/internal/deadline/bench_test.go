@@ -64,7 +64,10 @@ func BenchmarkFireDueBatch(b *testing.B) {
 		r.fired = r.fired[:0]
 		r.mu.Unlock()
 		r.load(b, "due", due, func(int) time.Time { return at })
+		time.Sleep(time.Until(at.Add(-time.Second)))
+		before := meterCPU()
 		time.Sleep(time.Until(at))
+		b.Logf("the second before the instant used %s of CPU", before(at).Round(time.Millisecond))
 		stopProfile := profileWindow(b)
 		cpu := meterCPU()
 		testenv.WaitProgress(b, 2*time.Minute, "the batch to fire", func() uint64 {
@@ -92,7 +95,23 @@ func BenchmarkFireDueBatch(b *testing.B) {
 		lags[i] = f.At.Sub(f.StepAt)
 		once[f.Deadline.ID] = true
 	}
+	ats := make([]time.Time, len(fired))
+	for i, f := range fired {
+		ats[i] = f.At
+	}
+	slices.SortFunc(ats, time.Time.Compare)
+	var gap time.Duration
+	gaps := 0
+	for i := 1; i < len(ats); i++ {
+		g := ats[i].Sub(ats[i-1])
+		gap = max(gap, g)
+		if g >= 50*time.Millisecond {
+			gaps++
+		}
+	}
+	b.Logf("events: largest gap %s, %d gaps of 50ms or more", gap, gaps)
 	slices.Sort(lags)
+	b.Logf("lag p1=%s p10=%s p25=%s", lags[len(lags)/100], lags[len(lags)/10], lags[len(lags)/4])
 	ms := func(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) }
 	onceWord := "once"
 	if len(once) != len(fired) || len(fired) != due {
