@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -67,7 +68,7 @@ func BenchmarkFireDueBatch(b *testing.B) {
 		time.Sleep(time.Until(at.Add(-time.Second)))
 		before := meterCPU()
 		time.Sleep(time.Until(at))
-		b.Logf("the second before the instant used %s of CPU", before(at).Round(time.Millisecond))
+		b.Logf("the second before the instant used %s of CPU", before(at).cpu.Round(time.Millisecond))
 		stopProfile := profileWindow(b)
 		cpu := meterCPU()
 		testenv.WaitProgress(b, 2*time.Minute, "the batch to fire", func() uint64 {
@@ -84,7 +85,10 @@ func BenchmarkFireDueBatch(b *testing.B) {
 			}
 		}
 		r.mu.Unlock()
-		used = cpu(last)
+		u := cpu(last)
+		used = u.cpu
+		b.Logf("from the instant to the last event: %d MB allocated, %d GC cycles, live heap %d MB",
+			u.gc.allocs>>20, u.gc.cycles, u.gc.live>>20)
 	}
 	r.mu.Lock()
 	fired := slices.Clone(r.fired)
@@ -243,21 +247,17 @@ func profileWindow(b *testing.B) func() {
 	return stop
 }
 
-// meterCPU samples the process's CPU time every 5 ms from now on; the
-// returned func stops it and gives the CPU time used from now to the first
-// sample at or after until.
-func meterCPU() func(until time.Time) time.Duration {
-	type sample struct {
-		at  time.Time
-		cpu time.Duration
-	}
-	read := func() sample {
+// meterCPU samples the process's CPU time and garbage collection every
+// 5 ms from now on; the returned func stops it and gives what was used
+// from now to the first sample at or after until.
+func meterCPU() func(until time.Time) usage {
+	read := func() usage {
 		var ru syscall.Rusage
 		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-		return sample{time.Now(), time.Duration(ru.Utime.Nano() + ru.Stime.Nano())}
+		return usage{at: time.Now(), cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), gc: gcStats()}
 	}
 	var mu sync.Mutex
-	samples := []sample{read()}
+	samples := []usage{read()}
 	stop := make(chan struct{})
 	go func() {
 		t := time.NewTicker(5 * time.Millisecond)
@@ -274,17 +274,37 @@ func meterCPU() func(until time.Time) time.Duration {
 			}
 		}
 	}()
-	return func(until time.Time) time.Duration {
+	return func(until time.Time) usage {
 		close(stop)
 		mu.Lock()
 		defer mu.Unlock()
+		end := samples[len(samples)-1]
 		for _, s := range samples {
 			if !s.at.Before(until) {
-				return s.cpu - samples[0].cpu
+				end = s
+				break
 			}
 		}
-		return samples[len(samples)-1].cpu - samples[0].cpu
+		first := samples[0]
+		return usage{cpu: end.cpu - first.cpu, gc: gcStat{cycles: end.gc.cycles - first.gc.cycles,
+			allocs: end.gc.allocs - first.gc.allocs, live: end.gc.live}}
 	}
+}
+
+// usage is CPU and garbage collection over a span of time.
+type usage struct {
+	at  time.Time
+	cpu time.Duration
+	gc  gcStat
+}
+
+// gcStat is the process's garbage collection so far.
+type gcStat struct{ cycles, live, allocs uint64 }
+
+func gcStats() gcStat {
+	ms := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}, {Name: "/gc/heap/live:bytes"}, {Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(ms)
+	return gcStat{cycles: ms[0].Value.Uint64(), live: ms[1].Value.Uint64(), allocs: ms[2].Value.Uint64()}
 }
 
 func envInt(name string, def int) int {
