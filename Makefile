@@ -43,9 +43,10 @@ bench:
 	go test -run '^$$' -bench . -benchtime 2s ./pkg/bus/... ./pkg/outbox/...
 
 ## bench-deadline: 10,000 deadline timers due at once among TUIJIN_BENCH_TIMERS (default 1,000,000)
-# measured 2026-12-03 on the 2-core box (figures in services/deadline/README.md):
-#   TUIJIN_BENCH_TIMERS=20000, load 1.4: lag p50=792ms p99=1380ms max=1385ms, fired 10000 once (260µs of CPU a fire)
-#   1,000,000, load 0.6:               lag p50=1109ms p99=1445ms max=1450ms, fired 10000 once (266µs of CPU a fire)
+# measured 2026-12-03 on the 2-core box (figures and the GC caveat in services/deadline/README.md):
+#   TUIJIN_BENCH_TIMERS=20000, load 1.2-1.6: lag p99 822-885ms over four runs (156-169µs of CPU a fire)
+#   1,000,000: lag p50=468ms p99=910ms max=920ms, fired 10000 once (161µs a fire, no GC cycle in the burst);
+#              five runs: p99 910, 980, 1045, 1316, 1743 ms (the slowest with GC at 30% of the burst)
 bench-deadline:
 	go test -run '^$$' -bench FireDueBatch -benchtime 1x -timeout 60m ./services/deadline/internal/deadline/
 

@@ -3,6 +3,7 @@ package bus_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -119,9 +120,19 @@ func TestVersionsSwapFromARevision(t *testing.T) {
 	if n, _, err := v.Get(ctx, id); err != nil || n != 5 {
 		t.Fatalf("after the swaps: version %d (%v), want 5", n, err)
 	}
+	exactlyOneWins(t, v, "swaps from one revision", func(key string, rev uint64) (bool, error) {
+		_, ok, err := v.Swap(ctx, key, rev, 2)
+		return ok, err
+	})
+}
+
+// exactlyOneWins races 8 calls of try on a key at version 1 (with its
+// revision) in each of 20 rounds: exactly one must win every round.
+func exactlyOneWins(t *testing.T, v *bus.Versions, what string, try func(key string, rev uint64) (bool, error)) {
+	t.Helper()
 	for round := range 20 {
-		key := fmt.Sprintf("deadline:race.%d", round)
-		rev, err := v.Advance(ctx, key, 1)
+		key := fmt.Sprintf("deadline:race.%s.%d", strings.ReplaceAll(what, " ", "-"), round)
+		rev, err := v.Advance(context.Background(), key, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,7 +140,7 @@ func TestVersionsSwapFromARevision(t *testing.T) {
 		var wg sync.WaitGroup
 		for range 8 {
 			wg.Go(func() {
-				_, ok, err := v.Swap(ctx, key, rev, 2)
+				ok, err := try(key, rev)
 				if err != nil {
 					t.Error(err)
 				}
@@ -140,7 +151,7 @@ func TestVersionsSwapFromARevision(t *testing.T) {
 		}
 		wg.Wait()
 		if wins.Load() != 1 {
-			t.Fatalf("round %d: %d of 8 swaps from one revision won, want 1", round, wins.Load())
+			t.Fatalf("round %d: %d of 8 %s won, want 1", round, wins.Load(), what)
 		}
 	}
 }
@@ -186,27 +197,8 @@ func TestVersionsClaimIsExclusiveForItsLease(t *testing.T) {
 		t.Fatalf("claim of 1 below the expired 2: revision %d, %v, %v; want 0 taken over", r, ok, err)
 	}
 	v.Lease = time.Hour
-	for round := range 20 {
-		key := fmt.Sprintf("deadline:claim.%d", round)
-		if _, err := v.Advance(ctx, key, 1); err != nil {
-			t.Fatal(err)
-		}
-		var wins atomic.Int32
-		var wg sync.WaitGroup
-		for range 8 {
-			wg.Go(func() {
-				_, ok, err := v.Claim(ctx, key, 2)
-				if err != nil {
-					t.Error(err)
-				}
-				if ok {
-					wins.Add(1)
-				}
-			})
-		}
-		wg.Wait()
-		if wins.Load() != 1 {
-			t.Fatalf("round %d: %d of 8 claims of one version won, want 1", round, wins.Load())
-		}
-	}
+	exactlyOneWins(t, v, "claims of one version", func(key string, _ uint64) (bool, error) {
+		_, ok, err := v.Claim(ctx, key, 2)
+		return ok, err
+	})
 }
