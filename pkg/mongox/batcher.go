@@ -69,8 +69,9 @@ func (b *Batcher) WriteLater(w Versioned, done func(error)) {
 
 // drain writes batches while writes wait.
 func (b *Batcher) drain() {
+	left := -1 // writes left waiting after the last batch was taken
 	for {
-		b.hold()
+		b.hold(left)
 		b.mu.Lock()
 		n := min(len(b.queue), b.max)
 		if n == 0 {
@@ -80,6 +81,7 @@ func (b *Batcher) drain() {
 		}
 		batch := b.queue[:n:n]
 		b.queue = b.queue[n:]
+		left = len(b.queue)
 		b.mu.Unlock()
 		ws := make([]Versioned, n)
 		for i, item := range batch {
@@ -95,14 +97,18 @@ func (b *Batcher) drain() {
 }
 
 // hold returns once the queue has not grown for batchLinger, or after
-// batchHold.
-func (b *Batcher) hold() {
+// batchHold; at once when it has not grown from left while the last batch
+// was written (what waits after a burst goes batch after batch).
+func (b *Batcher) hold(left int) {
 	size := func() int {
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		return len(b.queue)
 	}
 	seen := size()
+	if seen == left {
+		return
+	}
 	for start := time.Now(); time.Since(start) < batchHold; {
 		time.Sleep(batchLinger)
 		n := size()
