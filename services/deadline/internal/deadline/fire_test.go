@@ -376,3 +376,42 @@ func eventIDs(t *testing.T, r *rig) []string {
 	}
 	return ids
 }
+
+// A lifecycle change that meets the claim of a fire that crashed before
+// its record waits out the claim's lease, then applies: the clock is not
+// stuck behind a writer that is gone.
+func TestChangeWaitsOutTheClaimOfACrashedFire(t *testing.T) {
+	ctx := context.Background()
+	clk := clock.NewManual(sh(2026, 11, 23, 9, 0), 0)
+	r := newRig(t, clk, deadline.DefaultPolicy)
+	versions, err := bus.NewVersions(ctx, r.js, 1, testenv.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	versions.Lease = 2 * time.Second
+	svc := deadline.NewService(deadline.Config{Store: deadline.Registered(r.deadlines, versions), Timers: r.timers,
+		Publisher: r.pub, Calendar: r.cal, Clock: clk, Policy: r.policy, Versions: versions, Steps: r.steps})
+	d, err := svc.StartItem(ctx, deadline.ItemAssignment{ItemID: "p9.orphan", Department: "zrzy",
+		AssignedAt: sh(2026, 11, 23, 9, 0), PromisedDays: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := deadline.TimerOf(d)
+	if tm.Rev, err = versions.Revision(ctx, d.ID, d.Version); err != nil || tm.Rev == 0 {
+		t.Fatalf("revision of %s: %d, %v", d.ID, tm.Rev, err)
+	}
+	claimed := time.Now() // the claim is written after this
+	if _, ok, err := versions.Swap(ctx, d.ID, tm.Rev, tm.Version+1); err != nil || !ok {
+		t.Fatalf("swap as the crashed fire did: %v %v", ok, err)
+	}
+	got, err := svc.ChangeItem(ctx, "p9.orphan", deadline.Change{Kind: deadline.ChangeStop, At: sh(2026, 11, 24, 10, 0), Outcome: "approved"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(claimed); waited < versions.Lease {
+		t.Errorf("the change went over a live claim after %s (lease %s)", waited, versions.Lease)
+	}
+	if got.State != deadline.StateStopped || got.Level != d.Level || got.Version != 2 {
+		t.Errorf("after the change: state %s level %s version %d; want stopped at %s, version 2", got.State, got.Level, got.Version, d.Level)
+	}
+}
