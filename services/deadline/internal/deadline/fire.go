@@ -69,27 +69,46 @@ func (r registered) Create(ctx context.Context, d Deadline) error {
 }
 
 func (r registered) Update(ctx context.Context, d Deadline) error {
+	_, err := r.UpdateAt(ctx, d)
+	return err
+}
+
+// UpdateAt is Update, and reports the register's revision of the version
+// written (0 when unknown), which the deadline's next timer carries.
+func (r registered) UpdateAt(ctx context.Context, d Deadline) (uint64, error) {
 	for pause := time.Millisecond; ; pause = min(2*pause, 100*time.Millisecond) {
-		_, ok, err := r.v.Claim(ctx, d.ID, d.Version+1)
+		rev, ok, err := r.v.Claim(ctx, d.ID, d.Version+1)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if ok {
-			return r.Store.Update(ctx, d)
+			return rev, r.Store.Update(ctx, d)
 		}
 		cur, err := r.Store.Get(ctx, d.ID)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if cur.Version != d.Version {
-			return fmt.Errorf("deadline %s: %w", d.ID, ErrConflict)
+			return 0, fmt.Errorf("deadline %s: %w", d.ID, ErrConflict)
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return 0, ctx.Err()
 		case <-time.After(pause):
 		}
 	}
+}
+
+// update saves d over its stored version (Store.Update) and returns the
+// register's revision of the version written when the store knows it
+// (Registered), else 0.
+func (s *service) update(ctx context.Context, d Deadline) (uint64, error) {
+	if r, ok := s.Store.(interface {
+		UpdateAt(context.Context, Deadline) (uint64, error)
+	}); ok {
+		return r.UpdateAt(ctx, d)
+	}
+	return 0, s.Store.Update(ctx, d)
 }
 
 // errClaimed is a fire that found its deadline's next version claimed by
@@ -210,7 +229,7 @@ func (s *service) emit(ctx context.Context, d Deadline, t Timer, rev uint64, don
 // written (0 when unknown).
 func (s *service) record(ctx context.Context, next Deadline, rev uint64, done func(uint64, error)) {
 	if s.Steps == nil {
-		done(0, s.Store.Update(ctx, next))
+		done(s.update(ctx, next))
 		return
 	}
 	s.Steps.RecordStep(StepRecord{ID: next.ID, Version: next.Version, Level: next.Level,

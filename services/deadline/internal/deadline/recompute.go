@@ -114,7 +114,7 @@ func (r *recomputer) recompute(ctx context.Context, id string, years []int) (boo
 		if err := r.Publisher.Publish(ctx, msg); err != nil {
 			return false, fmt.Errorf("publish recomputed %s: %w", id, err)
 		}
-		err = r.Store.Update(ctx, next)
+		rev, err := r.update(ctx, next)
 		if errors.Is(err, ErrConflict) && attempt < 5 {
 			continue
 		}
@@ -122,7 +122,7 @@ func (r *recomputer) recompute(ctx context.Context, id string, years []int) (boo
 			return false, err
 		}
 		next.Version++
-		return true, r.settle(ctx, next, 0)
+		return true, r.settle(ctx, next, rev)
 	}
 }
 

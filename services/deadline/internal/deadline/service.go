@@ -193,9 +193,10 @@ func (s *service) change(ctx context.Context, id string, c Change) (Deadline, er
 			return Deadline{}, err
 		}
 		next, changed := d.Apply(s.Config.Calendar, c)
+		var rev uint64
 		if changed {
 			next = next.WithNext(s.Config.Calendar, s.Policy)
-			err = s.Store.Update(ctx, next)
+			rev, err = s.update(ctx, next)
 			if errors.Is(err, ErrConflict) && attempt < 5 {
 				continue
 			}
@@ -206,7 +207,7 @@ func (s *service) change(ctx context.Context, id string, c Change) (Deadline, er
 		}
 		// Settle also when nothing changed: the change may be a redelivery
 		// after a crash that came before its effects.
-		if err := s.settle(ctx, next, 0); err != nil {
+		if err := s.settle(ctx, next, rev); err != nil {
 			return Deadline{}, err
 		}
 		return s.assess(next), nil
