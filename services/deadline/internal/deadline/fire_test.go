@@ -223,11 +223,7 @@ func TestFireChecksTheRegisterNotTheDatabase(t *testing.T) {
 	ctx := context.Background()
 	clk := clock.NewManual(sh(2026, 11, 23, 9, 0), 0)
 	r := newRig(t, clk, deadline.DefaultPolicy)
-	versions, err := bus.NewVersions(ctx, r.js, 1, testenv.Logger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	versions.Lease = 2 * time.Second
+	versions := r.leased(2 * time.Second)
 	store := &gets{Store: deadline.Registered(r.deadlines, versions)}
 	svc := deadline.NewService(deadline.Config{Store: store, Timers: r.timers, Publisher: r.pub, Calendar: r.cal,
 		Clock: clk, Policy: r.policy, Versions: versions, Steps: r.steps})
@@ -384,11 +380,7 @@ func TestChangeWaitsOutTheClaimOfACrashedFire(t *testing.T) {
 	ctx := context.Background()
 	clk := clock.NewManual(sh(2026, 11, 23, 9, 0), 0)
 	r := newRig(t, clk, deadline.DefaultPolicy)
-	versions, err := bus.NewVersions(ctx, r.js, 1, testenv.Logger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	versions.Lease = 2 * time.Second
+	versions := r.leased(2 * time.Second)
 	svc := deadline.NewService(deadline.Config{Store: deadline.Registered(r.deadlines, versions), Timers: r.timers,
 		Publisher: r.pub, Calendar: r.cal, Clock: clk, Policy: r.policy, Versions: versions, Steps: r.steps})
 	d, err := svc.StartItem(ctx, deadline.ItemAssignment{ItemID: "p9.orphan", Department: "zrzy",
@@ -414,4 +406,15 @@ func TestChangeWaitsOutTheClaimOfACrashedFire(t *testing.T) {
 	if got.State != deadline.StateStopped || got.Level != d.Level || got.Version != 2 {
 		t.Errorf("after the change: state %s level %s version %d; want stopped at %s, version 2", got.State, got.Level, got.Version, d.Level)
 	}
+}
+
+// leased is a register on the rig's server whose claims hold for lease.
+func (r *rig) leased(lease time.Duration) *bus.Versions {
+	r.t.Helper()
+	v, err := bus.NewVersions(context.Background(), r.js, 1, testenv.Logger())
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	v.Lease = lease
+	return v
 }
