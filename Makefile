@@ -45,8 +45,8 @@ bench:
 ## bench-deadline: 10,000 deadline timers due at once among TUIJIN_BENCH_TIMERS (default 1,000,000)
 # measured 2026-12-03 on the 2-core box (figures and the GC caveat in services/deadline/README.md):
 #   TUIJIN_BENCH_TIMERS=20000, load 1.2-1.6: lag p99 822-885ms over four runs (156-169µs of CPU a fire)
-#   1,000,000: lag p50=468ms p99=910ms max=920ms, fired 10000 once (161µs a fire, no GC cycle in the burst);
-#              five runs: p99 910, 980, 1045, 1316, 1743 ms (the slowest with GC at 30% of the burst)
+#   1,000,000 (final tree): lag p50=357ms p99=946ms max=951ms, fired 10000 once (179µs a fire);
+#              six runs: p99 910, 946, 980, 1045, 1316, 1743 ms (spread: GC of the shared heap in the burst, machine load)
 bench-deadline:
 	go test -run '^$$' -bench FireDueBatch -benchtime 1x -timeout 60m ./services/deadline/internal/deadline/
 
