@@ -136,9 +136,11 @@ func (v *Versions) Claim(ctx context.Context, id string, version int64) (uint64,
 }
 
 // raise raises id to version unless it holds version or more; then, if
-// held(e) of what it holds, it reports the revision of exactly version (or
-// 0 above it), else false.
-func (v *Versions) raise(ctx context.Context, id string, version int64, held func(entry) bool) (uint64, bool, error) {
+// takeOver(e) of what it holds, it reports the revision of exactly version
+// (or 0 above it), else false. A take-over is no compare-and-set: two
+// writers taking over one expired claim both go on, and the record's own
+// versioned write decides between them.
+func (v *Versions) raise(ctx context.Context, id string, version int64, takeOver func(entry) bool) (uint64, bool, error) {
 	key, val := versionKey(id), []byte(strconv.FormatInt(version, 10))
 	for range 16 {
 		cur, ok, err := v.get(ctx, key)
@@ -147,7 +149,7 @@ func (v *Versions) raise(ctx context.Context, id string, version int64, held fun
 		case err != nil:
 			return 0, false, err
 		case ok && cur.version >= version:
-			if !held(cur) {
+			if !takeOver(cur) {
 				return 0, false, nil
 			}
 			if cur.version == version {
