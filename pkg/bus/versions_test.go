@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/tuijin/tuijin/pkg/bus"
 	"github.com/tuijin/tuijin/pkg/testenv"
 )
@@ -19,11 +21,7 @@ import (
 // version, leave the highest; a seeded key reads back.
 func TestVersionsOnlyGrow(t *testing.T) {
 	ctx := context.Background()
-	_, js := testenv.JetStream(t)
-	v, err := bus.NewVersions(ctx, js, 1, testenv.Logger())
-	if err != nil {
-		t.Fatal(err)
-	}
+	v, js := newRegister(t)
 	read := func(id string) (int64, bool) {
 		t.Helper()
 		n, ok, err := v.Get(ctx, id)
@@ -86,11 +84,7 @@ func TestVersionsOnlyGrow(t *testing.T) {
 // nothing, and of 8 swaps from one revision at once exactly one wins.
 func TestVersionsSwapFromARevision(t *testing.T) {
 	ctx := context.Background()
-	_, js := testenv.JetStream(t)
-	v, err := bus.NewVersions(ctx, js, 1, testenv.Logger())
-	if err != nil {
-		t.Fatal(err)
-	}
+	v, _ := newRegister(t)
 	const id = "deadline:item:2026-370481-04-01-123456.lixiang"
 	rev, err := v.Advance(ctx, id, 4)
 	if err != nil || rev == 0 {
@@ -164,11 +158,7 @@ func exactlyOneWins(t *testing.T, v *bus.Versions, what string, try func(key str
 // wins; an advance to the version held is not refused (it is not a claim).
 func TestVersionsClaimIsExclusiveForItsLease(t *testing.T) {
 	ctx := context.Background()
-	_, js := testenv.JetStream(t)
-	v, err := bus.NewVersions(ctx, js, 1, testenv.Logger())
-	if err != nil {
-		t.Fatal(err)
-	}
+	v, _ := newRegister(t)
 	// Long enough for the refusals below to come within it on a loaded
 	// machine.
 	v.Lease = 5 * time.Second
@@ -201,4 +191,16 @@ func TestVersionsClaimIsExclusiveForItsLease(t *testing.T) {
 		_, ok, err := v.Claim(ctx, key, 2)
 		return ok, err
 	})
+}
+
+// newRegister is the versions register on a server of the test's own,
+// and that server's JetStream.
+func newRegister(t *testing.T) (*bus.Versions, jetstream.JetStream) {
+	t.Helper()
+	_, js := testenv.JetStream(t)
+	v, err := bus.NewVersions(context.Background(), js, 1, testenv.Logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v, js
 }
