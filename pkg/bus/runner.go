@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/tuijin/tuijin/pkg/event"
 	eventv1 "github.com/tuijin/tuijin/pkg/gen/tuijin/event/v1"
@@ -35,7 +36,22 @@ type Delivery struct {
 	NumDelivered uint64
 	StreamSeq    uint64
 
-	later *later // see Later
+	payload proto.Message // see PayloadAs
+	later   *later        // see Later
+}
+
+// PayloadAs is d's payload as a *T: the message the runner decoded to
+// check it when it is of that type (no second decoding), else decoded now
+// as event.Payload does.
+func PayloadAs[T any, P interface {
+	*T
+	proto.Message
+}](d Delivery) (P, error) {
+	if p, ok := d.payload.(P); ok {
+		return p, nil
+	}
+	p := P(new(T))
+	return p, event.Payload(d.Envelope, p)
 }
 
 // Handler applies one event. It must be idempotent: a message is delivered at
@@ -122,6 +138,7 @@ type Runner struct {
 	tracer   trace.Tracer
 	pub      *Publisher
 	check    event.Checker
+	spanName string // of the span of each message handled
 	events   jetstream.Stream
 	consumer jetstream.Consumer
 	mover    jetstream.Consumer
@@ -183,7 +200,7 @@ func NewRunner(ctx context.Context, js jetstream.JetStream, spec ConsumerSpec, h
 		return nil, fmt.Errorf("dead-letter consumer of %s: %w", spec.Durable, err)
 	}
 	r := &Runner{spec: spec, js: js, handler: h, log: log.With("consumer", spec.Durable), metrics: m,
-		tracer: tracer, pub: pub, check: event.NewChecker(spec.Departments), events: events, consumer: cons, mover: mover}
+		tracer: tracer, pub: pub, check: event.NewChecker(spec.Departments), spanName: "process " + spec.Durable, events: events, consumer: cons, mover: mover}
 	// A zero series per reason, so that the first dead letter shows as an
 	// increase rather than as a series appearing.
 	for _, reason := range []string{ReasonUndecodable, ReasonInvalid, ReasonPermanent, ReasonMaxDeliveries} {
@@ -294,7 +311,7 @@ func (r *Runner) handle(ctx context.Context, msg jetstream.Msg) {
 	}
 	ctx = traceContext.Extract(ctx, headerCarrier(msg.Headers()))
 	producer := trace.SpanContextFromContext(ctx)
-	ctx, span := r.tracer.Start(ctx, "process "+r.spec.Durable, processSpanOptions(r.spec.Durable, msg, producer)...)
+	ctx, span := r.tracer.Start(ctx, r.spanName, processSpanOptions(r.spec.Durable, msg, producer)...)
 	ctx, cancel := context.WithTimeout(ctx, r.spec.AckWait)
 	start := time.Now()
 	l := &later{finish: func(err error) {
@@ -345,13 +362,15 @@ func (r *Runner) apply(ctx context.Context, msg jetstream.Msg, meta *jetstream.M
 		return err
 	}
 	// Whoever published it, an event out of bounds reaches no handler.
-	if err := r.check.Check(msg.Subject(), env, time.Now()); err != nil {
+	// Its payload is decoded once, for the check and the handler.
+	payload, _ := event.UnpackKnown(env)
+	if err := r.check.CheckPayload(msg.Subject(), env, payload, time.Now()); err != nil {
 		return err
 	}
 	// The events the handler causes name the same actor as this one.
 	ctx = event.WithActor(ctx, env.GetActor())
 	return r.handler(ctx, Delivery{Envelope: env, Subject: msg.Subject(),
-		NumDelivered: meta.NumDelivered, StreamSeq: meta.Sequence.Stream, later: l})
+		NumDelivered: meta.NumDelivered, StreamSeq: meta.Sequence.Stream, payload: payload, later: l})
 }
 
 func (r *Runner) settle(err error, outcome string) {

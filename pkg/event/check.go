@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -63,6 +64,21 @@ func NewChecker(depts []string) Checker {
 // department differs from the subject's, or whose content is out of bounds.
 // The payload is checked if its type is known to this program.
 func (c Checker) Check(subject string, env *eventv1.Envelope, now time.Time) error {
+	payload, _ := UnpackKnown(env)
+	return c.CheckPayload(subject, env, payload, now)
+}
+
+// UnpackKnown is env's payload as a message of its own type, or nil with
+// an error when that type is unknown to this program or the payload does
+// not decode as it.
+func UnpackKnown(env *eventv1.Envelope) (proto.Message, error) {
+	return env.GetPayload().UnmarshalNew()
+}
+
+// CheckPayload is Check of an envelope whose payload the caller has
+// unpacked already (UnpackKnown; nil when it could not): a consumer
+// decodes it once for the check and for its handler.
+func (c Checker) CheckPayload(subject string, env *eventv1.Envelope, payload proto.Message, now time.Time) error {
 	var p problems
 	routed, ok := strings.CutPrefix(subject, env.GetType())
 	switch {
@@ -76,8 +92,8 @@ func (c Checker) Check(subject string, env *eventv1.Envelope, now time.Time) err
 	p.text("producer", env.GetProducer(), MaxRefBytes)
 	p.ref("subject.id", env.GetSubject().GetId())
 	p.instant("time", env.GetTime(), now)
-	if msg, err := env.GetPayload().UnmarshalNew(); err == nil {
-		c.walk(&p, "", msg.ProtoReflect(), now, routed)
+	if payload != nil {
+		c.walk(&p, "", payload.ProtoReflect(), now, routed)
 	}
 	return p.err()
 }

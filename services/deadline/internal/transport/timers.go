@@ -140,8 +140,8 @@ func OnTimerFired(svc deadline.Service, m *FiringMetrics) bus.Handler {
 		if d.Envelope.GetType() != TypeTimerFired {
 			return bus.Permanent(fmt.Errorf("%w: type %q", errBadTimer, d.Envelope.GetType()))
 		}
-		var pb deadlinev1.Timer
-		if err := event.Payload(d.Envelope, &pb); err != nil {
+		pb, err := bus.PayloadAs[deadlinev1.Timer](d)
+		if err != nil {
 			return err
 		}
 		lv, ok := deadline.LevelOfProto(pb.GetLevel())
