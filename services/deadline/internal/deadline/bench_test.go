@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -97,7 +99,7 @@ func (r *rig) burst(b *testing.B, name string, total, due int) time.Duration {
 	before := meterCPU()
 	time.Sleep(time.Until(at))
 	b.Logf("the second before the instant used %s of CPU", before(at).cpu.Round(time.Millisecond))
-	stopProfile, stopAllocs := profileWindow(b), allocsWindow(b)
+	stopProfile, stopAllocs := profileWindow(b, name), allocsWindow(b, name)
 	cpu := meterCPU()
 	testenv.WaitProgress(b, 2*time.Minute, "the batch to fire", func() uint64 {
 		r.mu.Lock()
@@ -232,15 +234,16 @@ func rawPublishRate(b *testing.B, js jetstream.JetStream, n int) float64 {
 	return rate
 }
 
-// profileWindow writes a CPU profile of the firing window to the file
-// TUIJIN_BENCH_CPUPROFILE names, if any (go test's -cpuprofile would take
-// in the load too): for the seconds TUIJIN_BENCH_PROFILE_SECONDS says (2
+// profileWindow writes a CPU profile of the firing window of round to the
+// file TUIJIN_BENCH_CPUPROFILE names, if any (roundPath; go test's
+// -cpuprofile would take in the load too): for the seconds TUIJIN_BENCH_PROFILE_SECONDS says (2
 // when unset), or until the returned func is called.
-func profileWindow(b *testing.B) func() {
+func profileWindow(b *testing.B, round string) func() {
 	path := os.Getenv("TUIJIN_BENCH_CPUPROFILE")
 	if path == "" {
 		return func() {}
 	}
+	path = roundPath(path, round)
 	f, err := os.Create(path)
 	if err != nil {
 		b.Fatal(err)
@@ -261,17 +264,19 @@ func profileWindow(b *testing.B) func() {
 	return stop
 }
 
-// allocsWindow writes the allocation profile at the instant and, as
+// allocsWindow writes the allocation profile of round (roundPath) at the
+// instant and, as
 // profileWindow stops, TUIJIN_BENCH_PROFILE_SECONDS later or at the
 // returned func's call, to the files TUIJIN_BENCH_ALLOCPROFILE names with
 // ".before" and ".after" appended, if set: what the window allocated is
 //
 //	go tool pprof -sample_index=alloc_space -base $P.before $P.after
-func allocsWindow(b *testing.B) func() {
+func allocsWindow(b *testing.B, round string) func() {
 	path := os.Getenv("TUIJIN_BENCH_ALLOCPROFILE")
 	if path == "" {
 		return func() {}
 	}
+	path = roundPath(path, round)
 	write := func(name string) {
 		f, err := os.Create(name)
 		if err != nil {
@@ -287,6 +292,17 @@ func allocsWindow(b *testing.B) func() {
 	stop := func() { once.Do(func() { write(path + ".after") }) }
 	time.AfterFunc(time.Duration(envInt("TUIJIN_BENCH_PROFILE_SECONDS", 2))*time.Second, stop)
 	return stop
+}
+
+// roundPath is the profile file path names for the batch of round: path
+// itself for the first, path with the round's name before its extension
+// for the others (p.prof, p.due2.prof, …).
+func roundPath(path, round string) string {
+	if round == "due1" {
+		return path
+	}
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + "." + round + ext
 }
 
 // meterCPU samples the process's CPU time and garbage collection every
