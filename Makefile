@@ -42,13 +42,13 @@ fuzz:
 bench:
 	go test -run '^$$' -bench . -benchtime 2s ./pkg/bus/... ./pkg/outbox/...
 
-## bench-deadline: 10,000 deadline timers due at once among TUIJIN_BENCH_TIMERS (default 1,000,000)
-# measured 2026-12-03 on the 2-core box (figures and the GC caveat in services/deadline/README.md):
-#   TUIJIN_BENCH_TIMERS=20000, load 1.2-1.6: lag p99 822-885ms over four runs (156-169µs of CPU a fire)
-#   1,000,000 (final tree): lag p50=357ms p99=946ms max=951ms, fired 10000 once (179µs a fire);
-#              six runs: p99 910, 946, 980, 1045, 1316, 1743 ms (spread: GC of the shared heap in the burst, machine load)
+## bench-deadline: 10,000 deadline timers due at once among TUIJIN_BENCH_TIMERS (default 1,000,000); TUIJIN_BENCH_ROUNDS batches over one load (default 1)
+# measured 2026-12-03 on the 2-core box (figures in services/deadline/README.md), six rounds at 1,000,000:
+#   lag p99 887, 790, 954, 785, 516, 790 ms, each batch fired 10000 once (96-180µs of CPU a fire, no GC cycle in a burst:
+#   the load's garbage is collected before the instant; without that, 1536, 1169, 927 ms)
+TUIJIN_BENCH_ROUNDS ?= 1
 bench-deadline:
-	go test -run '^$$' -bench FireDueBatch -benchtime 1x -timeout 60m ./services/deadline/internal/deadline/
+	go test -run '^$$' -bench FireDueBatch -benchtime $(TUIJIN_BENCH_ROUNDS)x -timeout 60m ./services/deadline/internal/deadline/
 
 ## bench-ledger: department actions over HTTP with 1 and 8 clients, in rounds alternating with bare writes of the same documents in the same store (ratio goal: half)
 bench-ledger:
