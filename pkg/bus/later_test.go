@@ -3,7 +3,10 @@ package bus_test
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -105,4 +108,75 @@ func TestRunnerStopWaitsForLaterSettles(t *testing.T) {
 	if n := counter(t, h.reg, "tuijin_bus_messages_handled_total", map[string]string{"consumer": "later-stop", "outcome": "ack"}); n != 1 {
 		t.Errorf("acked %v, want 1", n)
 	}
+}
+
+// A handler that meets another's work in progress (bus.Contended) is
+// retried as after any error, but the runner logs it at debug level, not
+// as a failure at warn; a plain error is still a warning.
+func TestContendedIsRetriedWithoutAWarning(t *testing.T) {
+	h := newHarness(t)
+	var logs lockedBuffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var deliveries atomic.Int32
+	r, err := bus.NewRunner(context.Background(), h.js, bus.ConsumerSpec{
+		Durable: "contended-test", Subjects: []string{"tuijin.ledger.item.assigned.zrzy"},
+		Retry: bus.RetryPolicy{MaxDeliver: 5, Backoff: []time.Duration{20 * time.Millisecond}},
+	}, func(ctx context.Context, d bus.Delivery) error {
+		switch deliveries.Add(1) {
+		case 1:
+			return bus.Contended(errors.New("claimed by another writer"))
+		case 2:
+			return errors.New("database down")
+		}
+		return nil
+	}, h.pub, h.reg, h.metrics, h.tracer, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	if err := h.pub.Publish(context.Background(), *assigned(t, "zrzy")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the third delivery acked", func() bool {
+		return counter(t, h.reg, "tuijin_bus_messages_handled_total", map[string]string{"consumer": "contended-test", "outcome": "ack"}) == 1
+	})
+	if n := counter(t, h.reg, "tuijin_bus_messages_handled_total", map[string]string{"consumer": "contended-test", "outcome": "retry"}); n != 2 {
+		t.Errorf("%v retries, want 2", n)
+	}
+	var warns, debugs []string
+	for _, line := range strings.Split(logs.String(), "\n") {
+		switch {
+		case strings.Contains(line, "level=WARN") && strings.Contains(line, "retrying"):
+			warns = append(warns, line)
+		case strings.Contains(line, "level=DEBUG") && strings.Contains(line, "retrying"):
+			debugs = append(debugs, line)
+		}
+	}
+	if len(warns) != 1 || !strings.Contains(warns[0], "database down") {
+		t.Errorf("warnings about retries: %q, want the one of the failure", warns)
+	}
+	if len(debugs) != 1 || !strings.Contains(debugs[0], "claimed by another writer") {
+		t.Errorf("debug lines about retries: %q, want the one of the contention", debugs)
+	}
+}
+
+// lockedBuffer is a log sink the runner's goroutines and the test share.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

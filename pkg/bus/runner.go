@@ -67,6 +67,17 @@ func (e permanentError) Unwrap() error { return e.err }
 // Permanent marks err as one that no retry can cure.
 func Permanent(err error) error { return permanentError{err} }
 
+type contendedError struct{ err error }
+
+func (e contendedError) Error() string { return e.err.Error() }
+func (e contendedError) Unwrap() error { return e.err }
+
+// Contended marks err as a handler meeting other work in progress on the
+// same thing (another replica's claim, a duplicate in flight): retried as
+// any other error, but expected, so logged at debug level, not as a
+// failure.
+func Contended(err error) error { return contendedError{err} }
+
 // IsPermanent reports whether err was marked Permanent or is undecodable.
 func IsPermanent(err error) bool {
 	var p permanentError
@@ -350,7 +361,11 @@ func (r *Runner) outcome(ctx context.Context, msg jetstream.Msg, meta *jetstream
 		span.RecordError(err)
 		span.SetStatus(codes.Error, "retried")
 		delay := r.spec.Retry.Delay(meta.NumDelivered)
-		r.log.Warn("handler failed, retrying", "subject", msg.Subject(), "delivery", meta.NumDelivered,
+		level, what := slog.LevelWarn, "handler failed, retrying"
+		if errors.As(err, new(contendedError)) {
+			level, what = slog.LevelDebug, "handler met work in progress, retrying"
+		}
+		r.log.Log(ctx, level, what, "subject", msg.Subject(), "delivery", meta.NumDelivered,
 			"retry_in", delay, "err", err)
 		r.settle(msg.NakWithDelay(delay), "retry")
 	}

@@ -111,10 +111,10 @@ func (s *service) update(ctx context.Context, d Deadline) (uint64, error) {
 	return 0, s.Store.Update(ctx, d)
 }
 
-// errClaimed is a fire that found its deadline's next version claimed by
+// ErrClaimed is a fire that found its deadline's next version claimed by
 // another writer which has not written it yet: tried again later, it finds
 // the deadline moved on (and is dropped) or the claim expired.
-var errClaimed = errors.New("next version claimed by another writer")
+var ErrClaimed = errors.New("next version claimed by another writer")
 
 // Fire implements Service. A timer carries a snapshot of its deadline and
 // the register's revision of it; when the register swaps from that
@@ -183,7 +183,7 @@ func (s *service) Fire(ctx context.Context, t Timer, done func(*Fired, error)) {
 				return
 			}
 			if !ok {
-				done(nil, fmt.Errorf("fire %s at %d: %w", d.ID, d.Version, errClaimed))
+				done(nil, fmt.Errorf("fire %s at %d: %w", d.ID, d.Version, ErrClaimed))
 				return
 			}
 		}

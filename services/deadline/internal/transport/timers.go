@@ -158,6 +158,11 @@ func OnTimerFired(svc deadline.Service, m *FiringMetrics) bus.Handler {
 			if fired != nil && m != nil {
 				m.Observe(*fired)
 			}
+			if errors.Is(err, deadline.ErrClaimed) {
+				// Another delivery of this timer (a duplicate, another
+				// replica) is in the middle of it: expected, not a fault.
+				err = bus.Contended(err)
+			}
 			settle(err)
 		})
 		return nil
