@@ -115,7 +115,7 @@ func TestRunnerStopWaitsForLaterSettles(t *testing.T) {
 // as a failure at warn; a plain error is still a warning.
 func TestContendedIsRetriedWithoutAWarning(t *testing.T) {
 	h := newHarness(t)
-	var logs lockedBuffer
+	var logs testenv.LogBuffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	var deliveries atomic.Int32
 	r, err := bus.NewRunner(context.Background(), h.js, bus.ConsumerSpec{
@@ -161,22 +161,4 @@ func TestContendedIsRetriedWithoutAWarning(t *testing.T) {
 	if len(debugs) != 1 || !strings.Contains(debugs[0], "claimed by another writer") {
 		t.Errorf("debug lines about retries: %q, want the one of the contention", debugs)
 	}
-}
-
-// lockedBuffer is a log sink the runner's goroutines and the test share.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
