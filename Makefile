@@ -45,7 +45,8 @@ bench:
 ## bench-deadline: 10,000 deadline timers due at once among TUIJIN_BENCH_TIMERS (default 1,000,000); TUIJIN_BENCH_ROUNDS batches over one load (default 1)
 # measured 2026-12-03 on the 2-core box (figures in services/deadline/README.md), six rounds at 1,000,000:
 #   lag p99 887, 790, 954, 785, 516, 790 ms, each batch fired 10000 once (96-180µs of CPU a fire, no GC cycle in a burst:
-#   the load's garbage is collected before the instant; without that, 1536, 1169, 927 ms)
+#   the load's garbage is collected before the instant; without that, 1536, 1169, 927 ms);
+#   TUIJIN_BENCH_ROUNDS=3: p99 614, 812, 713 ms
 TUIJIN_BENCH_ROUNDS ?= 1
 bench-deadline:
 	go test -run '^$$' -bench FireDueBatch -benchtime $(TUIJIN_BENCH_ROUNDS)x -timeout 60m ./services/deadline/internal/deadline/
