@@ -77,8 +77,8 @@ func BenchmarkFireDueBatch(b *testing.B) {
 }
 
 // burst loads due more timers (named name) due at one instant, total
-// with those pending already, waits until each has fired, prints the lag line and the CPU line
-// of the benchmark and returns the lag's p99.
+// with those pending already, waits until each has fired, prints the
+// benchmark's lag line and CPU line and returns the lag's p99.
 func (r *rig) burst(b *testing.B, name string, total, due int) time.Duration {
 	at := time.Now().Add(20 * time.Second).Truncate(time.Second)
 	r.mu.Lock()
