@@ -141,6 +141,7 @@ func checkRendered(t *testing.T, dir string, want expect) {
 	t.Run("portal ingress", func(t *testing.T) { checkPortalIngress(t, s) })
 	t.Run("provisioning", func(t *testing.T) { checkProvisioning(t, s, want) })
 	t.Run("common config", func(t *testing.T) { checkCommonConfig(t, s, want) })
+	t.Run("organisation", func(t *testing.T) { checkOrganisation(t, s) })
 	t.Run("pods", func(t *testing.T) { checkPods(t, s) })
 	t.Run("nats", func(t *testing.T) { checkNATS(t, s, want) })
 	t.Run("mongodb", func(t *testing.T) { checkMongo(t, s, want) })
