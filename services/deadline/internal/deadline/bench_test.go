@@ -236,60 +236,64 @@ func rawPublishRate(b *testing.B, js jetstream.JetStream, n int) float64 {
 
 // profileWindow writes a CPU profile of the firing window of round to the
 // file TUIJIN_BENCH_CPUPROFILE names, if any (roundPath; go test's
-// -cpuprofile would take in the load too): for the seconds TUIJIN_BENCH_PROFILE_SECONDS says (2
-// when unset), or until the returned func is called.
+// -cpuprofile would take in the load too), until the window ends (see
+// window).
 func profileWindow(b *testing.B, round string) func() {
 	path := os.Getenv("TUIJIN_BENCH_CPUPROFILE")
 	if path == "" {
 		return func() {}
 	}
-	path = roundPath(path, round)
-	f, err := os.Create(path)
+	f, err := os.Create(roundPath(path, round))
 	if err != nil {
 		b.Fatal(err)
 	}
 	if err := pprof.StartCPUProfile(f); err != nil {
 		b.Fatal(err)
 	}
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			pprof.StopCPUProfile()
-			if err := f.Close(); err != nil {
-				b.Error(err)
-			}
-		})
-	}
-	time.AfterFunc(time.Duration(envInt("TUIJIN_BENCH_PROFILE_SECONDS", 2))*time.Second, stop)
-	return stop
+	return window(func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			b.Error(err)
+		}
+	})
 }
 
-// allocsWindow writes the allocation profile of round (roundPath) at the
-// instant and, as
-// profileWindow stops, TUIJIN_BENCH_PROFILE_SECONDS later or at the
-// returned func's call, to the files TUIJIN_BENCH_ALLOCPROFILE names with
-// ".before" and ".after" appended, if set: what the window allocated is
+// allocsWindow writes the allocation profile of round at the instant and
+// as the window ends (see window) to the files TUIJIN_BENCH_ALLOCPROFILE
+// names (roundPath) with ".before" and ".after" appended, if set: what the
+// window allocated is
 //
 //	go tool pprof -sample_index=alloc_space -base $P.before $P.after
+//
+// up to the window's last GC cycle (the runtime adds allocations to the
+// profile as cycles end: a window without one shows nothing).
 func allocsWindow(b *testing.B, round string) func() {
 	path := os.Getenv("TUIJIN_BENCH_ALLOCPROFILE")
 	if path == "" {
 		return func() {}
 	}
 	path = roundPath(path, round)
+	// b.Error, not b.Fatal: the window may end on a timer's goroutine.
 	write := func(name string) {
 		f, err := os.Create(name)
 		if err != nil {
-			b.Fatal(err)
+			b.Error(err)
+			return
 		}
 		defer f.Close()
 		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
-			b.Fatal(err)
+			b.Error(err)
 		}
 	}
 	write(path + ".before")
+	return window(func() { write(path + ".after") })
+}
+
+// window calls end once: TUIJIN_BENCH_PROFILE_SECONDS (2 when unset) from
+// now, or at the returned func's call if that comes first.
+func window(end func()) func() {
 	var once sync.Once
-	stop := func() { once.Do(func() { write(path + ".after") }) }
+	stop := func() { once.Do(end) }
 	time.AfterFunc(time.Duration(envInt("TUIJIN_BENCH_PROFILE_SECONDS", 2))*time.Second, stop)
 	return stop
 }
