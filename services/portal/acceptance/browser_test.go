@@ -261,7 +261,10 @@ func TestPortal(t *testing.T) {
 			t.Fatalf("unread count stays %s after marking one read", after)
 		}
 		id := strings.TrimSuffix(strings.TrimPrefix(action, "/inbox/"), "/read")
-		in, _ := read()
+		in, ok := read()
+		if !ok {
+			t.Fatal("zrzy's inbox unreadable after marking one read")
+		}
 		if i := slices.IndexFunc(in.Items, func(m message) bool { return m.ID == id }); !found || i < 0 || !in.Items[i].Read {
 			t.Errorf("the message marked read (form %q) is not read in the inbox", action)
 		}
